@@ -1,0 +1,49 @@
+import type { Assessment, UpdMech } from '../ixit/types.ts'
+import type { FactName } from './types.ts'
+
+/**
+ * Derives a catalog condition from the documents. `undefined` means the documents do not say,
+ * and the supplier's ICS answer is all there is to go on.
+ */
+export type Fact = (a: Assessment) => boolean | undefined
+
+/** True if any entry says yes; false only if every entry states the fact and none says yes. */
+function anyStated<T>(items: T[], read: (item: T) => boolean | undefined): boolean | undefined {
+  const values = items.map(read)
+  if (values.some((v) => v === true)) return true
+  if (items.length > 0 && values.every((v) => v === false)) return false
+  return undefined
+}
+
+const automatic = (m: UpdMech): boolean | undefined =>
+  m.facts.initiation === undefined ? undefined : m.facts.initiation === 'automatic'
+
+const notifies = (m: UpdMech): boolean | undefined =>
+  m.facts.notifications === undefined ? undefined : m.facts.notifications.kinds.length > 0
+
+export const FACTS: Record<FactName, Fact> = {
+  hasUpdateMechanism: (a) => a.ixit['7-UpdMech'].length > 0,
+  hasNotUpdatableComponent: (a) =>
+    a.ixit['6-SoftComp'].length === 0
+      ? undefined
+      : a.ixit['6-SoftComp'].some((c) => c.updateMechanisms.length === 0),
+  hasMutableComponent: (a) =>
+    a.ixit['6-SoftComp'].length === 0
+      ? undefined
+      : a.ixit['6-SoftComp'].some((c) => c.facts.immutable !== true),
+  constrained: (a) => a.ics.constrained,
+  notConstrained: (a) => !a.ics.constrained,
+  hasNetworkDelivery: (a) =>
+    anyStated(a.ixit['7-UpdMech'], (m) =>
+      m.facts.delivery === undefined ? undefined : m.facts.delivery === 'network'),
+  hasAutomaticUpdates: (a) => anyStated(a.ixit['7-UpdMech'], automatic),
+  hasUpdateNotifications: (a) => anyStated(a.ixit['7-UpdMech'], notifies),
+  hasAutomaticUpdatesOrNotifications: (a) =>
+    anyStated(a.ixit['7-UpdMech'], (m) => {
+      const auto = automatic(m)
+      const notes = notifies(m)
+      if (auto === true || notes === true) return true
+      if (auto === false && notes === false) return false
+      return undefined
+    }),
+}

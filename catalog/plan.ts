@@ -1,0 +1,67 @@
+import type { CaseKind } from '../harness/verdict.ts'
+import type { Assessment, Finding } from '../ixit/types.ts'
+import { decideApplicability, type Applicability } from './applicability.ts'
+import { select } from './select.ts'
+import type { CaseDef, Edition, GroupDef, UnitDef } from './types.ts'
+
+/** One unit to run, once per selected IXIT entry (or once, without a target). */
+export interface PlannedUnit {
+  groupId: string
+  caseId: string
+  unit: UnitDef
+  target?: string
+  /** Set when the unit's selection is empty: why, for vacuous verdicts. */
+  emptyReason?: string
+}
+
+export interface PlannedCase {
+  def: CaseDef
+  units: PlannedUnit[]
+}
+
+export interface PlannedGroup {
+  def: GroupDef
+  applicability: Applicability
+  cases: PlannedCase[]
+}
+
+export interface Plan {
+  edition: Edition
+  groups: PlannedGroup[]
+  /** ICS/IXIT contradictions met while deciding applicability. */
+  findings: Finding[]
+}
+
+export interface PlanOptions {
+  /** Only these test groups (IDs such as `5.3-7`); all when absent or empty. */
+  groups?: string[]
+  /** Only units of these kinds; all when absent. */
+  kinds?: CaseKind[]
+}
+
+function expand(groupId: string, caseId: string, unit: UnitDef, a: Assessment): PlannedUnit[] {
+  if (!unit.forEach) return [{ groupId, caseId, unit }]
+  const { entries, emptyReason } = select(unit.forEach, a)
+  if (entries.length === 0) return [{ groupId, caseId, unit, emptyReason }]
+  return entries.map((e) => ({ groupId, caseId, unit, target: e.id }))
+}
+
+export function buildPlan(edition: Edition, a: Assessment, options: PlanOptions = {}): Plan {
+  const findings: Finding[] = []
+  const wanted = options.groups?.length ? new Set(options.groups) : undefined
+  const groups = edition.groups
+    .filter((g) => !wanted || wanted.has(g.id))
+    .map((g): PlannedGroup => ({
+      def: g,
+      applicability: decideApplicability(edition, g, a, findings),
+      cases: g.cases
+        .map((c) => ({
+          def: c,
+          units: c.units
+            .filter((u) => !options.kinds || options.kinds.includes(u.kind))
+            .flatMap((u) => expand(g.id, c.id, u, a)),
+        }))
+        .filter((c) => c.units.length > 0),
+    }))
+  return { edition, groups, findings }
+}

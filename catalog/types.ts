@@ -1,0 +1,87 @@
+import type { CaseKind } from '../harness/verdict.ts'
+import type { IxitTableId } from '../ixit/types.ts'
+
+/**
+ * The catalog describes one edition pair (EN 303 645 + TS 103 701) as data: which provisions
+ * exist, when they apply, and which test cases and units check them. Rules live in suites/.
+ */
+export interface Edition {
+  /** CLI key, e.g. `en303645-v3.1.3`. */
+  id: string
+  /** e.g. `EN 303 645 V3.1.3 / TS 103 701 V2.1.1`. */
+  title: string
+  conditions: Record<string, ConditionDef>
+  groups: GroupDef[]
+}
+
+/**
+ * A numbered condition `C(n)` or a feature `F(x)`. `fact` names a derivation from the documents
+ * (see catalog/facts.ts); without one, only the ICS can tell whether it holds.
+ */
+export interface ConditionDef {
+  id: string
+  kind: 'condition' | 'feature'
+  text: string
+  fact?: FactName
+}
+
+export type FactName =
+  | 'hasUpdateMechanism'
+  | 'hasNotUpdatableComponent'
+  | 'hasMutableComponent'
+  | 'constrained'
+  | 'notConstrained'
+  | 'hasNetworkDelivery'
+  | 'hasAutomaticUpdates'
+  | 'hasUpdateNotifications'
+  | 'hasAutomaticUpdatesOrNotifications'
+
+export interface GroupDef {
+  /** Test group ID = provision ID, e.g. `5.3-4A`. */
+  id: string
+  title: string
+  /** As the edition prints it, e.g. `M C(12)`, `RF(g)`. */
+  status: string
+  level: 'M' | 'R'
+  /** All must hold for the provision to apply; IDs into `Edition.conditions`. */
+  requires: string[]
+  cases: CaseDef[]
+}
+
+export interface CaseDef {
+  id: string
+  kind: CaseKind
+  /** `all`: every unit result must pass. `any-target`: passes when one target passes every unit. */
+  aggregate: 'all' | 'any-target'
+  units: UnitDef[]
+}
+
+export interface UnitDef {
+  /** e.g. `5.3-7-1c`. */
+  id: string
+  kind: CaseKind
+  /** What the unit checks, in our words. */
+  gist: string
+  /** IXIT fields read, as `7-UpdMech.cryptographicDetails` (prose) or `7-UpdMech.facts.signature`. */
+  reads: string[]
+  /** The entries the unit runs once for; absent means once for the whole assessment. */
+  forEach?: Selector
+  /** For functional units: what the lab must provide (DUT operations, lab procedures). */
+  needs?: string[]
+  /** Edition-specific knobs a rule reads, so a new edition can differ by data alone. */
+  params?: Record<string, string[] | string | boolean>
+}
+
+export type SelectorName =
+  | 'all'
+  | 'network'
+  | 'automatic'
+  | 'with-notifications'
+  | 'not-updatable'
+  | 'updatable'
+  | 'referenced'
+
+export interface Selector {
+  table: IxitTableId
+  where?: SelectorName
+}

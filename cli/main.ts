@@ -1,0 +1,75 @@
+import { Command, CommanderError, Option } from 'commander'
+import { DEFAULT_EDITION, listEditions } from '../catalog/editions.ts'
+import { Ts701Error } from '../harness/errors.ts'
+import { InvalidAssessmentError } from '../ixit/errors.ts'
+import { EXIT } from './exit.ts'
+import { lint } from './lint.ts'
+import { consoleOutput, printFindings, type Output } from './output.ts'
+import { plan } from './plan.ts'
+import { run } from './run.ts'
+
+function standardOption(): Option {
+  return new Option('--standard <edition>', 'edition of EN 303 645 and TS 103 701 to assess against')
+    .choices(listEditions())
+    .default(DEFAULT_EDITION)
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',').filter(Boolean)]
+
+function program(io: Output, setExit: (code: number) => void): Command {
+  const cli = new Command('ts701')
+    .description('Conformance tests for EN 303 645 clause 5.3 (keep software updated), after TS 103 701')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+
+  cli.command('lint')
+    .description('check an assessment folder (ICS, IXIT, decisions) without running anything')
+    .argument('<dir>', 'assessment folder')
+    .addOption(standardOption())
+    .action(async (dir: string, o: { standard: string }) => setExit(await lint(dir, o.standard, io)))
+
+  cli.command('plan')
+    .description('show which test cases apply, why others do not, and what functional cases need')
+    .argument('<dir>', 'assessment folder')
+    .addOption(standardOption())
+    .option('--group <id>', 'only this test group (repeatable, or comma-separated)', collect)
+    .action(async (dir: string, o: { standard: string; group?: string[] }) =>
+      setExit(await plan(dir, { standard: o.standard, groups: o.group }, io)))
+
+  cli.command('run')
+    .description('run the test suites and write junit.xml and results.json')
+    .requiredOption('--assessment <dir>', 'assessment folder')
+    .option('--conceptual-only', 'run only the conceptual test units (no DUT needed)', false)
+    .addOption(standardOption())
+    .option('--group <id>', 'only this test group (repeatable, or comma-separated)', collect)
+    .option('--out <dir>', 'output folder (default: reports/<timestamp>)')
+    .action(async (o: { assessment: string; conceptualOnly: boolean; standard: string; group?: string[]; out?: string }) =>
+      setExit(await run({ ...o, groups: o.group }, io)))
+
+  return cli
+}
+
+/** Runs the CLI and returns the exit code; never throws, so no stack trace reaches a user. */
+export async function main(argv: string[], io: Output = consoleOutput): Promise<number> {
+  let code: number = EXIT.ok
+  try {
+    await program(io, (c) => { code = c }).parseAsync(argv, { from: 'user' })
+    return code
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? EXIT.ok : EXIT.invalidInput
+    }
+    if (err instanceof InvalidAssessmentError) {
+      printFindings(err.findings, io)
+      const errors = err.findings.filter((f) => f.severity === 'error').length
+      io.err(`ts701: ${errors} error${errors === 1 ? '' : 's'} in the assessment documents`)
+      return EXIT.invalidInput
+    }
+    if (err instanceof Ts701Error) {
+      io.err(`ts701: ${err.message}`)
+      return EXIT.invalidInput
+    }
+    io.err(`ts701: internal error: ${err instanceof Error ? err.message : String(err)}`)
+    return EXIT.internal
+  }
+}

@@ -1,0 +1,17 @@
+/** Every error ts701 raises on purpose carries a stable code, so callers and tests match on it. */
+export class Ts701Error extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message)
+    this.name = new.target.name
+  }
+}
+
+/** The command line itself is wrong (unknown option, missing argument). Exit code 3. */
+export class UsageError extends Ts701Error {
+  constructor(message: string) {
+    super('E_USAGE', message)
+  }
+}

@@ -1,0 +1,101 @@
+import type { PlannedUnit } from '../catalog/plan.ts'
+import type { Applicability } from '../catalog/applicability.ts'
+import type { Edition } from '../catalog/types.ts'
+import { fieldTitle, parseRead } from '../ixit/fields.ts'
+import type { Assessment, Decision, IxitEntry } from '../ixit/types.ts'
+import { IXIT_TABLES } from '../ixit/types.ts'
+import type { Outcome, Rule } from './rule.ts'
+import type { UnitResult } from './verdict.ts'
+
+export interface EvaluationContext {
+  assessment: Assessment
+  edition: Edition
+  rules: ReadonlyMap<string, Rule>
+}
+
+/** Indexes rules by the unit IDs they decide; two rules claiming one unit is a programming error. */
+export function indexRules(rules: readonly Rule[]): Map<string, Rule> {
+  const index = new Map<string, Rule>()
+  for (const rule of rules) {
+    for (const id of rule.decides) {
+      const other = index.get(id)
+      if (other) throw new Error(`rules ${other.name} and ${rule.name} both decide ${id}`)
+      index.set(id, rule)
+    }
+  }
+  return index
+}
+
+export function findEntry(a: Assessment, id: string | undefined): IxitEntry | undefined {
+  if (id === undefined) return undefined
+  for (const table of IXIT_TABLES) {
+    const hit = (a.ixit[table] as IxitEntry[]).find((e) => e.id === id)
+    if (hit) return hit
+  }
+  return undefined
+}
+
+/** The supplier left a pro-forma field the unit depends on empty: the design is not shown. */
+function emptyField(p: PlannedUnit, entry: IxitEntry): Outcome | undefined {
+  const record = entry as unknown as Record<string, unknown>
+  for (const read of p.unit.reads) {
+    const { table, path } = parseRead(read)
+    if (table !== p.unit.forEach?.table || path.length !== 1) continue
+    const value = record[path[0]!]
+    if (typeof value === 'string' && value.trim() === '') {
+      return { verdict: 'FAIL', reason: `${entry.id}: the IXIT field "${fieldTitle(path[0]!)}" is empty` }
+    }
+  }
+  return undefined
+}
+
+function findDecision(a: Assessment, p: PlannedUnit): Decision | undefined {
+  return a.decisions.find((d) => d.unit === p.unit.id && (p.unit.forEach ? d.target === p.target : true))
+}
+
+function decide(p: PlannedUnit, ctx: EvaluationContext): Outcome {
+  const rule = ctx.rules.get(p.unit.id)
+  if (!rule && p.unit.kind === 'functional') {
+    return { verdict: 'INCONCLUSIVE', reason: `functional unit not run: it needs ${p.unit.needs?.join(', ') ?? 'a DUT'} and no DUT was given` }
+  }
+  if (!rule) return { verdict: 'INCONCLUSIVE', reason: 'no automatic check exists for this unit; assessor review needed' }
+  const target = findEntry(ctx.assessment, p.target)
+  if (target) {
+    const empty = emptyField(p, target)
+    if (empty) return empty
+  }
+  try {
+    return rule.decide({
+      assessment: ctx.assessment,
+      edition: ctx.edition,
+      unit: p.unit,
+      target,
+      emptyReason: p.emptyReason,
+    })
+  } catch (err) {
+    return { verdict: 'INCONCLUSIVE', reason: `rule ${rule.name} failed: ${err instanceof Error ? err.message : String(err)}` }
+  }
+}
+
+/**
+ * Runs one planned conceptual unit. Assessor decisions settle only what the rules leave open:
+ * a mechanical FAIL is not overruled by paperwork.
+ */
+export function evaluateUnit(p: PlannedUnit, applicability: Applicability, ctx: EvaluationContext): UnitResult {
+  const base = { id: p.unit.id, ...(p.target !== undefined && { target: p.target }), reads: p.unit.reads }
+  if (!applicability.applicable) {
+    return { ...base, verdict: 'NOT APPLICABLE', reason: applicability.reason, source: 'rule' }
+  }
+  const outcome = decide(p, ctx)
+  const decision = outcome.verdict === 'INCONCLUSIVE' ? findDecision(ctx.assessment, p) : undefined
+  if (decision) {
+    return {
+      ...base,
+      verdict: decision.verdict,
+      reason: decision.rationale,
+      source: 'assessor',
+      assessor: { name: decision.assessor, date: decision.date },
+    }
+  }
+  return { ...base, ...outcome, source: 'rule' }
+}

@@ -1,0 +1,77 @@
+import { buildPlan, type Plan } from '../catalog/plan.ts'
+import { checkAgainstCatalog } from '../catalog/check.ts'
+import { loadEdition } from '../catalog/editions.ts'
+import { InvalidAssessmentError } from '../ixit/errors.ts'
+import { hasErrors } from '../ixit/findings.ts'
+import { loadAssessment } from '../ixit/load.ts'
+import type { Assessment, Finding } from '../ixit/types.ts'
+import { UsageError } from './errors.ts'
+import { composeGroups } from './results.ts'
+import { resultFrom, runSuites } from './suite-runner.ts'
+import type { GroupResult, RunResults } from './verdict.ts'
+
+export interface PreparedAssessment {
+  assessment: Assessment
+  plan: Plan
+  /** Warnings from loading, the catalog check and applicability. */
+  findings: Finding[]
+}
+
+export interface PrepareOptions {
+  standard?: string
+  groups?: string[]
+  conceptualOnly?: boolean
+}
+
+/** Loads and checks the documents and plans the run; invalid input throws with every finding. */
+export async function prepare(dir: string, options: PrepareOptions = {}): Promise<PreparedAssessment> {
+  const edition = loadEdition(options.standard)
+  const unknown = (options.groups ?? []).filter((id) => !edition.groups.some((g) => g.id === id))
+  if (unknown.length) {
+    throw new UsageError(`${unknown.join(', ')}: not a test group of ${edition.title} (groups: ${edition.groups.map((g) => g.id).join(', ')})`)
+  }
+  const loaded = await loadAssessment(dir)
+  if (!loaded.assessment) throw new InvalidAssessmentError(loaded.findings)
+  const findings = [...loaded.findings, ...checkAgainstCatalog(edition, loaded.assessment)]
+  if (hasErrors(findings)) throw new InvalidAssessmentError(findings)
+  const plan = buildPlan(edition, loaded.assessment, {
+    groups: options.groups,
+    ...(options.conceptualOnly && { kinds: ['conceptual'] }),
+  })
+  return { assessment: loaded.assessment, plan, findings: [...findings, ...plan.findings] }
+}
+
+/**
+ * Decisions that contradict what a rule decided on its own. They are not applied (a mechanical
+ * verdict stands), and the assessor should know their judgement was overruled.
+ */
+export function unusedDecisions(a: Assessment, groups: GroupResult[]): Finding[] {
+  const units = groups.flatMap((g) => g.cases.flatMap((c) => c.units))
+  return a.decisions.flatMap((d): Finding[] => {
+    const hit = units.find((u) => u.id === d.unit && (u.target === undefined || u.target === d.target))
+    if (!hit || hit.source === 'assessor' || hit.verdict === 'NOT APPLICABLE' || hit.verdict === d.verdict) return []
+    return [{
+      severity: 'warning',
+      code: 'decision-not-applied',
+      ...d.source,
+      message: `decision for ${d.unit}${d.target ? ` [${d.target}]` : ''} not applied: the rule decided ${hit.verdict}`,
+    }]
+  })
+}
+
+/** Runs the planned groups as vitest suites and folds the verdicts into the report tree. */
+export async function execute(prepared: PreparedAssessment, conceptualOnly: boolean): Promise<RunResults> {
+  const startedAt = new Date().toISOString()
+  const outcome = await runSuites({ assessment: prepared.assessment, plan: prepared.plan })
+  const groups = composeGroups(prepared.plan, (p) => resultFrom(outcome, p))
+  prepared.findings.push(...unusedDecisions(prepared.assessment, groups))
+  return {
+    standard: prepared.plan.edition.id,
+    standardTitle: prepared.plan.edition.title,
+    dut: prepared.assessment.dut,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    conceptualOnly,
+    groups,
+  }
+}

@@ -1,0 +1,77 @@
+import { basename, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Reporter, TestCase, TestModule } from 'vitest/node'
+import type { PlannedUnit } from '../catalog/plan.ts'
+import { unitName } from './results.ts'
+import type { RunPayload } from './vitest-group.ts'
+import type { UnitResult } from './verdict.ts'
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url))
+
+/** What vitest reported back: unit results by test name, and why suites or tests broke. */
+export interface SuiteOutcome {
+  results: Map<string, UnitResult>
+  /** Test name → error text, for tests that ended without a verdict (timeout, crash). */
+  broken: Map<string, string>
+  /** Group ID → error text, for suite files that could not run at all. */
+  brokenGroups: Map<string, string>
+}
+
+const firstError = (errors: ReadonlyArray<{ message?: string }> | undefined): string =>
+  errors?.[0]?.message?.split('\n')[0] ?? 'no error reported'
+
+class VerdictCollector implements Reporter {
+  readonly outcome: SuiteOutcome = { results: new Map(), broken: new Map(), brokenGroups: new Map() }
+
+  onTestCaseResult(test: TestCase): void {
+    const result = test.meta().ts701
+    if (result) this.outcome.results.set(test.name, result)
+    else this.outcome.broken.set(test.name, firstError(test.result().errors))
+  }
+
+  onTestModuleEnd(module: TestModule): void {
+    const errors = module.errors()
+    if (errors.length) this.outcome.brokenGroups.set(basename(module.moduleId, '.ts'), firstError(errors))
+  }
+}
+
+/**
+ * Runs the planned test groups as vitest suites (one suite file per group) and collects the
+ * verdicts the workers attach to their tests. Suites run in worker threads, so a group that
+ * hangs or crashes costs its own units, not the run.
+ */
+export async function runSuites(payload: RunPayload, testTimeoutMs = 30_000): Promise<SuiteOutcome> {
+  const { startVitest } = await import('vitest/node')
+  const collector = new VerdictCollector()
+  const vitest = await startVitest('test', [], {
+    root: ROOT,
+    config: false,
+    watch: false,
+    include: [],
+    includeSource: payload.plan.groups.map((g) => join('suites', `${g.def.id}.ts`)),
+    reporters: [collector],
+    provide: { ts701: payload },
+    testTimeout: testTimeoutMs,
+    passWithNoTests: true,
+  })
+  await vitest.close()
+  return collector.outcome
+}
+
+/** The verdict of a planned unit; anything that did not report one is INCONCLUSIVE, with why. */
+export function resultFrom(outcome: SuiteOutcome, p: PlannedUnit): UnitResult {
+  const name = unitName(p)
+  const found = outcome.results.get(name)
+  if (found) return found
+  const why = outcome.broken.get(name)
+    ?? (outcome.brokenGroups.has(p.groupId) ? `suite ${p.groupId} failed: ${outcome.brokenGroups.get(p.groupId)}` : undefined)
+    ?? 'the unit did not run'
+  return {
+    id: p.unit.id,
+    ...(p.target !== undefined && { target: p.target }),
+    verdict: 'INCONCLUSIVE',
+    reason: `no verdict: ${why}`,
+    source: 'rule',
+    reads: p.unit.reads,
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Verdicts and the result tree a run produces. PASS and FAIL are normative; NOT APPLICABLE comes
+ * from applicability; INCONCLUSIVE is the harness admitting it could not decide, always with why.
+ */
+export type Verdict = 'PASS' | 'FAIL' | 'INCONCLUSIVE' | 'NOT APPLICABLE'
+
+/** Who decided: a mechanical rule on the documents, an observation of the DUT, or an assessor. */
+export type VerdictSource = 'rule' | 'observed' | 'assessor'
+
+export type CaseKind = 'conceptual' | 'functional'
+
+export interface UnitResult {
+  /** Test unit ID, e.g. `5.3-7-1c`. */
+  id: string
+  /** The IXIT entry evaluated, for units run once per entry (e.g. `UpdMech-1`). */
+  target?: string
+  verdict: Verdict
+  reason: string
+  source: VerdictSource
+  /** IXIT fields the unit read, as `7-UpdMech.cryptographicDetails`. */
+  reads: string[]
+  /** For assessor verdicts: who decided and when. */
+  assessor?: { name: string; date: string }
+  /** References to evidence files written during the run. */
+  evidence?: string[]
+}
+
+export interface CaseResult {
+  id: string
+  kind: CaseKind
+  verdict: Verdict
+  units: UnitResult[]
+}
+
+export interface GroupResult {
+  /** Test group ID; equals the provision ID, e.g. `5.3-7`. */
+  id: string
+  provision: string
+  /** Status as the edition prints it, e.g. `M C(12)` or `RF(g)`. */
+  status: string
+  title: string
+  verdict: Verdict
+  /** Why the group is not applicable, when it is not. */
+  reason?: string
+  cases: CaseResult[]
+}
+
+export interface RunResults {
+  /** Edition key, e.g. `en303645-v3.1.3`. */
+  standard: string
+  /** Human-readable edition pair, e.g. `EN 303 645 V3.1.3 / TS 103 701 V2.1.1`. */
+  standardTitle: string
+  dut: string
+  startedAt: string
+  finishedAt: string
+  conceptualOnly: boolean
+  groups: GroupResult[]
+}

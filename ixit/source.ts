@@ -1,0 +1,156 @@
+/**
+ * Documents parsed with their positions. JSON goes through the YAML parser too (YAML 1.2 is a
+ * superset of JSON), so both formats get node ranges and one code path reports positions.
+ */
+import { readFile } from 'node:fs/promises'
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml'
+import { finding, type Place } from './findings.ts'
+import type { Finding } from './types.ts'
+
+export type PathSegment = string | number
+
+export interface SourceDoc {
+  readonly file: string
+  /** The plain JSON value of the document. */
+  readonly value: unknown
+  /**
+   * Where the node at `path` was written. A map is placed at its first key (that is where a
+   * reader's eye lands, in YAML and JSON alike); `key` places a map member at its key instead.
+   * A path that leaves the document is placed at the deepest node that exists.
+   */
+  locate(path: string | readonly PathSegment[], target?: 'value' | 'key'): Place
+}
+
+export interface ParseResult {
+  doc?: SourceDoc
+  findings: Finding[]
+}
+
+export async function readSource(file: string): Promise<ParseResult> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (err) {
+    return { findings: [finding('error', 'unreadable', { file, line: 1, column: 1 }, `cannot read file: ${reason(err)}`)] }
+  }
+  return parseSource(file, text)
+}
+
+export function parseSource(file: string, text: string): ParseResult {
+  const lineCounter = new LineCounter()
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, version: '1.2' })
+  const at = (offset: number): Place => {
+    const { line, col } = lineCounter.linePos(offset)
+    return { file, line, column: col }
+  }
+  const language = /\.json$/i.test(file) ? 'JSON' : 'YAML'
+  const findings: Finding[] = []
+  // After the first real syntax error the parser's later complaints are mostly its own
+  // confusion; duplicate keys are independent of each other, so all of them are worth showing.
+  let syntaxReported = false
+  for (const e of doc.errors) {
+    if (e.code === 'DUPLICATE_KEY') {
+      const key = keyAt(text, e.pos[0])
+      findings.push(finding('error', 'duplicate-key', at(e.pos[0]), `duplicate key "${key}" in ${language === 'JSON' ? 'JSON object' : 'YAML mapping'}`))
+    } else if (!syntaxReported) {
+      syntaxReported = true
+      findings.push(finding('error', 'yaml-syntax', at(e.pos[0]), `invalid ${language}: ${e.message}`))
+    }
+  }
+  for (const w of doc.warnings) {
+    findings.push(finding('warning', 'yaml-warning', at(w.pos[0]), `${language}: ${w.message}`))
+  }
+  if (doc.errors.length > 0) return { findings }
+
+  let value: unknown
+  try {
+    value = doc.toJS({ maxAliasCount: 100 })
+  } catch (err) {
+    findings.push(finding('error', 'yaml-syntax', { file, line: 1, column: 1 }, `invalid ${language}: ${reason(err)}`))
+    return { findings }
+  }
+  return {
+    doc: { file, value, locate: (path, target = 'value') => locate(doc, at, file, path, target) },
+    findings,
+  }
+}
+
+/** RFC 6901. */
+export function parsePointer(pointer: string): string[] {
+  if (pointer === '') return []
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+}
+
+export function toPointer(path: readonly PathSegment[]): string {
+  return path.map((s) => '/' + String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('')
+}
+
+function locate(
+  doc: Document,
+  at: (offset: number) => Place,
+  file: string,
+  path: string | readonly PathSegment[],
+  target: 'value' | 'key',
+): Place {
+  const segments = typeof path === 'string' ? parsePointer(path) : path
+  let node: unknown = doc.contents
+  let place: Place = startOf(node, at) ?? { file, line: 1, column: 1 }
+  for (const [i, segment] of segments.entries()) {
+    node = isAlias(node) ? node.resolve(doc) : node
+    let keyNode: unknown
+    let child: unknown
+    if (isMap(node)) {
+      const pair = node.items.find((p) => keyText(p.key) === String(segment))
+      if (!pair) return place
+      keyNode = pair.key
+      child = pair.value
+    } else if (isSeq(node)) {
+      child = node.items[Number(segment)]
+      if (child === undefined) return place
+    } else {
+      return place
+    }
+    const keyPlace = keyNode === undefined ? undefined : startOf(keyNode, at)
+    if (target === 'key' && i === segments.length - 1 && keyPlace) return keyPlace
+    place = startOf(child, at) ?? keyPlace ?? place
+    node = child
+  }
+  return place
+}
+
+function startOf(node: unknown, at: (offset: number) => Place): Place | undefined {
+  if (isMap(node)) {
+    const first = node.items[0]?.key
+    const offset = (isScalar(first) || isMap(first) || isSeq(first) ? first.range?.[0] : undefined) ?? node.range?.[0]
+    return offset === undefined ? undefined : at(offset)
+  }
+  if (isSeq(node) || isAlias(node)) return node.range ? at(node.range[0]) : undefined
+  if (isScalar(node)) {
+    // `key:` with nothing after it has an empty null scalar; its key is the better place.
+    if (!node.range || (node.value === null && node.range[0] === node.range[1])) return undefined
+    return at(node.range[0])
+  }
+  return undefined
+}
+
+/** The key written at `offset`, for messages; the parser's error range covers only its start. */
+function keyAt(text: string, offset: number): string {
+  const m = /^(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|([^:,{}\[\]\n]*?))\s*:/.exec(text.slice(offset))
+  return (m?.[1] ?? m?.[2] ?? m?.[3] ?? text.slice(offset).split(/[\s:]/)[0] ?? '').trim()
+}
+
+function keyText(key: unknown): string {
+  if (isScalar(key)) return String(key.value)
+  return String(key)
+}
+
+function reason(err: unknown): string {
+  if (err && typeof err === 'object' && 'code' in err && typeof err.code === 'string') {
+    const message = 'message' in err && typeof err.message === 'string' ? err.message : ''
+    return message.includes(err.code) ? message : `${err.code} ${message}`.trim()
+  }
+  return err instanceof Error ? err.message : String(err)
+}

@@ -1,0 +1,3 @@
+export { renderJunit, writeJunit } from './junit.ts'
+export { writeResultsJson } from './results-json.ts'
+export { renderSummary } from './summary.ts'

@@ -1,0 +1,66 @@
+/**
+ * Terminal summary: one line per test group with unit verdict counts. Plain text; callers that
+ * want colour can match the verdict column, which is fixed-width for that reason.
+ */
+import type { GroupResult, RunResults, Verdict } from '../harness/verdict.ts'
+
+const WIDTH = 100
+const ID = 8
+const VERDICT = 15
+const STATUS = 11
+const COUNT = 5
+const COUNTED: readonly Verdict[] = ['PASS', 'FAIL', 'INCONCLUSIVE', 'NOT APPLICABLE']
+
+/** Lines joined with `\n`, no trailing newline. */
+export function renderSummary(results: RunResults): string {
+  const mode = results.conceptualOnly ? ' (conceptual only)' : ''
+  const lines = [fit(`${oneLine(results.standardTitle)} — DUT: ${oneLine(results.dut)}${mode}`, WIDTH)]
+  lines.push(row('group', 'verdict', 'status', ['pass', 'fail', 'inc', 'n/a'], 'title'))
+
+  const totals = new Map<Verdict, number>()
+  for (const group of results.groups) {
+    const counts = countUnits(group)
+    for (const [verdict, n] of counts) totals.set(verdict, (totals.get(verdict) ?? 0) + n)
+    const cells = COUNTED.map((v) => String(counts.get(v) ?? 0))
+    lines.push(row(group.id, group.verdict, group.status, cells, group.title))
+  }
+  const units = [...totals.values()].reduce((sum, n) => sum + n, 0)
+  const groups = `${results.groups.length} group${results.groups.length === 1 ? '' : 's'}`
+  const cells = COUNTED.map((v) => String(totals.get(v) ?? 0))
+  lines.push(row('total', groups, '', cells, `${units} unit${units === 1 ? '' : 's'}`))
+  return lines.join('\n')
+}
+
+function countUnits(group: GroupResult): Map<Verdict, number> {
+  const counts = new Map<Verdict, number>()
+  for (const testCase of group.cases) {
+    for (const unit of testCase.units) counts.set(unit.verdict, (counts.get(unit.verdict) ?? 0) + 1)
+  }
+  return counts
+}
+
+function row(id: string, verdict: string, status: string, counts: string[], title: string): string {
+  const left =
+    pad(oneLine(id), ID) +
+    pad(verdict, VERDICT) +
+    pad(oneLine(status), STATUS) +
+    counts.map((n) => n.padStart(COUNT - 1) + ' ').join('') +
+    ' '
+  return (left + fit(oneLine(title), Math.max(WIDTH - [...left].length, 1))).trimEnd()
+}
+
+/** Pads to the column width, keeping at least one space so long values never run together. */
+function pad(value: string, width: number): string {
+  return `${value} `.padEnd(width)
+}
+
+function fit(value: string, width: number): string {
+  const chars = [...value]
+  return chars.length <= width ? value : `${chars.slice(0, width - 1).join('')}…`
+}
+
+// Titles and DUT names come from documents; a newline or escape sequence in them must not be
+// able to break the layout or drive the terminal.
+function oneLine(value: string): string {
+  return value.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').replace(/\s+/g, ' ').trim()
+}

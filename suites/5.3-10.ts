@@ -1,0 +1,36 @@
+// Test group 5.3-10: updates delivered over a network are verified through a trust relationship.
+import { fail, pass, review, type Outcome, type Rule } from '../harness/rule.ts'
+import type { UpdMech } from '../ixit/types.ts'
+import { registerGroup } from '../harness/vitest-group.ts'
+import { each } from './lib/each.ts'
+import { verifies } from './lib/mechanisms.ts'
+
+/** Both halves of 5.3-9-1 a/b; the first that does not pass speaks for the unit. */
+function authenticAndIntegral(m: UpdMech): Outcome {
+  const results = [verifies(m, 'authenticity', false), verifies(m, 'integrity', false)]
+  return results.find((r) => r.verdict === 'FAIL') ?? results.find((r) => r.verdict === 'INCONCLUSIVE')
+    ?? pass(results.map((r) => r.reason).join('; '))
+}
+
+function trustRelationship(m: UpdMech): Outcome {
+  const f = m.facts
+  if (f.verifiedBy === 'dut' && f.integrityProtection === 'signature') {
+    return pass(`${m.id}: a digital signature checked by the device against a trusted key`)
+  }
+  if (f.verifiedBy === 'dut' && f.integrityProtection === 'mac') {
+    return pass(`${m.id}: a MAC keyed with a secret the device holds`)
+  }
+  if (f.transport?.serverAuthenticated && f.transport.minTlsVersion !== undefined) {
+    return pass(`${m.id}: an authenticated ${f.transport.protocol} channel (TLS ${f.transport.minTlsVersion} minimum)`)
+  }
+  const known = f.integrityProtection !== undefined && f.verifiedBy !== undefined && f.transport !== undefined
+  if (known) return fail(`${m.id}: neither a verified signature or MAC nor an authenticated channel establishes trust`)
+  return review('which trust relationship (authenticated channel, signature, secret-protected network, user confirmation) does the mechanism rely on?', m, ['description', 'securityGuarantees'])
+}
+
+export const rules: Rule[] = [
+  { name: 'network-update-authentic-and-integral', decides: ['5.3-10-1a'], decide: each<UpdMech>(authenticAndIntegral) },
+  { name: 'network-update-trust-relationship', decides: ['5.3-10-1b'], decide: each<UpdMech>(trustRelationship) },
+]
+
+if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-10', rules)

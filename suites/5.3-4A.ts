@@ -1,0 +1,17 @@
+// Test group 5.3-4A (EN 303 645 V3.1.3): at least one mechanism can be configured to update automatically.
+import type { Rule } from '../harness/rule.ts'
+import type { SoftComp } from '../ixit/types.ts'
+import { registerGroup } from '../harness/vitest-group.ts'
+import { componentUpdatesUnattended } from './lib/automatic.ts'
+import { noComponents } from './lib/components.ts'
+import { each } from './lib/each.ts'
+
+export const rules: Rule[] = [
+  {
+    name: 'component-can-update-unattended',
+    decides: ['5.3-4A-1a'],
+    decide: each<SoftComp>(componentUpdatesUnattended, noComponents),
+  },
+]
+
+if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-4A', rules)

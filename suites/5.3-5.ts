@@ -1,0 +1,30 @@
+// Test group 5.3-5: the device (or, since V3, an associated service) checks for security updates
+// after initialization and then periodically.
+import type { Rule } from '../harness/rule.ts'
+import type { SoftComp, UpdMech } from '../ixit/types.ts'
+import { registerGroup } from '../harness/vitest-group.ts'
+import { noComponents, someMechanism } from './lib/components.ts'
+import { durationSeconds } from './lib/duration.ts'
+import { each, listParam } from './lib/each.ts'
+
+function checksPeriodically(m: UpdMech, checkers: string[]): boolean | undefined {
+  const c = m.facts.checking
+  if (!c) return undefined
+  const period = c.period === undefined ? undefined : durationSeconds(c.period)
+  return checkers.includes(c.by) && c.afterInitialization && period !== undefined && period > 0
+}
+
+export const rules: Rule[] = [
+  {
+    name: 'component-checked-after-init-and-periodically',
+    decides: ['5.3-5-1a'],
+    decide: each<SoftComp>((comp, input) => {
+      const checkers = listParam(input, 'checkers')
+      return someMechanism(comp, input,
+        `is checked by ${checkers.join(' or ')} after initialization and then periodically`,
+        (m) => checksPeriodically(m, checkers), ['updateChecking'])
+    }, noComponents),
+  },
+]
+
+if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-5', rules)

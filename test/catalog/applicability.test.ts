@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest'
+import { buildPlan } from '../../catalog/plan.ts'
+import { loadEdition } from '../../catalog/editions.ts'
+import type { FactName } from '../../catalog/types.ts'
+import type { Assessment, Finding } from '../../ixit/types.ts'
+import { EDITIONS, loadExample, variant } from '../helpers.ts'
+
+const example = await loadExample()
+
+/** How a supplier's documents look when a condition of the catalog does not hold. */
+const ABSENT: Record<FactName, (a: Assessment) => void> = {
+  hasUpdateMechanism: (a) => {
+    a.ixit['7-UpdMech'] = []
+    for (const c of a.ixit['6-SoftComp']) c.updateMechanisms = []
+  },
+  hasNotUpdatableComponent: (a) => {
+    for (const c of a.ixit['6-SoftComp']) if (c.updateMechanisms.length === 0) c.updateMechanisms = [a.ixit['7-UpdMech'][0]!.id]
+  },
+  hasMutableComponent: (a) => { for (const c of a.ixit['6-SoftComp']) c.facts.immutable = true },
+  constrained: (a) => { a.ics.constrained = false },
+  notConstrained: (a) => { a.ics.constrained = true },
+  hasNetworkDelivery: (a) => { for (const m of a.ixit['7-UpdMech']) m.facts.delivery = 'local' },
+  hasAutomaticUpdates: (a) => { for (const m of a.ixit['7-UpdMech']) m.facts.initiation = 'user' },
+  hasUpdateNotifications: (a) => { for (const m of a.ixit['7-UpdMech']) m.facts.notifications = { enabledByDefault: false, userCan: [], kinds: [] } },
+  hasAutomaticUpdatesOrNotifications: (a) => {
+    ABSENT.hasAutomaticUpdates(a)
+    ABSENT.hasUpdateNotifications(a)
+  },
+}
+
+/** The opposite, for conditions the example does not meet (V2.1.1's constrained-device provisions). */
+const PRESENT: Partial<Record<FactName, (a: Assessment) => void>> = {
+  constrained: (a) => { a.ics.constrained = true },
+}
+
+function applicabilityOf(a: Assessment, standard: string, group: string) {
+  const findings: Finding[] = []
+  const plan = buildPlan(loadEdition(standard), a, { groups: [group] })
+  findings.push(...plan.findings)
+  return { ...plan.groups[0]!.applicability, findings }
+}
+
+describe.each(EDITIONS)('applicability under %s', (standard) => {
+  const edition = loadEdition(standard)
+  const conditional = edition.groups.filter((g) => g.requires.length > 0)
+
+  it.each(conditional.map((g) => [g.id, g] as const))('%s applies when its conditions hold', (id, g) => {
+    const a = variant(example, (copy) => {
+      for (const c of g.requires) PRESENT[edition.conditions[c]!.fact!]?.(copy)
+    })
+    expect(applicabilityOf(a, standard, id).applicable).toBe(true)
+  })
+
+  for (const g of conditional) {
+    for (const c of g.requires) {
+      const def = edition.conditions[c]!
+      it(`${g.id} is NOT APPLICABLE when ${def.kind} ${c} is absent, citing it and the ICS rationale`, () => {
+        const rationale = `rationale for ${g.id} without ${c}`
+        const a = variant(example, (copy) => {
+          for (const other of g.requires) PRESENT[edition.conditions[other]!.fact!]?.(copy)
+          ABSENT[def.fact!](copy)
+          copy.ics.provisions[g.id] = { ...copy.ics.provisions[g.id]!, support: 'N/A', detail: rationale }
+        })
+        const result = applicabilityOf(a, standard, g.id)
+        expect(result.applicable).toBe(false)
+        expect(result.reason).toContain(def.text)
+        expect(result.reason).toContain(rationale)
+        expect(result.findings).toEqual([])
+      })
+    }
+  }
+})
+
+describe('cross-checking the ICS against the IXIT', () => {
+  it('reports an ICS that calls 5.3-10 not applicable while IXIT 7 delivers over the network, and tests it', () => {
+    const a = variant(example, (copy) => {
+      copy.ics.provisions['5.3-10'] = { ...copy.ics.provisions['5.3-10']!, support: 'N/A', detail: 'no network updates' }
+    })
+    const result = applicabilityOf(a, 'en303645-v3.1.3', '5.3-10')
+    expect(result.applicable).toBe(true)
+    expect(result.findings).toHaveLength(1)
+    expect(result.findings[0]).toMatchObject({ severity: 'warning', code: 'ics-contradiction', file: a.ics.file })
+    expect(result.findings[0]!.message).toMatch(/5\.3-10.*not applicable.*updates can be delivered over a network interface/)
+  })
+
+  it('reports an ICS that supports 5.3-14 although every component is updatable', () => {
+    const a = variant(example, (copy) => {
+      ABSENT.hasNotUpdatableComponent(copy)
+      copy.ics.provisions['5.3-14'] = { ...copy.ics.provisions['5.3-14']!, support: 'Y' }
+    })
+    const result = applicabilityOf(a, 'en303645-v3.1.3', '5.3-14')
+    expect(result.applicable).toBe(false)
+    expect(result.findings.map((f) => f.message)).toEqual([
+      expect.stringMatching(/ICS answers 5\.3-14 with Y.*some software components cannot be updated.*does not hold/),
+    ])
+  })
+
+  it('follows the ICS where the IXIT is silent', () => {
+    const silent = (support: 'Y' | 'N/A') => variant(example, (copy) => {
+      for (const m of copy.ixit['7-UpdMech']) delete m.facts.delivery
+      copy.ics.provisions['5.3-10'] = { ...copy.ics.provisions['5.3-10']!, support, detail: 'the supplier says so' }
+    })
+    const absent = applicabilityOf(silent('N/A'), 'en303645-v3.1.3', '5.3-10')
+    expect(absent.applicable).toBe(false)
+    expect(absent.reason).toMatch(/ICS declares .*absent.*the supplier says so/)
+    expect(applicabilityOf(silent('Y'), 'en303645-v3.1.3', '5.3-10').applicable).toBe(true)
+  })
+
+  it('treats unconditional provisions as applying to every device', () => {
+    for (const standard of EDITIONS) {
+      for (const id of ['5.3-13', '5.3-16']) expect(applicabilityOf(example, standard, id).applicable).toBe(true)
+    }
+  })
+})

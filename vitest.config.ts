@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config'
+
+// The harness's own tests. Conformance runs configure vitest separately (harness/suite-runner.ts),
+// which is why suites/ is not listed here: its files are only test files inside a run.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+})
