@@ -1,5 +1,5 @@
 import type { Assessment, Finding, IcsEntry } from '../ixit/types.ts'
-import { FACTS } from './facts.ts'
+import { factBasis, FACTS } from './facts.ts'
 import type { ConditionDef, Edition, GroupDef } from './types.ts'
 
 export interface ConditionState {
@@ -17,6 +17,14 @@ export interface Applicability {
 
 export function describeCondition(def: ConditionDef): string {
   return `${def.kind} ${def.id} (${def.text})`
+}
+
+/** "condition 3 (…) does not hold per the IXIT", in singular or plural, citing each basis. */
+function claim(states: ConditionState[], verb: 'holds' | 'does not hold'): string {
+  const plural = states.length > 1
+  const verbText = verb === 'holds' ? (plural ? 'hold' : 'holds') : (plural ? 'do not hold' : 'does not hold')
+  const bases = [...new Set(states.map((c) => (c.def.fact ? factBasis(c.def.fact) : 'ICS')))]
+  return `${states.map((c) => describeCondition(c.def)).join(' and ')} ${verbText} per the ${bases.join(' and ')}`
 }
 
 function icsQuote(ics: IcsEntry | undefined): string {
@@ -51,22 +59,20 @@ export function decideApplicability(
 
   const absent = conditions.filter((c) => c.derived === false)
   if (absent.length > 0) {
-    const which = absent.map((c) => describeCondition(c.def)).join(' and ')
+    const why = claim(absent, 'does not hold')
     if (ics && ics.support !== 'N/A') {
-      findings.push(contradiction(ics,
-        `ICS answers ${ics.provision} with ${ics.support}, but the IXIT shows ${which} does not hold`))
+      findings.push(contradiction(ics, `ICS answers ${ics.provision} with ${ics.support}, but ${why}`))
     }
-    return { applicable: false, reason: `${which} does not hold per the IXIT${icsQuote(ics)}`, conditions }
+    return { applicable: false, reason: `${why}${icsQuote(ics)}`, conditions }
   }
 
   const unknown = conditions.filter((c) => c.derived === undefined)
   if (unknown.length === 0) {
-    const which = conditions.map((c) => describeCondition(c.def)).join(' and ')
+    const why = claim(conditions, 'holds')
     if (ics?.support === 'N/A') {
-      findings.push(contradiction(ics,
-        `ICS declares ${ics.provision} not applicable, but the IXIT shows ${which} holds; it is tested`))
+      findings.push(contradiction(ics, `ICS declares ${ics.provision} not applicable, but ${why}; it is tested`))
     }
-    return { applicable: true, reason: `${which} holds per the IXIT`, conditions }
+    return { applicable: true, reason: why, conditions }
   }
 
   const which = unknown.map((c) => describeCondition(c.def)).join(' and ')

@@ -47,3 +47,8 @@ export const FACTS: Record<FactName, Fact> = {
       return undefined
     }),
 }
+
+/** Which document a fact is read from, so reasons cite the right one. */
+export function factBasis(name: FactName): 'ICS' | 'IXIT' {
+  return name === 'constrained' || name === 'notConstrained' ? 'ICS' : 'IXIT'
+}

@@ -27,6 +27,10 @@ const FILTERS: Record<SelectorName, Filter> = {
     none: 'notifies the user about updates',
   },
   'not-updatable': { keep: (e) => comp(e).updateMechanisms.length === 0, none: 'lacks an update mechanism' },
+  'not-updatable-mutable': {
+    keep: (e) => comp(e).updateMechanisms.length === 0 && comp(e).facts.immutable !== true,
+    none: 'lacks an update mechanism without being immutable for security reasons',
+  },
   updatable: { keep: (e) => comp(e).updateMechanisms.length > 0, none: 'has an update mechanism' },
   referenced: {
     keep: (e, a) => a.ixit['6-SoftComp'].some((c) => c.updateMechanisms.includes(e.id)),

@@ -78,6 +78,7 @@ export type SelectorName =
   | 'automatic'
   | 'with-notifications'
   | 'not-updatable'
+  | 'not-updatable-mutable'
   | 'updatable'
   | 'referenced'
 

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test suite needs, when they are missing:
+#   libxml2-utils  xmllint, which validates junit.xml against the JUnit schema
+# Without root it only says what is missing; the tests then fail loudly rather than skip.
+set -euo pipefail
+
+missing=()
+command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+  echo "system-deps: missing Debian packages: ${missing[*]} (install them as root)" >&2
+  exit 0
+fi
+echo "system-deps: installing ${missing[*]}"
+apt-get update -qq
+DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,43 @@
+import { spawnSync } from 'node:child_process'
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseDocument, type Document } from 'yaml'
+import { main } from '../../cli/main.ts'
+import { EXAMPLE } from '../helpers.ts'
+
+export interface CliResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+/** Runs the real executable, as a lab's CI job would. */
+export function ts701(args: string[]): CliResult {
+  const r = spawnSync(process.execPath, ['bin/ts701.js', ...args], { encoding: 'utf8', timeout: 120_000 })
+  if (r.error) throw r.error
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }
+}
+
+/** Runs the CLI in this process (fast), for commands that start no vitest run. */
+export async function ts701InProcess(args: string[]): Promise<CliResult> {
+  const out: string[] = []
+  const err: string[] = []
+  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) })
+  return { code, stdout: out.join('\n'), stderr: err.join('\n') }
+}
+
+export const tempDir = (prefix: string) => mkdtemp(join(tmpdir(), `ts701-${prefix}-`))
+
+/** A copy of the reference assessment with edits applied to its YAML documents. */
+export async function exampleCopy(edit: Partial<Record<'ics' | 'ixit' | 'decisions', (doc: Document) => void>> = {}): Promise<string> {
+  const dir = await tempDir('assessment')
+  await cp(EXAMPLE, dir, { recursive: true })
+  for (const [name, change] of Object.entries(edit)) {
+    const file = join(dir, `${name}.yaml`)
+    const doc = parseDocument(await readFile(file, 'utf8'))
+    change(doc)
+    await writeFile(file, doc.toString())
+  }
+  return dir
+}

@@ -1,0 +1,101 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { loadEdition } from '../../catalog/editions.ts'
+import type { RunResults } from '../../harness/verdict.ts'
+import { validate, xpath } from '../reports/xmllint.ts'
+import { EDITIONS, EXAMPLE } from '../helpers.ts'
+import { exampleCopy, tempDir, ts701 } from './helpers.ts'
+
+const XSD = 'test/xsd/junit.xsd'
+
+async function conceptualRun(assessment: string, extra: string[] = []) {
+  const out = await tempDir('out')
+  const r = ts701(['run', '--assessment', assessment, '--conceptual-only', '--out', out, ...extra])
+  const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResults
+  return { ...r, out, junit: join(out, 'junit.xml'), results }
+}
+
+describe.each(EDITIONS)('ts701 run --conceptual-only on the reference assessment (%s)', (standard) => {
+  const run = conceptualRun(EXAMPLE, ['--standard', standard])
+
+  it('exits 0: no FAIL, and the assessor decided every judgement unit', async () => {
+    const { code, stdout } = await run
+    expect(code).toBe(0)
+    expect(stdout).toContain(`${loadEdition(standard).title} — DUT: TS701-REF-1 (conceptual only)`)
+  })
+
+  it('writes a junit.xml that validates against the JUnit schema', async () => {
+    const { junit } = await run
+    const check = validate(junit, XSD)
+    expect(check.output).toMatch(/validates/)
+    expect(check.valid).toBe(true)
+  })
+
+  it('has a test case for every conceptual unit of the edition, named by unit and target', async () => {
+    const { junit } = await run
+    const xml = await readFile(junit, 'utf8')
+    const names = [...xml.matchAll(/<testcase [^>]*\bname="([^"]*)"/g)].map((m) => m[1]!)
+    const conceptual = loadEdition(standard).groups.flatMap((g) => g.cases.flatMap((c) => c.units))
+      .filter((u) => u.kind === 'conceptual').map((u) => u.id)
+    for (const id of conceptual) {
+      expect(names.some((n) => n === id || n.startsWith(`${id} [`)), id).toBe(true)
+    }
+    expect(names.every((n) => conceptual.includes(n.split(' ')[0]!))).toBe(true)
+    expect(new Set(names).size).toBe(names.length)
+    expect(names).toContain('5.3-7-1c [UpdMech-Network]')
+  })
+
+  it('skips not-applicable units with their reason, and marks assessor verdicts', async () => {
+    const { results, junit } = await run
+    expect(results.standard).toBe(standard)
+    const units = results.groups.flatMap((g) => g.cases.flatMap((c) => c.units))
+    const assessor = units.filter((u) => u.source === 'assessor')
+    expect(assessor.length).toBeGreaterThan(5)
+    expect(assessor.every((u) => u.assessor?.name === 'R. Example (example laboratory)')).toBe(true)
+    const skipped = Number(xpath(junit, 'count(//testcase/skipped)'))
+    expect(skipped).toBe(units.filter((u) => u.verdict === 'NOT APPLICABLE').length)
+    if (skipped > 0) expect(xpath(junit, 'string((//testcase/skipped)[1]/@message)')).toMatch(/does not hold/)
+  })
+})
+
+describe('ts701 run exit codes', () => {
+  it('exits 1 on a FAIL and reports it as a JUnit failure with the reason', async () => {
+    const dir = await exampleCopy({ ixit: (doc) => { doc.setIn(['7-UpdMech', 0, 'facts', 'signature', 'hash'], 'SHA-1') } })
+    const { code, junit, results } = await conceptualRun(dir)
+    expect(code).toBe(1)
+    expect(results.groups.find((g) => g.id === '5.3-7')!.verdict).toBe('FAIL')
+    expect(xpath(junit, 'string(//testcase[@name="5.3-7-1c [UpdMech-Network]"]/failure/@message)')).toMatch(/not best practice: hash SHA-1/)
+    expect(xpath(junit, 'string(//testcase[@name="5.3-7-1c [UpdMech-Network]"]/system-out)')).toMatch(/^VERDICT: FAIL — /)
+  })
+
+  it('exits 2 when judgement units remain open, reporting them as JUnit errors', async () => {
+    const dir = await exampleCopy({ decisions: (doc) => { doc.setIn(['decisions'], doc.createNode([])) } })
+    const { code, junit } = await conceptualRun(dir)
+    expect(code).toBe(2)
+    expect(xpath(junit, 'string(//testcase[@name="5.3-8-1a [UpdProc-1]"]/error/@message)')).toMatch(/^assessor review: /)
+  })
+
+  it('exits 3 on invalid documents, printing one line per problem and writing no report', async () => {
+    const out = await tempDir('out')
+    const r = ts701(['run', '--assessment', 'examples/broken', '--conceptual-only', '--out', out])
+    expect(r.code).toBe(3)
+    expect(r.stderr.trim().split('\n').slice(0, -1).every((l) => /^examples\/broken\/\S+:\d+:\d+: error: /.test(l))).toBe(true)
+    expect(r.stderr).not.toMatch(/\n\s+at /)
+  })
+
+  it('runs only the selected groups', async () => {
+    const { code, results } = await conceptualRun(EXAMPLE, ['--group', '5.3-7', '--group', '5.3-9'])
+    expect(code).toBe(0)
+    expect(results.groups.map((g) => g.id)).toEqual(['5.3-7', '5.3-9'])
+  })
+
+  it('leaves functional units INCONCLUSIVE when no DUT is given, naming what they need', async () => {
+    const out = await tempDir('out')
+    const r = ts701(['run', '--assessment', EXAMPLE, '--group', '5.3-16', '--out', out])
+    expect(r.code).toBe(2)
+    const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResults
+    const functional = results.groups[0]!.cases.find((c) => c.kind === 'functional')!
+    expect(functional.units[0]).toMatchObject({ id: '5.3-16-2a', verdict: 'INCONCLUSIVE', reason: expect.stringMatching(/needs identify and no DUT was given/) })
+  })
+})

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest'
+import { buildPlan } from '../../catalog/plan.ts'
+import { loadEdition } from '../../catalog/editions.ts'
+import { evaluateUnit, indexRules } from '../../harness/evaluate.ts'
+import { unusedDecisions } from '../../harness/run.ts'
+import type { Rule } from '../../harness/rule.ts'
+import { resultFrom } from '../../harness/suite-runner.ts'
+import type { Decision } from '../../ixit/types.ts'
+import { evaluate, loadExample, unitsOf, variant } from '../helpers.ts'
+
+const example = await loadExample()
+const withoutDecisions = variant(example, (a) => { a.decisions = [] })
+
+const decision = (over: Partial<Decision>): Decision => ({
+  unit: '5.3-8-1a',
+  target: 'UpdProc-1',
+  verdict: 'FAIL',
+  rationale: 'the time frame for critical fixes is too long for this product',
+  assessor: 'J. Tester',
+  date: '2026-11-25',
+  source: { file: 'decisions.yaml', line: 3, column: 5 },
+  ...over,
+})
+
+describe('assessor decisions', () => {
+  it('leave judgement units INCONCLUSIVE, quoting the IXIT, until a decision exists', () => {
+    const [u] = unitsOf(evaluate(withoutDecisions), '5.3-8-1a')
+    expect(u).toMatchObject({ verdict: 'INCONCLUSIVE', source: 'rule', target: 'UpdProc-1' })
+    expect(u!.reason).toMatch(/^assessor review: .*UpdProc-1 Time Frame: "/)
+  })
+
+  it('settle those units, and the report says an assessor decided', () => {
+    const a = variant(withoutDecisions, (copy) => { copy.decisions = [decision({})] })
+    const [u] = unitsOf(evaluate(a), '5.3-8-1a')
+    expect(u).toMatchObject({
+      verdict: 'FAIL',
+      source: 'assessor',
+      reason: 'the time frame for critical fixes is too long for this product',
+      assessor: { name: 'J. Tester', date: '2026-11-25' },
+    })
+  })
+
+  it('do not overrule a mechanical verdict, and the contradiction is reported', () => {
+    const a = variant(withoutDecisions, (copy) => { copy.decisions = [decision({ unit: '5.3-7-1c', target: 'UpdMech-Network' })] })
+    const groups = evaluate(a)
+    expect(unitsOf(groups, '5.3-7-1c').find((u) => u.target === 'UpdMech-Network')).toMatchObject({ verdict: 'PASS', source: 'rule' })
+    expect(unusedDecisions(a, groups)).toEqual([
+      expect.objectContaining({ severity: 'warning', code: 'decision-not-applied', file: 'decisions.yaml', line: 3 }),
+    ])
+  })
+})
+
+describe('evaluating a unit', () => {
+  const edition = loadEdition()
+  const plan = buildPlan(edition, example, { groups: ['5.3-8'], kinds: ['conceptual'] })
+  const group = plan.groups[0]!
+  const planned = group.cases[0]!.units.find((u) => u.unit.id === '5.3-8-1b')!
+
+  it('turns a rule that throws into INCONCLUSIVE with the reason, not a crash', () => {
+    const broken: Rule = { name: 'broken', decides: ['5.3-8-1b'], decide: () => { throw new TypeError('boom') } }
+    const result = evaluateUnit(planned, group.applicability, { assessment: example, edition, rules: indexRules([broken]) })
+    expect(result).toMatchObject({ verdict: 'INCONCLUSIVE', reason: 'rule broken failed: boom' })
+  })
+
+  it('never lets a unit without a rule pass', () => {
+    const result = evaluateUnit(planned, group.applicability, { assessment: example, edition, rules: new Map() })
+    expect(result.verdict).toBe('INCONCLUSIVE')
+  })
+
+  it('refuses two rules claiming one unit', () => {
+    const twice: Rule = { name: 'twice', decides: ['5.3-8-1b'], decide: () => ({ verdict: 'PASS', reason: '' }) }
+    expect(() => indexRules([twice, { ...twice, name: 'again' }])).toThrow(/twice and again both decide 5.3-8-1b/)
+  })
+
+  it('reports a unit that never reported back as INCONCLUSIVE, with the suite error', () => {
+    const outcome = { results: new Map(), broken: new Map(), brokenGroups: new Map([['5.3-8', 'SyntaxError: x']]) }
+    expect(resultFrom(outcome, planned)).toMatchObject({ verdict: 'INCONCLUSIVE', reason: 'no verdict: suite 5.3-8 failed: SyntaxError: x' })
+    const timedOut = { ...outcome, broken: new Map([['5.3-8-1b', 'Test timed out in 30000ms.']]) }
+    expect(resultFrom(timedOut, planned).reason).toBe('no verdict: Test timed out in 30000ms.')
+  })
+})
