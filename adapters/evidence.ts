@@ -1,0 +1,58 @@
+import { appendFileSync, mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+
+/** One observation: a request and its answer, a message, a console line, a server hit. */
+export interface EvidenceEntry {
+  /** `http`, `update-server`, `mqtt`, `serial`, `harness` … */
+  channel: string
+  /** What happened, in a few words, e.g. `GET /api/info → 200`. */
+  summary: string
+  /** Structured detail: status, timing, sizes, SHA-256 of bodies. Never credentials. */
+  detail?: Record<string, unknown>
+}
+
+export interface RecordedEntry extends EvidenceEntry {
+  id: string
+  time: string
+}
+
+/**
+ * Evidence is appended as it happens, so an interrupted run keeps everything seen so far. Units
+ * cite entries by ID (`E000042`), taking the IDs recorded while they ran.
+ */
+export class EvidenceLog {
+  private count = 0
+  private readonly entries: RecordedEntry[] = []
+  private readonly secrets: string[]
+
+  constructor(
+    private readonly file?: string,
+    secrets: string[] = [],
+  ) {
+    // Longest first, so a secret that contains another is masked whole.
+    this.secrets = secrets.filter((s) => s.length >= 3).sort((a, b) => b.length - a.length)
+    if (file) mkdirSync(dirname(file), { recursive: true })
+  }
+
+  record(entry: EvidenceEntry): string {
+    const id = `E${String(++this.count).padStart(6, '0')}`
+    const recorded: RecordedEntry = JSON.parse(this.redact(JSON.stringify({ id, time: new Date().toISOString(), ...entry })))
+    this.entries.push(recorded)
+    if (this.file) appendFileSync(this.file, `${JSON.stringify(recorded)}\n`)
+    return id
+  }
+
+  /** A position to pass to `since`. */
+  mark(): number {
+    return this.entries.length
+  }
+
+  since(mark: number): RecordedEntry[] {
+    return this.entries.slice(mark)
+  }
+
+  /** Secrets reach no evidence, whatever the adapter put into an entry. */
+  private redact(text: string): string {
+    return this.secrets.reduce((t, s) => t.split(JSON.stringify(s).slice(1, -1)).join('***'), text)
+  }
+}
