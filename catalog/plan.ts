@@ -10,6 +10,8 @@ export interface PlannedUnit {
   caseId: string
   unit: UnitDef
   target?: string
+  /** For functional units run per attack or setting. */
+  variant?: string
   /** Set when the unit's selection is empty: why, for vacuous verdicts. */
   emptyReason?: string
 }
@@ -37,13 +39,21 @@ export interface PlanOptions {
   groups?: string[]
   /** Only units of these kinds; all when absent. */
   kinds?: CaseKind[]
+  /** Names of the attack images prepared for the DUT, for units whose variants are `attacks`. */
+  attacks?: string[]
 }
 
-function expand(groupId: string, caseId: string, unit: UnitDef, a: Assessment): PlannedUnit[] {
-  if (!unit.forEach) return [{ groupId, caseId, unit }]
+function variantsOf(unit: UnitDef, options: PlanOptions): Array<string | undefined> {
+  if (unit.variants === undefined) return [undefined]
+  const names = unit.variants === 'attacks' ? options.attacks ?? [] : unit.variants
+  return names.length ? names : [undefined]
+}
+
+function expand(groupId: string, caseId: string, unit: UnitDef, a: Assessment, options: PlanOptions): PlannedUnit[] {
+  if (!unit.forEach) return variantsOf(unit, options).map((variant) => ({ groupId, caseId, unit, ...(variant && { variant }) }))
   const { entries, emptyReason } = select(unit.forEach, a)
   if (entries.length === 0) return [{ groupId, caseId, unit, emptyReason }]
-  return entries.map((e) => ({ groupId, caseId, unit, target: e.id }))
+  return entries.flatMap((e) => variantsOf(unit, options).map((variant) => ({ groupId, caseId, unit, target: e.id, ...(variant && { variant }) })))
 }
 
 export function buildPlan(edition: Edition, a: Assessment, options: PlanOptions = {}): Plan {
@@ -59,7 +69,7 @@ export function buildPlan(edition: Edition, a: Assessment, options: PlanOptions 
           def: c,
           units: c.units
             .filter((u) => !options.kinds || options.kinds.includes(u.kind))
-            .flatMap((u) => expand(g.id, c.id, u, a)),
+            .flatMap((u) => expand(g.id, c.id, u, a, options)),
         }))
         .filter((c) => c.units.length > 0),
     }))

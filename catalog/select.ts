@@ -32,6 +32,14 @@ const FILTERS: Record<SelectorName, Filter> = {
     none: 'lacks an update mechanism without being immutable for security reasons',
   },
   updatable: { keep: (e) => comp(e).updateMechanisms.length > 0, none: 'has an update mechanism' },
+  tls: {
+    keep: (e) => {
+      const { delivery, transport } = mech(e).facts
+      if (delivery === 'local') return false
+      return transport === undefined || transport.minTlsVersion !== undefined || /tls|https|mqtts/i.test(transport.protocol)
+    },
+    none: 'reaches its update server over TLS',
+  },
   referenced: {
     keep: (e, a) => a.ixit['6-SoftComp'].some((c) => c.updateMechanisms.includes(e.id)),
     none: 'is referenced by a 6-SoftComp entry',

@@ -50,6 +50,8 @@ export interface GroupDef {
 
 export interface CaseDef {
   id: string
+  /** `ts701` marks cases the harness adds to corroborate the standard's own. */
+  origin?: 'ts701'
   kind: CaseKind
   /** `all`: every unit result must pass. `any-target`: passes when one target passes every unit. */
   aggregate: 'all' | 'any-target'
@@ -68,6 +70,13 @@ export interface UnitDef {
   forEach?: Selector
   /** For functional units: what the lab must provide (DUT operations, lab procedures). */
   needs?: string[]
+  /**
+   * Functional units run once per variant: a fixed list (e.g. enable, disable, postpone) or
+   * `attacks`, the attack images derived for the DUT under test.
+   */
+  variants?: string[] | 'attacks'
+  /** `ts701` marks units the harness adds to corroborate the standard's own; reports say so. */
+  origin?: 'ts701'
   /** Edition-specific knobs a rule reads, so a new edition can differ by data alone. */
   params?: Record<string, string[] | string | boolean>
 }
@@ -81,6 +90,7 @@ export type SelectorName =
   | 'not-updatable-mutable'
   | 'updatable'
   | 'referenced'
+  | 'tls'
 
 export interface Selector {
   table: IxitTableId

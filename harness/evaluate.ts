@@ -77,12 +77,23 @@ function decide(p: PlannedUnit, ctx: EvaluationContext): Outcome {
   }
 }
 
+/** The identifying part of a unit's result, whoever decides its verdict. */
+export function baseResult(p: PlannedUnit): Pick<UnitResult, 'id' | 'target' | 'variant' | 'origin' | 'reads'> {
+  return {
+    id: p.unit.id,
+    ...(p.target !== undefined && { target: p.target }),
+    ...(p.variant !== undefined && { variant: p.variant }),
+    ...(p.unit.origin && { origin: p.unit.origin }),
+    reads: p.unit.reads,
+  }
+}
+
 /**
  * Runs one planned conceptual unit. Assessor decisions settle only what the rules leave open:
  * a mechanical FAIL is not overruled by paperwork.
  */
 export function evaluateUnit(p: PlannedUnit, applicability: Applicability, ctx: EvaluationContext): UnitResult {
-  const base = { id: p.unit.id, ...(p.target !== undefined && { target: p.target }), reads: p.unit.reads }
+  const base = baseResult(p)
   if (!applicability.applicable) {
     return { ...base, verdict: 'NOT APPLICABLE', reason: applicability.reason, source: 'rule' }
   }

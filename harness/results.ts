@@ -1,10 +1,10 @@
 import type { Plan, PlannedUnit } from '../catalog/plan.ts'
 import { allOf, caseVerdict } from './aggregate.ts'
-import type { GroupResult, UnitResult } from './verdict.ts'
+import { resultName, type GroupResult, type UnitResult } from './verdict.ts'
 
-/** The name a unit result carries in JUnit and vitest: `5.3-7-1c [UpdMech-2]`. */
-export function unitName(p: Pick<PlannedUnit, 'unit' | 'target'>): string {
-  return p.target === undefined ? p.unit.id : `${p.unit.id} [${p.target}]`
+/** The name a planned unit's result carries, see `resultName`. */
+export function unitName(p: Pick<PlannedUnit, 'unit' | 'target' | 'variant'>): string {
+  return resultName({ id: p.unit.id, target: p.target, variant: p.variant })
 }
 
 /**

@@ -2,6 +2,7 @@ import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Reporter, TestCase, TestModule } from 'vitest/node'
 import type { PlannedUnit } from '../catalog/plan.ts'
+import { baseResult } from './evaluate.ts'
 import { unitName } from './results.ts'
 import type { RunPayload } from './vitest-group.ts'
 import type { UnitResult } from './verdict.ts'
@@ -66,12 +67,5 @@ export function resultFrom(outcome: SuiteOutcome, p: PlannedUnit): UnitResult {
   const why = outcome.broken.get(name)
     ?? (outcome.brokenGroups.has(p.groupId) ? `suite ${p.groupId} failed: ${outcome.brokenGroups.get(p.groupId)}` : undefined)
     ?? 'the unit did not run'
-  return {
-    id: p.unit.id,
-    ...(p.target !== undefined && { target: p.target }),
-    verdict: 'INCONCLUSIVE',
-    reason: `no verdict: ${why}`,
-    source: 'rule',
-    reads: p.unit.reads,
-  }
+  return { ...baseResult(p), verdict: 'INCONCLUSIVE', reason: `no verdict: ${why}`, source: 'rule' }
 }

@@ -14,6 +14,10 @@ export interface UnitResult {
   id: string
   /** The IXIT entry evaluated, for units run once per entry (e.g. `UpdMech-1`). */
   target?: string
+  /** The variant, for functional units run once per attack or setting (e.g. `payload-byte`). */
+  variant?: string
+  /** `ts701` when the harness added the unit to corroborate the standard's own. */
+  origin?: 'ts701'
   verdict: Verdict
   reason: string
   source: VerdictSource
@@ -55,4 +59,9 @@ export interface RunResults {
   finishedAt: string
   conceptualOnly: boolean
   groups: GroupResult[]
+}
+
+/** The name a unit result carries in JUnit and vitest: `5.3-2-2b [UpdMech-Network] payload-byte`. */
+export function resultName(u: { id: string; target?: string; variant?: string }): string {
+  return `${u.id}${u.target === undefined ? '' : ` [${u.target}]`}${u.variant === undefined ? '' : ` ${u.variant}`}`
 }

@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
 import type { Builder, TestCase } from 'junit-report-builder'
-import type { CaseResult, GroupResult, RunResults, UnitResult } from '../harness/verdict.ts'
+import { resultName, type CaseResult, type GroupResult, type RunResults, type UnitResult } from '../harness/verdict.ts'
 
 // The package is CommonJS but its typings declare `export default`, so under NodeNext TypeScript
 // and Node disagree about what a default import yields; require() is the same in every runtime.
@@ -40,7 +40,7 @@ export function renderJunit(results: RunResults): string {
         const tc = suite
           .testCase()
           .className(group.id)
-          .name(unit.target ? `${unit.id} [${unit.target}]` : unit.id)
+          .name(resultName(unit))
           .time(0)
         addProperties(tc, results, group, testCase, unit)
         markVerdict(tc, unit)
@@ -79,6 +79,7 @@ function addProperties(
     .property('edition', results.standard)
     .property('verdict', unit.verdict)
     .property('source', unit.source)
+  if (unit.origin) tc.property('origin', unit.origin)
   if (unit.assessor) tc.property('assessor', unit.assessor.name).property('date', unit.assessor.date)
 }
 
