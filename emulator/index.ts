@@ -1,0 +1,25 @@
+/**
+ * The update-server emulator: ts701 playing the vendor's update server for a device under test.
+ *
+ * - Routes (`EmulatorRoute` in the DUT profile) are tried in order; the first whose method (`*`
+ *   is any; HEAD is also answered by GET routes), path and conditions match answers.
+ * - A route counts as *seen* (for `afterSeen` / `untilSeen`) once it has answered a request since
+ *   the last `resetState()`; `untilSeen: <its own name>` therefore answers exactly once.
+ * - Every template is checked at `start()`; an unknown placeholder is an EmulatorConfigError
+ *   naming the route. Image placeholders insert nothing while no image is offered.
+ * - A hit is recorded once its answer has been handed to the connection, or when the client went
+ *   away first (`completed: false`); use `waitForHit` rather than reading `hits()` right after a
+ *   client saw an answer. `hits()` is ordered by arrival time.
+ */
+export {
+  UpdateServerEmulator,
+  type ClientError,
+  type EmulatorOptions,
+  type EmulatorTimeouts,
+  type HandshakeFailure,
+  type Hit,
+  type OfferedImage,
+  type TlsMaterial,
+} from './server.ts'
+export { EmulatorConfigError } from './errors.ts'
+export { durationSeconds } from './duration.ts'

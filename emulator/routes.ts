@@ -1,0 +1,167 @@
+import { validateHeaderName } from 'node:http'
+import type { EmulatorRoute } from '../ixit/profile-types.ts'
+import { durationSeconds } from './duration.ts'
+import { EmulatorConfigError } from './errors.ts'
+import { checkKey, parseTemplate, type KeyScope, type Template } from './template.ts'
+
+export interface CompiledRoute {
+  route: EmulatorRoute
+  name: string
+  /** Upper case; `*` answers any method. */
+  method: string
+  pattern: RegExp
+  params: string[]
+  headers: Array<[string, Template]>
+  body?: Template
+}
+
+export interface CompiledConfig {
+  routes: CompiledRoute[]
+  imagePath: Template
+  pollInterval?: string
+  pollIntervalSeconds?: number
+}
+
+const STATUS_MIN = 100
+const STATUS_MAX = 599
+
+/**
+ * Checks the whole declaration before the first request: route names, methods, path patterns,
+ * conditions, statuses and every template. Throws EmulatorConfigError naming the route.
+ */
+export function compileConfig(input: { routes: unknown; imagePath: unknown; pollInterval?: unknown }): CompiledConfig {
+  let pollIntervalSeconds: number | undefined
+  let pollInterval: string | undefined
+  if (input.pollInterval !== undefined) {
+    if (typeof input.pollInterval !== 'string' || (pollIntervalSeconds = durationSeconds(input.pollInterval)) === undefined) {
+      throw new EmulatorConfigError(`pollInterval ${JSON.stringify(input.pollInterval)} is not an ISO-8601 duration such as P1D or PT6H`)
+    }
+    pollInterval = input.pollInterval
+  }
+
+  if (typeof input.imagePath !== 'string' || !input.imagePath.startsWith('/')) {
+    throw new EmulatorConfigError(`imagePath ${JSON.stringify(input.imagePath)} must be a path starting with "/"`)
+  }
+  const imagePath = templateOf(input.imagePath, 'imagePath', undefined, { params: [], pollInterval: false, request: false, imageUrl: false })
+
+  if (!Array.isArray(input.routes)) throw new EmulatorConfigError('routes must be a list')
+  const routes = input.routes as unknown[]
+  const names = new Set<string>()
+  routes.forEach((r, i) => {
+    const name = (r as { name?: unknown } | null)?.name
+    if (typeof name !== 'string' || name.trim() === '') throw new EmulatorConfigError(`route #${i + 1} has no name`)
+    if (names.has(name)) throw new EmulatorConfigError(`route "${name}" is declared twice`, name)
+    names.add(name)
+  })
+  const compiled = routes.map((r) => compileRoute(r as EmulatorRoute, names, pollInterval !== undefined))
+  return { routes: compiled, imagePath, pollInterval, pollIntervalSeconds }
+}
+
+function compileRoute(route: EmulatorRoute, names: Set<string>, pollInterval: boolean): CompiledRoute {
+  const name = route.name
+  const fail = (message: string): never => {
+    throw new EmulatorConfigError(`route "${name}": ${message}`, name)
+  }
+  if (typeof route.method !== 'string' || !/^(?:\*|[!#$%&'*+.^_`|~0-9A-Za-z-]+)$/.test(route.method)) {
+    fail(`method ${JSON.stringify(route.method)} is not an HTTP method`)
+  }
+  if (typeof route.path !== 'string') fail('path is missing')
+  const { pattern, params } = compilePath(route.path, fail)
+  if (route.when !== undefined && route.when !== 'offering' && route.when !== 'idle') {
+    fail(`when must be "offering" or "idle", not ${JSON.stringify(route.when)}`)
+  }
+  for (const key of ['afterSeen', 'untilSeen'] as const) {
+    const ref = route[key]
+    if (ref !== undefined && (typeof ref !== 'string' || !names.has(ref))) fail(`${key} names no declared route: ${JSON.stringify(ref)}`)
+  }
+  if (!Number.isInteger(route.status) || route.status < STATUS_MIN || route.status > STATUS_MAX) {
+    fail(`status ${JSON.stringify(route.status)} is not an HTTP status code`)
+  }
+  if (route.serve !== undefined && route.serve !== 'image') fail(`serve must be "image", not ${JSON.stringify(route.serve)}`)
+  if (route.serve !== undefined && route.body !== undefined) fail('declares both a body and serve: image')
+  if (route.body !== undefined && typeof route.body !== 'string') fail('body must be text (a template)')
+
+  const scope: KeyScope = { params, pollInterval, request: true, imageUrl: true }
+  const headers: Array<[string, Template]> = []
+  if (route.headers !== undefined) {
+    if (typeof route.headers !== 'object' || route.headers === null || Array.isArray(route.headers)) fail('headers must be a map')
+    for (const [header, value] of Object.entries(route.headers)) {
+      try {
+        validateHeaderName(header)
+      } catch {
+        fail(`"${header}" is not a valid header name`)
+      }
+      if (typeof value !== 'string' && typeof value !== 'number') fail(`header ${header} must have a text value`)
+      const text = String(value)
+      if (/[\r\n\0]/.test(text)) fail(`header ${header} contains a line break`)
+      headers.push([header, templateOf(text, `header ${header}`, name, scope)])
+    }
+  }
+  const body = route.body === undefined ? undefined : templateOf(route.body, 'body', name, scope)
+  return { route, name, method: route.method.toUpperCase(), pattern, params, headers, body }
+}
+
+function templateOf(source: string, where: string, route: string | undefined, scope: KeyScope): Template {
+  const prefix = route === undefined ? where : `route "${route}": ${where}`
+  let template: Template
+  try {
+    template = parseTemplate(source)
+  } catch (e) {
+    throw new EmulatorConfigError(`${prefix}: ${(e as Error).message}`, route)
+  }
+  for (const key of template.keys) {
+    const problem = checkKey(key, scope)
+    if (problem) throw new EmulatorConfigError(`${prefix}: ${problem}`, route)
+  }
+  return template
+}
+
+/**
+ * `/v1/check` (exact), `/devices/:id/check` (`:name` is one non-empty segment), `/files/*` (a
+ * trailing `*` matches the rest, including nothing).
+ */
+export function compilePath(path: string, fail: (message: string) => never): { pattern: RegExp; params: string[] } {
+  if (!path.startsWith('/')) fail(`path ${JSON.stringify(path)} must start with "/"`)
+  if (path.includes('?')) fail(`path ${JSON.stringify(path)} contains a query; query strings are ignored when matching`)
+  const wildcard = path.endsWith('*')
+  const body = wildcard ? path.slice(0, -1) : path
+  if (body.includes('*')) fail(`path ${JSON.stringify(path)}: "*" is only allowed at the end`)
+  const params: string[] = []
+  const source = body
+    .split('/')
+    .map((segment) => {
+      if (!segment.startsWith(':')) return escapeRegExp(segment)
+      const param = segment.slice(1)
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(param)) fail(`path ${JSON.stringify(path)}: "${segment}" is not a valid :name segment`)
+      if (params.includes(param)) fail(`path ${JSON.stringify(path)}: :${param} appears twice`)
+      params.push(param)
+      return '([^/]+)'
+    })
+    .join('/')
+  return { pattern: new RegExp(`^${source}${wildcard ? '.*' : ''}$`), params }
+}
+
+/** The path parameters (decoded) when the path matches, else `undefined`. */
+export function matchPath(route: Pick<CompiledRoute, 'pattern' | 'params'>, path: string): Record<string, string> | undefined {
+  const m = route.pattern.exec(path)
+  if (!m) return undefined
+  const params: Record<string, string> = {}
+  route.params.forEach((p, i) => {
+    const raw = m[i + 1]!
+    try {
+      params[p] = decodeURIComponent(raw)
+    } catch {
+      params[p] = raw
+    }
+  })
+  return params
+}
+
+export function methodMatches(route: Pick<CompiledRoute, 'method'>, method: string): boolean {
+  const m = method.toUpperCase()
+  return route.method === '*' || route.method === m || (m === 'HEAD' && route.method === 'GET')
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
