@@ -7,6 +7,7 @@ import { lint } from './lint.ts'
 import { consoleOutput, printFindings, type Output } from './output.ts'
 import { plan } from './plan.ts'
 import { run } from './run.ts'
+import { runSim, SIM_DEFAULTS } from '../sim/command.ts'
 
 function standardOption(): Option {
   return new Option('--standard <edition>', 'edition of EN 303 645 and TS 103 701 to assess against')
@@ -43,8 +44,22 @@ function program(io: Output, setExit: (code: number) => void): Command {
     .addOption(standardOption())
     .option('--group <id>', 'only this test group (repeatable, or comma-separated)', collect)
     .option('--out <dir>', 'output folder (default: reports/<timestamp>)')
-    .action(async (o: { assessment: string; conceptualOnly: boolean; standard: string; group?: string[]; out?: string }) =>
-      setExit(await run({ ...o, groups: o.group }, io)))
+    .option('--dut <profile>', 'DUT profile (dut.yaml) of the device to test (default: the bundled reference DUT)')
+    .option('--flaw <name>', 'switch on a flaw of the bundled reference DUT (repeatable; see ts701 sim --list-flaws)', collect)
+    .action(async (o: { assessment: string; conceptualOnly: boolean; standard: string; group?: string[]; out?: string; dut?: string; flaw?: string[] }) =>
+      setExit(await run({ ...o, groups: o.group, flaws: o.flaw ?? [] }, io)))
+
+  cli.command('sim')
+    .description('run the bundled reference DUT (a simulated device) until interrupted')
+    .option('--flaw <name>', 'switch on a flaw (repeatable)', collect)
+    .option('--list-flaws', 'list the flaw switches and exit', false)
+    .option('--port <n>', 'HTTP API port', (v) => Number(v), SIM_DEFAULTS.port)
+    .option('--update-server-port <n>', 'port of the update server the device polls', (v) => Number(v), SIM_DEFAULTS.updateServerPort)
+    .option('--time-scale <n>', 'device seconds per real second', (v) => Number(v))
+    .option('--dir <dir>', 'folder for the generated keys, images and dut.yaml', SIM_DEFAULTS.dir)
+    .option('--verbose', 'print the device log', false)
+    .action(async (o: { flaw?: string[]; listFlaws: boolean; port: number; updateServerPort: number; timeScale?: number; dir: string; verbose: boolean }) =>
+      setExit(await runSim({ ...o, flaws: o.flaw ?? [] }, io)))
 
   return cli
 }

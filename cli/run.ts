@@ -1,6 +1,8 @@
 import { join } from 'node:path'
+import { UsageError } from '../harness/errors.ts'
 import { execute, prepare } from '../harness/run.ts'
 import { renderSummary, writeJunit, writeResultsJson } from '../reports/index.ts'
+import { createReferenceSetup, type ReferenceSetup } from '../sim/setup.ts'
 import { runExitCode } from './exit.ts'
 import { printFindings, type Output } from './output.ts'
 
@@ -10,21 +12,46 @@ export interface RunCommandOptions {
   groups?: string[]
   conceptualOnly: boolean
   out?: string
+  /** A DUT profile; without one, the bundled reference DUT is started and assessed. */
+  dut?: string
+  /** Flaws to switch on in the bundled reference DUT. */
+  flaws?: string[]
 }
 
 function timestamp(): string {
   return new Date().toISOString().replace(/\.\d+Z$/, 'Z').replaceAll(':', '-')
 }
 
-/** Assesses the documents (and later the DUT) and writes junit.xml and results.json. */
+/** The embedded default: the reference DUT, started in this process for the run's duration. */
+async function referenceDut(flaws: string[], io: Output): Promise<ReferenceSetup> {
+  const setup = await createReferenceSetup({ flaws })
+  // Credentials reach the adapter through the environment, as they would for a real device.
+  Object.assign(process.env, setup.env)
+  io.out(`reference DUT${flaws.length ? ` with flaws ${flaws.join(', ')}` : ''} listening on ${setup.apiUrl}`)
+  return setup
+}
+
+/** Assesses the documents and the DUT and writes junit.xml, results.json and the evidence. */
 export async function run(options: RunCommandOptions, io: Output): Promise<number> {
-  const prepared = await prepare(options.assessment, options)
-  const results = await execute(prepared, options.conceptualOnly)
-  printFindings(prepared.findings, io)
+  if (options.dut && options.flaws?.length) throw new UsageError('--flaw switches flaws of the bundled reference DUT; it cannot be combined with --dut')
   const out = options.out ?? join('reports', timestamp())
-  await writeJunit(results, join(out, 'junit.xml'))
-  await writeResultsJson(results, join(out, 'results.json'))
-  io.out(renderSummary(results))
-  io.out(`reports written to ${out}/ (junit.xml, results.json)`)
-  return runExitCode(results)
+  const setup = options.conceptualOnly || options.dut ? undefined : await referenceDut(options.flaws ?? [], io)
+  try {
+    const profileFile = options.dut ?? setup?.profileFile
+    const prepared = await prepare(options.assessment, {
+      standard: options.standard,
+      groups: options.groups,
+      conceptualOnly: options.conceptualOnly,
+      ...(profileFile && { dut: { profileFile, out } }),
+    })
+    const results = await execute(prepared, options.conceptualOnly)
+    printFindings(prepared.findings, io)
+    await writeJunit(results, join(out, 'junit.xml'))
+    await writeResultsJson(results, join(out, 'results.json'))
+    io.out(renderSummary(results))
+    io.out(`reports written to ${out}/ (junit.xml, results.json${prepared.lab ? ', evidence/' : ''})`)
+    return runExitCode(results)
+  } finally {
+    await setup?.close()
+  }
 }

@@ -5,7 +5,7 @@ import { fieldTitle, parseRead } from '../ixit/fields.ts'
 import type { Assessment, Decision, IxitEntry } from '../ixit/types.ts'
 import { IXIT_TABLES } from '../ixit/types.ts'
 import type { Outcome, Rule } from './rule.ts'
-import type { UnitResult } from './verdict.ts'
+import type { UnitResult, VerdictSource } from './verdict.ts'
 
 export interface EvaluationContext {
   assessment: Assessment
@@ -49,15 +49,12 @@ function emptyField(p: PlannedUnit, entry: IxitEntry): Outcome | undefined {
   return undefined
 }
 
-function findDecision(a: Assessment, p: PlannedUnit): Decision | undefined {
+export function findDecision(a: Assessment, p: PlannedUnit): Decision | undefined {
   return a.decisions.find((d) => d.unit === p.unit.id && (p.unit.forEach ? d.target === p.target : true))
 }
 
 function decide(p: PlannedUnit, ctx: EvaluationContext): Outcome {
   const rule = ctx.rules.get(p.unit.id)
-  if (!rule && p.unit.kind === 'functional') {
-    return { verdict: 'INCONCLUSIVE', reason: `functional unit not run: it needs ${p.unit.needs?.join(', ') ?? 'a DUT'} and no DUT was given` }
-  }
   if (!rule) return { verdict: 'INCONCLUSIVE', reason: 'no automatic check exists for this unit; assessor review needed' }
   const target = findEntry(ctx.assessment, p.target)
   if (target) {
@@ -89,16 +86,12 @@ export function baseResult(p: PlannedUnit): Pick<UnitResult, 'id' | 'target' | '
 }
 
 /**
- * Runs one planned conceptual unit. Assessor decisions settle only what the rules leave open:
- * a mechanical FAIL is not overruled by paperwork.
+ * Turns an outcome into the unit's result. Assessor decisions settle only what the rules or
+ * observations leave open: a mechanical or observed FAIL is not overruled by paperwork.
  */
-export function evaluateUnit(p: PlannedUnit, applicability: Applicability, ctx: EvaluationContext): UnitResult {
+export function conclude(p: PlannedUnit, outcome: Outcome & { evidence?: string[] }, source: VerdictSource, a: Assessment): UnitResult {
   const base = baseResult(p)
-  if (!applicability.applicable) {
-    return { ...base, verdict: 'NOT APPLICABLE', reason: applicability.reason, source: 'rule' }
-  }
-  const outcome = decide(p, ctx)
-  const decision = outcome.verdict === 'INCONCLUSIVE' ? findDecision(ctx.assessment, p) : undefined
+  const decision = outcome.verdict === 'INCONCLUSIVE' ? findDecision(a, p) : undefined
   if (decision) {
     return {
       ...base,
@@ -108,5 +101,16 @@ export function evaluateUnit(p: PlannedUnit, applicability: Applicability, ctx: 
       assessor: { name: decision.assessor, date: decision.date },
     }
   }
-  return { ...base, ...outcome, source: 'rule' }
+  const { evidence, ...rest } = outcome
+  return { ...base, ...rest, source, ...(evidence?.length && { evidence }) }
+}
+
+export function notApplicable(p: PlannedUnit, applicability: Applicability): UnitResult {
+  return { ...baseResult(p), verdict: 'NOT APPLICABLE', reason: applicability.reason, source: 'rule' }
+}
+
+/** Runs one planned conceptual unit. */
+export function evaluateUnit(p: PlannedUnit, applicability: Applicability, ctx: EvaluationContext): UnitResult {
+  if (!applicability.applicable) return notApplicable(p, applicability)
+  return conclude(p, decide(p, ctx), 'rule', ctx.assessment)
 }

@@ -6,6 +6,7 @@ import { hasErrors } from '../ixit/findings.ts'
 import { loadAssessment } from '../ixit/load.ts'
 import type { Assessment, Finding } from '../ixit/types.ts'
 import { UsageError } from './errors.ts'
+import { prepareLab, type PreparedLab } from './lab.ts'
 import { composeGroups } from './results.ts'
 import { resultFrom, runSuites } from './suite-runner.ts'
 import type { GroupResult, RunResults } from './verdict.ts'
@@ -13,6 +14,8 @@ import type { GroupResult, RunResults } from './verdict.ts'
 export interface PreparedAssessment {
   assessment: Assessment
   plan: Plan
+  /** The device side of the run; absent for conceptual-only runs. */
+  lab?: PreparedLab
   /** Warnings from loading, the catalog check and applicability. */
   findings: Finding[]
 }
@@ -21,6 +24,8 @@ export interface PrepareOptions {
   standard?: string
   groups?: string[]
   conceptualOnly?: boolean
+  /** The DUT profile and the output folder, for runs with a device. */
+  dut?: { profileFile: string; out: string }
 }
 
 /** Loads and checks the documents and plans the run; invalid input throws with every finding. */
@@ -34,11 +39,13 @@ export async function prepare(dir: string, options: PrepareOptions = {}): Promis
   if (!loaded.assessment) throw new InvalidAssessmentError(loaded.findings)
   const findings = [...loaded.findings, ...checkAgainstCatalog(edition, loaded.assessment)]
   if (hasErrors(findings)) throw new InvalidAssessmentError(findings)
+  const lab = options.dut && !options.conceptualOnly ? await prepareLab(options.dut.profileFile, options.dut.out) : undefined
   const plan = buildPlan(edition, loaded.assessment, {
     groups: options.groups,
     ...(options.conceptualOnly && { kinds: ['conceptual'] }),
+    ...(lab && { attacks: lab.variants }),
   })
-  return { assessment: loaded.assessment, plan, findings: [...findings, ...plan.findings] }
+  return { assessment: loaded.assessment, plan, ...(lab && { lab }), findings: [...findings, ...(lab?.findings ?? []), ...plan.findings] }
 }
 
 /**
@@ -59,10 +66,26 @@ export function unusedDecisions(a: Assessment, groups: GroupResult[]): Finding[]
   })
 }
 
+/**
+ * How long vitest lets one functional unit run before giving up on it. The first unit of an
+ * experiment (an attack campaign, the check observation) waits for all of it; every device step
+ * has its own, shorter timeout inside, so this is only the backstop for a device that hangs.
+ */
+function unitBudgetMs(lab: PreparedLab): number {
+  const attempts = lab.variants.length + 4
+  const perAttempt = (lab.profile.operations['read-outcome']?.timeoutMs ?? 60_000) + lab.profile.adapter.timeouts.defaultMs * 4
+  return lab.profile.observationSeconds * 1000 * 2 + attempts * perAttempt
+}
+
 /** Runs the planned groups as vitest suites and folds the verdicts into the report tree. */
 export async function execute(prepared: PreparedAssessment, conceptualOnly: boolean): Promise<RunResults> {
   const startedAt = new Date().toISOString()
-  const outcome = await runSuites({ assessment: prepared.assessment, plan: prepared.plan })
+  const outcome = await runSuites({
+    assessment: prepared.assessment,
+    plan: prepared.plan,
+    ...(prepared.lab && { lab: prepared.lab.lab }),
+    unitTimeoutMs: prepared.lab ? unitBudgetMs(prepared.lab) : 30_000,
+  })
   const groups = composeGroups(prepared.plan, (p) => resultFrom(outcome, p))
   prepared.findings.push(...unusedDecisions(prepared.assessment, groups))
   return {

@@ -1,6 +1,6 @@
 import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { Reporter, TestCase, TestModule } from 'vitest/node'
+import type { Reporter, TestCase, TestModule, TestSequencer, TestSpecification } from 'vitest/node'
 import type { PlannedUnit } from '../catalog/plan.ts'
 import { baseResult } from './evaluate.ts'
 import { unitName } from './results.ts'
@@ -36,12 +36,26 @@ class VerdictCollector implements Reporter {
   }
 }
 
+/** Runs suite files in catalog order, so a run's evidence reads in the order of the standard. */
+function catalogOrder(groupIds: string[]): new () => TestSequencer {
+  const rank = (spec: TestSpecification) => groupIds.indexOf(basename(spec.moduleId, '.ts'))
+  return class {
+    shard(files: TestSpecification[]) {
+      return files
+    }
+
+    sort(files: TestSpecification[]) {
+      return [...files].sort((a, b) => rank(a) - rank(b))
+    }
+  }
+}
+
 /**
  * Runs the planned test groups as vitest suites (one suite file per group) and collects the
  * verdicts the workers attach to their tests. Suites run in worker threads, so a group that
  * hangs or crashes costs its own units, not the run.
  */
-export async function runSuites(payload: RunPayload, testTimeoutMs = 30_000): Promise<SuiteOutcome> {
+export async function runSuites(payload: RunPayload): Promise<SuiteOutcome> {
   const { startVitest } = await import('vitest/node')
   const collector = new VerdictCollector()
   const vitest = await startVitest('test', [], {
@@ -52,8 +66,12 @@ export async function runSuites(payload: RunPayload, testTimeoutMs = 30_000): Pr
     includeSource: payload.plan.groups.map((g) => join('suites', `${g.def.id}.ts`)),
     reporters: [collector],
     provide: { ts701: payload },
-    testTimeout: testTimeoutMs,
+    testTimeout: payload.unitTimeoutMs,
     passWithNoTests: true,
+    sequence: { sequencer: catalogOrder(payload.plan.groups.map((g) => g.def.id)) },
+    // One device, one update server: functional groups run one after another in one worker,
+    // which keeps the session (device handle, emulator, experiments) alive across suite files.
+    ...(payload.lab && { fileParallelism: false, maxWorkers: 1, isolate: false }),
   })
   await vitest.close()
   return collector.outcome

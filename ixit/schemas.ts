@@ -22,6 +22,7 @@ export const SCHEMA_FILES: Readonly<Record<DocumentKind, URL>> = {
   ics: new URL('./schemas/ics.schema.json', import.meta.url),
   ixit: new URL('./schemas/ixit.schema.json', import.meta.url),
   decisions: new URL('./schemas/decisions.schema.json', import.meta.url),
+  dut: new URL('./schemas/dut.schema.json', import.meta.url),
 }
 
 export function readSchema(kind: DocumentKind): AnySchemaObject {
@@ -45,6 +46,7 @@ function compiled(): Validators {
       ics: ajv.compile<DocumentKinds['ics']>(readSchema('ics')),
       ixit: ajv.compile<DocumentKinds['ixit']>(readSchema('ixit')),
       decisions: ajv.compile<DocumentKinds['decisions']>(readSchema('decisions')),
+      dut: ajv.compile<DocumentKinds['dut']>(readSchema('dut')),
     }
   }
   return validators

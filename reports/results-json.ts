@@ -46,6 +46,8 @@ function unitJson(unit: UnitResult): UnitResult {
   return {
     id: unit.id,
     ...(unit.target !== undefined && { target: unit.target }),
+    ...(unit.variant !== undefined && { variant: unit.variant }),
+    ...(unit.origin !== undefined && { origin: unit.origin }),
     verdict: unit.verdict,
     reason: unit.reason,
     source: unit.source,

@@ -2,8 +2,11 @@
 import { review, type Rule } from '../harness/rule.ts'
 import type { SoftComp, UpdMech } from '../ixit/types.ts'
 import { registerGroup } from '../harness/vitest-group.ts'
+import type { FunctionalCheck } from '../harness/functional.ts'
 import { each } from './lib/each.ts'
 import { resistsMisuse } from './lib/mechanisms.ts'
+import { campaign, CONTROL, summarize } from './lib/functional/campaign.ts'
+import { perMechanism } from './lib/functional/check.ts'
 
 export const rules: Rule[] = [
   {
@@ -20,4 +23,12 @@ export const rules: Rule[] = [
   },
 ]
 
-if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-1', rules)
+export const checks: FunctionalCheck[] = [
+  {
+    name: 'referenced-mechanism-resists-attacks',
+    decides: ['5.3-1-2a'],
+    run: perMechanism(async (s, m) => summarize(await campaign(s, m.id), (name) => name !== CONTROL)),
+  },
+]
+
+if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-1', { rules, checks })

@@ -2,14 +2,17 @@
 import { fail, pass, review, type Outcome, type Rule } from '../harness/rule.ts'
 import type { UpdMech } from '../ixit/types.ts'
 import { registerGroup } from '../harness/vitest-group.ts'
+import type { FunctionalCheck } from '../harness/functional.ts'
 import { each } from './lib/each.ts'
 import { verifies } from './lib/mechanisms.ts'
+import { perMechanism } from './lib/functional/check.ts'
+import { impostorResult } from './lib/functional/impostor.ts'
 
 /** Both halves of 5.3-9-1 a/b; the first that does not pass speaks for the unit. */
 function authenticAndIntegral(m: UpdMech): Outcome {
   const results = [verifies(m, 'authenticity', false), verifies(m, 'integrity', false)]
   return results.find((r) => r.verdict === 'FAIL') ?? results.find((r) => r.verdict === 'INCONCLUSIVE')
-    ?? pass(results.map((r) => r.reason).join('; '))
+    ?? pass([...new Set(results.map((r) => r.reason))].join('; '))
 }
 
 function trustRelationship(m: UpdMech): Outcome {
@@ -33,4 +36,12 @@ export const rules: Rule[] = [
   { name: 'network-update-trust-relationship', decides: ['5.3-10-1b'], decide: each<UpdMech>(trustRelationship) },
 ]
 
-if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-10', rules)
+export const checks: FunctionalCheck[] = [
+  {
+    name: 'impostor-server-refused',
+    decides: ['5.3-10-1d'],
+    run: perMechanism((s, m, { variant }) => impostorResult(s, m.id, variant ?? '')),
+  },
+]
+
+if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-10', { rules, checks })

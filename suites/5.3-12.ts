@@ -21,4 +21,4 @@ export const rules: Rule[] = [
   },
 ]
 
-if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-12', rules)
+if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-12', { rules })

@@ -2,7 +2,10 @@
 import { fail, review, type Rule } from '../harness/rule.ts'
 import type { UserInfo } from '../ixit/types.ts'
 import { registerGroup } from '../harness/vitest-group.ts'
+import type { FunctionalCheck } from '../harness/functional.ts'
 import { each } from './lib/each.ts'
+import { perEntry } from './lib/functional/check.ts'
+import { judgeReachable, judgeStatesPeriod, judgeUnrestricted, publication } from './lib/functional/publication.ts'
 
 export const rules: Rule[] = [
   {
@@ -15,4 +18,10 @@ export const rules: Rule[] = [
   },
 ]
 
-if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-13', rules)
+export const checks: FunctionalCheck[] = [
+  { name: 'support-publication-reachable', decides: ['5.3-13-2a'], run: perEntry<UserInfo>(async (s, info) => judgeReachable(await publication(s, info, 'support-period'))) },
+  { name: 'support-publication-unrestricted', decides: ['5.3-13-2b'], run: perEntry<UserInfo>(async (s, info) => judgeUnrestricted(await publication(s, info, 'support-period'))) },
+  { name: 'support-publication-states-period', decides: ['5.3-13-2c'], run: perEntry<UserInfo>(async (s, info) => judgeStatesPeriod(await publication(s, info, 'support-period'), info)) },
+]
+
+if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-13', { rules, checks })

@@ -3,7 +3,11 @@
 import { fail, review, type Rule } from '../harness/rule.ts'
 import type { UserInfo } from '../ixit/types.ts'
 import { registerGroup } from '../harness/vitest-group.ts'
+import type { FunctionalCheck } from '../harness/functional.ts'
 import { each } from './lib/each.ts'
+import { perEntry } from './lib/functional/check.ts'
+import { judgeReachable, judgeStatesPeriod, judgeUnrestricted, publication } from './lib/functional/publication.ts'
+import type { Observation } from '../harness/functional.ts'
 
 const undocumented = (reason: string) => fail(`2-UserInfo is missing: ${reason}`)
 
@@ -24,4 +28,26 @@ export const rules: Rule[] = [
   },
 ]
 
-if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-14', rules)
+export const checks: FunctionalCheck[] = [
+  {
+    name: 'non-updatable-publication-open',
+    decides: ['5.3-14-2a'],
+    run: perEntry<UserInfo>(async (s, info) => {
+      const fetched = await publication(s, info, 'non-updatable')
+      const reachable = judgeReachable(fetched)
+      return reachable.verdict === 'PASS' ? judgeUnrestricted(fetched) : reachable
+    }),
+  },
+  {
+    name: 'non-updatable-publication-complete',
+    decides: ['5.3-14-2b'],
+    run: perEntry<UserInfo>(async (s, info): Promise<Observation> => {
+      const fetched = await publication(s, info, 'non-updatable')
+      const period = judgeStatesPeriod(fetched, info)
+      if (period.verdict !== 'PASS' || 'problem' in fetched) return period
+      return { verdict: 'INCONCLUSIVE', reason: `assessor review: does ${fetched.url} give the rationale and the replacement period and method? (${period.reason})`, evidence: period.evidence }
+    }),
+  },
+]
+
+if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-14', { rules, checks })

@@ -9,4 +9,4 @@ export const rules: Rule[] = [
   { name: 'v2-replacement-suitable', decides: ['5.3-15-1b'], decide: replacementSuitable },
 ]
 
-if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-15', rules)
+if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-15', { rules })

@@ -5,4 +5,4 @@ import { isolationSuitable } from './lib/replacement.ts'
 
 export const rules: Rule[] = [{ name: 'isolation-suitable', decides: ['5.3-15A-1a'], decide: isolationSuitable }]
 
-if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-15A', rules)
+if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-15A', { rules })

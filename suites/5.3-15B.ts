@@ -6,4 +6,4 @@ import { replacementSuitable } from './lib/replacement.ts'
 
 export const rules: Rule[] = [{ name: 'replacement-suitable', decides: ['5.3-15B-1a'], decide: replacementSuitable }]
 
-if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-15B', rules)
+if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-15B', { rules })

@@ -2,7 +2,9 @@
 import { fail, pass, review, type Rule } from '../harness/rule.ts'
 import type { UserInfo } from '../ixit/types.ts'
 import { registerGroup } from '../harness/vitest-group.ts'
+import type { FunctionalCheck } from '../harness/functional.ts'
 import { each, listParam } from './lib/each.ts'
+import { perEntry } from './lib/functional/check.ts'
 
 export const rules: Rule[] = [
   {
@@ -20,4 +22,23 @@ export const rules: Rule[] = [
   },
 ]
 
-if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-16', rules)
+/** Printable text without markup or control characters: what a person can read off a screen. */
+const PLAIN = /^[^\u0000-\u001f\u007f<>]+$/
+
+export const checks: FunctionalCheck[] = [
+  {
+    name: 'designation-read-from-device',
+    decides: ['5.3-16-2a'],
+    run: perEntry<UserInfo>(async (s, info) => {
+      const mark = s.evidence.mark()
+      const { model } = await s.dut.identify()
+      const evidence = s.evidence.since(mark).map((e) => e.id)
+      if (!PLAIN.test(model)) return { verdict: 'FAIL', reason: `the DUT reports its model as ${JSON.stringify(model)}, which is not plain text`, evidence }
+      return model.trim() === info.modelDesignation.trim()
+        ? { verdict: 'PASS', reason: `the DUT reports "${model}", as the IXIT states`, evidence }
+        : { verdict: 'FAIL', reason: `the DUT reports "${model}", the IXIT states "${info.modelDesignation}"`, evidence }
+    }),
+  },
+]
+
+if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-16', { rules, checks })

@@ -2,8 +2,11 @@
 import { fail, type Rule } from '../harness/rule.ts'
 import type { UpdMech } from '../ixit/types.ts'
 import { registerGroup } from '../harness/vitest-group.ts'
+import type { FunctionalCheck } from '../harness/functional.ts'
 import { each } from './lib/each.ts'
 import { resistsMisuse } from './lib/mechanisms.ts'
+import { campaign } from './lib/functional/campaign.ts'
+import { perMechanism } from './lib/functional/check.ts'
 
 export const rules: Rule[] = [
   {
@@ -13,4 +16,25 @@ export const rules: Rule[] = [
   },
 ]
 
-if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-2', rules)
+export const checks: FunctionalCheck[] = [
+  {
+    name: 'attacks-devised',
+    decides: ['5.3-2-2a'],
+    run: perMechanism(async (s, m) => {
+      const names = s.lab.attacks.map((a) => a.name)
+      if (names.length === 0) return { verdict: 'INCONCLUSIVE', reason: 'no attack image could be prepared: give images in the DUT profile' }
+      const via = s.profile.mechanisms[m.id]!.via === 'update-server' ? 'served by the update-server emulator' : 'delivered with the deliver-image operation'
+      return { verdict: 'PASS', reason: `${names.length} attacks ${via}: ${names.join(', ')}; impostor servers are tried under 5.3-10` }
+    }),
+  },
+  {
+    name: 'attack-rejected',
+    decides: ['5.3-2-2b'],
+    run: perMechanism(async (s, m, { variant }) => {
+      const result = (await campaign(s, m.id)).byVariant.get(variant ?? '')
+      return result ?? { verdict: 'INCONCLUSIVE', reason: `no attack named ${variant} was prepared for this run` }
+    }),
+  },
+]
+
+if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-2', { rules, checks })

@@ -18,4 +18,4 @@ export const rules: Rule[] = [
   },
 ]
 
-if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-3', rules)
+if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-3', { rules })

@@ -29,4 +29,4 @@ export const rules: Rule[] = [
   },
 ]
 
-if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-4', rules)
+if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-4', { rules })

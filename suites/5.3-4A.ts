@@ -2,9 +2,12 @@
 import type { Rule } from '../harness/rule.ts'
 import type { SoftComp } from '../ixit/types.ts'
 import { registerGroup } from '../harness/vitest-group.ts'
+import type { FunctionalCheck } from '../harness/functional.ts'
 import { componentUpdatesUnattended } from './lib/automatic.ts'
 import { noComponents } from './lib/components.ts'
 import { each } from './lib/each.ts'
+import { perMechanism } from './lib/functional/check.ts'
+import { controlResult } from './lib/functional/settings.ts'
 
 export const rules: Rule[] = [
   {
@@ -14,4 +17,12 @@ export const rules: Rule[] = [
   },
 ]
 
-if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-4A', rules)
+export const checks: FunctionalCheck[] = [
+  {
+    name: 'installs-unattended',
+    decides: ['5.3-4A-2a'],
+    run: perMechanism((s, m) => controlResult(s, m.id, 'automatic-updates', 'enable')),
+  },
+]
+
+if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-4A', { rules, checks })

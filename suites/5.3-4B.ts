@@ -3,8 +3,11 @@
 import { fail, pass, review, type Rule } from '../harness/rule.ts'
 import type { UpdMech } from '../ixit/types.ts'
 import { registerGroup } from '../harness/vitest-group.ts'
+import type { FunctionalCheck } from '../harness/functional.ts'
 import { onByDefault } from './lib/automatic.ts'
 import { each } from './lib/each.ts'
+import { perMechanism } from './lib/functional/check.ts'
+import { judgeDefault } from './lib/functional/settings.ts'
 
 export const rules: Rule[] = [
   {
@@ -30,4 +33,12 @@ export const rules: Rule[] = [
   },
 ]
 
-if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-4B', rules)
+export const checks: FunctionalCheck[] = [
+  {
+    name: 'automatic-updates-on-after-initialization',
+    decides: ['5.3-4B-2a'],
+    run: perMechanism((s) => judgeDefault(s, 'automatic-updates')),
+  },
+]
+
+if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-4B', { rules, checks })

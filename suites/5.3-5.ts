@@ -3,9 +3,12 @@
 import type { Rule } from '../harness/rule.ts'
 import type { SoftComp, UpdMech } from '../ixit/types.ts'
 import { registerGroup } from '../harness/vitest-group.ts'
+import type { FunctionalCheck } from '../harness/functional.ts'
 import { noComponents, someMechanism } from './lib/components.ts'
 import { durationSeconds } from './lib/duration.ts'
 import { each, listParam } from './lib/each.ts'
+import { perMechanism } from './lib/functional/check.ts'
+import { checkTimeline, judgeBootCheck, judgePeriodClaim, judgePeriodic } from './lib/functional/observe-checks.ts'
 
 function checksPeriodically(m: UpdMech, checkers: string[]): boolean | undefined {
   const c = m.facts.checking
@@ -27,4 +30,10 @@ export const rules: Rule[] = [
   },
 ]
 
-if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-5', rules)
+export const checks: FunctionalCheck[] = [
+  { name: 'checks-after-restart', decides: ['5.3-5-2a'], run: perMechanism(async (s, m) => judgeBootCheck(await checkTimeline(s), m)) },
+  { name: 'checks-periodically', decides: ['5.3-5-2b'], run: perMechanism(async (s) => judgePeriodic(await checkTimeline(s))) },
+  { name: 'check-period-as-documented', decides: ['5.3-5-2c'], run: perMechanism(async (s, m) => judgePeriodClaim(await checkTimeline(s), m)) },
+]
+
+if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-5', { rules, checks })

@@ -3,8 +3,11 @@
 import type { Rule } from '../harness/rule.ts'
 import type { UpdMech } from '../ixit/types.ts'
 import { registerGroup } from '../harness/vitest-group.ts'
+import type { FunctionalCheck } from '../harness/functional.ts'
 import { identifyAutomatic, offersControls, onByDefault } from './lib/automatic.ts'
 import { each } from './lib/each.ts'
+import { perMechanism } from './lib/functional/check.ts'
+import { controlResult, isControl, judgeDefault } from './lib/functional/settings.ts'
 
 export const rules: Rule[] = [
   { name: 'v2-identify-automatic', decides: ['5.3-6-1a'], decide: each<UpdMech>(identifyAutomatic) },
@@ -30,4 +33,13 @@ export const rules: Rule[] = [
   },
 ]
 
-if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-6', rules)
+export const checks: FunctionalCheck[] = [
+  { name: 'v2-automatic-updates-on-initially-observed', decides: ['5.3-6-2a'], run: perMechanism((s) => judgeDefault(s, 'automatic-updates')) },
+  { name: 'v2-automatic-update-controls-work', decides: ['5.3-6-2b'], run: perMechanism((s, m, { variant }) =>
+      isControl(variant) ? controlResult(s, m.id, 'automatic-updates', variant) : Promise.resolve({ verdict: 'INCONCLUSIVE' as const, reason: `unknown control ${variant}` })) },
+  { name: 'v2-notifications-on-initially-observed', decides: ['5.3-6-2c'], run: perMechanism((s) => judgeDefault(s, 'notifications')) },
+  { name: 'v2-notification-controls-work', decides: ['5.3-6-2d'], run: perMechanism((s, m, { variant }) =>
+      isControl(variant) ? controlResult(s, m.id, 'notifications', variant) : Promise.resolve({ verdict: 'INCONCLUSIVE' as const, reason: `unknown control ${variant}` })) },
+]
+
+if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-6', { rules, checks })

@@ -2,8 +2,11 @@
 import type { Rule } from '../harness/rule.ts'
 import type { UpdMech } from '../ixit/types.ts'
 import { registerGroup } from '../harness/vitest-group.ts'
+import type { FunctionalCheck } from '../harness/functional.ts'
 import { identifyAutomatic, offersControls } from './lib/automatic.ts'
 import { each } from './lib/each.ts'
+import { perMechanism } from './lib/functional/check.ts'
+import { controlResult, isControl } from './lib/functional/settings.ts'
 
 export const rules: Rule[] = [
   { name: 'identify-automatic', decides: ['5.3-6A-1a'], decide: each<UpdMech>(identifyAutomatic) },
@@ -14,4 +17,9 @@ export const rules: Rule[] = [
   },
 ]
 
-if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-6A', rules)
+export const checks: FunctionalCheck[] = [
+  { name: 'automatic-update-controls-work', decides: ['5.3-6A-2a'], run: perMechanism((s, m, { variant }) =>
+      isControl(variant) ? controlResult(s, m.id, 'automatic-updates', variant) : Promise.resolve({ verdict: 'INCONCLUSIVE' as const, reason: `unknown control ${variant}` })) },
+]
+
+if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-6A', { rules, checks })

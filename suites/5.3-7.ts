@@ -64,4 +64,4 @@ export const rules: Rule[] = [
   },
 ]
 
-if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-7', rules)
+if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-7', { rules })

@@ -26,4 +26,4 @@ export const rules: Rule[] = [
   },
 ]
 
-if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-8', rules)
+if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-8', { rules })

@@ -2,8 +2,11 @@
 import type { Rule } from '../harness/rule.ts'
 import type { UpdMech } from '../ixit/types.ts'
 import { registerGroup } from '../harness/vitest-group.ts'
+import type { FunctionalCheck } from '../harness/functional.ts'
 import { each } from './lib/each.ts'
 import { verifies } from './lib/mechanisms.ts'
+import { campaign, summarize } from './lib/functional/campaign.ts'
+import { perMechanism } from './lib/functional/check.ts'
 
 export const rules: Rule[] = [
   { name: 'authenticity-verified', decides: ['5.3-9-1a'], decide: each<UpdMech>((m) => verifies(m, 'authenticity', false)) },
@@ -12,4 +15,19 @@ export const rules: Rule[] = [
   { name: 'integrity-verified-by-device', decides: ['5.3-9-1d'], decide: each<UpdMech>((m) => verifies(m, 'integrity', true)) },
 ]
 
-if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-9', rules)
+/** Which attack families each unit of 5.3-9-2 rests on. */
+const FAMILIES: Record<string, string[]> = {
+  '5.3-9-2a': ['bit-flip', 'truncation'],
+  '5.3-9-2b': ['signature'],
+  '5.3-9-2c': ['manifest', 'hardware', 'prepared'],
+}
+
+export const checks: FunctionalCheck[] = [
+  {
+    name: 'tampered-images-rejected',
+    decides: Object.keys(FAMILIES),
+    run: perMechanism(async (s, m, { unit }) => summarize(await campaign(s, m.id), (_name, kind) => FAMILIES[unit.id]!.includes(kind))),
+  },
+]
+
+if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-9', { rules, checks })

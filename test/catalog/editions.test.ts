@@ -3,7 +3,8 @@ import { DEFAULT_EDITION, listEditions, loadEdition, UnknownEditionError } from 
 import type { Edition, UnitDef } from '../../catalog/types.ts'
 import { indexRules } from '../../harness/evaluate.ts'
 import { IXIT_TABLES } from '../../ixit/types.ts'
-import { ALL_RULES } from '../../suites/index.ts'
+import { indexChecks } from '../../harness/functional.ts'
+import { ALL_CHECKS, ALL_RULES } from '../../suites/index.ts'
 import { EDITIONS } from '../helpers.ts'
 
 const units = (e: Edition): UnitDef[] => e.groups.flatMap((g) => g.cases.flatMap((c) => c.units))
@@ -65,10 +66,18 @@ describe('the catalog', () => {
         else expect(u.needs?.length, `needs of ${u.id}`).toBeGreaterThan(0)
       }
     })
+
+    it('automates every functional unit except those that need a person at the bench', () => {
+      const checks = indexChecks(ALL_CHECKS)
+      const manual = (u: UnitDef) => (u.needs ?? []).some((n) => n === 'lab-procedure' || n === 'network-scan')
+      for (const u of units(edition).filter((x) => x.kind === 'functional')) {
+        expect(checks.has(u.id), `check for ${u.id}`).toBe(!manual(u))
+      }
+    })
   })
 
   it('has no rule for a unit that no edition defines', () => {
     const known = new Set(EDITIONS.flatMap((id) => units(loadEdition(id)).map((u) => u.id)))
-    for (const rule of ALL_RULES) for (const id of rule.decides) expect(known.has(id), `${rule.name} decides ${id}`).toBe(true)
+    for (const rule of [...ALL_RULES, ...ALL_CHECKS]) for (const id of rule.decides) expect(known.has(id), `${rule.name} decides ${id}`).toBe(true)
   })
 })

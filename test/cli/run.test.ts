@@ -90,12 +90,18 @@ describe('ts701 run exit codes', () => {
     expect(results.groups.map((g) => g.id)).toEqual(['5.3-7', '5.3-9'])
   })
 
-  it('leaves functional units INCONCLUSIVE when no DUT is given, naming what they need', async () => {
-    const out = await tempDir('out')
-    const r = ts701(['run', '--assessment', EXAMPLE, '--group', '5.3-16', '--out', out])
-    expect(r.code).toBe(2)
-    const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResults
-    const functional = results.groups[0]!.cases.find((c) => c.kind === 'functional')!
-    expect(functional.units[0]).toMatchObject({ id: '5.3-16-2a', verdict: 'INCONCLUSIVE', reason: expect.stringMatching(/needs identify and no DUT was given/) })
+  it('assesses the bundled reference DUT when no DUT profile is given, and FAILs a flawed one', async () => {
+    const run = async (extra: string[]) => {
+      const out = await tempDir('out')
+      const r = ts701(['run', '--assessment', EXAMPLE, '--group', '5.3-16', '--out', out, ...extra])
+      const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResults
+      return { code: r.code, unit: results.groups[0]!.cases.find((c) => c.kind === 'functional')!.units[0]! }
+    }
+    const conformant = await run([])
+    expect(conformant.code).toBe(0)
+    expect(conformant.unit).toMatchObject({ id: '5.3-16-2a', verdict: 'PASS', source: 'observed', reason: 'the DUT reports "TS701-REF-1", as the IXIT states' })
+    const flawed = await run(['--flaw', 'wrong-model'])
+    expect(flawed.code).toBe(1)
+    expect(flawed.unit).toMatchObject({ verdict: 'FAIL', reason: 'the DUT reports "TS701-REF-2", the IXIT states "TS701-REF-1"' })
   })
 })

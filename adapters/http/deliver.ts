@@ -1,0 +1,103 @@
+/**
+ * deliver-image: the image as the body (raw), as a multipart/form-data field, or as a URL the
+ * device fetches. Sloppy embedded servers often answer before reading the upload or drop the
+ * connection; that is recorded and returned as a receipt, because the outcome, not the upload,
+ * decides. Only a device that is not there or does not answer in time makes it throw.
+ */
+import { createReadStream } from 'node:fs'
+import { stat } from 'node:fs/promises'
+import type { DeliverOptions, DeliveryReceipt, ImageSource } from '../dut.ts'
+import { DutError, notDeclared } from '../dut.ts'
+import type { Ctx } from './context.ts'
+import { asBoolean, asText, extractFromAnswer, ExtractError } from './extract.ts'
+import { ExchangeFailure } from './failure.ts'
+import { multipartBody } from './multipart.ts'
+import { excerpt } from './redact.ts'
+import { statusText, type HttpAnswer } from './request.ts'
+import type { Vars } from './template.ts'
+import type { RequestBody } from './transport.ts'
+
+/** Failures that say nothing about the image: the device is not there, or never answered. */
+const FATAL = new Set(['timeout', 'unreachable', 'tls', 'request'])
+
+export async function deliverImage(ctx: Ctx, image: ImageSource, options: DeliverOptions = {}): Promise<DeliveryReceipt> {
+  const cfg = ctx.profile.operations['deliver-image']
+  if (!cfg) throw notDeclared('deliver-image')
+  const vars = imageVars(ctx, image, options)
+  if (cfg.mode === 'url' && vars['image.url'] === undefined) {
+    throw new DutError('E_DUT_PROTOCOL', 'deliver-image', 'mode url needs the URL the image is served at, and none was given')
+  }
+
+  const headers: Record<string, string> = {}
+  let body: RequestBody | undefined
+  if (cfg.mode !== 'url') {
+    await checkSize(image)
+    if (cfg.mode === 'raw') {
+      body = { kind: 'stream', length: image.size, open: () => createReadStream(image.path) }
+      if (!hasHeader(cfg.request.headers, 'content-type')) headers['content-type'] = 'application/octet-stream'
+    } else {
+      const multipart = multipartBody(image, cfg.field ?? 'file')
+      body = multipart.body
+      headers['content-type'] = multipart.contentType
+    }
+  }
+
+  let answer: HttpAnswer
+  try {
+    answer = await ctx.client.exchange({ op: 'deliver-image', template: cfg.request, vars, headers, ...(body ? { body } : {}) })
+  } catch (err) {
+    if (err instanceof ExchangeFailure && !FATAL.has(err.kind)) return { message: err.message }
+    throw err
+  }
+
+  const receipt: DeliveryReceipt = { status: answer.status }
+  const said: string[] = []
+  const extract = cfg.extract ?? {}
+  const take = (run: () => void) => {
+    try {
+      run()
+    } catch (err) {
+      // The device's words about the upload are optional; what could not be read is said.
+      if (err instanceof ExtractError) said.push(`(${err.message})`)
+      else throw err
+    }
+  }
+  if (extract.accepted) take(() => (receipt.accepted = asBoolean(extractFromAnswer(extract.accepted!, answer, 'accepted'), 'accepted')))
+  if (extract.message) take(() => said.unshift(asText(extractFromAnswer(extract.message!, answer, 'message'))))
+  if (answer.status < 200 || answer.status >= 300) {
+    if (!extract.message) said.unshift(answer.body.length > 0 ? `${statusText(answer.status)}: ${excerpt(answer.body)}` : statusText(answer.status))
+  }
+  said.push(...answer.notes)
+  const message = said.join('; ')
+  if (message) receipt.message = ctx.client.redactText(message)
+  return receipt
+}
+
+function imageVars(ctx: Ctx, image: ImageSource, options: DeliverOptions): Vars {
+  return {
+    'image.url': options.imageUrl,
+    'image.version': versionOf(ctx, image),
+    'image.sha256': image.sha256,
+    'image.size': String(image.size),
+    'image.name': image.name,
+  }
+}
+
+/** Images offered by the suites carry their version; otherwise the profile may know the file. */
+function versionOf(ctx: Ctx, image: ImageSource): string | undefined {
+  const own = (image as ImageSource & { version?: unknown }).version
+  if (typeof own === 'string') return own
+  const images = ctx.profile.images
+  return [images?.valid, images?.older].find((ref) => ref?.file === image.path)?.version
+}
+
+async function checkSize(image: ImageSource): Promise<void> {
+  const size = (await stat(image.path)).size
+  if (size !== image.size) {
+    throw new Error(`image ${image.name} (${image.path}) has ${size} bytes, not the ${image.size} it was prepared with`)
+  }
+}
+
+function hasHeader(headers: Record<string, string> | undefined, name: string): boolean {
+  return Object.keys(headers ?? {}).some((h) => h.toLowerCase() === name)
+}

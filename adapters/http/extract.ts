@@ -1,0 +1,117 @@
+/**
+ * Pulls values out of a device's answer as the profile declares: a JSON pointer into the body,
+ * a regular expression over the body text, or a response header. What does not fit becomes an
+ * ExtractError saying what was expected and showing a short excerpt of what came.
+ */
+import type { Extract } from '../../ixit/profile-types.ts'
+import { parsePointer } from '../../ixit/source.ts'
+import { excerpt } from './redact.ts'
+
+/** An answer, or one message of a stream, to extract from. */
+export interface Answer {
+  headers: Record<string, string>
+  body: Buffer
+}
+
+export class ExtractError extends Error {}
+
+const parsed = new WeakMap<Answer, { value: unknown } | { error: string }>()
+
+function json(answer: Answer): unknown {
+  let cached = parsed.get(answer)
+  if (!cached) {
+    try {
+      cached = { value: JSON.parse(answer.body.toString('utf8')) as unknown }
+    } catch (err) {
+      cached = { error: err instanceof Error ? err.message : String(err) }
+    }
+    parsed.set(answer, cached)
+  }
+  if ('error' in cached) {
+    const type = answer.headers['content-type']
+    throw new ExtractError(`expected a JSON answer, got ${type ? `${type.split(';')[0]} ` : ''}${excerpt(answer.body)}`)
+  }
+  return cached.value
+}
+
+/** `what` names the value for messages, e.g. `version`. */
+export function extractFromAnswer(ex: Extract, answer: Answer, what: string): unknown {
+  if ('pointer' in ex) {
+    const document = json(answer)
+    return atPointer(document, ex.pointer, what)
+  }
+  if ('regex' in ex) return matchRegex(ex, answer.body.toString('utf8'), what)
+  const value = answer.headers[ex.header.toLowerCase()]
+  if (value === undefined) throw new ExtractError(`${what}: no header ${ex.header} in the answer`)
+  return value
+}
+
+/** For list items: pointers are relative to the item, regexes run over its text. */
+export function extractFromItem(ex: Extract, item: unknown, what: string): unknown {
+  if ('pointer' in ex) return atPointer(item, ex.pointer, what)
+  if ('regex' in ex) return matchRegex(ex, typeof item === 'string' ? item : JSON.stringify(item), what)
+  throw new ExtractError(`${what}: a header cannot be extracted from a list item`)
+}
+
+/** Every item a list extraction finds: a JSON array by pointer, or all matches of a regex. */
+export function extractList(ex: Extract, answer: Answer, what: string): unknown[] {
+  if ('regex' in ex) {
+    const text = answer.body.toString('utf8')
+    const re = new RegExp(ex.regex, 'g')
+    return [...text.matchAll(re)].map((m) => pickGroup(m, ex.group))
+  }
+  const value = extractFromAnswer(ex, answer, what)
+  if (!Array.isArray(value)) throw new ExtractError(`${what}: expected a list, found ${describe(value)}`)
+  return value
+}
+
+function atPointer(document: unknown, pointer: string, what: string): unknown {
+  let node = document
+  for (const segment of parsePointer(pointer)) {
+    if (Array.isArray(node) && /^(0|[1-9]\d*)$/.test(segment) && Number(segment) < node.length) node = node[Number(segment)]
+    else if (node !== null && typeof node === 'object' && !Array.isArray(node) && Object.hasOwn(node, segment)) {
+      node = (node as Record<string, unknown>)[segment]
+    } else {
+      throw new ExtractError(`${what}: JSON pointer ${pointer || '""'} finds nothing in ${excerpt(JSON.stringify(document))}`)
+    }
+  }
+  if (node === null || node === undefined) throw new ExtractError(`${what}: JSON pointer ${pointer || '""'} finds null in ${excerpt(JSON.stringify(document))}`)
+  return node
+}
+
+function matchRegex(ex: { regex: string; group?: string }, text: string, what: string): string {
+  const m = new RegExp(ex.regex).exec(text)
+  if (!m) throw new ExtractError(`${what}: regular expression /${ex.regex}/ finds nothing in ${excerpt(text)}`)
+  const value = pickGroup(m, ex.group)
+  if (value === undefined) throw new ExtractError(`${what}: group ${ex.group ?? 1} of /${ex.regex}/ did not take part in the match`)
+  return value
+}
+
+function pickGroup(m: RegExpMatchArray, group: string | undefined): string {
+  if (group === undefined) return (m.length > 1 ? m[1] : m[0]) as string
+  return (/^\d+$/.test(group) ? m[Number(group)] : m.groups?.[group]) as string
+}
+
+/** A value as text: strings as they are, numbers and booleans printed, structures as JSON. */
+export function asText(value: unknown): string {
+  if (typeof value === 'string') return value
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value)
+  return JSON.stringify(value)
+}
+
+const TRUE = new Set(['true', 'on', 'yes', 'enabled', 'enable', '1', 'ok', 'accepted', 'active'])
+const FALSE = new Set(['false', 'off', 'no', 'disabled', 'disable', '0', 'rejected', 'inactive', 'error', 'failed'])
+
+export function asBoolean(value: unknown, what: string): boolean {
+  if (typeof value === 'boolean') return value
+  const text = asText(value).trim().toLowerCase()
+  if (TRUE.has(text)) return true
+  if (FALSE.has(text)) return false
+  throw new ExtractError(`${what}: expected a yes/no value (true/false, on/off, enabled/disabled, 1/0), found ${describe(value)}`)
+}
+
+function describe(value: unknown): string {
+  if (Array.isArray(value)) return 'a list'
+  if (value !== null && typeof value === 'object') return `an object ${excerpt(JSON.stringify(value), 60)}`
+  return JSON.stringify(value) ?? String(value)
+}

@@ -1,0 +1,62 @@
+/**
+ * Loads a DUT profile (`dut.yaml` / `dut.json`): how the lab reaches one device. Problems come
+ * back as findings in the format of the assessment documents (file:line:column, pointer, one
+ * line), all of them at once. Environment variables named by `adapter.auth` are not read here:
+ * a missing credential is a matter of the run (INCONCLUSIVE), not of the document.
+ */
+import { stat } from 'node:fs/promises'
+import { dedupeFindings, finding, hasErrors, sortFindings } from './findings.ts'
+import { buildProfile, filesOf, type ProfileFile } from './profile-build.ts'
+import { checkProfile } from './profile-checks.ts'
+import type { DutProfile } from './profile-types.ts'
+import { validateDocument } from './schemas.ts'
+import { readSource, toPointer, type SourceDoc } from './source.ts'
+import type { Finding } from './types.ts'
+
+export interface ProfileLoadResult {
+  /** Present iff there is no error-level finding. */
+  profile?: DutProfile
+  findings: Finding[]
+}
+
+export async function loadProfile(file: string): Promise<ProfileLoadResult> {
+  try {
+    return await load(file)
+  } catch (err) {
+    // A loader bug must still reach the user as a finding, not as a stack trace.
+    const message = err instanceof Error ? err.message : String(err)
+    return { findings: [finding('error', 'internal-error', { file, line: 1, column: 1 }, `cannot load DUT profile: ${message}`)] }
+  }
+}
+
+async function load(file: string): Promise<ProfileLoadResult> {
+  const parsed = await readSource(file)
+  const findings = [...parsed.findings]
+  const done = (profile?: DutProfile): ProfileLoadResult => {
+    const sorted = sortFindings(dedupeFindings(findings))
+    return profile && !hasErrors(sorted) ? { profile, findings: sorted } : { findings: sorted }
+  }
+  if (!parsed.doc) return done()
+
+  // Schema, semantic and file checks all run, so every problem is reported in one round.
+  const { data, findings: schemaFindings } = validateDocument('dut', parsed.doc)
+  findings.push(...schemaFindings)
+  findings.push(...checkProfile(parsed.doc))
+  findings.push(...(await missingFiles(parsed.doc, filesOf(file, parsed.doc.value))))
+  return done(data ? buildProfile(file, parsed.doc.locate([]), data) : undefined)
+}
+
+async function missingFiles(doc: SourceDoc, files: readonly ProfileFile[]): Promise<Finding[]> {
+  const problems = await Promise.all(
+    files.map(async (f) => {
+      const what = await stat(f.resolved).then(
+        (s) => (s.isFile() ? undefined : 'is not a file'),
+        (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? 'does not exist' : `cannot be read (${err.code ?? err.message})`),
+      )
+      if (!what) return []
+      const where = f.resolved === f.written ? '' : ` (resolved to ${f.resolved})`
+      return [finding('error', 'missing-file', doc.locate(f.path), `file "${f.written}"${where} ${what}`, toPointer(f.path))]
+    }),
+  )
+  return problems.flat()
+}

@@ -1,0 +1,96 @@
+import { isAbsolute, join, relative, resolve } from 'node:path'
+import { Ts701Error } from '../harness/errors.ts'
+import { errorMessage } from './errors.ts'
+import { formatFlawList, parseFlaws } from './flaws.ts'
+import { formatLogEntry } from './log.ts'
+import { PASSWORD_ENV } from './profile.ts'
+import { createReferenceSetup, writeEnvFile } from './setup.ts'
+
+export interface SimOptions {
+  flaws: string[]
+  listFlaws: boolean
+  port?: number
+  updateServerPort?: number
+  timeScale?: number
+  dir?: string
+  /** Ends the run like SIGINT does (for tests and embedding). */
+  signal?: AbortSignal
+  /** Print the device log as it is written. */
+  verbose?: boolean
+}
+
+export interface SimIo {
+  out(line: string): void
+  err(line: string): void
+}
+
+export const SIM_DEFAULTS = { port: 8701, updateServerPort: 8702, dir: '.ts701-sim' } as const
+
+/**
+ * `ts701 sim`: runs the reference DUT until SIGINT or SIGTERM. The API password goes only into
+ * `<dir>/sim.env` (mode 0600); the terminal shows the variable's name, never its value.
+ */
+export async function runSim(options: SimOptions, io: SimIo): Promise<number> {
+  if (options.listFlaws) {
+    for (const line of formatFlawList()) io.out(line)
+    return 0
+  }
+  try {
+    parseFlaws(options.flaws)
+  } catch (err) {
+    io.err(errorMessage(err))
+    return 3
+  }
+
+  const dir = options.dir ?? SIM_DEFAULTS.dir
+  let setup
+  try {
+    setup = await createReferenceSetup({
+      flaws: options.flaws,
+      timeScale: options.timeScale,
+      dir,
+      apiPort: options.port ?? SIM_DEFAULTS.port,
+      updateServerPort: options.updateServerPort ?? SIM_DEFAULTS.updateServerPort,
+      ...(options.verbose ? { onLog: (e) => io.out(formatLogEntry(e)) } : {}),
+    })
+  } catch (err) {
+    io.err(`cannot start the reference DUT: ${errorMessage(err)}`)
+    return err instanceof Ts701Error ? 3 : 4
+  }
+
+  const envFile = join(dir, 'sim.env')
+  await writeEnvFile(envFile, setup.env)
+  // Relative to the current folder when inside it (the default `.ts701-sim/`), absolute otherwise.
+  const show = (path: string) => {
+    const rel = relative(process.cwd(), path)
+    return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : resolve(path)
+  }
+  io.out(`reference DUT ${setup.sim.model} (hardware ${setup.sim.hardwareId}, firmware ${setup.sim.firmware().version}), flaws: ${options.flaws.join(', ') || 'none'}`)
+  io.out(`  device API     ${setup.apiUrl}   (support page ${setup.apiUrl}/support)`)
+  io.out(`  update server  ${setup.updateServerUrl}   (the device checks here; the harness's emulator listens on it)`)
+  io.out(`  time scale     ${setup.sim.clock.timeScale} device seconds per second (one device day = ${(86_400 / setup.sim.clock.timeScale).toFixed(1)} s)`)
+  io.out(`  DUT profile    ${show(setup.profileFile)}`)
+  io.out(`  credentials    ${PASSWORD_ENV} is set in ${show(envFile)} (mode 0600); export it with: set -a; . ${show(envFile)}; set +a`)
+  io.out(`run the harness: ts701 run --assessment examples/reference-dut --dut ${show(setup.profileFile)}`)
+  io.out('stop with Ctrl+C')
+
+  await untilStopped(options.signal)
+  io.out('stopping the reference DUT')
+  await setup.close()
+  return 0
+}
+
+function untilStopped(signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      signal?.removeEventListener('abort', stop)
+      resolve()
+    }
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+    if (signal?.aborted) stop()
+    else signal?.addEventListener('abort', stop, { once: true })
+  })
+}

@@ -1,0 +1,98 @@
+import { DEVICE_SECONDS, type DeviceClock } from './clock.ts'
+import { SimError } from './errors.ts'
+import type { FlawSet } from './flaws.ts'
+
+export interface SettingsView {
+  autoUpdate: boolean
+  notifications: boolean
+  /** Automatic installation is postponed until then (device time). */
+  postponedUntil?: string
+  notificationsPostponedUntil?: string
+}
+
+/** The longest postponement accepted; the web UI offers 1, 3 or 7 days. */
+export const MAX_POSTPONE_DAYS = 30
+
+/**
+ * The user's update settings. They survive reboots and updates; a factory reset restores the
+ * initialized state (IXIT 7-UpdMech, configuration).
+ */
+export class Settings {
+  autoUpdate = true
+  notifications = true
+  updatePostponedUntil: Date | undefined
+  notificationsPostponedUntil: Date | undefined
+
+  constructor(
+    private readonly clock: DeviceClock,
+    private readonly flaws: FlawSet,
+  ) {
+    this.reset()
+  }
+
+  reset(): void {
+    this.autoUpdate = !this.flaws.has('auto-update-off-by-default')
+    this.notifications = !this.flaws.has('notifications-off-by-default')
+    this.updatePostponedUntil = undefined
+    this.notificationsPostponedUntil = undefined
+  }
+
+  view(): SettingsView {
+    const now = this.clock.now()
+    const until = (d: Date | undefined) => (d && d > now ? d.toISOString() : undefined)
+    const postponedUntil = until(this.updatePostponedUntil)
+    const notificationsPostponedUntil = until(this.notificationsPostponedUntil)
+    return {
+      autoUpdate: this.autoUpdate,
+      notifications: this.notifications,
+      ...(postponedUntil ? { postponedUntil } : {}),
+      ...(notificationsPostponedUntil ? { notificationsPostponedUntil } : {}),
+    }
+  }
+
+  /** Applies a partial settings object; unknown keys are refused so a typo is not a silent no-op. */
+  apply(body: unknown): void {
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new SimError('E_SIM_BAD_REQUEST', 'settings must be a JSON object')
+    const changes = body as Record<string, unknown>
+    for (const [key, value] of Object.entries(changes)) {
+      if (key !== 'autoUpdate' && key !== 'notifications') throw new SimError('E_SIM_BAD_REQUEST', `unknown setting ${key}; settable: autoUpdate, notifications`)
+      if (typeof value !== 'boolean') throw new SimError('E_SIM_BAD_REQUEST', `${key} must be true or false`)
+    }
+    if (typeof changes.autoUpdate === 'boolean') this.autoUpdate = changes.autoUpdate
+    if (typeof changes.notifications === 'boolean') this.notifications = changes.notifications
+  }
+
+  postponeUpdates(days: unknown): Date {
+    this.updatePostponedUntil = this.clock.later(checkDays(days) * DEVICE_SECONDS.day)
+    return this.updatePostponedUntil
+  }
+
+  postponeNotifications(days: unknown): Date {
+    this.notificationsPostponedUntil = this.clock.later(checkDays(days) * DEVICE_SECONDS.day)
+    return this.notificationsPostponedUntil
+  }
+
+  /** Whether the device may install an update without asking; the two flaws ignore the user's choice here. */
+  automaticInstallAllowed(): boolean {
+    const off = !this.autoUpdate && !this.flaws.has('disable-ignored')
+    const postponed = this.isPostponed(this.updatePostponedUntil) && !this.flaws.has('postpone-ignored')
+    return !off && !postponed
+  }
+
+  /** Reminders (available, security required) wait out a postponement; the on/off switch covers every kind. */
+  notificationAllowed(reminder: boolean): boolean {
+    if (!this.notifications) return false
+    return !(reminder && this.isPostponed(this.notificationsPostponedUntil))
+  }
+
+  private isPostponed(until: Date | undefined): boolean {
+    return until !== undefined && until > this.clock.now()
+  }
+}
+
+export function checkDays(days: unknown): number {
+  if (typeof days !== 'number' || !Number.isFinite(days) || days <= 0 || days > MAX_POSTPONE_DAYS) {
+    throw new SimError('E_SIM_BAD_REQUEST', `days must be a number greater than 0 and at most ${MAX_POSTPONE_DAYS}`)
+  }
+  return days
+}

@@ -1,0 +1,152 @@
+import type { SettingChange } from '../../../adapters/dut.ts'
+import type { Observation } from '../../../harness/functional.ts'
+import { attempt, identifyWhenBack, installed, restoreBaseline, type Attempt } from './deliver.ts'
+import type { Session } from './session.ts'
+
+export type Feature = 'automatic-updates' | 'notifications'
+export type Control = 'enable' | 'disable' | 'postpone'
+
+const change = (control: Control, feature: Feature) => `${control}-${feature}` as SettingChange
+
+/**
+ * Back to the initialized state where the profile allows it, so no experiment inherits another's
+ * settings (a postponement still running, notifications switched off).
+ */
+export async function freshState(s: Session): Promise<void> {
+  if (!s.dut.supports('factory-reset')) return
+  await s.dut.factoryReset()
+  await identifyWhenBack(s)
+}
+
+/** The initialized state: after a factory reset where the profile declares one. */
+export async function initializedSettings(s: Session) {
+  return s.once('initialized-settings', async () => {
+    const mark = s.evidence.mark()
+    const reset = s.dut.supports('factory-reset')
+    if (reset) {
+      await s.dut.factoryReset()
+      await identifyWhenBack(s)
+    }
+    const settings = await s.dut.readSettings()
+    return { settings, reset, evidence: s.evidence.since(mark).map((e) => e.id) }
+  })
+}
+
+export async function judgeDefault(s: Session, feature: Feature): Promise<Observation> {
+  const { settings, reset, evidence } = await initializedSettings(s)
+  const value = feature === 'automatic-updates' ? settings.automaticUpdates : settings.notifications
+  const label = feature === 'automatic-updates' ? 'automatic updates' : 'update notifications'
+  const state = reset ? 'after a factory reset' : 'as found (the profile declares no factory-reset)'
+  if (value === undefined) return { verdict: 'INCONCLUSIVE', reason: `read-settings does not report ${label}`, evidence }
+  return value
+    ? { verdict: 'PASS', reason: `${label} are on ${state}`, evidence }
+    : { verdict: 'FAIL', reason: `${label} are off ${state}`, evidence }
+}
+
+type Experiment = Map<Control, Observation>
+
+const ALL: Control[] = ['enable', 'disable', 'postpone']
+
+/** The controls the profile lets ts701 use; the experiment runs all of them once. */
+function declared(s: Session, feature: Feature): Control[] {
+  return ALL.filter((c) => s.dut.supports('change-settings', change(c, feature)))
+}
+
+/** Offers the valid image with the settings as they are now and records what the device did. */
+async function offerValid(s: Session, mechanism: string, wait: { fetchMs: number; settleMs: number }): Promise<Attempt> {
+  return attempt(s, mechanism, await s.valid(), wait)
+}
+
+async function backToBaseline(s: Session, a: Attempt): Promise<void> {
+  if (installed(a) && !(await restoreBaseline(s, a.before))) {
+    throw new Error(`the DUT installed ${a.image.version} and could not be put back on ${a.before.version} (declare a restore operation)`)
+  }
+}
+
+/**
+ * What enable, disable and postpone do to installation. Enabling goes first and measures how
+ * long an installation takes; disabled and postponed devices are then given twice that long to
+ * show they really do not install.
+ */
+async function automaticUpdates(s: Session, mechanism: string, controls: Control[]): Promise<Experiment> {
+  const results: Experiment = new Map()
+  const valid = await s.valid()
+  await freshState(s)
+  const firstWait = s.profile.operations['read-outcome']?.timeoutMs ?? 60_000
+
+  await s.dut.changeSettings('enable-automatic-updates')
+  const start = Date.now()
+  const enabled = await offerValid(s, mechanism, { fetchMs: firstWait, settleMs: 0 })
+  const waited = installed(enabled) ? enabled : await waitForInstall(s, enabled, firstWait)
+  const installMs = Date.now() - start
+  results.set('enable', installed(waited)
+    ? { verdict: 'PASS', reason: `with automatic updates enabled the DUT installed ${valid.version} by itself`, evidence: waited.evidence }
+    : { verdict: 'FAIL', reason: `with automatic updates enabled the DUT did not install ${valid.version} (still ${waited.after?.version ?? 'not answering'})`, evidence: waited.evidence })
+  await backToBaseline(s, waited)
+  const settle = Math.max(1500, 2 * installMs)
+
+  for (const control of controls.filter((c) => c !== 'enable')) {
+    await s.dut.changeSettings('enable-automatic-updates')
+    if (control === 'disable') await s.dut.changeSettings('disable-automatic-updates')
+    else await s.dut.changeSettings('postpone-automatic-updates')
+    const a = await offerValid(s, mechanism, { fetchMs: settle, settleMs: settle })
+    const label = control === 'disable' ? 'disabled' : 'postponed'
+    results.set(control, !a.after
+      ? { verdict: 'INCONCLUSIVE', reason: `the DUT stopped answering with automatic updates ${label}`, evidence: a.evidence }
+      : installed(a)
+        ? { verdict: 'FAIL', reason: `installed ${valid.version} although automatic updates were ${label}`, evidence: a.evidence }
+        : { verdict: 'PASS', reason: `with automatic updates ${label} the DUT stayed at ${a.after.version} for ${settle} ms after the offer`, evidence: a.evidence })
+    await backToBaseline(s, a)
+  }
+  await freshState(s)
+  return results
+}
+
+async function waitForInstall(s: Session, a: Attempt, budgetMs: number): Promise<Attempt> {
+  const until = Date.now() + budgetMs
+  let after = a.after
+  while (after && after.version === a.before.version && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 250))
+    after = await identifyWhenBack(s)
+  }
+  return { ...a, ...(after && { after }) }
+}
+
+/**
+ * What enable, disable and postpone do to the notifications the device shows when an update is
+ * offered. Counting new notifications is enough: the device must show some when enabled, none
+ * otherwise.
+ */
+async function notifications(s: Session, mechanism: string, controls: Control[]): Promise<Experiment> {
+  const results: Experiment = new Map()
+  const settle = 1500
+  await freshState(s)
+  for (const control of ['enable', ...controls.filter((c) => c !== 'enable')] as Control[]) {
+    await s.dut.changeSettings('enable-notifications')
+    if (control !== 'enable') await s.dut.changeSettings(change(control, 'notifications'))
+    const before = (await s.dut.readNotifications()).length
+    const a = await offerValid(s, mechanism, { fetchMs: settle, settleMs: settle })
+    const fresh = (await s.dut.readNotifications()).length - before
+    const label = control === 'enable' ? 'enabled' : control === 'disable' ? 'disabled' : 'postponed'
+    const shouldShow = control === 'enable'
+    results.set(control, (fresh > 0) === shouldShow
+      ? { verdict: 'PASS', reason: `with notifications ${label} the DUT showed ${fresh} new notification(s) when offered an update`, evidence: a.evidence }
+      : { verdict: 'FAIL', reason: `with notifications ${label} the DUT showed ${fresh} new notification(s) when offered an update`, evidence: a.evidence })
+    await backToBaseline(s, a)
+  }
+  await freshState(s)
+  return results
+}
+
+/** The result of one control of a settings experiment, run once per mechanism and feature. */
+export async function controlResult(s: Session, mechanism: string, feature: Feature, control: Control): Promise<Observation> {
+  const controls = declared(s, feature)
+  const needed: Control[] = control === 'enable' ? ['enable'] : ['enable', control]
+  const lacking = needed.find((c) => !controls.includes(c))
+  if (lacking) return { verdict: 'INCONCLUSIVE', reason: `operation change-settings ${change(lacking, feature)} not declared in the DUT profile` }
+  const run = feature === 'automatic-updates' ? automaticUpdates : notifications
+  const experiment = await s.once(`settings:${feature}:${mechanism}`, () => run(s, mechanism, controls))
+  return experiment.get(control) ?? { verdict: 'INCONCLUSIVE', reason: `no ${control} step in the experiment` }
+}
+
+export const isControl = (v: string | undefined): v is Control => v === 'enable' || v === 'disable' || v === 'postpone'
