@@ -14,7 +14,7 @@ export interface CampaignResult {
 
 function waitFor(s: Session): WaitFor {
   const outcome = s.profile.operations['read-outcome']
-  return { fetchMs: outcome?.timeoutMs ?? 60_000, settleMs: outcome ? 0 : 2_000 }
+  return { fetchMs: outcome?.timeoutMs ?? 60_000, settleMs: outcome ? 0 : 2_000, outcome: true }
 }
 
 function describeDevice(a: Attempt): string {

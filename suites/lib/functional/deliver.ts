@@ -56,7 +56,7 @@ async function viaUpdateServer(s: Session, image: OfferedImage, since: number, w
     const fetched = asked
       ? await server.waitForHit((h: Hit) => serves.has(h.route ?? '') && h.completed, { timeoutMs: wait.fetchMs, since })
       : undefined
-    const outcome = fetched && s.dut.supports('read-outcome') ? await s.dut.readOutcome() : undefined
+    const outcome = fetched && wait.outcome && s.dut.supports('read-outcome') ? await s.dut.readOutcome() : undefined
     return { asked: asked !== undefined, fetched: fetched !== undefined, outcome }
   } finally {
     server.withdraw()
@@ -64,14 +64,14 @@ async function viaUpdateServer(s: Session, image: OfferedImage, since: number, w
 }
 
 /** Hands the image to the device the way the profile says (upload, or a URL to fetch). */
-async function viaDeliverImage(s: Session, image: OfferedImage) {
+async function viaDeliverImage(s: Session, image: OfferedImage, wait: WaitFor) {
   const byUrl = s.profile.operations['deliver-image']?.mode === 'url'
   const server = byUrl ? await s.emulator() : undefined
   if (server) await server.offer(image)
   try {
     const imageUrl = server ? `${server.url}${s.profile.updateServer!.imagePath.replace('{{image.name}}', encodeURIComponent(image.name))}` : undefined
     const receipt = await s.dut.deliverImage(image, imageUrl ? { imageUrl } : {})
-    const outcome = s.dut.supports('read-outcome') ? await s.dut.readOutcome() : undefined
+    const outcome = wait.outcome && s.dut.supports('read-outcome') ? await s.dut.readOutcome() : undefined
     return { receipt, outcome }
   } finally {
     server?.withdraw()
@@ -83,6 +83,11 @@ export interface WaitFor {
   fetchMs: number
   /** After the device's answer, how long to keep watching for a late installation. */
   settleMs: number
+  /**
+   * Whether to wait for the device's outcome report. Not when the device is expected to hold the
+   * update back (disabled, postponed): it then never reports a final outcome.
+   */
+  outcome: boolean
 }
 
 /**
@@ -96,7 +101,7 @@ export async function attempt(s: Session, mechanism: string, image: OfferedImage
   const mark = s.evidence.mark()
   const before = await s.dut.identify()
   const since = Date.now()
-  const seen = via === 'update-server' ? await viaUpdateServer(s, image, since, wait) : await viaDeliverImage(s, image)
+  const seen = via === 'update-server' ? await viaUpdateServer(s, image, since, wait) : await viaDeliverImage(s, image, wait)
   if (wait.settleMs > 0) await sleep(wait.settleMs)
   const after = await identifyWhenBack(s)
   return {

@@ -1,6 +1,6 @@
 import type { SettingChange } from '../../../adapters/dut.ts'
 import type { Observation } from '../../../harness/functional.ts'
-import { attempt, identifyWhenBack, installed, restoreBaseline, type Attempt } from './deliver.ts'
+import { attempt, identifyWhenBack, installed, restoreBaseline, type Attempt, type WaitFor } from './deliver.ts'
 import type { Session } from './session.ts'
 
 export type Feature = 'automatic-updates' | 'notifications'
@@ -53,7 +53,7 @@ function declared(s: Session, feature: Feature): Control[] {
 }
 
 /** Offers the valid image with the settings as they are now and records what the device did. */
-async function offerValid(s: Session, mechanism: string, wait: { fetchMs: number; settleMs: number }): Promise<Attempt> {
+async function offerValid(s: Session, mechanism: string, wait: WaitFor): Promise<Attempt> {
   return attempt(s, mechanism, await s.valid(), wait)
 }
 
@@ -76,7 +76,7 @@ async function automaticUpdates(s: Session, mechanism: string, controls: Control
 
   await s.dut.changeSettings('enable-automatic-updates')
   const start = Date.now()
-  const enabled = await offerValid(s, mechanism, { fetchMs: firstWait, settleMs: 0 })
+  const enabled = await offerValid(s, mechanism, { fetchMs: firstWait, settleMs: 0, outcome: true })
   const waited = installed(enabled) ? enabled : await waitForInstall(s, enabled, firstWait)
   const installMs = Date.now() - start
   results.set('enable', installed(waited)
@@ -89,7 +89,7 @@ async function automaticUpdates(s: Session, mechanism: string, controls: Control
     await s.dut.changeSettings('enable-automatic-updates')
     if (control === 'disable') await s.dut.changeSettings('disable-automatic-updates')
     else await s.dut.changeSettings('postpone-automatic-updates')
-    const a = await offerValid(s, mechanism, { fetchMs: settle, settleMs: settle })
+    const a = await offerValid(s, mechanism, { fetchMs: settle, settleMs: settle, outcome: false })
     const label = control === 'disable' ? 'disabled' : 'postponed'
     results.set(control, !a.after
       ? { verdict: 'INCONCLUSIVE', reason: `the DUT stopped answering with automatic updates ${label}`, evidence: a.evidence }
@@ -125,7 +125,7 @@ async function notifications(s: Session, mechanism: string, controls: Control[])
     await s.dut.changeSettings('enable-notifications')
     if (control !== 'enable') await s.dut.changeSettings(change(control, 'notifications'))
     const before = (await s.dut.readNotifications()).length
-    const a = await offerValid(s, mechanism, { fetchMs: settle, settleMs: settle })
+    const a = await offerValid(s, mechanism, { fetchMs: settle, settleMs: settle, outcome: false })
     const fresh = (await s.dut.readNotifications()).length - before
     const label = control === 'enable' ? 'enabled' : control === 'disable' ? 'disabled' : 'postponed'
     const shouldShow = control === 'enable'
