@@ -37,7 +37,7 @@ export class Notifications {
       this.log.add('notify', `not shown (flaw no-notification): ${kind}`)
       return false
     }
-    if (!this.settings.notificationAllowed(kind !== 'disruption')) {
+    if (!this.settings.notificationAllowed()) {
       this.log.add('notify', `not shown (notifications off or postponed): ${kind}`)
       return false
     }

@@ -79,10 +79,13 @@ export class Settings {
     return !off && !postponed
   }
 
-  /** Reminders (available, security required) wait out a postponement; the on/off switch covers every kind. */
-  notificationAllowed(reminder: boolean): boolean {
-    if (!this.notifications) return false
-    return !(reminder && this.isPostponed(this.notificationsPostponedUntil))
+  /**
+   * Both the switch and a postponement cover every kind, the restart notice included: "not now"
+   * means no new notifications. A pending update's reminder is shown again after the
+   * postponement; a restart notice belongs to its moment and is not.
+   */
+  notificationAllowed(): boolean {
+    return this.notifications && !this.isPostponed(this.notificationsPostponedUntil)
   }
 
   private isPostponed(until: Date | undefined): boolean {

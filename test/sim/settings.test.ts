@@ -110,4 +110,11 @@ describe('conformant reference DUT, settings and notifications (IXIT 7-UpdMech c
     await waitFor(async () => (await notifications()).length === 1, 3000)
     expect((await notifications())[0]!.kind).toBe('available')
   })
+
+  it('postponing notifications also holds back the restart notice of an installation', async () => {
+    await h.api.post('/api/notifications/postpone', { days: 7 })
+    await h.api.upload(h.setup.images.valid)
+    await h.api.status((s) => s.state === 'installed')
+    expect(await notifications()).toEqual([])
+  })
 })

@@ -86,7 +86,16 @@ async function runCampaign(s: Session, mechanism: string): Promise<CampaignResul
       byVariant.set(image.name, { kind, verdict: 'INCONCLUSIVE', reason: dirty })
       continue
     }
-    const a = await attempt(s, mechanism, image, wait)
+    let a: Attempt
+    try {
+      a = await attempt(s, mechanism, image, wait)
+    } catch (err) {
+      // Keep what earlier attempts showed; this one and the rest stay open, with the reason.
+      const why = err instanceof Error ? err.message : String(err)
+      byVariant.set(image.name, { kind, verdict: 'INCONCLUSIVE', reason: `the ${image.name} attempt broke off: ${why}` })
+      dirty = `not attempted: the DUT stopped answering properly during the ${image.name} attempt (${why})`
+      continue
+    }
     byVariant.set(image.name, { kind, ...(kind === 'control' ? judgeControl(a) : judgeAttack(a, kind, via)) })
     if (!a.after) {
       dirty = `not attempted: the DUT stopped answering during the ${image.name} attempt`
@@ -100,7 +109,7 @@ async function runCampaign(s: Session, mechanism: string): Promise<CampaignResul
     // A device that refuses everything would pass every attack: its rejections prove nothing.
     for (const [name, o] of byVariant) {
       if (name !== CONTROL && o.verdict === 'PASS') {
-        byVariant.set(name, { ...o, verdict: 'INCONCLUSIVE', reason: `${o.reason} — but the valid image was not installed either, so the rejection proves nothing` })
+        byVariant.set(name, { ...o, verdict: 'INCONCLUSIVE', reason: `${o.reason} — but the valid image could not be shown to install either, so the rejection proves nothing` })
       }
     }
   }

@@ -113,25 +113,27 @@ async function waitForInstall(s: Session, a: Attempt, budgetMs: number): Promise
 }
 
 /**
- * What enable, disable and postpone do to the notifications the device shows when an update is
- * offered. Counting new notifications is enough: the device must show some when enabled, none
- * otherwise.
+ * What enable, disable and postpone do to the notifications the device shows when it learns of
+ * an update. The setting is device-wide, so one experiment serves every mechanism; it offers the
+ * update on the update server with automatic updates off, so the device has something to announce
+ * and no installation adds notices (such as a restart warning) of another kind.
  */
 async function notifications(s: Session, mechanism: string, controls: Control[]): Promise<Experiment> {
   const results: Experiment = new Map()
   const settle = 1500
+  const viaServer = Object.keys(s.profile.mechanisms).find((m) => s.profile.mechanisms[m]!.via === 'update-server') ?? mechanism
   await freshState(s)
   for (const control of ['enable', ...controls.filter((c) => c !== 'enable')] as Control[]) {
+    if (s.dut.supports('change-settings', 'disable-automatic-updates')) await s.dut.changeSettings('disable-automatic-updates')
     await s.dut.changeSettings('enable-notifications')
     if (control !== 'enable') await s.dut.changeSettings(change(control, 'notifications'))
     const before = (await s.dut.readNotifications()).length
-    const a = await offerValid(s, mechanism, { fetchMs: settle, settleMs: settle, outcome: false })
+    const a = await offerValid(s, viaServer, { fetchMs: settle, settleMs: settle, outcome: false })
     const fresh = (await s.dut.readNotifications()).length - before
     const label = control === 'enable' ? 'enabled' : control === 'disable' ? 'disabled' : 'postponed'
     const shouldShow = control === 'enable'
-    results.set(control, (fresh > 0) === shouldShow
-      ? { verdict: 'PASS', reason: `with notifications ${label} the DUT showed ${fresh} new notification(s) when offered an update`, evidence: a.evidence }
-      : { verdict: 'FAIL', reason: `with notifications ${label} the DUT showed ${fresh} new notification(s) when offered an update`, evidence: a.evidence })
+    const reason = `with notifications ${label} the DUT showed ${fresh} new notification(s) when an update became available`
+    results.set(control, { verdict: (fresh > 0) === shouldShow ? 'PASS' : 'FAIL', reason, evidence: a.evidence })
     await backToBaseline(s, a)
   }
   await freshState(s)
@@ -144,8 +146,9 @@ export async function controlResult(s: Session, mechanism: string, feature: Feat
   const needed: Control[] = control === 'enable' ? ['enable'] : ['enable', control]
   const lacking = needed.find((c) => !controls.includes(c))
   if (lacking) return { verdict: 'INCONCLUSIVE', reason: `operation change-settings ${change(lacking, feature)} not declared in the DUT profile` }
-  const run = feature === 'automatic-updates' ? automaticUpdates : notifications
-  const experiment = await s.once(`settings:${feature}:${mechanism}`, () => run(s, mechanism, controls))
+  const experiment = feature === 'automatic-updates'
+    ? await s.once(`settings:automatic-updates:${mechanism}`, () => automaticUpdates(s, mechanism, controls))
+    : await s.once('settings:notifications', () => notifications(s, mechanism, controls))
   return experiment.get(control) ?? { verdict: 'INCONCLUSIVE', reason: `no ${control} step in the experiment` }
 }
 

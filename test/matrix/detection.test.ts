@@ -1,0 +1,112 @@
+import { spawn } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { RunResults } from '../../harness/verdict.ts'
+import { FLAW_NAMES, type FlawName } from '../../sim/flaws.ts'
+import { tempDir } from '../cli/helpers.ts'
+import { EXAMPLE } from '../helpers.ts'
+
+const V2 = 'en303645-v2.1.1'
+
+/**
+ * The detection matrix: which units each flaw of the reference DUT must FAIL — and nothing else
+ * may fail. Flaws the default edition has no test for are checked under the edition that has one.
+ */
+const EXPECTED: Record<FlawName, { standard?: string; fails: string[] }> = {
+  'accept-unsigned': { fails: ['5.3-1-2a', '5.3-2-2b signature-removed', '5.3-9-2b'] },
+  'skip-signature-check': {
+    fails: ['5.3-1-2a', '5.3-2-2b manifest-byte', '5.3-2-2b signature-removed', '5.3-2-2b untrusted-key', '5.3-2-2b untrusted-key-same-id', '5.3-9-2b', '5.3-9-2c'],
+  },
+  'header-only-hash': { fails: ['5.3-1-2a', '5.3-2-2b payload-byte', '5.3-2-2b truncated', '5.3-9-2a'] },
+  'no-anti-rollback': { fails: ['5.3-1-2a', '5.3-2-2b downgrade'] },
+  'ignore-hardware-id': { fails: ['5.3-1-2a', '5.3-2-2b other-hardware', '5.3-9-2c'] },
+  'no-boot-check': { fails: ['5.3-5-2a'] },
+  'no-periodic-check': { fails: ['5.3-5-2b'] },
+  'auto-update-off-by-default': { fails: ['5.3-4B-2a'] },
+  'notifications-off-by-default': { standard: V2, fails: ['5.3-6-2c'] },
+  'disable-ignored': { fails: ['5.3-6A-2a disable'] },
+  'postpone-ignored': { fails: ['5.3-6A-2a postpone'] },
+  'no-notification': { fails: ['5.3-6B-2a enable'] },
+  'wrong-model': { fails: ['5.3-16-2a'] },
+  'trust-any-tls': { fails: ['5.3-10-1d expired', '5.3-10-1d untrusted-ca', '5.3-10-1d wrong-host'] },
+  'support-page-login': { fails: ['5.3-13-2b', '5.3-13-2c', '5.3-14-2a', '5.3-14-2b'] },
+}
+
+interface Row {
+  flaw: string
+  standard: string
+  code: number
+  failed: string[]
+}
+
+function runCli(args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/ts701.js', ...args], { stdio: 'ignore' })
+    child.on('error', reject)
+    child.on('exit', (code) => resolve(code ?? -1))
+  })
+}
+
+/** Failed units by name without the target: the matrix is about behaviours, not entries. */
+async function assess(flaw: string | undefined, standard: string | undefined): Promise<Row> {
+  const out = await tempDir('matrix')
+  const args = ['run', '--assessment', EXAMPLE, '--out', out, ...(flaw ? ['--flaw', flaw] : []), ...(standard ? ['--standard', standard] : [])]
+  const code = await runCli(args)
+  const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResults
+  const failed = new Set(results.groups.flatMap((g) => g.cases.flatMap((c) => c.units))
+    .filter((u) => u.verdict === 'FAIL')
+    .map((u) => (u.variant ? `${u.id} ${u.variant}` : u.id)))
+  return { flaw: flaw ?? '(conformant)', standard: results.standard, code, failed: [...failed].sort() }
+}
+
+/** Runs a few assessments at a time: they mostly wait on the (time-compressed) device. */
+async function inParallel<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length)
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++
+      results[i] = await work(items[i]!)
+    }
+  }
+  await Promise.all(Array.from({ length: limit }, worker))
+  return results
+}
+
+const rows = new Map<string, Row>()
+
+describe('detection matrix of the reference DUT (full runs, conceptual and functional)', () => {
+  beforeAll(async () => {
+    const jobs: Array<[string | undefined, string | undefined]> = [
+      [undefined, undefined],
+      [undefined, V2],
+      ...FLAW_NAMES.map((f): [string, string | undefined] => [f, EXPECTED[f]?.standard]),
+    ]
+    for (const row of await inParallel(jobs, 4, ([flaw, standard]) => assess(flaw, standard))) {
+      rows.set(`${row.flaw} ${row.standard}`, row)
+    }
+  }, 900_000)
+
+  afterAll(() => {
+    const lines = [...rows.values()].map((r) => `${r.flaw.padEnd(30)} ${r.standard.padEnd(16)} exit ${r.code}  ${r.failed.join(', ') || '(no FAIL)'}`)
+    console.log(['flaw                           edition          result', ...lines].join('\n'))
+  })
+
+  it('has an expectation for every flaw switch', () => {
+    expect(Object.keys(EXPECTED).sort()).toEqual([...FLAW_NAMES].sort())
+  })
+
+  it.each(['en303645-v3.1.3', V2])('passes the conformant DUT with no FAIL under %s', (standard) => {
+    const row = rows.get(`(conformant) ${standard}`)!
+    expect(row.failed).toEqual([])
+    expect(row.code).toBe(0)
+  })
+
+  it.each(FLAW_NAMES.map((f) => [f]))('%s fails exactly the units it breaks', (flaw) => {
+    const expected = EXPECTED[flaw]
+    const row = rows.get(`${flaw} ${expected.standard ?? 'en303645-v3.1.3'}`)!
+    expect(row.failed).toEqual([...expected.fails].sort())
+    expect(row.code).toBe(1)
+  })
+})
