@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -13,10 +13,26 @@ export interface CliResult {
 }
 
 /** Runs the real executable, as a lab's CI job would. */
-export function ts701(args: string[]): CliResult {
-  const r = spawnSync(process.execPath, ['bin/ts701.js', ...args], { encoding: 'utf8', timeout: 120_000 })
+export function ts701(args: string[], env: Record<string, string> = {}): CliResult {
+  const r = spawnSync(process.execPath, ['bin/ts701.js', ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env } })
   if (r.error) throw r.error
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }
+}
+
+/**
+ * Runs the real executable without blocking this process, for tests that serve a device from
+ * this process (a blocked event loop would make that device look dead).
+ */
+export function ts701Async(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  const child = spawn(process.execPath, ['bin/ts701.js', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d) => { stdout += d })
+  child.stderr.on('data', (d) => { stderr += d })
+  return new Promise((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }))
+  })
 }
 
 /** Runs the CLI in this process (fast), for commands that start no vitest run. */

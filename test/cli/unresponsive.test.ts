@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:net'
 import { join } from 'node:path'
@@ -7,32 +6,15 @@ import { parseDocument } from 'yaml'
 import type { RunResults } from '../../harness/verdict.ts'
 import { createReferenceSetup, type ReferenceSetup } from '../../sim/setup.ts'
 import { EXAMPLE } from '../helpers.ts'
-import { tempDir } from './helpers.ts'
+import { tempDir, ts701Async, type CliResult } from './helpers.ts'
 
-interface Finished {
-  code: number
-  stderr: string
+interface Finished extends CliResult {
   results: RunResults
 }
 
-function run(profile: string, out: string, env: Record<string, string>, groups: string[]): { done: Promise<Finished> } {
-  const child = spawn(process.execPath, ['bin/ts701.js', 'run', '--assessment', EXAMPLE, '--dut', profile, '--out', out, ...groups.flatMap((g) => ['--group', g])], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  })
-  let stderr = ''
-  child.stderr.on('data', (d) => { stderr += d })
-  const done = new Promise<Finished>((resolve, reject) => {
-    child.on('error', reject)
-    child.on('exit', async (code) => {
-      try {
-        resolve({ code: code ?? -1, stderr, results: JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) })
-      } catch (err) {
-        reject(err)
-      }
-    })
-  })
-  return { done }
+async function run(profile: string, out: string, env: Record<string, string>, groups: string[]): Promise<Finished> {
+  const r = await ts701Async(['run', '--assessment', EXAMPLE, '--dut', profile, '--out', out, ...groups.flatMap((g) => ['--group', g])], env)
+  return { ...r, results: JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResults }
 }
 
 const units = (r: RunResults) => r.groups.flatMap((g) => g.cases.flatMap((c) => c.units))
@@ -74,7 +56,7 @@ describe('a DUT that stops answering', () => {
     const dir = await tempDir('sim')
     setup = await createReferenceSetup({ dir })
     const out = await tempDir('out')
-    const { done } = run(setup.profileFile, out, setup.env, ['5.3-2', '5.3-16'])
+    const done = run(setup.profileFile, out, setup.env, ['5.3-2', '5.3-16'])
     // Pull the plug once the attack campaign has begun.
     await waitForLine(join(out, 'evidence', 'exchanges.jsonl'), /offering manifest-byte/, 60_000)
     await setup.sim.close()
@@ -107,7 +89,7 @@ describe.each(['silent', 'garbage'] as const)('a DUT that is %s', (kind) => {
     await writeFile(profile, doc.toString())
     const out = await tempDir('out')
     const started = Date.now()
-    const { code, results, stderr } = await run(profile, out, setup.env, ['5.3-16', '5.3-4B']).done
+    const { code, results, stderr } = await run(profile, out, setup.env, ['5.3-16', '5.3-4B'])
     expect(code).toBe(2)
     expect(stderr).not.toMatch(/\n\s+at /)
     const functional = units(results).filter((u) => u.source !== 'rule' && u.source !== 'assessor')
