@@ -3,17 +3,40 @@ import type { SourceRef } from './types.ts'
 
 /**
  * The DUT profile (`dut.yaml`): how the lab reaches one particular device, declared without
- * code. A real device with its own API is one profile away from the reference DUT.
+ * code. A real device with its own API is one profile away from the reference DUT. The adapter
+ * kind (HTTP, MQTT, serial console) decides the shape of the operation map; everything else is
+ * the same for every channel.
  */
-export interface DutProfile {
+export type DutProfile = HttpDutProfile | MqttDutProfile | SerialDutProfile
+
+export interface HttpDutProfile extends DutProfileCommon {
+  adapter: HttpAdapterConfig
+  operations: OperationMap
+}
+
+export interface MqttDutProfile extends DutProfileCommon {
+  adapter: MqttAdapterConfig
+  operations: MqttOperationMap
+}
+
+export interface SerialDutProfile extends DutProfileCommon {
+  adapter: SerialAdapterConfig
+  operations: SerialOperationMap
+}
+
+/** Timeouts every adapter has: one default and per-operation overrides, in milliseconds. */
+export interface AdapterTimeouts {
+  defaultMs: number
+  operations: Partial<Record<Operation, number>>
+}
+
+export interface DutProfileCommon {
   file: string
   name: string
-  adapter: HttpAdapterConfig
   /** Device seconds per real second: 1 for real devices; the simulator compresses days. */
   timeScale: number
   /** How long 5.3-5 watches for update checks, in real seconds. */
   observationSeconds: number
-  operations: OperationMap
   /** Which IXIT 7-UpdMech entry is exercised how; unlisted mechanisms are not driven. */
   mechanisms: Record<string, MechanismDrive>
   updateServer?: UpdateServerConfig
@@ -34,7 +57,7 @@ export interface HttpAdapterConfig {
   tls?: { caFile?: string; serverName?: string; insecureSkipVerify?: boolean }
   /** Tolerate sloppy embedded servers: malformed headers, wrong Content-Length, early replies. */
   lenient: boolean
-  timeouts: { defaultMs: number; operations: Partial<Record<Operation, number>> }
+  timeouts: AdapterTimeouts
 }
 
 /** How to pull one value out of an answer. */
@@ -142,4 +165,125 @@ export interface ImageSet {
   valid: ImageRef
   older?: ImageRef
   attacks: PreparedAttack[]
+}
+
+// --- MQTT ---------------------------------------------------------------------------------------
+
+export interface MqttAdapterConfig {
+  kind: 'mqtt'
+  /** Broker URL: `mqtt://`, `mqtts://` or `ws://` on a loopback host. */
+  url: string
+  clientId?: string
+  auth?: { username: string; passwordEnv: string }
+  /** For `mqtts://`: the CA to trust, and a client certificate and key where the broker wants one. */
+  tls?: { caFile?: string; certFile?: string; keyFile?: string; serverName?: string }
+  /** QoS of publishes and subscriptions unless an exchange says otherwise. */
+  qos: 0 | 1 | 2
+  timeouts: AdapterTimeouts
+}
+
+/**
+ * A message ts701 publishes. Payload templates know `{{requestId}}` (fresh per exchange, for
+ * correlating the reply) and, for deliveries, the `{{image.…}}` placeholders.
+ */
+export interface MqttPublish {
+  topic: string
+  payload: string
+  qos?: 0 | 1 | 2
+  retain?: boolean
+}
+
+/** The message that answers an exchange: the first on `topic` (a filter) that matches. */
+export interface MqttReply {
+  topic: string
+  /** JSON pointer whose value must equal the (templated) string, or a regex over the payload. */
+  match?: { pointer: string; equals: string } | { regex: string }
+  /** Accept a retained message already on the topic (state topics), instead of waiting for a new one. */
+  retained?: boolean
+}
+
+/** Publish (optional) then await the reply (optional), extracting values from the reply. */
+export interface MqttExchange {
+  publish?: MqttPublish
+  reply?: MqttReply
+}
+
+export interface MqttOperationMap {
+  identify?: MqttExchange & { reply: MqttReply; extract: { model: Extract; version: Extract } }
+  'read-settings'?: MqttExchange & { reply: MqttReply; extract: { automaticUpdates?: Extract; notifications?: Extract } }
+  'change-settings'?: Partial<Record<SettingChange, MqttExchange & { publish: MqttPublish }>>
+  'deliver-image'?:
+    /** The device is told where to fetch the image (served by the update-server emulator). */
+    | (MqttExchange & { mode: 'url'; publish: MqttPublish; extract?: { accepted?: Extract; message?: Extract } })
+    /**
+     * The image itself goes over MQTT in chunks: `begin`, then one message per chunk on `topic`
+     * (`{{chunk.index}}`, `{{chunk.total}}` in the topic; payload raw or base64), then `end`.
+     */
+    | {
+      mode: 'chunks'
+      begin?: MqttPublish
+      topic: string
+      chunkBytes: number
+      encoding: 'binary' | 'base64'
+      end?: MqttPublish
+      reply?: MqttReply
+      extract?: { accepted?: Extract; message?: Extract }
+    }
+  'read-outcome'?: { publish?: MqttPublish; reply: MqttReply; extract: { state: Extract; version?: Extract; detail?: Extract }; states: OutcomeStates; timeoutMs: number }
+  'read-notifications'?: MqttExchange & { reply: MqttReply; extract: { items: Extract; text: Extract; kind?: Extract; time?: Extract } }
+  'check-now'?: MqttExchange & { publish: MqttPublish }
+  reboot?: MqttExchange & { publish: MqttPublish; readyTimeoutMs: number }
+  'factory-reset'?: MqttExchange & { publish: MqttPublish; readyTimeoutMs: number }
+  restore?: MqttExchange & { publish: MqttPublish; readyTimeoutMs: number }
+}
+
+// --- serial console -----------------------------------------------------------------------------
+
+export interface SerialAdapterConfig {
+  kind: 'serial'
+  /** A device path (`/dev/ttyUSB0`, a pseudo-terminal) or `tcp://host:port` (raw, as ser2net exports it). */
+  port: string
+  baudRate: number
+  dataBits: 5 | 6 | 7 | 8
+  parity: 'none' | 'even' | 'odd'
+  stopBits: 1 | 2
+  /** What ts701 sends at the end of a command line. */
+  lineEnding: '\r\n' | '\n' | '\r'
+  /** Regex for the console prompt, which marks the end of an answer when an exchange has no `expect`. */
+  prompt?: string
+  /** Console login, where the device asks for one; the password comes from the environment. */
+  login?: { username: string; passwordEnv: string; userPrompt: string; passwordPrompt: string }
+  timeouts: AdapterTimeouts
+}
+
+/**
+ * One command and what answers it. `expect` is a regex over the cleaned console output (echo,
+ * ANSI sequences and CR/LF variants removed) with named groups for the values to extract.
+ */
+export interface SerialExchange {
+  send: string
+  expect: string
+  timeoutMs?: number
+}
+
+export interface SerialOperationMap {
+  /** Named groups `model` and `version`. */
+  identify?: SerialExchange
+  /** Named groups `automaticUpdates` and/or `notifications` (on/off, true/false, 1/0, enabled/disabled). */
+  'read-settings'?: SerialExchange
+  'change-settings'?: Partial<Record<SettingChange, SerialExchange>>
+  'deliver-image'?:
+    | { mode: 'url'; exchange: SerialExchange }
+    /** `begin` (with `{{image.size}}`, `{{image.sha256}}`), base64 lines of `lineBytes` input bytes each, then `end`. */
+    | { mode: 'base64-lines'; begin: SerialExchange; lineBytes: number; end: SerialExchange }
+    /** `begin` announces the length; the raw bytes follow; `end` collects the device's verdict. */
+    | { mode: 'raw'; begin: SerialExchange; end: SerialExchange }
+  /** Named groups `state` and optionally `version`, `detail`. */
+  'read-outcome'?: SerialExchange & { states: OutcomeStates; intervalMs: number; timeoutMs: number }
+  /** `item` matches one notification line (groups `text`, optional `kind`, `time`); `end` closes the list. */
+  'read-notifications'?: { send: string; item: string; end: string; timeoutMs?: number }
+  'check-now'?: SerialExchange
+  reboot?: SerialExchange & { readyTimeoutMs: number }
+  'factory-reset'?: SerialExchange & { readyTimeoutMs: number }
+  restore?: SerialExchange & { readyTimeoutMs: number }
 }

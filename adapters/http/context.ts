@@ -1,6 +1,6 @@
 /** What the operations of the HTTP adapter share, and how their failures become DutErrors. */
 import type { Agent } from 'undici'
-import type { DutProfile } from '../../ixit/profile-types.ts'
+import type { HttpDutProfile } from '../../ixit/profile-types.ts'
 import { DutError, type Operation } from '../dut.ts'
 import { ExtractError } from './extract.ts'
 import { ExchangeFailure } from './failure.ts'
@@ -9,7 +9,7 @@ import type { HttpClient } from './request.ts'
 import type { TlsOptions } from './undici.ts'
 
 export interface Ctx {
-  profile: DutProfile
+  profile: HttpDutProfile
   client: HttpClient
   /** For the WebSocket, which goes through undici in both modes. */
   agent: Agent

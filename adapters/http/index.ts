@@ -4,7 +4,7 @@
  * recorded in the evidence log with credentials redacted.
  */
 import type { Agent } from 'undici'
-import type { DutProfile } from '../../ixit/profile-types.ts'
+import type { HttpDutProfile } from '../../ixit/profile-types.ts'
 import type {
   DeliverOptions, DeliveryReceipt, Dut, DutIdentity, DutNotification, ImageSource, Operation, SettingChange,
   UpdateOutcome, UpdateSettings,
@@ -28,7 +28,7 @@ export interface HttpDutOptions {
   env?: NodeJS.ProcessEnv
 }
 
-export function createHttpDut(profile: DutProfile, options: HttpDutOptions): Dut {
+export function createHttpDut(profile: HttpDutProfile, options: HttpDutOptions): Dut {
   return new HttpDut(profile, options)
 }
 
@@ -40,7 +40,7 @@ class HttpDut implements Dut {
   private readonly setupProblem?: string
 
   constructor(
-    private readonly profile: DutProfile,
+    private readonly profile: HttpDutProfile,
     options: HttpDutOptions,
   ) {
     const redactor = new Redactor()

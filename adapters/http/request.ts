@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto'
 import { STATUS_CODES } from 'node:http'
 import { performance } from 'node:perf_hooks'
-import type { DutProfile, RequestTemplate } from '../../ixit/profile-types.ts'
+import type { HttpDutProfile, RequestTemplate } from '../../ixit/profile-types.ts'
 import { loopbackProblem } from '../../ixit/profile-loopback.ts'
 import { DutError, type Operation } from '../dut.ts'
 import type { EvidenceLog } from '../evidence.ts'
@@ -52,7 +52,7 @@ export interface HttpStream {
 }
 
 export interface ClientOptions {
-  profile: DutProfile
+  profile: HttpDutProfile
   evidence: EvidenceLog
   env: NodeJS.ProcessEnv
   redactor: Redactor

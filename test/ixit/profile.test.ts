@@ -161,7 +161,7 @@ describe('loading a DUT profile', () => {
     })
     expect(profile!.operations['read-outcome']).toMatchObject({ mode: 'sse', timeoutMs: 60000, states: { pending: [] } })
     expect(profile!.operations.reboot?.readyTimeoutMs).toBe(60000)
-    expect(profile!.adapter.tls).toBeUndefined()
+    expect(profile!.adapter.kind === 'http' && profile!.adapter.tls).toBeFalsy()
   })
 
   it('reads JSON profiles too', async () => {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import type { Dut } from '../../../adapters/dut.ts'
 import { EvidenceLog } from '../../../adapters/evidence.ts'
-import { createHttpDut } from '../../../adapters/http/index.ts'
+import { createDut, profileSecrets } from '../../../adapters/index.ts'
 import { UpdateServerEmulator, type OfferedImage } from '../../../emulator/index.ts'
 import { hashFile } from '../../../fixtures/hash.ts'
 import type { LabPayload } from '../../../harness/functional.ts'
@@ -32,18 +32,11 @@ async function offered(ref: ImageRef, name: string): Promise<OfferedImage> {
   return { name, path: ref.file, size, sha256, version: ref.version }
 }
 
-function secretsOf(profile: DutProfile, env: NodeJS.ProcessEnv): string[] {
-  const auth = profile.adapter.auth
-  const name = auth?.kind === 'basic' ? auth.passwordEnv : auth?.kind === 'bearer' ? auth.tokenEnv : auth?.valueEnv
-  const value = name ? env[name] : undefined
-  return value ? [value] : []
-}
-
 async function open(lab: LabPayload): Promise<Session> {
   const { profile, findings } = await loadProfile(lab.profileFile)
   if (!profile) throw new InvalidAssessmentError(findings)
-  const evidence = new EvidenceLog(lab.evidenceFile, secretsOf(profile, process.env))
-  const dut = createHttpDut(profile, { evidence })
+  const evidence = new EvidenceLog(lab.evidenceFile, profileSecrets(profile))
+  const dut = createDut(profile, { evidence })
   const memo = new Map<string, Promise<unknown>>()
   const once = <T>(key: string, experiment: () => Promise<T>): Promise<T> => {
     if (!memo.has(key)) memo.set(key, experiment())

@@ -8,7 +8,7 @@ import { afterEach } from 'vitest'
 import type { Dut, ImageSource } from '../../../adapters/dut.ts'
 import { EvidenceLog, type RecordedEntry } from '../../../adapters/evidence.ts'
 import { createHttpDut } from '../../../adapters/http/index.ts'
-import type { DutProfile, HttpAdapterConfig, OperationMap } from '../../../ixit/profile-types.ts'
+import type { HttpAdapterConfig, HttpDutProfile, OperationMap } from '../../../ixit/profile-types.ts'
 
 const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {
@@ -105,7 +105,7 @@ export function profile(
   baseUrl: string,
   operations: OperationMap,
   adapter: Partial<HttpAdapterConfig> = {},
-): DutProfile {
+): HttpDutProfile {
   return {
     file: 'test/dut.yaml',
     name: 'fake device',
@@ -120,7 +120,7 @@ export function profile(
 }
 
 /** An adapter for the profile with an in-memory evidence log; closed after the test. */
-export function dutFor(p: DutProfile, env: NodeJS.ProcessEnv = {}): { dut: Dut; evidence: EvidenceLog; entries: () => RecordedEntry[] } {
+export function dutFor(p: HttpDutProfile, env: NodeJS.ProcessEnv = {}): { dut: Dut; evidence: EvidenceLog; entries: () => RecordedEntry[] } {
   const evidence = new EvidenceLog()
   const dut = createHttpDut(p, { evidence, env })
   cleanups.push(() => dut.close())
