@@ -33,6 +33,7 @@ async function referenceDut(flaws: string[], io: Output): Promise<ReferenceSetup
 
 /** Assesses the documents and the DUT and writes junit.xml, results.json and the evidence. */
 export async function run(options: RunCommandOptions, io: Output): Promise<number> {
+  if (process.stderr.isTTY) process.env.TS701_PROGRESS = '1'
   if (options.dut && options.flaws?.length) throw new UsageError('--flaw switches flaws of the bundled reference DUT; it cannot be combined with --dut')
   const out = options.out ?? join('reports', timestamp())
   const setup = options.conceptualOnly || options.dut ? undefined : await referenceDut(options.flaws ?? [], io)

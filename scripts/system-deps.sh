@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs, when they are missing:
 #   libxml2-utils  xmllint, which validates junit.xml against the JUnit schema
+#   mosquitto      a real MQTT broker for the MQTT adapter and channel tests
+#   socat          pseudo-terminal pairs for the serial adapter and channel tests
 # Without root it only says what is missing; the tests then fail loudly rather than skip.
 set -euo pipefail
 
 missing=()
 command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
+[ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null 2>&1 || missing+=(mosquitto)
+command -v socat >/dev/null 2>&1 || missing+=(socat)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
