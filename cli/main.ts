@@ -8,6 +8,7 @@ import { consoleOutput, printFindings, type Output } from './output.ts'
 import { plan } from './plan.ts'
 import { run } from './run.ts'
 import { runSim, SIM_DEFAULTS } from '../sim/command.ts'
+import { CHANNELS, type Channel } from '../sim/profile.ts'
 
 function standardOption(): Option {
   return new Option('--standard <edition>', 'edition of EN 303 645 and TS 103 701 to assess against')
@@ -46,7 +47,8 @@ function program(io: Output, setExit: (code: number) => void): Command {
     .option('--out <dir>', 'output folder (default: reports/<timestamp>)')
     .option('--dut <profile>', 'DUT profile (dut.yaml) of the device to test (default: the bundled reference DUT)')
     .option('--flaw <name>', 'switch on a flaw of the bundled reference DUT (repeatable; see ts701 sim --list-flaws)', collect)
-    .action(async (o: { assessment: string; conceptualOnly: boolean; standard: string; group?: string[]; out?: string; dut?: string; flaw?: string[] }) =>
+    .addOption(new Option('--channel <channel>', 'how to talk to the bundled reference DUT').choices(CHANNELS))
+    .action(async (o: { assessment: string; conceptualOnly: boolean; standard: string; group?: string[]; out?: string; dut?: string; flaw?: string[]; channel?: Channel }) =>
       setExit(await run({ ...o, groups: o.group, flaws: o.flaw ?? [] }, io)))
 
   cli.command('sim')
@@ -58,8 +60,16 @@ function program(io: Output, setExit: (code: number) => void): Command {
     .option('--time-scale <n>', 'device seconds per real second', (v) => Number(v))
     .option('--dir <dir>', 'folder for the generated keys, images and dut.yaml', SIM_DEFAULTS.dir)
     .option('--verbose', 'print the device log', false)
-    .action(async (o: { flaw?: string[]; listFlaws: boolean; port: number; updateServerPort: number; timeScale?: number; dir: string; verbose: boolean }) =>
-      setExit(await runSim({ ...o, flaws: o.flaw ?? [] }, io)))
+    .addOption(new Option('--channel <kind>', 'how the lab drives the device (the DUT profile written); the HTTP API runs in every case').choices(['http', 'mqtt', 'serial']).default(SIM_DEFAULTS.channel))
+    .option('--broker <url>', 'mqtt: the broker to connect to (default: an embedded broker on --broker-port)')
+    .option('--broker-port <n>', 'mqtt: port of the embedded broker', (v) => Number(v), SIM_DEFAULTS.brokerPort)
+    .option('--console-port <n>', 'serial: TCP port of the console', (v) => Number(v), SIM_DEFAULTS.consolePort)
+    .option('--pty', 'serial: also expose the console on a pseudo-terminal <dir>/tty-dut (default when socat is installed)')
+    .option('--no-pty', 'serial: only the TCP console')
+    .action(async (o: { flaw?: string[]; listFlaws: boolean; port: number; updateServerPort: number; timeScale?: number; dir: string; verbose: boolean; channel: 'http' | 'mqtt' | 'serial'; broker?: string; brokerPort: number; consolePort: number; pty?: boolean }) => {
+      const { broker, ...rest } = o
+      setExit(await runSim({ ...rest, ...(broker ? { brokerUrl: broker } : {}), flaws: o.flaw ?? [] }, io))
+    })
 
   return cli
 }

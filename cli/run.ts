@@ -2,6 +2,7 @@ import { join } from 'node:path'
 import { UsageError } from '../harness/errors.ts'
 import { execute, prepare } from '../harness/run.ts'
 import { renderSummary, writeJunit, writeResultsJson } from '../reports/index.ts'
+import type { Channel } from '../sim/profile.ts'
 import { createReferenceSetup, type ReferenceSetup } from '../sim/setup.ts'
 import { runExitCode } from './exit.ts'
 import { printFindings, type Output } from './output.ts'
@@ -16,6 +17,8 @@ export interface RunCommandOptions {
   dut?: string
   /** Flaws to switch on in the bundled reference DUT. */
   flaws?: string[]
+  /** How ts701 talks to the bundled reference DUT. */
+  channel?: Channel
 }
 
 function timestamp(): string {
@@ -23,20 +26,22 @@ function timestamp(): string {
 }
 
 /** The embedded default: the reference DUT, started in this process for the run's duration. */
-async function referenceDut(flaws: string[], io: Output): Promise<ReferenceSetup> {
-  const setup = await createReferenceSetup({ flaws })
+async function referenceDut(flaws: string[], channel: Channel, io: Output): Promise<ReferenceSetup> {
+  const setup = await createReferenceSetup({ flaws, channel })
   // Credentials reach the adapter through the environment, as they would for a real device.
   Object.assign(process.env, setup.env)
-  io.out(`reference DUT${flaws.length ? ` with flaws ${flaws.join(', ')}` : ''} listening on ${setup.apiUrl}`)
+  io.out(`reference DUT${flaws.length ? ` with flaws ${flaws.join(', ')}` : ''} over ${channel}, API on ${setup.apiUrl}`)
   return setup
 }
 
 /** Assesses the documents and the DUT and writes junit.xml, results.json and the evidence. */
 export async function run(options: RunCommandOptions, io: Output): Promise<number> {
   if (process.stderr.isTTY) process.env.TS701_PROGRESS = '1'
-  if (options.dut && options.flaws?.length) throw new UsageError('--flaw switches flaws of the bundled reference DUT; it cannot be combined with --dut')
+  if (options.dut && (options.flaws?.length || options.channel)) {
+    throw new UsageError('--flaw and --channel choose how the bundled reference DUT runs; they cannot be combined with --dut')
+  }
   const out = options.out ?? join('reports', timestamp())
-  const setup = options.conceptualOnly || options.dut ? undefined : await referenceDut(options.flaws ?? [], io)
+  const setup = options.conceptualOnly || options.dut ? undefined : await referenceDut(options.flaws ?? [], options.channel ?? 'http', io)
   try {
     const profileFile = options.dut ?? setup?.profileFile
     const prepared = await prepare(options.assessment, {

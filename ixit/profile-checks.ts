@@ -1,14 +1,20 @@
 /**
  * What the DUT profile schema cannot say: loopback-only targets, routes that refer to routes,
  * mechanisms driven through something the profile does not declare, extractions that cannot work
- * and placeholders no operation fills. Runs on a schema-valid document.
+ * and placeholders no operation fills. The checks of the adapter and its operations follow the
+ * adapter kind (MQTT: profile-checks-mqtt.ts, serial: profile-checks-serial.ts).
  */
 import { isRecord } from './documents.ts'
 import { finding } from './findings.ts'
+import { checkPlaceholders, isValidPointer, list, regexProblem, walk, type Report } from './profile-check-kit.ts'
+import { checkMqtt } from './profile-checks-mqtt.ts'
+import { checkSerial } from './profile-checks-serial.ts'
 import { LOOPBACK_RULE, isLoopbackHost, loopbackProblem } from './profile-loopback.ts'
-import { IMAGE_PLACEHOLDERS, placeholdersIn } from './profile-templates.ts'
+import { IMAGE_PLACEHOLDERS } from './profile-templates.ts'
 import { toPointer, type PathSegment, type SourceDoc } from './source.ts'
 import type { Finding } from './types.ts'
+
+export { isValidPointer } from './profile-check-kit.ts'
 
 /**
  * Runs on the parsed document whether or not it is schema-valid (so a supplier sees every problem
@@ -16,18 +22,16 @@ import type { Finding } from './types.ts'
  */
 export function checkProfile(doc: SourceDoc): Finding[] {
   const findings: Finding[] = []
-  const report = (code: string, path: readonly PathSegment[], message: string, target: 'value' | 'key' = 'value') =>
+  const report: Report = (code, path, message, target = 'value') =>
     findings.push(finding('error', code, doc.locate(path, target), message, toPointer(path)))
+  const warn: Report = (code, path, message, target = 'value') =>
+    findings.push(finding('warning', code, doc.locate(path, target), message, toPointer(path)))
   const data = isRecord(doc.value) ? doc.value : {}
   const adapter = isRecord(data.adapter) ? data.adapter : {}
   const server = isRecord(data.updateServer) ? data.updateServer : undefined
   const operations = isRecord(data.operations) ? data.operations : {}
 
-  // Loopback only.
-  if (typeof adapter.baseUrl === 'string') {
-    const problem = loopbackProblem(adapter.baseUrl)
-    if (problem) report(problem.includes('not a valid URL') ? 'bad-url' : 'not-loopback', ['adapter', 'baseUrl'], problem)
-  }
+  // Loopback only; the adapter's own target is checked with the rest of its kind below.
   if (server && typeof server.host === 'string' && !isLoopbackHost(server.host)) {
     report('not-loopback', ['updateServer', 'host'], `host "${server.host}" is not a loopback address; ${LOOPBACK_RULE}`)
   }
@@ -71,7 +75,28 @@ export function checkProfile(doc: SourceDoc): Finding[] {
     }
   }
 
-  // Extractions and templates of the operations.
+  switch (adapter.kind) {
+    case 'mqtt':
+      checkMqtt(adapter, operations, report, warn)
+      break
+    case 'serial':
+      checkSerial(adapter, operations, report, warn)
+      break
+    default:
+      // http, or a kind the schema rejects: the HTTP checks are what an older profile needs.
+      checkHttp(adapter, operations, report)
+  }
+  return findings
+}
+
+function checkHttp(adapter: Record<string, unknown>, operations: Record<string, unknown>, report: Report): void {
+  if (typeof adapter.baseUrl === 'string') {
+    const problem = loopbackProblem(adapter.baseUrl)
+    if (problem) report(problem.includes('not a valid URL') ? 'bad-url' : 'not-loopback', ['adapter', 'baseUrl'], problem)
+  }
+
+  // Extractions and templates of the operations. Header names are the supplier's; a header
+  // called `pointer` is no extraction.
   walk(operations, ['operations'], (node, path) => {
     if (typeof node.pointer === 'string' && !isValidPointer(node.pointer)) {
       report('bad-pointer', [...path, 'pointer'], `invalid JSON pointer "${node.pointer}" (expected "" or /segment/segment, with ~0 for ~ and ~1 for /)`)
@@ -87,50 +112,7 @@ export function checkProfile(doc: SourceDoc): Finding[] {
       if (isRecord(node.headers)) {
         for (const [name, value] of Object.entries(node.headers)) if (typeof value === 'string') texts.push([[...path, 'headers', name], value])
       }
-      for (const [at, text] of texts) {
-        for (const name of placeholdersIn(text)) {
-          if (allowed.includes(name)) continue
-          const offer = allowed.length > 0 ? `this operation fills ${allowed.map((a) => `{{${a}}}`).join(', ')}` : 'this operation fills no placeholders'
-          report('unknown-placeholder', at, `unknown placeholder {{${name}}} (${offer})`)
-        }
-      }
+      for (const [at, text] of texts) checkPlaceholders(report, at, text, allowed)
     }
-  })
-  return findings
-}
-
-/** RFC 6901 syntax: empty, or `/`-separated segments in which `~` only starts `~0` or `~1`. */
-export function isValidPointer(pointer: string): boolean {
-  return /^(\/([^~]|~[01])*)*$/.test(pointer)
-}
-
-function regexProblem(source: string, group: string | undefined): { at: 'regex' | 'group'; message: string } | undefined {
-  let re: RegExp
-  try {
-    re = new RegExp(source)
-  } catch (err) {
-    return { at: 'regex', message: (err instanceof Error ? err.message : String(err)).replace(/^Invalid regular expression: /, 'invalid regular expression: ') }
-  }
-  if (group === undefined) return undefined
-  // A regex that also matches the empty string shows its groups without needing any input.
-  const shape = new RegExp(`${re.source}|`).exec('')
-  const count = (shape?.length ?? 1) - 1
-  const named = Object.keys(shape?.groups ?? {})
-  if (/^\d+$/.test(group)) {
-    return Number(group) <= count ? undefined : { at: 'group', message: `group ${group} does not exist: the regular expression has ${count} group${count === 1 ? '' : 's'}` }
-  }
-  if (named.includes(group)) return undefined
-  return { at: 'group', message: `group "${group}" does not exist: the regular expression has ${named.length > 0 ? `named groups ${named.map((n) => `"${n}"`).join(', ')}` : 'no named groups'}` }
-}
-
-function list(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : []
-}
-
-function walk(node: unknown, path: PathSegment[], visit: (node: Record<string, unknown>, path: PathSegment[]) => void): void {
-  if (Array.isArray(node)) return node.forEach((item, i) => walk(item, [...path, i], visit))
-  if (!isRecord(node)) return
-  visit(node, path)
-  // Header names are the supplier's; a header called `pointer` is no extraction.
-  for (const [key, value] of Object.entries(node)) if (key !== 'headers') walk(value, [...path, key], visit)
+  }, ['headers'])
 }

@@ -71,32 +71,17 @@ export class ApiServer {
       ['GET', '/support', (_q, res) => this.support(res)],
       ['GET', '/login', (_q, res) => sendHtml(res, 200, loginPage())],
       ['GET', '/api/settings', (_q, res) => sendJson(res, 200, d.settings.view())],
-      ['PUT', '/api/settings', async (req, res) => {
-        d.settings.apply(await readJson(req))
-        d.log.add('settings', 'settings changed', { ...d.settings.view() })
-        sendJson(res, 200, d.settings.view())
-      }],
-      ['POST', '/api/update/postpone', async (req, res) => {
-        const until = d.settings.postponeUpdates(daysOf(await readJson(req)))
-        d.log.add('settings', `automatic installation postponed until ${until.toISOString()}`)
-        sendJson(res, 200, d.settings.view())
-      }],
-      ['POST', '/api/notifications/postpone', async (req, res) => {
-        const until = d.settings.postponeNotifications(daysOf(await readJson(req)))
-        d.log.add('settings', `notifications postponed until ${until.toISOString()}`)
-        sendJson(res, 200, d.settings.view())
-      }],
+      ['PUT', '/api/settings', async (req, res) => sendJson(res, 200, d.changeSettings(await readJson(req), 'http'))],
+      ['POST', '/api/update/postpone', async (req, res) => sendJson(res, 200, d.postponeUpdates(daysOf(await readJson(req)), 'http'))],
+      ['POST', '/api/notifications/postpone', async (req, res) => sendJson(res, 200, d.postponeNotifications(daysOf(await readJson(req)), 'http'))],
       ['GET', '/api/notifications', (_q, res) => sendJson(res, 200, { notifications: d.notifications.list() })],
       ['POST', '/api/update', (req, res) => this.upload(req, res)],
-      ['POST', '/api/update/check', (_q, res) => {
-        void d.client.check('user')
-        sendJson(res, 202, d.status.view(d.firmware().version))
-      }],
+      ['POST', '/api/update/check', (_q, res) => sendJson(res, 202, d.checkNow())],
       ['POST', '/api/update/install-pending', async (_q, res) => {
         const result = await d.client.installPending()
         sendJson(res, 200, result)
       }],
-      ['GET', '/api/update/status', (_q, res) => sendJson(res, 200, d.status.view(d.firmware().version))],
+      ['GET', '/api/update/status', (_q, res) => sendJson(res, 200, d.statusView())],
       ['POST', '/api/reboot', (_q, res) => {
         d.reboot()
         sendJson(res, 202, { restarting: true })

@@ -3,8 +3,8 @@ import { Ts701Error } from '../harness/errors.ts'
 import { errorMessage } from './errors.ts'
 import { formatFlawList, parseFlaws } from './flaws.ts'
 import { formatLogEntry } from './log.ts'
-import { PASSWORD_ENV } from './profile.ts'
-import { createReferenceSetup, writeEnvFile } from './setup.ts'
+import { CHANNELS, PASSWORD_ENV, type Channel } from './profile.ts'
+import { createReferenceSetup, writeEnvFile, type ReferenceSetup } from './setup.ts'
 
 export interface SimOptions {
   flaws: string[]
@@ -17,6 +17,15 @@ export interface SimOptions {
   signal?: AbortSignal
   /** Print the device log as it is written. */
   verbose?: boolean
+  /** How the lab drives the device (default http); the HTTP API runs in every case. */
+  channel?: Channel
+  /** MQTT: an existing broker to connect to; default an embedded one on `brokerPort`. */
+  brokerUrl?: string
+  brokerPort?: number
+  /** Serial: the console's TCP port. */
+  consolePort?: number
+  /** Serial: expose the console on `<dir>/tty-dut` too (default: when socat is installed). */
+  pty?: boolean
 }
 
 export interface SimIo {
@@ -24,7 +33,7 @@ export interface SimIo {
   err(line: string): void
 }
 
-export const SIM_DEFAULTS = { port: 8701, updateServerPort: 8702, dir: '.ts701-sim' } as const
+export const SIM_DEFAULTS = { port: 8701, updateServerPort: 8702, brokerPort: 1883, consolePort: 8703, dir: '.ts701-sim', channel: 'http' } as const
 
 /**
  * `ts701 sim`: runs the reference DUT until SIGINT or SIGTERM. The API password goes only into
@@ -41,9 +50,18 @@ export async function runSim(options: SimOptions, io: SimIo): Promise<number> {
     io.err(errorMessage(err))
     return 3
   }
+  const channel = options.channel ?? SIM_DEFAULTS.channel
+  if (!CHANNELS.includes(channel)) {
+    io.err(`unknown channel ${channel}; channels: ${CHANNELS.join(', ')}`)
+    return 3
+  }
+  if (options.brokerUrl && channel !== 'mqtt') {
+    io.err('--broker names the MQTT broker of --channel mqtt')
+    return 3
+  }
 
   const dir = options.dir ?? SIM_DEFAULTS.dir
-  let setup
+  let setup: ReferenceSetup
   try {
     setup = await createReferenceSetup({
       flaws: options.flaws,
@@ -51,6 +69,9 @@ export async function runSim(options: SimOptions, io: SimIo): Promise<number> {
       dir,
       apiPort: options.port ?? SIM_DEFAULTS.port,
       updateServerPort: options.updateServerPort ?? SIM_DEFAULTS.updateServerPort,
+      channel,
+      ...(channel === 'mqtt' ? (options.brokerUrl ? { brokerUrl: options.brokerUrl } : { brokerPort: options.brokerPort ?? SIM_DEFAULTS.brokerPort }) : {}),
+      ...(channel === 'serial' ? { consolePort: options.consolePort ?? SIM_DEFAULTS.consolePort, ...(options.pty !== undefined ? { pty: options.pty } : {}) } : {}),
       ...(options.verbose ? { onLog: (e) => io.out(formatLogEntry(e)) } : {}),
     })
   } catch (err) {
@@ -66,7 +87,13 @@ export async function runSim(options: SimOptions, io: SimIo): Promise<number> {
     return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : resolve(path)
   }
   io.out(`reference DUT ${setup.sim.model} (hardware ${setup.sim.hardwareId}, firmware ${setup.sim.firmware().version}), flaws: ${options.flaws.join(', ') || 'none'}`)
+  io.out(`  channel        ${channel}${channel === 'http' ? '' : ' (the HTTP API below runs too)'}`)
   io.out(`  device API     ${setup.apiUrl}   (support page ${setup.apiUrl}/support)`)
+  if (setup.brokerUrl && setup.mqtt) {
+    io.out(`  MQTT broker    ${setup.brokerUrl}   (${options.brokerUrl ? 'given' : 'embedded'}; client ${setup.mqtt.clientId}, topics ${setup.mqtt.topics.root}/#)`)
+  }
+  if (setup.consoleUrl) io.out(`  console        ${setup.consoleUrl}   (raw TCP, as ser2net exports a serial port; prompt "ts701> ", no login)`)
+  if (setup.ttyPath) io.out(`  serial port    ${show(setup.ttyPath)}   (pseudo-terminal via socat, 115200 baud)`)
   io.out(`  update server  ${setup.updateServerUrl}   (the device checks here; the harness's emulator listens on it)`)
   io.out(`  time scale     ${setup.sim.clock.timeScale} device seconds per second (one device day = ${(86_400 / setup.sim.clock.timeScale).toFixed(1)} s)`)
   io.out(`  DUT profile    ${show(setup.profileFile)}`)

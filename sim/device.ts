@@ -12,9 +12,10 @@ import { Flash } from './flash.ts'
 import { DEFAULT_HARDWARE_ID, MODEL, WRONG_MODEL } from './identity.ts'
 import { DeviceLog, type LogEntry } from './log.ts'
 import { Mutex } from './mutex.ts'
-import { NOTICE, Notifications } from './notifications.ts'
-import { Settings } from './settings.ts'
-import { UpdateStatus } from './status.ts'
+import { NOTICE, Notifications, type DeviceNotification } from './notifications.ts'
+import { Settings, type SettingsView } from './settings.ts'
+import { Signal } from './signal.ts'
+import { UpdateStatus, type StatusView } from './status.ts'
 import { assertLoopback, UpdateTransport } from './transport.ts'
 import { UpdateClient, type InstallResult, type UpdateHost } from './update-client.ts'
 import { nextCounter, verificationPolicy } from './verification.ts'
@@ -55,6 +56,28 @@ export interface DeviceInfo {
   firmware: { version: string; counter: number }
 }
 
+/** A power cycle's edges: `down` when a restart begins, `up` once the device has booted. */
+export type PowerEvent = { up: false; reason: string } | { up: true; version: string; counter: number; slot: string; bootId: number }
+
+/**
+ * What the device tells its front ends. The HTTP API answers requests and needs none of it; the
+ * MQTT client publishes state and events, the serial console prints restart and boot messages.
+ */
+export interface DeviceSignals {
+  power: Signal<PowerEvent>
+  /** The update status changed (busy, settled, reset). */
+  status: Signal<StatusView>
+  /** Settings changed (by any channel, or a factory reset). */
+  settings: Signal<SettingsView>
+  notification: Signal<DeviceNotification>
+}
+
+/** What a fetch-by-URL delivery may announce about the image. */
+export interface ExpectedImage {
+  size?: number
+  sha256?: string
+}
+
 /**
  * The reference DUT: firmware in A/B slots, the update client, the settings and notifications of
  * IXIT 7-UpdMech, and the HTTP API the lab drives it through.
@@ -75,6 +98,7 @@ export class ReferenceDut implements UpdateHost {
   readonly hardwareId: string
   readonly model: string
   readonly client: UpdateClient
+  readonly signals: DeviceSignals = { power: new Signal(), status: new Signal(), settings: new Signal(), notification: new Signal() }
 
   private readonly flash: Flash
   private readonly transport: UpdateTransport
@@ -87,6 +111,8 @@ export class ReferenceDut implements UpdateHost {
   private restartTimer: NodeJS.Timeout | undefined
   private staged = 0
   private closed = false
+  /** Ends with the power cycle: transfers the front ends started are cut by a restart. */
+  private cycle = new AbortController()
 
   constructor(private readonly options: ReferenceDutOptions) {
     this.flaws = parseFlaws(options.flaws ?? [])
@@ -109,6 +135,9 @@ export class ReferenceDut implements UpdateHost {
     this.transport = new UpdateTransport({ caPem: options.vendorCaPem, trustAnyTls: this.flaws.has('trust-any-tls'), timeoutMs })
     this.client = new UpdateClient(this, { serverUrl, transport: this.transport, maxImageBytes: this.maxImageBytes })
     this.api = new ApiServer(this, options.password)
+    this.settings.onChange = () => this.signals.settings.emit(this.settings.view())
+    this.status.onChange = () => this.signals.status.emit(this.statusView())
+    this.notifications.onNotify = (n) => this.signals.notification.emit(n)
   }
 
   get maxImageBytes(): number {
@@ -157,6 +186,47 @@ export class ReferenceDut implements UpdateHost {
     return { model: this.model, hardwareId: this.hardwareId, firmware: { version, counter } }
   }
 
+  /** The update server the device polls (for front ends to show). */
+  get updateServerUrl(): string {
+    return this.options.updateServerUrl
+  }
+
+  statusView(): StatusView {
+    return this.status.view(this.firmware().version)
+  }
+
+  // --- Operations every front end offers; each channel only translates them. ---------------------
+
+  /** A partial settings object (`autoUpdate`, `notifications`); `via` names the channel in the log. */
+  changeSettings(changes: unknown, via: string): SettingsView {
+    this.settings.apply(changes)
+    this.log.add('settings', 'settings changed', { ...this.settings.view(), via })
+    return this.settings.view()
+  }
+
+  postponeUpdates(days: unknown, via: string): SettingsView {
+    const until = this.settings.postponeUpdates(days)
+    this.log.add('settings', `automatic installation postponed until ${until.toISOString()}`, { via })
+    return this.settings.view()
+  }
+
+  postponeNotifications(days: unknown, via: string): SettingsView {
+    const until = this.settings.postponeNotifications(days)
+    this.log.add('settings', `notifications postponed until ${until.toISOString()}`, { via })
+    return this.settings.view()
+  }
+
+  /** "Check for updates now": starts a check and returns at once with the status it shows. */
+  checkNow(): StatusView {
+    void this.client.check('user')
+    return this.statusView()
+  }
+
+  /** The signal of the current power cycle: aborted when the device restarts. */
+  get powerCycle(): AbortSignal {
+    return this.cycle.signal
+  }
+
   stagingFile(kind: string): string {
     this.staged += 1
     return join(this.options.dir, 'staging', `${kind}-${this.staged}-${randomBytes(4).toString('hex')}.img`)
@@ -202,16 +272,63 @@ export class ReferenceDut implements UpdateHost {
     return { accepted: true, version: m.version, message: `Version ${m.version} verified and installed; the device restarts and is unavailable for about 30 seconds.` }
   }
 
-  /** UpdMech-LocalUpload, after the API has streamed the body into `path`. */
-  async installUpload(path: string, bootId: number): Promise<InstallResult> {
+  /**
+   * UpdMech-LocalUpload, after a front end has received the image into `path` (the HTTP body,
+   * MQTT chunks, console base64 lines or raw bytes). `origin` names the channel in log and status.
+   */
+  async installUpload(path: string, bootId: number, origin = 'upload'): Promise<InstallResult> {
     const release = await this.lock.acquire()
     try {
       if (bootId !== this.bootId || !this.powered) throw new SimError('E_SIM_RESTARTING', 'the device restarted during the upload')
-      return await this.installLocked(path, 'upload')
+      return await this.installLocked(path, origin)
     } finally {
       release()
       await rm(path, { force: true })
     }
+  }
+
+  /**
+   * UpdMech-LocalUpload told by URL: the device fetches the image itself (loopback only, HTTPS with
+   * the pinned vendor CA or plain HTTP), then verifies and installs it as an upload. A transfer
+   * that fails or does not match what was announced settles `rejected`.
+   */
+  async installFromUrl(url: string, expected: ExpectedImage, origin: string): Promise<InstallResult> {
+    const bootId = this.bootId
+    const signal = this.cycle.signal
+    const refuse = (code: string, reason: string): InstallResult => {
+      this.log.add('download', `fetch failed: ${reason}`, { code, origin })
+      this.status.settle('rejected', `${code}: ${reason}`)
+      return { accepted: false, code, reason, message: `The image could not be fetched: ${reason}` }
+    }
+    let target: URL
+    try {
+      target = new URL(url)
+    } catch {
+      return refuse('E_SIM_BAD_REQUEST', `"${url}" is not a URL`)
+    }
+    try {
+      assertLoopback(target, 'image URL')
+    } catch (err) {
+      return refuse(errorCode(err), errorMessage(err))
+    }
+    if (expected.size !== undefined && (!Number.isSafeInteger(expected.size) || expected.size <= 0)) return refuse('E_SIM_BAD_REQUEST', 'size must be a positive whole number')
+    if (expected.size !== undefined && expected.size > this.maxImageBytes) return refuse('E_SIM_TOO_LARGE', `the image (${expected.size} bytes) exceeds the ${this.maxImageBytes}-byte staging area`)
+    if (expected.sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(expected.sha256)) return refuse('E_SIM_BAD_REQUEST', 'sha256 must be 64 hex digits')
+    if (!this.powered) throw new SimError('E_SIM_RESTARTING', 'the device is restarting')
+    const file = this.stagingFile('fetch')
+    this.status.working('downloading', `from ${target.href}`)
+    this.log.add('download', `fetching image from ${target.href}`, { origin })
+    try {
+      const got = await this.transport.download(target, expected.size ?? this.maxImageBytes, file, signal)
+      this.log.add('download', `downloaded ${got.bytes} bytes`, { url: target.href, sha256: got.sha256, origin })
+      if (expected.size !== undefined && got.bytes !== expected.size) throw new SimError('E_SIM_DOWNLOAD', `got ${got.bytes} bytes, ${expected.size} were announced`)
+      if (expected.sha256 !== undefined && got.sha256 !== expected.sha256.toLowerCase()) throw new SimError('E_SIM_DOWNLOAD', 'the SHA-256 of the download differs from the announced one')
+    } catch (err) {
+      await rm(file, { force: true })
+      if (signal.aborted) throw new SimError('E_SIM_RESTARTING', 'the device restarted during the download')
+      return refuse(errorCode(err), errorMessage(err))
+    }
+    return this.installUpload(file, bootId, origin)
   }
 
   reboot(): void {
@@ -256,12 +373,15 @@ export class ReferenceDut implements UpdateHost {
    */
   restart(reason: string): void {
     if (this.closed) return
+    const wasUp = this.powered
     this.powered = false
     this.client.stop()
+    this.cycle.abort()
     clearTimeout(this.restartTimer)
     const ms = this.clock.realMs(DEVICE_SECONDS.restart)
     this.readyAt = Date.now() + ms
     this.log.add('power', `restarting: ${reason}`)
+    if (wasUp) this.signals.power.emit({ up: false, reason })
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined
       void this.boot().catch((err: unknown) => this.log.add('power', `boot failed: ${errorMessage(err)}`))
@@ -274,6 +394,7 @@ export class ReferenceDut implements UpdateHost {
     this.powered = false
     clearTimeout(this.restartTimer)
     this.client.stop()
+    this.cycle.abort()
     await this.api.close()
     await this.transport.close()
   }
@@ -281,9 +402,12 @@ export class ReferenceDut implements UpdateHost {
   private async boot(): Promise<void> {
     if (this.closed) return
     const record = await this.flash.load()
+    if (this.closed) return
     this.bootCount += 1
+    this.cycle = new AbortController()
     this.powered = true
     this.log.add('power', `booted version ${record.version} (counter ${record.counter}) from slot ${record.activeSlot}`)
     this.client.start()
+    this.signals.power.emit({ up: true, version: record.version, counter: record.counter, slot: record.activeSlot, bootId: this.bootCount })
   }
 }

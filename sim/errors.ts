@@ -13,6 +13,7 @@ export type SimErrorCode =
   | 'E_SIM_DOWNLOAD'
   | 'E_SIM_REJECTED'
   | 'E_SIM_INSTALL'
+  | 'E_SIM_TRANSFER'
 
 /**
  * Everything the simulated device refuses or fails at on purpose. The code travels into API

@@ -23,6 +23,8 @@ export const NOTICE = {
 /** What the web UI banner and the app's push notifications would show, as one list. */
 export class Notifications {
   private items: DeviceNotification[] = []
+  /** Called with every notification shown (the MQTT front end publishes it as an event). */
+  onNotify: ((n: DeviceNotification) => void) | undefined
 
   constructor(
     private readonly clock: DeviceClock,
@@ -41,8 +43,10 @@ export class Notifications {
       this.log.add('notify', `not shown (notifications off or postponed): ${kind}`)
       return false
     }
-    this.items.push({ time: this.clock.now().toISOString(), kind, text })
+    const item: DeviceNotification = { time: this.clock.now().toISOString(), kind, text }
+    this.items.push(item)
     this.log.add('notify', `${kind}: ${text}`)
+    this.onNotify?.(item)
     return true
   }
 

@@ -1,5 +1,9 @@
-import type { DutProfile, EmulatorRoute, RequestTemplate } from '../ixit/profile-types.ts'
+import type {
+  AdapterTimeouts, DutProfile, DutProfileCommon, EmulatorRoute, HttpDutProfile, MqttDutProfile, MqttPublish, MqttReply,
+  OutcomeStates, RequestTemplate, SerialDutProfile, SerialExchange,
+} from '../ixit/profile-types.ts'
 import { CHECK_JITTER, DEVICE_SECONDS } from './clock.ts'
+import { mqttTopics } from './mqtt.ts'
 
 /** The variable the profile's basic auth reads the API password from. */
 export const PASSWORD_ENV = 'TS701_SIM_PASSWORD'
@@ -8,6 +12,21 @@ export const PUBLISHED_ORIGIN = 'http://127.0.0.1:8701'
 
 /** The profile as written to `dut.yaml`: the loader adds `file` and `source`. */
 export type WrittenProfile = Omit<DutProfile, 'file' | 'source'>
+export type WrittenHttpProfile = Omit<HttpDutProfile, 'file' | 'source'>
+export type WrittenMqttProfile = Omit<MqttDutProfile, 'file' | 'source'>
+export type WrittenSerialProfile = Omit<SerialDutProfile, 'file' | 'source'>
+type WrittenCommon = Omit<DutProfileCommon, 'file' | 'source' | 'name'>
+
+/** How the lab talks to the device: its HTTP API, its MQTT client, or its serial console. */
+export type Channel = 'http' | 'mqtt' | 'serial'
+export const CHANNELS: readonly Channel[] = ['http', 'mqtt', 'serial']
+
+/** Where the lab reaches the device over the chosen channel. */
+export type ChannelInput =
+  | { kind: 'http' }
+  | { kind: 'mqtt'; brokerUrl: string; topicRoot: string }
+  /** A pty path, or `tcp://127.0.0.1:<port>` for the console's TCP export. */
+  | { kind: 'serial'; port: string }
 
 export interface ProfileInput {
   apiUrl: string
@@ -40,41 +59,55 @@ export function observationSeconds(timeScale: number): number {
   return Math.max(1, Math.ceil(device / timeScale))
 }
 
-export function referenceProfile(input: ProfileInput): WrittenProfile {
+/** The DUT profile for the channel: the same device, the same update server and images. */
+export function channelProfile(input: ProfileInput, channel: ChannelInput): WrittenProfile {
+  switch (channel.kind) {
+    case 'http':
+      return httpProfile(input)
+    case 'mqtt':
+      return mqttProfile(input, channel)
+    case 'serial':
+      return serialProfile(input, channel)
+  }
+}
+
+/** The HTTP profile (the default channel). */
+export function referenceProfile(input: ProfileInput): WrittenHttpProfile {
+  return httpProfile(input)
+}
+
+const OUTCOME_STATES: OutcomeStates = { installed: ['installed'], rejected: ['rejected'], pending: ['pending-user'] }
+const NAME = 'TS701-REF-1 reference DUT (simulated)'
+
+function readyTimeoutMs(timeScale: number): number {
+  const restartMs = (DEVICE_SECONDS.restart * 1000) / timeScale
+  return Math.max(10_000, Math.ceil(restartMs * 4))
+}
+
+function timeouts(): AdapterTimeouts {
+  return { defaultMs: 10_000, operations: { 'deliver-image': 60_000, 'read-outcome': 60_000 } }
+}
+
+export function httpProfile(input: ProfileInput): WrittenHttpProfile {
   const json = { 'content-type': 'application/json' }
   const get = (path: string): RequestTemplate => ({ method: 'GET', path })
   const post = (path: string, body?: unknown): RequestTemplate =>
     body === undefined ? { method: 'POST', path } : { method: 'POST', path, headers: json, body: JSON.stringify(body) }
   const put = (body: unknown): RequestTemplate => ({ method: 'PUT', path: '/api/settings', headers: json, body: JSON.stringify(body) })
-  const restartMs = (DEVICE_SECONDS.restart * 1000) / input.timeScale
-  const readyTimeoutMs = Math.max(10_000, Math.ceil(restartMs * 4))
-
-  const offer = JSON.stringify({
-    available: true,
-    version: '{{image.version}}',
-    url: '{{image.url}}',
-    sha256: '{{image.sha256}}',
-    size: '{{image.size}}',
-    security: true,
-    risks: SECURITY_RISKS,
-  }).replace('"{{image.size}}"', '{{image.size}}')
-  const routes: EmulatorRoute[] = [
-    { name: 'check-offering', method: 'GET', path: '/v1/check', when: 'offering', status: 200, headers: json, body: offer },
-    { name: 'check-idle', method: 'GET', path: '/v1/check', when: 'idle', status: 200, headers: json, body: '{"available": false}' },
-    { name: 'image', method: 'GET', path: '/images/:name', status: 200, headers: { 'content-type': 'application/octet-stream' }, serve: 'image' },
-  ]
+  const readyTimeout = readyTimeoutMs(input.timeScale)
+  const { timeScale, observationSeconds, ...rest } = common(input)
 
   return {
-    name: 'TS701-REF-1 reference DUT (simulated)',
+    name: NAME,
     adapter: {
       kind: 'http',
       baseUrl: input.apiUrl,
       auth: { kind: 'basic', username: 'admin', passwordEnv: PASSWORD_ENV },
       lenient: false,
-      timeouts: { defaultMs: 10_000, operations: { 'deliver-image': 60_000, 'read-outcome': 60_000 } },
+      timeouts: timeouts(),
     },
-    timeScale: input.timeScale,
-    observationSeconds: observationSeconds(input.timeScale),
+    timeScale,
+    observationSeconds,
     operations: {
       identify: { request: get('/api/info'), extract: { model: { pointer: '/model' }, version: { pointer: '/firmware/version' } } },
       'read-settings': { request: get('/api/settings'), extract: { automaticUpdates: { pointer: '/autoUpdate' }, notifications: { pointer: '/notifications' } } },
@@ -97,7 +130,7 @@ export function referenceProfile(input: ProfileInput): WrittenProfile {
         mode: 'poll',
         request: get('/api/update/status'),
         extract: { state: { pointer: '/state' }, version: { pointer: '/version' }, detail: { pointer: '/detail' } },
-        states: { installed: ['installed'], rejected: ['rejected'], pending: ['pending-user'] },
+        states: OUTCOME_STATES,
         intervalMs: 100,
         timeoutMs: 30_000,
       },
@@ -106,10 +139,156 @@ export function referenceProfile(input: ProfileInput): WrittenProfile {
         extract: { items: { pointer: '/notifications' }, text: { pointer: '/text' }, kind: { pointer: '/kind' }, time: { pointer: '/time' } },
       },
       'check-now': { request: post('/api/update/check') },
-      reboot: { request: post('/api/reboot'), readyTimeoutMs },
-      'factory-reset': { request: post('/api/factory-reset'), readyTimeoutMs },
-      restore: { request: post('/api/service/restore-baseline'), readyTimeoutMs },
+      reboot: { request: post('/api/reboot'), readyTimeoutMs: readyTimeout },
+      'factory-reset': { request: post('/api/factory-reset'), readyTimeoutMs: readyTimeout },
+      restore: { request: post('/api/service/restore-baseline'), readyTimeoutMs: readyTimeout },
     },
+    ...rest,
+  }
+}
+
+/**
+ * The MQTT profile: commands on `<root>/cmd/<name>` with a fresh `requestId`, replies on
+ * `<root>/reply/<name>` matched by it; settings from the retained state topic; the image in
+ * base64 chunks; the outcome from `events/update` after asking for the current status.
+ */
+export function mqttProfile(input: ProfileInput, channel: { brokerUrl: string; topicRoot: string }): WrittenMqttProfile {
+  const t = mqttTopics(channel.topicRoot)
+  const readyTimeout = readyTimeoutMs(input.timeScale)
+  const payload = (fields: Record<string, unknown> = {}) => JSON.stringify({ requestId: '{{requestId}}', ...fields })
+  const publish = (name: string, fields?: Record<string, unknown>): MqttPublish => ({ topic: t.cmd(name), payload: payload(fields) })
+  const reply = (name: string): MqttReply => ({ topic: t.reply(name), match: { pointer: '/requestId', equals: '{{requestId}}' } })
+  const command = (name: string, fields?: Record<string, unknown>) => ({ publish: publish(name, fields), reply: reply(name) })
+  const { timeScale, observationSeconds, ...rest } = common(input)
+
+  return {
+    name: `${NAME} over MQTT`,
+    adapter: { kind: 'mqtt', url: channel.brokerUrl, qos: 1, timeouts: timeouts() },
+    timeScale,
+    observationSeconds,
+    operations: {
+      identify: { ...command('identify'), extract: { model: { pointer: '/model' }, version: { pointer: '/firmware/version' } } },
+      // The device keeps its state retained: no request needed, the broker hands it over.
+      'read-settings': {
+        reply: { topic: t.state, retained: true },
+        extract: { automaticUpdates: { pointer: '/settings/autoUpdate' }, notifications: { pointer: '/settings/notifications' } },
+      },
+      'change-settings': {
+        'enable-automatic-updates': command('settings/set', { autoUpdate: true }),
+        'disable-automatic-updates': command('settings/set', { autoUpdate: false }),
+        'postpone-automatic-updates': command('update/postpone', { days: POSTPONE_DAYS }),
+        'enable-notifications': command('settings/set', { notifications: true }),
+        'disable-notifications': command('settings/set', { notifications: false }),
+        'postpone-notifications': command('notifications/postpone', { days: POSTPONE_DAYS }),
+      },
+      'deliver-image': {
+        mode: 'chunks',
+        begin: {
+          topic: t.cmd('update/begin'),
+          payload: payload({ size: '{{image.size}}', sha256: '{{image.sha256}}', encoding: 'base64' }).replace('"{{image.size}}"', '{{image.size}}'),
+        },
+        topic: t.chunkTemplate,
+        chunkBytes: 16 * 1024,
+        encoding: 'base64',
+        end: publish('update/end'),
+        reply: reply('update/end'),
+        extract: { accepted: { pointer: '/accepted' }, message: { pointer: '/message' } },
+      },
+      // Asking for the status makes the device publish it on events/update; changes follow there.
+      'read-outcome': {
+        publish: publish('update/status'),
+        reply: { topic: t.updateEvents },
+        extract: { state: { pointer: '/state' }, version: { pointer: '/version' }, detail: { pointer: '/detail' } },
+        states: OUTCOME_STATES,
+        timeoutMs: 30_000,
+      },
+      'read-notifications': {
+        ...command('notifications/list'),
+        extract: { items: { pointer: '/notifications' }, text: { pointer: '/text' }, kind: { pointer: '/kind' }, time: { pointer: '/time' } },
+      },
+      'check-now': command('update/check'),
+      reboot: { ...command('reboot'), readyTimeoutMs: readyTimeout },
+      'factory-reset': { ...command('factory-reset'), readyTimeoutMs: readyTimeout },
+      restore: { ...command('service/restore-baseline'), readyTimeoutMs: readyTimeout },
+    },
+    ...rest,
+  }
+}
+
+/** The serial-console profile: commands at the `ts701> ` prompt, answers read with named groups. */
+export function serialProfile(input: ProfileInput, channel: { port: string }): WrittenSerialProfile {
+  const readyTimeout = readyTimeoutMs(input.timeScale)
+  const x = (send: string, expect: string): SerialExchange => ({ send, expect })
+  const { timeScale, observationSeconds, ...rest } = common(input)
+
+  return {
+    name: `${NAME} over its serial console`,
+    adapter: {
+      kind: 'serial',
+      port: channel.port,
+      baudRate: 115_200,
+      dataBits: 8,
+      parity: 'none',
+      stopBits: 1,
+      lineEnding: '\r\n',
+      prompt: 'ts701> ?$',
+      timeouts: { defaultMs: 10_000, operations: { 'deliver-image': 60_000 } },
+    },
+    timeScale,
+    observationSeconds,
+    operations: {
+      identify: x('info', '^model (?<model>[^,\\s]+), firmware (?<version>[^\\s,]+)'),
+      'read-settings': x('settings', '^auto-update: (?<automaticUpdates>on|off)\\s*\\n\\s*notifications: (?<notifications>on|off)\\b'),
+      'change-settings': {
+        'enable-automatic-updates': x('set auto on', '^ok: auto-update on$'),
+        'disable-automatic-updates': x('set auto off', '^ok: auto-update off$'),
+        'postpone-automatic-updates': x(`postpone auto ${POSTPONE_DAYS}`, '^ok: automatic installation postponed until \\S+'),
+        'enable-notifications': x('set notify on', '^ok: notifications on$'),
+        'disable-notifications': x('set notify off', '^ok: notifications off$'),
+        'postpone-notifications': x(`postpone notify ${POSTPONE_DAYS}`, '^ok: notifications postponed until \\S+'),
+      },
+      'deliver-image': {
+        mode: 'base64-lines',
+        begin: x('update begin {{image.size}} {{image.sha256}}', '^ready: send \\d+ bytes'),
+        lineBytes: 768,
+        end: x('update end', '^update: (?<accepted>accepted|rejected): (?<message>.*)$'),
+      },
+      'read-outcome': {
+        ...x('update status', '^state=(?<state>\\S+) version=(?<version>\\S+) attempt=\\d+(?: detail=(?<detail>.*))?$'),
+        states: OUTCOME_STATES,
+        intervalMs: 100,
+        timeoutMs: 30_000,
+      },
+      'read-notifications': { send: 'notifications', item: '^#\\d+ (?<time>\\S+) \\[(?<kind>[^\\]]+)\\] (?<text>.+)$', end: '^-- end of notifications' },
+      'check-now': x('check', '^ok: checking for updates'),
+      reboot: { ...x('reboot', '^Rebooting'), readyTimeoutMs: readyTimeout },
+      'factory-reset': { ...x('factory-reset', '^factory reset: '), readyTimeoutMs: readyTimeout },
+      restore: { ...x('service restore', '^service: restoring baseline'), readyTimeoutMs: readyTimeout },
+    },
+    ...rest,
+  }
+}
+
+/** What every channel's profile shares: time, mechanisms, the vendor update server, images, publications. */
+function common(input: ProfileInput): WrittenCommon {
+  const json = { 'content-type': 'application/json' }
+  const offer = JSON.stringify({
+    available: true,
+    version: '{{image.version}}',
+    url: '{{image.url}}',
+    sha256: '{{image.sha256}}',
+    size: '{{image.size}}',
+    security: true,
+    risks: SECURITY_RISKS,
+  }).replace('"{{image.size}}"', '{{image.size}}')
+  const routes: EmulatorRoute[] = [
+    { name: 'check-offering', method: 'GET', path: '/v1/check', when: 'offering', status: 200, headers: json, body: offer },
+    { name: 'check-idle', method: 'GET', path: '/v1/check', when: 'idle', status: 200, headers: json, body: '{"available": false}' },
+    { name: 'image', method: 'GET', path: '/images/:name', status: 200, headers: { 'content-type': 'application/octet-stream' }, serve: 'image' },
+  ]
+  return {
+    timeScale: input.timeScale,
+    observationSeconds: observationSeconds(input.timeScale),
     mechanisms: {
       'UpdMech-Network': { via: 'update-server' },
       'UpdMech-LocalUpload': { via: 'deliver-image' },
@@ -135,6 +314,7 @@ export function referenceProfile(input: ProfileInput): WrittenProfile {
         expect: 'rejected',
       }],
     },
+    // The support page stays on the device's HTTP API whatever the control channel.
     publications: [{ from: PUBLISHED_ORIGIN, to: input.apiUrl }],
   }
 }

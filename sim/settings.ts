@@ -22,6 +22,8 @@ export class Settings {
   notifications = true
   updatePostponedUntil: Date | undefined
   notificationsPostponedUntil: Date | undefined
+  /** Called after every change (the MQTT front end republishes its state topic). */
+  onChange: (() => void) | undefined
 
   constructor(
     private readonly clock: DeviceClock,
@@ -35,6 +37,7 @@ export class Settings {
     this.notifications = !this.flaws.has('notifications-off-by-default')
     this.updatePostponedUntil = undefined
     this.notificationsPostponedUntil = undefined
+    this.onChange?.()
   }
 
   view(): SettingsView {
@@ -60,15 +63,18 @@ export class Settings {
     }
     if (typeof changes.autoUpdate === 'boolean') this.autoUpdate = changes.autoUpdate
     if (typeof changes.notifications === 'boolean') this.notifications = changes.notifications
+    this.onChange?.()
   }
 
   postponeUpdates(days: unknown): Date {
     this.updatePostponedUntil = this.clock.later(checkDays(days) * DEVICE_SECONDS.day)
+    this.onChange?.()
     return this.updatePostponedUntil
   }
 
   postponeNotifications(days: unknown): Date {
     this.notificationsPostponedUntil = this.clock.later(checkDays(days) * DEVICE_SECONDS.day)
+    this.onChange?.()
     return this.notificationsPostponedUntil
   }
 

@@ -2,17 +2,22 @@ import { randomBytes } from 'node:crypto'
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join, relative } from 'node:path'
+import { join, relative, resolve } from 'node:path'
 import { stringify } from 'yaml'
 import { createCa, issueServerCert, type Pki } from '../fixtures/certs.ts'
 import { buildImage, type BuiltImage } from '../fixtures/image.ts'
 import { exportPublicKeyPem, generateSigningKey, type SigningKey } from '../fixtures/keys.ts'
+import { startEmbeddedBroker, type EmbeddedBroker } from './broker.ts'
+import { SerialConsole } from './console.ts'
 import { ReferenceDut } from './device.ts'
+import { SimError } from './errors.ts'
 import { parseFlaws } from './flaws.ts'
 import { DEFAULT_HARDWARE_ID } from './identity.ts'
 import type { LogEntry } from './log.ts'
+import { defaultTopicRoot, MqttFrontEnd, type MqttTopics } from './mqtt.ts'
 import { firmwarePayload } from './payload.ts'
-import { PASSWORD_ENV, referenceProfile } from './profile.ts'
+import { CHANNELS, channelProfile, PASSWORD_ENV, type Channel, type ChannelInput, type ProfileInput } from './profile.ts'
+import { exposeOnPty, findSocat, SOCAT_MISSING, type PtyBridge } from './pty.ts'
 
 export interface ReferenceSetupOptions {
   flaws?: string[]
@@ -30,10 +35,50 @@ export interface ReferenceSetupOptions {
   onLog?: (entry: LogEntry) => void
   /** The device's staging area; 64 MiB by default. */
   maxImageBytes?: number
+  /**
+   * How the lab drives the device, and what `dut.yaml` declares: the HTTP API (default), the
+   * device's MQTT client, or its serial console. The HTTP API and the polling of the HTTPS update
+   * server run whatever the channel (the support page stays on the API).
+   */
+  channel?: Channel
+  /** MQTT: the broker the device connects to (loopback). Default: an embedded aedes broker, closed by `close()`. */
+  brokerUrl?: string
+  /** MQTT: the embedded broker's port; default 0 (ephemeral). Ignored with `brokerUrl`. */
+  brokerPort?: number
+  /** MQTT: client ID and topic root; default `ts701-<hardwareId>` and `ts701/<hardwareId>` (a shared broker wants unique ones). */
+  mqttClientId?: string
+  mqttTopicRoot?: string
+  /** MQTT: how long the first connection to the broker may take (real ms); default 10 s. */
+  mqttConnectTimeoutMs?: number
+  /** Serial: the console's TCP port (what ser2net would export); default 0 (ephemeral). */
+  consolePort?: number
+  /**
+   * Serial: also expose the console on a pseudo-terminal `<dir>/tty-dut` (socat), which the
+   * profile then names. Default: when socat is installed. True without socat fails.
+   */
+  pty?: boolean
 }
 
 export const DEFAULT_TIME_SCALE = 43_200
 export const OTHER_HARDWARE_ID = 'ts701-ref-hw2'
+
+/** The images made for every run (`images/<name>.img`). */
+export const REFERENCE_IMAGES = {
+  baseline: { name: 'baseline-1.0.0', version: '1.0.0', counter: 100 },
+  valid: { name: 'valid-1.1.0', version: '1.1.0', counter: 110 },
+  older: { name: 'older-0.9.0', version: '0.9.0', counter: 90 },
+  /** Validly signed, for the other hardware ID. */
+  otherHardware: { name: 'other-hardware', version: '1.1.0', counter: 110 },
+} as const
+
+/** Where the generated material goes, relative to the setup's folder (and so to its dut.yaml). */
+export const LAYOUT = {
+  caCert: 'tls/vendor-ca.pem',
+  caKey: 'tls/vendor-ca.key',
+  serverCert: 'tls/update-server.pem',
+  serverKey: 'tls/update-server.key',
+  image: (name: string) => `images/${name}.img`,
+} as const
 const PAYLOAD_BYTES = 320 * 1024
 
 export interface ReferenceImages {
@@ -57,6 +102,15 @@ export interface ReferenceSetup {
   images: ReferenceImages
   /** The vendor's update-signing key (kept in memory only, as in the vendor's HSM). */
   vendorKey: SigningKey
+  channel: Channel
+  /** MQTT: the broker the device is connected to, its client and topics. */
+  brokerUrl?: string
+  mqtt?: MqttFrontEnd
+  mqttTopics?: MqttTopics
+  /** Serial: `tcp://127.0.0.1:<port>`, the pty link when there is one, and the console. */
+  consoleUrl?: string
+  ttyPath?: string
+  console?: SerialConsole
   close(): Promise<void>
 }
 
@@ -66,9 +120,16 @@ export interface ReferenceSetup {
  */
 export async function createReferenceSetup(options: ReferenceSetupOptions = {}): Promise<ReferenceSetup> {
   const flaws = [...parseFlaws(options.flaws ?? [])]
+  const channel = options.channel ?? 'http'
+  if (!CHANNELS.includes(channel)) throw new SimError('E_SIM_CONFIG', `unknown channel ${String(channel)}; channels: ${CHANNELS.join(', ')}`)
+  if (options.pty === true && channel === 'serial' && !findSocat()) throw new SimError('E_SIM_CONFIG', SOCAT_MISSING)
   const ownsDir = options.dir === undefined
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'ts701-sim-')))
-  let sim: ReferenceDut | undefined
+  // Closed in reverse order of starting; every part started so far, also when a later one fails.
+  const parts: Array<() => Promise<void>> = []
+  const stop = async () => {
+    for (const close of parts.splice(0).reverse()) await close().catch(() => {})
+  }
   try {
     await mkdir(dir, { recursive: true })
     const timeScale = options.timeScale ?? DEFAULT_TIME_SCALE
@@ -78,7 +139,7 @@ export async function createReferenceSetup(options: ReferenceSetupOptions = {}):
     const vendorKey = generateSigningKey('ecdsa-p256-sha256')
     const ca = await createCa('TS701 Vendor Update CA (lab)')
     const server = await issueServerCert(ca, { hosts: ['127.0.0.1', 'localhost'] })
-    const tlsFiles = { caCert: at('tls', 'vendor-ca.pem'), caKey: at('tls', 'vendor-ca.key'), serverCert: at('tls', 'update-server.pem'), serverKey: at('tls', 'update-server.key') }
+    const tlsFiles = { caCert: at(LAYOUT.caCert), caKey: at(LAYOUT.caKey), serverCert: at(LAYOUT.serverCert), serverKey: at(LAYOUT.serverKey) }
     await mkdir(at('tls'), { recursive: true })
     await writeFile(tlsFiles.caCert, ca.certPem)
     await writeFile(tlsFiles.caKey, ca.keyPem, { mode: 0o600 })
@@ -86,20 +147,20 @@ export async function createReferenceSetup(options: ReferenceSetupOptions = {}):
     await writeFile(tlsFiles.serverKey, server.keyPem, { mode: 0o600 })
     await writeFile(at('tls', 'vendor-signing.pub.pem'), exportPublicKeyPem(vendorKey))
 
-    const image = (name: string, version: string, versionCounter: number, hardwareId = DEFAULT_HARDWARE_ID) =>
-      buildImage({ name, hardwareId, version, versionCounter, key: vendorKey, payload: firmwarePayload(`${hardwareId}/${version}`, PAYLOAD_BYTES), out: at('images', `${name}.img`) })
+    const image = ({ name, version, counter }: { name: string; version: string; counter: number }, hardwareId = DEFAULT_HARDWARE_ID) =>
+      buildImage({ name, hardwareId, version, versionCounter: counter, key: vendorKey, payload: firmwarePayload(`${hardwareId}/${version}`, PAYLOAD_BYTES), out: at(LAYOUT.image(name)) })
     const images: ReferenceImages = {
-      baseline: await image('baseline-1.0.0', '1.0.0', 100),
-      valid: await image('valid-1.1.0', '1.1.0', 110),
-      older: await image('older-0.9.0', '0.9.0', 90),
-      otherHardware: await image('other-hardware', '1.1.0', 110, OTHER_HARDWARE_ID),
+      baseline: await image(REFERENCE_IMAGES.baseline),
+      valid: await image(REFERENCE_IMAGES.valid),
+      older: await image(REFERENCE_IMAGES.older),
+      otherHardware: await image(REFERENCE_IMAGES.otherHardware, OTHER_HARDWARE_ID),
     }
 
     // 0 means "any": the profile needs the real number, and nothing listens there yet to ask.
     const updateServerPort = options.updateServerPort || (await freePort())
     const updateServerUrl = `${https ? 'https' : 'http'}://127.0.0.1:${updateServerPort}`
     const password = randomBytes(18).toString('base64url')
-    sim = new ReferenceDut({
+    const sim = new ReferenceDut({
       dir: at('device'),
       password,
       trustedKeys: [vendorKey.publicKey],
@@ -112,10 +173,46 @@ export async function createReferenceSetup(options: ReferenceSetupOptions = {}):
       onLog: options.onLog,
       maxImageBytes: options.maxImageBytes,
     })
+    parts.push(() => sim.close())
     const apiUrl = await sim.start()
 
+    const extra: Partial<ReferenceSetup> = {}
+    let reach: ChannelInput = { kind: 'http' }
+    if (channel === 'mqtt') {
+      let brokerUrl = options.brokerUrl
+      if (!brokerUrl) {
+        const broker: EmbeddedBroker = await startEmbeddedBroker(options.brokerPort ?? 0)
+        // The broker goes after the device has said goodbye on it.
+        parts.splice(0, 0, () => broker.close())
+        brokerUrl = broker.url
+      }
+      const topicRoot = options.mqttTopicRoot ?? defaultTopicRoot(sim.hardwareId)
+      const mqtt = new MqttFrontEnd(sim, {
+        brokerUrl,
+        topicRoot,
+        ...(options.mqttClientId ? { clientId: options.mqttClientId } : {}),
+        ...(options.mqttConnectTimeoutMs ? { connectTimeoutMs: options.mqttConnectTimeoutMs } : {}),
+      })
+      parts.push(() => mqtt.close())
+      await mqtt.start()
+      Object.assign(extra, { brokerUrl, mqtt, mqttTopics: mqtt.topics })
+      reach = { kind: 'mqtt', brokerUrl, topicRoot }
+    } else if (channel === 'serial') {
+      const console = new SerialConsole(sim, { port: options.consolePort ?? 0 })
+      const consoleUrl = await console.start()
+      parts.push(() => console.close())
+      let ttyPath: string | undefined
+      if (options.pty ?? findSocat() !== undefined) {
+        const bridge: PtyBridge = await exposeOnPty(console.port, resolve(dir, 'tty-dut'))
+        parts.push(() => bridge.close())
+        ttyPath = bridge.path
+      }
+      Object.assign(extra, { consoleUrl, console, ...(ttyPath ? { ttyPath } : {}) })
+      reach = { kind: 'serial', port: ttyPath ?? consoleUrl }
+    }
+
     const rel = (path: string) => relative(dir, path)
-    const profile = referenceProfile({
+    const input: ProfileInput = {
       apiUrl,
       timeScale,
       updateServer: { port: updateServerPort, https },
@@ -130,14 +227,14 @@ export async function createReferenceSetup(options: ReferenceSetupOptions = {}):
       },
       versions: { valid: images.valid.manifest.version, older: images.older.manifest.version },
       otherHardwareId: OTHER_HARDWARE_ID,
-    })
+    }
+    const profile = channelProfile(input, reach)
     const profileFile = at('dut.yaml')
-    const header = `# DUT profile of the simulated reference DUT, generated by ts701 at run time (flaws: ${flaws.join(', ') || 'none'}).\n# Keys, certificates and images next to it are made fresh for every run; do not commit them.\n`
-    await writeFile(profileFile, header + stringify(profile, { lineWidth: 0 }))
+    const header = `# DUT profile of the simulated reference DUT (channel ${channel}), generated by ts701 at run time (flaws: ${flaws.join(', ') || 'none'}).\n# Keys, certificates and images next to it are made fresh for every run; do not commit them.\n`
+    await writeFile(profileFile, header + stringify(profile, { lineWidth: 0, aliasDuplicateObjects: false }))
 
-    const device = sim
     return {
-      sim: device,
+      sim,
       profileFile,
       env: { [PASSWORD_ENV]: password },
       apiUrl,
@@ -146,13 +243,15 @@ export async function createReferenceSetup(options: ReferenceSetupOptions = {}):
       tls: { ca, server, files: tlsFiles },
       images,
       vendorKey,
+      channel,
+      ...extra,
       close: async () => {
-        await device.close()
+        await stop()
         if (ownsDir) await rm(dir, { recursive: true, force: true })
       },
     }
   } catch (err) {
-    await sim?.close()
+    await stop()
     if (ownsDir) await rm(dir, { recursive: true, force: true })
     throw err
   }

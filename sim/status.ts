@@ -26,21 +26,27 @@ export class UpdateStatus {
   private final: { state: Final; detail?: string; time?: string } = { state: 'idle' }
   private attempts = 0
   private check: StatusView['lastCheck']
+  /** Called after every change of what `view` shows (front ends publish it as an event). */
+  onChange: (() => void) | undefined
 
   constructor(private readonly clock: DeviceClock) {}
 
   working(state: Busy, detail?: string): void {
     this.busy = { state, ...(detail ? { detail } : {}) }
+    this.onChange?.()
   }
 
   done(): void {
+    if (!this.busy) return
     this.busy = undefined
+    this.onChange?.()
   }
 
   settle(state: Final, detail?: string): void {
     this.busy = undefined
     this.attempts += 1
     this.final = { state, time: this.clock.now().toISOString(), ...(detail ? { detail } : {}) }
+    this.onChange?.()
   }
 
   checked(result: 'offer' | 'none' | 'failed', detail?: string): void {
@@ -55,6 +61,7 @@ export class UpdateStatus {
   reset(): void {
     this.busy = undefined
     this.final = { state: 'idle' }
+    this.onChange?.()
   }
 
   view(version: string): StatusView {

@@ -36,15 +36,30 @@ describe('the DUT profile JSON Schema', () => {
   })
 
   it('forbids unknown properties in every object', () => {
+    const defs = isRecord(schema.$defs) ? schema.$defs : {}
     const open: string[] = []
     const visit = (node: unknown, path: string) => {
       if (Array.isArray(node)) return node.forEach((n, i) => visit(n, `${path}/${i}`))
       if (!isRecord(node)) return
       if (node.type === 'object' && node.additionalProperties === undefined) open.push(path)
-      for (const [key, value] of Object.entries(node)) visit(value, `${path}/${key}`)
+      // Open only where every kind closes its own schema (the adapter: one schema per kind).
+      if (node.additionalProperties === true && !closedByBranches(node, defs)) open.push(path)
+      for (const [key, value] of Object.entries(node)) {
+        // An `if` only asks which rules apply; it constrains nothing.
+        if (key !== 'if') visit(value, `${path}/${key}`)
+      }
     }
     visit(schema, '#')
     expect(open).toEqual([])
+  })
+
+  it('selects the adapter settings and the operation map by adapter.kind', () => {
+    const defs = isRecord(schema.$defs) ? schema.$defs : {}
+    const adapter = defs.adapter as Record<string, unknown>
+    expect((adapter.properties as { kind: { enum: string[] } }).kind.enum).toEqual(['http', 'mqtt', 'serial'])
+    const thenRefs = (node: unknown) => (Array.isArray(node) ? node : []).map((b) => (b as { then: { $ref?: string; properties?: { operations: { $ref: string } } } }).then)
+    expect(thenRefs(adapter.allOf).map((t) => t.$ref)).toEqual(['#/$defs/httpAdapter', '#/$defs/mqttAdapter', '#/$defs/serialAdapter'])
+    expect(thenRefs(schema.allOf).map((t) => t.properties?.operations.$ref)).toEqual(['#/$defs/httpOperations', '#/$defs/mqttOperations', '#/$defs/serialOperations'])
   })
 
   it('documents the defaults the loader fills in', () => {
@@ -61,12 +76,34 @@ describe('the DUT profile JSON Schema', () => {
       '#/properties/observationSeconds': 600,
       '#/properties/mechanisms': {},
       '#/properties/publications': [],
-      '#/$defs/adapter/properties/lenient': false,
-      '#/$defs/adapter/properties/timeouts/properties/defaultMs': 5000,
+      '#/$defs/httpAdapter/properties/lenient': false,
+      '#/$defs/timeouts/properties/defaultMs': 5000,
       '#/$defs/updateServer/properties/imagePath': '/images/{{image.name}}',
-      '#/$defs/outcome/properties/intervalMs': 500,
-      '#/$defs/outcome/properties/timeoutMs': 60000,
-      '#/$defs/operations/properties/reboot/properties/readyTimeoutMs': 60000,
+      '#/$defs/httpOutcome/properties/intervalMs': 500,
+      '#/$defs/httpOutcome/properties/timeoutMs': 60000,
+      '#/$defs/httpOperations/properties/reboot/properties/readyTimeoutMs': 60000,
+      '#/$defs/mqttAdapter/properties/qos': 1,
+      '#/$defs/mqttReply/properties/retained': false,
+      '#/$defs/mqttOperations/properties/read-outcome/properties/timeoutMs': 60000,
+      '#/$defs/mqttRestart/properties/readyTimeoutMs': 60000,
+      '#/$defs/serialAdapter/properties/baudRate': 115200,
+      '#/$defs/serialAdapter/properties/dataBits': 8,
+      '#/$defs/serialAdapter/properties/parity': 'none',
+      '#/$defs/serialAdapter/properties/stopBits': 1,
+      '#/$defs/serialAdapter/properties/lineEnding': '\r\n',
+      '#/$defs/serialOperations/properties/read-outcome/properties/intervalMs': 500,
+      '#/$defs/serialOperations/properties/read-outcome/properties/timeoutMs': 60000,
+      '#/$defs/serialRestart/properties/readyTimeoutMs': 60000,
     })
   })
 })
+
+/** Every `then` of the node refers to a schema that forbids unknown properties. */
+function closedByBranches(node: Record<string, unknown>, defs: Record<string, unknown>): boolean {
+  const branches = Array.isArray(node.allOf) ? node.allOf : []
+  return branches.length > 0 && branches.every((b) => {
+    const ref = isRecord(b) && isRecord(b.then) && typeof b.then.$ref === 'string' ? b.then.$ref.replace('#/$defs/', '') : undefined
+    const target = ref ? defs[ref] : undefined
+    return isRecord(target) && target.additionalProperties === false
+  })
+}

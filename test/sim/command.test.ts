@@ -3,7 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { runSim } from '../../sim/command.ts'
+import { parse } from 'yaml'
+import { runSim, SIM_DEFAULTS } from '../../sim/command.ts'
 import { FLAW_NAMES } from '../../sim/flaws.ts'
 import { Api, StubUpdateServer, waitFor } from './helpers.ts'
 
@@ -68,6 +69,54 @@ describe('ts701 sim', () => {
     expect([...c.out, ...c.err].join('\n')).not.toContain(password)
     // The folder was given, so it stays (with the profile) after the run.
     expect((await stat(join(dir, 'dut.yaml'))).isFile()).toBe(true)
+  })
+})
+
+describe('ts701 sim --channel', () => {
+  let dir: string
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ts701-sim-cli-'))
+  })
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  async function running(options: Partial<Parameters<typeof runSim>[0]>) {
+    const c = capture()
+    const stop = new AbortController()
+    const done = runSim({ flaws: [], listFlaws: false, port: 0, updateServerPort: 0, timeScale: 432_000, dir, signal: stop.signal, ...options }, c.io)
+    await waitFor(() => c.out.some((l) => l.includes('stop with Ctrl+C')) || c.err.length > 0)
+    return { c, stop: async () => { stop.abort(); return done } }
+  }
+
+  it('uses the documented default ports', () => {
+    expect(SIM_DEFAULTS).toMatchObject({ port: 8701, updateServerPort: 8702, brokerPort: 1883, consolePort: 8703, channel: 'http' })
+  })
+
+  it('mqtt: starts an embedded broker, prints it and writes an MQTT profile', async () => {
+    const { c, stop } = await running({ channel: 'mqtt', brokerPort: 0 })
+    const text = c.out.join('\n')
+    expect(text).toMatch(/channel\s+mqtt \(the HTTP API below runs too\)/)
+    expect(text).toMatch(/MQTT broker\s+mqtt:\/\/127\.0\.0\.1:\d+\s+\(embedded; client ts701-ts701-ref-hw1, topics ts701\/ts701-ref-hw1\/#\)/)
+    const broker = /MQTT broker\s+(\S+)/.exec(text)![1]!
+    expect(parse(await readFile(join(dir, 'dut.yaml'), 'utf8')).adapter).toMatchObject({ kind: 'mqtt', url: broker, qos: 1 })
+    expect(await stop()).toBe(0)
+  })
+
+  it('serial: prints the console and writes a serial profile (pty when asked)', async () => {
+    const { c, stop } = await running({ channel: 'serial', consolePort: 0, pty: true })
+    const text = c.out.join('\n')
+    expect(text).toMatch(/console\s+tcp:\/\/127\.0\.0\.1:\d+\s+\(raw TCP, as ser2net exports a serial port; prompt "ts701> ", no login\)/)
+    expect(text).toMatch(/serial port\s+\S*tty-dut\s+\(pseudo-terminal via socat, 115200 baud\)/)
+    expect(parse(await readFile(join(dir, 'dut.yaml'), 'utf8')).adapter).toMatchObject({ kind: 'serial', port: join(dir, 'tty-dut'), baudRate: 115_200 })
+    expect(await stop()).toBe(0)
+  })
+
+  it('refuses an unknown channel and --broker without mqtt', async () => {
+    const c = capture()
+    expect(await runSim({ flaws: [], listFlaws: false, dir, channel: 'carrier-pigeon' as never }, c.io)).toBe(3)
+    expect(c.err.join('\n')).toMatch(/unknown channel carrier-pigeon; channels: http, mqtt, serial/)
+    expect(await runSim({ flaws: [], listFlaws: false, dir, brokerUrl: 'mqtt://127.0.0.1:1883' }, c.io)).toBe(3)
   })
 })
 

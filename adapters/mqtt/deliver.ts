@@ -1,0 +1,162 @@
+/**
+ * deliver-image over MQTT: one message telling the device where to fetch the image (url), or the
+ * image itself in chunks (begin, chunkBytes pieces streamed from disk, end). A reply that does not
+ * come or cannot be read is returned as a receipt, because the outcome, not the upload, decides;
+ * a broker that is not there, goes away or refuses throws.
+ */
+import { createHash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { stat } from 'node:fs/promises'
+import type { Readable } from 'node:stream'
+import type { Extract as ExtractSpec, MqttOperationMap } from '../../ixit/profile-types.ts'
+import { topicNameProblem } from '../../ixit/profile-topics.ts'
+import type { DeliverOptions, DeliveryReceipt, ImageSource } from '../dut.ts'
+import { DutError, notDeclared } from '../dut.ts'
+import { asBoolean, asText, ExtractError } from '../http/extract.ts'
+import { formatBytes } from '../http/redact.ts'
+import { noReply, openReply, publish, type Ctx } from './exchange.ts'
+import { fromMessage } from './extract.ts'
+import type { IncomingMessage } from './record.ts'
+import type { Session } from './session.ts'
+import { fill, newRequestId, type Vars } from './template.ts'
+
+type DeliverConfig = NonNullable<MqttOperationMap['deliver-image']>
+type ChunksConfig = Extract<DeliverConfig, { mode: 'chunks' }>
+
+export async function deliverImage(ctx: Ctx, image: ImageSource, options: DeliverOptions = {}): Promise<DeliveryReceipt> {
+  const cfg = ctx.profile.operations['deliver-image']
+  if (!cfg) throw notDeclared('deliver-image')
+  const vars = imageVars(ctx, image, options)
+  if (cfg.mode === 'url' && vars['image.url'] === undefined) {
+    throw new DutError('E_DUT_PROTOCOL', 'deliver-image', 'mode url needs the URL the image is served at, and none was given')
+  }
+  if (cfg.mode === 'chunks') await checkSize(image)
+
+  const timeoutMs = ctx.link.timeoutFor('deliver-image')
+  const session = await ctx.link.session('deliver-image')
+  await watchOutcome(ctx, session, vars.requestId!)
+  const listener = cfg.reply ? await openReply(ctx, session, 'deliver-image', cfg.reply, vars, Date.now() + timeoutMs) : undefined
+  try {
+    if (cfg.mode === 'url') await publish(ctx, session, 'deliver-image', cfg.publish, vars, Date.now() + timeoutMs)
+    else await sendChunks(ctx, session, cfg, image, vars, timeoutMs)
+    if (!listener) return {}
+    // The device's word on the delivery gets the whole timeout once the image is sent.
+    const msg = await listener.next(Date.now() + timeoutMs)
+    if (!msg) return { message: ctx.recorder.text(noReply(listener, timeoutMs).message) }
+    return receipt(ctx, cfg.extract, msg)
+  } finally {
+    listener?.close()
+  }
+}
+
+/**
+ * A device may report the outcome right after the delivery, before read-outcome is asked: its
+ * messages are collected from now on (where read-outcome listens without a request of its own).
+ */
+async function watchOutcome(ctx: Ctx, session: Session, requestId: string): Promise<void> {
+  ctx.outcome?.listener.close()
+  ctx.outcome = undefined
+  ctx.lastDeliveryId = requestId
+  const cfg = ctx.profile.operations['read-outcome']
+  if (!cfg || cfg.publish) return
+  const listener = await openReply(ctx, session, 'read-outcome', cfg.reply, { requestId }, Date.now() + ctx.link.timeoutFor('read-outcome'))
+  ctx.outcome = { listener, requestId }
+}
+
+async function sendChunks(ctx: Ctx, session: Session, cfg: ChunksConfig, image: ImageSource, vars: Vars, timeoutMs: number): Promise<void> {
+  const op = 'deliver-image'
+  const total = Math.ceil(image.size / cfg.chunkBytes)
+  if (cfg.begin) await publish(ctx, session, op, cfg.begin, vars, Date.now() + timeoutMs)
+  const hash = createHash('sha256')
+  const started = Date.now()
+  let index = 0
+  let sent = 0
+  const file = createReadStream(image.path, { highWaterMark: cfg.chunkBytes })
+  try {
+    for await (const chunk of pieces(file, cfg.chunkBytes)) {
+      const topic = fill(cfg.topic, { ...vars, 'chunk.index': String(index), 'chunk.total': String(total) }, op)
+      const problem = topicNameProblem(topic)
+      if (problem) throw new DutError('E_DUT_PROTOCOL', op, `the chunk topic, filled in, cannot be published to: ${problem}`)
+      const payload = cfg.encoding === 'base64' ? Buffer.from(chunk.toString('base64')) : chunk
+      await session.publish(op, { topic, payload, qos: ctx.link.qos, retain: false }, Date.now() + timeoutMs, {
+        requestId: vars.requestId, chunk: index, chunks: total, imageBytes: chunk.length, encoding: cfg.encoding,
+      })
+      hash.update(chunk)
+      sent += chunk.length
+      index++
+    }
+  } finally {
+    file.destroy()
+  }
+  const sha256 = hash.digest('hex')
+  ctx.recorder.note(op, `sent ${image.name} in ${index} chunk${index === 1 ? '' : 's'} (${formatBytes(sent)}, ${cfg.encoding}) in ${Date.now() - started} ms`, {
+    image: image.name, chunks: index, bytes: sent, sha256, encoding: cfg.encoding, chunkBytes: cfg.chunkBytes, ms: Date.now() - started,
+  })
+  if (sent !== image.size || sha256 !== image.sha256) {
+    throw new Error(`image ${image.name} (${image.path}) changed while it was sent: ${sent} bytes with SHA-256 ${sha256}, prepared as ${image.size} bytes with ${image.sha256}`)
+  }
+  if (cfg.end) await publish(ctx, session, op, cfg.end, vars, Date.now() + timeoutMs)
+}
+
+/** The stream in pieces of exactly `size` bytes (the last may be shorter). */
+async function* pieces(stream: Readable, size: number): AsyncGenerator<Buffer> {
+  let pending: Buffer[] = []
+  let length = 0
+  for await (const data of stream as AsyncIterable<Buffer>) {
+    pending.push(data)
+    length += data.length
+    while (length >= size) {
+      const all = pending.length === 1 ? pending[0]! : Buffer.concat(pending)
+      yield all.subarray(0, size)
+      const rest = all.subarray(size)
+      pending = rest.length > 0 ? [rest] : []
+      length = rest.length
+    }
+  }
+  if (length > 0) yield Buffer.concat(pending)
+}
+
+function receipt(ctx: Ctx, extract: { accepted?: ExtractSpec; message?: ExtractSpec } | undefined, msg: IncomingMessage): DeliveryReceipt {
+  const result: DeliveryReceipt = {}
+  const said: string[] = []
+  const take = (run: () => void) => {
+    try {
+      run()
+    } catch (err) {
+      // The device's words about the upload are optional; what could not be read is said.
+      if (err instanceof ExtractError) said.push(`(${err.message})`)
+      else throw err
+    }
+  }
+  if (extract?.accepted) take(() => (result.accepted = asBoolean(fromMessage(extract.accepted!, msg, 'accepted'), 'accepted')))
+  if (extract?.message) take(() => said.unshift(asText(fromMessage(extract.message!, msg, 'message'))))
+  const message = said.join('; ')
+  if (message) result.message = ctx.recorder.text(message)
+  return result
+}
+
+function imageVars(ctx: Ctx, image: ImageSource, options: DeliverOptions): Vars {
+  return {
+    requestId: newRequestId(),
+    'image.url': options.imageUrl,
+    'image.version': versionOf(ctx, image),
+    'image.sha256': image.sha256,
+    'image.size': String(image.size),
+    'image.name': image.name,
+  }
+}
+
+/** Images offered by the suites carry their version; otherwise the profile may know the file. */
+function versionOf(ctx: Ctx, image: ImageSource): string | undefined {
+  const own = (image as ImageSource & { version?: unknown }).version
+  if (typeof own === 'string') return own
+  const images = ctx.profile.images
+  return [images?.valid, images?.older].find((ref) => ref?.file === image.path)?.version
+}
+
+async function checkSize(image: ImageSource): Promise<void> {
+  const size = (await stat(image.path)).size
+  if (size !== image.size) {
+    throw new Error(`image ${image.name} (${image.path}) has ${size} bytes, not the ${image.size} it was prepared with`)
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * The console's evidence (channel `serial`): every line sent and received, as it happens, with
+ * its direction; received lines as cleaned text, flagged when cleaning removed something (colour
+ * codes, control characters). Secrets (the login password) never appear: what ts701 sends is
+ * masked, and any secret the device echoes is masked wherever it turns up.
+ */
+import type { Operation } from '../dut.ts'
+import type { EvidenceLog } from '../evidence.ts'
+
+const MASK = '***'
+/** Longest line text put into one evidence entry. */
+const MAX_TEXT = 2000
+
+export interface ReceivedLine {
+  text: string
+  removed: boolean
+  truncated?: boolean
+  /** A line without its line break yet (a prompt), recorded when the console moves on. */
+  partial?: boolean
+}
+
+export class Transcript {
+  private secrets: string[] = []
+
+  constructor(
+    private readonly evidence: EvidenceLog,
+    /** The port as named in messages, e.g. `/dev/ttyUSB0` or `tcp://127.0.0.1:4001`. */
+    readonly port: string,
+  ) {}
+
+  /** Values never to show; values shorter than 3 characters are not searched. */
+  addSecret(value: string): void {
+    if (value.length < 3 || this.secrets.includes(value)) return
+    this.secrets = [...this.secrets, value].sort((a, b) => b.length - a.length)
+  }
+
+  sent(op: Operation | undefined, text: string, options: { masked?: boolean } = {}): string {
+    const shown = options.masked ? MASK : this.mask(text)
+    return this.evidence.record({
+      channel: 'serial',
+      summary: `→ ${shown}`,
+      detail: { port: this.port, direction: 'sent', text: shown, ...(options.masked ? { masked: true } : {}), ...(op ? { operation: op } : {}) },
+    })
+  }
+
+  received(op: Operation | undefined, line: ReceivedLine): string {
+    let text = this.mask(line.text)
+    const long = text.length > MAX_TEXT
+    if (long) text = `${text.slice(0, MAX_TEXT)}…`
+    return this.evidence.record({
+      channel: 'serial',
+      summary: `← ${text}`,
+      detail: {
+        port: this.port,
+        direction: 'received',
+        text,
+        ...(line.removed ? { cleaned: true } : {}),
+        ...(line.partial ? { partial: true } : {}),
+        ...(line.truncated || long ? { truncated: true } : {}),
+        ...(op ? { operation: op } : {}),
+      },
+    })
+  }
+
+  /** Something that is not a console line: the port opened or closed, an exchange's result, a transfer. */
+  note(op: Operation | undefined, summary: string, detail: Record<string, unknown> = {}): string {
+    return this.evidence.record(this.maskValue({ channel: 'serial', summary, detail: { port: this.port, ...(op ? { operation: op } : {}), ...detail } }))
+  }
+
+  mask(text: string): string {
+    return this.secrets.reduce((t, s) => t.split(s).join(MASK), text)
+  }
+
+  maskValue<T>(value: T): T {
+    if (this.secrets.length === 0) return value
+    return JSON.parse(this.secrets.reduce((t, s) => t.split(JSON.stringify(s).slice(1, -1)).join(MASK), JSON.stringify(value))) as T
+  }
+}
+
+/** A short excerpt of console text for messages: quoted, white space folded, cut at `max`. */
+export function excerpt(text: string, max = 160): string {
+  const flat = text.replace(/\s+/g, ' ').trim()
+  return JSON.stringify(flat.length > max ? `${flat.slice(0, max - 1)}…` : flat)
+}
+
+/** The tail of console text, for messages about what came last. */
+export function tailExcerpt(text: string, max = 160): string {
+  const flat = text.replace(/\s+/g, ' ').trim()
+  return JSON.stringify(flat.length > max ? `…${flat.slice(-(max - 1))}` : flat)
+}
