@@ -120,16 +120,28 @@ async function waitForInstall(s: Session, a: Attempt, budgetMs: number): Promise
  */
 async function notifications(s: Session, mechanism: string, controls: Control[]): Promise<Experiment> {
   const results: Experiment = new Map()
-  const settle = 1500
   const viaServer = Object.keys(s.profile.mechanisms).find((m) => s.profile.mechanisms[m]!.via === 'update-server') ?? mechanism
+  const budget = s.profile.operations['read-outcome']?.timeoutMs ?? 60_000
+  // Enabled goes first: how long the device takes to show a notice sets how long the others are
+  // watched before "nothing appeared" counts.
+  let noticeMs = 0
   await freshState(s)
   for (const control of ['enable', ...controls.filter((c) => c !== 'enable')] as Control[]) {
     if (s.dut.supports('change-settings', 'disable-automatic-updates')) await s.dut.changeSettings('disable-automatic-updates')
     await s.dut.changeSettings('enable-notifications')
     if (control !== 'enable') await s.dut.changeSettings(change(control, 'notifications'))
     const before = (await s.dut.readNotifications()).length
-    const a = await offerValid(s, viaServer, { fetchMs: settle, settleMs: settle, outcome: false })
-    const fresh = (await s.dut.readNotifications()).length - before
+    const started = Date.now()
+    const settle = control === 'enable' ? 0 : Math.max(1500, 2 * noticeMs)
+    const a = await offerValid(s, viaServer, { fetchMs: budget, settleMs: settle, outcome: false })
+    let fresh = (await s.dut.readNotifications()).length - before
+    if (control === 'enable') {
+      while (fresh === 0 && Date.now() - started < budget) {
+        await new Promise((r) => setTimeout(r, 250))
+        fresh = (await s.dut.readNotifications()).length - before
+      }
+      noticeMs = Date.now() - started
+    }
     const label = control === 'enable' ? 'enabled' : control === 'disable' ? 'disabled' : 'postponed'
     const shouldShow = control === 'enable'
     const reason = `with notifications ${label} the DUT showed ${fresh} new notification(s) when an update became available`
