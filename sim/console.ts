@@ -143,6 +143,7 @@ class Session {
   private overflow = false
   private skipLf = false
   private escape: 'none' | 'esc' | 'csi' = 'none'
+  private escapeLength = 0
   private mode: Mode = 'line'
   private transfer: Transfer | undefined
   private busy = false
@@ -235,12 +236,18 @@ class Session {
   private byte(b: number): void {
     const lf = this.skipLf
     this.skipLf = false
-    if (this.escape !== 'none') {
-      // Arrow keys and other terminal sequences: ESC [ params final, or ESC O x.
-      if (this.escape === 'esc') this.escape = b === 0x5b || b === 0x4f ? 'csi' : 'none'
-      else if (b >= 0x40 && b <= 0x7e) this.escape = 'none'
+    if (this.escape !== 'none' && b >= 0x20) {
+      // Arrow keys and other terminal sequences: ESC [ params final, or ESC O x. Control
+      // characters inside one act as usual (ECMA-48), so a broken sequence cannot eat the line end.
+      if (this.escape === 'esc') {
+        this.escape = b === 0x5b || b === 0x4f ? 'csi' : 'none'
+        this.escapeLength = 0
+      } else if ((b >= 0x40 && b <= 0x7e) || ++this.escapeLength > 32) {
+        this.escape = 'none'
+      }
       return
     }
+    if (b !== 0x1b) this.escape = 'none'
     switch (b) {
       case 0x1b:
         this.escape = 'esc'

@@ -3,12 +3,9 @@
  * goes through undici (or, with `adapter.lenient`, a raw-socket client), under a timeout, and is
  * recorded in the evidence log with credentials redacted.
  */
-import type { Agent } from 'undici'
 import type { HttpDutProfile } from '../../ixit/profile-types.ts'
-import type {
-  DeliverOptions, DeliveryReceipt, Dut, DutIdentity, DutNotification, ImageSource, Operation, SettingChange,
-  UpdateOutcome, UpdateSettings,
-} from '../dut.ts'
+import { ChannelDut, type ChannelOperations } from '../channel-dut.ts'
+import type { Dut, Operation } from '../dut.ts'
 import { DutError } from '../dut.ts'
 import type { EvidenceLog } from '../evidence.ts'
 import { guarded, type Ctx } from './context.ts'
@@ -32,87 +29,45 @@ export function createHttpDut(profile: HttpDutProfile, options: HttpDutOptions):
   return new HttpDut(profile, options)
 }
 
-class HttpDut implements Dut {
-  private readonly ctx: Ctx
-  private readonly agent: Agent
-  private readonly transport: Transport
-  /** A problem with the lab's own setup (an unreadable CA file), reported by every operation. */
-  private readonly setupProblem?: string
+const HTTP_OPERATIONS: ChannelOperations<Ctx> = {
+  identify, readSettings, changeSettings, deliverImage, readOutcome, readNotifications, checkNow, restart,
+}
 
-  constructor(
-    private readonly profile: HttpDutProfile,
-    options: HttpDutOptions,
-  ) {
-    const redactor = new Redactor()
-    let tls: TlsOptions = { rejectUnauthorized: !profile.adapter.tls?.insecureSkipVerify }
-    try {
-      tls = tlsOptions(profile.adapter)
-    } catch (err) {
-      this.setupProblem = `cannot read adapter.tls.caFile (${err instanceof Error ? err.message : String(err)})`
+/** A CA file that cannot be read is the lab's problem, reported by every operation rather than thrown. */
+function loadTls(profile: HttpDutProfile): { tls: TlsOptions; problem?: string } {
+  try {
+    return { tls: tlsOptions(profile.adapter) }
+  } catch (err) {
+    return {
+      tls: { rejectUnauthorized: !profile.adapter.tls?.insecureSkipVerify },
+      problem: `cannot read adapter.tls.caFile (${err instanceof Error ? err.message : String(err)})`,
     }
-    this.agent = createAgent(tls, profile.adapter.timeouts.defaultMs)
-    this.transport = profile.adapter.lenient ? new LenientTransport(tls) : new UndiciTransport(this.agent)
-    const env = options.env ?? process.env
-    const client = new HttpClient({ profile, evidence: options.evidence, env, redactor, transport: this.transport })
-    this.ctx = { profile, client, agent: this.agent, tls, env, redactor }
   }
+}
 
-  supports(op: Operation, change?: SettingChange): boolean {
-    if (op === 'change-settings') {
-      const changes = this.profile.operations['change-settings'] ?? {}
-      return change ? changes[change] !== undefined : Object.values(changes).some((t) => t !== undefined)
-    }
-    return this.profile.operations[op] !== undefined
-  }
+function context(profile: HttpDutProfile, options: HttpDutOptions): Ctx & { transport: Transport; setupProblem?: string } {
+  const redactor = new Redactor()
+  const { tls, problem } = loadTls(profile)
+  const agent = createAgent(tls, profile.adapter.timeouts.defaultMs)
+  const transport = profile.adapter.lenient ? new LenientTransport(tls) : new UndiciTransport(agent)
+  const env = options.env ?? process.env
+  const client = new HttpClient({ profile, evidence: options.evidence, env, redactor, transport })
+  return { profile, client, agent, tls, env, redactor, transport, ...(problem && { setupProblem: problem }) }
+}
 
-  identify(): Promise<DutIdentity> {
-    return this.run('identify', () => identify(this.ctx))
-  }
-
-  readSettings(): Promise<UpdateSettings> {
-    return this.run('read-settings', () => readSettings(this.ctx))
-  }
-
-  changeSettings(change: SettingChange): Promise<void> {
-    return this.run('change-settings', () => changeSettings(this.ctx, change))
-  }
-
-  deliverImage(image: ImageSource, options?: DeliverOptions): Promise<DeliveryReceipt> {
-    return this.run('deliver-image', () => deliverImage(this.ctx, image, options))
-  }
-
-  readOutcome(): Promise<UpdateOutcome> {
-    return this.run('read-outcome', () => readOutcome(this.ctx))
-  }
-
-  readNotifications(): Promise<DutNotification[]> {
-    return this.run('read-notifications', () => readNotifications(this.ctx))
-  }
-
-  checkNow(): Promise<void> {
-    return this.run('check-now', () => checkNow(this.ctx))
-  }
-
-  reboot(): Promise<void> {
-    return this.run('reboot', () => restart(this.ctx, 'reboot'))
-  }
-
-  factoryReset(): Promise<void> {
-    return this.run('factory-reset', () => restart(this.ctx, 'factory-reset'))
-  }
-
-  restore(): Promise<void> {
-    return this.run('restore', () => restart(this.ctx, 'restore'))
+class HttpDut extends ChannelDut<ReturnType<typeof context>> {
+  constructor(profile: HttpDutProfile, options: HttpDutOptions) {
+    super(profile.operations, HTTP_OPERATIONS, context(profile, options))
   }
 
   async close(): Promise<void> {
-    await this.transport.close()
-    if (!this.agent.destroyed) await this.agent.destroy()
+    await this.ctx.transport.close()
+    if (!this.ctx.agent.destroyed) await this.ctx.agent.destroy()
   }
 
-  private run<T>(op: Operation, work: () => Promise<T>): Promise<T> {
-    if (this.setupProblem && this.profile.operations[op] !== undefined) {
-      return Promise.reject(new DutError('E_DUT_UNREACHABLE', op, this.setupProblem))
+  protected run<T>(op: Operation, work: () => Promise<T>): Promise<T> {
+    if (this.ctx.setupProblem && this.supports(op)) {
+      return Promise.reject(new DutError('E_DUT_UNREACHABLE', op, this.ctx.setupProblem))
     }
     return guarded(op, work)
   }

@@ -6,10 +6,8 @@
  * in flight without bringing the run down.
  */
 import type { MqttDutProfile } from '../../ixit/profile-types.ts'
-import type {
-  DeliverOptions, DeliveryReceipt, Dut, DutIdentity, DutNotification, ImageSource, Operation, SettingChange,
-  UpdateOutcome, UpdateSettings,
-} from '../dut.ts'
+import { ChannelDut, type ChannelOperations } from '../channel-dut.ts'
+import type { Dut, Operation } from '../dut.ts'
 import { DutError } from '../dut.ts'
 import type { EvidenceLog } from '../evidence.ts'
 import { ExtractError } from '../http/extract.ts'
@@ -33,64 +31,15 @@ export function createMqttDut(profile: MqttDutProfile, options: MqttDutOptions):
   return new MqttDut(profile, options)
 }
 
-class MqttDut implements Dut {
-  private readonly ctx: Ctx
+const MQTT_OPERATIONS: ChannelOperations<Ctx> = {
+  identify, readSettings, changeSettings, deliverImage, readOutcome, readNotifications, checkNow, restart,
+}
 
-  constructor(
-    private readonly profile: MqttDutProfile,
-    options: MqttDutOptions,
-  ) {
+class MqttDut extends ChannelDut<Ctx> {
+  constructor(profile: MqttDutProfile, options: MqttDutOptions) {
     const recorder = new Recorder(options.evidence, new Redactor())
     const link = new Link({ profile, env: options.env ?? process.env, recorder })
-    this.ctx = { profile, link, recorder }
-  }
-
-  supports(op: Operation, change?: SettingChange): boolean {
-    if (op === 'change-settings') {
-      const changes = this.profile.operations['change-settings'] ?? {}
-      return change ? changes[change] !== undefined : Object.values(changes).some((c) => c !== undefined)
-    }
-    return this.profile.operations[op] !== undefined
-  }
-
-  identify(): Promise<DutIdentity> {
-    return this.run('identify', () => identify(this.ctx))
-  }
-
-  readSettings(): Promise<UpdateSettings> {
-    return this.run('read-settings', () => readSettings(this.ctx))
-  }
-
-  changeSettings(change: SettingChange): Promise<void> {
-    return this.run('change-settings', () => changeSettings(this.ctx, change))
-  }
-
-  deliverImage(image: ImageSource, options?: DeliverOptions): Promise<DeliveryReceipt> {
-    return this.run('deliver-image', () => deliverImage(this.ctx, image, options))
-  }
-
-  readOutcome(): Promise<UpdateOutcome> {
-    return this.run('read-outcome', () => readOutcome(this.ctx))
-  }
-
-  readNotifications(): Promise<DutNotification[]> {
-    return this.run('read-notifications', () => readNotifications(this.ctx))
-  }
-
-  checkNow(): Promise<void> {
-    return this.run('check-now', () => checkNow(this.ctx))
-  }
-
-  reboot(): Promise<void> {
-    return this.run('reboot', () => restart(this.ctx, 'reboot'))
-  }
-
-  factoryReset(): Promise<void> {
-    return this.run('factory-reset', () => restart(this.ctx, 'factory-reset'))
-  }
-
-  restore(): Promise<void> {
-    return this.run('restore', () => restart(this.ctx, 'restore'))
+    super(profile.operations, MQTT_OPERATIONS, { profile, link, recorder })
   }
 
   async close(): Promise<void> {
@@ -100,7 +49,7 @@ class MqttDut implements Dut {
   }
 
   /** Failures of the broker layer and of extraction, as the DutError the suites expect; never a credential. */
-  private async run<T>(op: Operation, work: () => Promise<T>): Promise<T> {
+  protected async run<T>(op: Operation, work: () => Promise<T>): Promise<T> {
     try {
       const result = await work()
       // What the device said goes into reports too: a password it echoes is masked there as well.

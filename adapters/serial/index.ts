@@ -5,10 +5,8 @@
  * and received recorded in the evidence log (channel `serial`), the login password masked.
  */
 import type { SerialDutProfile } from '../../ixit/profile-types.ts'
-import type {
-  DeliverOptions, DeliveryReceipt, Dut, DutIdentity, DutNotification, ImageSource, Operation, SettingChange,
-  UpdateOutcome, UpdateSettings,
-} from '../dut.ts'
+import { ChannelDut, type ChannelOperations } from '../channel-dut.ts'
+import type { Dut, Operation } from '../dut.ts'
 import type { EvidenceLog } from '../evidence.ts'
 import { Console } from './console.ts'
 import { deliverImage } from './deliver.ts'
@@ -34,84 +32,40 @@ export function createSerialDut(profile: SerialDutProfile, options: SerialDutOpt
   return new SerialDut(profile, options)
 }
 
-class SerialDut implements Dut {
-  private readonly console: Console
+const SERIAL_OPERATIONS: ChannelOperations<Console> = {
+  identify, readSettings, changeSettings, deliverImage, readOutcome, readNotifications, checkNow, restart,
+}
+
+function openConsole(profile: SerialDutProfile, options: SerialDutOptions): Console {
+  const address = parsePort(profile.adapter.port)
+  const env = options.env ?? process.env
+  const transcript = new Transcript(options.evidence, describeAddress(address))
+  const passwordEnv = profile.adapter.login?.passwordEnv
+  const password = passwordEnv ? env[passwordEnv] : undefined
+  if (password) transcript.addSecret(password)
+  return new Console({ profile, address, transcript, env })
+}
+
+class SerialDut extends ChannelDut<Console> {
   /** Operations run one after another: the console is one conversation. */
   private queue: Promise<unknown> = Promise.resolve()
 
-  constructor(
-    private readonly profile: SerialDutProfile,
-    options: SerialDutOptions,
-  ) {
-    const address = parsePort(profile.adapter.port)
-    const env = options.env ?? process.env
-    const transcript = new Transcript(options.evidence, describeAddress(address))
-    const passwordEnv = profile.adapter.login?.passwordEnv
-    const password = passwordEnv ? env[passwordEnv] : undefined
-    if (password) transcript.addSecret(password)
-    this.console = new Console({ profile, address, transcript, env })
-  }
-
-  supports(op: Operation, change?: SettingChange): boolean {
-    if (op === 'change-settings') {
-      const changes = this.profile.operations['change-settings'] ?? {}
-      return change ? changes[change] !== undefined : Object.values(changes).some((t) => t !== undefined)
-    }
-    return this.profile.operations[op] !== undefined
-  }
-
-  identify(): Promise<DutIdentity> {
-    return this.run('identify', () => identify(this.console))
-  }
-
-  readSettings(): Promise<UpdateSettings> {
-    return this.run('read-settings', () => readSettings(this.console))
-  }
-
-  changeSettings(change: SettingChange): Promise<void> {
-    return this.run('change-settings', () => changeSettings(this.console, change))
-  }
-
-  deliverImage(image: ImageSource, options?: DeliverOptions): Promise<DeliveryReceipt> {
-    return this.run('deliver-image', () => deliverImage(this.console, image, options))
-  }
-
-  readOutcome(): Promise<UpdateOutcome> {
-    return this.run('read-outcome', () => readOutcome(this.console))
-  }
-
-  readNotifications(): Promise<DutNotification[]> {
-    return this.run('read-notifications', () => readNotifications(this.console))
-  }
-
-  checkNow(): Promise<void> {
-    return this.run('check-now', () => checkNow(this.console))
-  }
-
-  reboot(): Promise<void> {
-    return this.run('reboot', () => restart(this.console, 'reboot'))
-  }
-
-  factoryReset(): Promise<void> {
-    return this.run('factory-reset', () => restart(this.console, 'factory-reset'))
-  }
-
-  restore(): Promise<void> {
-    return this.run('restore', () => restart(this.console, 'restore'))
+  constructor(profile: SerialDutProfile, options: SerialDutOptions) {
+    super(profile.operations, SERIAL_OPERATIONS, openConsole(profile, options))
   }
 
   /** Closes the port at once; an operation still running fails with E_DUT_UNREACHABLE. */
   async close(): Promise<void> {
-    await this.console.close()
+    await this.ctx.close()
   }
 
-  private run<T>(op: Operation, work: () => Promise<T>): Promise<T> {
+  protected run<T>(op: Operation, work: () => Promise<T>): Promise<T> {
     const next = this.queue.catch(() => {}).then(async () => {
-      this.console.op = op
+      this.ctx.op = op
       try {
         return await work()
       } finally {
-        this.console.op = undefined
+        this.ctx.op = undefined
       }
     })
     this.queue = next.catch(() => {})

@@ -122,6 +122,15 @@ export class LabMqtt {
     return this.command('update/end', {}, 30_000)
   }
 
+  /** `update/status` once no check is under way (the one after a boot, say). */
+  async settledStatus(): Promise<any> {
+    for (let i = 0; ; i++) {
+      const status = await this.command('update/status')
+      if (!['checking', 'downloading', 'verifying'].includes(status.state) || i > 200) return status
+      await sleep(10)
+    }
+  }
+
   /** The next final outcome on events/update, asking for the status first. */
   async outcome(timeoutMs = 10_000): Promise<any> {
     const since = performance.now()

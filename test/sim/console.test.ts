@@ -15,6 +15,15 @@ async function tcpTerminal(url: string): Promise<Terminal> {
   return new Terminal(socket)
 }
 
+/** `update status` once no check is under way (the one after a boot, say). */
+async function settled(t: Terminal): Promise<string> {
+  for (let i = 0; ; i++) {
+    const status = await t.answer('update status')
+    if (!/^state=(checking|downloading|verifying) /.test(status) || i > 200) return status
+    await sleep(10)
+  }
+}
+
 /** Waits for the end of a restart: the shutdown, the boot chatter and a fresh prompt. */
 async function rebooted(t: Terminal, mark: number): Promise<string> {
   return t.waitFor(/Restarting system[\s\S]*TS701 boot ROM[\s\S]*Type 'help' for commands\.\nts701> $/, mark)
@@ -75,13 +84,17 @@ describe('reference DUT over its serial console (TCP)', () => {
   it('answers unknown commands and garbage with an error line and the prompt, and keeps working', async () => {
     expect(await t.answer('frobnicate now')).toBe("error: unknown command 'frobnicate' (type 'help' for the list)")
     expect(await t.answer('update sideways')).toMatch(/^error: unknown command 'update sideways'/)
-    const noise = Buffer.concat([randomBytes(300).map((b) => (b === 0x0d || b === 0x0a || b === 0x03 ? 0x41 : b)), Buffer.from('\r\n')])
+    // Line noise: anything but the line-editing keys (Ctrl-C, Ctrl-U, backspace), which would rightly wipe the line.
+    const editing = new Set([0x03, 0x08, 0x0a, 0x0d, 0x15, 0x7f])
+    const noise = Buffer.concat([Buffer.from('x'), randomBytes(300).map((b) => (editing.has(b) ? 0x41 : b)), Buffer.from('\r\n')])
     let mark = t.raw.length
     await t.write(noise)
     await t.waitFor(/error: [^\n]*\nts701> $/, mark)
     mark = t.raw.length
     await t.write(`${'x'.repeat(5000)}\r\n`)
     expect(await t.waitFor(/\nts701> $/, mark)).toContain('error: line too long (at most 1024 characters)')
+    // An escape sequence broken off by the line end does not swallow the line end.
+    expect(await t.answer('foo \x1b[12')).toBe("error: unknown command 'foo' (type 'help' for the list)")
     // Arrow keys, a backspace, Ctrl-C, Ctrl-U: line editing, not commands.
     expect(await t.answer('\x1b[A\x1b[Binfx\x7fo')).toMatch(/^model TS701-REF-1, firmware 1\.0\.0/)
     mark = t.raw.length
@@ -106,7 +119,7 @@ describe('reference DUT over its serial console (TCP)', () => {
     // The verdict comes before the shutdown.
     expect(shown.indexOf('update: accepted')).toBeLessThan(shown.indexOf('Restarting system'))
     expect(shown).toContain('starting firmware 1.1.0 (counter 110)')
-    expect(await t.answer('update status')).toMatch(/^state=installed version=1\.1\.0 attempt=\d+ detail=version 1\.1\.0 installed \(upload \(console\)\)$/)
+    expect(await settled(t)).toMatch(/^state=installed version=1\.1\.0 attempt=\d+ detail=version 1\.1\.0 installed \(upload \(console\)\)$/)
     expect(await t.answer('info')).toMatch(/firmware 1\.1\.0 \(counter 110\)/)
     const list = (await t.answer('notifications')).split('\n')
     expect(list).toHaveLength(2)
@@ -122,7 +135,7 @@ describe('reference DUT over its serial console (TCP)', () => {
   ])('rejects the tampered image %s (%s) sent as base64 lines', async (name, code) => {
     const verdict = await t.uploadBase64(attacks.byName.get(name)!.image)
     expect(verdict).toMatch(new RegExp(`^update: rejected: This file is not a valid update for this device: .* \\[${code}\\]$`, 'm'))
-    expect(await t.answer('update status')).toMatch(new RegExp(`^state=rejected version=1\\.0\\.0 attempt=\\d+ detail=${code}: `))
+    expect(await settled(t)).toMatch(new RegExp(`^state=rejected version=1\\.0\\.0 attempt=\\d+ detail=${code}: `))
     expect(await t.answer('info')).toMatch(/firmware 1\.0\.0 \(counter 100\)/)
   })
 
@@ -185,7 +198,7 @@ describe('reference DUT over its serial console (TCP)', () => {
     await t.write('service restore\r\n')
     expect(await rebooted(t, mark)).toMatch(/^service restore\nservice: restoring baseline firmware; rebooting\n/)
     expect(await t.answer('info')).toMatch(/firmware 1\.0\.0 \(counter 100\)/)
-    expect(await t.answer('update status')).toMatch(/^state=idle /)
+    expect(await settled(t)).toMatch(/^state=idle /)
   })
 
   it('serves several terminals at once; each sees the restart', async () => {
