@@ -5,9 +5,9 @@
  * decides. Only a device that is not there or does not answer in time makes it throw.
  */
 import { createReadStream } from 'node:fs'
-import { stat } from 'node:fs/promises'
 import type { DeliverOptions, DeliveryReceipt, ImageSource } from '../dut.ts'
 import { DutError, notDeclared } from '../dut.ts'
+import { checkSize, imageVars as sharedImageVars } from '../image-vars.ts'
 import type { Ctx } from './context.ts'
 import { asBoolean, asText, extractFromAnswer, ExtractError } from './extract.ts'
 import { ExchangeFailure } from './failure.ts'
@@ -23,7 +23,7 @@ const FATAL = new Set(['timeout', 'unreachable', 'tls', 'request'])
 export async function deliverImage(ctx: Ctx, image: ImageSource, options: DeliverOptions = {}): Promise<DeliveryReceipt> {
   const cfg = ctx.profile.operations['deliver-image']
   if (!cfg) throw notDeclared('deliver-image')
-  const vars = imageVars(ctx, image, options)
+  const vars: Vars = sharedImageVars(ctx.profile, image, options)
   if (cfg.mode === 'url' && vars['image.url'] === undefined) {
     throw new DutError('E_DUT_PROTOCOL', 'deliver-image', 'mode url needs the URL the image is served at, and none was given')
   }
@@ -71,31 +71,6 @@ export async function deliverImage(ctx: Ctx, image: ImageSource, options: Delive
   const message = said.join('; ')
   if (message) receipt.message = ctx.client.redactText(message)
   return receipt
-}
-
-function imageVars(ctx: Ctx, image: ImageSource, options: DeliverOptions): Vars {
-  return {
-    'image.url': options.imageUrl,
-    'image.version': versionOf(ctx, image),
-    'image.sha256': image.sha256,
-    'image.size': String(image.size),
-    'image.name': image.name,
-  }
-}
-
-/** Images offered by the suites carry their version; otherwise the profile may know the file. */
-function versionOf(ctx: Ctx, image: ImageSource): string | undefined {
-  const own = (image as ImageSource & { version?: unknown }).version
-  if (typeof own === 'string') return own
-  const images = ctx.profile.images
-  return [images?.valid, images?.older].find((ref) => ref?.file === image.path)?.version
-}
-
-async function checkSize(image: ImageSource): Promise<void> {
-  const size = (await stat(image.path)).size
-  if (size !== image.size) {
-    throw new Error(`image ${image.name} (${image.path}) has ${size} bytes, not the ${image.size} it was prepared with`)
-  }
 }
 
 function hasHeader(headers: Record<string, string> | undefined, name: string): boolean {

@@ -6,12 +6,12 @@
  */
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { stat } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
 import type { Extract as ExtractSpec, MqttOperationMap } from '../../ixit/profile-types.ts'
 import { topicNameProblem } from '../../ixit/profile-topics.ts'
 import type { DeliverOptions, DeliveryReceipt, ImageSource } from '../dut.ts'
 import { DutError, notDeclared } from '../dut.ts'
+import { checkSize, imageVars as sharedImageVars } from '../image-vars.ts'
 import { asBoolean, asText, ExtractError } from '../http/extract.ts'
 import { formatBytes } from '../http/redact.ts'
 import { noReply, openReply, publish, type Ctx } from './exchange.ts'
@@ -136,27 +136,5 @@ function receipt(ctx: Ctx, extract: { accepted?: ExtractSpec; message?: ExtractS
 }
 
 function imageVars(ctx: Ctx, image: ImageSource, options: DeliverOptions): Vars {
-  return {
-    requestId: newRequestId(),
-    'image.url': options.imageUrl,
-    'image.version': versionOf(ctx, image),
-    'image.sha256': image.sha256,
-    'image.size': String(image.size),
-    'image.name': image.name,
-  }
-}
-
-/** Images offered by the suites carry their version; otherwise the profile may know the file. */
-function versionOf(ctx: Ctx, image: ImageSource): string | undefined {
-  const own = (image as ImageSource & { version?: unknown }).version
-  if (typeof own === 'string') return own
-  const images = ctx.profile.images
-  return [images?.valid, images?.older].find((ref) => ref?.file === image.path)?.version
-}
-
-async function checkSize(image: ImageSource): Promise<void> {
-  const size = (await stat(image.path)).size
-  if (size !== image.size) {
-    throw new Error(`image ${image.name} (${image.path}) has ${size} bytes, not the ${image.size} it was prepared with`)
-  }
+  return { requestId: newRequestId(), ...sharedImageVars(ctx.profile, image, options) }
 }

@@ -6,8 +6,8 @@
  * breaks the transfer off or answers with something unexpected gives a receipt saying so. Only a
  * port that is gone (E_DUT_UNREACHABLE) or a console that stops answering (E_DUT_TIMEOUT) throws.
  */
-import { stat } from 'node:fs/promises'
 import type { DeliverOptions, DeliveryReceipt, ImageSource } from '../dut.ts'
+import { checkSize, imageVars } from '../image-vars.ts'
 import { DutError, notDeclared } from '../dut.ts'
 import type { Console } from './console.ts'
 import { AnswerMismatch, exchange, type Answer } from './exchange.ts'
@@ -21,7 +21,7 @@ const op = 'deliver-image' as const
 export async function deliverImage(c: Console, image: ImageSource, options: DeliverOptions = {}): Promise<DeliveryReceipt> {
   const cfg = c.profile.operations[op]
   if (!cfg) throw notDeclared(op)
-  const vars = imageVars(c, image, options)
+  const vars: Vars = imageVars(c.profile, image, options)
   if (cfg.mode === 'url') {
     if (options.imageUrl === undefined) {
       throw new DutError('E_DUT_PROTOCOL', op, 'mode url needs the URL the image is served at, and none was given')
@@ -77,29 +77,4 @@ function strip(err: DutError): string {
 function progress(result: TransferResult, image: ImageSource): string {
   const lines = result.lines !== undefined ? `${result.lines} base64 lines, ` : ''
   return `${lines}${result.bytes} of ${image.size} bytes`
-}
-
-function imageVars(c: Console, image: ImageSource, options: DeliverOptions): Vars {
-  return {
-    'image.url': options.imageUrl,
-    'image.version': versionOf(c, image),
-    'image.sha256': image.sha256,
-    'image.size': String(image.size),
-    'image.name': image.name,
-  }
-}
-
-/** Images offered by the suites carry their version; otherwise the profile may know the file. */
-function versionOf(c: Console, image: ImageSource): string | undefined {
-  const own = (image as ImageSource & { version?: unknown }).version
-  if (typeof own === 'string') return own
-  const images = c.profile.images
-  return [images?.valid, images?.older].find((ref) => ref?.file === image.path)?.version
-}
-
-async function checkSize(image: ImageSource): Promise<void> {
-  const size = (await stat(image.path)).size
-  if (size !== image.size) {
-    throw new Error(`image ${image.name} (${image.path}) has ${size} bytes, not the ${image.size} it was prepared with`)
-  }
 }
