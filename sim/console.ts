@@ -64,6 +64,7 @@ export class SerialConsole {
   private readonly sessions = new Set<Session>()
   private readonly unsubscribe: Array<() => void> = []
   private address = ''
+  private closing: Promise<void> | undefined
 
   constructor(
     private readonly device: ReferenceDut,
@@ -105,10 +106,14 @@ export class SerialConsole {
     return this.sessions.size
   }
 
-  async close(): Promise<void> {
-    for (const off of this.unsubscribe.splice(0)) off()
-    for (const s of this.sessions) s.end()
-    await new Promise<void>((resolve) => this.server.close(() => resolve()))
+  /** Stops listening and hangs up every terminal (the pty bridge too); idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      for (const off of this.unsubscribe.splice(0)) off()
+      for (const s of this.sessions) s.end()
+      if (this.server.listening) await new Promise<void>((resolve) => this.server.close(() => resolve()))
+    })()
+    return this.closing
   }
 
   private accept(socket: Socket): void {

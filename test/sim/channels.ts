@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { createServer, type Server } from 'node:https'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { createConnection } from 'node:net'
 import { connect, MqttClient } from 'mqtt'
@@ -243,6 +243,7 @@ export class Terminal {
 /** An HTTPS file server (certificate of the setup's vendor CA) for deliveries by URL. */
 export class ImageServer {
   readonly hits: string[] = []
+  private readonly sockets = new Set<Socket>()
   private constructor(
     private readonly server: Server,
     private readonly files: Map<string, string>,
@@ -259,6 +260,10 @@ export class ImageServer {
       createReadStream(file).pipe(res)
     })
     self = new ImageServer(server, files)
+    server.on('connection', (socket: Socket) => {
+      self.sockets.add(socket)
+      socket.on('close', () => self.sockets.delete(socket))
+    })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
     return self
   }
@@ -274,6 +279,7 @@ export class ImageServer {
     return new Promise((resolve) => {
       this.server.close(() => resolve())
       this.server.closeAllConnections()
+      for (const socket of this.sockets) socket.destroy()
     })
   }
 }

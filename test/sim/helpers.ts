@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Agent, request } from 'undici'
@@ -161,6 +161,7 @@ export class StubUpdateServer {
   /** TLS handshakes that failed (a client refusing the certificate shows up here, not in `hits`). */
   tlsErrors = 0
   private offered: { image: ImageSource; version: string; options: OfferOptions } | undefined
+  private readonly sockets = new Set<Socket>()
   private constructor(private readonly server: Server) {}
 
   static async start(url: string, tls?: { certPem: string; keyPem: string }): Promise<StubUpdateServer> {
@@ -170,6 +171,11 @@ export class StubUpdateServer {
     const server = protocol === 'https:' ? createHttpsServer({ cert: tls!.certPem, key: tls!.keyPem }, handler) : createHttpServer(handler)
     stub = new StubUpdateServer(server)
     server.on('tlsClientError', () => (stub.tlsErrors += 1))
+    // Every socket, also one still in its TLS handshake, which closeAllConnections does not know yet.
+    server.on('connection', (socket: Socket) => {
+      stub.sockets.add(socket)
+      socket.on('close', () => stub.sockets.delete(socket))
+    })
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
       server.listen(Number(port), '127.0.0.1', () => resolve())
@@ -197,6 +203,7 @@ export class StubUpdateServer {
     return new Promise((resolve) => {
       this.server.close(() => resolve())
       this.server.closeAllConnections()
+      for (const socket of this.sockets) socket.destroy()
     })
   }
 

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import type { Dut } from '../../../adapters/dut.ts'
+import type { Dut, DutIdentity } from '../../../adapters/dut.ts'
 import { EvidenceLog } from '../../../adapters/evidence.ts'
 import { createDut, profileSecrets } from '../../../adapters/index.ts'
 import { UpdateServerEmulator, type OfferedImage } from '../../../emulator/index.ts'
@@ -21,6 +21,8 @@ export interface Session {
   evidence: EvidenceLog
   /** Started on first use, on the address the DUT is configured to poll. */
   emulator(): Promise<UpdateServerEmulator>
+  /** What the device reported the first time an experiment asked: the software to return to. */
+  baseline(): Promise<DutIdentity>
   valid(): Promise<OfferedImage>
   older(): Promise<OfferedImage | undefined>
   /** Runs an experiment once per run; every later caller gets the same result. */
@@ -64,6 +66,7 @@ async function open(lab: LabPayload): Promise<Session> {
         ...(server.pollInterval && { pollInterval: server.pollInterval }),
       })
     }),
+    baseline: () => once('baseline', () => dut.identify()),
     valid: () => once('image:valid', () => offered(profile.images!.valid, 'valid-image')),
     older: () => once('image:older', async () => (profile.images?.older ? offered(profile.images.older, 'older-image') : undefined)),
     once,

@@ -9,13 +9,18 @@ export type Control = 'enable' | 'disable' | 'postpone'
 const change = (control: Control, feature: Feature) => `${control}-${feature}` as SettingChange
 
 /**
- * Back to the initialized state where the profile allows it, so no experiment inherits another's
- * settings (a postponement still running, notifications switched off).
+ * Back to the initialized state on the baseline software, where the profile allows it, so no
+ * experiment inherits another's leftovers: a postponement still running, notifications off, or
+ * an update the device installed late, after the experiment that offered it had ended.
  */
 export async function freshState(s: Session): Promise<void> {
-  if (!s.dut.supports('factory-reset')) return
-  await s.dut.factoryReset()
-  await identifyWhenBack(s)
+  const baseline = await s.baseline()
+  if (s.dut.supports('factory-reset')) {
+    await s.dut.factoryReset()
+    await identifyWhenBack(s)
+  }
+  const now = await identifyWhenBack(s)
+  if (now && now.version !== baseline.version) await restoreBaseline(s, baseline)
 }
 
 /** The initialized state: after a factory reset where the profile declares one. */
@@ -86,6 +91,7 @@ async function automaticUpdates(s: Session, mechanism: string, controls: Control
   const settle = Math.max(1500, 2 * installMs)
 
   for (const control of controls.filter((c) => c !== 'enable')) {
+    await freshState(s)
     await s.dut.changeSettings('enable-automatic-updates')
     if (control === 'disable') await s.dut.changeSettings('disable-automatic-updates')
     else await s.dut.changeSettings('postpone-automatic-updates')
@@ -127,6 +133,9 @@ async function notifications(s: Session, mechanism: string, controls: Control[])
   let noticeMs = 0
   await freshState(s)
   for (const control of ['enable', ...controls.filter((c) => c !== 'enable')] as Control[]) {
+    // Each step from a clean device: an update still pending from the last step would not be
+    // downloaded or announced again.
+    await freshState(s)
     if (s.dut.supports('change-settings', 'disable-automatic-updates')) await s.dut.changeSettings('disable-automatic-updates')
     await s.dut.changeSettings('enable-notifications')
     if (control !== 'enable') await s.dut.changeSettings(change(control, 'notifications'))
