@@ -1,7 +1,7 @@
 import type {
   DeliverOptions, DeliveryReceipt, Dut, DutIdentity, DutNotification, ImageSource, Operation, SettingChange,
   UpdateOutcome, UpdateSettings,
-} from './dut.ts'
+} from '../core/dut.ts'
 
 /** What one channel implements: every operation, on that channel's own context. */
 export interface ChannelOperations<C> {

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises'
-import type { DutProfile } from '../ixit/profile-types.ts'
-import type { DeliverOptions, ImageSource } from './dut.ts'
+import type { DutProfile } from '../profile/types.ts'
+import type { DeliverOptions, ImageSource } from '../core/dut.ts'
 
 /** The `{{image.…}}` placeholders a delivery template may use, whatever the channel. */
 export function imageVars(profile: DutProfile, image: ImageSource, options: DeliverOptions): Record<string, string | undefined> {

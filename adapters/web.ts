@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { request } from 'undici'
-import type { EvidenceLog } from './evidence.ts'
-import { isLoopbackHost } from './loopback.ts'
+import type { EvidenceLog } from '../core/evidence.ts'
+import { isLoopbackHost } from '../core/loopback.ts'
 
 export interface WebPage {
   url: string

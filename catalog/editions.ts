@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 import { parse } from 'yaml'
-import { Ts701Error } from '../harness/errors.ts'
+import { Ts701Error } from '../core/errors.ts'
 import type { Edition } from './types.ts'
 
 export const DEFAULT_EDITION = 'en303645-v3.1.3'

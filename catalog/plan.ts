@@ -1,4 +1,4 @@
-import type { CaseKind } from '../harness/verdict.ts'
+import type { CaseKind } from '../core/verdict.ts'
 import type { Assessment, Finding } from '../ixit/types.ts'
 import { decideApplicability, type Applicability } from './applicability.ts'
 import { select } from './select.ts'

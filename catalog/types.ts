@@ -1,4 +1,4 @@
-import type { CaseKind } from '../harness/verdict.ts'
+import type { CaseKind } from '../core/verdict.ts'
 import type { IxitTableId } from '../ixit/types.ts'
 
 /**

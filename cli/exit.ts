@@ -1,4 +1,4 @@
-import type { RunResults } from '../harness/verdict.ts'
+import type { RunResults } from '../core/verdict.ts'
 
 /** Exit codes are part of the interface: CI jobs branch on them. */
 export const EXIT = {

@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander'
 import { DEFAULT_EDITION, listEditions } from '../catalog/editions.ts'
-import { Ts701Error } from '../harness/errors.ts'
+import { Ts701Error } from '../core/errors.ts'
 import { InvalidAssessmentError } from '../ixit/errors.ts'
 import { EXIT } from './exit.ts'
 import { lint } from './lint.ts'

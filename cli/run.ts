@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { UsageError } from '../harness/errors.ts'
+import { UsageError } from '../core/errors.ts'
 import { execute, prepare } from '../harness/run.ts'
 import { renderSummary, writeJunit, writeResultsJson } from '../reports/index.ts'
 import type { Channel } from '../sim/profile.ts'

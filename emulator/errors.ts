@@ -1,4 +1,4 @@
-import { Ts701Error } from '../harness/errors.ts'
+import { Ts701Error } from '../core/errors.ts'
 
 /**
  * The update-server emulator cannot run as configured: a route or template of the DUT profile is

@@ -1,5 +1,5 @@
 import { validateHeaderName } from 'node:http'
-import type { EmulatorRoute } from '../ixit/profile-types.ts'
+import type { EmulatorRoute } from '../profile/types.ts'
 import { durationSeconds } from './duration.ts'
 import { EmulatorConfigError } from './errors.ts'
 import { checkKey, parseTemplate, type KeyScope, type Template } from './template.ts'

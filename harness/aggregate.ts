@@ -1,5 +1,5 @@
 import type { CaseDef } from '../catalog/types.ts'
-import type { UnitResult, Verdict } from './verdict.ts'
+import type { UnitResult, Verdict } from '../core/verdict.ts'
 
 /**
  * Every part must pass: one FAIL fails the whole, an undecided part leaves it INCONCLUSIVE, and

@@ -5,7 +5,7 @@ import { fieldTitle, parseRead } from '../ixit/fields.ts'
 import type { Assessment, Decision, IxitEntry } from '../ixit/types.ts'
 import { IXIT_TABLES } from '../ixit/types.ts'
 import type { Outcome, Rule } from './rule.ts'
-import type { UnitResult, VerdictSource } from './verdict.ts'
+import type { UnitResult, VerdictSource } from '../core/verdict.ts'
 
 export interface EvaluationContext {
   assessment: Assessment

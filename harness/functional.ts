@@ -2,10 +2,10 @@ import type { PlannedUnit } from '../catalog/plan.ts'
 import type { Applicability } from '../catalog/applicability.ts'
 import type { Edition, UnitDef } from '../catalog/types.ts'
 import type { Assessment, IxitEntry } from '../ixit/types.ts'
-import { Ts701Error } from './errors.ts'
+import { Ts701Error } from '../core/errors.ts'
 import { conclude, findEntry, notApplicable } from './evaluate.ts'
 import type { Outcome } from './rule.ts'
-import type { UnitResult } from './verdict.ts'
+import type { UnitResult } from '../core/verdict.ts'
 
 /** The variant name of the valid image: the positive control after every attack campaign. */
 export const CONTROL_VARIANT = 'valid-image'

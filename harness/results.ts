@@ -1,6 +1,6 @@
 import type { Plan, PlannedUnit } from '../catalog/plan.ts'
 import { allOf, caseVerdict } from './aggregate.ts'
-import { resultName, type GroupResult, type UnitResult } from './verdict.ts'
+import { resultName, type GroupResult, type UnitResult } from '../core/verdict.ts'
 
 /** The name a planned unit's result carries, see `resultName`. */
 export function unitName(p: Pick<PlannedUnit, 'unit' | 'target' | 'variant'>): string {

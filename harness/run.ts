@@ -5,11 +5,11 @@ import { InvalidAssessmentError } from '../ixit/errors.ts'
 import { hasErrors } from '../ixit/findings.ts'
 import { loadAssessment } from '../ixit/load.ts'
 import type { Assessment, Finding } from '../ixit/types.ts'
-import { UsageError } from './errors.ts'
+import { UsageError } from '../core/errors.ts'
 import { prepareLab, type PreparedLab } from './lab.ts'
 import { composeGroups } from './results.ts'
 import { resultFrom, runSuites } from './suite-runner.ts'
-import type { GroupResult, RunResults } from './verdict.ts'
+import type { GroupResult, RunResults } from '../core/verdict.ts'
 
 export interface PreparedAssessment {
   assessment: Assessment

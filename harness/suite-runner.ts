@@ -5,7 +5,7 @@ import type { PlannedUnit } from '../catalog/plan.ts'
 import { baseResult } from './evaluate.ts'
 import { unitName } from './results.ts'
 import type { RunPayload } from './vitest-group.ts'
-import type { UnitResult } from './verdict.ts'
+import type { UnitResult } from '../core/verdict.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 

@@ -5,7 +5,7 @@ import { evaluateUnit, indexRules } from './evaluate.ts'
 import { indexChecks, runFunctionalUnit, type FunctionalCheck, type LabPayload } from './functional.ts'
 import { unitName } from './results.ts'
 import type { Rule } from './rule.ts'
-import type { UnitResult } from './verdict.ts'
+import type { UnitResult } from '../core/verdict.ts'
 
 /** What a conformance run hands every suite worker through vitest's `provide`. */
 export interface RunPayload {

@@ -2,7 +2,6 @@
  * The documents as written, i.e. what a schema-valid file contains: the typed model of types.ts
  * without positions, and with the fields the schemas let a supplier omit still optional.
  */
-import type { DutDocument } from './profile-document.ts'
 import type {
   Confirmation, Decision, IcsEntry, ReplSup, SoftComp, UpdMech, UpdProc, UserDec, UserInfo,
 } from './types.ts'
@@ -35,8 +34,6 @@ export interface DocumentKinds {
   ics: IcsDocument
   ixit: IxitDocument
   decisions: DecisionsDocument
-  /** The DUT profile (`dut.yaml`), loaded on its own by profile.ts, not as part of an assessment. */
-  dut: DutDocument
 }
 
 export type DocumentKind = keyof DocumentKinds

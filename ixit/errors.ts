@@ -1,4 +1,4 @@
-import { Ts701Error } from '../harness/errors.ts'
+import { Ts701Error } from '../core/errors.ts'
 import { formatFinding } from './findings.ts'
 import type { Finding } from './types.ts'
 

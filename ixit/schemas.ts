@@ -22,7 +22,6 @@ export const SCHEMA_FILES: Readonly<Record<DocumentKind, URL>> = {
   ics: new URL('./schemas/ics.schema.json', import.meta.url),
   ixit: new URL('./schemas/ixit.schema.json', import.meta.url),
   decisions: new URL('./schemas/decisions.schema.json', import.meta.url),
-  dut: new URL('./schemas/dut.schema.json', import.meta.url),
 }
 
 export function readSchema(kind: DocumentKind): AnySchemaObject {
@@ -46,7 +45,6 @@ function compiled(): Validators {
       ics: ajv.compile<DocumentKinds['ics']>(readSchema('ics')),
       ixit: ajv.compile<DocumentKinds['ixit']>(readSchema('ixit')),
       decisions: ajv.compile<DocumentKinds['decisions']>(readSchema('decisions')),
-      dut: ajv.compile<DocumentKinds['dut']>(readSchema('dut')),
     }
   }
   return validators
@@ -59,7 +57,11 @@ export interface Validated<T> {
 }
 
 export function validateDocument<K extends DocumentKind>(kind: K, doc: SourceDoc): Validated<DocumentKinds[K]> {
-  const validate: ValidateFunction<DocumentKinds[K]> = compiled()[kind]
+  return validateWith(compiled()[kind], doc)
+}
+
+/** Validates a parsed document with any compiled schema; findings point into the source. */
+export function validateWith<T>(validate: ValidateFunction<T>, doc: SourceDoc): Validated<T> {
   const value = doc.value
   if (validate(value)) return { data: value, findings: [] }
   return { findings: translateErrors(validate.errors ?? [], doc) }

@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname } from 'node:path'
 import type { Builder, TestCase } from 'junit-report-builder'
-import { resultName, type CaseResult, type GroupResult, type RunResults, type UnitResult } from '../harness/verdict.ts'
+import { resultName, type CaseResult, type GroupResult, type RunResults, type UnitResult } from '../core/verdict.ts'
 
 // The package is CommonJS but its typings declare `export default`, so under NodeNext TypeScript
 // and Node disagree about what a default import yields; require() is the same in every runtime.

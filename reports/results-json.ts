@@ -5,7 +5,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import type { CaseResult, GroupResult, RunResults, UnitResult } from '../harness/verdict.ts'
+import type { CaseResult, GroupResult, RunResults, UnitResult } from '../core/verdict.ts'
 
 export async function writeResultsJson(results: RunResults, file: string): Promise<void> {
   await mkdir(dirname(file), { recursive: true })

@@ -2,7 +2,7 @@
  * Terminal summary: one line per test group with unit verdict counts. Plain text; callers that
  * want colour can match the verdict column, which is fixed-width for that reason.
  */
-import type { GroupResult, RunResults, Verdict } from '../harness/verdict.ts'
+import type { GroupResult, RunResults, Verdict } from '../core/verdict.ts'
 
 const WIDTH = 100
 const ID = 8

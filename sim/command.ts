@@ -1,5 +1,5 @@
 import { isAbsolute, join, relative, resolve } from 'node:path'
-import { Ts701Error } from '../harness/errors.ts'
+import { Ts701Error } from '../core/errors.ts'
 import { errorMessage } from './errors.ts'
 import { formatFlawList, parseFlaws } from './flaws.ts'
 import { formatLogEntry } from './log.ts'

@@ -1,4 +1,4 @@
-import { Ts701Error } from '../harness/errors.ts'
+import { Ts701Error } from '../core/errors.ts'
 
 export type SimErrorCode =
   | 'E_SIM_UNKNOWN_FLAW'

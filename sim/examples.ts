@@ -73,7 +73,7 @@ const ABOUT: Record<Channel, { what: string; ports: string; note?: string }> = {
 export function exampleProfileText(channel: Channel): string {
   const about = ABOUT[channel]
   const header = [
-    '# yaml-language-server: $schema=../../../ixit/schemas/dut.schema.json',
+    '# yaml-language-server: $schema=../../../profile/dut.schema.json',
     '#',
     `# Example DUT profile: the reference DUT ${about.what}.`,
     '#',

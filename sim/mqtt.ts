@@ -1,6 +1,6 @@
 import { createConnection } from 'node:net'
 import { connect, MqttClient, type IClientOptions } from 'mqtt'
-import { isLoopbackHost } from '../adapters/loopback.ts'
+import { isLoopbackHost } from '../core/loopback.ts'
 import type { ReferenceDut } from './device.ts'
 import { SimError, errorCode, errorMessage } from './errors.ts'
 import { ImageReceiver } from './receiver.ts'

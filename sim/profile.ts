@@ -1,7 +1,7 @@
 import type {
   AdapterTimeouts, DutProfile, DutProfileCommon, EmulatorRoute, HttpDutProfile, MqttDutProfile, MqttPublish, MqttReply,
   OutcomeStates, RequestTemplate, SerialDutProfile, SerialExchange,
-} from '../ixit/profile-types.ts'
+} from '../profile/types.ts'
 import { CHECK_JITTER, DEVICE_SECONDS } from './clock.ts'
 import { mqttTopics } from './mqtt.ts'
 

@@ -2,7 +2,7 @@ import { createWriteStream } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { pipeline } from 'node:stream/promises'
 import { Agent, request } from 'undici'
-import { isLoopbackHost } from '../adapters/loopback.ts'
+import { isLoopbackHost } from '../core/loopback.ts'
 import { ByteLimit } from './byte-limit.ts'
 import { SimError, errorMessage } from './errors.ts'
 

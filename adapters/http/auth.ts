@@ -3,8 +3,8 @@
  * (a missing variable makes that operation fail, not the profile). Every value read is handed to
  * the redactor before it is used, so it can be masked wherever it turns up.
  */
-import type { HttpAdapterConfig } from '../../ixit/profile-types.ts'
-import { DutError, type Operation } from '../dut.ts'
+import type { HttpAdapterConfig } from '../../profile/types.ts'
+import { DutError, type Operation } from '../../core/dut.ts'
 import type { Redactor } from './redact.ts'
 
 export function authHeaders(

@@ -1,7 +1,7 @@
 /** What the operations of the HTTP adapter share, and how their failures become DutErrors. */
 import type { Agent } from 'undici'
-import type { HttpDutProfile } from '../../ixit/profile-types.ts'
-import { DutError, type Operation } from '../dut.ts'
+import type { HttpDutProfile } from '../../profile/types.ts'
+import { DutError, type Operation } from '../../core/dut.ts'
 import { ExtractError } from './extract.ts'
 import { ExchangeFailure } from './failure.ts'
 import type { Redactor } from './redact.ts'

@@ -5,8 +5,8 @@
  * decides. Only a device that is not there or does not answer in time makes it throw.
  */
 import { createReadStream } from 'node:fs'
-import type { DeliverOptions, DeliveryReceipt, ImageSource } from '../dut.ts'
-import { DutError, notDeclared } from '../dut.ts'
+import type { DeliverOptions, DeliveryReceipt, ImageSource } from '../../core/dut.ts'
+import { DutError, notDeclared } from '../../core/dut.ts'
 import { checkSize, imageVars as sharedImageVars } from '../image-vars.ts'
 import type { Ctx } from './context.ts'
 import { asBoolean, asText, extractFromAnswer, ExtractError } from './extract.ts'

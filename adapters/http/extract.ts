@@ -3,7 +3,7 @@
  * a regular expression over the body text, or a response header. What does not fit becomes an
  * ExtractError saying what was expected and showing a short excerpt of what came.
  */
-import type { Extract } from '../../ixit/profile-types.ts'
+import type { Extract } from '../../profile/types.ts'
 import { parsePointer } from '../../ixit/source.ts'
 import { excerpt } from './redact.ts'
 

@@ -3,7 +3,7 @@
  * no answer (timeout), no device (unreachable), an answer that breaks HTTP (protocol, with the
  * hint to try lenient mode), or a connection the device closed (which deliver-image tolerates).
  */
-import { DutError, type DutErrorCode, type Operation } from '../dut.ts'
+import { DutError, type DutErrorCode, type Operation } from '../../core/dut.ts'
 
 /**
  * `dropped`: the device closed the connection without answering (it may be restarting), which

@@ -3,11 +3,11 @@
  * goes through undici (or, with `adapter.lenient`, a raw-socket client), under a timeout, and is
  * recorded in the evidence log with credentials redacted.
  */
-import type { HttpDutProfile } from '../../ixit/profile-types.ts'
+import type { HttpDutProfile } from '../../profile/types.ts'
 import { ChannelDut, type ChannelOperations } from '../channel-dut.ts'
-import type { Dut, Operation } from '../dut.ts'
-import { DutError } from '../dut.ts'
-import type { EvidenceLog } from '../evidence.ts'
+import type { Dut, Operation } from '../../core/dut.ts'
+import { DutError } from '../../core/dut.ts'
+import type { EvidenceLog } from '../../core/evidence.ts'
 import { guarded, type Ctx } from './context.ts'
 import { deliverImage } from './deliver.ts'
 import { LenientTransport } from './lenient.ts'

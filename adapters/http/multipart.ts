@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { Readable } from 'node:stream'
-import type { ImageSource } from '../dut.ts'
+import type { ImageSource } from '../../core/dut.ts'
 import type { RequestBody } from './transport.ts'
 
 export interface MultipartBody {

@@ -1,6 +1,6 @@
 /** The request/answer operations: identify, settings, check-now, notifications. */
-import type { DutIdentity, DutNotification, SettingChange, UpdateSettings } from '../dut.ts'
-import { DutError, notDeclared } from '../dut.ts'
+import type { DutIdentity, DutNotification, SettingChange, UpdateSettings } from '../../core/dut.ts'
+import { DutError, notDeclared } from '../../core/dut.ts'
 import type { Ctx } from './context.ts'
 import { asBoolean, asText, extractFromAnswer, extractFromItem, extractList, ExtractError } from './extract.ts'
 import { expectOk } from './request.ts'

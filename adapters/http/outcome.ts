@@ -3,8 +3,8 @@
  * says it tells it. Running out of time is an answer (`unknown`, with what was last seen), not an
  * error; only a device that could not be reached at all during the wait throws.
  */
-import type { OutcomeConfig } from '../../ixit/profile-types.ts'
-import { DutError, notDeclared, type UpdateOutcome } from '../dut.ts'
+import type { OutcomeConfig } from '../../profile/types.ts'
+import { DutError, notDeclared, type UpdateOutcome } from '../../core/dut.ts'
 import { sleep, type Ctx } from './context.ts'
 import { identify } from './operations.ts'
 import { statusText } from './request.ts'

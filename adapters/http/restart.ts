@@ -2,7 +2,7 @@
  * reboot, factory-reset, restore: the request is sent (a device that drops the connection while
  * going down is doing what it was asked), then ts701 waits until identify answers again.
  */
-import { DutError, notDeclared, type Operation } from '../dut.ts'
+import { DutError, notDeclared, type Operation } from '../../core/dut.ts'
 import { sleep, type Ctx } from './context.ts'
 import { ExtractError } from './extract.ts'
 import { ExchangeFailure } from './failure.ts'

@@ -3,8 +3,8 @@
  * events of one name); each event's data is one answer to extract the state from. A dropped
  * stream is reopened until the timeout.
  */
-import type { OutcomeConfig } from '../../ixit/profile-types.ts'
-import { DutError, type UpdateOutcome } from '../dut.ts'
+import type { OutcomeConfig } from '../../profile/types.ts'
+import { DutError, type UpdateOutcome } from '../../core/dut.ts'
 import { sleep, type Ctx } from './context.ts'
 import { ExtractError } from './extract.ts'
 import { excerpt } from './redact.ts'

@@ -1,6 +1,6 @@
 /** Raw outcome states of the device, mapped through the profile's `states`. */
-import type { Extract, OutcomeStates } from '../../ixit/profile-types.ts'
-import { DutError, type UpdateOutcome } from '../dut.ts'
+import type { Extract, OutcomeStates } from '../../profile/types.ts'
+import { DutError, type UpdateOutcome } from '../../core/dut.ts'
 import { asDutError, type Ctx } from './context.ts'
 import { asText, extractFromAnswer, ExtractError, type Answer } from './extract.ts'
 import { ExchangeFailure } from './failure.ts'

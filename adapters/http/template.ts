@@ -1,7 +1,7 @@
 /** Request templates of the profile, filled and resolved against the base URL. */
-import { fillPlaceholders } from '../../ixit/profile-templates.ts'
-import type { RequestTemplate } from '../../ixit/profile-types.ts'
-import { DutError, type Operation } from '../dut.ts'
+import { fillPlaceholders } from '../../profile/templates.ts'
+import type { RequestTemplate } from '../../profile/types.ts'
+import { DutError, type Operation } from '../../core/dut.ts'
 import type { OutgoingRequest, RequestBody } from './transport.ts'
 
 export type Vars = Record<string, string | undefined>

@@ -4,8 +4,8 @@
  * the timeout.
  */
 import { WebSocket } from 'undici'
-import type { OutcomeConfig } from '../../ixit/profile-types.ts'
-import { type UpdateOutcome } from '../dut.ts'
+import type { OutcomeConfig } from '../../profile/types.ts'
+import { type UpdateOutcome } from '../../core/dut.ts'
 import { authHeaders } from './auth.ts'
 import { sleep, type Ctx } from './context.ts'
 import { ExtractError } from './extract.ts'

@@ -3,9 +3,9 @@
  * publish the request (templated; `{{requestId}}` fresh for each exchange), then take the first
  * message on the filter that matches, all within the operation's timeout.
  */
-import type { MqttDutProfile, MqttPublish, MqttReply } from '../../ixit/profile-types.ts'
-import { topicFilterProblem, topicNameProblem } from '../../ixit/profile-topics.ts'
-import { DutError, type Operation } from '../dut.ts'
+import type { MqttDutProfile, MqttPublish, MqttReply } from '../../profile/types.ts'
+import { topicFilterProblem, topicNameProblem } from '../../profile/topics.ts'
+import { DutError, type Operation } from '../../core/dut.ts'
 import { asText, extractFromItem, ExtractError } from '../http/extract.ts'
 import { excerpt } from '../http/redact.ts'
 import { jsonOf } from './extract.ts'

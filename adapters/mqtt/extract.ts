@@ -3,8 +3,8 @@
  * payload, a regex with an optional group); a message has no headers. A payload that is not JSON
  * where a pointer needs it is said with the topic and an excerpt.
  */
-import type { Extract } from '../../ixit/profile-types.ts'
-import type { DutNotification } from '../dut.ts'
+import type { Extract } from '../../profile/types.ts'
+import type { DutNotification } from '../../core/dut.ts'
 import { asText, extractFromAnswer, extractFromItem, extractList, ExtractError, type Answer } from '../http/extract.ts'
 import { excerpt } from '../http/redact.ts'
 import type { IncomingMessage } from './record.ts'

@@ -4,7 +4,7 @@
  * it refused, TLS that did not work, a step that did not finish in time, or a device that never
  * answered (no-reply, which deliveries tolerate).
  */
-import { DutError, type DutErrorCode, type Operation } from '../dut.ts'
+import { DutError, type DutErrorCode, type Operation } from '../../core/dut.ts'
 
 export type MqttFailureKind = 'timeout' | 'no-reply' | 'unreachable' | 'closed' | 'refused' | 'tls' | 'protocol'
 

@@ -5,11 +5,11 @@
  * log (channel `mqtt`) with the password masked, and a broker that goes away fails the operations
  * in flight without bringing the run down.
  */
-import type { MqttDutProfile } from '../../ixit/profile-types.ts'
+import type { MqttDutProfile } from '../../profile/types.ts'
 import { ChannelDut, type ChannelOperations } from '../channel-dut.ts'
-import type { Dut, Operation } from '../dut.ts'
-import { DutError } from '../dut.ts'
-import type { EvidenceLog } from '../evidence.ts'
+import type { Dut, Operation } from '../../core/dut.ts'
+import { DutError } from '../../core/dut.ts'
+import type { EvidenceLog } from '../../core/evidence.ts'
 import { ExtractError } from '../http/extract.ts'
 import { Redactor } from '../http/redact.ts'
 import { deliverImage } from './deliver.ts'

@@ -1,6 +1,6 @@
 /** The request/reply operations: identify, settings, check-now, notifications. */
-import type { DutIdentity, DutNotification, SettingChange, UpdateSettings } from '../dut.ts'
-import { DutError, notDeclared } from '../dut.ts'
+import type { DutIdentity, DutNotification, SettingChange, UpdateSettings } from '../../core/dut.ts'
+import { DutError, notDeclared } from '../../core/dut.ts'
 import { asBoolean, asText } from '../http/extract.ts'
 import { exchange, type Ctx } from './exchange.ts'
 import { fromMessage, notificationsFrom } from './extract.ts'

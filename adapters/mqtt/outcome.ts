@@ -4,8 +4,8 @@
  * the wait going. Running out of time is an answer (`unknown`, with what was last seen). Messages
  * that came since the last delivery are read first (deliver.ts starts collecting them).
  */
-import type { MqttOperationMap } from '../../ixit/profile-types.ts'
-import { notDeclared, type UpdateOutcome } from '../dut.ts'
+import type { MqttOperationMap } from '../../profile/types.ts'
+import { notDeclared, type UpdateOutcome } from '../../core/dut.ts'
 import { asText, ExtractError } from '../http/extract.ts'
 import { mapState, timeoutDetail } from '../http/states.ts'
 import { openReply, publish, type Ctx } from './exchange.ts'

@@ -5,8 +5,8 @@
  * goes through the redactor, which knows it once it has been read.
  */
 import { createHash } from 'node:crypto'
-import type { Operation } from '../dut.ts'
-import type { EvidenceLog } from '../evidence.ts'
+import type { Operation } from '../../core/dut.ts'
+import type { EvidenceLog } from '../../core/evidence.ts'
 import { excerpt, formatBytes, type Redactor } from '../http/redact.ts'
 
 /** Payloads up to this size that are text get an excerpt in the evidence. */

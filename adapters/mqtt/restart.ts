@@ -3,7 +3,7 @@
  * is awaited, but a device going down without one, or taking its broker with it, is doing what
  * it was asked), then ts701 waits until identify answers again, asking every 250 ms.
  */
-import { DutError, notDeclared, type Operation } from '../dut.ts'
+import { DutError, notDeclared, type Operation } from '../../core/dut.ts'
 import { sleep } from '../http/context.ts'
 import { ExtractError } from '../http/extract.ts'
 import { exchange, type Ctx } from './exchange.ts'

@@ -3,8 +3,8 @@
  * exchange), `{{image.…}}` for deliveries and `{{chunk.…}}` for chunk topics.
  */
 import { randomBytes } from 'node:crypto'
-import { fillPlaceholders } from '../../ixit/profile-templates.ts'
-import { DutError, type Operation } from '../dut.ts'
+import { fillPlaceholders } from '../../profile/templates.ts'
+import { DutError, type Operation } from '../../core/dut.ts'
 
 export type Vars = Record<string, string | undefined>
 

@@ -5,8 +5,8 @@
  * (what came before its command — boot chatter, log lines — stays in evidence only).
  */
 import { StringDecoder } from 'node:string_decoder'
-import type { SerialAdapterConfig, SerialDutProfile } from '../../ixit/profile-types.ts'
-import { DutError, type Operation } from '../dut.ts'
+import type { SerialAdapterConfig, SerialDutProfile } from '../../profile/types.ts'
+import { DutError, type Operation } from '../../core/dut.ts'
 import { LineCleaner, type CleanLine } from './clean.ts'
 import { describeAddress, LinkClosed, OpenFailure, openLink, refusal, type Link, type PortAddress } from './port.ts'
 import type { Transcript } from './transcript.ts'

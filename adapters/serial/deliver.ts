@@ -6,9 +6,9 @@
  * breaks the transfer off or answers with something unexpected gives a receipt saying so. Only a
  * port that is gone (E_DUT_UNREACHABLE) or a console that stops answering (E_DUT_TIMEOUT) throws.
  */
-import type { DeliverOptions, DeliveryReceipt, ImageSource } from '../dut.ts'
+import type { DeliverOptions, DeliveryReceipt, ImageSource } from '../../core/dut.ts'
 import { checkSize, imageVars } from '../image-vars.ts'
-import { DutError, notDeclared } from '../dut.ts'
+import { DutError, notDeclared } from '../../core/dut.ts'
 import type { Console } from './console.ts'
 import { AnswerMismatch, exchange, type Answer } from './exchange.ts'
 import type { Vars } from './template.ts'

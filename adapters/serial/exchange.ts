@@ -5,8 +5,8 @@
  * match (E_DUT_PROTOCOL, with an excerpt of what the device said instead), or the timeout
  * (E_DUT_TIMEOUT). A login prompt on the way is answered and the command sent again.
  */
-import type { SerialExchange } from '../../ixit/profile-types.ts'
-import { DutError, type Operation } from '../dut.ts'
+import type { SerialExchange } from '../../profile/types.ts'
+import { DutError, type Operation } from '../../core/dut.ts'
 import type { Console } from './console.ts'
 import { login, loginPrompts, promptLine, quietFor, ready, showsLogin } from './login.ts'
 import { fill, pattern, type Vars } from './template.ts'

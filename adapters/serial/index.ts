@@ -4,10 +4,10 @@
  * opened on first use and reopened after it went away; one operation at a time; every line sent
  * and received recorded in the evidence log (channel `serial`), the login password masked.
  */
-import type { SerialDutProfile } from '../../ixit/profile-types.ts'
+import type { SerialDutProfile } from '../../profile/types.ts'
 import { ChannelDut, type ChannelOperations } from '../channel-dut.ts'
-import type { Dut, Operation } from '../dut.ts'
-import type { EvidenceLog } from '../evidence.ts'
+import type { Dut, Operation } from '../../core/dut.ts'
+import type { EvidenceLog } from '../../core/evidence.ts'
 import { Console } from './console.ts'
 import { deliverImage } from './deliver.ts'
 import { changeSettings, checkNow, identify, readNotifications, readSettings } from './operations.ts'

@@ -4,7 +4,7 @@
  * the console shows the user or password prompt ts701 answers with the user name and the
  * password from the environment. The password is never recorded: the line log shows `***`.
  */
-import { DutError, type Operation } from '../dut.ts'
+import { DutError, type Operation } from '../../core/dut.ts'
 import type { Console } from './console.ts'
 import { pattern } from './template.ts'
 import { tailExcerpt } from './transcript.ts'

@@ -1,7 +1,7 @@
 /** The command/answer operations: identify, settings, check-now, notifications. */
-import type { SerialExchange } from '../../ixit/profile-types.ts'
-import type { DutIdentity, DutNotification, Operation, SettingChange, UpdateSettings } from '../dut.ts'
-import { DutError, notDeclared } from '../dut.ts'
+import type { SerialExchange } from '../../profile/types.ts'
+import type { DutIdentity, DutNotification, Operation, SettingChange, UpdateSettings } from '../../core/dut.ts'
+import { DutError, notDeclared } from '../../core/dut.ts'
 import type { Console } from './console.ts'
 import { AnswerMismatch, converse, exchange, type Answer, type ExchangeOptions } from './exchange.ts'
 import { fill, pattern } from './template.ts'

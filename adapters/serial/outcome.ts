@@ -7,8 +7,8 @@
  * `timeoutMs` of this operation is the whole wait; each poll gets the adapter's timeout for
  * read-outcome (`timeouts.operations['read-outcome']` or the default), within what is left.
  */
-import type { OutcomeStates } from '../../ixit/profile-types.ts'
-import { DutError, notDeclared, type UpdateOutcome } from '../dut.ts'
+import type { OutcomeStates } from '../../profile/types.ts'
+import { DutError, notDeclared, type UpdateOutcome } from '../../core/dut.ts'
 import { sleep, type Console } from './console.ts'
 import { exchange } from './exchange.ts'
 import { group } from './operations.ts'

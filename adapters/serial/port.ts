@@ -6,9 +6,9 @@
  */
 import { Socket } from 'node:net'
 import { SerialPort } from 'serialport'
-import type { SerialAdapterConfig } from '../../ixit/profile-types.ts'
-import { Ts701Error } from '../../harness/errors.ts'
-import { isLoopbackHost, LOOPBACK_RULE } from '../../ixit/profile-loopback.ts'
+import type { SerialAdapterConfig } from '../../profile/types.ts'
+import { Ts701Error } from '../../core/errors.ts'
+import { isLoopbackHost, LOOPBACK_RULE } from '../../core/loopback.ts'
 
 export type PortAddress =
   | { kind: 'device'; path: string }

@@ -3,7 +3,7 @@
  * "rebooting"; a device that goes down without saying so, prints boot chatter instead, or drops
  * off the port is doing what it was asked), then ts701 waits until identify answers again.
  */
-import { DutError, notDeclared, type Operation } from '../dut.ts'
+import { DutError, notDeclared, type Operation } from '../../core/dut.ts'
 import { sleep, type Console } from './console.ts'
 import { exchange } from './exchange.ts'
 import { quietFor, ready } from './login.ts'

@@ -1,6 +1,6 @@
 /** `{{…}}` placeholders in console commands, and the regular expressions of the profile. */
-import { fillPlaceholders } from '../../ixit/profile-templates.ts'
-import { DutError, type Operation } from '../dut.ts'
+import { fillPlaceholders } from '../../profile/templates.ts'
+import { DutError, type Operation } from '../../core/dut.ts'
 
 export type Vars = Record<string, string | undefined>
 

@@ -4,8 +4,8 @@
  * codes, control characters). Secrets (the login password) never appear: what ts701 sends is
  * masked, and any secret the device echoes is masked wherever it turns up.
  */
-import type { Operation } from '../dut.ts'
-import type { EvidenceLog } from '../evidence.ts'
+import type { Operation } from '../../core/dut.ts'
+import type { EvidenceLog } from '../../core/evidence.ts'
 
 const MASK = '***'
 /** Longest line text put into one evidence entry. */

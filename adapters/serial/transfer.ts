@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import type { ImageSource, Operation } from '../dut.ts'
+import type { ImageSource, Operation } from '../../core/dut.ts'
 import type { CleanLine } from './clean.ts'
 import type { Console } from './console.ts'
 import { promptLine, quietFor } from './login.ts'

@@ -1,5 +1,5 @@
 /** Values the device prints, read as the suites need them. */
-import { DutError, type Operation } from '../dut.ts'
+import { DutError, type Operation } from '../../core/dut.ts'
 import { excerpt } from './transcript.ts'
 
 const ON = new Set(['on', 'true', '1', 'enabled', 'yes'])

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { RunResults } from '../../harness/verdict.ts'
+import type { RunResults } from '../../core/verdict.ts'
 import { createReferenceSetup, type ReferenceSetup } from '../../sim/setup.ts'
 import { startMosquitto, type MosquittoBroker } from '../brokers.ts'
 import { EXAMPLE } from '../helpers.ts'

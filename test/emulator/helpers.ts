@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { Agent, request } from 'undici'
 import { afterAll, afterEach, vi } from 'vitest'
 import { UpdateServerEmulator, type EmulatorOptions, type Hit, type OfferedImage } from '../../emulator/index.ts'
-import type { EmulatorRoute } from '../../ixit/profile-types.ts'
+import type { EmulatorRoute } from '../../profile/types.ts'
 
 export const HOST = '127.0.0.1'
 

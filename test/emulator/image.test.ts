@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { get } from 'node:http'
 import { readFile, writeFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
-import type { EmulatorRoute } from '../../ixit/profile-types.ts'
+import type { EmulatorRoute } from '../../profile/types.ts'
 import { fetchRaw, makeImage, settledHits, sha256, startEmulator } from './helpers.ts'
 
 const routes: EmulatorRoute[] = [

@@ -3,9 +3,9 @@ import { readFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { EvidenceLog } from '../../adapters/evidence.ts'
+import { EvidenceLog } from '../../core/evidence.ts'
 import { EmulatorConfigError, UpdateServerEmulator } from '../../emulator/index.ts'
-import type { EmulatorRoute } from '../../ixit/profile-types.ts'
+import type { EmulatorRoute } from '../../profile/types.ts'
 import { fetchRaw, HOST, rawConnect, readUntilClose, settledHits, sleep, startEmulator, tempDir } from './helpers.ts'
 
 const routes: EmulatorRoute[] = [

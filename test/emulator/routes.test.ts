@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
 import { durationSeconds, EmulatorConfigError, UpdateServerEmulator } from '../../emulator/index.ts'
-import type { EmulatorRoute } from '../../ixit/profile-types.ts'
+import type { EmulatorRoute } from '../../profile/types.ts'
 import { fetchRaw, HOST, makeImage, settledHits, startEmulator } from './helpers.ts'
 
 const route = (r: Partial<EmulatorRoute> & Pick<EmulatorRoute, 'name' | 'path'>): EmulatorRoute => ({ method: 'GET', status: 200, ...r })

@@ -4,7 +4,7 @@ import { request as httpsRequest } from 'node:https'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { createCa, issueServerCert, type Pki } from '../../fixtures/certs.ts'
-import type { EmulatorRoute } from '../../ixit/profile-types.ts'
+import type { EmulatorRoute } from '../../profile/types.ts'
 import { agent, fetchRaw, settledHits, startEmulator, tempDir } from './helpers.ts'
 
 const SERVERNAME = 'updates.example.test'

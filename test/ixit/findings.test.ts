@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Ts701Error } from '../../harness/errors.ts'
+import { Ts701Error } from '../../core/errors.ts'
 import { InvalidAssessmentError } from '../../ixit/errors.ts'
 import { finding, formatFinding, hasErrors, sortFindings } from '../../ixit/findings.ts'
 

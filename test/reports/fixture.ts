@@ -4,7 +4,7 @@
  * awkward (quotes, markup characters, newlines, umlauts, `]]>`, text that looks like our own
  * placeholders or elements).
  */
-import type { RunResults } from '../../harness/verdict.ts'
+import type { RunResults } from '../../core/verdict.ts'
 
 export const AWKWARD_FAIL =
   `Update signature uses "SHA-1" <deprecated> & 'RSA-1024';\nsee Prüfbericht §4: Ärger über Öffnung & Schlüssel`

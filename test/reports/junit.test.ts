@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { RunResults } from '../../harness/verdict.ts'
+import type { RunResults } from '../../core/verdict.ts'
 import { renderJunit, writeJunit } from '../../reports/index.ts'
 import {
   AWKWARD_FAIL,

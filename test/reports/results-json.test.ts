@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { RunResults } from '../../harness/verdict.ts'
+import type { RunResults } from '../../core/verdict.ts'
 import { writeResultsJson } from '../../reports/index.ts'
 import { sampleResults } from './fixture.ts'
 

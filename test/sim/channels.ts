@@ -9,7 +9,7 @@ import type { AddressInfo, Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { createConnection } from 'node:net'
 import { connect, MqttClient } from 'mqtt'
-import type { ImageSource } from '../../adapters/dut.ts'
+import type { ImageSource } from '../../core/dut.ts'
 import { mqttTopics, type MqttTopics } from '../../sim/mqtt.ts'
 import { sleep } from './helpers.ts'
 

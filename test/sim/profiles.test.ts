@@ -5,9 +5,9 @@ import { connect as tcpConnect } from 'node:net'
 import { SerialPort } from 'serialport'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
-import { OPERATIONS, type SettingChange } from '../../adapters/dut.ts'
-import { loadProfile } from '../../ixit/profile.ts'
-import type { MqttPublish, MqttReply, SerialExchange } from '../../ixit/profile-types.ts'
+import { OPERATIONS, type SettingChange } from '../../core/dut.ts'
+import { loadProfile } from '../../profile/load.ts'
+import type { MqttPublish, MqttReply, SerialExchange } from '../../profile/types.ts'
 import { EXAMPLE_ADDRESSES, exampleProfile, exampleProfileText, EXAMPLES_DIR } from '../../sim/examples.ts'
 import {
   channelProfile, httpProfile, mqttProfile, serialProfile, type WrittenHttpProfile, type WrittenMqttProfile, type WrittenSerialProfile,

@@ -1,5 +1,5 @@
-import type { DeliveryReceipt, DutIdentity, UpdateOutcome } from '../../../adapters/dut.ts'
-import { DutError } from '../../../adapters/dut.ts'
+import type { DeliveryReceipt, DutIdentity, UpdateOutcome } from '../../../core/dut.ts'
+import { DutError } from '../../../core/dut.ts'
 import type { Hit, OfferedImage } from '../../../emulator/index.ts'
 import type { Session } from './session.ts'
 import { pollWaitMs, readyTimeoutMs, sleep } from './timing.ts'

@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises'
-import type { Dut, DutIdentity } from '../../../adapters/dut.ts'
-import { EvidenceLog } from '../../../adapters/evidence.ts'
+import type { Dut, DutIdentity } from '../../../core/dut.ts'
+import { EvidenceLog } from '../../../core/evidence.ts'
 import { createDut, profileSecrets } from '../../../adapters/index.ts'
 import { UpdateServerEmulator, type OfferedImage } from '../../../emulator/index.ts'
 import { hashFile } from '../../../fixtures/hash.ts'
 import type { LabPayload } from '../../../harness/functional.ts'
 import { InvalidAssessmentError } from '../../../ixit/errors.ts'
-import { loadProfile } from '../../../ixit/profile.ts'
-import type { DutProfile, ImageRef } from '../../../ixit/profile-types.ts'
+import { loadProfile } from '../../../profile/load.ts'
+import type { DutProfile, ImageRef } from '../../../profile/types.ts'
 
 /**
  * Everything the functional checks of one run share: the device, the update-server emulator,

@@ -1,4 +1,4 @@
-import type { SettingChange } from '../../../adapters/dut.ts'
+import type { SettingChange } from '../../../core/dut.ts'
 import type { Observation } from '../../../harness/functional.ts'
 import { attempt, identifyWhenBack, installed, restoreBaseline, type Attempt, type WaitFor } from './deliver.ts'
 import type { Session } from './session.ts'

@@ -5,10 +5,10 @@ import { createServer as createNetServer, type Server as NetServer, type Socket 
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach } from 'vitest'
-import type { Dut, ImageSource } from '../../../adapters/dut.ts'
-import { EvidenceLog, type RecordedEntry } from '../../../adapters/evidence.ts'
+import type { Dut, ImageSource } from '../../../core/dut.ts'
+import { EvidenceLog, type RecordedEntry } from '../../../core/evidence.ts'
 import { createHttpDut } from '../../../adapters/http/index.ts'
-import type { HttpAdapterConfig, HttpDutProfile, OperationMap } from '../../../ixit/profile-types.ts'
+import type { HttpAdapterConfig, HttpDutProfile, OperationMap } from '../../../profile/types.ts'
 
 const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {

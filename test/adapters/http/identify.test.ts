@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DutError } from '../../../adapters/dut.ts'
+import { DutError } from '../../../core/dut.ts'
 import { closedPort, dutFor, fakeDevice, json, profile, rawDevice, rejection } from './helpers.ts'
 
 const identify = (path = '/api/info') => ({

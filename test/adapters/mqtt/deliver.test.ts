@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import type { MqttOperationMap } from '../../../ixit/profile-types.ts'
+import type { MqttOperationMap } from '../../../profile/types.ts'
 import { imageFile, rejection, tempDir } from '../http/helpers.ts'
 import { BROKERS, broker, dutFor, fakeDevice, namespace, profile, sleep, type FakeDevice } from './helpers.ts'
 

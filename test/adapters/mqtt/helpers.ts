@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto'
 import { connect, type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt'
 import { afterEach } from 'vitest'
-import type { Dut } from '../../../adapters/dut.ts'
-import { EvidenceLog, type RecordedEntry } from '../../../adapters/evidence.ts'
+import type { Dut } from '../../../core/dut.ts'
+import { EvidenceLog, type RecordedEntry } from '../../../core/evidence.ts'
 import { createMqttDut } from '../../../adapters/mqtt/index.ts'
-import type { MqttAdapterConfig, MqttDutProfile, MqttOperationMap } from '../../../ixit/profile-types.ts'
-import { topicMatches } from '../../../ixit/profile-topics.ts'
+import type { MqttAdapterConfig, MqttDutProfile, MqttOperationMap } from '../../../profile/types.ts'
+import { topicMatches } from '../../../profile/topics.ts'
 import { startAedes, startMosquitto, type TestBroker } from '../../brokers.ts'
 
 const cleanups: Array<() => Promise<void> | void> = []

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { MqttOperationMap } from '../../../ixit/profile-types.ts'
+import type { MqttOperationMap } from '../../../profile/types.ts'
 import { freePort, startAedes, startMosquitto, type TestBroker } from '../../brokers.ts'
 import { imageFile, rejection, tempDir } from '../http/helpers.ts'
 import { BROKERS, broker, dutFor, fakeDevice, namespace, profile, sleep } from './helpers.ts'

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { DutError } from '../../../adapters/dut.ts'
+import { DutError } from '../../../core/dut.ts'
 import { createSerialDut } from '../../../adapters/serial/index.ts'
-import { EvidenceLog } from '../../../adapters/evidence.ts'
+import { EvidenceLog } from '../../../core/evidence.ts'
 import { ansi } from './device.ts'
 import { deviceOnPty, deviceOnTcp, dutFor, lines, OPERATIONS, profile, rejection, sleep } from './helpers.ts'
 

@@ -1,8 +1,8 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { formatFinding } from '../../ixit/findings.ts'
-import { loadProfile } from '../../ixit/profile.ts'
-import { positionOf, tempAssessment } from './helpers.ts'
+import { loadProfile } from '../../profile/load.ts'
+import { positionOf, tempAssessment } from '../ixit/helpers.ts'
 
 const COMPLETE = `name: MQTT device
 adapter:
@@ -75,7 +75,7 @@ describe('MQTT DUT profiles', () => {
       timeouts: { defaultMs: 3000, operations: { 'deliver-image': 120000 } },
     })
     if (profile?.adapter.kind !== 'mqtt') throw new Error('expected an MQTT profile')
-    const ops = profile.operations as import('../../ixit/profile-types.ts').MqttOperationMap
+    const ops = profile.operations as import('../../profile/types.ts').MqttOperationMap
     expect(ops['read-outcome']).toEqual({
       reply: { topic: 'devices/dut-1/events/#' },
       extract: { state: { pointer: '/state' }, version: { pointer: '/version' } },

@@ -1,4 +1,4 @@
-import { Ts701Error } from '../harness/errors.ts'
+import { Ts701Error } from './errors.ts'
 
 /**
  * What the suites may ask of a device. Suites never speak a protocol: an adapter (HTTP, MQTT,

@@ -1,7 +1,7 @@
 /** What the semantic checks of the DUT profile share: reporting, regexes, pointers, placeholders. */
-import { isRecord } from './documents.ts'
-import { placeholdersIn } from './profile-templates.ts'
-import type { PathSegment } from './source.ts'
+import { isRecord } from '../ixit/documents.ts'
+import { placeholdersIn } from './templates.ts'
+import type { PathSegment } from '../ixit/source.ts'
 
 export type Report = (code: string, path: readonly PathSegment[], message: string, target?: 'value' | 'key') => void
 

@@ -5,12 +5,12 @@
 import { dirname, isAbsolute, join } from 'node:path'
 import type {
   DutDocument, WrittenMqttOperations, WrittenOperations, WrittenOutcome, WrittenSerialOperations, WrittenTimeouts,
-} from './profile-document.ts'
+} from './document.ts'
 import type {
   AdapterTimeouts, DutProfile, DutProfileCommon, MqttOperationMap, OperationMap, OutcomeConfig, SerialOperationMap,
-} from './profile-types.ts'
-import type { PathSegment } from './source.ts'
-import type { SourceRef } from './types.ts'
+} from './types.ts'
+import type { PathSegment } from '../ixit/source.ts'
+import type { SourceRef } from '../ixit/types.ts'
 
 export const DEFAULTS = {
   timeoutMs: 5000,

@@ -3,12 +3,12 @@
  * profile-types.ts without `file`/`source`, with the fields the schema lets a supplier omit
  * (those with defaults) still optional. The adapter kind decides the shape of `operations`.
  */
-import type { Operation, SettingChange } from '../adapters/dut.ts'
+import type { Operation, SettingChange } from '../core/dut.ts'
 import type {
   EmulatorRoute, Extract, HttpAdapterConfig, ImageRef, MechanismDrive, MqttAdapterConfig, MqttOperationMap,
   OperationMap, OutcomeStates, PreparedAttack, RequestTemplate, SerialAdapterConfig, SerialExchange,
   SerialOperationMap, UpdateServerConfig,
-} from './profile-types.ts'
+} from './types.ts'
 
 type Loose<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>
 

@@ -1,9 +1,9 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { formatFinding } from '../../ixit/findings.ts'
-import { loadProfile } from '../../ixit/profile.ts'
-import type { SerialOperationMap } from '../../ixit/profile-types.ts'
-import { positionOf, tempAssessment } from './helpers.ts'
+import { loadProfile } from '../../profile/load.ts'
+import type { SerialOperationMap } from '../../profile/types.ts'
+import { positionOf, tempAssessment } from '../ixit/helpers.ts'
 
 const COMPLETE = String.raw`name: console device
 adapter:

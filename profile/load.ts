@@ -5,13 +5,13 @@
  * a missing credential is a matter of the run (INCONCLUSIVE), not of the document.
  */
 import { stat } from 'node:fs/promises'
-import { dedupeFindings, finding, hasErrors, sortFindings } from './findings.ts'
-import { buildProfile, filesOf, type ProfileFile } from './profile-build.ts'
-import { checkProfile } from './profile-checks.ts'
-import type { DutProfile } from './profile-types.ts'
-import { validateDocument } from './schemas.ts'
-import { readSource, toPointer, type SourceDoc } from './source.ts'
-import type { Finding } from './types.ts'
+import { dedupeFindings, finding, hasErrors, sortFindings } from '../ixit/findings.ts'
+import { buildProfile, filesOf, type ProfileFile } from './build.ts'
+import { checkProfile } from './checks.ts'
+import type { DutProfile } from './types.ts'
+import { validateProfile } from './schema.ts'
+import { readSource, toPointer, type SourceDoc } from '../ixit/source.ts'
+import type { Finding } from '../ixit/types.ts'
 
 export interface ProfileLoadResult {
   /** Present iff there is no error-level finding. */
@@ -39,7 +39,7 @@ async function load(file: string): Promise<ProfileLoadResult> {
   if (!parsed.doc) return done()
 
   // Schema, semantic and file checks all run, so every problem is reported in one round.
-  const { data, findings: schemaFindings } = validateDocument('dut', parsed.doc)
+  const { data, findings: schemaFindings } = validateProfile(parsed.doc)
   findings.push(...schemaFindings)
   findings.push(...checkProfile(parsed.doc))
   findings.push(...(await missingFiles(parsed.doc, filesOf(file, parsed.doc.value))))

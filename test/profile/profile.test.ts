@@ -2,10 +2,10 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { formatFinding } from '../../ixit/findings.ts'
-import { loadProfile } from '../../ixit/profile.ts'
-import { positionOf, tempAssessment } from './helpers.ts'
+import { loadProfile } from '../../profile/load.ts'
+import { positionOf, tempAssessment } from '../ixit/helpers.ts'
 
-const COMPLETE = `# yaml-language-server: $schema=../ixit/schemas/dut.schema.json
+const COMPLETE = `# yaml-language-server: $schema=../profile/dut.schema.json
 name: reference DUT
 adapter:
   kind: http

@@ -5,11 +5,11 @@
  */
 import {
   checkPlaceholders, compileRegex, isValidPointer, record, regexProblem, walk, type Report,
-} from './profile-check-kit.ts'
-import { loopbackProblem } from './profile-loopback.ts'
-import { IMAGE_PLACEHOLDERS, placeholdersIn } from './profile-templates.ts'
-import { topicFilterProblem, topicNameProblem } from './profile-topics.ts'
-import type { PathSegment } from './source.ts'
+} from './check-kit.ts'
+import { loopbackProblem } from '../core/loopback.ts'
+import { IMAGE_PLACEHOLDERS, placeholdersIn } from './templates.ts'
+import { topicFilterProblem, topicNameProblem } from './topics.ts'
+import type { PathSegment } from '../ixit/source.ts'
 
 /** What every MQTT exchange fills: a fresh ID to correlate request and reply. */
 export const MQTT_PLACEHOLDERS = ['requestId'] as const

@@ -1,5 +1,5 @@
-import type { Operation, SettingChange } from '../adapters/dut.ts'
-import type { SourceRef } from './types.ts'
+import type { Operation, SettingChange } from '../core/dut.ts'
+import type { SourceRef } from '../ixit/types.ts'
 
 /**
  * The DUT profile (`dut.yaml`): how the lab reaches one particular device, declared without

@@ -4,17 +4,17 @@
  * and placeholders no operation fills. The checks of the adapter and its operations follow the
  * adapter kind (MQTT: profile-checks-mqtt.ts, serial: profile-checks-serial.ts).
  */
-import { isRecord } from './documents.ts'
-import { finding } from './findings.ts'
-import { checkPlaceholders, isValidPointer, list, regexProblem, walk, type Report } from './profile-check-kit.ts'
-import { checkMqtt } from './profile-checks-mqtt.ts'
-import { checkSerial } from './profile-checks-serial.ts'
-import { LOOPBACK_RULE, isLoopbackHost, loopbackProblem } from './profile-loopback.ts'
-import { IMAGE_PLACEHOLDERS } from './profile-templates.ts'
-import { toPointer, type PathSegment, type SourceDoc } from './source.ts'
-import type { Finding } from './types.ts'
+import { isRecord } from '../ixit/documents.ts'
+import { finding } from '../ixit/findings.ts'
+import { checkPlaceholders, isValidPointer, list, regexProblem, walk, type Report } from './check-kit.ts'
+import { checkMqtt } from './checks-mqtt.ts'
+import { checkSerial } from './checks-serial.ts'
+import { LOOPBACK_RULE, isLoopbackHost, loopbackProblem } from '../core/loopback.ts'
+import { IMAGE_PLACEHOLDERS } from './templates.ts'
+import { toPointer, type PathSegment, type SourceDoc } from '../ixit/source.ts'
+import type { Finding } from '../ixit/types.ts'
 
-export { isValidPointer } from './profile-check-kit.ts'
+export { isValidPointer } from './check-kit.ts'
 
 /**
  * Runs on the parsed document whether or not it is schema-valid (so a supplier sees every problem
