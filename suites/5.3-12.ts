@@ -2,6 +2,7 @@
 import { fail, pass, review, type Rule } from '../harness/rule.ts'
 import type { UpdMech } from '../ixit/types.ts'
 import { registerGroup } from '../harness/vitest-group.ts'
+import { groupOf } from './lib/group.ts'
 import { each } from './lib/each.ts'
 
 export const rules: Rule[] = [
@@ -21,4 +22,4 @@ export const rules: Rule[] = [
   },
 ]
 
-if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-12', { rules })
+if (import.meta.vitest) registerGroup(import.meta.vitest, groupOf(import.meta.url), { rules })

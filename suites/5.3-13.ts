@@ -2,6 +2,7 @@
 import { fail, review, type Rule } from '../harness/rule.ts'
 import type { UserInfo } from '../ixit/types.ts'
 import { registerGroup } from '../harness/vitest-group.ts'
+import { groupOf } from './lib/group.ts'
 import type { FunctionalCheck } from '../harness/functional.ts'
 import { each } from './lib/each.ts'
 import { perEntry } from './lib/functional/check.ts'
@@ -24,4 +25,4 @@ export const checks: FunctionalCheck[] = [
   { name: 'support-publication-states-period', decides: ['5.3-13-2c'], run: perEntry<UserInfo>(async (s, info) => judgeStatesPeriod(await publication(s, info, 'support-period'), info)) },
 ]
 
-if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-13', { rules, checks })
+if (import.meta.vitest) registerGroup(import.meta.vitest, groupOf(import.meta.url), { rules, checks })

@@ -3,6 +3,7 @@
 import { fail, review, type Rule } from '../harness/rule.ts'
 import type { UserInfo } from '../ixit/types.ts'
 import { registerGroup } from '../harness/vitest-group.ts'
+import { groupOf } from './lib/group.ts'
 import type { FunctionalCheck } from '../harness/functional.ts'
 import { each } from './lib/each.ts'
 import { perEntry } from './lib/functional/check.ts'
@@ -50,4 +51,4 @@ export const checks: FunctionalCheck[] = [
   },
 ]
 
-if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-14', { rules, checks })
+if (import.meta.vitest) registerGroup(import.meta.vitest, groupOf(import.meta.url), { rules, checks })

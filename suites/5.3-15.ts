@@ -2,6 +2,7 @@
 // isolated and its hardware replaced.
 import type { Rule } from '../harness/rule.ts'
 import { registerGroup } from '../harness/vitest-group.ts'
+import { groupOf } from './lib/group.ts'
 import { isolationSuitable, replacementSuitable } from './lib/replacement.ts'
 
 export const rules: Rule[] = [
@@ -9,4 +10,4 @@ export const rules: Rule[] = [
   { name: 'v2-replacement-suitable', decides: ['5.3-15-1b'], decide: replacementSuitable },
 ]
 
-if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-15', { rules })
+if (import.meta.vitest) registerGroup(import.meta.vitest, groupOf(import.meta.url), { rules })

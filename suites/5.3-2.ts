@@ -2,6 +2,7 @@
 import { fail, type Rule } from '../harness/rule.ts'
 import type { UpdMech } from '../ixit/types.ts'
 import { registerGroup } from '../harness/vitest-group.ts'
+import { groupOf } from './lib/group.ts'
 import type { FunctionalCheck } from '../harness/functional.ts'
 import { each } from './lib/each.ts'
 import { resistsMisuse } from './lib/mechanisms.ts'
@@ -37,4 +38,4 @@ export const checks: FunctionalCheck[] = [
   },
 ]
 
-if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-2', { rules, checks })
+if (import.meta.vitest) registerGroup(import.meta.vitest, groupOf(import.meta.url), { rules, checks })

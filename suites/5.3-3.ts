@@ -2,6 +2,7 @@
 import type { Rule } from '../harness/rule.ts'
 import type { SoftComp } from '../ixit/types.ts'
 import { registerGroup } from '../harness/vitest-group.ts'
+import { groupOf } from './lib/group.ts'
 import { noComponents, someMechanism } from './lib/components.ts'
 import { each } from './lib/each.ts'
 
@@ -18,4 +19,4 @@ export const rules: Rule[] = [
   },
 ]
 
-if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-3', { rules })
+if (import.meta.vitest) registerGroup(import.meta.vitest, groupOf(import.meta.url), { rules })

@@ -2,6 +2,7 @@
 import { fail, pass, review, type Rule } from '../harness/rule.ts'
 import type { SoftComp } from '../ixit/types.ts'
 import { registerGroup } from '../harness/vitest-group.ts'
+import { groupOf } from './lib/group.ts'
 import { componentUpdatesUnattended } from './lib/automatic.ts'
 import { noComponents } from './lib/components.ts'
 import { each } from './lib/each.ts'
@@ -29,4 +30,4 @@ export const rules: Rule[] = [
   },
 ]
 
-if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-4', { rules })
+if (import.meta.vitest) registerGroup(import.meta.vitest, groupOf(import.meta.url), { rules })

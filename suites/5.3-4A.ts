@@ -2,6 +2,7 @@
 import type { Rule } from '../harness/rule.ts'
 import type { SoftComp } from '../ixit/types.ts'
 import { registerGroup } from '../harness/vitest-group.ts'
+import { groupOf } from './lib/group.ts'
 import type { FunctionalCheck } from '../harness/functional.ts'
 import { componentUpdatesUnattended } from './lib/automatic.ts'
 import { noComponents } from './lib/components.ts'
@@ -25,4 +26,4 @@ export const checks: FunctionalCheck[] = [
   },
 ]
 
-if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-4A', { rules, checks })
+if (import.meta.vitest) registerGroup(import.meta.vitest, groupOf(import.meta.url), { rules, checks })

@@ -3,6 +3,7 @@
 import { fail, pass, review, type Rule } from '../harness/rule.ts'
 import type { UpdMech } from '../ixit/types.ts'
 import { registerGroup } from '../harness/vitest-group.ts'
+import { groupOf } from './lib/group.ts'
 import type { FunctionalCheck } from '../harness/functional.ts'
 import { onByDefault } from './lib/automatic.ts'
 import { each } from './lib/each.ts'
@@ -41,4 +42,4 @@ export const checks: FunctionalCheck[] = [
   },
 ]
 
-if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-4B', { rules, checks })
+if (import.meta.vitest) registerGroup(import.meta.vitest, groupOf(import.meta.url), { rules, checks })

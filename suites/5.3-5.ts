@@ -3,6 +3,7 @@
 import type { Rule } from '../harness/rule.ts'
 import type { SoftComp, UpdMech } from '../ixit/types.ts'
 import { registerGroup } from '../harness/vitest-group.ts'
+import { groupOf } from './lib/group.ts'
 import type { FunctionalCheck } from '../harness/functional.ts'
 import { noComponents, someMechanism } from './lib/components.ts'
 import { durationSeconds } from './lib/duration.ts'
@@ -36,4 +37,4 @@ export const checks: FunctionalCheck[] = [
   { name: 'check-period-as-documented', decides: ['5.3-5-2c'], run: perMechanism(async (s, m) => judgePeriodClaim(await checkTimeline(s), m)) },
 ]
 
-if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-5', { rules, checks })
+if (import.meta.vitest) registerGroup(import.meta.vitest, groupOf(import.meta.url), { rules, checks })

@@ -3,6 +3,7 @@
 import type { Rule } from '../harness/rule.ts'
 import type { UpdMech } from '../ixit/types.ts'
 import { registerGroup } from '../harness/vitest-group.ts'
+import { groupOf } from './lib/group.ts'
 import type { FunctionalCheck } from '../harness/functional.ts'
 import { identifyAutomatic, offersControls, onByDefault } from './lib/automatic.ts'
 import { each } from './lib/each.ts'
@@ -42,4 +43,4 @@ export const checks: FunctionalCheck[] = [
       isControl(variant) ? controlResult(s, m.id, 'notifications', variant) : Promise.resolve({ verdict: 'INCONCLUSIVE' as const, reason: `unknown control ${variant}` })) },
 ]
 
-if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-6', { rules, checks })
+if (import.meta.vitest) registerGroup(import.meta.vitest, groupOf(import.meta.url), { rules, checks })

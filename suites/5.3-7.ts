@@ -2,6 +2,7 @@
 import { fail, pass, review, type Rule } from '../harness/rule.ts'
 import type { UpdMech } from '../ixit/types.ts'
 import { registerGroup } from '../harness/vitest-group.ts'
+import { groupOf } from './lib/group.ts'
 import { cryptoThresholds, rateCrypto } from './lib/crypto.ts'
 import { each, missingFrom } from './lib/each.ts'
 import { designWeaknesses } from './lib/mechanisms.ts'
@@ -64,4 +65,4 @@ export const rules: Rule[] = [
   },
 ]
 
-if (import.meta.vitest) registerGroup(import.meta.vitest, '5.3-7', { rules })
+if (import.meta.vitest) registerGroup(import.meta.vitest, groupOf(import.meta.url), { rules })

@@ -1,0 +1,11 @@
+import { basename } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/**
+ * The test group a suite file serves is its file name (`suites/5.3-4A.ts` → `5.3-4A`), the same
+ * name the suite runner includes it by: a group ID written a second time inside the file could
+ * disagree with it.
+ */
+export function groupOf(moduleUrl: string): string {
+  return basename(fileURLToPath(moduleUrl), '.ts')
+}
