@@ -25,6 +25,26 @@ export function isLoopbackHost(host: string): boolean {
   return /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(normalized)
 }
 
+/**
+ * The address to bind or connect to for a loopback host, in the form the socket APIs take:
+ * `localhost` → `127.0.0.1`, `[::1]` → `::1`, IPv4-mapped `::ffff:127.0.0.1` → `127.0.0.1`.
+ * Undefined for a host that is not loopback.
+ */
+export function loopbackAddress(host: string): string | undefined {
+  if (!isLoopbackHost(host)) return undefined
+  let h = host.trim().toLowerCase()
+  if (h.startsWith('[') && h.endsWith(']')) h = h.slice(1, -1)
+  const normalized = new URL(`http://${isIPv6(h) ? `[${h}]` : h}/`).hostname
+  if (normalized === 'localhost' || normalized === 'localhost.') return '127.0.0.1'
+  if (normalized === '[::1]') return '::1'
+  const mapped = /^\[::ffff:7f([0-9a-f]{2}):([0-9a-f]{1,4})\]$/.exec(normalized)
+  if (mapped) {
+    const low = parseInt(mapped[2]!, 16)
+    return `127.${parseInt(mapped[1]!, 16)}.${low >> 8}.${low & 0xff}`
+  }
+  return normalized
+}
+
 /** Why a URL is not a loopback URL, or undefined when it is one. */
 export function loopbackProblem(url: string): string | undefined {
   let parsed: URL

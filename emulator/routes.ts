@@ -120,7 +120,7 @@ function templateOf(source: string, where: string, route: string | undefined, sc
  * `/v1/check` (exact), `/devices/:id/check` (`:name` is one non-empty segment), `/files/*` (a
  * trailing `*` matches the rest, including nothing).
  */
-export function compilePath(path: string, fail: (message: string) => never): { pattern: RegExp; params: string[] } {
+function compilePath(path: string, fail: (message: string) => never): { pattern: RegExp; params: string[] } {
   if (!path.startsWith('/')) fail(`path ${JSON.stringify(path)} must start with "/"`)
   if (path.includes('?')) fail(`path ${JSON.stringify(path)} contains a query; query strings are ignored when matching`)
   const wildcard = path.endsWith('*')
@@ -139,27 +139,6 @@ export function compilePath(path: string, fail: (message: string) => never): { p
     })
     .join('/')
   return { pattern: new RegExp(`^${source}${wildcard ? '.*' : ''}$`), params }
-}
-
-/** The path parameters (decoded) when the path matches, else `undefined`. */
-export function matchPath(route: Pick<CompiledRoute, 'pattern' | 'params'>, path: string): Record<string, string> | undefined {
-  const m = route.pattern.exec(path)
-  if (!m) return undefined
-  const params: Record<string, string> = {}
-  route.params.forEach((p, i) => {
-    const raw = m[i + 1]!
-    try {
-      params[p] = decodeURIComponent(raw)
-    } catch {
-      params[p] = raw
-    }
-  })
-  return params
-}
-
-export function methodMatches(route: Pick<CompiledRoute, 'method'>, method: string): boolean {
-  const m = method.toUpperCase()
-  return route.method === '*' || route.method === m || (m === 'HEAD' && route.method === 'GET')
 }
 
 function escapeRegExp(text: string): string {

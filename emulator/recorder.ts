@@ -1,0 +1,162 @@
+import type { EvidenceLog } from '../core/evidence.ts'
+import { definedOnly } from './defined.ts'
+import type { Exchange } from './exchange.ts'
+import type { Hit, HitLog } from './hit-log.ts'
+import type { Offer } from './offer.ts'
+import { redactQuery } from './redact.ts'
+import { certificateFingerprint, type TlsMaterial } from './tls.ts'
+
+export interface HandshakeFailure {
+  time: number
+  remote?: string
+  error: string
+  /**
+   * `handshake`: the handshake itself failed (an alert, a reset, a timeout, not TLS at all).
+   * `after-handshake`: the client completed the handshake and closed without sending a request,
+   * which is how some TLS stacks (Node's among them, with TLS 1.2) reject a certificate.
+   */
+  stage?: 'handshake' | 'after-handshake'
+  servername?: string
+}
+
+/** A connection that broke the protocol or stalled: garbage, a request never finished, silence. */
+export interface ClientError {
+  time: number
+  remote?: string
+  error: string
+}
+
+const CHANNEL = 'update-server'
+/** How much of a fixed answer goes into the evidence. */
+const BODY_EXCERPT = 2048
+
+/**
+ * Turns what the emulator sees into evidence entries (channel `update-server`) and into the logs
+ * the suites read: hits, refused handshakes, misbehaving clients. Every summary and detail the
+ * evidence log holds is written here.
+ */
+export class Recorder {
+  private readonly failures: HandshakeFailure[] = []
+  private readonly clientErrorLog: ClientError[] = []
+  private hitSeq = 0
+
+  constructor(
+    private readonly evidence: Pick<EvidenceLog, 'record'> | undefined,
+    private readonly hits: HitLog,
+  ) {}
+
+  handshakeFailures(): HandshakeFailure[] {
+    return this.failures.map((f) => ({ ...f }))
+  }
+
+  clientErrors(): ClientError[] {
+    return this.clientErrorLog.map((e) => ({ ...e }))
+  }
+
+  started(url: string, routes: string[]): void {
+    this.record(`listening on ${url}`, { event: 'start', url, routes })
+  }
+
+  stopped(): void {
+    this.record(`stopped (${this.hits.length} requests seen)`, { event: 'close', requests: this.hits.length })
+  }
+
+  tlsChanged(url: string, tls: TlsMaterial | undefined): void {
+    const fingerprint = tls ? certificateFingerprint(tls.certPem) : undefined
+    this.record(tls ? `TLS certificate now ${fingerprint}` : 'TLS off (plain HTTP)', { event: 'tls', url, certificateSha256: fingerprint })
+  }
+
+  offered(offer: Offer): void {
+    const { image, size, fileSha256 } = offer
+    this.record(`offering ${image.name} (version ${image.version})`, {
+      event: 'offer',
+      image: image.name,
+      version: image.version,
+      size,
+      sha256: image.sha256,
+      ...(image.sha256 !== fileSha256 ? { fileSha256, note: 'announced SHA-256 differs from the file' } : {}),
+    })
+  }
+
+  withdrawn(offer: Offer): void {
+    this.record(`no longer offering ${offer.image.name}`, { event: 'withdraw', image: offer.image.name })
+  }
+
+  serverError(err: Error): void {
+    this.record(`server error: ${err.message}`, { event: 'error', error: err.message })
+  }
+
+  handshakeFailure(f: Omit<HandshakeFailure, 'time'>): void {
+    const failure: HandshakeFailure = { time: Date.now(), ...definedOnly(f) }
+    this.failures.push(failure)
+    this.record(`TLS handshake${f.remote ? ` with ${f.remote}` : ''} failed: ${f.error}`, {
+      event: 'tls-handshake-failure',
+      ...definedOnly(f),
+    })
+  }
+
+  /** `answeredWith`: the status sent before the connection was closed, if any. */
+  clientError(e: Omit<ClientError, 'time'>, answeredWith?: number): void {
+    const entry: ClientError = { time: Date.now(), ...e }
+    this.clientErrorLog.push(entry)
+    this.record(`client error from ${entry.remote ?? 'unknown'}: ${entry.error}${answeredWith ? ` → ${answeredWith}` : ''}`, {
+      event: 'client-error',
+      ...definedOnly(entry),
+      status: answeredWith,
+    })
+  }
+
+  idleConnection(e: Omit<ClientError, 'time'>): void {
+    const entry: ClientError = { time: Date.now(), ...e }
+    this.clientErrorLog.push(entry)
+    this.record(`idle connection from ${entry.remote ?? 'unknown'} closed`, { event: 'client-error', ...definedOnly(entry) })
+  }
+
+  /** A request that ended: answered, or left by its client (`completed: false`). */
+  exchange(x: Omit<Exchange, 'res'>, completed: boolean): void {
+    const query = redactQuery(x.rawQuery)
+    const responseBody =
+      x.responseBody !== undefined && x.responseBody.length > BODY_EXCERPT ? `${x.responseBody.slice(0, BODY_EXCERPT)}…` : x.responseBody
+    const summary = `${x.method} ${x.path} → ${x.status || 'no answer'}${x.route ? ` (${x.route})` : ''}${completed ? '' : ', client went away'}`
+    const detail = {
+      method: x.method,
+      path: x.path,
+      query,
+      headers: x.headers,
+      remote: x.remote,
+      remotePort: x.remotePort,
+      tls: x.tls,
+      route: x.route,
+      status: x.status,
+      bytesSent: x.bytesSent,
+      completed,
+      durationMs: Date.now() - x.time,
+      requestBytes: x.requestBytes,
+      requestSha256: x.requestSha256,
+      responseHeaders: x.responseHeaders,
+      responseBody: responseBody || undefined,
+      image: x.image,
+      error: x.error,
+    }
+    const id = this.record(summary, detail) ?? `H${String(++this.hitSeq).padStart(6, '0')}`
+    const hit: Hit = definedOnly({
+      id,
+      time: x.time,
+      method: x.method,
+      path: x.path,
+      query,
+      headers: x.headers,
+      remote: x.remote,
+      tls: x.tls,
+      route: x.route,
+      status: x.status,
+      bytesSent: x.bytesSent,
+      completed,
+    })
+    this.hits.add(hit)
+  }
+
+  private record(summary: string, detail: Record<string, unknown>): string | undefined {
+    return this.evidence?.record({ channel: CHANNEL, summary, detail: definedOnly(detail) })
+  }
+}
