@@ -1,7 +1,9 @@
-import type {
-  DeliverOptions, DeliveryReceipt, Dut, DutIdentity, DutNotification, ImageSource, Operation, SettingChange,
-  UpdateOutcome, UpdateSettings,
+import {
+  DutError,
+  type DeliverOptions, type DeliveryReceipt, type Dut, type DutIdentity, type DutNotification, type ImageSource,
+  type Operation, type SettingChange, type UpdateOutcome, type UpdateSettings,
 } from '../core/dut.ts'
+import type { Masker } from '../core/mask.ts'
 
 /** What one channel implements: every operation, on that channel's own context. */
 export interface ChannelOperations<C> {
@@ -22,13 +24,16 @@ type DeclaredOperations = Partial<Record<Operation, unknown>> & {
 
 /**
  * The `Dut` every adapter presents. Channels differ in how an operation travels and how its
- * failures are translated (`run`); what the suites see is the same for all of them.
+ * failures are translated (`run`); what the suites see is the same for all of them, down to the
+ * secrets: a credential the device echoes is masked in what an operation returns and in its
+ * errors, which go into reports, as it is in the evidence.
  */
 export abstract class ChannelDut<C> implements Dut {
   constructor(
     private readonly declared: DeclaredOperations,
     private readonly ops: ChannelOperations<C>,
     protected readonly ctx: C,
+    private readonly masker: Masker,
   ) {}
 
   supports(op: Operation, change?: SettingChange): boolean {
@@ -40,46 +45,56 @@ export abstract class ChannelDut<C> implements Dut {
   }
 
   identify(): Promise<DutIdentity> {
-    return this.run('identify', () => this.ops.identify(this.ctx))
+    return this.call('identify', () => this.ops.identify(this.ctx))
   }
 
   readSettings(): Promise<UpdateSettings> {
-    return this.run('read-settings', () => this.ops.readSettings(this.ctx))
+    return this.call('read-settings', () => this.ops.readSettings(this.ctx))
   }
 
   changeSettings(change: SettingChange): Promise<void> {
-    return this.run('change-settings', () => this.ops.changeSettings(this.ctx, change))
+    return this.call('change-settings', () => this.ops.changeSettings(this.ctx, change))
   }
 
   deliverImage(image: ImageSource, options?: DeliverOptions): Promise<DeliveryReceipt> {
-    return this.run('deliver-image', () => this.ops.deliverImage(this.ctx, image, options))
+    return this.call('deliver-image', () => this.ops.deliverImage(this.ctx, image, options))
   }
 
   readOutcome(): Promise<UpdateOutcome> {
-    return this.run('read-outcome', () => this.ops.readOutcome(this.ctx))
+    return this.call('read-outcome', () => this.ops.readOutcome(this.ctx))
   }
 
   readNotifications(): Promise<DutNotification[]> {
-    return this.run('read-notifications', () => this.ops.readNotifications(this.ctx))
+    return this.call('read-notifications', () => this.ops.readNotifications(this.ctx))
   }
 
   checkNow(): Promise<void> {
-    return this.run('check-now', () => this.ops.checkNow(this.ctx))
+    return this.call('check-now', () => this.ops.checkNow(this.ctx))
   }
 
   reboot(): Promise<void> {
-    return this.run('reboot', () => this.ops.restart(this.ctx, 'reboot'))
+    return this.call('reboot', () => this.ops.restart(this.ctx, 'reboot'))
   }
 
   factoryReset(): Promise<void> {
-    return this.run('factory-reset', () => this.ops.restart(this.ctx, 'factory-reset'))
+    return this.call('factory-reset', () => this.ops.restart(this.ctx, 'factory-reset'))
   }
 
   restore(): Promise<void> {
-    return this.run('restore', () => this.ops.restart(this.ctx, 'restore'))
+    return this.call('restore', () => this.ops.restart(this.ctx, 'restore'))
   }
 
   abstract close(): Promise<void>
+
+  private async call<T>(op: Operation, work: () => Promise<T>): Promise<T> {
+    try {
+      return this.masker.value(await this.run(op, work))
+    } catch (err) {
+      if (!(err instanceof DutError)) throw err
+      const text = this.masker.text(err.message)
+      throw text === err.message ? err : new DutError(err.code, err.operation, text.slice(`${err.operation}: `.length))
+    }
+  }
 
   /** Runs one operation the way the channel needs (serialized, guarded, errors translated). */
   protected abstract run<T>(op: Operation, work: () => Promise<T>): Promise<T>

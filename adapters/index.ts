@@ -1,32 +1,29 @@
-import type { DutProfile } from '../profile/types.ts'
+/**
+ * The DUT profile and its adapter, for the registered channels (adapters/registry.ts): load a
+ * profile, create the `Dut` it names, find the secrets it draws from the environment.
+ */
 import type { Dut } from '../core/dut.ts'
-import type { EvidenceLog } from '../core/evidence.ts'
-import { createHttpDut } from './http/index.ts'
-import { createMqttDut } from './mqtt/index.ts'
-import { createSerialDut } from './serial/index.ts'
+import type { DutOptions } from '../profile/channel.ts'
+import type { ProfileLoadResult } from '../profile/load.ts'
+import { bindChannels } from '../profile/registry.ts'
+import type { DutProfile } from '../profile/types.ts'
+import { CHANNELS, type RegisteredDutProfile } from './registry.ts'
 
-export interface DutOptions {
-  evidence: EvidenceLog
-  env?: NodeJS.ProcessEnv
+export type { DutOptions } from '../profile/channel.ts'
+export type { ChannelKind, RegisteredDutProfile } from './registry.ts'
+
+const channels = bindChannels(CHANNELS)
+
+export function loadDutProfile(file: string): Promise<ProfileLoadResult<RegisteredDutProfile>> {
+  return channels.load(file)
 }
 
 /** The adapter the profile names: the suites see the same `Dut` whatever the channel. */
 export function createDut(profile: DutProfile, options: DutOptions): Dut {
-  switch (profile.adapter.kind) {
-    case 'http':
-      return createHttpDut(profile as Extract<DutProfile, { adapter: { kind: 'http' } }>, options)
-    case 'mqtt':
-      return createMqttDut(profile as Extract<DutProfile, { adapter: { kind: 'mqtt' } }>, options)
-    case 'serial':
-      return createSerialDut(profile as Extract<DutProfile, { adapter: { kind: 'serial' } }>, options)
-  }
+  return channels.create(profile, options)
 }
 
 /** The secret values a profile draws from the environment, so evidence can mask them anywhere. */
 export function profileSecrets(profile: DutProfile, env: NodeJS.ProcessEnv = process.env): string[] {
-  const adapter = profile.adapter
-  const names = adapter.kind === 'http'
-    ? [adapter.auth?.kind === 'basic' ? adapter.auth.passwordEnv : adapter.auth?.kind === 'bearer' ? adapter.auth.tokenEnv : adapter.auth?.valueEnv]
-    : adapter.kind === 'mqtt' ? [adapter.auth?.passwordEnv] : [adapter.login?.passwordEnv]
-  return names.flatMap((name) => (name && env[name] ? [env[name]] : []))
+  return channels.secrets(profile, env)
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { request } from 'undici'
 import type { EvidenceLog } from '../core/evidence.ts'
 import { isLoopbackHost } from '../core/loopback.ts'
+import { redactUrl } from '../core/mask.ts'
 
 export interface WebPage {
   url: string
@@ -33,6 +34,7 @@ export async function fetchPage(url: string, evidence: EvidenceLog, timeoutMs = 
     throw new WebFetchError('E_WEB_NOT_LOOPBACK', `${url} is not a loopback address; ts701 contacts only loopback targets — check the publication by hand or map it in the profile's publications`)
   }
   const started = Date.now()
+  const shown = redactUrl(url)
   try {
     const res = await request(url, { method: 'GET', headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs) })
     const chunks: Buffer[] = []
@@ -47,12 +49,12 @@ export async function fetchPage(url: string, evidence: EvidenceLog, timeoutMs = 
     const id = evidence.record({
       channel: 'web',
       summary: `GET ${parsed.pathname} → ${res.statusCode}${location ? ` (to ${location})` : ''}`,
-      detail: { url, status: res.statusCode, ms: Date.now() - started, bytes: body.length, sha256: createHash('sha256').update(body).digest('hex') },
+      detail: { url: shown, status: res.statusCode, ms: Date.now() - started, bytes: body.length, sha256: createHash('sha256').update(body).digest('hex') },
     })
     return { url, status: res.statusCode, ...(location && { location }), text: body.toString('utf8'), evidence: id }
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err)
-    evidence.record({ channel: 'web', summary: `GET ${parsed.pathname} failed`, detail: { url, error: message } })
+    evidence.record({ channel: 'web', summary: `GET ${parsed.pathname} failed`, detail: { url: shown, error: message } })
     throw new WebFetchError('E_WEB_UNREACHABLE', `${url} could not be fetched: ${message}`)
   }
 }

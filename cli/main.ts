@@ -18,7 +18,7 @@ function standardOption(): Option {
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',').filter(Boolean)]
 
-function program(io: Output, setExit: (code: number) => void): Command {
+function program(io: Output, env: NodeJS.ProcessEnv, setExit: (code: number) => void): Command {
   const cli = new Command('ts701')
     .description('Conformance tests for EN 303 645 clause 5.3 (keep software updated), after TS 103 701')
     .exitOverride()
@@ -49,7 +49,7 @@ function program(io: Output, setExit: (code: number) => void): Command {
     .option('--flaw <name>', 'switch on a flaw of the bundled reference DUT (repeatable; see ts701 sim --list-flaws)', collect)
     .addOption(new Option('--channel <channel>', 'how to talk to the bundled reference DUT').choices(CHANNELS))
     .action(async (o: { assessment: string; conceptualOnly: boolean; standard: string; group?: string[]; out?: string; dut?: string; flaw?: string[]; channel?: Channel }) =>
-      setExit(await run({ ...o, groups: o.group, flaws: o.flaw ?? [] }, io)))
+      setExit(await run({ ...o, groups: o.group, flaws: o.flaw ?? [] }, io, env)))
 
   cli.command('sim')
     .description('run the bundled reference DUT (a simulated device) until interrupted')
@@ -74,11 +74,15 @@ function program(io: Output, setExit: (code: number) => void): Command {
   return cli
 }
 
-/** Runs the CLI and returns the exit code; never throws, so no stack trace reaches a user. */
-export async function main(argv: string[], io: Output = consoleOutput): Promise<number> {
+/**
+ * Runs the CLI and returns the exit code; never throws, so no stack trace reaches a user. The
+ * process environment is read here, once, and handed to the run, which takes the DUT's
+ * credentials from it; no layer below reads or writes `process.env` for a run setting.
+ */
+export async function main(argv: string[], io: Output = consoleOutput, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let code: number = EXIT.ok
   try {
-    await program(io, (c) => { code = c }).parseAsync(argv, { from: 'user' })
+    await program(io, env, (c) => { code = c }).parseAsync(argv, { from: 'user' })
     return code
   } catch (err) {
     if (err instanceof CommanderError) {

@@ -1,7 +1,8 @@
 import { join } from 'node:path'
 import { UsageError } from '../core/errors.ts'
+import type { OutputFile } from '../core/verdict.ts'
 import { execute, prepare } from '../harness/run.ts'
-import { renderSummary, writeJunit, writeResultsJson } from '../reports/index.ts'
+import { runReporters } from '../reports/index.ts'
 import type { Channel } from '../sim/profile.ts'
 import { createReferenceSetup, type ReferenceSetup } from '../sim/setup.ts'
 import { runExitCode } from './exit.ts'
@@ -28,15 +29,21 @@ function timestamp(): string {
 /** The embedded default: the reference DUT, started in this process for the run's duration. */
 async function referenceDut(flaws: string[], channel: Channel, io: Output): Promise<ReferenceSetup> {
   const setup = await createReferenceSetup({ flaws, channel })
-  // Credentials reach the adapter through the environment, as they would for a real device.
-  Object.assign(process.env, setup.env)
   io.out(`reference DUT${flaws.length ? ` with flaws ${flaws.join(', ')}` : ''} over ${channel}, API on ${setup.apiUrl}`)
   return setup
 }
 
-/** Assesses the documents and the DUT and writes junit.xml, results.json and the evidence. */
-export async function run(options: RunCommandOptions, io: Output): Promise<number> {
-  if (process.stderr.isTTY) process.env.TS701_PROGRESS = '1'
+/** `junit.xml, results.json, evidence/`: the reports by name, the evidence by its folder. */
+function describeFiles(files: readonly OutputFile[]): string {
+  const reports = files.filter((f) => f.kind !== 'evidence').map((f) => f.path)
+  return [...reports, ...(files.some((f) => f.kind === 'evidence') ? ['evidence/'] : [])].join(', ')
+}
+
+/**
+ * Assesses the documents and the DUT and writes the reports and the evidence. `env` is where the
+ * DUT profile's credentials are read; the reference DUT adds its own, as a lab's shell would.
+ */
+export async function run(options: RunCommandOptions, io: Output, env: NodeJS.ProcessEnv): Promise<number> {
   if (options.dut && (options.flaws?.length || options.channel)) {
     throw new UsageError('--flaw and --channel choose how the bundled reference DUT runs; they cannot be combined with --dut')
   }
@@ -48,14 +55,12 @@ export async function run(options: RunCommandOptions, io: Output): Promise<numbe
       standard: options.standard,
       groups: options.groups,
       conceptualOnly: options.conceptualOnly,
-      ...(profileFile && { dut: { profileFile, out } }),
+      ...(profileFile && { dut: { profileFile, out, env: { ...env, ...setup?.env } } }),
     })
-    const results = await execute(prepared, options.conceptualOnly)
-    printFindings(prepared.findings, io)
-    await writeJunit(results, join(out, 'junit.xml'))
-    await writeResultsJson(results, join(out, 'results.json'))
-    io.out(renderSummary(results))
-    io.out(`reports written to ${out}/ (junit.xml, results.json${prepared.lab ? ', evidence/' : ''})`)
+    const results = await execute(prepared, { progress: io.progress ?? false })
+    printFindings(results.findings, io)
+    const { files } = await runReporters(results, { outDir: out, io })
+    io.out(`reports written to ${out}/ (${describeFiles(files)})`)
     return runExitCode(results)
   } finally {
     await setup?.close()

@@ -1,5 +1,6 @@
 import { appendFileSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { Masker } from './mask.ts'
 
 /** One observation: a request and its answer, a message, a console line, a server hit. */
 export interface EvidenceEntry {
@@ -23,20 +24,20 @@ export interface RecordedEntry extends EvidenceEntry {
 export class EvidenceLog {
   private count = 0
   private readonly entries: RecordedEntry[] = []
-  private readonly secrets: string[]
+  /** Secrets reach no evidence, whatever the adapter put into an entry. */
+  private readonly masker: Masker
 
   constructor(
     private readonly file?: string,
     secrets: string[] = [],
   ) {
-    // Longest first, so a secret that contains another is masked whole.
-    this.secrets = secrets.filter((s) => s.length >= 3).sort((a, b) => b.length - a.length)
+    this.masker = new Masker(secrets)
     if (file) mkdirSync(dirname(file), { recursive: true })
   }
 
   record(entry: EvidenceEntry): string {
     const id = `E${String(++this.count).padStart(6, '0')}`
-    const recorded: RecordedEntry = JSON.parse(this.redact(JSON.stringify({ id, time: new Date().toISOString(), ...entry })))
+    const recorded: RecordedEntry = this.masker.value({ id, time: new Date().toISOString(), ...entry })
     this.entries.push(recorded)
     if (this.file) appendFileSync(this.file, `${JSON.stringify(recorded)}\n`)
     return id
@@ -49,10 +50,5 @@ export class EvidenceLog {
 
   since(mark: number): RecordedEntry[] {
     return this.entries.slice(mark)
-  }
-
-  /** Secrets reach no evidence, whatever the adapter put into an entry. */
-  private redact(text: string): string {
-    return this.secrets.reduce((t, s) => t.split(JSON.stringify(s).slice(1, -1)).join('***'), text)
   }
 }

@@ -1,3 +1,5 @@
+import type { DutIdentity } from './dut.ts'
+
 /**
  * Verdicts and the result tree a run produces. PASS and FAIL are normative; NOT APPLICABLE comes
  * from applicability; INCONCLUSIVE is the harness admitting it could not decide, always with why.
@@ -25,8 +27,10 @@ export interface UnitResult {
   reads: string[]
   /** For assessor verdicts: who decided and when. */
   assessor?: { name: string; date: string }
-  /** References to evidence files written during the run. */
+  /** Evidence entry IDs (`E000042`) or files the verdict rests on. */
   evidence?: string[]
+  /** How long the unit ran; the first unit of a shared experiment carries all of it. */
+  durationMs?: number
 }
 
 export interface CaseResult {
@@ -49,15 +53,55 @@ export interface GroupResult {
   cases: CaseResult[]
 }
 
+/** A problem found in the documents or the run, located as `file:line:column`. */
+export interface RunFinding {
+  severity: 'error' | 'warning'
+  code: string
+  file: string
+  line: number
+  column: number
+  message: string
+  pointer?: string
+}
+
+/** An image the attack campaign delivered, as the report names it. */
+export interface AttackImageResult {
+  name: string
+  /** Family of the attack, e.g. `bit-flip`, `signature`, `downgrade`. */
+  kind: string
+  description: string
+  sha256: string
+}
+
+/** A file the run wrote, relative to its output folder. */
+export interface OutputFile {
+  path: string
+  /** What it holds, e.g. `junit`, `results`, `evidence`. */
+  kind: string
+}
+
+/**
+ * Everything a run concluded. Reporters read only this, and results.json writes it as built, so
+ * a field added here reaches the file without touching a reporter.
+ */
 export interface RunResults {
   /** Edition key, e.g. `en303645-v3.1.3`. */
   standard: string
   /** Human-readable edition pair, e.g. `EN 303 645 V3.1.3 / TS 103 701 V2.1.1`. */
   standardTitle: string
+  /** The DUT as the assessment documents name it. */
   dut: string
+  /** What the DUT answered to `identify` at baseline; absent when no experiment asked. */
+  observedDut?: DutIdentity
   startedAt: string
   finishedAt: string
   conceptualOnly: boolean
+  /** Warnings from the documents, the catalog check, the DUT profile and the run. */
+  findings: RunFinding[]
+  /** The attack images derived or prepared for the DUT, in delivery order. */
+  attacks: AttackImageResult[]
+  /** Files of the run: its evidence, then every report written before results.json. */
+  files: OutputFile[]
   groups: GroupResult[]
 }
 

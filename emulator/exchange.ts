@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { redactHeaders } from './redact.ts'
+import { redactHeaders } from '../core/mask.ts'
 import { tlsDetails, type TlsDetails } from './tls.ts'
 
 /** One request and what was answered, filled in as it goes; recorded once when it ends. */

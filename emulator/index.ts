@@ -22,4 +22,4 @@ export {
   type TlsMaterial,
 } from './server.ts'
 export { EmulatorConfigError } from './errors.ts'
-export { durationSeconds } from './duration.ts'
+export { durationSeconds } from '../core/duration.ts'

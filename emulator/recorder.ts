@@ -3,7 +3,7 @@ import { definedOnly } from './defined.ts'
 import type { Exchange } from './exchange.ts'
 import type { Hit, HitLog } from './hit-log.ts'
 import type { Offer } from './offer.ts'
-import { redactQuery } from './redact.ts'
+import { redactQuery } from '../core/mask.ts'
 import { certificateFingerprint, type TlsMaterial } from './tls.ts'
 
 export interface HandshakeFailure {

@@ -1,6 +1,6 @@
 import { validateHeaderName } from 'node:http'
 import type { EmulatorRoute } from '../profile/types.ts'
-import { durationSeconds } from './duration.ts'
+import { durationSeconds } from '../core/duration.ts'
 import { EmulatorConfigError } from './errors.ts'
 import { checkKey, parseTemplate, type KeyScope, type Template } from './template.ts'
 

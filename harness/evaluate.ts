@@ -74,14 +74,25 @@ function decide(p: PlannedUnit, ctx: EvaluationContext): Outcome {
   }
 }
 
-/** The identifying part of a unit's result, whoever decides its verdict. */
-export function baseResult(p: PlannedUnit): Pick<UnitResult, 'id' | 'target' | 'variant' | 'origin' | 'reads'> {
+/** What decides a unit, whoever decided it. */
+export type Decided = Pick<UnitResult, 'verdict' | 'reason' | 'source' | 'assessor' | 'evidence'>
+
+/**
+ * Builds every unit result, field by field from the plan and the decision: the key order is
+ * the same for every unit, and nothing else a check returns (a campaign's `kind`) leaks in.
+ */
+export function unitResult(p: PlannedUnit, d: Decided): UnitResult {
   return {
     id: p.unit.id,
     ...(p.target !== undefined && { target: p.target }),
     ...(p.variant !== undefined && { variant: p.variant }),
     ...(p.unit.origin && { origin: p.unit.origin }),
+    verdict: d.verdict,
+    reason: d.reason,
+    source: d.source,
     reads: p.unit.reads,
+    ...(d.assessor && { assessor: { name: d.assessor.name, date: d.assessor.date } }),
+    ...(d.evidence?.length && { evidence: [...d.evidence] }),
   }
 }
 
@@ -90,23 +101,20 @@ export function baseResult(p: PlannedUnit): Pick<UnitResult, 'id' | 'target' | '
  * observations leave open: a mechanical or observed FAIL is not overruled by paperwork.
  */
 export function conclude(p: PlannedUnit, outcome: Outcome & { evidence?: string[] }, source: VerdictSource, a: Assessment): UnitResult {
-  const base = baseResult(p)
   const decision = outcome.verdict === 'INCONCLUSIVE' ? findDecision(a, p) : undefined
   if (decision) {
-    return {
-      ...base,
+    return unitResult(p, {
       verdict: decision.verdict,
       reason: decision.rationale,
       source: 'assessor',
       assessor: { name: decision.assessor, date: decision.date },
-    }
+    })
   }
-  const { evidence, ...rest } = outcome
-  return { ...base, ...rest, source, ...(evidence?.length && { evidence }) }
+  return unitResult(p, { verdict: outcome.verdict, reason: outcome.reason, source, evidence: outcome.evidence })
 }
 
 export function notApplicable(p: PlannedUnit, applicability: Applicability): UnitResult {
-  return { ...baseResult(p), verdict: 'NOT APPLICABLE', reason: applicability.reason, source: 'rule' }
+  return unitResult(p, { verdict: 'NOT APPLICABLE', reason: applicability.reason, source: 'rule' })
 }
 
 /** Runs one planned conceptual unit. */

@@ -2,9 +2,11 @@ import type { PlannedUnit } from '../catalog/plan.ts'
 import type { Applicability } from '../catalog/applicability.ts'
 import type { Edition, UnitDef } from '../catalog/types.ts'
 import type { Assessment, IxitEntry } from '../ixit/types.ts'
+import type { DutProfile } from '../profile/types.ts'
 import { Ts701Error } from '../core/errors.ts'
 import { conclude, findEntry, notApplicable } from './evaluate.ts'
 import type { Outcome } from './rule.ts'
+import type { Session } from './session.ts'
 import type { UnitResult } from '../core/verdict.ts'
 
 /** The variant name of the valid image: the positive control after every attack campaign. */
@@ -12,8 +14,13 @@ export const CONTROL_VARIANT = 'valid-image'
 
 /** What the lab brings to a run with a device: handed to the workers, so plain data only. */
 export interface LabPayload {
-  /** The DUT profile (`dut.yaml`) to drive the device with. */
-  profileFile: string
+  /** The DUT profile, loaded and checked once in the main process; plain data, so it clones. */
+  profile: DutProfile
+  /**
+   * The environment variables the profile names (`passwordEnv`, `tokenEnv`, …), read once in the
+   * main process: the workers never consult their own environment for the device's secrets.
+   */
+  credentials: Record<string, string>
   /** Where evidence entries are appended (JSON lines). */
   evidenceFile: string
   /** A folder for files the run makes (derived attack images). */
@@ -30,6 +37,8 @@ export interface FunctionalInput {
   variant?: string
   emptyReason?: string
   lab: LabPayload
+  /** The run's device, update server and evidence log. */
+  session: Session
 }
 
 export interface Observation extends Outcome {
@@ -64,12 +73,13 @@ export interface FunctionalContext {
   assessment: Assessment
   edition: Edition
   checks: ReadonlyMap<string, FunctionalCheck>
-  lab?: LabPayload
+  /** Absent when the run has no DUT. */
+  session?: Session
 }
 
 async function observe(p: PlannedUnit, ctx: FunctionalContext): Promise<Observation> {
   const needs = p.unit.needs?.join(', ') ?? 'a DUT'
-  if (!ctx.lab) return { verdict: 'INCONCLUSIVE', reason: `functional unit not run: it needs ${needs} and no DUT was given` }
+  if (!ctx.session) return { verdict: 'INCONCLUSIVE', reason: `functional unit not run: it needs ${needs} and no DUT was given` }
   const check = ctx.checks.get(p.unit.id)
   if (!check) return { verdict: 'INCONCLUSIVE', reason: `no automated functional test exists for this unit (it needs ${needs}); assessor to record the result` }
   try {
@@ -80,7 +90,8 @@ async function observe(p: PlannedUnit, ctx: FunctionalContext): Promise<Observat
       target: findEntry(ctx.assessment, p.target),
       variant: p.variant,
       emptyReason: p.emptyReason,
-      lab: ctx.lab,
+      lab: ctx.session.lab,
+      session: ctx.session,
     })
   } catch (err) {
     // A device that stops answering, or answers garbage, leaves the unit undecided, never the run.
@@ -92,5 +103,5 @@ async function observe(p: PlannedUnit, ctx: FunctionalContext): Promise<Observat
 /** Runs one planned functional unit; assessor decisions settle what the device could not show. */
 export async function runFunctionalUnit(p: PlannedUnit, applicability: Applicability, ctx: FunctionalContext): Promise<UnitResult> {
   if (!applicability.applicable) return notApplicable(p, applicability)
-  return conclude(p, await observe(p, ctx), ctx.lab ? 'observed' : 'rule', ctx.assessment)
+  return conclude(p, await observe(p, ctx), ctx.session ? 'observed' : 'rule', ctx.assessment)
 }

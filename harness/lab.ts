@@ -1,20 +1,25 @@
 import { join, resolve } from 'node:path'
+import { loadDutProfile, profileSecrets } from '../adapters/index.ts'
+import type { OutputFile } from '../core/verdict.ts'
 import { deriveAttacks } from '../fixtures/attacks.ts'
 import { hashFile } from '../fixtures/hash.ts'
 import { InvalidAssessmentError } from '../ixit/errors.ts'
 import { hasErrors } from '../ixit/findings.ts'
-import { loadProfile } from '../profile/load.ts'
 import type { DutProfile, ImageRef } from '../profile/types.ts'
 import type { Finding } from '../ixit/types.ts'
 import { CONTROL_VARIANT, type LabPayload } from './functional.ts'
 
 export interface PreparedLab {
   lab: LabPayload
-  profile: DutProfile
   findings: Finding[]
   /** Variant names of the attack campaign, in delivery order, for the plan. */
   variants: string[]
+  /** The evidence log, relative to the output folder. */
+  evidence: OutputFile
 }
+
+/** Where the evidence log goes inside the output folder (forward slashes, as results.json lists it). */
+const EVIDENCE: OutputFile = { path: 'evidence/exchanges.jsonl', kind: 'evidence' }
 
 async function source(ref: ImageRef, name: string) {
   const { sha256, size } = await hashFile(ref.file)
@@ -22,11 +27,22 @@ async function source(ref: ImageRef, name: string) {
 }
 
 /**
- * Loads the DUT profile and derives the attack images from the supplier's valid image, before
- * any suite runs: the plan lists one unit per attack, and the workers only read the files.
+ * The variables of `env` the profile names as credentials. `profileSecrets` is the one place
+ * that knows which fields name variables, so each variable is offered to it on its own.
  */
-export async function prepareLab(profileFile: string, out: string): Promise<PreparedLab> {
-  const { profile, findings } = await loadProfile(profileFile)
+function credentials(profile: DutProfile, env: NodeJS.ProcessEnv): Record<string, string> {
+  const named = Object.entries(env).filter((e): e is [string, string] =>
+    e[1] !== undefined && profileSecrets(profile, { [e[0]]: e[1] }).length > 0)
+  return Object.fromEntries(named)
+}
+
+/**
+ * Loads the DUT profile, picks its credentials from `env` and derives the attack images from the
+ * supplier's valid image, before any suite runs: the plan lists one unit per attack, and the
+ * workers get the profile and the credentials as data and only read the files.
+ */
+export async function prepareLab(profileFile: string, out: string, env: NodeJS.ProcessEnv): Promise<PreparedLab> {
+  const { profile, findings } = await loadDutProfile(profileFile)
   if (!profile || hasErrors(findings)) throw new InvalidAssessmentError(findings)
   const workDir = resolve(out, 'work')
   const images = profile.images
@@ -40,10 +56,11 @@ export async function prepareLab(profileFile: string, out: string): Promise<Prep
     })
     : []
   const lab: LabPayload = {
-    profileFile: resolve(profileFile),
-    evidenceFile: resolve(out, 'evidence', 'exchanges.jsonl'),
+    profile,
+    credentials: credentials(profile, env),
+    evidenceFile: resolve(out, EVIDENCE.path),
     workDir,
     attacks: attacks.map((a) => ({ ...a.image, name: a.name, description: a.description, kind: a.kind })),
   }
-  return { lab, profile, findings, variants: attacks.length ? [...attacks.map((a) => a.name), CONTROL_VARIANT] : [] }
+  return { lab, findings, variants: attacks.length ? [...attacks.map((a) => a.name), CONTROL_VARIANT] : [], evidence: EVIDENCE }
 }

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises'
 import { buildPlan, type Plan } from '../catalog/plan.ts'
 import { checkAgainstCatalog } from '../catalog/check.ts'
 import { loadEdition } from '../catalog/editions.ts'
@@ -9,13 +10,14 @@ import { UsageError } from '../core/errors.ts'
 import { prepareLab, type PreparedLab } from './lab.ts'
 import { composeGroups } from './results.ts'
 import { resultFrom, runSuites } from './suite-runner.ts'
-import type { GroupResult, RunResults } from '../core/verdict.ts'
+import type { GroupResult, OutputFile, RunResults } from '../core/verdict.ts'
 
 export interface PreparedAssessment {
   assessment: Assessment
   plan: Plan
   /** The device side of the run; absent for conceptual-only runs. */
   lab?: PreparedLab
+  conceptualOnly: boolean
   /** Warnings from loading, the catalog check and applicability. */
   findings: Finding[]
 }
@@ -24,8 +26,11 @@ export interface PrepareOptions {
   standard?: string
   groups?: string[]
   conceptualOnly?: boolean
-  /** The DUT profile and the output folder, for runs with a device. */
-  dut?: { profileFile: string; out: string }
+  /**
+   * The DUT profile, the output folder and the environment the profile's credentials are read
+   * from, for runs with a device.
+   */
+  dut?: { profileFile: string; out: string; env: NodeJS.ProcessEnv }
 }
 
 /** Loads and checks the documents and plans the run; invalid input throws with every finding. */
@@ -39,13 +44,20 @@ export async function prepare(dir: string, options: PrepareOptions = {}): Promis
   if (!loaded.assessment) throw new InvalidAssessmentError(loaded.findings)
   const findings = [...loaded.findings, ...checkAgainstCatalog(edition, loaded.assessment)]
   if (hasErrors(findings)) throw new InvalidAssessmentError(findings)
-  const lab = options.dut && !options.conceptualOnly ? await prepareLab(options.dut.profileFile, options.dut.out) : undefined
+  const conceptualOnly = options.conceptualOnly ?? false
+  const lab = options.dut && !conceptualOnly ? await prepareLab(options.dut.profileFile, options.dut.out, options.dut.env) : undefined
   const plan = buildPlan(edition, loaded.assessment, {
     groups: options.groups,
-    ...(options.conceptualOnly && { kinds: ['conceptual'] }),
+    ...(conceptualOnly && { kinds: ['conceptual'] }),
     ...(lab && { attacks: lab.variants }),
   })
-  return { assessment: loaded.assessment, plan, ...(lab && { lab }), findings: [...findings, ...(lab?.findings ?? []), ...plan.findings] }
+  return {
+    assessment: loaded.assessment,
+    plan,
+    ...(lab && { lab }),
+    conceptualOnly,
+    findings: [...findings, ...(lab?.findings ?? []), ...plan.findings],
+  }
 }
 
 /**
@@ -71,30 +83,46 @@ export function unusedDecisions(a: Assessment, groups: GroupResult[]): Finding[]
  * experiment (an attack campaign, the check observation) waits for all of it; every device step
  * has its own, shorter timeout inside, so this is only the backstop for a device that hangs.
  */
-function unitBudgetMs(lab: PreparedLab): number {
-  const attempts = lab.variants.length + 4
-  const perAttempt = (lab.profile.operations['read-outcome']?.timeoutMs ?? 60_000) + lab.profile.adapter.timeouts.defaultMs * 4
-  return lab.profile.observationSeconds * 1000 * 2 + attempts * perAttempt
+function unitBudgetMs({ lab: { profile }, variants }: PreparedLab): number {
+  const attempts = variants.length + 4
+  const perAttempt = (profile.operations['read-outcome']?.timeoutMs ?? 60_000) + profile.adapter.timeouts.defaultMs * 4
+  return profile.observationSeconds * 1000 * 2 + attempts * perAttempt
 }
 
-/** Runs the planned groups as vitest suites and folds the verdicts into the report tree. */
-export async function execute(prepared: PreparedAssessment, conceptualOnly: boolean): Promise<RunResults> {
+/** The files of the run itself that exist: a run whose units never reached the DUT has no evidence. */
+async function runFiles(lab: PreparedLab | undefined): Promise<OutputFile[]> {
+  if (!lab) return []
+  return (await stat(lab.lab.evidenceFile).then(() => true, () => false)) ? [lab.evidence] : []
+}
+
+export interface ExecuteOptions {
+  /** Whether long waits may draw progress on stderr; the CLI knows whether that is a terminal. */
+  progress: boolean
+}
+
+/** Runs the planned groups as vitest suites and folds the verdicts into the result model. */
+export async function execute(prepared: PreparedAssessment, options: ExecuteOptions): Promise<RunResults> {
   const startedAt = new Date().toISOString()
+  const lab = prepared.lab
   const outcome = await runSuites({
     assessment: prepared.assessment,
     plan: prepared.plan,
-    ...(prepared.lab && { lab: prepared.lab.lab }),
-    unitTimeoutMs: prepared.lab ? unitBudgetMs(prepared.lab) : 30_000,
+    ...(lab && { lab: lab.lab }),
+    unitTimeoutMs: lab ? unitBudgetMs(lab) : 30_000,
+    progress: options.progress,
   })
   const groups = composeGroups(prepared.plan, (p) => resultFrom(outcome, p))
-  prepared.findings.push(...unusedDecisions(prepared.assessment, groups))
   return {
     standard: prepared.plan.edition.id,
     standardTitle: prepared.plan.edition.title,
     dut: prepared.assessment.dut,
+    ...(outcome.observedDut && { observedDut: { model: outcome.observedDut.model, version: outcome.observedDut.version } }),
     startedAt,
     finishedAt: new Date().toISOString(),
-    conceptualOnly,
+    conceptualOnly: prepared.conceptualOnly,
+    findings: [...prepared.findings, ...unusedDecisions(prepared.assessment, groups)],
+    attacks: (lab?.lab.attacks ?? []).map((a) => ({ name: a.name, kind: a.kind, description: a.description, sha256: a.sha256 })),
+    files: await runFiles(lab),
     groups,
   }
 }

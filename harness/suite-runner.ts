@@ -2,7 +2,8 @@ import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Reporter, TestCase, TestModule, TestSequencer, TestSpecification } from 'vitest/node'
 import type { PlannedUnit } from '../catalog/plan.ts'
-import { baseResult } from './evaluate.ts'
+import type { DutIdentity } from '../core/dut.ts'
+import { unitResult } from './evaluate.ts'
 import { unitName } from './results.ts'
 import type { RunPayload } from './vitest-group.ts'
 import type { UnitResult } from '../core/verdict.ts'
@@ -13,9 +14,11 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url))
 export interface SuiteOutcome {
   results: Map<string, UnitResult>
   /** Test name → error text, for tests that ended without a verdict (timeout, crash). */
-  broken: Map<string, string>
+  broken: Map<string, { error: string; durationMs?: number }>
   /** Group ID → error text, for suite files that could not run at all. */
   brokenGroups: Map<string, string>
+  /** What the DUT answered at baseline, when a functional unit learned it. */
+  observedDut?: DutIdentity
 }
 
 const firstError = (errors: ReadonlyArray<{ message?: string }> | undefined): string =>
@@ -25,9 +28,13 @@ class VerdictCollector implements Reporter {
   readonly outcome: SuiteOutcome = { results: new Map(), broken: new Map(), brokenGroups: new Map() }
 
   onTestCaseResult(test: TestCase): void {
-    const result = test.meta().ts701
-    if (result) this.outcome.results.set(test.name, result)
-    else this.outcome.broken.set(test.name, firstError(test.result().errors))
+    const { ts701: result, ts701Dut } = test.meta()
+    // vitest's own clock: it also times the units that ended without a verdict.
+    const duration = test.diagnostic()?.duration
+    const timed = duration === undefined ? {} : { durationMs: Math.round(duration) }
+    if (result) this.outcome.results.set(test.name, { ...result, ...timed })
+    else this.outcome.broken.set(test.name, { error: firstError(test.result().errors), ...timed })
+    this.outcome.observedDut ??= ts701Dut
   }
 
   onTestModuleEnd(module: TestModule): void {
@@ -73,6 +80,8 @@ export async function runSuites(payload: RunPayload): Promise<SuiteOutcome> {
     // which keeps the session (device handle, emulator, experiments) alive across suite files.
     ...(payload.lab && { fileParallelism: false, maxWorkers: 1, isolate: false }),
   })
+  // Stops the worker, and with it the session (a worker fixture): device and emulator are
+  // closed by the time the run's results are put together.
   await vitest.close()
   return collector.outcome
 }
@@ -82,8 +91,10 @@ export function resultFrom(outcome: SuiteOutcome, p: PlannedUnit): UnitResult {
   const name = unitName(p)
   const found = outcome.results.get(name)
   if (found) return found
-  const why = outcome.broken.get(name)
+  const broken = outcome.broken.get(name)
+  const why = broken?.error
     ?? (outcome.brokenGroups.has(p.groupId) ? `suite ${p.groupId} failed: ${outcome.brokenGroups.get(p.groupId)}` : undefined)
     ?? 'the unit did not run'
-  return { ...baseResult(p), verdict: 'INCONCLUSIVE', reason: `no verdict: ${why}`, source: 'rule' }
+  const result = unitResult(p, { verdict: 'INCONCLUSIVE', reason: `no verdict: ${why}`, source: 'rule' })
+  return broken?.durationMs === undefined ? result : { ...result, durationMs: broken.durationMs }
 }

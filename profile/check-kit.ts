@@ -1,9 +1,17 @@
 /** What the semantic checks of the DUT profile share: reporting, regexes, pointers, placeholders. */
+import { loopbackProblem } from '../core/loopback.ts'
 import { isRecord } from '../ixit/documents.ts'
 import { placeholdersIn } from './templates.ts'
 import type { PathSegment } from '../ixit/source.ts'
 
 export type Report = (code: string, path: readonly PathSegment[], message: string, target?: 'value' | 'key') => void
+
+/** Reports a URL that does not parse or does not point to a loopback host; true when it is fine. */
+export function checkLoopbackUrl(report: Report, path: readonly PathSegment[], url: string): boolean {
+  const problem = loopbackProblem(url)
+  if (problem) report(problem.includes('not a valid URL') ? 'bad-url' : 'not-loopback', path, problem)
+  return problem === undefined
+}
 
 /** RFC 6901 syntax: empty, or `/`-separated segments in which `~` only starts `~0` or `~1`. */
 export function isValidPointer(pointer: string): boolean {

@@ -1,26 +1,22 @@
 /**
- * What the DUT profile schema cannot say: loopback-only targets, routes that refer to routes,
- * mechanisms driven through something the profile does not declare, extractions that cannot work
- * and placeholders no operation fills. The checks of the adapter and its operations follow the
- * adapter kind (MQTT: profile-checks-mqtt.ts, serial: profile-checks-serial.ts).
+ * What the DUT profile schema cannot say about the parts every channel shares: loopback-only
+ * targets, routes that refer to routes, mechanisms driven through something the profile does not
+ * declare. The adapter and its operations are checked by their channel's descriptor.
  */
 import { isRecord } from '../ixit/documents.ts'
 import { finding } from '../ixit/findings.ts'
-import { checkPlaceholders, isValidPointer, list, regexProblem, walk, type Report } from './check-kit.ts'
-import { checkMqtt } from './checks-mqtt.ts'
-import { checkSerial } from './checks-serial.ts'
-import { LOOPBACK_RULE, isLoopbackHost, loopbackProblem } from '../core/loopback.ts'
-import { IMAGE_PLACEHOLDERS } from './templates.ts'
-import { toPointer, type PathSegment, type SourceDoc } from '../ixit/source.ts'
+import { toPointer, type SourceDoc } from '../ixit/source.ts'
 import type { Finding } from '../ixit/types.ts'
-
-export { isValidPointer } from './check-kit.ts'
+import { LOOPBACK_RULE, isLoopbackHost } from '../core/loopback.ts'
+import { channelOf, type ChannelDescriptor } from './channel.ts'
+import { checkLoopbackUrl, list, type Report } from './check-kit.ts'
 
 /**
  * Runs on the parsed document whether or not it is schema-valid (so a supplier sees every problem
- * in one round); values of the wrong shape are skipped here, the schema reports them.
+ * in one round); values of the wrong shape are skipped here, the schema reports them. A kind no
+ * channel has gets no adapter checks: the schema names the kinds there are.
  */
-export function checkProfile(doc: SourceDoc): Finding[] {
+export function checkProfile(doc: SourceDoc, channels: readonly ChannelDescriptor[]): Finding[] {
   const findings: Finding[] = []
   const report: Report = (code, path, message, target = 'value') =>
     findings.push(finding('error', code, doc.locate(path, target), message, toPointer(path)))
@@ -31,19 +27,34 @@ export function checkProfile(doc: SourceDoc): Finding[] {
   const server = isRecord(data.updateServer) ? data.updateServer : undefined
   const operations = isRecord(data.operations) ? data.operations : {}
 
-  // Loopback only; the adapter's own target is checked with the rest of its kind below.
+  // Loopback only; the adapter's own target is its channel's to check.
   if (server && typeof server.host === 'string' && !isLoopbackHost(server.host)) {
     report('not-loopback', ['updateServer', 'host'], `host "${server.host}" is not a loopback address; ${LOOPBACK_RULE}`)
   }
   for (const [i, p] of list(data.publications).entries()) {
     const to = isRecord(p) ? p.to : undefined
-    if (typeof to !== 'string') continue
-    const problem = loopbackProblem(to)
-    if (problem) report(problem.includes('not a valid URL') ? 'bad-url' : 'not-loopback', ['publications', i, 'to'], problem)
+    if (typeof to === 'string') checkLoopbackUrl(report, ['publications', i, 'to'], to)
   }
 
-  // Emulator routes.
-  const routes = list(server?.routes).map((r) => (isRecord(r) ? r : {}))
+  checkRoutes(list(server?.routes).map((r) => (isRecord(r) ? r : {})), report)
+
+  // Mechanisms need what they are driven through.
+  for (const [id, drive] of Object.entries(isRecord(data.mechanisms) ? data.mechanisms : {})) {
+    const via = isRecord(drive) ? drive.via : undefined
+    if (via === 'update-server' && data.updateServer === undefined) {
+      report('missing-update-server', ['mechanisms', id, 'via'], `mechanism ${id} is driven via the update server, but the profile declares no updateServer`)
+    }
+    if (via === 'deliver-image' && operations['deliver-image'] === undefined) {
+      report('missing-operation', ['mechanisms', id, 'via'], `mechanism ${id} is driven via deliver-image, but operations.deliver-image is not declared`)
+    }
+  }
+
+  channelOf(channels, data)?.check(adapter, operations, report, warn)
+  return findings
+}
+
+/** Emulator routes: unique names, and references to routes that exist. */
+function checkRoutes(routes: ReadonlyArray<Record<string, unknown>>, report: Report): void {
   const names = new Map<string, number>()
   for (const [i, r] of routes.entries()) {
     if (typeof r.name !== 'string') continue
@@ -63,56 +74,4 @@ export function checkProfile(doc: SourceDoc): Finding[] {
       }
     }
   }
-
-  // Mechanisms need what they are driven through.
-  for (const [id, drive] of Object.entries(isRecord(data.mechanisms) ? data.mechanisms : {})) {
-    const via = isRecord(drive) ? drive.via : undefined
-    if (via === 'update-server' && data.updateServer === undefined) {
-      report('missing-update-server', ['mechanisms', id, 'via'], `mechanism ${id} is driven via the update server, but the profile declares no updateServer`)
-    }
-    if (via === 'deliver-image' && operations['deliver-image'] === undefined) {
-      report('missing-operation', ['mechanisms', id, 'via'], `mechanism ${id} is driven via deliver-image, but operations.deliver-image is not declared`)
-    }
-  }
-
-  switch (adapter.kind) {
-    case 'mqtt':
-      checkMqtt(adapter, operations, report, warn)
-      break
-    case 'serial':
-      checkSerial(adapter, operations, report, warn)
-      break
-    default:
-      // http, or a kind the schema rejects: the HTTP checks are what an older profile needs.
-      checkHttp(adapter, operations, report)
-  }
-  return findings
-}
-
-function checkHttp(adapter: Record<string, unknown>, operations: Record<string, unknown>, report: Report): void {
-  if (typeof adapter.baseUrl === 'string') {
-    const problem = loopbackProblem(adapter.baseUrl)
-    if (problem) report(problem.includes('not a valid URL') ? 'bad-url' : 'not-loopback', ['adapter', 'baseUrl'], problem)
-  }
-
-  // Extractions and templates of the operations. Header names are the supplier's; a header
-  // called `pointer` is no extraction.
-  walk(operations, ['operations'], (node, path) => {
-    if (typeof node.pointer === 'string' && !isValidPointer(node.pointer)) {
-      report('bad-pointer', [...path, 'pointer'], `invalid JSON pointer "${node.pointer}" (expected "" or /segment/segment, with ~0 for ~ and ~1 for /)`)
-    }
-    if (typeof node.regex === 'string') {
-      const problem = regexProblem(node.regex, typeof node.group === 'string' ? node.group : undefined)
-      if (problem) report('bad-regex', [...path, problem.at], problem.message)
-    }
-    if (typeof node.method === 'string' && typeof node.path === 'string') {
-      const allowed: readonly string[] = path[1] === 'deliver-image' ? IMAGE_PLACEHOLDERS : []
-      const texts: Array<[PathSegment[], string]> = [[[...path, 'path'], node.path]]
-      if (typeof node.body === 'string') texts.push([[...path, 'body'], node.body])
-      if (isRecord(node.headers)) {
-        for (const [name, value] of Object.entries(node.headers)) if (typeof value === 'string') texts.push([[...path, 'headers', name], value])
-      }
-      for (const [at, text] of texts) checkPlaceholders(report, at, text, allowed)
-    }
-  }, ['headers'])
 }

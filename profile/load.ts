@@ -1,27 +1,31 @@
 /**
  * Loads a DUT profile (`dut.yaml` / `dut.json`): how the lab reaches one device. Problems come
  * back as findings in the format of the assessment documents (file:line:column, pointer, one
- * line), all of them at once. Environment variables named by `adapter.auth` are not read here:
- * a missing credential is a matter of the run (INCONCLUSIVE), not of the document.
+ * line), all of them at once. Environment variables the profile names are not read here: a
+ * missing credential is a matter of the run (INCONCLUSIVE), not of the document.
+ *
+ * Which channels exist is the caller's business (adapters/registry.ts); see loadDutProfile.
  */
 import { stat } from 'node:fs/promises'
 import { dedupeFindings, finding, hasErrors, sortFindings } from '../ixit/findings.ts'
-import { buildProfile, filesOf, type ProfileFile } from './build.ts'
-import { checkProfile } from './checks.ts'
-import type { DutProfile } from './types.ts'
-import { validateProfile } from './schema.ts'
 import { readSource, toPointer, type SourceDoc } from '../ixit/source.ts'
 import type { Finding } from '../ixit/types.ts'
+import { buildProfile } from './build.ts'
+import type { ChannelDescriptor, ProfileOf } from './channel.ts'
+import { checkProfile } from './checks.ts'
+import { filePatterns, filesOf, type ProfileFile } from './files.ts'
+import { validateProfile } from './schema.ts'
+import type { DutProfile } from './types.ts'
 
-export interface ProfileLoadResult {
+export interface ProfileLoadResult<P extends DutProfile = DutProfile> {
   /** Present iff there is no error-level finding. */
-  profile?: DutProfile
+  profile?: P
   findings: Finding[]
 }
 
-export async function loadProfile(file: string): Promise<ProfileLoadResult> {
+export async function loadProfile<C extends ChannelDescriptor>(file: string, channels: readonly C[]): Promise<ProfileLoadResult<ProfileOf<C>>> {
   try {
-    return await load(file)
+    return await load(file, channels)
   } catch (err) {
     // A loader bug must still reach the user as a finding, not as a stack trace.
     const message = err instanceof Error ? err.message : String(err)
@@ -29,21 +33,21 @@ export async function loadProfile(file: string): Promise<ProfileLoadResult> {
   }
 }
 
-async function load(file: string): Promise<ProfileLoadResult> {
+async function load<C extends ChannelDescriptor>(file: string, channels: readonly C[]): Promise<ProfileLoadResult<ProfileOf<C>>> {
   const parsed = await readSource(file)
   const findings = [...parsed.findings]
-  const done = (profile?: DutProfile): ProfileLoadResult => {
+  const done = (profile?: ProfileOf<C>): ProfileLoadResult<ProfileOf<C>> => {
     const sorted = sortFindings(dedupeFindings(findings))
     return profile && !hasErrors(sorted) ? { profile, findings: sorted } : { findings: sorted }
   }
   if (!parsed.doc) return done()
 
   // Schema, semantic and file checks all run, so every problem is reported in one round.
-  const { data, findings: schemaFindings } = validateProfile(parsed.doc)
+  const { data: filled, findings: schemaFindings } = validateProfile(parsed.doc, channels)
   findings.push(...schemaFindings)
-  findings.push(...checkProfile(parsed.doc))
-  findings.push(...(await missingFiles(parsed.doc, filesOf(file, parsed.doc.value))))
-  return done(data ? buildProfile(file, parsed.doc.locate([]), data) : undefined)
+  findings.push(...checkProfile(parsed.doc, channels))
+  findings.push(...(await missingFiles(parsed.doc, filesOf(file, parsed.doc.value, filePatterns(channels, parsed.doc.value)))))
+  return done(filled ? buildProfile(file, parsed.doc.locate([]), filled, channels) : undefined)
 }
 
 async function missingFiles(doc: SourceDoc, files: readonly ProfileFile[]): Promise<Finding[]> {

@@ -1,22 +1,130 @@
 /**
- * The DUT profile's JSON Schema. It is the lab's document, not the supplier's, so it is compiled
- * here rather than with the assessment schemas; validation and findings work the same way.
+ * The DUT profile's JSON Schema, composed from the part every channel shares
+ * (common-schema.json) and the parts of the registered channels, selected by `adapter.kind`.
+ * The loader validates with the composed schema; `npm run schema` writes it to dut.schema.json
+ * for editors, and a test keeps that file equal to what the channels compose.
+ *
+ * The schema's `default` keywords are the only statement of the defaults: the validator fills them
+ * into its copy of the document (ajv `useDefaults`). Strict mode makes ajv refuse a default it
+ * would skip (inside anyOf, oneOf, not), so each one applies.
  */
 import { readFileSync } from 'node:fs'
 import type { AnySchemaObject, ValidateFunction } from 'ajv'
-import { createAjv, validateWith, type Validated } from '../ixit/schemas.ts'
+import Ajv2020Module from 'ajv/dist/2020.js'
+import addFormatsModule from 'ajv-formats'
+import { isRecord } from '../ixit/documents.ts'
+import { validateWith, type Validated } from '../ixit/schemas.ts'
 import type { SourceDoc } from '../ixit/source.ts'
-import type { DutDocument } from './document.ts'
+import type { ChannelDescriptor } from './channel.ts'
 
+/** The generated schema editors read through `# yaml-language-server: $schema=…`. */
 export const PROFILE_SCHEMA_FILE = new URL('./dut.schema.json', import.meta.url)
 
-export function readProfileSchema(): AnySchemaObject {
-  return JSON.parse(readFileSync(PROFILE_SCHEMA_FILE, 'utf8')) as AnySchemaObject
+const COMMON = JSON.parse(readFileSync(new URL('./common-schema.json', import.meta.url), 'utf8')) as AnySchemaObject
+
+const GENERATED = 'Generated from profile/common-schema.json and adapters/<kind>/profile-schema.json by `npm run schema`; edit those, not this file.'
+
+export function composeProfileSchema(channels: readonly ChannelDescriptor[]): AnySchemaObject {
+  const defs: Record<string, AnySchemaObject> = {}
+  const define = (name: string, schema: AnySchemaObject, owner: string) => {
+    if (name in defs) throw new Error(`the DUT profile schema defines "${name}" twice (again in ${owner})`)
+    defs[name] = schema
+  }
+  channels.forEach(checkPart)
+  define('adapter', adapterSchema(channels), 'the composition')
+  for (const [name, schema] of Object.entries(COMMON.$defs as Record<string, AnySchemaObject>)) define(name, schema, 'profile/common-schema.json')
+  for (const channel of channels) {
+    const owner = `channel ${channel.kind}`
+    define(`${channel.kind}Adapter`, channel.schema.adapter, owner)
+    define(`${channel.kind}Operations`, channel.schema.operations, owner)
+    for (const [name, schema] of Object.entries(channel.schema.$defs ?? {})) define(name, schema, owner)
+  }
+  const { $defs: _, ...head } = COMMON
+  // A copy: the validators must not share objects with the descriptors.
+  return structuredClone({ ...head, $comment: GENERATED, allOf: channels.map(operationsBranch), $defs: defs })
 }
 
-let validator: ValidateFunction<DutDocument> | undefined
+/** The text of dut.schema.json. */
+export function profileSchemaText(channels: readonly ChannelDescriptor[]): string {
+  return `${JSON.stringify(composeProfileSchema(channels), null, 2)}\n`
+}
 
-export function validateProfile(doc: SourceDoc): Validated<DutDocument> {
-  validator ??= createAjv().compile<DutDocument>(readProfileSchema())
-  return validateWith(validator, doc)
+/** One `if adapter.kind is … then operations is …` per channel, at the top level. */
+function operationsBranch(channel: ChannelDescriptor): AnySchemaObject {
+  const when = `The rules below apply when adapter.kind is ${channel.kind}.`
+  return {
+    if: { required: ['adapter'], properties: { adapter: { description: when, type: 'object', required: ['kind'], properties: { kind: { const: channel.kind, description: when } } } } },
+    then: { properties: { operations: { $ref: `#/$defs/${channel.kind}Operations` } } },
+  }
+}
+
+/** `adapter`: the kind, then the kind's own closed schema (the $comment says why it is open). */
+function adapterSchema(channels: readonly ChannelDescriptor[]): AnySchemaObject {
+  const kinds = channels.map((c) => c.kind)
+  return {
+    title: 'Adapter',
+    description: `How ts701 talks to the device. kind selects the channel (${kinds.join(', ')}); the other settings here and the shape of operations follow the kind.`,
+    type: 'object',
+    required: ['kind'],
+    $comment: 'Open here only because each kind closes its own schema (additionalProperties: false), so an unknown property is reported with the properties of that kind.',
+    additionalProperties: true,
+    properties: {
+      kind: { title: 'Adapter kind', description: channels.map((c) => kindDescription(c)).join(' '), type: 'string', enum: kinds },
+    },
+    allOf: kinds.map((kind) => ({
+      if: { required: ['kind'], properties: { kind: { const: kind, description: `The rules below apply when kind is ${kind}.` } } },
+      then: { $ref: `#/$defs/${kind}Adapter` },
+    })),
+  }
+}
+
+/** A part the composition cannot use fails loudly when the schema is composed, naming the channel. */
+function checkPart(channel: ChannelDescriptor): void {
+  const { adapter } = channel.schema
+  const kind = recordOf(recordOf(adapter.properties).kind)
+  const problem = adapter.type !== 'object' || adapter.additionalProperties !== false
+    ? 'must be an object schema with additionalProperties: false'
+    : !Array.isArray(adapter.required) || !adapter.required.includes('kind')
+      ? 'must require kind'
+      : kind.const !== channel.kind
+        ? `must declare kind: { const: "${channel.kind}" }`
+        : typeof kind.description !== 'string'
+          ? `must describe kind (e.g. "${channel.kind}: the device offers …")`
+          : undefined
+  if (problem) throw new Error(`the adapter schema of channel ${channel.kind} ${problem}`)
+}
+
+/** What checkPart made sure of. */
+function kindDescription(channel: ChannelDescriptor): string {
+  return String(recordOf(recordOf(channel.schema.adapter.properties).kind).description)
+}
+
+function recordOf(value: unknown): Record<string, unknown> {
+  return isRecord(value) ? value : {}
+}
+
+// --- validation ---------------------------------------------------------------------------------
+
+const validators = new WeakMap<readonly ChannelDescriptor[], ValidateFunction>()
+
+function validator(channels: readonly ChannelDescriptor[]): ValidateFunction {
+  let validate = validators.get(channels)
+  if (!validate) {
+    // ixit's createAjv (allErrors, strict, verbose for the findings; `.default` explained there), plus useDefaults.
+    const ajv = new Ajv2020Module.default({ allErrors: true, strict: true, verbose: true, useDefaults: true })
+    addFormatsModule.default(ajv, ['date', 'uri'])
+    validate = ajv.compile(composeProfileSchema(channels))
+    validators.set(channels, validate)
+  }
+  return validate
+}
+
+/**
+ * Schema findings, and `data` iff the document is schema-valid: a copy with every default of the
+ * schema filled in. The document itself is left as written, for the checks that follow. Defaults
+ * only add properties the schema declares, where they are valid (a test loads every variant), so
+ * the findings are those of the document as written.
+ */
+export function validateProfile(doc: SourceDoc, channels: readonly ChannelDescriptor[]): Validated<unknown> {
+  return validateWith(validator(channels), { ...doc, value: structuredClone(doc.value) })
 }

@@ -1,27 +1,45 @@
-import type { Operation, SettingChange } from '../core/dut.ts'
+import type { Operation } from '../core/dut.ts'
 import type { SourceRef } from '../ixit/types.ts'
 
 /**
  * The DUT profile (`dut.yaml`): how the lab reaches one particular device, declared without
- * code. A real device with its own API is one profile away from the reference DUT. The adapter
- * kind (HTTP, MQTT, serial console) decides the shape of the operation map; everything else is
- * the same for every channel.
+ * code. A real device with its own API is one profile away from the reference DUT. The channel
+ * (`adapter.kind`) decides the shape of `adapter` and `operations`; each channel declares its
+ * own in `adapters/<kind>/profile.ts`. This module is what every channel shares.
+ *
+ * One type serves both the written and the loaded profile; there is no separate "as written"
+ * type. The loader fills in the schema's defaults, so a field with a default is required here and
+ * a profile writer (the reference device) writes it. Flags whose default is false stay optional:
+ * a writer may leave them out and every reader takes a missing flag as false.
  */
-export type DutProfile = HttpDutProfile | MqttDutProfile | SerialDutProfile
 
-export interface HttpDutProfile extends DutProfileCommon {
-  adapter: HttpAdapterConfig
-  operations: OperationMap
+/**
+ * A loaded profile of some registered channel, as the channel-blind parts of ts701 read it
+ * (harness, suites, emulator). The union of the registered channels' own profile types, which
+ * narrows by `adapter.kind`, is `RegisteredDutProfile` in adapters/registry.ts.
+ */
+export interface DutProfile extends DutProfileCommon {
+  adapter: ChannelAdapter
+  operations: ChannelOperationMap
 }
 
-export interface MqttDutProfile extends DutProfileCommon {
-  adapter: MqttAdapterConfig
-  operations: MqttOperationMap
+/** What the harness reads of every adapter, whatever the channel. */
+export interface ChannelAdapter {
+  kind: string
+  timeouts: AdapterTimeouts
 }
 
-export interface SerialDutProfile extends DutProfileCommon {
-  adapter: SerialAdapterConfig
-  operations: SerialOperationMap
+/**
+ * Operations by name; what each one holds is the channel's, except what the harness and the
+ * suites read whatever the channel: how long outcomes and restarts may take, and whether the
+ * device fetches a delivered image itself (`mode: url`, from the update-server emulator).
+ */
+export type ChannelOperationMap = { [op in Operation]?: unknown } & {
+  'deliver-image'?: { mode: string }
+  'read-outcome'?: { timeoutMs: number }
+  reboot?: { readyTimeoutMs: number }
+  'factory-reset'?: { readyTimeoutMs: number }
+  restore?: { readyTimeoutMs: number }
 }
 
 /** Timeouts every adapter has: one default and per-operation overrides, in milliseconds. */
@@ -31,6 +49,7 @@ export interface AdapterTimeouts {
 }
 
 export interface DutProfileCommon {
+  /** Where the profile was loaded from; not written in the document. */
   file: string
   name: string
   /** Device seconds per real second: 1 for real devices; the simulator compresses days. */
@@ -43,56 +62,15 @@ export interface DutProfileCommon {
   images?: ImageSet
   /** IXIT publication URLs rewritten to where the lab reaches them (loopback only). */
   publications: Array<{ from: string; to: string }>
+  /** Where the document starts; not written in the document. */
   source: SourceRef
 }
 
-export interface HttpAdapterConfig {
-  kind: 'http'
-  /** e.g. `http://127.0.0.1:8701`. Only loopback hosts are accepted. */
-  baseUrl: string
-  auth?:
-    | { kind: 'basic'; username: string; passwordEnv: string }
-    | { kind: 'bearer'; tokenEnv: string }
-    | { kind: 'header'; name: string; valueEnv: string }
-  tls?: { caFile?: string; serverName?: string; insecureSkipVerify?: boolean }
-  /** Tolerate sloppy embedded servers: malformed headers, wrong Content-Length, early replies. */
-  lenient: boolean
-  timeouts: AdapterTimeouts
-}
-
-/** How to pull one value out of an answer. */
+/** How to pull one value out of an answer (channels without headers reject `header`). */
 export type Extract =
   | { pointer: string }
   | { regex: string; group?: string }
   | { header: string }
-
-export interface RequestTemplate {
-  method: string
-  /** Path (and query) relative to the base URL; `{{…}}` placeholders allowed. */
-  path: string
-  headers?: Record<string, string>
-  /** Body template; `{{image.url}}`, `{{image.version}}`, `{{image.sha256}}`, `{{image.size}}`. */
-  body?: string
-}
-
-export interface OperationMap {
-  identify?: { request: RequestTemplate; extract: { model: Extract; version: Extract } }
-  'read-settings'?: { request: RequestTemplate; extract: { automaticUpdates?: Extract; notifications?: Extract } }
-  'change-settings'?: Partial<Record<SettingChange, RequestTemplate>>
-  'deliver-image'?: {
-    /** `raw`: the image is the body; `multipart`: a form field; `url`: the device is told where to fetch it. */
-    mode: 'raw' | 'multipart' | 'url'
-    request: RequestTemplate
-    field?: string
-    extract?: { accepted?: Extract; message?: Extract }
-  }
-  'read-outcome'?: OutcomeConfig
-  'read-notifications'?: { request: RequestTemplate; extract: { items: Extract; text: Extract; kind?: Extract; time?: Extract } }
-  'check-now'?: { request: RequestTemplate }
-  reboot?: { request: RequestTemplate; readyTimeoutMs: number }
-  'factory-reset'?: { request: RequestTemplate; readyTimeoutMs: number }
-  restore?: { request: RequestTemplate; readyTimeoutMs: number }
-}
 
 /** Which raw values mean which outcome, e.g. `installed: [installed, success]`. */
 export interface OutcomeStates {
@@ -100,13 +78,6 @@ export interface OutcomeStates {
   rejected: string[]
   pending: string[]
 }
-
-export type OutcomeConfig =
-  | { mode: 'poll'; request: RequestTemplate; extract: { state: Extract; version?: Extract; detail?: Extract }; states: OutcomeStates; intervalMs: number; timeoutMs: number }
-  | { mode: 'sse'; request: RequestTemplate; event?: string; extract: { state: Extract; version?: Extract; detail?: Extract }; states: OutcomeStates; timeoutMs: number }
-  | { mode: 'websocket'; path: string; extract: { state: Extract; version?: Extract; detail?: Extract }; states: OutcomeStates; timeoutMs: number }
-  /** No outcome API: wait, then compare the version `identify` reports (after the device restarts). */
-  | { mode: 'version'; settleMs: number; timeoutMs: number }
 
 export interface MechanismDrive {
   /** `update-server`: the DUT fetches from the emulator; `deliver-image`: the lab pushes it. */
@@ -165,125 +136,4 @@ export interface ImageSet {
   valid: ImageRef
   older?: ImageRef
   attacks: PreparedAttack[]
-}
-
-// --- MQTT ---------------------------------------------------------------------------------------
-
-export interface MqttAdapterConfig {
-  kind: 'mqtt'
-  /** Broker URL: `mqtt://`, `mqtts://` or `ws://` on a loopback host. */
-  url: string
-  clientId?: string
-  auth?: { username: string; passwordEnv: string }
-  /** For `mqtts://`: the CA to trust, and a client certificate and key where the broker wants one. */
-  tls?: { caFile?: string; certFile?: string; keyFile?: string; serverName?: string }
-  /** QoS of publishes and subscriptions unless an exchange says otherwise. */
-  qos: 0 | 1 | 2
-  timeouts: AdapterTimeouts
-}
-
-/**
- * A message ts701 publishes. Payload templates know `{{requestId}}` (fresh per exchange, for
- * correlating the reply) and, for deliveries, the `{{image.…}}` placeholders.
- */
-export interface MqttPublish {
-  topic: string
-  payload: string
-  qos?: 0 | 1 | 2
-  retain?: boolean
-}
-
-/** The message that answers an exchange: the first on `topic` (a filter) that matches. */
-export interface MqttReply {
-  topic: string
-  /** JSON pointer whose value must equal the (templated) string, or a regex over the payload. */
-  match?: { pointer: string; equals: string } | { regex: string }
-  /** Accept a retained message already on the topic (state topics), instead of waiting for a new one. */
-  retained?: boolean
-}
-
-/** Publish (optional) then await the reply (optional), extracting values from the reply. */
-export interface MqttExchange {
-  publish?: MqttPublish
-  reply?: MqttReply
-}
-
-export interface MqttOperationMap {
-  identify?: MqttExchange & { reply: MqttReply; extract: { model: Extract; version: Extract } }
-  'read-settings'?: MqttExchange & { reply: MqttReply; extract: { automaticUpdates?: Extract; notifications?: Extract } }
-  'change-settings'?: Partial<Record<SettingChange, MqttExchange & { publish: MqttPublish }>>
-  'deliver-image'?:
-    /** The device is told where to fetch the image (served by the update-server emulator). */
-    | (MqttExchange & { mode: 'url'; publish: MqttPublish; extract?: { accepted?: Extract; message?: Extract } })
-    /**
-     * The image itself goes over MQTT in chunks: `begin`, then one message per chunk on `topic`
-     * (`{{chunk.index}}`, `{{chunk.total}}` in the topic; payload raw or base64), then `end`.
-     */
-    | {
-      mode: 'chunks'
-      begin?: MqttPublish
-      topic: string
-      chunkBytes: number
-      encoding: 'binary' | 'base64'
-      end?: MqttPublish
-      reply?: MqttReply
-      extract?: { accepted?: Extract; message?: Extract }
-    }
-  'read-outcome'?: { publish?: MqttPublish; reply: MqttReply; extract: { state: Extract; version?: Extract; detail?: Extract }; states: OutcomeStates; timeoutMs: number }
-  'read-notifications'?: MqttExchange & { reply: MqttReply; extract: { items: Extract; text: Extract; kind?: Extract; time?: Extract } }
-  'check-now'?: MqttExchange & { publish: MqttPublish }
-  reboot?: MqttExchange & { publish: MqttPublish; readyTimeoutMs: number }
-  'factory-reset'?: MqttExchange & { publish: MqttPublish; readyTimeoutMs: number }
-  restore?: MqttExchange & { publish: MqttPublish; readyTimeoutMs: number }
-}
-
-// --- serial console -----------------------------------------------------------------------------
-
-export interface SerialAdapterConfig {
-  kind: 'serial'
-  /** A device path (`/dev/ttyUSB0`, a pseudo-terminal) or `tcp://host:port` (raw, as ser2net exports it). */
-  port: string
-  baudRate: number
-  dataBits: 5 | 6 | 7 | 8
-  parity: 'none' | 'even' | 'odd'
-  stopBits: 1 | 2
-  /** What ts701 sends at the end of a command line. */
-  lineEnding: '\r\n' | '\n' | '\r'
-  /** Regex for the console prompt, which marks the end of an answer when an exchange has no `expect`. */
-  prompt?: string
-  /** Console login, where the device asks for one; the password comes from the environment. */
-  login?: { username: string; passwordEnv: string; userPrompt: string; passwordPrompt: string }
-  timeouts: AdapterTimeouts
-}
-
-/**
- * One command and what answers it. `expect` is a regex over the cleaned console output (echo,
- * ANSI sequences and CR/LF variants removed) with named groups for the values to extract.
- */
-export interface SerialExchange {
-  send: string
-  expect: string
-  timeoutMs?: number
-}
-
-export interface SerialOperationMap {
-  /** Named groups `model` and `version`. */
-  identify?: SerialExchange
-  /** Named groups `automaticUpdates` and/or `notifications` (on/off, true/false, 1/0, enabled/disabled). */
-  'read-settings'?: SerialExchange
-  'change-settings'?: Partial<Record<SettingChange, SerialExchange>>
-  'deliver-image'?:
-    | { mode: 'url'; exchange: SerialExchange }
-    /** `begin` (with `{{image.size}}`, `{{image.sha256}}`), base64 lines of `lineBytes` input bytes each, then `end`. */
-    | { mode: 'base64-lines'; begin: SerialExchange; lineBytes: number; end: SerialExchange }
-    /** `begin` announces the length; the raw bytes follow; `end` collects the device's verdict. */
-    | { mode: 'raw'; begin: SerialExchange; end: SerialExchange }
-  /** Named groups `state` and optionally `version`, `detail`. */
-  'read-outcome'?: SerialExchange & { states: OutcomeStates; intervalMs: number; timeoutMs: number }
-  /** `item` matches one notification line (groups `text`, optional `kind`, `time`); `end` closes the list. */
-  'read-notifications'?: { send: string; item: string; end: string; timeoutMs?: number }
-  'check-now'?: SerialExchange
-  reboot?: SerialExchange & { readyTimeoutMs: number }
-  'factory-reset'?: SerialExchange & { readyTimeoutMs: number }
-  restore?: SerialExchange & { readyTimeoutMs: number }
 }

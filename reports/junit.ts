@@ -6,9 +6,10 @@
 import { randomUUID } from 'node:crypto'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
-import { dirname } from 'node:path'
+import { dirname, join } from 'node:path'
 import type { Builder, TestCase } from 'junit-report-builder'
-import { resultName, type CaseResult, type GroupResult, type RunResults, type UnitResult } from '../core/verdict.ts'
+import { resultName, type CaseResult, type GroupResult, type OutputFile, type RunResults, type UnitResult } from '../core/verdict.ts'
+import type { Reporter } from './reporter.ts'
 
 // The package is CommonJS but its typings declare `export default`, so under NodeNext TypeScript
 // and Node disagree about what a default import yields; require() is the same in every runtime.
@@ -20,6 +21,8 @@ interface Patch {
   skippedMessage: string | undefined
   systemOut: string
 }
+
+const seconds = (ms: number): number => ms / 1000
 
 export function renderJunit(results: RunResults): string {
   // A fresh builder per call: the package's default export is a process-wide singleton.
@@ -33,15 +36,15 @@ export function renderJunit(results: RunResults): string {
       .testSuite()
       .name(`${group.id} ${group.title}`)
       .timestamp(results.startedAt)
-      // The harness does not time groups or units; 0 means "not measured", not "instant".
-      .time(0)
+      .time(seconds(group.cases.flatMap((c) => c.units).reduce((sum, u) => sum + (u.durationMs ?? 0), 0)))
     for (const testCase of group.cases) {
       for (const unit of testCase.units) {
         const tc = suite
           .testCase()
           .className(group.id)
           .name(resultName(unit))
-          .time(0)
+          // 0 for a unit that never ran: "not measured", not "instant".
+          .time(seconds(unit.durationMs ?? 0))
         addProperties(tc, results, group, testCase, unit)
         markVerdict(tc, unit)
         // system-out is filled in afterwards: the builder's CDATA handling breaks on a reason
@@ -62,6 +65,16 @@ export async function writeJunit(results: RunResults, file: string): Promise<voi
   const xml = renderJunit(results)
   await mkdir(dirname(file), { recursive: true })
   await writeFile(file, xml.endsWith('\n') ? xml : `${xml}\n`, 'utf8')
+}
+
+const FILE: OutputFile = { path: 'junit.xml', kind: 'junit' }
+
+export const junitReporter: Reporter = {
+  name: 'junit',
+  async write(results, { outDir }) {
+    await writeJunit(results, join(outDir, FILE.path))
+    return [FILE]
+  },
 }
 
 function addProperties(

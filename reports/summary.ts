@@ -3,6 +3,7 @@
  * want colour can match the verdict column, which is fixed-width for that reason.
  */
 import type { GroupResult, RunResults, Verdict } from '../core/verdict.ts'
+import type { Reporter } from './reporter.ts'
 
 const WIDTH = 100
 const ID = 8
@@ -63,4 +64,11 @@ function fit(value: string, width: number): string {
 // able to break the layout or drive the terminal.
 function oneLine(value: string): string {
   return value.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').replace(/\s+/g, ' ').trim()
+}
+
+export const summaryReporter: Reporter = {
+  name: 'summary',
+  async write(results, { io }) {
+    io.out(renderSummary(results))
+  },
 }

@@ -1,7 +1,8 @@
-import type {
-  AdapterTimeouts, DutProfile, DutProfileCommon, EmulatorRoute, HttpDutProfile, MqttDutProfile, MqttPublish, MqttReply,
-  OutcomeStates, RequestTemplate, SerialDutProfile, SerialExchange,
-} from '../profile/types.ts'
+import type { HttpDutProfile, RequestTemplate } from '../adapters/http/profile.ts'
+import type { MqttDutProfile, MqttPublish, MqttReply } from '../adapters/mqtt/profile.ts'
+import type { RegisteredDutProfile as DutProfile } from '../adapters/registry.ts'
+import type { SerialDutProfile, SerialExchange } from '../adapters/serial/profile.ts'
+import type { AdapterTimeouts, DutProfileCommon, EmulatorRoute, OutcomeStates } from '../profile/types.ts'
 import { CHECK_JITTER, DEVICE_SECONDS } from './clock.ts'
 import { mqttTopics } from './mqtt.ts'
 

@@ -1,16 +1,16 @@
 /**
  * Credentials from the environment variables `adapter.auth` names, read when a request is made
  * (a missing variable makes that operation fail, not the profile). Every value read is handed to
- * the redactor before it is used, so it can be masked wherever it turns up.
+ * the masker before it is used, so it can be masked wherever it turns up.
  */
-import type { HttpAdapterConfig } from '../../profile/types.ts'
+import type { HttpAdapterConfig } from './profile.ts'
 import { DutError, type Operation } from '../../core/dut.ts'
-import type { Redactor } from './redact.ts'
+import type { Masker } from '../../core/mask.ts'
 
 export function authHeaders(
   auth: HttpAdapterConfig['auth'],
   env: NodeJS.ProcessEnv,
-  redactor: Redactor,
+  masker: Masker,
   op: Operation,
 ): Record<string, string> {
   if (!auth) return {}
@@ -19,20 +19,20 @@ export function authHeaders(
     if (value === undefined || value === '') {
       throw new DutError('E_DUT_REFUSED', op, `credentials missing: set the environment variable ${name} (named by adapter.auth.${field})`)
     }
-    redactor.addSecret(value)
+    masker.addSecret(value)
     return value
   }
   switch (auth.kind) {
     case 'basic': {
       const password = read(auth.passwordEnv, 'passwordEnv')
       const token = Buffer.from(`${auth.username}:${password}`).toString('base64')
-      redactor.addSecret(token)
+      masker.addSecret(token)
       return { authorization: `Basic ${token}` }
     }
     case 'bearer':
       return { authorization: `Bearer ${read(auth.tokenEnv, 'tokenEnv')}` }
     case 'header':
-      redactor.addHeader(auth.name)
+      masker.addHeader(auth.name)
       return { [auth.name.toLowerCase()]: read(auth.valueEnv, 'valueEnv') }
   }
 }

@@ -1,10 +1,11 @@
 /** What the operations of the HTTP adapter share, and how their failures become DutErrors. */
 import type { Agent } from 'undici'
-import type { HttpDutProfile } from '../../profile/types.ts'
+import type { HttpDutProfile } from './profile.ts'
 import { DutError, type Operation } from '../../core/dut.ts'
-import { ExtractError } from './extract.ts'
+import type { Masker } from '../../core/mask.ts'
+import { ExtractError } from '../kit/extract.ts'
+import { missByCode, type Miss } from '../kit/miss.ts'
 import { ExchangeFailure } from './failure.ts'
-import type { Redactor } from './redact.ts'
 import type { HttpClient } from './request.ts'
 import type { TlsOptions } from './undici.ts'
 
@@ -15,7 +16,7 @@ export interface Ctx {
   agent: Agent
   tls: TlsOptions
   env: NodeJS.ProcessEnv
-  redactor: Redactor
+  masker: Masker
 }
 
 /** Failures of the request layer and of extraction, as the DutError the suites expect. */
@@ -34,4 +35,13 @@ export async function guarded<T>(op: Operation, run: () => Promise<T>): Promise<
   }
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)))
+/**
+ * A failure during a wait, read by the kit's rule (kit/miss.ts). TLS that fails and a request
+ * that cannot be sent are protocol errors of the lab's set-up, not of a busy device: they end it.
+ */
+export function httpMiss(op: Operation): (err: unknown) => Miss | undefined {
+  return (err) => {
+    if (err instanceof ExchangeFailure && (err.kind === 'tls' || err.kind === 'request')) return undefined
+    return missByCode(asDutError(op, err))
+  }
+}

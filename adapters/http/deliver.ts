@@ -7,14 +7,14 @@
 import { createReadStream } from 'node:fs'
 import type { DeliverOptions, DeliveryReceipt, ImageSource } from '../../core/dut.ts'
 import { DutError, notDeclared } from '../../core/dut.ts'
-import { checkSize, imageVars as sharedImageVars } from '../image-vars.ts'
+import { extractFromAnswer } from '../kit/extract.ts'
+import { checkSize, imageVars } from '../kit/image.ts'
+import { deviceWords } from '../kit/receipt.ts'
+import { excerpt } from '../kit/text.ts'
 import type { Ctx } from './context.ts'
-import { asBoolean, asText, extractFromAnswer, ExtractError } from './extract.ts'
 import { ExchangeFailure } from './failure.ts'
 import { multipartBody } from './multipart.ts'
-import { excerpt } from './redact.ts'
 import { statusText, type HttpAnswer } from './request.ts'
-import type { Vars } from './template.ts'
 import type { RequestBody } from './transport.ts'
 
 /** Failures that say nothing about the image: the device is not there, or never answered. */
@@ -23,7 +23,7 @@ const FATAL = new Set(['timeout', 'unreachable', 'tls', 'request'])
 export async function deliverImage(ctx: Ctx, image: ImageSource, options: DeliverOptions = {}): Promise<DeliveryReceipt> {
   const cfg = ctx.profile.operations['deliver-image']
   if (!cfg) throw notDeclared('deliver-image')
-  const vars: Vars = sharedImageVars(ctx.profile, image, options)
+  const vars = imageVars(ctx.profile, image, options)
   if (cfg.mode === 'url' && vars['image.url'] === undefined) {
     throw new DutError('E_DUT_PROTOCOL', 'deliver-image', 'mode url needs the URL the image is served at, and none was given')
   }
@@ -51,25 +51,14 @@ export async function deliverImage(ctx: Ctx, image: ImageSource, options: Delive
   }
 
   const receipt: DeliveryReceipt = { status: answer.status }
-  const said: string[] = []
-  const extract = cfg.extract ?? {}
-  const take = (run: () => void) => {
-    try {
-      run()
-    } catch (err) {
-      // The device's words about the upload are optional; what could not be read is said.
-      if (err instanceof ExtractError) said.push(`(${err.message})`)
-      else throw err
-    }
-  }
-  if (extract.accepted) take(() => (receipt.accepted = asBoolean(extractFromAnswer(extract.accepted!, answer, 'accepted'), 'accepted')))
-  if (extract.message) take(() => said.unshift(asText(extractFromAnswer(extract.message!, answer, 'message'))))
-  if (answer.status < 200 || answer.status >= 300) {
-    if (!extract.message) said.unshift(answer.body.length > 0 ? `${statusText(answer.status)}: ${excerpt(answer.body)}` : statusText(answer.status))
+  const { accepted, said } = deviceWords(cfg.extract, (ex, what) => extractFromAnswer(ex, answer, what))
+  if (accepted !== undefined) receipt.accepted = accepted
+  if ((answer.status < 200 || answer.status >= 300) && !cfg.extract?.message) {
+    said.unshift(answer.body.length > 0 ? `${statusText(answer.status)}: ${excerpt(answer.body)}` : statusText(answer.status))
   }
   said.push(...answer.notes)
   const message = said.join('; ')
-  if (message) receipt.message = ctx.client.redactText(message)
+  if (message) receipt.message = message
   return receipt
 }
 

@@ -1,19 +1,19 @@
 /**
  * The HTTP adapter: a device with an HTTP API, driven as its DUT profile declares. Every request
  * goes through undici (or, with `adapter.lenient`, a raw-socket client), under a timeout, and is
- * recorded in the evidence log with credentials redacted.
+ * recorded in the evidence log with credentials masked.
  */
-import type { HttpDutProfile } from '../../profile/types.ts'
+import type { HttpDutProfile } from './profile.ts'
 import { ChannelDut, type ChannelOperations } from '../channel-dut.ts'
 import type { Dut, Operation } from '../../core/dut.ts'
 import { DutError } from '../../core/dut.ts'
 import type { EvidenceLog } from '../../core/evidence.ts'
+import { Masker } from '../../core/mask.ts'
 import { guarded, type Ctx } from './context.ts'
 import { deliverImage } from './deliver.ts'
 import { LenientTransport } from './lenient.ts'
 import { changeSettings, checkNow, identify, readNotifications, readSettings } from './operations.ts'
 import { readOutcome } from './outcome.ts'
-import { Redactor } from './redact.ts'
 import { HttpClient } from './request.ts'
 import { restart } from './restart.ts'
 import type { Transport } from './transport.ts'
@@ -46,18 +46,19 @@ function loadTls(profile: HttpDutProfile): { tls: TlsOptions; problem?: string }
 }
 
 function context(profile: HttpDutProfile, options: HttpDutOptions): Ctx & { transport: Transport; setupProblem?: string } {
-  const redactor = new Redactor()
+  const masker = new Masker()
   const { tls, problem } = loadTls(profile)
   const agent = createAgent(tls, profile.adapter.timeouts.defaultMs)
   const transport = profile.adapter.lenient ? new LenientTransport(tls) : new UndiciTransport(agent)
   const env = options.env ?? process.env
-  const client = new HttpClient({ profile, evidence: options.evidence, env, redactor, transport })
-  return { profile, client, agent, tls, env, redactor, transport, ...(problem && { setupProblem: problem }) }
+  const client = new HttpClient({ profile, evidence: options.evidence, env, masker, transport })
+  return { profile, client, agent, tls, env, masker, transport, ...(problem && { setupProblem: problem }) }
 }
 
 class HttpDut extends ChannelDut<ReturnType<typeof context>> {
   constructor(profile: HttpDutProfile, options: HttpDutOptions) {
-    super(profile.operations, HTTP_OPERATIONS, context(profile, options))
+    const ctx = context(profile, options)
+    super(profile.operations, HTTP_OPERATIONS, ctx, ctx.masker)
   }
 
   async close(): Promise<void> {

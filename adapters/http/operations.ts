@@ -1,8 +1,8 @@
 /** The request/answer operations: identify, settings, check-now, notifications. */
 import type { DutIdentity, DutNotification, SettingChange, UpdateSettings } from '../../core/dut.ts'
 import { DutError, notDeclared } from '../../core/dut.ts'
+import { asBoolean, asText, extractFromAnswer, notificationsFrom } from '../kit/extract.ts'
 import type { Ctx } from './context.ts'
-import { asBoolean, asText, extractFromAnswer, extractFromItem, extractList, ExtractError } from './extract.ts'
 import { expectOk } from './request.ts'
 
 export interface IdentifyOptions {
@@ -53,23 +53,5 @@ export async function readNotifications(ctx: Ctx): Promise<DutNotification[]> {
   if (!cfg) throw notDeclared('read-notifications')
   const answer = await ctx.client.exchange({ op: 'read-notifications', template: cfg.request })
   expectOk(answer, 'read-notifications')
-  const { items, text, kind, time } = cfg.extract
-  return extractList(items, answer, 'items').map((item, i) => {
-    const n: DutNotification = { text: asText(extractFromItem(text, item, `item ${i} text`)) }
-    // Kind and time are optional per notification: an item without them is still a notification.
-    const optional = (ex: typeof kind, what: string) => {
-      if (!ex) return undefined
-      try {
-        return asText(extractFromItem(ex, item, `item ${i} ${what}`))
-      } catch (err) {
-        if (err instanceof ExtractError) return undefined
-        throw err
-      }
-    }
-    const k = optional(kind, 'kind')
-    const t = optional(time, 'time')
-    if (k !== undefined) n.kind = k
-    if (t !== undefined) n.time = t
-    return n
-  })
+  return notificationsFrom(cfg.extract, answer)
 }

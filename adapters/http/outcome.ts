@@ -1,15 +1,16 @@
 /**
  * read-outcome: waits for the device's final word on the last delivery, the way the profile
- * says it tells it. Running out of time is an answer (`unknown`, with what was last seen), not an
- * error; only a device that could not be reached at all during the wait throws.
+ * says it tells it: polling, server-sent events, a WebSocket, or (no outcome API) the version
+ * identify reports once the device settled. How the wait ends is the kit's (kit/outcome.ts).
  */
-import type { OutcomeConfig } from '../../profile/types.ts'
-import { DutError, notDeclared, type UpdateOutcome } from '../../core/dut.ts'
-import { sleep, type Ctx } from './context.ts'
+import type { OutcomeConfig } from './profile.ts'
+import { notDeclared, type UpdateOutcome } from '../../core/dut.ts'
+import { waitForOutcome } from '../kit/outcome.ts'
+import type { Ctx } from './context.ts'
 import { identify } from './operations.ts'
 import { statusText } from './request.ts'
 import { readSse } from './sse.ts'
-import { Reach, readState, timeoutDetail } from './states.ts'
+import { isOk, outcomeWait, readState, refusal, RETRY_MS } from './states.ts'
 import { readWebSocket } from './websocket.ts'
 
 export async function readOutcome(ctx: Ctx): Promise<UpdateOutcome> {
@@ -27,65 +28,23 @@ export async function readOutcome(ctx: Ctx): Promise<UpdateOutcome> {
   }
 }
 
-async function poll(ctx: Ctx, cfg: Extract<OutcomeConfig, { mode: 'poll' }>): Promise<UpdateOutcome> {
-  const deadline = Date.now() + cfg.timeoutMs
-  const reach = new Reach()
-  const last: { unmapped?: string; pending?: string; problem?: string } = {}
-  for (;;) {
-    const remaining = deadline - Date.now()
-    if (remaining <= 0) break
-    try {
-      const answer = await ctx.client.exchange({ op: 'read-outcome', template: cfg.request, timeoutMs: Math.min(ctx.client.timeoutFor('read-outcome'), remaining) })
-      reach.answered = true
-      if (answer.status === 401 || answer.status === 403) {
-        throw new DutError('E_DUT_REFUSED', 'read-outcome', `the device refused ${answer.request} (${statusText(answer.status)}); check adapter.auth and the credentials`)
-      }
-      if (answer.status < 200 || answer.status >= 300) {
-        last.problem = statusText(answer.status)
-      } else {
-        const reading = readState(answer, cfg.extract, cfg.states)
-        if (reading.final) return reading.final
-        if (reading.state === 'pending') {
-          last.pending = reading.raw
-          delete last.unmapped
-        } else {
-          last.unmapped = reading.raw
-        }
-      }
-    } catch (err) {
-      if (err instanceof DutError) throw err
-      reach.failed(err)
-      last.problem = reach.problem
-    }
-    await sleep(Math.min(cfg.intervalMs, deadline - Date.now()))
-  }
-  if (!reach.answered) throw reach.unreachable(ctx, cfg.timeoutMs)
-  return { state: 'unknown', detail: timeoutDetail(cfg.timeoutMs, last, cfg.states) }
+function poll(ctx: Ctx, cfg: Extract<OutcomeConfig, { mode: 'poll' }>): Promise<UpdateOutcome> {
+  return waitForOutcome(outcomeWait(ctx, cfg), async (watch, wait) => {
+    const answer = await ctx.client.exchange({ op: 'read-outcome', template: cfg.request, timeoutMs: wait.cap(ctx.client.timeoutFor('read-outcome')) })
+    const refused = refusal(answer.status, answer.request)
+    if (refused) throw refused
+    if (isOk(answer.status)) return readState(watch, answer, cfg.extract)
+    watch.heard(statusText(answer.status))
+    return undefined
+  })
 }
 
 /** No outcome API: after the device settled, the version identify reports is the outcome. */
-async function byVersion(ctx: Ctx, cfg: Extract<OutcomeConfig, { mode: 'version' }>): Promise<UpdateOutcome> {
-  await sleep(cfg.settleMs)
-  const deadline = Date.now() + cfg.timeoutMs
-  const reach = new Reach()
-  for (;;) {
-    const remaining = deadline - Date.now()
-    if (remaining <= 0) break
-    try {
-      const { version } = await identify(ctx, { timeoutMs: Math.min(ctx.client.timeoutFor('identify'), remaining), recordFailures: false })
-      return { state: 'unknown', version }
-    } catch (err) {
-      if (err instanceof DutError && err.code === 'E_DUT_PROTOCOL') {
-        reach.answered = true
-        reach.problem = err.message
-      } else if (err instanceof DutError) {
-        throw err
-      } else {
-        reach.failed(err)
-      }
-    }
-    await sleep(Math.min(250, deadline - Date.now()))
-  }
-  if (!reach.answered) throw reach.unreachable(ctx, cfg.timeoutMs)
-  return { state: 'unknown', detail: `identify gave no version within ${cfg.timeoutMs} ms after the device settled (last answer: ${reach.problem})` }
+function byVersion(ctx: Ctx, cfg: Extract<OutcomeConfig, { mode: 'version' }>): Promise<UpdateOutcome> {
+  const noStates = { installed: [], rejected: [], pending: [] }
+  const wait = outcomeWait(ctx, { timeoutMs: cfg.timeoutMs, intervalMs: RETRY_MS, settleMs: cfg.settleMs, states: noStates })
+  return waitForOutcome(wait, async (_watch, until) => {
+    const { version } = await identify(ctx, { timeoutMs: until.cap(ctx.client.timeoutFor('identify')), recordFailures: false })
+    return { state: 'unknown', version }
+  })
 }

@@ -1,21 +1,23 @@
 /**
  * One HTTP exchange with the device: the profile's template filled, credentials added, sent
  * through the adapter's transport under a timeout, and recorded in the evidence log (method,
- * URL, status, timing, sizes, SHA-256 of both bodies, redacted headers; the error for failures).
+ * URL, status, timing, sizes, SHA-256 of both bodies, masked headers; the error for failures).
  */
 import { createHash } from 'node:crypto'
 import { STATUS_CODES } from 'node:http'
 import { performance } from 'node:perf_hooks'
-import type { HttpDutProfile, RequestTemplate } from '../../profile/types.ts'
+import type { HttpDutProfile, RequestTemplate } from './profile.ts'
 import { loopbackProblem } from '../../core/loopback.ts'
 import { DutError, type Operation } from '../../core/dut.ts'
 import type { EvidenceLog } from '../../core/evidence.ts'
+import type { Masker } from '../../core/mask.ts'
+import type { Answer } from '../kit/extract.ts'
+import type { Vars } from '../kit/template.ts'
+import { excerpt, formatBytes } from '../kit/text.ts'
 import { authHeaders } from './auth.ts'
-import type { Answer } from './extract.ts'
-import { classify, ExchangeFailure } from './failure.ts'
+import { classify } from './failure.ts'
 import { BODY_CAP } from './lenient.ts'
-import { excerpt, formatBytes, type Redactor } from './redact.ts'
-import { buildRequest, type Vars } from './template.ts'
+import { buildRequest } from './template.ts'
 import { BodyProgress, type OutgoingRequest, type RawReply, type RequestBody, type Transport } from './transport.ts'
 
 export interface ExchangeOptions {
@@ -55,7 +57,7 @@ export interface ClientOptions {
   profile: HttpDutProfile
   evidence: EvidenceLog
   env: NodeJS.ProcessEnv
-  redactor: Redactor
+  masker: Masker
   transport: Transport
 }
 
@@ -188,11 +190,7 @@ export class HttpClient {
 
   /** Records something seen that is not an HTTP exchange of its own (an event, a wait). */
   note(op: Operation, summary: string, detail: Record<string, unknown> = {}): string {
-    return this.o.evidence.record(this.o.redactor.value({ channel: 'http', summary: this.o.redactor.text(summary), detail: { operation: op, ...detail } }))
-  }
-
-  redactText(text: string): string {
-    return this.o.redactor.text(text)
+    return this.o.evidence.record(this.o.masker.value({ channel: 'http', summary: this.o.masker.text(summary), detail: { operation: op, ...detail } }))
   }
 
   /** Throws when the profile's base URL is one ts701 must not connect to. */
@@ -203,7 +201,7 @@ export class HttpClient {
   private prepare(o: ExchangeOptions): OutgoingRequest {
     this.allowed(o.op)
     const req = buildRequest(this.base, o.template, o.vars ?? {}, o.op, o.body)
-    Object.assign(req.headers, lower(o.headers ?? {}), authHeaders(this.o.profile.adapter.auth, this.o.env, this.o.redactor, o.op))
+    Object.assign(req.headers, lower(o.headers ?? {}), authHeaders(this.o.profile.adapter.auth, this.o.env, this.o.masker, o.op))
     // The URL carries no credentials: they go in headers, never in evidence.
     req.url.username = ''
     req.url.password = ''
@@ -217,7 +215,7 @@ export class HttpClient {
     ms: number,
     r: { reply?: RawReply; received: number; responseSha256?: string; body?: Buffer; notes: string[]; error?: string; streamed?: boolean },
   ): string {
-    const red = this.o.redactor
+    const mask = this.o.masker
     const status = r.reply?.status
     const size = progress.sent > 0 ? progress.sent : r.received
     const took = `${formatBytes(size)} in ${Math.round(ms)} ms`
@@ -225,7 +223,7 @@ export class HttpClient {
     const detail: Record<string, unknown> = {
       operation: op,
       method: req.method,
-      url: red.url(req.url),
+      url: mask.url(req.url),
       ...(status !== undefined ? { status, statusText: r.reply?.statusText || STATUS_CODES[status] || '' } : {}),
       ms: Math.round(ms),
       requestBytes: progress.sent,
@@ -233,13 +231,13 @@ export class HttpClient {
       requestSha256: progress.sha256(),
       responseBytes: r.received,
       ...(r.responseSha256 ? { responseSha256: r.responseSha256 } : {}),
-      requestHeaders: red.headers(req.headers),
-      ...(r.reply ? { responseHeaders: red.headers(r.reply.headers) } : {}),
-      ...(r.body && r.body.length > 0 ? { responseExcerpt: red.text(excerpt(r.body, 300)) } : {}),
+      requestHeaders: mask.headers(req.headers),
+      ...(r.reply ? { responseHeaders: mask.headers(r.reply.headers) } : {}),
+      ...(r.body && r.body.length > 0 ? { responseExcerpt: mask.text(excerpt(r.body, 300)) } : {}),
       ...(r.notes.length > 0 ? { notes: r.notes } : {}),
       ...(r.error ? { error: r.error } : {}),
     }
-    return this.o.evidence.record(red.value({ channel: 'http', summary: red.text(`${describe(req)} → ${outcome}`), detail }))
+    return this.o.evidence.record(mask.value({ channel: 'http', summary: mask.text(`${describe(req)} → ${outcome}`), detail }))
   }
 }
 

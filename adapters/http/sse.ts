@@ -3,13 +3,16 @@
  * events of one name); each event's data is one answer to extract the state from. A dropped
  * stream is reopened until the timeout.
  */
-import type { OutcomeConfig } from '../../profile/types.ts'
+import type { OutcomeConfig } from './profile.ts'
 import { DutError, type UpdateOutcome } from '../../core/dut.ts'
-import { sleep, type Ctx } from './context.ts'
-import { ExtractError } from './extract.ts'
-import { excerpt } from './redact.ts'
+import { ExtractError } from '../kit/extract.ts'
+import { waitForOutcome, type OutcomeWatch } from '../kit/outcome.ts'
+import { excerpt } from '../kit/text.ts'
+import type { Ctx } from './context.ts'
 import { statusText, type HttpStream } from './request.ts'
-import { Reach, readState, timeoutDetail } from './states.ts'
+import { isOk, outcomeWait, readState, refusal, RETRY_MS } from './states.ts'
+
+type SseConfig = Extract<OutcomeConfig, { mode: 'sse' }>
 
 export interface SseEvent {
   event: string
@@ -50,50 +53,34 @@ export class SseParser {
   }
 }
 
-export async function readSse(ctx: Ctx, cfg: Extract<OutcomeConfig, { mode: 'sse' }>): Promise<UpdateOutcome> {
-  const deadline = Date.now() + cfg.timeoutMs
-  const reach = new Reach()
-  const last: { unmapped?: string; pending?: string; problem?: string } = {}
+export function readSse(ctx: Ctx, cfg: SseConfig): Promise<UpdateOutcome> {
   const headers = { accept: 'text/event-stream', 'cache-control': 'no-cache', ...cfg.request.headers }
-  for (;;) {
-    const remaining = deadline - Date.now()
-    if (remaining <= 0) break
-    const signal = AbortSignal.timeout(remaining)
+  return waitForOutcome(outcomeWait(ctx, { ...cfg, intervalMs: RETRY_MS }), async (watch, wait) => {
+    const signal = AbortSignal.timeout(wait.remaining())
     let stream: HttpStream | undefined
     try {
-      stream = await ctx.client.stream({ op: 'read-outcome', template: { ...cfg.request, headers }, timeoutMs: Math.min(ctx.client.timeoutFor('read-outcome'), remaining) }, signal)
-      reach.answered = true
-      if (stream.status === 401 || stream.status === 403) {
-        throw new DutError('E_DUT_REFUSED', 'read-outcome', `the device refused ${stream.request} (${statusText(stream.status)}); check adapter.auth and the credentials`)
+      stream = await ctx.client.stream({ op: 'read-outcome', template: { ...cfg.request, headers }, timeoutMs: wait.cap(ctx.client.timeoutFor('read-outcome')) }, signal)
+      const refused = refusal(stream.status, stream.request)
+      if (refused) throw refused
+      if (!isOk(stream.status)) {
+        const problem = statusText(stream.status)
+        stream.close(problem)
+        watch.heard(problem)
+        return undefined
       }
-      if (stream.status < 200 || stream.status >= 300) {
-        last.problem = statusText(stream.status)
-        stream.close(last.problem)
-      } else {
-        const outcome = await events(ctx, cfg, stream, last)
-        if (outcome) return outcome
-      }
+      watch.heard()
+      return await events(ctx, cfg, stream, watch)
     } catch (err) {
       // The wait running out ends the stream on purpose; anything else is worth recording.
       stream?.close(signal.aborted ? undefined : err instanceof Error ? err.message : String(err))
-      if (err instanceof DutError) throw err
-      if (signal.aborted) break
-      reach.failed(err)
-      last.problem = reach.problem
+      if (signal.aborted && !(err instanceof DutError)) return undefined
+      throw err
     }
-    await sleep(Math.min(250, deadline - Date.now()))
-  }
-  if (!reach.answered) throw reach.unreachable(ctx, cfg.timeoutMs)
-  return { state: 'unknown', detail: timeoutDetail(cfg.timeoutMs, last, cfg.states) }
+  })
 }
 
 /** Reads events until a final state (returned) or the end of the stream (undefined). */
-async function events(
-  ctx: Ctx,
-  cfg: Extract<OutcomeConfig, { mode: 'sse' }>,
-  stream: HttpStream,
-  last: { unmapped?: string; pending?: string; problem?: string },
-): Promise<UpdateOutcome | undefined> {
+async function events(ctx: Ctx, cfg: SseConfig, stream: HttpStream, watch: OutcomeWatch): Promise<UpdateOutcome | undefined> {
   const parser = new SseParser()
   const decoder = new TextDecoder()
   for await (const chunk of stream.chunks) {
@@ -106,24 +93,18 @@ async function events(
         data: excerpt(event.data, 500),
       })
       try {
-        const reading = readState({ headers: stream.headers, body: Buffer.from(event.data) }, cfg.extract, cfg.states)
-        if (reading.final) {
+        const final = readState(watch, { headers: stream.headers, body: Buffer.from(event.data) }, cfg.extract)
+        if (final) {
           stream.close()
-          return reading.final
-        }
-        if (reading.state === 'pending') {
-          last.pending = reading.raw
-          delete last.unmapped
-        } else {
-          last.unmapped = reading.raw
+          return final
         }
       } catch (err) {
         if (!(err instanceof ExtractError)) throw err
-        last.problem = err.message
+        watch.heard(err.message)
       }
     }
   }
   stream.close()
-  last.problem ??= 'the event stream ended'
+  watch.heard('the event stream ended')
   return undefined
 }

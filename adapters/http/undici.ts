@@ -1,7 +1,7 @@
 /** The strict transport: every request through undici, on the adapter's own Agent. */
 import { readFileSync } from 'node:fs'
 import { Agent, request } from 'undici'
-import type { HttpAdapterConfig } from '../../profile/types.ts'
+import type { HttpAdapterConfig } from './profile.ts'
 import type { BodyProgress, OutgoingRequest, RawReply, Transport, TransportTimeouts } from './transport.ts'
 
 /** TLS options from `adapter.tls`, shared with the lenient client and the WebSocket. */

@@ -4,17 +4,18 @@
  * the timeout.
  */
 import { WebSocket } from 'undici'
-import type { OutcomeConfig } from '../../profile/types.ts'
-import { type UpdateOutcome } from '../../core/dut.ts'
+import type { OutcomeConfig } from './profile.ts'
+import type { Deadline } from '../../core/duration.ts'
+import type { UpdateOutcome } from '../../core/dut.ts'
+import { ExtractError } from '../kit/extract.ts'
+import { waitForOutcome, type OutcomeWatch } from '../kit/outcome.ts'
+import { excerpt } from '../kit/text.ts'
 import { authHeaders } from './auth.ts'
-import { sleep, type Ctx } from './context.ts'
-import { ExtractError } from './extract.ts'
+import type { Ctx } from './context.ts'
 import { ExchangeFailure } from './failure.ts'
-import { excerpt } from './redact.ts'
-import { Reach, readState, timeoutDetail } from './states.ts'
+import { outcomeWait, readState, RETRY_MS } from './states.ts'
 
 type WsConfig = Extract<OutcomeConfig, { mode: 'websocket' }>
-type Last = { unmapped?: string; pending?: string; problem?: string }
 
 export function webSocketUrl(baseUrl: string, path: string): URL {
   const url = new URL(baseUrl)
@@ -27,23 +28,15 @@ export function webSocketUrl(baseUrl: string, path: string): URL {
   return url
 }
 
-export async function readWebSocket(ctx: Ctx, cfg: WsConfig): Promise<UpdateOutcome> {
-  const deadline = Date.now() + cfg.timeoutMs
-  const reach = new Reach()
-  const last: Last = {}
+export function readWebSocket(ctx: Ctx, cfg: WsConfig): Promise<UpdateOutcome> {
   const url = webSocketUrl(ctx.profile.adapter.baseUrl, cfg.path)
-  for (;;) {
-    const remaining = deadline - Date.now()
-    if (remaining <= 0) break
-    const session = await listen(ctx, cfg, url, remaining, last)
+  return waitForOutcome(outcomeWait(ctx, { ...cfg, intervalMs: RETRY_MS }), async (watch, wait) => {
+    const session = await listen(ctx, cfg, url, wait, watch)
     if (session.outcome) return session.outcome
-    if (session.opened) reach.answered = true
-    else if (session.failure) reach.failed(session.failure)
-    last.problem = session.problem ?? last.problem
-    await sleep(Math.min(250, deadline - Date.now()))
-  }
-  if (!reach.answered) throw reach.unreachable(ctx, cfg.timeoutMs)
-  return { state: 'unknown', detail: timeoutDetail(cfg.timeoutMs, last, cfg.states) }
+    if (session.failure) throw session.failure
+    if (session.opened) watch.heard(session.problem)
+    return undefined
+  })
 }
 
 interface Session {
@@ -54,10 +47,10 @@ interface Session {
 }
 
 /** One connection: resolves with the final outcome, or when it closes, fails or the time is up. */
-function listen(ctx: Ctx, cfg: WsConfig, url: URL, remainingMs: number, last: Last): Promise<Session> {
+function listen(ctx: Ctx, cfg: WsConfig, url: URL, wait: Deadline, watch: OutcomeWatch): Promise<Session> {
   ctx.client.allowed('read-outcome')
-  const headers = authHeaders(ctx.profile.adapter.auth, ctx.env, ctx.redactor, 'read-outcome')
-  const shown = ctx.redactor.url(url)
+  const headers = authHeaders(ctx.profile.adapter.auth, ctx.env, ctx.masker, 'read-outcome')
+  const shown = ctx.masker.url(url)
   const started = Date.now()
   let messages = 0
   return new Promise<Session>((resolve) => {
@@ -66,8 +59,8 @@ function listen(ctx: Ctx, cfg: WsConfig, url: URL, remainingMs: number, last: La
     let settled = false
     const connectTimer = setTimeout(() => {
       if (!opened) done({ opened, failure: new ExchangeFailure('timeout', `no answer from ${ctx.client.origin} within ${ctx.client.timeoutFor('read-outcome')} ms`) })
-    }, Math.min(ctx.client.timeoutFor('read-outcome'), remainingMs))
-    const endTimer = setTimeout(() => done({ opened }), remainingMs)
+    }, wait.cap(ctx.client.timeoutFor('read-outcome')))
+    const endTimer = setTimeout(() => done({ opened }), wait.remaining())
     const done = (s: Session) => {
       if (settled) return
       settled = true
@@ -90,16 +83,10 @@ function listen(ctx: Ctx, cfg: WsConfig, url: URL, remainingMs: number, last: La
       const data = typeof event.data === 'string' ? event.data : Buffer.from(event.data as ArrayBuffer).toString('utf8')
       ctx.client.note('read-outcome', `WebSocket message on ${url.pathname}: ${excerpt(data, 120)}`, { url: shown, dataBytes: Buffer.byteLength(data), data: excerpt(data, 500) })
       try {
-        const reading = readState({ headers: {}, body: Buffer.from(data) }, cfg.extract, cfg.states)
-        if (reading.final) return done({ opened, outcome: reading.final })
-        if (reading.state === 'pending') {
-          last.pending = reading.raw
-          delete last.unmapped
-        } else {
-          last.unmapped = reading.raw
-        }
+        const final = readState(watch, { headers: {}, body: Buffer.from(data) }, cfg.extract)
+        if (final) done({ opened, outcome: final })
       } catch (err) {
-        if (err instanceof ExtractError) last.problem = err.message
+        if (err instanceof ExtractError) watch.heard(err.message)
         else done({ opened, problem: err instanceof Error ? err.message : String(err) })
       }
     })

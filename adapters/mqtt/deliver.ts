@@ -7,18 +7,20 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import type { Readable } from 'node:stream'
-import type { Extract as ExtractSpec, MqttOperationMap } from '../../profile/types.ts'
-import { topicNameProblem } from '../../profile/topics.ts'
+import type { Extract as ExtractSpec } from '../../profile/types.ts'
+import type { MqttOperationMap } from './profile.ts'
+import { topicNameProblem } from './topics.ts'
+import { Deadline } from '../../core/duration.ts'
 import type { DeliverOptions, DeliveryReceipt, ImageSource } from '../../core/dut.ts'
 import { DutError, notDeclared } from '../../core/dut.ts'
-import { checkSize, imageVars as sharedImageVars } from '../image-vars.ts'
-import { asBoolean, asText, ExtractError } from '../http/extract.ts'
-import { formatBytes } from '../http/redact.ts'
-import { noReply, openReply, publish, type Ctx } from './exchange.ts'
+import { checkSize, imageVars as sharedImageVars } from '../kit/image.ts'
+import { deviceWords } from '../kit/receipt.ts'
+import { newRequestId, type Vars } from '../kit/template.ts'
+import { formatBytes } from '../kit/text.ts'
+import { fill, noReply, openReply, publish, type Ctx } from './exchange.ts'
 import { fromMessage } from './extract.ts'
 import type { IncomingMessage } from './record.ts'
 import type { Session } from './session.ts'
-import { fill, newRequestId, type Vars } from './template.ts'
 
 type DeliverConfig = NonNullable<MqttOperationMap['deliver-image']>
 type ChunksConfig = Extract<DeliverConfig, { mode: 'chunks' }>
@@ -35,15 +37,15 @@ export async function deliverImage(ctx: Ctx, image: ImageSource, options: Delive
   const timeoutMs = ctx.link.timeoutFor('deliver-image')
   const session = await ctx.link.session('deliver-image')
   await watchOutcome(ctx, session, vars.requestId!)
-  const listener = cfg.reply ? await openReply(ctx, session, 'deliver-image', cfg.reply, vars, Date.now() + timeoutMs) : undefined
+  const listener = cfg.reply ? await openReply(ctx, session, 'deliver-image', cfg.reply, vars, Deadline.after(timeoutMs)) : undefined
   try {
-    if (cfg.mode === 'url') await publish(ctx, session, 'deliver-image', cfg.publish, vars, Date.now() + timeoutMs)
+    if (cfg.mode === 'url') await publish(ctx, session, 'deliver-image', cfg.publish, vars, Deadline.after(timeoutMs))
     else await sendChunks(ctx, session, cfg, image, vars, timeoutMs)
     if (!listener) return {}
     // The device's word on the delivery gets the whole timeout once the image is sent.
-    const msg = await listener.next(Date.now() + timeoutMs)
-    if (!msg) return { message: ctx.recorder.text(noReply(listener, timeoutMs).message) }
-    return receipt(ctx, cfg.extract, msg)
+    const msg = await listener.next(Deadline.after(timeoutMs))
+    if (!msg) return { message: noReply(listener, timeoutMs).message }
+    return receipt(cfg.extract, msg)
   } finally {
     listener?.close()
   }
@@ -59,14 +61,14 @@ async function watchOutcome(ctx: Ctx, session: Session, requestId: string): Prom
   ctx.lastDeliveryId = requestId
   const cfg = ctx.profile.operations['read-outcome']
   if (!cfg || cfg.publish) return
-  const listener = await openReply(ctx, session, 'read-outcome', cfg.reply, { requestId }, Date.now() + ctx.link.timeoutFor('read-outcome'))
+  const listener = await openReply(ctx, session, 'read-outcome', cfg.reply, { requestId }, Deadline.after(ctx.link.timeoutFor('read-outcome')))
   ctx.outcome = { listener, requestId }
 }
 
 async function sendChunks(ctx: Ctx, session: Session, cfg: ChunksConfig, image: ImageSource, vars: Vars, timeoutMs: number): Promise<void> {
   const op = 'deliver-image'
   const total = Math.ceil(image.size / cfg.chunkBytes)
-  if (cfg.begin) await publish(ctx, session, op, cfg.begin, vars, Date.now() + timeoutMs)
+  if (cfg.begin) await publish(ctx, session, op, cfg.begin, vars, Deadline.after(timeoutMs))
   const hash = createHash('sha256')
   const started = Date.now()
   let index = 0
@@ -78,7 +80,7 @@ async function sendChunks(ctx: Ctx, session: Session, cfg: ChunksConfig, image: 
       const problem = topicNameProblem(topic)
       if (problem) throw new DutError('E_DUT_PROTOCOL', op, `the chunk topic, filled in, cannot be published to: ${problem}`)
       const payload = cfg.encoding === 'base64' ? Buffer.from(chunk.toString('base64')) : chunk
-      await session.publish(op, { topic, payload, qos: ctx.link.qos, retain: false }, Date.now() + timeoutMs, {
+      await session.publish(op, { topic, payload, qos: ctx.link.qos, retain: false }, Deadline.after(timeoutMs), {
         requestId: vars.requestId, chunk: index, chunks: total, imageBytes: chunk.length, encoding: cfg.encoding,
       })
       hash.update(chunk)
@@ -95,7 +97,7 @@ async function sendChunks(ctx: Ctx, session: Session, cfg: ChunksConfig, image: 
   if (sent !== image.size || sha256 !== image.sha256) {
     throw new Error(`image ${image.name} (${image.path}) changed while it was sent: ${sent} bytes with SHA-256 ${sha256}, prepared as ${image.size} bytes with ${image.sha256}`)
   }
-  if (cfg.end) await publish(ctx, session, op, cfg.end, vars, Date.now() + timeoutMs)
+  if (cfg.end) await publish(ctx, session, op, cfg.end, vars, Deadline.after(timeoutMs))
 }
 
 /** The stream in pieces of exactly `size` bytes (the last may be shorter). */
@@ -116,23 +118,10 @@ async function* pieces(stream: Readable, size: number): AsyncGenerator<Buffer> {
   if (length > 0) yield Buffer.concat(pending)
 }
 
-function receipt(ctx: Ctx, extract: { accepted?: ExtractSpec; message?: ExtractSpec } | undefined, msg: IncomingMessage): DeliveryReceipt {
-  const result: DeliveryReceipt = {}
-  const said: string[] = []
-  const take = (run: () => void) => {
-    try {
-      run()
-    } catch (err) {
-      // The device's words about the upload are optional; what could not be read is said.
-      if (err instanceof ExtractError) said.push(`(${err.message})`)
-      else throw err
-    }
-  }
-  if (extract?.accepted) take(() => (result.accepted = asBoolean(fromMessage(extract.accepted!, msg, 'accepted'), 'accepted')))
-  if (extract?.message) take(() => said.unshift(asText(fromMessage(extract.message!, msg, 'message'))))
+function receipt(extract: { accepted?: ExtractSpec; message?: ExtractSpec } | undefined, msg: IncomingMessage): DeliveryReceipt {
+  const { accepted, said } = deviceWords(extract, (ex, what) => fromMessage(ex, msg, what))
   const message = said.join('; ')
-  if (message) result.message = ctx.recorder.text(message)
-  return result
+  return { ...(accepted !== undefined && { accepted }), ...(message && { message }) }
 }
 
 function imageVars(ctx: Ctx, image: ImageSource, options: DeliverOptions): Vars {

@@ -3,16 +3,17 @@
  * publish the request (templated; `{{requestId}}` fresh for each exchange), then take the first
  * message on the filter that matches, all within the operation's timeout.
  */
-import type { MqttDutProfile, MqttPublish, MqttReply } from '../../profile/types.ts'
-import { topicFilterProblem, topicNameProblem } from '../../profile/topics.ts'
+import type { MqttDutProfile, MqttPublish, MqttReply } from './profile.ts'
+import { topicFilterProblem, topicNameProblem } from './topics.ts'
+import { Deadline } from '../../core/duration.ts'
 import { DutError, type Operation } from '../../core/dut.ts'
-import { asText, extractFromItem, ExtractError } from '../http/extract.ts'
-import { excerpt } from '../http/redact.ts'
+import { asText, extractFromItem, ExtractError } from '../kit/extract.ts'
+import { fill as fillTemplate, newRequestId, regexLiteral, type Escape, type Vars } from '../kit/template.ts'
+import { excerpt } from '../kit/text.ts'
 import { jsonOf } from './extract.ts'
 import { MqttFailure } from './failure.ts'
 import type { IncomingMessage, OutgoingMessage, Recorder } from './record.ts'
 import type { Link, Listener, Session } from './session.ts'
-import { escapeRegex, fill, newRequestId, type Vars } from './template.ts'
 
 export interface Ctx {
   profile: MqttDutProfile
@@ -40,7 +41,7 @@ export async function exchange(ctx: Ctx, op: Operation, spec: ExchangeSpec, o: E
   const vars: Vars = { ...o.vars, requestId: o.vars?.requestId ?? newRequestId() }
   const timeoutMs = Math.max(1, Math.round(o.timeoutMs ?? ctx.link.timeoutFor(op)))
   const session = await ctx.link.session(op)
-  const deadline = Date.now() + timeoutMs
+  const deadline = Deadline.after(timeoutMs)
   const listener = spec.reply ? await openReply(ctx, session, op, spec.reply, vars, deadline) : undefined
   try {
     if (spec.publish) await publish(ctx, session, op, spec.publish, vars, deadline)
@@ -54,7 +55,7 @@ export async function exchange(ctx: Ctx, op: Operation, spec: ExchangeSpec, o: E
 }
 
 /** Subscribes to the reply's filter with its match; the listener must be closed by the caller. */
-export async function openReply(ctx: Ctx, session: Session, op: Operation, reply: MqttReply, vars: Vars, deadline: number): Promise<Listener> {
+export async function openReply(ctx: Ctx, session: Session, op: Operation, reply: MqttReply, vars: Vars, deadline: Deadline): Promise<Listener> {
   const filter = fill(reply.topic, vars, op)
   const problem = topicFilterProblem(filter)
   if (problem) throw new DutError('E_DUT_PROTOCOL', op, `the reply topic filter, filled in, is not valid: ${problem}`)
@@ -63,7 +64,7 @@ export async function openReply(ctx: Ctx, session: Session, op: Operation, reply
 }
 
 /** Publishes a templated message. */
-export async function publish(ctx: Ctx, session: Session, op: Operation, p: MqttPublish, vars: Vars, deadline: number, extra: Record<string, unknown> = {}): Promise<void> {
+export async function publish(ctx: Ctx, session: Session, op: Operation, p: MqttPublish, vars: Vars, deadline: Deadline, extra: Record<string, unknown> = {}): Promise<void> {
   await session.publish(op, message(ctx, op, p, vars), deadline, { ...(vars.requestId ? { requestId: vars.requestId } : {}), ...extra })
 }
 
@@ -91,11 +92,16 @@ function matcher(match: MqttReply['match'], vars: Vars, op: Operation): ((m: Out
   }
   let re: RegExp
   try {
-    re = new RegExp(fill(match.regex, vars, op, escapeRegex))
+    re = new RegExp(fill(match.regex, vars, op, regexLiteral))
   } catch (err) {
     throw new DutError('E_DUT_PROTOCOL', op, `the reply's match regex does not compile (${err instanceof Error ? err.message : String(err)})`)
   }
   return (m) => re.test(m.payload.toString('utf8'))
+}
+
+/** Topics, payloads and reply matches of the profile, filled in. */
+export function fill(text: string, vars: Vars, op: Operation, escape?: Escape): string {
+  return fillTemplate(text, vars, { op, what: 'the message template', ...(escape && { escape }) })
 }
 
 /** The reply did not come: what was seen on the filter instead helps the supplier fix the match. */

@@ -5,6 +5,8 @@
  * answered (no-reply, which deliveries tolerate).
  */
 import { DutError, type DutErrorCode, type Operation } from '../../core/dut.ts'
+import { ExtractError } from '../kit/extract.ts'
+import { missByCode, type Miss } from '../kit/miss.ts'
 
 export type MqttFailureKind = 'timeout' | 'no-reply' | 'unreachable' | 'closed' | 'refused' | 'tls' | 'protocol'
 
@@ -56,6 +58,22 @@ const CONNACK: Record<number, { kind: MqttFailureKind; text: string }> = {
   0x89: { kind: 'unreachable', text: 'server busy' },
   0x8a: { kind: 'refused', text: 'banned' },
   0x8c: { kind: 'refused', text: 'bad authentication method' },
+}
+
+/** Failures of the broker layer and of extraction, as the DutError the suites expect. */
+export function asDutError(op: Operation, err: unknown): unknown {
+  if (err instanceof MqttFailure) return err.toDutError(op)
+  if (err instanceof ExtractError) return new DutError('E_DUT_PROTOCOL', op, err.message)
+  return err
+}
+
+/**
+ * A failure during a wait, read by the kit's rule (kit/miss.ts): a broker that went away counts
+ * as no answer (a device may take its broker down with it), TLS that fails ends the wait (it is
+ * the lab's set-up, and waiting does not fix it).
+ */
+export function mqttMiss(op: Operation): (err: unknown) => Miss | undefined {
+  return (err) => (err instanceof MqttFailure && err.kind === 'tls' ? undefined : missByCode(asDutError(op, err)))
 }
 
 /** A failure to connect, as the broker at `shown` caused it. */

@@ -5,16 +5,14 @@
  * log (channel `mqtt`) with the password masked, and a broker that goes away fails the operations
  * in flight without bringing the run down.
  */
-import type { MqttDutProfile } from '../../profile/types.ts'
+import type { MqttDutProfile } from './profile.ts'
 import { ChannelDut, type ChannelOperations } from '../channel-dut.ts'
 import type { Dut, Operation } from '../../core/dut.ts'
-import { DutError } from '../../core/dut.ts'
 import type { EvidenceLog } from '../../core/evidence.ts'
-import { ExtractError } from '../http/extract.ts'
-import { Redactor } from '../http/redact.ts'
+import { Masker } from '../../core/mask.ts'
 import { deliverImage } from './deliver.ts'
 import type { Ctx } from './exchange.ts'
-import { MqttFailure } from './failure.ts'
+import { asDutError } from './failure.ts'
 import { changeSettings, checkNow, identify, readNotifications, readSettings } from './operations.ts'
 import { readOutcome } from './outcome.ts'
 import { Recorder } from './record.ts'
@@ -37,9 +35,9 @@ const MQTT_OPERATIONS: ChannelOperations<Ctx> = {
 
 class MqttDut extends ChannelDut<Ctx> {
   constructor(profile: MqttDutProfile, options: MqttDutOptions) {
-    const recorder = new Recorder(options.evidence, new Redactor())
+    const recorder = new Recorder(options.evidence, new Masker())
     const link = new Link({ profile, env: options.env ?? process.env, recorder })
-    super(profile.operations, MQTT_OPERATIONS, { profile, link, recorder })
+    super(profile.operations, MQTT_OPERATIONS, { profile, link, recorder }, recorder.masker)
   }
 
   async close(): Promise<void> {
@@ -48,23 +46,12 @@ class MqttDut extends ChannelDut<Ctx> {
     await this.ctx.link.close()
   }
 
-  /** Failures of the broker layer and of extraction, as the DutError the suites expect; never a credential. */
+  /** Failures of the broker layer and of extraction, as the DutError the suites expect. */
   protected async run<T>(op: Operation, work: () => Promise<T>): Promise<T> {
     try {
-      const result = await work()
-      // What the device said goes into reports too: a password it echoes is masked there as well.
-      return result === undefined ? result : this.ctx.recorder.redactor.value(result)
+      return await work()
     } catch (err) {
-      const e = err instanceof MqttFailure
-        ? err.toDutError(op)
-        : err instanceof ExtractError
-          ? new DutError('E_DUT_PROTOCOL', op, err.message)
-          : err
-      if (e instanceof DutError) {
-        const text = this.ctx.recorder.text(e.message)
-        throw text === e.message ? e : new DutError(e.code, e.operation, text.slice(`${e.operation}: `.length))
-      }
-      throw e
+      throw asDutError(op, err)
     }
   }
 }

@@ -1,7 +1,7 @@
 /** The request/reply operations: identify, settings, check-now, notifications. */
 import type { DutIdentity, DutNotification, SettingChange, UpdateSettings } from '../../core/dut.ts'
 import { DutError, notDeclared } from '../../core/dut.ts'
-import { asBoolean, asText } from '../http/extract.ts'
+import { asBoolean, asText } from '../kit/extract.ts'
 import { exchange, type Ctx } from './exchange.ts'
 import { fromMessage, notificationsFrom } from './extract.ts'
 import type { IncomingMessage } from './record.ts'

@@ -2,12 +2,13 @@
  * Evidence of the MQTT channel: every message ts701 publishes and every message it receives
  * (direction, topic, QoS, retain flag, size, SHA-256, and a short excerpt of small text payloads),
  * and the connection's life (connect, subscribe, close). The password never appears: every entry
- * goes through the redactor, which knows it once it has been read.
+ * goes through the masker, which knows it once it has been read.
  */
 import { createHash } from 'node:crypto'
 import type { Operation } from '../../core/dut.ts'
 import type { EvidenceLog } from '../../core/evidence.ts'
-import { excerpt, formatBytes, type Redactor } from '../http/redact.ts'
+import type { Masker } from '../../core/mask.ts'
+import { excerpt, formatBytes } from '../kit/text.ts'
 
 /** Payloads up to this size that are text get an excerpt in the evidence. */
 const EXCERPT_MAX_BYTES = 4096
@@ -27,7 +28,7 @@ export interface IncomingMessage extends OutgoingMessage {
 export class Recorder {
   constructor(
     private readonly evidence: EvidenceLog,
-    readonly redactor: Redactor,
+    readonly masker: Masker,
   ) {}
 
   /** A message ts701 publishes, recorded as it is sent. */
@@ -52,12 +53,8 @@ export class Recorder {
     return this.write(op ? `${op}: ${summary}` : summary, { ...(op ? { operation: op } : {}), ...detail })
   }
 
-  text(text: string): string {
-    return this.redactor.text(text)
-  }
-
   private write(summary: string, detail: Record<string, unknown>): string {
-    return this.evidence.record(this.redactor.value({ channel: 'mqtt', summary: this.redactor.text(summary), detail }))
+    return this.evidence.record(this.masker.value({ channel: 'mqtt', summary: this.masker.text(summary), detail }))
   }
 }
 

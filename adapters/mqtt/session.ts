@@ -7,14 +7,15 @@
  */
 import { readFileSync } from 'node:fs'
 import { connect, type IClientOptions, type MqttClient } from 'mqtt'
-import type { MqttDutProfile } from '../../profile/types.ts'
+import type { MqttDutProfile } from './profile.ts'
 import { loopbackProblem } from '../../core/loopback.ts'
-import { topicMatches } from '../../profile/topics.ts'
+import { topicMatches } from './topics.ts'
+import type { Deadline } from '../../core/duration.ts'
 import { DutError, type Operation } from '../../core/dut.ts'
-import { redactUrl } from '../http/redact.ts'
+import { redactUrl } from '../../core/mask.ts'
+import { newRequestId } from '../kit/template.ts'
 import { classifyConnect, MqttFailure } from './failure.ts'
 import type { IncomingMessage, OutgoingMessage, Recorder } from './record.ts'
-import { newRequestId } from './template.ts'
 
 type QoS = 0 | 1 | 2
 
@@ -130,7 +131,7 @@ export class Link {
     if (password === undefined || password === '') {
       throw new DutError('E_DUT_REFUSED', op, `credentials missing: set the environment variable ${auth.passwordEnv} (named by adapter.auth.passwordEnv)`)
     }
-    this.o.recorder.redactor.addSecret(password)
+    this.o.recorder.masker.addSecret(password)
     return { username: auth.username, password }
   }
 
@@ -187,24 +188,16 @@ export class Session {
   }
 
   /** Resolves with `work`, or fails when the connection is lost or the deadline passes. */
-  async race<T>(work: Promise<T>, deadline: number, onTimeout: () => MqttFailure): Promise<T> {
-    // The losing side must not become an unhandled rejection.
-    work.catch(() => {})
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(onTimeout()), Math.max(0, deadline - Date.now()))
+  race<T>(work: Promise<T>, deadline: Deadline, onTimeout: () => MqttFailure): Promise<T> {
+    return deadline.race(Promise.race([work, this.lost]), () => {
+      throw onTimeout()
     })
-    try {
-      return await Promise.race([work, this.lost, timeout])
-    } finally {
-      clearTimeout(timer)
-    }
   }
 
-  async publish(op: Operation, m: OutgoingMessage, deadline: number, extra: Record<string, unknown> = {}): Promise<void> {
+  async publish(op: Operation, m: OutgoingMessage, deadline: Deadline, extra: Record<string, unknown> = {}): Promise<void> {
     this.check()
     this.recorder.out(op, m, extra)
-    const ms = Math.max(0, deadline - Date.now())
+    const ms = deadline.remaining()
     await this.race(
       this.client.publishAsync(m.topic, m.payload, { qos: m.qos, retain: m.retain }),
       deadline,
@@ -213,13 +206,13 @@ export class Session {
   }
 
   /** Opens a listener: subscribes to its filter (the SUBSCRIBE is acknowledged before this resolves). */
-  async listen(op: Operation, filter: string, qos: QoS, accept: Acceptance, deadline: number): Promise<Listener> {
+  async listen(op: Operation, filter: string, qos: QoS, accept: Acceptance, deadline: Deadline): Promise<Listener> {
     this.check()
     const listener = new Listener(this, op, filter, accept)
     this.listeners.add(listener)
     this.subscriptions.set(filter, (this.subscriptions.get(filter) ?? 0) + 1)
     try {
-      const ms = Math.max(0, deadline - Date.now())
+      const ms = deadline.remaining()
       const leaving = this.unsubscribing.get(filter)
       if (leaving) await this.race(leaving, deadline, () => new MqttFailure('timeout', `the broker at ${this.shown} did not acknowledge leaving ${filter} within ${ms} ms`))
       // Subscribing again to a filter in use is harmless and makes the broker resend retained messages.
@@ -363,23 +356,16 @@ export class Listener {
   }
 
   /** The next message taken, or undefined when the deadline passes first; fails when the connection is lost. */
-  async next(deadline: number): Promise<IncomingMessage | undefined> {
+  async next(deadline: Deadline): Promise<IncomingMessage | undefined> {
     const queued = this.queue.shift()
     if (queued) return queued
     if (!this.session.alive) return this.session.lost
-    let timer: NodeJS.Timeout | undefined
+    const arrival = new Promise<IncomingMessage>((resolve) => {
+      this.waiter = resolve
+    })
     try {
-      return await Promise.race([
-        new Promise<IncomingMessage>((resolve) => {
-          this.waiter = resolve
-        }),
-        new Promise<undefined>((resolve) => {
-          timer = setTimeout(() => resolve(undefined), Math.max(0, deadline - Date.now()))
-        }),
-        this.session.lost,
-      ])
+      return await deadline.race(Promise.race([arrival, this.session.lost]), () => undefined)
     } finally {
-      clearTimeout(timer)
       this.waiter = undefined
     }
   }

@@ -5,7 +5,8 @@
  * (what came before its command — boot chatter, log lines — stays in evidence only).
  */
 import { StringDecoder } from 'node:string_decoder'
-import type { SerialAdapterConfig, SerialDutProfile } from '../../profile/types.ts'
+import type { SerialAdapterConfig, SerialDutProfile } from './profile.ts'
+import { sleep, type Deadline } from '../../core/duration.ts'
 import { DutError, type Operation } from '../../core/dut.ts'
 import { LineCleaner, type CleanLine } from './clean.ts'
 import { describeAddress, LinkClosed, OpenFailure, openLink, refusal, type Link, type PortAddress } from './port.ts'
@@ -80,7 +81,7 @@ export class Console {
   }
 
   /** Opens the port unless it is open; one retry after a short pause when opening fails. */
-  async connect(op: Operation, deadline: number): Promise<void> {
+  async connect(op: Operation, deadline: Deadline): Promise<void> {
     if (this.closing) throw new DutError('E_DUT_UNREACHABLE', op, `the serial adapter for ${this.label} was closed`)
     if (this.refused) throw new DutError('E_DUT_REFUSED', op, this.refused)
     if (this.link?.isOpen) return
@@ -92,15 +93,14 @@ export class Console {
     await this.opening
   }
 
-  private async open(op: Operation, deadline: number): Promise<void> {
+  private async open(op: Operation, deadline: Deadline): Promise<void> {
     let problem = ''
     for (let attempt = 0; attempt < 2; attempt++) {
       if (attempt > 0) {
-        if (deadline - Date.now() <= REOPEN_DELAY_MS) break
+        if (deadline.remaining() <= REOPEN_DELAY_MS) break
         await sleep(REOPEN_DELAY_MS)
       }
-      const remaining = deadline - Date.now()
-      if (remaining <= 0) break
+      if (deadline.expired) break
       try {
         // A new connection starts clean: no half-decoded character, no half-read escape sequence.
         this.decoder = new StringDecoder('utf8')
@@ -109,7 +109,7 @@ export class Console {
         const link = await openLink(this.address, this.cfg, {
           data: (chunk) => this.onData(generation, chunk),
           closed: (reason) => this.onClosed(generation, reason),
-        }, remaining)
+        }, deadline.remaining())
         if (this.closing) {
           await link.close()
           throw new DutError('E_DUT_UNREACHABLE', op, `the serial adapter for ${this.label} was closed`)
@@ -194,37 +194,27 @@ export class Console {
   }
 
   /** Sends one line (the line ending is added), recorded in evidence (masked for secrets). */
-  async sendLine(op: Operation, text: string, deadline: number, options: { masked?: boolean } = {}): Promise<void> {
+  async sendLine(op: Operation, text: string, deadline: Deadline, options: { masked?: boolean } = {}): Promise<void> {
     this.transcript.sent(op, text, options)
     await this.write(op, Buffer.from(text + this.cfg.lineEnding, 'utf8'), deadline, () =>
       options.masked ? 'the password' : JSON.stringify(text))
   }
 
   /** Writes bytes and waits until the port took them (drained), or the deadline. */
-  async write(op: Operation, data: Buffer, deadline: number, what: () => string = () => `${data.length} bytes`): Promise<void> {
+  async write(op: Operation, data: Buffer, deadline: Deadline, what: () => string = () => `${data.length} bytes`): Promise<void> {
     const link = this.link
     if (!link?.isOpen) throw new DutError('E_DUT_UNREACHABLE', op, `the serial port ${this.label} closed`)
     this.fresh = false
-    const remaining = deadline - Date.now()
-    let timer: NodeJS.Timeout | undefined
+    const ms = Math.round(deadline.remaining())
     try {
-      const writing = link.write(data).then(() => 'written' as const)
       // A write still pending when the timeout wins may fail later; that is already answered.
-      writing.catch(() => {})
-      const outcome = await Promise.race([
-        writing,
-        new Promise<'timeout'>((resolve) => {
-          timer = setTimeout(() => resolve('timeout'), Math.max(0, remaining))
-        }),
-      ])
+      const outcome = await deadline.race(link.write(data).then(() => 'written' as const), () => 'timeout' as const)
       if (outcome === 'timeout') {
-        throw new DutError('E_DUT_TIMEOUT', op, `the serial port ${this.label} did not take ${what()} within ${Math.max(0, Math.round(remaining))} ms (flow control held it back)`)
+        throw new DutError('E_DUT_TIMEOUT', op, `the serial port ${this.label} did not take ${what()} within ${ms} ms (flow control held it back)`)
       }
     } catch (err) {
       if (err instanceof LinkClosed) throw new DutError('E_DUT_UNREACHABLE', op, `the serial port ${this.label} closed (${err.message})`)
       throw err
-    } finally {
-      clearTimeout(timer)
     }
   }
 
@@ -232,7 +222,7 @@ export class Console {
    * Waits until `check` says yes (looked at after every chunk received and every few ms), or the
    * deadline (false). Rejects when the port closes.
    */
-  waitFor(op: Operation, check: () => boolean, deadline: number): Promise<boolean> {
+  waitFor(op: Operation, check: () => boolean, deadline: Deadline): Promise<boolean> {
     return new Promise<boolean>((resolve, reject) => {
       let tick: NodeJS.Timeout | undefined
       let timer: NodeJS.Timeout | undefined
@@ -275,7 +265,7 @@ export class Console {
         if (waiter.check()) return
         end()
         resolve(false)
-      }, Math.max(0, deadline - Date.now()))
+      }, deadline.remaining())
     })
   }
 
@@ -313,5 +303,3 @@ export class Console {
     return this.dropped
   }
 }
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)))

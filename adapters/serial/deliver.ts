@@ -7,21 +7,21 @@
  * port that is gone (E_DUT_UNREACHABLE) or a console that stops answering (E_DUT_TIMEOUT) throws.
  */
 import type { DeliverOptions, DeliveryReceipt, ImageSource } from '../../core/dut.ts'
-import { checkSize, imageVars } from '../image-vars.ts'
 import { DutError, notDeclared } from '../../core/dut.ts'
+import { asBoolean, ExtractError } from '../kit/extract.ts'
+import { checkSize, imageVars } from '../kit/image.ts'
+import { VERDICT } from '../../core/yesno.ts'
 import type { Console } from './console.ts'
 import { AnswerMismatch, exchange, type Answer } from './exchange.ts'
-import type { Vars } from './template.ts'
 import { streamImage, type TransferResult } from './transfer.ts'
 import { excerpt } from './transcript.ts'
-import { parseVerdict } from './values.ts'
 
 const op = 'deliver-image' as const
 
 export async function deliverImage(c: Console, image: ImageSource, options: DeliverOptions = {}): Promise<DeliveryReceipt> {
   const cfg = c.profile.operations[op]
   if (!cfg) throw notDeclared(op)
-  const vars: Vars = imageVars(c.profile, image, options)
+  const vars = imageVars(c.profile, image, options)
   if (cfg.mode === 'url') {
     if (options.imageUrl === undefined) {
       throw new DutError('E_DUT_PROTOCOL', op, 'mode url needs the URL the image is served at, and none was given')
@@ -60,13 +60,16 @@ async function verdict(run: () => Promise<Answer>, context: string): Promise<Del
   const notes: string[] = []
   const accepted = answer.groups.accepted
   if (accepted !== undefined) {
-    const value = parseVerdict(accepted)
-    if (value === undefined) notes.push(`(accepted: ${excerpt(accepted, 40)} is neither a yes nor a no)`)
-    else receipt.accepted = value
+    try {
+      receipt.accepted = asBoolean(accepted, 'accepted', VERDICT)
+    } catch (err) {
+      if (!(err instanceof ExtractError)) throw err
+      notes.push(`(${err.message})`)
+    }
   }
   const message = answer.groups.message?.trim()
   if (message) notes.unshift(message)
-  if (notes.length > 0) receipt.message = notes.join(' ')
+  if (notes.length > 0) receipt.message = notes.join('; ')
   return receipt
 }
 

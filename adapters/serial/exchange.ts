@@ -5,11 +5,13 @@
  * match (E_DUT_PROTOCOL, with an excerpt of what the device said instead), or the timeout
  * (E_DUT_TIMEOUT). A login prompt on the way is answered and the command sent again.
  */
-import type { SerialExchange } from '../../profile/types.ts'
+import { Deadline } from '../../core/duration.ts'
 import { DutError, type Operation } from '../../core/dut.ts'
+import { fill, type Vars } from '../kit/template.ts'
 import type { Console } from './console.ts'
 import { login, loginPrompts, promptLine, quietFor, ready, showsLogin } from './login.ts'
-import { fill, pattern, type Vars } from './template.ts'
+import { pattern } from './pattern.ts'
+import type { SerialExchange } from './profile.ts'
 import { excerpt, tailExcerpt } from './transcript.ts'
 
 /** The echo of the command is looked for among the first lines after it was sent. */
@@ -49,7 +51,8 @@ export type Step<T> = { done: T } | { fail: DutError } | undefined
 export interface ConverseOptions {
   /** The filled command line, without the line ending. */
   command: string
-  timeoutMs: number
+  /** The whole conversation's: login, command and answer. */
+  deadline: Deadline
   /** For the timeout message: what the answer should have looked like. */
   wanted: string
   /** Evidence summary of the result (readiness polls leave their failures to the caller). */
@@ -58,8 +61,7 @@ export interface ConverseOptions {
 
 /** Sends a command and feeds what comes back to `step` until it decides, or the timeout. */
 export async function converse<T>(c: Console, op: Operation, o: ConverseOptions, step: (view: AnswerView) => Step<T>): Promise<{ value: T; ms: number }> {
-  const started = Date.now()
-  const deadline = started + o.timeoutMs
+  const deadline = o.deadline
   const prompt = c.cfg.prompt ? pattern(op, c.cfg.prompt, 'adapter.prompt') : undefined
   const prompts = loginPrompts(c, op)
   await ready(c, op, deadline)
@@ -82,8 +84,8 @@ export async function converse<T>(c: Console, op: Operation, o: ConverseOptions,
       return outcome !== undefined
     }, deadline)
     if (!settled || !outcome) {
-      const error = new DutError('E_DUT_TIMEOUT', op, `no answer to ${JSON.stringify(c.transcript.mask(o.command))} ${o.wanted} within ${o.timeoutMs} ms; ${said(c, o.command, prompt)}`)
-      if (o.record !== false) c.transcript.note(op, error.message, { event: 'exchange', command: c.transcript.mask(o.command), ms: Date.now() - started, error: error.code })
+      const error = new DutError('E_DUT_TIMEOUT', op, `no answer to ${JSON.stringify(c.transcript.masker.text(o.command))} ${o.wanted} within ${deadline.timeoutMs} ms; ${said(c, o.command, prompt)}`)
+      if (o.record !== false) c.transcript.note(op, error.message, { event: 'exchange', command: c.transcript.masker.text(o.command), ms: deadline.elapsed(), error: error.code })
       throw error
     }
     if ('login' in outcome) {
@@ -93,10 +95,10 @@ export async function converse<T>(c: Console, op: Operation, o: ConverseOptions,
       continue
     }
     if ('fail' in outcome) {
-      if (o.record !== false) c.transcript.note(op, outcome.fail.message, { event: 'exchange', command: c.transcript.mask(o.command), ms: Date.now() - started, error: outcome.fail.code })
+      if (o.record !== false) c.transcript.note(op, outcome.fail.message, { event: 'exchange', command: c.transcript.masker.text(o.command), ms: deadline.elapsed(), error: outcome.fail.code })
       throw outcome.fail
     }
-    return { value: outcome.done, ms: Date.now() - started }
+    return { value: outcome.done, ms: deadline.elapsed() }
   }
 }
 
@@ -118,13 +120,18 @@ export interface Answer {
   ms: number
 }
 
+/** A command template of the profile, filled in. */
+export function command(op: Operation, template: string, vars: Vars = {}): string {
+  return fill(template, vars, { op, what: `the command template ${JSON.stringify(template)}` })
+}
+
 /** One `SerialExchange` of the profile: the templated command, and the answer matching `expect`. */
 export async function exchange(c: Console, op: Operation, ex: SerialExchange, o: ExchangeOptions = {}): Promise<Answer> {
-  const command = fill(op, ex.send, o.vars)
+  const sent = command(op, ex.send, o.vars)
   const expect = pattern(op, ex.expect, `the expect pattern${o.label ? ` of ${o.label}` : ''}`, 'm')
-  const timeoutMs = Math.max(1, Math.round(o.timeoutMs ?? ex.timeoutMs ?? c.timeoutFor(op)))
+  const deadline = Deadline.after(Math.max(1, Math.round(o.timeoutMs ?? ex.timeoutMs ?? c.timeoutFor(op))))
   const wanted = `matching /${ex.expect}/`
-  const { value, ms } = await converse<{ m: RegExpExecArray; text: string }>(c, op, { command, timeoutMs, wanted, ...(o.record !== undefined ? { record: o.record } : {}) }, (view) => {
+  const { value, ms } = await converse<{ m: RegExpExecArray; text: string }>(c, op, { command: sent, deadline, wanted, ...(o.record !== undefined ? { record: o.record } : {}) }, (view) => {
     const complete = view.lines.length > 0 ? `${view.lines.join('\n')}\n` : ''
     let m = expect.exec(complete)
     if (m) return { done: { m, text: complete } }
@@ -136,24 +143,24 @@ export async function exchange(c: Console, op: Operation, ex: SerialExchange, o:
     }
     if (view.atPrompt) {
       const answer = complete.replace(/\n$/, '')
-      const instead = answer.trim() === '' ? 'nothing but the prompt' : c.transcript.mask(excerpt(answer))
-      return { fail: new AnswerMismatch(op, `the device answered ${JSON.stringify(c.transcript.mask(command))} with ${instead} instead of /${ex.expect}/`, answer) }
+      const instead = answer.trim() === '' ? 'nothing but the prompt' : c.transcript.masker.text(excerpt(answer))
+      return { fail: new AnswerMismatch(op, `the device answered ${JSON.stringify(c.transcript.masker.text(sent))} with ${instead} instead of /${ex.expect}/`, answer) }
     }
     return undefined
   })
   const groups = { ...(value.m.groups ?? {}) }
   if (o.record !== false) {
     const shown = Object.entries(groups).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')
-    c.transcript.note(op, `${op}: ${JSON.stringify(c.transcript.mask(command))} answered in ${ms} ms${shown ? ` (${c.transcript.mask(shown)})` : ''}`, {
-      event: 'exchange', command: c.transcript.mask(command), expect: ex.expect, ...(o.label ? { step: o.label } : {}), groups: c.transcript.maskValue(groups), ms,
+    c.transcript.note(op, `${op}: ${JSON.stringify(c.transcript.masker.text(sent))} answered in ${ms} ms${shown ? ` (${c.transcript.masker.text(shown)})` : ''}`, {
+      event: 'exchange', command: c.transcript.masker.text(sent), expect: ex.expect, ...(o.label ? { step: o.label } : {}), groups: c.transcript.masker.value(groups), ms,
     })
   }
-  if (o.settle !== false) await settle(c, op, Date.now() + Math.min(SETTLE_MS, Math.max(0, timeoutMs - ms)))
+  if (o.settle !== false) await settle(c, op, deadline.within(SETTLE_MS))
   return { groups, text: value.text, ms }
 }
 
 /** Waits for the prompt after an answer, so the next command does not meet it; never fails. */
-async function settle(c: Console, op: Operation, until: number): Promise<void> {
+async function settle(c: Console, op: Operation, until: Deadline): Promise<void> {
   if (!c.cfg.prompt) return
   const prompt = pattern(op, c.cfg.prompt, 'adapter.prompt')
   try {
@@ -199,7 +206,7 @@ export function answerView(c: Console, command: string, prompt: RegExp | undefin
 export function said(c: Console, command: string, prompt: RegExp | undefined): string {
   const view = answerView(c, command, prompt)
   const text = [...view.lines, view.partial].join('\n').trim()
-  if (text !== '') return `the console printed ${c.transcript.mask(tailExcerpt(text))}`
+  if (text !== '') return `the console printed ${c.transcript.masker.text(tailExcerpt(text))}`
   if (view.echoed) return 'the device echoed the command and said nothing else'
   return 'the console stayed silent'
 }

@@ -4,10 +4,11 @@
  * opened on first use and reopened after it went away; one operation at a time; every line sent
  * and received recorded in the evidence log (channel `serial`), the login password masked.
  */
-import type { SerialDutProfile } from '../../profile/types.ts'
+import type { SerialDutProfile } from './profile.ts'
 import { ChannelDut, type ChannelOperations } from '../channel-dut.ts'
-import type { Dut, Operation } from '../../core/dut.ts'
+import { DutError, type Dut, type Operation } from '../../core/dut.ts'
 import type { EvidenceLog } from '../../core/evidence.ts'
+import { ExtractError } from '../kit/extract.ts'
 import { Console } from './console.ts'
 import { deliverImage } from './deliver.ts'
 import { changeSettings, checkNow, identify, readNotifications, readSettings } from './operations.ts'
@@ -42,7 +43,7 @@ function openConsole(profile: SerialDutProfile, options: SerialDutOptions): Cons
   const transcript = new Transcript(options.evidence, describeAddress(address))
   const passwordEnv = profile.adapter.login?.passwordEnv
   const password = passwordEnv ? env[passwordEnv] : undefined
-  if (password) transcript.addSecret(password)
+  if (password) transcript.masker.addSecret(password)
   return new Console({ profile, address, transcript, env })
 }
 
@@ -51,7 +52,8 @@ class SerialDut extends ChannelDut<Console> {
   private queue: Promise<unknown> = Promise.resolve()
 
   constructor(profile: SerialDutProfile, options: SerialDutOptions) {
-    super(profile.operations, SERIAL_OPERATIONS, openConsole(profile, options))
+    const console = openConsole(profile, options)
+    super(profile.operations, SERIAL_OPERATIONS, console, console.transcript.masker)
   }
 
   /** Closes the port at once; an operation still running fails with E_DUT_UNREACHABLE. */
@@ -64,6 +66,9 @@ class SerialDut extends ChannelDut<Console> {
       this.ctx.op = op
       try {
         return await work()
+      } catch (err) {
+        // Values the device printed that do not read (a setting neither on nor off) are its protocol errors.
+        throw err instanceof ExtractError ? new DutError('E_DUT_PROTOCOL', op, err.message) : err
       } finally {
         this.ctx.op = undefined
       }

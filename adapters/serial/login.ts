@@ -4,9 +4,10 @@
  * the console shows the user or password prompt ts701 answers with the user name and the
  * password from the environment. The password is never recorded: the line log shows `***`.
  */
+import type { Deadline } from '../../core/duration.ts'
 import { DutError, type Operation } from '../../core/dut.ts'
 import type { Console } from './console.ts'
-import { pattern } from './template.ts'
+import { pattern } from './pattern.ts'
 import { tailExcerpt } from './transcript.ts'
 
 /** How long the console must be quiet before a prompt on its open line counts (not a line still coming). */
@@ -55,11 +56,11 @@ export function showsLogin(c: Console, prompts: LoginPrompts | undefined): 'user
 }
 
 /** Opens the port if needed; a freshly opened console with a login is woken and logged in. */
-export async function ready(c: Console, op: Operation, deadline: number): Promise<void> {
+export async function ready(c: Console, op: Operation, deadline: Deadline): Promise<void> {
   await c.connect(op, deadline)
   if (!c.fresh) return
   // What the device printed before the port was opened may still be on its way: let it pass.
-  await c.waitFor(op, () => quietFor(c, OPEN_QUIET_MS), Math.min(deadline, Date.now() + OPEN_SETTLE_MS))
+  await c.waitFor(op, () => quietFor(c, OPEN_QUIET_MS), deadline.within(OPEN_SETTLE_MS))
   const prompts = loginPrompts(c, op)
   if (!prompts) return
   const prompt = c.cfg.prompt ? pattern(op, c.cfg.prompt, 'adapter.prompt') : undefined
@@ -71,19 +72,19 @@ export async function ready(c: Console, op: Operation, deadline: number): Promis
     // Something came and the console went quiet again: whatever it is, it is not asking for a login.
     const seen = c.view().lines.length > 0 || c.view().partial.text !== ''
     return seen && quietFor(c, 250)
-  }, Math.min(deadline, Date.now() + WAKE_MS))
+  }, deadline.within(WAKE_MS))
   if (showsLogin(c, prompts)) await login(c, op, deadline)
 }
 
 /** Answers the login prompts the console shows; throws E_DUT_REFUSED when the login is refused. */
-export async function login(c: Console, op: Operation, deadline: number): Promise<void> {
+export async function login(c: Console, op: Operation, deadline: Deadline): Promise<void> {
   const cfg = c.cfg.login!
   const prompts = loginPrompts(c, op)!
   const password = c.env[cfg.passwordEnv]
   if (password === undefined || password === '') {
     throw new DutError('E_DUT_REFUSED', op, `the console asks for a login, but environment variable ${cfg.passwordEnv} (adapter.login.passwordEnv) with the password is not set`)
   }
-  c.transcript.addSecret(password)
+  c.transcript.masker.addSecret(password)
   const prompt = c.cfg.prompt ? pattern(op, c.cfg.prompt, 'adapter.prompt') : undefined
   const started = Date.now()
 
@@ -141,5 +142,5 @@ export async function login(c: Console, op: Operation, deadline: number): Promis
 
 function timeout(c: Console, op: Operation, started: number, what: string): DutError {
   const shown = [...c.view().lines.map((l) => l.text), c.view().partial.text].join('\n').trim()
-  return new DutError('E_DUT_TIMEOUT', op, `${what} within ${Date.now() - started} ms${shown ? ` (it printed ${c.transcript.mask(tailExcerpt(shown))})` : ''}`)
+  return new DutError('E_DUT_TIMEOUT', op, `${what} within ${Date.now() - started} ms${shown ? ` (it printed ${c.transcript.masker.text(tailExcerpt(shown))})` : ''}`)
 }

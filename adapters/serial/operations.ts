@@ -1,12 +1,13 @@
 /** The command/answer operations: identify, settings, check-now, notifications. */
-import type { SerialExchange } from '../../profile/types.ts'
+import { Deadline } from '../../core/duration.ts'
 import type { DutIdentity, DutNotification, Operation, SettingChange, UpdateSettings } from '../../core/dut.ts'
 import { DutError, notDeclared } from '../../core/dut.ts'
+import { asBoolean } from '../kit/extract.ts'
 import type { Console } from './console.ts'
-import { AnswerMismatch, converse, exchange, type Answer, type ExchangeOptions } from './exchange.ts'
-import { fill, pattern } from './template.ts'
+import { AnswerMismatch, command, converse, exchange, type Answer, type ExchangeOptions } from './exchange.ts'
+import { pattern } from './pattern.ts'
+import type { SerialExchange } from './profile.ts'
 import { excerpt } from './transcript.ts'
-import { parseSwitch } from './values.ts'
 
 export async function identify(c: Console, options: ExchangeOptions = {}): Promise<DutIdentity> {
   const ex = c.profile.operations.identify
@@ -22,7 +23,7 @@ export async function readSettings(c: Console): Promise<UpdateSettings> {
   const settings: UpdateSettings = {}
   for (const key of ['automaticUpdates', 'notifications'] as const) {
     const value = answer.groups[key]
-    if (value !== undefined) settings[key] = parseSwitch('read-settings', value, key)
+    if (value !== undefined) settings[key] = asBoolean(value, key)
   }
   if (Object.keys(settings).length === 0) {
     throw new DutError('E_DUT_PROTOCOL', 'read-settings', `the expect pattern /${ex.expect}/ captured neither automaticUpdates nor notifications in ${excerpt(answer.text)}; name the groups (?<automaticUpdates>…) and/or (?<notifications>…)`)
@@ -47,11 +48,11 @@ export async function readNotifications(c: Console): Promise<DutNotification[]> 
   const cfg = c.profile.operations['read-notifications']
   if (!cfg) throw notDeclared('read-notifications')
   const op: Operation = 'read-notifications'
-  const command = fill(op, cfg.send)
+  const sent = command(op, cfg.send)
   const item = pattern(op, cfg.item, 'the item pattern')
   const end = pattern(op, cfg.end, 'the end pattern')
-  const timeoutMs = Math.max(1, Math.round(cfg.timeoutMs ?? c.timeoutFor(op)))
-  const { value: items, ms } = await converse<DutNotification[]>(c, op, { command, timeoutMs, wanted: `ending with a line matching /${cfg.end}/` }, (view) => {
+  const deadline = Deadline.after(Math.max(1, Math.round(cfg.timeoutMs ?? c.timeoutFor(op))))
+  const { value: items, ms } = await converse<DutNotification[]>(c, op, { command: sent, deadline, wanted: `ending with a line matching /${cfg.end}/` }, (view) => {
     const found: DutNotification[] = []
     const lines = view.quiet && view.partial !== '' ? [...view.lines, view.partial] : view.lines
     for (const line of lines) {
@@ -62,13 +63,13 @@ export async function readNotifications(c: Console): Promise<DutNotification[]> 
     if (view.atPrompt) {
       const answer = view.lines.join('\n')
       return {
-        fail: new AnswerMismatch(op, `the device answered ${JSON.stringify(command)} with ${answer.trim() ? excerpt(answer) : 'nothing but the prompt'} and no line matching /${cfg.end}/ (${found.length} item${found.length === 1 ? '' : 's'} matched /${cfg.item}/)`, answer),
+        fail: new AnswerMismatch(op, `the device answered ${JSON.stringify(sent)} with ${answer.trim() ? excerpt(answer) : 'nothing but the prompt'} and no line matching /${cfg.end}/ (${found.length} item${found.length === 1 ? '' : 's'} matched /${cfg.item}/)`, answer),
       }
     }
     return undefined
   })
-  c.transcript.note(op, `${op}: ${JSON.stringify(command)} listed ${items.length} notification${items.length === 1 ? '' : 's'} in ${ms} ms`, {
-    event: 'exchange', command, ms, items: c.transcript.maskValue(items),
+  c.transcript.note(op, `${op}: ${JSON.stringify(sent)} listed ${items.length} notification${items.length === 1 ? '' : 's'} in ${ms} ms`, {
+    event: 'exchange', command: sent, ms, items,
   })
   return items
 }

@@ -6,7 +6,7 @@
  */
 import { Socket } from 'node:net'
 import { SerialPort } from 'serialport'
-import type { SerialAdapterConfig } from '../../profile/types.ts'
+import type { SerialAdapterConfig } from './profile.ts'
 import { Ts701Error } from '../../core/errors.ts'
 import { isLoopbackHost, LOOPBACK_RULE } from '../../core/loopback.ts'
 

@@ -6,8 +6,8 @@
  */
 import type { Operation } from '../../core/dut.ts'
 import type { EvidenceLog } from '../../core/evidence.ts'
+import { Masker, REDACTED } from '../../core/mask.ts'
 
-const MASK = '***'
 /** Longest line text put into one evidence entry. */
 const MAX_TEXT = 2000
 
@@ -20,7 +20,7 @@ export interface ReceivedLine {
 }
 
 export class Transcript {
-  private secrets: string[] = []
+  readonly masker = new Masker()
 
   constructor(
     private readonly evidence: EvidenceLog,
@@ -28,14 +28,8 @@ export class Transcript {
     readonly port: string,
   ) {}
 
-  /** Values never to show; values shorter than 3 characters are not searched. */
-  addSecret(value: string): void {
-    if (value.length < 3 || this.secrets.includes(value)) return
-    this.secrets = [...this.secrets, value].sort((a, b) => b.length - a.length)
-  }
-
   sent(op: Operation | undefined, text: string, options: { masked?: boolean } = {}): string {
-    const shown = options.masked ? MASK : this.mask(text)
+    const shown = options.masked ? REDACTED : this.masker.text(text)
     return this.evidence.record({
       channel: 'serial',
       summary: `→ ${shown}`,
@@ -44,7 +38,7 @@ export class Transcript {
   }
 
   received(op: Operation | undefined, line: ReceivedLine): string {
-    let text = this.mask(line.text)
+    let text = this.masker.text(line.text)
     const long = text.length > MAX_TEXT
     if (long) text = `${text.slice(0, MAX_TEXT)}…`
     return this.evidence.record({
@@ -64,16 +58,7 @@ export class Transcript {
 
   /** Something that is not a console line: the port opened or closed, an exchange's result, a transfer. */
   note(op: Operation | undefined, summary: string, detail: Record<string, unknown> = {}): string {
-    return this.evidence.record(this.maskValue({ channel: 'serial', summary, detail: { port: this.port, ...(op ? { operation: op } : {}), ...detail } }))
-  }
-
-  mask(text: string): string {
-    return this.secrets.reduce((t, s) => t.split(s).join(MASK), text)
-  }
-
-  maskValue<T>(value: T): T {
-    if (this.secrets.length === 0) return value
-    return JSON.parse(this.secrets.reduce((t, s) => t.split(JSON.stringify(s).slice(1, -1)).join(MASK), JSON.stringify(value))) as T
+    return this.evidence.record(this.masker.value({ channel: 'serial', summary: this.masker.text(summary), detail: { port: this.port, ...(op ? { operation: op } : {}), ...detail } }))
   }
 }
 

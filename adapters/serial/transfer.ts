@@ -10,11 +10,13 @@
  */
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
+import { Deadline } from '../../core/duration.ts'
 import type { ImageSource, Operation } from '../../core/dut.ts'
+import { formatBytes } from '../kit/text.ts'
 import type { CleanLine } from './clean.ts'
 import type { Console } from './console.ts'
 import { promptLine, quietFor } from './login.ts'
-import { pattern } from './template.ts'
+import { pattern } from './pattern.ts'
 
 /** Raw bytes go out in pieces of this size, each drained before the next. */
 const RAW_CHUNK = 1024
@@ -122,7 +124,7 @@ export async function streamImage(c: Console, op: Operation, image: ImageSource,
         data = Buffer.from(line + c.cfg.lineEnding, 'latin1')
         lines++
       }
-      await c.write(op, data, Date.now() + budget(data.length), () => (mode === 'raw' ? `the image bytes after ${bytes} of ${image.size}` : `base64 line ${lines} (after ${bytes} of ${image.size} bytes)`))
+      await c.write(op, data, Deadline.after(budget(data.length)), () => (mode === 'raw' ? `the image bytes after ${bytes} of ${image.size}` : `base64 line ${lines} (after ${bytes} of ${image.size} bytes)`))
       hash.update(piece)
       bytes += piece.length
       wireBytes += data.length
@@ -143,7 +145,7 @@ export async function streamImage(c: Console, op: Operation, image: ImageSource,
     if (going) {
       // The echo of the last lines, and what the device says right after them, belong to the transfer.
       const echoes = listener.echoed > 0
-      await c.waitFor(op, () => (echoes && listener.echoed >= lines) || quietFor(c, TAIL_QUIET_MS), Date.now() + Math.min(idleMs, TAIL_WAIT_MS))
+      await c.waitFor(op, () => (echoes && listener.echoed >= lines) || quietFor(c, TAIL_QUIET_MS), Deadline.after(Math.min(idleMs, TAIL_WAIT_MS)))
       listener.check(c)
     }
   } catch (err) {
@@ -158,7 +160,7 @@ export async function streamImage(c: Console, op: Operation, image: ImageSource,
       wireBytes,
       sha256: hash.digest('hex'),
       ms: Date.now() - started,
-      device: { lines: listener.lines, echoed: listener.echoed, said: listener.said.map((l) => c.transcript.mask(l)) },
+      device: { lines: listener.lines, echoed: listener.echoed, said: listener.said.map((l) => c.transcript.masker.text(l)) },
     }
     if (mode === 'base64-lines') result.lines = lines
     if (listener.brokeOff) result.brokeOff = result.device.said.filter((l) => !prompt?.test(l)).join(' / ')
@@ -191,10 +193,4 @@ function record(c: Console, op: Operation, image: ImageSource, r: TransferResult
     ...(r.brokeOff !== undefined ? { brokenOff: true } : {}),
     ...(failure !== undefined ? { error: failure } : {}),
   })
-}
-
-function formatBytes(n: number): string {
-  if (n < 1000) return `${n} B`
-  if (n < 1_000_000) return `${(n / 1000).toFixed(1)} kB`
-  return `${(n / 1_000_000).toFixed(1)} MB`
 }

@@ -25,6 +25,14 @@ describe.each(EDITIONS)('ts701 run --conceptual-only on the reference assessment
     expect(stdout).toContain(`${loadEdition(standard).title} — DUT: TS701-REF-1 (conceptual only)`)
   })
 
+  it('lists the reports it wrote, and no device side: no identity, attacks or evidence', async () => {
+    const { stdout, out, results } = await run
+    expect(stdout.trim().split('\n').at(-1)).toBe(`reports written to ${out}/ (junit.xml, results.json)`)
+    expect(results.files).toEqual([{ path: 'junit.xml', kind: 'junit' }, { path: 'results.json', kind: 'results' }])
+    expect(results.observedDut).toBeUndefined()
+    expect(results.attacks).toEqual([])
+  })
+
   it('writes a junit.xml that validates against the JUnit schema', async () => {
     const { junit } = await run
     const check = validate(junit, XSD)
@@ -95,13 +103,19 @@ describe('ts701 run exit codes', () => {
       const out = await tempDir('out')
       const r = ts701(['run', '--assessment', EXAMPLE, '--group', '5.3-16', '--out', out, ...extra])
       const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResults
-      return { code: r.code, unit: results.groups[0]!.cases.find((c) => c.kind === 'functional')!.units[0]! }
+      return { ...r, out, results, unit: results.groups[0]!.cases.find((c) => c.kind === 'functional')!.units[0]! }
     }
     const conformant = await run([])
     expect(conformant.code).toBe(0)
     expect(conformant.unit).toMatchObject({ id: '5.3-16-2a', verdict: 'PASS', source: 'observed', reason: 'the DUT reports "TS701-REF-1", as the IXIT states' })
+    expect(conformant.unit.evidence?.length).toBeGreaterThan(0)
+    expect(conformant.unit.durationMs).toEqual(expect.any(Number))
+    expect(conformant.results.observedDut).toEqual({ model: 'TS701-REF-1', version: expect.any(String) })
+    expect(conformant.results.files.map((f) => f.path)).toEqual(['evidence/exchanges.jsonl', 'junit.xml', 'results.json'])
+    expect(conformant.stdout.trim().split('\n').at(-1)).toBe(`reports written to ${conformant.out}/ (junit.xml, results.json, evidence/)`)
     const flawed = await run(['--flaw', 'wrong-model'])
     expect(flawed.code).toBe(1)
     expect(flawed.unit).toMatchObject({ verdict: 'FAIL', reason: 'the DUT reports "TS701-REF-2", the IXIT states "TS701-REF-1"' })
+    expect(flawed.results.observedDut?.model).toBe('TS701-REF-2')
   })
 })

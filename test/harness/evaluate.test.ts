@@ -75,7 +75,7 @@ describe('evaluating a unit', () => {
   it('reports a unit that never reported back as INCONCLUSIVE, with the suite error', () => {
     const outcome = { results: new Map(), broken: new Map(), brokenGroups: new Map([['5.3-8', 'SyntaxError: x']]) }
     expect(resultFrom(outcome, planned)).toMatchObject({ verdict: 'INCONCLUSIVE', reason: 'no verdict: suite 5.3-8 failed: SyntaxError: x' })
-    const timedOut = { ...outcome, broken: new Map([['5.3-8-1b', 'Test timed out in 30000ms.']]) }
-    expect(resultFrom(timedOut, planned).reason).toBe('no verdict: Test timed out in 30000ms.')
+    const timedOut = { ...outcome, broken: new Map([['5.3-8-1b', { error: 'Test timed out in 30000ms.', durationMs: 30_001 }]]) }
+    expect(resultFrom(timedOut, planned)).toMatchObject({ reason: 'no verdict: Test timed out in 30000ms.', durationMs: 30_001 })
   })
 })

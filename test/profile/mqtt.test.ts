@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { formatFinding } from '../../ixit/findings.ts'
-import { loadProfile } from '../../profile/load.ts'
+import { loadDutProfile } from '../../adapters/index.ts'
 import { positionOf, tempAssessment } from '../ixit/helpers.ts'
 
 const COMPLETE = `name: MQTT device
@@ -52,7 +52,7 @@ const FILES = ['certs/ca.pem', 'certs/lab.pem', 'certs/lab.key']
 async function load(text: string) {
   const dir = await tempAssessment({ ...Object.fromEntries(FILES.map((f) => [f, 'x'])), 'dut.yaml': text })
   const file = join(dir, 'dut.yaml')
-  const result = await loadProfile(file)
+  const result = await loadDutProfile(file)
   return { ...result, dir, file, lines: result.findings.map(formatFinding) }
 }
 
@@ -75,15 +75,16 @@ describe('MQTT DUT profiles', () => {
       timeouts: { defaultMs: 3000, operations: { 'deliver-image': 120000 } },
     })
     if (profile?.adapter.kind !== 'mqtt') throw new Error('expected an MQTT profile')
-    const ops = profile.operations as import('../../profile/types.ts').MqttOperationMap
+    const ops = profile.operations as import('../../adapters/mqtt/profile.ts').MqttOperationMap
+    // Every default of the schema is filled in, the flags that default to false too.
     expect(ops['read-outcome']).toEqual({
-      reply: { topic: 'devices/dut-1/events/#' },
+      reply: { topic: 'devices/dut-1/events/#', retained: false },
       extract: { state: { pointer: '/state' }, version: { pointer: '/version' } },
       states: { installed: ['installed'], rejected: ['rejected'], pending: ['installing'] },
       timeoutMs: 60000,
     })
     expect(ops.reboot?.readyTimeoutMs).toBe(90000)
-    expect(ops['factory-reset']).toEqual({ publish: { topic: 'devices/dut-1/cmd', payload: 'reset' }, reply: { topic: 'devices/dut-1/bye' }, readyTimeoutMs: 60000 })
+    expect(ops['factory-reset']).toEqual({ publish: { topic: 'devices/dut-1/cmd', payload: 'reset', retain: false }, reply: { topic: 'devices/dut-1/bye', retained: false }, readyTimeoutMs: 60000 })
     expect(ops['deliver-image']).toMatchObject({ mode: 'chunks', chunkBytes: 65536, encoding: 'base64', topic: 'devices/dut-1/fw/{{chunk.index}}/{{chunk.total}}' })
     expect(ops['change-settings']?.['disable-automatic-updates']).toEqual({ publish: { topic: 'devices/dut-1/set', payload: '{"auto":false}', qos: 1, retain: true } })
   })

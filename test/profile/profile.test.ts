@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { formatFinding } from '../../ixit/findings.ts'
-import { loadProfile } from '../../profile/load.ts'
+import { loadDutProfile } from '../../adapters/index.ts'
 import { positionOf, tempAssessment } from '../ixit/helpers.ts'
 
 const COMPLETE = `# yaml-language-server: $schema=../profile/dut.schema.json
@@ -87,7 +87,7 @@ async function folder(files: Record<string, string>): Promise<string> {
 async function lint(text: string, name = 'dut.yaml'): Promise<{ lines: string[]; file: string }> {
   const dir = await folder({ [name]: text })
   const file = join(dir, name)
-  const { profile, findings } = await loadProfile(file)
+  const { profile, findings } = await loadDutProfile(file)
   expect(profile).toBeUndefined()
   return { lines: findings.map(formatFinding), file }
 }
@@ -102,7 +102,7 @@ describe('loading a DUT profile', () => {
   it('loads a complete profile, with file paths resolved against its folder', async () => {
     const dir = await folder({ 'dut.yaml': COMPLETE })
     const file = join(dir, 'dut.yaml')
-    const { profile, findings } = await loadProfile(file)
+    const { profile, findings } = await loadDutProfile(file)
     expect(findings).toEqual([])
     expect(profile).toBeDefined()
     expect(profile).toMatchObject({
@@ -148,7 +148,7 @@ describe('loading a DUT profile', () => {
     const dir = await folder({})
     const absolute = join(dir, 'images/valid.bin')
     await writeFile(join(dir, 'dut.yaml'), MINIMAL.replace('ABSOLUTE', absolute))
-    const { profile, findings } = await loadProfile(join(dir, 'dut.yaml'))
+    const { profile, findings } = await loadDutProfile(join(dir, 'dut.yaml'))
     expect(findings).toEqual([])
     expect(profile).toMatchObject({
       adapter: { lenient: false, timeouts: { defaultMs: 5000, operations: {} } },
@@ -167,7 +167,7 @@ describe('loading a DUT profile', () => {
   it('reads JSON profiles too', async () => {
     const text = JSON.stringify({ name: 'j', adapter: { kind: 'http', baseUrl: 'http://127.0.0.2:80' }, operations: {} }, null, 2)
     const dir = await folder({ 'dut.json': text })
-    const { profile, findings } = await loadProfile(join(dir, 'dut.json'))
+    const { profile, findings } = await loadDutProfile(join(dir, 'dut.json'))
     expect(findings).toEqual([])
     expect(profile?.name).toBe('j')
   })
@@ -175,13 +175,13 @@ describe('loading a DUT profile', () => {
   it('does not read the credential variables at load time', async () => {
     expect(process.env.TS701_TEST_TOKEN_NOT_SET).toBeUndefined()
     const dir = await folder({ 'dut.yaml': COMPLETE })
-    expect((await loadProfile(join(dir, 'dut.yaml'))).profile).toBeDefined()
+    expect((await loadDutProfile(join(dir, 'dut.yaml'))).profile).toBeDefined()
   })
 })
 
 describe('profile findings', () => {
   it('an unreadable file and invalid YAML are findings', async () => {
-    const missing = await loadProfile('/nonexistent/ts701/dut.yaml')
+    const missing = await loadDutProfile('/nonexistent/ts701/dut.yaml')
     expect(missing.findings.map(formatFinding)).toEqual([expect.stringMatching(/^\/nonexistent\/ts701\/dut\.yaml:1:1: error: cannot read file: ENOENT/)])
     const { lines, file } = await lint('name: [unclosed\n')
     expect(lines).toHaveLength(1)
@@ -235,7 +235,7 @@ describe('profile findings', () => {
     ['http://[::ffff:127.0.0.1]/', true], ['http://128.0.0.1', false], ['http://localhost.vendor.example', false], ['http://0.0.0.0', false],
   ])('base URL %s is loopback: %s', async (url, ok) => {
     const dir = await folder({ 'dut.yaml': `name: x\nadapter: { kind: http, baseUrl: '${url}' }\noperations: {}\n` })
-    const { findings } = await loadProfile(join(dir, 'dut.yaml'))
+    const { findings } = await loadDutProfile(join(dir, 'dut.yaml'))
     expect(findings.map((f) => f.code)).toEqual(ok ? [] : ['not-loopback'])
   })
 
@@ -259,7 +259,7 @@ describe('profile findings', () => {
       `${p("path: '/api/update/check", "'/api")}: error: /operations/check-now/request/path: unknown placeholder {{image.version}} (this operation fills no placeholders)`,
       `${p('afterSeen: chek', 'chek')}: error: /updateServer/routes/1/afterSeen: no route named "chek" (routes: "check", "image")`,
     ])
-    expect((await loadProfile(file)).findings.map((f) => f.code)).toEqual(['bad-regex', 'bad-pointer', 'unknown-placeholder', 'bad-regex', 'unknown-placeholder', 'unknown-route'])
+    expect((await loadDutProfile(file)).findings.map((f) => f.code)).toEqual(['bad-regex', 'bad-pointer', 'unknown-placeholder', 'bad-regex', 'unknown-placeholder', 'unknown-route'])
   })
 
   it('mechanisms need the update server or deliver-image they are driven through', async () => {

@@ -1,11 +1,18 @@
+import { readFileSync } from 'node:fs'
 import Ajv2020Module from 'ajv/dist/2020.js'
 import addFormatsModule from 'ajv-formats'
 import { describe, expect, it } from 'vitest'
 import { isRecord } from '../../ixit/documents.ts'
-import { readProfileSchema } from '../../profile/schema.ts'
+import { CHANNELS } from '../../adapters/registry.ts'
+import { composeProfileSchema, PROFILE_SCHEMA_FILE, profileSchemaText } from '../../profile/schema.ts'
 
 describe('the DUT profile JSON Schema', () => {
-  const schema = readProfileSchema()
+  const schema = composeProfileSchema(CHANNELS)
+
+  it('is committed for editors exactly as the registered channels compose it', () => {
+    // Editors read profile/dut.schema.json; the loader validates with the composed schema.
+    expect(readFileSync(PROFILE_SCHEMA_FILE, 'utf8') === profileSchemaText(CHANNELS), 'profile/dut.schema.json is stale: run npm run schema').toBe(true)
+  })
 
   it('compiles under ajv strict mode (draft 2020-12)', () => {
     const ajv = new Ajv2020Module.default({ strict: true, allErrors: true })
@@ -78,7 +85,8 @@ describe('the DUT profile JSON Schema', () => {
       '#/$defs/httpAdapter/properties/lenient': false,
       '#/$defs/timeouts/properties/defaultMs': 5000,
       '#/$defs/updateServer/properties/imagePath': '/images/{{image.name}}',
-      '#/$defs/httpOutcome/properties/intervalMs': 500,
+      // Only poll mode polls: the other modes forbid intervalMs, so its default is poll's.
+      '#/$defs/httpOutcome/allOf/0/then/properties/intervalMs': 500,
       '#/$defs/httpOutcome/properties/timeoutMs': 60000,
       '#/$defs/httpOperations/properties/reboot/properties/readyTimeoutMs': 60000,
       '#/$defs/mqttAdapter/properties/qos': 1,

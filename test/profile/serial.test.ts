@@ -1,8 +1,8 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { formatFinding } from '../../ixit/findings.ts'
-import { loadProfile } from '../../profile/load.ts'
-import type { SerialOperationMap } from '../../profile/types.ts'
+import { loadDutProfile } from '../../adapters/index.ts'
+import type { SerialOperationMap } from '../../adapters/serial/profile.ts'
 import { positionOf, tempAssessment } from '../ixit/helpers.ts'
 
 const COMPLETE = String.raw`name: console device
@@ -34,7 +34,7 @@ operations:
 async function load(text: string) {
   const dir = await tempAssessment({ 'dut.yaml': text })
   const file = join(dir, 'dut.yaml')
-  const result = await loadProfile(file)
+  const result = await loadDutProfile(file)
   return { ...result, file, lines: result.findings.map(formatFinding) }
 }
 

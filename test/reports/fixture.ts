@@ -1,8 +1,9 @@
 /**
  * A run over four test groups that between them use every verdict, every verdict source,
- * per-entry targets, assessor records, evidence refs and reasons that XML and terminals find
- * awkward (quotes, markup characters, newlines, umlauts, `]]>`, text that looks like our own
- * placeholders or elements).
+ * per-entry targets, assessor records, evidence refs, durations, every run-level field (observed
+ * identity, findings, attacks, files) and reasons that XML and terminals find awkward (quotes,
+ * markup characters, newlines, umlauts, `]]>`, text that looks like our own placeholders or
+ * elements).
  */
 import type { RunResults } from '../../core/verdict.ts'
 
@@ -18,9 +19,17 @@ export function sampleResults(): RunResults {
     standard: 'en303645-v3.1.3',
     standardTitle: 'EN 303 645 V3.1.3 / TS 103 701 V2.1.1',
     dut: 'Wärmepumpe "Kühl & Co" <WP-7>',
+    observedDut: { model: 'WP-7', version: '4.2.0' },
     startedAt: '2025-11-26T09:17:03.120Z',
     finishedAt: '2025-11-26T09:19:44.010Z',
     conceptualOnly: false,
+    findings: [
+      { severity: 'warning', code: 'decision-not-applied', file: 'decisions.yaml', line: 4, column: 5, message: 'decision for 5.3-7-1c [UpdMech-2] not applied: the rule decided FAIL' },
+    ],
+    attacks: [
+      { name: 'payload-byte', kind: 'bit-flip', description: 'one payload byte flipped', sha256: 'a'.repeat(64) },
+    ],
+    files: [{ path: 'evidence/exchanges.jsonl', kind: 'evidence' }],
     groups: [
       {
         id: '5.3-1',
@@ -34,7 +43,7 @@ export function sampleResults(): RunResults {
             kind: 'conceptual',
             verdict: 'PASS',
             units: [
-              { id: '5.3-1-1a', target: 'UpdMech-1', verdict: 'PASS', reason: 'Mechanism described', source: 'rule', reads: ['1-UpdMech.description'] },
+              { id: '5.3-1-1a', target: 'UpdMech-1', verdict: 'PASS', reason: 'Mechanism described', source: 'rule', reads: ['1-UpdMech.description'], durationMs: 1500 },
               { id: '5.3-1-1a', target: 'UpdMech-2', verdict: 'PASS', reason: 'Mechanism described', source: 'rule', reads: ['1-UpdMech.description'] },
             ],
           },
@@ -76,6 +85,7 @@ export function sampleResults(): RunResults {
                 source: 'observed',
                 reads: ['7-UpdMech.cryptographicDetails'],
                 evidence: ['evidence/5.3-7-2a/capture.pcap', 'evidence/5.3-7-2a/log.txt'],
+                durationMs: 30_250,
               },
             ],
           },

@@ -79,6 +79,13 @@ describe('JUnit report (writeJunit)', () => {
     })
   })
 
+  it('times testcases by their unit (0 when not measured) and testsuites by the sum', () => {
+    expect(at(`string(${testcase('5.3-1-1a [UpdMech-1]')}/@time)`)).toBe('1.5')
+    expect(at(`string(${testcase('5.3-1-1a [UpdMech-2]')}/@time)`)).toBe('0')
+    expect(at('string(/testsuites/testsuite[1]/@time)')).toBe('1.5')
+    expect(at('string(/testsuites/testsuite[2]/@time)')).toBe('30.25')
+  })
+
   it('has counts that agree with the testcases they summarise', () => {
     expect(at('count(//testsuite[@tests != count(testcase)])')).toBe('0')
     expect(at('count(//testsuite[@failures != count(testcase[failure])])')).toBe('0')

@@ -6,8 +6,9 @@ import { SerialPort } from 'serialport'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { OPERATIONS, type SettingChange } from '../../core/dut.ts'
-import { loadProfile } from '../../profile/load.ts'
-import type { MqttPublish, MqttReply, SerialExchange } from '../../profile/types.ts'
+import { loadDutProfile } from '../../adapters/index.ts'
+import type { MqttPublish, MqttReply } from '../../adapters/mqtt/profile.ts'
+import type { SerialExchange } from '../../adapters/serial/profile.ts'
 import { EXAMPLE_ADDRESSES, exampleProfile, exampleProfileText, EXAMPLES_DIR } from '../../sim/examples.ts'
 import {
   channelProfile, httpProfile, mqttProfile, serialProfile, type WrittenHttpProfile, type WrittenMqttProfile, type WrittenSerialProfile,
@@ -91,7 +92,7 @@ describe('DUT profiles per channel', () => {
 
   it('load without findings in the DUT-profile loader', async () => {
     for (const [channel, setup] of setups) {
-      const result = await loadProfile(setup.profileFile)
+      const result = await loadDutProfile(setup.profileFile)
       expect(result.findings, channel).toEqual([])
       expect(result.profile?.adapter.kind, channel).toBe(channel)
     }
@@ -103,7 +104,7 @@ describe('DUT profiles per channel', () => {
       const p = parse(await readFile(setup.profileFile, 'utf8'))
       expect(p.adapter.port).toBe(setup.ttyPath)
       expect(p.adapter.port.startsWith('/')).toBe(true)
-      expect((await loadProfile(setup.profileFile)).findings).toEqual([])
+      expect((await loadDutProfile(setup.profileFile)).findings).toEqual([])
     } finally {
       await setup.close()
     }

@@ -1,12 +1,12 @@
 import type { FunctionalInput, Observation } from '../../../harness/functional.ts'
 import type { IxitEntry, UpdMech } from '../../../ixit/types.ts'
-import { session, type Session } from './session.ts'
+import type { Session } from './session.ts'
 
 type Run = (input: FunctionalInput) => Promise<Observation>
 
 /** A functional check body with the run's session at hand. */
 export function withSession(body: (s: Session, input: FunctionalInput) => Promise<Observation>): Run {
-  return async (input) => body(await session(input.lab), input)
+  return (input) => body(input.session, input)
 }
 
 /**

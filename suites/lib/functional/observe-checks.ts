@@ -1,7 +1,7 @@
 import type { Hit } from '../../../emulator/index.ts'
 import type { Observation } from '../../../harness/functional.ts'
 import type { UpdMech } from '../../../ixit/types.ts'
-import { durationSeconds } from '../duration.ts'
+import { durationSeconds } from '../../../core/duration.ts'
 import { identifyWhenBack } from './deliver.ts'
 import type { Session } from './session.ts'
 import { sleep } from './timing.ts'
@@ -17,10 +17,10 @@ export interface CheckTimeline {
 
 /**
  * Prints progress on a terminal, where a lab waits hours for the window to close. Suites run in
- * a worker whose stderr is no terminal, so the CLI says whether its own is (TS701_PROGRESS).
+ * a worker whose stderr is no terminal, so the session says whether the CLI's own is.
  */
-function progress(label: string, endsAt: number): () => void {
-  if (process.env.TS701_PROGRESS !== '1') return () => {}
+function progress(s: Session, label: string, endsAt: number): () => void {
+  if (!s.progress) return () => {}
   const timer = setInterval(() => {
     const left = Math.max(0, Math.round((endsAt - Date.now()) / 1000))
     process.stderr.write(`\r${label}: ${left} s left   `)
@@ -41,7 +41,7 @@ async function watch(s: Session): Promise<CheckTimeline> {
   await s.dut.reboot()
   if (!(await identifyWhenBack(s))) throw new Error('the DUT did not answer after the restart')
   const windowMs = s.profile.observationSeconds * 1000
-  const done = progress('5.3-5 observing update checks', bootedAt + windowMs)
+  const done = progress(s, '5.3-5 observing update checks', bootedAt + windowMs)
   try {
     await sleep(Math.max(0, bootedAt + windowMs - Date.now()))
   } finally {

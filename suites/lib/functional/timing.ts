@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { durationSeconds } from '../duration.ts'
+import { durationSeconds } from '../../../core/duration.ts'
 import type { Session } from './session.ts'
 
 export { sleep }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import { describe, expect, it } from 'vitest'
-import type { OperationMap } from '../../../profile/types.ts'
+import type { OperationMap } from '../../../adapters/http/profile.ts'
 import { dutFor, fakeDevice, imageFile, json, listen, onRequestHead, profile, rawDevice, rejection, tempDir } from './helpers.ts'
 
 const MB = 1024 * 1024

@@ -8,7 +8,7 @@ import { afterEach } from 'vitest'
 import type { Dut, ImageSource } from '../../../core/dut.ts'
 import { EvidenceLog, type RecordedEntry } from '../../../core/evidence.ts'
 import { createHttpDut } from '../../../adapters/http/index.ts'
-import type { HttpAdapterConfig, HttpDutProfile, OperationMap } from '../../../profile/types.ts'
+import type { HttpAdapterConfig, HttpDutProfile, OperationMap } from '../../../adapters/http/profile.ts'
 
 const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {

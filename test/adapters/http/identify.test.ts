@@ -55,7 +55,8 @@ describe('identify', () => {
     expect(await dut.identify()).toEqual({ model: 'M', version: '1' })
     const text = JSON.stringify(entries())
     expect(text).not.toContain(secret)
-    expect(entries()[0]?.detail?.requestHeaders).toMatchObject({ authorization: '***' })
+    // The scheme stays, as on every channel and in the emulator: which scheme a device uses is evidence.
+    expect(entries()[0]?.detail?.requestHeaders).toMatchObject({ authorization: 'Bearer ***' })
   })
 
   it('redacts basic credentials and custom credential headers', async () => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { Server } from 'node:http'
 import { describe, expect, it } from 'vitest'
-import type { OperationMap } from '../../../profile/types.ts'
+import type { OperationMap } from '../../../adapters/http/profile.ts'
 import { dutFor, fakeDevice, json, profile, rejection } from './helpers.ts'
 
 const identify: OperationMap['identify'] = {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import { describe, expect, it } from 'vitest'
-import type { OperationMap, OutcomeConfig } from '../../../profile/types.ts'
+import type { OperationMap, OutcomeConfig } from '../../../adapters/http/profile.ts'
 import { closedPort, dutFor, fakeDevice, json, profile, rejection } from './helpers.ts'
 
 const states = { installed: ['installed', 'success'], rejected: ['rejected', 'verification-failed'], pending: ['downloading', 'installing'] }

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net'
 import { describe, expect, it } from 'vitest'
-import type { OperationMap } from '../../../profile/types.ts'
+import type { OperationMap } from '../../../adapters/http/profile.ts'
 import { closedPort, dutFor, onRequestHead, profile, rawDevice, rejection } from './helpers.ts'
 
 const ops: OperationMap = {

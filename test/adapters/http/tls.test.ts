@@ -4,7 +4,7 @@ import { createServer } from 'node:https'
 import { join } from 'node:path'
 import forge from 'node-forge'
 import { beforeAll, describe, expect, it } from 'vitest'
-import type { OperationMap } from '../../../profile/types.ts'
+import type { OperationMap } from '../../../adapters/http/profile.ts'
 import { dutFor, json, listen, profile, rejection, tempDir } from './helpers.ts'
 
 /** A self-signed certificate for the given names, which the test's CA file then trusts directly. */

@@ -4,8 +4,8 @@ import { afterEach } from 'vitest'
 import type { Dut } from '../../../core/dut.ts'
 import { EvidenceLog, type RecordedEntry } from '../../../core/evidence.ts'
 import { createMqttDut } from '../../../adapters/mqtt/index.ts'
-import type { MqttAdapterConfig, MqttDutProfile, MqttOperationMap } from '../../../profile/types.ts'
-import { topicMatches } from '../../../profile/topics.ts'
+import type { MqttAdapterConfig, MqttDutProfile, MqttOperationMap } from '../../../adapters/mqtt/profile.ts'
+import { topicMatches } from '../../../adapters/mqtt/topics.ts'
 import { startAedes, startMosquitto, type TestBroker } from '../../brokers.ts'
 
 const cleanups: Array<() => Promise<void> | void> = []

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import type { MqttOperationMap } from '../../../profile/types.ts'
+import type { MqttOperationMap } from '../../../adapters/mqtt/profile.ts'
 import { rejection } from '../http/helpers.ts'
 import { BROKERS, broker, dutFor, fakeDevice, messages, namespace, profile } from './helpers.ts'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { SerialOperationMap } from '../../../profile/types.ts'
+import type { SerialOperationMap } from '../../../adapters/serial/profile.ts'
 import { ansi } from './device.ts'
 import { deviceOnPty, deviceOnTcp, dutFor, imageFile, lines, profile, rejection, tempDir } from './helpers.ts'
 

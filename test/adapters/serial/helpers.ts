@@ -7,7 +7,7 @@ import { afterEach } from 'vitest'
 import type { Dut, ImageSource } from '../../../core/dut.ts'
 import { EvidenceLog, type RecordedEntry } from '../../../core/evidence.ts'
 import { createSerialDut } from '../../../adapters/serial/index.ts'
-import type { SerialAdapterConfig, SerialDutProfile, SerialOperationMap } from '../../../profile/types.ts'
+import type { SerialAdapterConfig, SerialDutProfile, SerialOperationMap } from '../../../adapters/serial/profile.ts'
 import { ptyPair, type PtyPair } from '../../pty.ts'
 import { FakeConsole, onPty, onTcp, type FakeConsoleOptions } from './device.ts'
 

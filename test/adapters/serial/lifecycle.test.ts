@@ -65,6 +65,6 @@ describe('reboot over the console', () => {
     const err = await rejection(dut.reboot())
     expect(Date.now() - started).toBeLessThan(2000)
     expect(err).toMatchObject({ code: 'E_DUT_TIMEOUT' })
-    expect(err.message).toMatch(/^reboot: the device did not answer identify again within 800 ms \(last: identify: no answer to "identify" matching .* within \d+ ms; the console stayed silent\)$/)
+    expect(err.message).toMatch(/^reboot: the device did not answer identify again within 800 ms \(last: no answer to "identify" matching .* within \d+ ms; the console stayed silent\)$/)
   })
 })

@@ -90,7 +90,7 @@ describe('serial console operations', () => {
     const err = await rejection(dut.readSettings())
     expect(err).toBeInstanceOf(DutError)
     expect(err.code).toBe('E_DUT_PROTOCOL')
-    expect(err.message).toBe('read-settings: automaticUpdates: expected on/off, true/false, 1/0, enabled/disabled or yes/no, found "maybe"')
+    expect(err.message).toBe('read-settings: automaticUpdates: expected a yes/no value (true/false, on/off, enabled/disabled, 1/0), found "maybe"')
   })
 
   it('works the same over a raw TCP serial port (tcp://, as ser2net exports it)', async () => {

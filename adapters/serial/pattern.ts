@@ -1,20 +1,5 @@
-/** `{{…}}` placeholders in console commands, and the regular expressions of the profile. */
-import { fillPlaceholders } from '../../profile/templates.ts'
+/** The regular expressions of the profile (expect patterns, prompts, items), compiled once. */
 import { DutError, type Operation } from '../../core/dut.ts'
-
-export type Vars = Record<string, string | undefined>
-
-/** Fills a command template; a placeholder the operation does not fill is a profile mistake. */
-export function fill(op: Operation, template: string, vars: Vars = {}): string {
-  return fillPlaceholders(
-    template,
-    (name) => vars[name],
-    (name) => {
-      const why = name in vars ? 'has no value here' : 'is not filled by this operation'
-      throw new DutError('E_DUT_PROTOCOL', op, `the command template ${JSON.stringify(template)} uses {{${name}}}, which ${why}`)
-    },
-  )
-}
 
 const cache = new Map<string, RegExp>()
 

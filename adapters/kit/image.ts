@@ -1,9 +1,11 @@
+/** The image under delivery, the same on every channel: its `{{image.…}}` values, and a last check. */
 import { stat } from 'node:fs/promises'
-import type { DutProfile } from '../profile/types.ts'
-import type { DeliverOptions, ImageSource } from '../core/dut.ts'
+import type { DutProfile } from '../../profile/types.ts'
+import type { DeliverOptions, ImageSource } from '../../core/dut.ts'
+import type { Vars } from './template.ts'
 
-/** The `{{image.…}}` placeholders a delivery template may use, whatever the channel. */
-export function imageVars(profile: DutProfile, image: ImageSource, options: DeliverOptions): Record<string, string | undefined> {
+/** The `{{image.…}}` placeholders a delivery template may use. */
+export function imageVars(profile: DutProfile, image: ImageSource, options: DeliverOptions): Vars {
   return {
     'image.url': options.imageUrl,
     'image.version': versionOf(profile, image),

@@ -3,10 +3,10 @@
  * that compile and carry the named groups their operation takes its values from, placeholders
  * only where deliver-image fills them.
  */
-import { checkPlaceholders, compileRegex, groupsOf, quoted, record, type Report } from './check-kit.ts'
-import { LOOPBACK_RULE, isLoopbackHost } from '../core/loopback.ts'
-import { IMAGE_PLACEHOLDERS } from './templates.ts'
-import type { PathSegment } from '../ixit/source.ts'
+import { LOOPBACK_RULE, isLoopbackHost } from '../../core/loopback.ts'
+import type { PathSegment } from '../../ixit/source.ts'
+import { checkPlaceholders, compileRegex, groupsOf, quoted, record, type Report } from '../../profile/check-kit.ts'
+import { IMAGE_PLACEHOLDERS } from '../../profile/templates.ts'
 
 const SCHEMES = ['tcp:', 'rfc2217:']
 const RESTARTS = ['reboot', 'factory-reset', 'restore'] as const

@@ -1,11 +1,14 @@
 /**
  * Pulls values out of a device's answer as the profile declares: a JSON pointer into the body,
- * a regular expression over the body text, or a response header. What does not fit becomes an
- * ExtractError saying what was expected and showing a short excerpt of what came.
+ * a regular expression over the body text, or a header (HTTP; an MQTT message has none). What does
+ * not fit becomes an ExtractError saying what was expected and showing a short excerpt of what
+ * came; the channel turns it into E_DUT_PROTOCOL.
  */
 import type { Extract } from '../../profile/types.ts'
 import { parsePointer } from '../../ixit/source.ts'
-import { excerpt } from './redact.ts'
+import type { DutNotification } from '../../core/dut.ts'
+import { SWITCH, yesNo, type YesNoTable } from '../../core/yesno.ts'
+import { excerpt } from './text.ts'
 
 /** An answer, or one message of a stream, to extract from. */
 export interface Answer {
@@ -36,10 +39,7 @@ function json(answer: Answer): unknown {
 
 /** `what` names the value for messages, e.g. `version`. */
 export function extractFromAnswer(ex: Extract, answer: Answer, what: string): unknown {
-  if ('pointer' in ex) {
-    const document = json(answer)
-    return atPointer(document, ex.pointer, what)
-  }
+  if ('pointer' in ex) return atPointer(json(answer), ex.pointer, what)
   if ('regex' in ex) return matchRegex(ex, answer.body.toString('utf8'), what)
   const value = answer.headers[ex.header.toLowerCase()]
   if (value === undefined) throw new ExtractError(`${what}: no header ${ex.header} in the answer`)
@@ -53,6 +53,16 @@ export function extractFromItem(ex: Extract, item: unknown, what: string): unkno
   throw new ExtractError(`${what}: a header cannot be extracted from a list item`)
 }
 
+/** An optional value as text: absent when the answer does not carry it. */
+export function optionalText(read: () => unknown): string | undefined {
+  try {
+    return asText(read())
+  } catch (err) {
+    if (err instanceof ExtractError) return undefined
+    throw err
+  }
+}
+
 /** Every item a list extraction finds: a JSON array by pointer, or all matches of a regex. */
 export function extractList(ex: Extract, answer: Answer, what: string): unknown[] {
   if ('regex' in ex) {
@@ -63,6 +73,18 @@ export function extractList(ex: Extract, answer: Answer, what: string): unknown[
   const value = extractFromAnswer(ex, answer, what)
   if (!Array.isArray(value)) throw new ExtractError(`${what}: expected a list, found ${describe(value)}`)
   return value
+}
+
+/** read-notifications: the items of the answer; kind and time are optional per item. */
+export function notificationsFrom(extract: { items: Extract; text: Extract; kind?: Extract; time?: Extract }, answer: Answer): DutNotification[] {
+  return extractList(extract.items, answer, 'items').map((item, i) => {
+    const n: DutNotification = { text: asText(extractFromItem(extract.text, item, `item ${i} text`)) }
+    const kind = extract.kind && optionalText(() => extractFromItem(extract.kind!, item, `item ${i} kind`))
+    const time = extract.time && optionalText(() => extractFromItem(extract.time!, item, `item ${i} time`))
+    if (kind !== undefined) n.kind = kind
+    if (time !== undefined) n.time = time
+    return n
+  })
 }
 
 function atPointer(document: unknown, pointer: string, what: string): unknown {
@@ -99,15 +121,11 @@ export function asText(value: unknown): string {
   return JSON.stringify(value)
 }
 
-const TRUE = new Set(['true', 'on', 'yes', 'enabled', 'enable', '1', 'ok', 'accepted', 'active'])
-const FALSE = new Set(['false', 'off', 'no', 'disabled', 'disable', '0', 'rejected', 'inactive', 'error', 'failed'])
-
-export function asBoolean(value: unknown, what: string): boolean {
-  if (typeof value === 'boolean') return value
-  const text = asText(value).trim().toLowerCase()
-  if (TRUE.has(text)) return true
-  if (FALSE.has(text)) return false
-  throw new ExtractError(`${what}: expected a yes/no value (true/false, on/off, enabled/disabled, 1/0), found ${describe(value)}`)
+/** A yes/no value as `table` reads it (settings by default); anything else is an ExtractError. */
+export function asBoolean(value: unknown, what: string, table: YesNoTable = SWITCH): boolean {
+  const read = typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? yesNo(table, value) : undefined
+  if (read !== undefined) return read
+  throw new ExtractError(`${what}: expected ${table.expected}, found ${describe(value)}`)
 }
 
 function describe(value: unknown): string {

@@ -4,32 +4,26 @@
  * extractions that work on a message (no headers), regexes that compile.
  */
 import {
-  checkPlaceholders, compileRegex, isValidPointer, record, regexProblem, walk, type Report,
-} from './check-kit.ts'
-import { loopbackProblem } from '../core/loopback.ts'
-import { IMAGE_PLACEHOLDERS, placeholdersIn } from './templates.ts'
+  checkLoopbackUrl, checkPlaceholders, compileRegex, isValidPointer, record, regexProblem, walk, type Report,
+} from '../../profile/check-kit.ts'
+import { IMAGE_PLACEHOLDERS, placeholdersIn } from '../../profile/templates.ts'
 import { topicFilterProblem, topicNameProblem } from './topics.ts'
-import type { PathSegment } from '../ixit/source.ts'
+import type { PathSegment } from '../../ixit/source.ts'
 
 /** What every MQTT exchange fills: a fresh ID to correlate request and reply. */
-export const MQTT_PLACEHOLDERS = ['requestId'] as const
+const MQTT_PLACEHOLDERS = ['requestId'] as const
 /** What deliver-image fills in addition. */
-export const MQTT_DELIVERY_PLACEHOLDERS = [...MQTT_PLACEHOLDERS, ...IMAGE_PLACEHOLDERS] as const
+const MQTT_DELIVERY_PLACEHOLDERS = [...MQTT_PLACEHOLDERS, ...IMAGE_PLACEHOLDERS] as const
 /** What each chunk's topic may use in addition. */
-export const MQTT_CHUNK_PLACEHOLDERS = [...MQTT_DELIVERY_PLACEHOLDERS, 'chunk.index', 'chunk.total'] as const
+const MQTT_CHUNK_PLACEHOLDERS = [...MQTT_DELIVERY_PLACEHOLDERS, 'chunk.index', 'chunk.total'] as const
 
 const RESTARTS = ['reboot', 'factory-reset', 'restore'] as const
 
 export function checkMqtt(adapter: Record<string, unknown>, operations: Record<string, unknown>, report: Report, warn: Report): void {
-  if (typeof adapter.url === 'string') {
-    const problem = loopbackProblem(adapter.url)
-    if (problem) {
-      report(problem.includes('not a valid URL') ? 'bad-url' : 'not-loopback', ['adapter', 'url'], problem)
-    } else {
-      const url = new URL(adapter.url)
-      if (url.username !== '' || url.password !== '') {
-        report('credentials-in-url', ['adapter', 'url'], 'credentials do not belong in the broker URL; declare adapter.auth (username, passwordEnv) instead')
-      }
+  if (typeof adapter.url === 'string' && checkLoopbackUrl(report, ['adapter', 'url'], adapter.url)) {
+    const url = new URL(adapter.url)
+    if (url.username !== '' || url.password !== '') {
+      report('credentials-in-url', ['adapter', 'url'], 'credentials do not belong in the broker URL; declare adapter.auth (username, passwordEnv) instead')
     }
   }
   const tls = record(adapter.tls)

@@ -1,0 +1,35 @@
+/**
+ * What ts701 does with a list of channels: load profiles of their kinds, compose their schema,
+ * create the adapter a profile names and find its secrets. adapters/index.ts binds the registered
+ * channels; a test can bind its own list the same way.
+ */
+import type { AnySchemaObject } from 'ajv'
+import type { Dut } from '../core/dut.ts'
+import { channelFor, type ChannelDescriptor, type DutOptions, type ProfileOf } from './channel.ts'
+import { loadProfile, type ProfileLoadResult } from './load.ts'
+import { composeProfileSchema } from './schema.ts'
+import type { DutProfile } from './types.ts'
+
+export interface Channels<P extends DutProfile> {
+  load(file: string): Promise<ProfileLoadResult<P>>
+  schema(): AnySchemaObject
+  create(profile: DutProfile, options: DutOptions): Dut
+  /** The secret values the profile draws from `env`, so evidence can mask them anywhere. */
+  secrets(profile: DutProfile, env?: NodeJS.ProcessEnv): string[]
+}
+
+export function bindChannels<C extends ChannelDescriptor>(channels: readonly C[]): Channels<ProfileOf<C>> {
+  // Each descriptor takes its own profile type; the kind lookup is what makes the call right.
+  const of = (profile: DutProfile): ChannelDescriptor => {
+    const channel = channelFor<ChannelDescriptor>(channels, profile.adapter.kind)
+    if (!channel) throw new Error(`no channel "${profile.adapter.kind}" is registered (${channels.map((c) => c.kind).join(', ')})`)
+    return channel
+  }
+  return {
+    load: (file) => loadProfile(file, channels),
+    schema: () => composeProfileSchema(channels),
+    create: (profile, options) => of(profile).create(profile, options),
+    secrets: (profile, env = process.env) =>
+      of(profile).secretEnv(profile.adapter).flatMap((name) => (name && env[name] ? [env[name]] : [])),
+  }
+}

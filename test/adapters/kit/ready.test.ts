@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest'
+import { DutError } from '../../../core/dut.ts'
+import { missByCode, problemOf } from '../../../adapters/kit/miss.ts'
+import { restart, waitUntilAnswering, type Readiness } from '../../../adapters/kit/ready.ts'
+
+type Noted = Array<{ summary: string; detail: Record<string, unknown> }>
+
+function readiness(probe: Readiness['probe'], over: Partial<Readiness> = {}): Readiness & { notes: Noted } {
+  const notes: Noted = []
+  return { op: 'reboot', readyTimeoutMs: 2000, asks: 'identify', probe, missOf: missByCode, note: (summary, detail) => notes.push({ summary, detail }), notes, ...over }
+}
+
+const error = (code: DutError['code'], message: string) => new DutError(code, 'identify', message)
+
+describe('the failures a wait goes past', () => {
+  it('are the same on every channel: silence and a missing device, and garbage from a booting one', () => {
+    expect(missByCode(error('E_DUT_TIMEOUT', 'no answer'))).toBe('no-answer')
+    expect(missByCode(error('E_DUT_UNREACHABLE', 'gone'))).toBe('no-answer')
+    expect(missByCode(error('E_DUT_PROTOCOL', 'garbage'))).toBe('bad-answer')
+    expect(missByCode(error('E_DUT_REFUSED', 'no'))).toBeUndefined()
+    expect(missByCode(error('E_DUT_NOT_DECLARED', 'no'))).toBeUndefined()
+    expect(missByCode(new Error('a bug'))).toBeUndefined()
+    expect(problemOf(error('E_DUT_TIMEOUT', 'no answer to "info"'))).toBe('no answer to "info"')
+  })
+})
+
+describe('waiting until the device answers again', () => {
+  it('tries every 250 ms through silence and garbage, and notes how long it took', async () => {
+    const failures = [error('E_DUT_UNREACHABLE', 'connection refused'), error('E_DUT_TIMEOUT', 'silence'), error('E_DUT_PROTOCOL', 'boot chatter')]
+    let calls = 0
+    const r = readiness(async (wait) => {
+      calls++
+      expect(wait.timeoutMs).toBe(2000)
+      const failure = failures.shift()
+      if (failure) throw failure
+    })
+    const started = Date.now()
+    await waitUntilAnswering(r)
+    expect(calls).toBe(4)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(4 * 250 - 20)
+    expect(r.notes).toEqual([{
+      summary: expect.stringMatching(/^reboot: the device answered again after \d\.\d s \(4 attempts\)$/),
+      detail: { event: 'ready', readyMs: expect.any(Number), attempts: 4 },
+    }])
+  })
+
+  it('gives up with E_DUT_TIMEOUT saying what the last attempt met', async () => {
+    const r = readiness(async () => {
+      throw error('E_DUT_TIMEOUT', 'no answer to "info" within 100 ms')
+    }, { readyTimeoutMs: 600, asks: 'the prompt', op: 'factory-reset' })
+    const started = Date.now()
+    await expect(waitUntilAnswering(r)).rejects.toMatchObject({
+      code: 'E_DUT_TIMEOUT',
+      message: 'factory-reset: the device did not answer the prompt again within 600 ms (last: no answer to "info" within 100 ms)',
+    })
+    expect(Date.now() - started).toBeLessThan(900)
+    expect(r.notes.at(-1)).toEqual({
+      summary: expect.stringMatching(/^factory-reset: the device did not answer again within 600 ms \(\d attempts\)$/),
+      detail: { event: 'not-ready', attempts: expect.any(Number), last: 'no answer to "info" within 100 ms' },
+    })
+  })
+
+  it('stops at once on what waiting cannot fix', async () => {
+    let calls = 0
+    const refused = error('E_DUT_REFUSED', 'the console refused the login')
+    const r = readiness(async () => {
+      calls++
+      throw refused
+    })
+    await expect(waitUntilAnswering(r)).rejects.toBe(refused)
+    expect(calls).toBe(1)
+  })
+
+  it('restart: a command the going-down device does not confirm is noted, not thrown; others are thrown', async () => {
+    const r = readiness(async () => {}, { readyTimeoutMs: 1000 })
+    await restart({ ...r, command: async () => { throw error('E_DUT_TIMEOUT', 'no reply on dev/cmd/ack within 50 ms') }, goingDown: () => true })
+    expect(r.notes.map((n) => n.summary)).toEqual([
+      'reboot: the device did not confirm (no reply on dev/cmd/ack within 50 ms); waiting for it to answer again',
+      expect.stringMatching(/^reboot: the device answered again after/),
+    ])
+    const refused = error('E_DUT_REFUSED', 'no')
+    let probed = false
+    await expect(restart({ ...readiness(async () => { probed = true }), command: async () => { throw refused }, goingDown: () => false })).rejects.toBe(refused)
+    expect(probed).toBe(false)
+  })
+})
