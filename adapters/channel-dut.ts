@@ -1,7 +1,15 @@
 import {
   DutError,
-  type DeliverOptions, type DeliveryReceipt, type Dut, type DutIdentity, type DutNotification, type ImageSource,
-  type Operation, type SettingChange, type UpdateOutcome, type UpdateSettings,
+  type DeliverOptions,
+  type DeliveryReceipt,
+  type Dut,
+  type DutIdentity,
+  type DutNotification,
+  type ImageSource,
+  type Operation,
+  type SettingChange,
+  type UpdateOutcome,
+  type UpdateSettings,
 } from '../core/dut.ts'
 import type { Masker } from '../core/mask.ts'
 

@@ -6,13 +6,10 @@
 import type { ProfileOf } from '../profile/channel.ts'
 import { http } from './http/profile.ts'
 import { mqtt } from './mqtt/profile.ts'
+import { none } from './none/profile.ts'
 import { serial } from './serial/profile.ts'
 
-export const CHANNELS = [
-  http,
-  mqtt,
-  serial,
-] as const
+export const CHANNELS = [http, mqtt, serial, none] as const
 
 export type ChannelKind = (typeof CHANNELS)[number]['kind']
 

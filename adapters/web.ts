@@ -31,12 +31,20 @@ const MAX_BYTES = 2 * 1024 * 1024
 export async function fetchPage(url: string, evidence: EvidenceLog, timeoutMs = 10_000): Promise<WebPage> {
   const parsed = new URL(url)
   if (!isLoopbackHost(parsed.hostname)) {
-    throw new WebFetchError('E_WEB_NOT_LOOPBACK', `${url} is not a loopback address; ts701 contacts only loopback targets — check the publication by hand or map it in the profile's publications`)
+    throw new WebFetchError(
+      'E_WEB_NOT_LOOPBACK',
+      `${url} is not a loopback address; ts701 contacts only loopback targets — check the publication by hand or map it in the profile's publications`,
+    )
   }
   const started = Date.now()
   const shown = redactUrl(url)
   try {
-    const res = await request(url, { method: 'GET', headersTimeout: timeoutMs, bodyTimeout: timeoutMs, signal: AbortSignal.timeout(timeoutMs) })
+    const res = await request(url, {
+      method: 'GET',
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      signal: AbortSignal.timeout(timeoutMs),
+    })
     const chunks: Buffer[] = []
     let size = 0
     for await (const chunk of res.body) {
@@ -49,7 +57,13 @@ export async function fetchPage(url: string, evidence: EvidenceLog, timeoutMs = 
     const id = evidence.record({
       channel: 'web',
       summary: `GET ${parsed.pathname} → ${res.statusCode}${location ? ` (to ${location})` : ''}`,
-      detail: { url: shown, status: res.statusCode, ms: Date.now() - started, bytes: body.length, sha256: createHash('sha256').update(body).digest('hex') },
+      detail: {
+        url: shown,
+        status: res.statusCode,
+        ms: Date.now() - started,
+        bytes: body.length,
+        sha256: createHash('sha256').update(body).digest('hex'),
+      },
     })
     return { url, status: res.statusCode, ...(location && { location }), text: body.toString('utf8'), evidence: id }
   } catch (err) {

@@ -22,7 +22,7 @@ export function describeCondition(def: ConditionDef): string {
 /** "condition 3 (…) does not hold per the IXIT", in singular or plural, citing each basis. */
 function claim(states: ConditionState[], verb: 'holds' | 'does not hold'): string {
   const plural = states.length > 1
-  const verbText = verb === 'holds' ? (plural ? 'hold' : 'holds') : (plural ? 'do not hold' : 'does not hold')
+  const verbText = verb === 'holds' ? (plural ? 'hold' : 'holds') : plural ? 'do not hold' : 'does not hold'
   const bases = [...new Set(states.map((c) => (c.def.fact ? factBasis(c.def.fact) : 'ICS')))]
   return `${states.map((c) => describeCondition(c.def)).join(' and ')} ${verbText} per the ${bases.join(' and ')}`
 }
@@ -40,12 +40,7 @@ function contradiction(ics: IcsEntry, message: string): Finding {
  * harness that skips a provision the design plainly has would pass a device it never tested;
  * disagreements between the two are reported as findings.
  */
-export function decideApplicability(
-  edition: Edition,
-  group: GroupDef,
-  a: Assessment,
-  findings: Finding[],
-): Applicability {
+export function decideApplicability(edition: Edition, group: GroupDef, a: Assessment, findings: Finding[]): Applicability {
   const ics = a.ics.provisions[group.id]
   const conditions = group.requires.map((id): ConditionState => {
     const def = edition.conditions[id]

@@ -2,8 +2,12 @@ import type { Assessment, Finding, SourceRef } from '../ixit/types.ts'
 import { listEditions, loadEdition } from './editions.ts'
 import type { Edition, UnitDef } from './types.ts'
 
-const at = (source: SourceRef, severity: Finding['severity'], code: string, message: string): Finding =>
-  ({ severity, code, ...source, message })
+const at = (source: SourceRef, severity: Finding['severity'], code: string, message: string): Finding => ({
+  severity,
+  code,
+  ...source,
+  message,
+})
 
 function unitsOf(edition: Edition): Map<string, UnitDef> {
   return new Map(edition.groups.flatMap((g) => g.cases.flatMap((c) => c.units.map((u) => [u.id, u] as const))))
@@ -27,23 +31,40 @@ export function checkAgainstCatalog(edition: Edition, a: Assessment): Finding[] 
   for (const group of edition.groups) {
     const entry = a.ics.provisions[group.id]
     if (!entry) {
-      findings.push(at(icsFile, 'error', 'ics-missing-provision',
-        `ICS has no entry for ${group.id}, a provision of ${edition.title}`))
+      findings.push(at(icsFile, 'error', 'ics-missing-provision', `ICS has no entry for ${group.id}, a provision of ${edition.title}`))
       continue
     }
     if (entry.status !== undefined && entry.status.replace(/\s+/g, '') !== group.status.replace(/\s+/g, '')) {
-      findings.push(at(entry.source, 'warning', 'ics-status',
-        `ICS gives ${group.id} the status "${entry.status}"; ${edition.title} says "${group.status}" (the catalog's is used)`))
+      findings.push(
+        at(
+          entry.source,
+          'warning',
+          'ics-status',
+          `ICS gives ${group.id} the status "${entry.status}"; ${edition.title} says "${group.status}" (the catalog's is used)`,
+        ),
+      )
     }
     if (entry.support === 'N/A' && group.requires.length === 0) {
-      findings.push(at(entry.source, 'error', 'ics-na-unconditional',
-        `ICS declares ${group.id} not applicable, but it is unconditional (${group.status}); N/A is only for conditional provisions`))
+      findings.push(
+        at(
+          entry.source,
+          'error',
+          'ics-na-unconditional',
+          `ICS declares ${group.id} not applicable, but it is unconditional (${group.status}); N/A is only for conditional provisions`,
+        ),
+      )
     }
   }
   for (const entry of Object.values(a.ics.provisions)) {
     if (!known.provisions.has(entry.provision)) {
-      findings.push(at(entry.source, 'error', 'ics-unknown-provision',
-        `ICS names ${entry.provision}, which is not a clause 5.3 provision of any known edition`))
+      findings.push(
+        at(
+          entry.source,
+          'error',
+          'ics-unknown-provision',
+          `ICS names ${entry.provision}, which is not a clause 5.3 provision of any known edition`,
+        ),
+      )
     }
   }
 
@@ -55,12 +76,24 @@ export function checkAgainstCatalog(edition: Edition, a: Assessment): Finding[] 
     }
     const unit = units.get(d.unit)
     if (unit?.forEach && d.target === undefined) {
-      findings.push(at(d.source, 'error', 'decision-needs-target',
-        `${d.unit} is evaluated once per ${unit.forEach.table} entry: the decision must name its target`))
+      findings.push(
+        at(
+          d.source,
+          'error',
+          'decision-needs-target',
+          `${d.unit} is evaluated once per ${unit.forEach.table} entry: the decision must name its target`,
+        ),
+      )
     }
     if (unit && !unit.forEach && d.target !== undefined) {
-      findings.push(at(d.source, 'warning', 'decision-extra-target',
-        `${d.unit} is evaluated once for the whole assessment: target ${d.target} is ignored`))
+      findings.push(
+        at(
+          d.source,
+          'warning',
+          'decision-extra-target',
+          `${d.unit} is evaluated once for the whole assessment: target ${d.target} is ignored`,
+        ),
+      )
     }
   }
   return findings

@@ -178,7 +178,12 @@ const shown = (file: string): string => {
 const pointer = (path: Path): string => path.map((s) => '/' + String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('')
 
 const parsePointer = (p: string): string[] =>
-  p === '' ? [] : p.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+  p === ''
+    ? []
+    : p
+        .slice(1)
+        .split('/')
+        .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
 
 function read<T>(file: string, validate: ValidateFunction<T>, edition: string): Source<T> {
   const name = shown(file)
@@ -198,7 +203,10 @@ function read<T>(file: string, validate: ValidateFunction<T>, edition: string): 
   const value: unknown = doc.toJS()
   const source = { file: name, value, lineOf: (path: Path) => lineOf(doc, lineCounter, path) }
   if (!validate(value)) {
-    throw new EditionInvalidError(edition, schemaProblems(validate.errors ?? [], (p, text) => at(source, parsePointer(p), text)))
+    throw new EditionInvalidError(
+      edition,
+      schemaProblems(validate.errors ?? [], (p, text) => at(source, parsePointer(p), text)),
+    )
   }
   return source as Source<T>
 }
@@ -259,7 +267,9 @@ function schemaProblems(
         problems.push(place(`${e.instancePath}/${String(p.propertyName)}`, `"${String(p.propertyName)}" is not a valid ID here`))
         break
       case 'type':
-        problems.push(place(e.instancePath, `expected ${String(p.type).replace(',', ' or ')}, found ${JSON.stringify(e.data) ?? 'nothing'}`))
+        problems.push(
+          place(e.instancePath, `expected ${String(p.type).replace(',', ' or ')}, found ${JSON.stringify(e.data) ?? 'nothing'}`),
+        )
         break
       case 'enum':
         problems.push(place(e.instancePath, `${JSON.stringify(e.data)} is none of ${(p.allowedValues as unknown[]).join(', ')}`))
@@ -314,13 +324,11 @@ function resolveEdition(id: string, dir: string): Edition {
   }
   const caseLevel: Level<BaseCase, CasePatch> = {
     noun: 'case',
-    patch: (c, { units, ...fields }, path) =>
-      ({ ...c, ...fields, units: apply(c.units, units, unitLevel, [...path, 'units'], complain) }),
+    patch: (c, { units, ...fields }, path) => ({ ...c, ...fields, units: apply(c.units, units, unitLevel, [...path, 'units'], complain) }),
   }
   const groupLevel: Level<BaseGroup, GroupPatch> = {
     noun: 'group',
-    patch: (g, { cases, ...fields }, path) =>
-      ({ ...g, ...fields, cases: apply(g.cases, cases, caseLevel, [...path, 'cases'], complain) }),
+    patch: (g, { cases, ...fields }, path) => ({ ...g, ...fields, cases: apply(g.cases, cases, caseLevel, [...path, 'cases'], complain) }),
   }
   const groups = apply(base.value.groups, delta.value.groups, groupLevel, ['groups'], complain)
   if (problems.length > 0) throw new EditionInvalidError(id, problems)
@@ -328,8 +336,12 @@ function resolveEdition(id: string, dir: string): Edition {
   const edition = { id: delta.value.id, title: delta.value.title, conditions, groups }
   if (!v.resolved(edition)) {
     const combined = `once ${BASE_FILE} and this file are combined`
-    throw new EditionInvalidError(id, schemaProblems(v.resolved.errors ?? [], (p, text, keyword) =>
-      at(delta, filePath(edition, p), keyword === 'required' ? `${text} ${combined}; give it in either` : `${text} ${combined}`)))
+    throw new EditionInvalidError(
+      id,
+      schemaProblems(v.resolved.errors ?? [], (p, text, keyword) =>
+        at(delta, filePath(edition, p), keyword === 'required' ? `${text} ${combined}; give it in either` : `${text} ${combined}`),
+      ),
+    )
   }
   const seen = new Set<string>()
   const once = (path: Path, itemId: string) => {
@@ -345,7 +357,11 @@ function resolveEdition(id: string, dir: string): Edition {
   }
   for (const g of edition.groups) {
     for (const [i, c] of g.requires.entries()) {
-      if (!(c in conditions)) complain(['groups', g.id, 'requires', i], `group ${g.id} requires condition "${c}", which neither ${BASE_FILE} nor this file defines`)
+      if (!(c in conditions))
+        complain(
+          ['groups', g.id, 'requires', i],
+          `group ${g.id} requires condition "${c}", which neither ${BASE_FILE} nor this file defines`,
+        )
     }
   }
   if (problems.length > 0) throw new EditionInvalidError(id, problems)

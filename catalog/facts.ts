@@ -15,8 +15,7 @@ function anyStated<T>(items: T[], read: (item: T) => boolean | undefined): boole
   return undefined
 }
 
-const automatic = (m: UpdMech): boolean | undefined =>
-  m.facts.initiation === undefined ? undefined : m.facts.initiation === 'automatic'
+const automatic = (m: UpdMech): boolean | undefined => (m.facts.initiation === undefined ? undefined : m.facts.initiation === 'automatic')
 
 const notifies = (m: UpdMech): boolean | undefined =>
   m.facts.notifications === undefined ? undefined : m.facts.notifications.kinds.length > 0
@@ -24,18 +23,13 @@ const notifies = (m: UpdMech): boolean | undefined =>
 export const FACTS: Record<FactName, Fact> = {
   hasUpdateMechanism: (a) => a.ixit['7-UpdMech'].length > 0,
   hasNotUpdatableComponent: (a) =>
-    a.ixit['6-SoftComp'].length === 0
-      ? undefined
-      : a.ixit['6-SoftComp'].some((c) => c.updateMechanisms.length === 0),
+    a.ixit['6-SoftComp'].length === 0 ? undefined : a.ixit['6-SoftComp'].some((c) => c.updateMechanisms.length === 0),
   hasMutableComponent: (a) =>
-    a.ixit['6-SoftComp'].length === 0
-      ? undefined
-      : a.ixit['6-SoftComp'].some((c) => c.facts.immutable !== true),
+    a.ixit['6-SoftComp'].length === 0 ? undefined : a.ixit['6-SoftComp'].some((c) => c.facts.immutable !== true),
   constrained: (a) => a.ics.constrained,
   notConstrained: (a) => !a.ics.constrained,
   hasNetworkDelivery: (a) =>
-    anyStated(a.ixit['7-UpdMech'], (m) =>
-      m.facts.delivery === undefined ? undefined : m.facts.delivery === 'network'),
+    anyStated(a.ixit['7-UpdMech'], (m) => (m.facts.delivery === undefined ? undefined : m.facts.delivery === 'network')),
   hasAutomaticUpdates: (a) => anyStated(a.ixit['7-UpdMech'], automatic),
   hasUpdateNotifications: (a) => anyStated(a.ixit['7-UpdMech'], notifies),
   hasAutomaticUpdatesOrNotifications: (a) =>

@@ -45,7 +45,7 @@ export interface PlanOptions {
 
 function variantsOf(unit: UnitDef, options: PlanOptions): Array<string | undefined> {
   if (unit.variants === undefined) return [undefined]
-  const names = unit.variants === 'attacks' ? options.attacks ?? [] : unit.variants
+  const names = unit.variants === 'attacks' ? (options.attacks ?? []) : unit.variants
   return names.length ? names : [undefined]
 }
 
@@ -53,7 +53,9 @@ function expand(groupId: string, caseId: string, unit: UnitDef, a: Assessment, o
   if (!unit.forEach) return variantsOf(unit, options).map((variant) => ({ groupId, caseId, unit, ...(variant && { variant }) }))
   const { entries, emptyReason } = select(unit.forEach, a)
   if (entries.length === 0) return [{ groupId, caseId, unit, emptyReason }]
-  return entries.flatMap((e) => variantsOf(unit, options).map((variant) => ({ groupId, caseId, unit, target: e.id, ...(variant && { variant }) })))
+  return entries.flatMap((e) =>
+    variantsOf(unit, options).map((variant) => ({ groupId, caseId, unit, target: e.id, ...(variant && { variant }) })),
+  )
 }
 
 export function buildPlan(edition: Edition, a: Assessment, options: PlanOptions = {}): Plan {
@@ -67,9 +69,7 @@ export function buildPlan(edition: Edition, a: Assessment, options: PlanOptions 
       cases: g.cases
         .map((c) => ({
           def: c,
-          units: c.units
-            .filter((u) => !options.kinds || options.kinds.includes(u.kind))
-            .flatMap((u) => expand(g.id, c.id, u, a, options)),
+          units: c.units.filter((u) => !options.kinds || options.kinds.includes(u.kind)).flatMap((u) => expand(g.id, c.id, u, a, options)),
         }))
         .filter((c) => c.units.length > 0),
     }))

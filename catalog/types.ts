@@ -82,15 +82,7 @@ export interface UnitDef {
 }
 
 export type SelectorName =
-  | 'all'
-  | 'network'
-  | 'automatic'
-  | 'with-notifications'
-  | 'not-updatable'
-  | 'not-updatable-mutable'
-  | 'updatable'
-  | 'referenced'
-  | 'tls'
+  'all' | 'network' | 'automatic' | 'with-notifications' | 'not-updatable' | 'not-updatable-mutable' | 'updatable' | 'referenced' | 'tls'
 
 export interface Selector {
   table: IxitTableId

@@ -24,21 +24,25 @@ function program(io: Output, env: NodeJS.ProcessEnv, setExit: (code: number) => 
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
 
-  cli.command('lint')
+  cli
+    .command('lint')
     .description('check an assessment folder (ICS, IXIT, decisions) without running anything')
     .argument('<dir>', 'assessment folder')
     .addOption(standardOption())
     .action(async (dir: string, o: { standard: string }) => setExit(await lint(dir, o.standard, io)))
 
-  cli.command('plan')
+  cli
+    .command('plan')
     .description('show which test cases apply, why others do not, and what functional cases need')
     .argument('<dir>', 'assessment folder')
     .addOption(standardOption())
     .option('--group <id>', 'only this test group (repeatable, or comma-separated)', collect)
     .action(async (dir: string, o: { standard: string; group?: string[] }) =>
-      setExit(await plan(dir, { standard: o.standard, groups: o.group }, io)))
+      setExit(await plan(dir, { standard: o.standard, groups: o.group }, io)),
+    )
 
-  cli.command('run')
+  cli
+    .command('run')
     .description('run the test suites and write junit.xml and results.json')
     .requiredOption('--assessment <dir>', 'assessment folder')
     .option('--conceptual-only', 'run only the conceptual test units (no DUT needed)', false)
@@ -48,10 +52,21 @@ function program(io: Output, env: NodeJS.ProcessEnv, setExit: (code: number) => 
     .option('--dut <profile>', 'DUT profile (dut.yaml) of the device to test (default: the bundled reference DUT)')
     .option('--flaw <name>', 'switch on a flaw of the bundled reference DUT (repeatable; see ts701 sim --list-flaws)', collect)
     .addOption(new Option('--channel <channel>', 'how to talk to the bundled reference DUT').choices(CHANNELS))
-    .action(async (o: { assessment: string; conceptualOnly: boolean; standard: string; group?: string[]; out?: string; dut?: string; flaw?: string[]; channel?: Channel }) =>
-      setExit(await run({ ...o, groups: o.group, flaws: o.flaw ?? [] }, io, env)))
+    .action(
+      async (o: {
+        assessment: string
+        conceptualOnly: boolean
+        standard: string
+        group?: string[]
+        out?: string
+        dut?: string
+        flaw?: string[]
+        channel?: Channel
+      }) => setExit(await run({ ...o, groups: o.group, flaws: o.flaw ?? [] }, io, env)),
+    )
 
-  cli.command('sim')
+  cli
+    .command('sim')
     .description('run the bundled reference DUT (a simulated device) until interrupted')
     .option('--flaw <name>', 'switch on a flaw (repeatable)', collect)
     .option('--list-flaws', 'list the flaw switches and exit', false)
@@ -60,16 +75,35 @@ function program(io: Output, env: NodeJS.ProcessEnv, setExit: (code: number) => 
     .option('--time-scale <n>', 'device seconds per real second', (v) => Number(v))
     .option('--dir <dir>', 'folder for the generated keys, images and dut.yaml', SIM_DEFAULTS.dir)
     .option('--verbose', 'print the device log', false)
-    .addOption(new Option('--channel <kind>', 'how the lab drives the device (the DUT profile written); the HTTP API runs in every case').choices(['http', 'mqtt', 'serial']).default(SIM_DEFAULTS.channel))
+    .addOption(
+      new Option('--channel <kind>', 'how the lab drives the device (the DUT profile written); the HTTP API runs in every case')
+        .choices(['http', 'mqtt', 'serial'])
+        .default(SIM_DEFAULTS.channel),
+    )
     .option('--broker <url>', 'mqtt: the broker to connect to (default: an embedded broker on --broker-port)')
     .option('--broker-port <n>', 'mqtt: port of the embedded broker', (v) => Number(v), SIM_DEFAULTS.brokerPort)
     .option('--console-port <n>', 'serial: TCP port of the console', (v) => Number(v), SIM_DEFAULTS.consolePort)
     .option('--pty', 'serial: also expose the console on a pseudo-terminal <dir>/tty-dut (default when socat is installed)')
     .option('--no-pty', 'serial: only the TCP console')
-    .action(async (o: { flaw?: string[]; listFlaws: boolean; port: number; updateServerPort: number; timeScale?: number; dir: string; verbose: boolean; channel: 'http' | 'mqtt' | 'serial'; broker?: string; brokerPort: number; consolePort: number; pty?: boolean }) => {
-      const { broker, ...rest } = o
-      setExit(await runSim({ ...rest, ...(broker ? { brokerUrl: broker } : {}), flaws: o.flaw ?? [] }, io))
-    })
+    .action(
+      async (o: {
+        flaw?: string[]
+        listFlaws: boolean
+        port: number
+        updateServerPort: number
+        timeScale?: number
+        dir: string
+        verbose: boolean
+        channel: 'http' | 'mqtt' | 'serial'
+        broker?: string
+        brokerPort: number
+        consolePort: number
+        pty?: boolean
+      }) => {
+        const { broker, ...rest } = o
+        setExit(await runSim({ ...rest, ...(broker ? { brokerUrl: broker } : {}), flaws: o.flaw ?? [] }, io))
+      },
+    )
 
   return cli
 }
@@ -82,7 +116,9 @@ function program(io: Output, env: NodeJS.ProcessEnv, setExit: (code: number) => 
 export async function main(argv: string[], io: Output = consoleOutput, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let code: number = EXIT.ok
   try {
-    await program(io, env, (c) => { code = c }).parseAsync(argv, { from: 'user' })
+    await program(io, env, (c) => {
+      code = c
+    }).parseAsync(argv, { from: 'user' })
     return code
   } catch (err) {
     if (err instanceof CommanderError) {

@@ -9,7 +9,9 @@ function describeGroup(g: PlannedGroup): string[] {
   if (!g.applicability.applicable) return lines
   for (const c of g.cases) {
     const targets = [...new Set(c.units.map((u) => u.target).filter((t) => t !== undefined))]
-    lines.push(`  ${c.def.id.padEnd(10)} ${c.def.kind.padEnd(10)} ${c.units.length} unit run(s)${targets.length ? ` over ${targets.join(', ')}` : ''}`)
+    lines.push(
+      `  ${c.def.id.padEnd(10)} ${c.def.kind.padEnd(10)} ${c.units.length} unit run(s)${targets.length ? ` over ${targets.join(', ')}` : ''}`,
+    )
     const needs = [...new Set(c.units.flatMap((u) => u.unit.needs ?? []))]
     if (needs.length) lines.push(`             needs from the lab: ${needs.join(', ')}`)
   }
@@ -17,11 +19,7 @@ function describeGroup(g: PlannedGroup): string[] {
 }
 
 /** Shows which test cases apply and why not, and what functional cases will need. */
-export async function plan(
-  dir: string,
-  options: { standard?: string; groups?: string[] },
-  io: Output,
-): Promise<number> {
+export async function plan(dir: string, options: { standard?: string; groups?: string[] }, io: Output): Promise<number> {
   const prepared = await prepare(dir, options)
   printFindings(prepared.findings, io)
   io.out(`${prepared.plan.edition.title} — ${prepared.assessment.dut}`)

@@ -23,7 +23,10 @@ export interface RunCommandOptions {
 }
 
 function timestamp(): string {
-  return new Date().toISOString().replace(/\.\d+Z$/, 'Z').replaceAll(':', '-')
+  return new Date()
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replaceAll(':', '-')
 }
 
 /** The embedded default: the reference DUT, started in this process for the run's duration. */

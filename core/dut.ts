@@ -17,8 +17,16 @@ export type Operation =
   | 'restore'
 
 export const OPERATIONS: readonly Operation[] = [
-  'identify', 'read-settings', 'change-settings', 'deliver-image', 'read-outcome',
-  'read-notifications', 'check-now', 'reboot', 'factory-reset', 'restore',
+  'identify',
+  'read-settings',
+  'change-settings',
+  'deliver-image',
+  'read-outcome',
+  'read-notifications',
+  'check-now',
+  'reboot',
+  'factory-reset',
+  'restore',
 ]
 
 export type SettingChange =
@@ -94,12 +102,7 @@ export interface Dut {
   close(): Promise<void>
 }
 
-export type DutErrorCode =
-  | 'E_DUT_NOT_DECLARED'
-  | 'E_DUT_UNREACHABLE'
-  | 'E_DUT_TIMEOUT'
-  | 'E_DUT_PROTOCOL'
-  | 'E_DUT_REFUSED'
+export type DutErrorCode = 'E_DUT_NOT_DECLARED' | 'E_DUT_UNREACHABLE' | 'E_DUT_TIMEOUT' | 'E_DUT_PROTOCOL' | 'E_DUT_REFUSED'
 
 /**
  * A device operation that could not be completed. The message is written for the report: units

@@ -64,11 +64,14 @@ export function redactUrl(url: string | URL): string {
 }
 
 function maskQueryString(query: string): string {
-  return query.split('&').map((pair) => {
-    const eq = pair.indexOf('=')
-    if (eq < 0) return pair
-    return isSensitive(decodeQueryName(pair.slice(0, eq))) ? `${pair.slice(0, eq)}=${REDACTED}` : pair
-  }).join('&')
+  return query
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=')
+      if (eq < 0) return pair
+      return isSensitive(decodeQueryName(pair.slice(0, eq))) ? `${pair.slice(0, eq)}=${REDACTED}` : pair
+    })
+    .join('&')
 }
 
 function decodeQueryName(name: string): string {

@@ -1,3 +1,4 @@
+import type { Finding } from './finding.ts'
 import type { DutIdentity } from './dut.ts'
 
 /**
@@ -53,17 +54,6 @@ export interface GroupResult {
   cases: CaseResult[]
 }
 
-/** A problem found in the documents or the run, located as `file:line:column`. */
-export interface RunFinding {
-  severity: 'error' | 'warning'
-  code: string
-  file: string
-  line: number
-  column: number
-  message: string
-  pointer?: string
-}
-
 /** An image the attack campaign delivered, as the report names it. */
 export interface AttackImageResult {
   name: string
@@ -97,7 +87,7 @@ export interface RunResults {
   finishedAt: string
   conceptualOnly: boolean
   /** Warnings from the documents, the catalog check, the DUT profile and the run. */
-  findings: RunFinding[]
+  findings: Finding[]
   /** The attack images derived or prepared for the DUT, in delivery order. */
   attacks: AttackImageResult[]
   /** Files of the run: its evidence, then every report written before results.json. */

@@ -12,6 +12,8 @@ export interface InFlight {
 }
 
 export interface ConnectionEvents {
+  /** A TLS handshake completed (for first contact; no evidence of its own). */
+  handshakeCompleted(h: { remote?: string; servername?: string }): void
   handshakeFailure(f: Omit<HandshakeFailure, 'time'>): void
   clientError(e: Omit<ClientError, 'time'>, answeredWith?: number): void
   idleConnection(e: Omit<ClientError, 'time'>): void
@@ -55,6 +57,7 @@ export class Connections {
     const st = this.stateOf(socket)
     const remote = socket.remoteAddress
     this.track(socket)
+    this.events.handshakeCompleted({ remote, servername: servernameOf(socket) })
     socket.once('close', () => {
       if (st.requests > 0 || st.errored || st.serverClosed) return
       this.events.handshakeFailure({

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { redactHeaders } from '../core/mask.ts'
+import { BodyCollector, type RequestBody } from './body.ts'
 import { tlsDetails, type TlsDetails } from './tls.ts'
 
 /** One request and what was answered, filled in as it goes; recorded once when it ends. */
@@ -24,6 +25,8 @@ export interface Exchange {
   requestBytes: number
   /** Set when the exchange ends, if the request had a body. */
   requestSha256?: string
+  /** Set once the whole request is in: its body when small and text-like (`body.ts`). */
+  body?: RequestBody
   responseHeaders?: Record<string, string>
   responseBody?: string
   image?: { name: string; version: string; range?: string }
@@ -35,9 +38,10 @@ export type ExchangeEnded = (exchange: Exchange, completed: boolean) => void
 /**
  * Starts the exchange for a request and calls `ended` exactly once: on 'finish' (the whole answer
  * is handed to the connection, so normally before the client has read it all) or on 'close' when
- * the connection went away first.
+ * the connection went away first. `received` is called once the whole request is in, with its
+ * body on the exchange.
  */
-export function openExchange(req: IncomingMessage, res: ServerResponse, ended: ExchangeEnded): Exchange {
+export function openExchange(req: IncomingMessage, res: ServerResponse, ended: ExchangeEnded, received: () => void): Exchange {
   const socket = req.socket
   const { path, query } = splitUrl(req.url ?? '/')
   const exchange: Exchange = {
@@ -67,9 +71,16 @@ export function openExchange(req: IncomingMessage, res: ServerResponse, ended: E
   res.on('error', () => {})
   res.once('finish', () => end(true))
   res.once('close', () => end(res.writableFinished))
+  const body = new BodyCollector()
   req.on('data', (chunk: Buffer) => {
     exchange.requestBytes += chunk.length
     requestHash.update(chunk)
+    body.add(chunk)
+  })
+  req.once('end', () => {
+    const kept = body.finish()
+    if (kept) exchange.body = kept
+    received()
   })
   return exchange
 }

@@ -22,6 +22,14 @@ export interface Hit {
   bytesSent: number
   /** false when the client went away before the answer was complete. */
   completed: boolean
+  /**
+   * The request body as UTF-8 text, when it was at most 64 KiB and text-like; absent otherwise
+   * (no body, too large, binary, or the request never completed). Kept as sent, credentials
+   * included: it stays in memory; the evidence entry holds only its size, SHA-256 and a masked excerpt.
+   */
+  body?: string
+  /** The body parsed, when it is JSON (a JSON `null` is present as `null`). */
+  bodyJson?: unknown
 }
 
 export type HitPredicate = (h: Hit) => boolean
@@ -130,5 +138,11 @@ export class HitLog {
 }
 
 function copyHit(h: Hit): Hit {
-  return { ...h, query: { ...h.query }, headers: { ...h.headers }, ...(h.tls ? { tls: { ...h.tls } } : {}) }
+  return {
+    ...h,
+    query: { ...h.query },
+    headers: { ...h.headers },
+    ...(h.tls ? { tls: { ...h.tls } } : {}),
+    ...('bodyJson' in h ? { bodyJson: structuredClone(h.bodyJson) } : {}),
+  }
 }

@@ -8,7 +8,8 @@ import { EmulatorConfigError } from './errors.ts'
 export function loopbackHost(host: unknown): string {
   if (typeof host !== 'string' || host === '') throw new EmulatorConfigError('update server host is missing')
   const address = loopbackAddress(host)
-  if (address === undefined) throw new EmulatorConfigError(`update server host ${JSON.stringify(host)} is not a loopback address; ${LOOPBACK_RULE}`)
+  if (address === undefined)
+    throw new EmulatorConfigError(`update server host ${JSON.stringify(host)} is not a loopback address; ${LOOPBACK_RULE}`)
   return address
 }
 

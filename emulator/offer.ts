@@ -6,8 +6,28 @@ export interface OfferedImage extends ImageSource {
   version: string
 }
 
+export interface OfferOptions {
+  /**
+   * The genuine image, when a tampered one is offered in its place: `{{valid.*}}` insert its
+   * facts, so a job can name the genuine hash while the server serves the tampered file. Its
+   * `sha256` and `size` are taken as given when they look right, else its file is hashed.
+   */
+  valid?: OfferedImage
+}
+
+/** The genuine image's facts (`{{valid.*}}`). */
+export interface ValidFacts {
+  sha256: string
+  size: number
+  version: string
+}
+
 /** The image on offer with the facts templates insert. */
 export interface Offer {
+  /** Changes with every new offer: the deployment ID a device reports its progress under. */
+  id: number
+  /** The genuine image's facts when `OfferOptions.valid` named one; otherwise the file on offer is the genuine one. */
+  valid?: ValidFacts
   /** `size` is the file's; `sha256` is what is announced, and may differ from the file's on purpose. */
   image: OfferedImage
   size: number
@@ -27,15 +47,22 @@ export interface OfferEvents {
 export class Offers {
   private offer: Offer | undefined
   private seq = 0
+  private nextId: number
 
-  constructor(private readonly events: OfferEvents) {}
+  /** `firstId`: the first offer's ID; later ones count up from it. */
+  constructor(
+    private readonly events: OfferEvents,
+    firstId = 1,
+  ) {
+    this.nextId = firstId
+  }
 
   get current(): Offer | undefined {
     return this.offer
   }
 
   /** Digests are computed by streaming the file. */
-  async set(image: OfferedImage): Promise<void> {
+  async set(image: OfferedImage, options: OfferOptions = {}): Promise<void> {
     if (
       !image ||
       typeof image.name !== 'string' ||
@@ -45,17 +72,18 @@ export class Offers {
     ) {
       throw new EmulatorConfigError('an offered image needs a name, a path and a version')
     }
-    const seq = ++this.seq
-    let digests
-    try {
-      digests = await hashFile(image.path)
-    } catch (e) {
-      throw new EmulatorConfigError(`cannot offer image ${image.name}: ${(e as Error).message}`)
+    const valid = options.valid
+    if (valid !== undefined && (typeof valid !== 'object' || valid === null || typeof valid.version !== 'string')) {
+      throw new EmulatorConfigError(`the valid image beside ${image.name} needs a version`)
     }
+    const seq = ++this.seq
+    const [digests, validFacts] = await Promise.all([hashOf(image), valid && factsOf(valid)])
     // A later offer or withdrawal wins over this one.
     if (seq !== this.seq) return
     const announced = typeof image.sha256 === 'string' && image.sha256 !== '' ? image.sha256.toLowerCase() : digests.sha256
     this.offer = {
+      id: this.nextId++,
+      ...(validFacts && { valid: validFacts }),
       image: { ...image, size: digests.size, sha256: announced },
       size: digests.size,
       sha1: digests.sha1,
@@ -77,4 +105,21 @@ export class Offers {
   offered(): OfferedImage | undefined {
     return this.offer ? { ...this.offer.image } : undefined
   }
+}
+
+async function hashOf(image: ImageSource): Promise<Awaited<ReturnType<typeof hashFile>>> {
+  try {
+    return await hashFile(image.path)
+  } catch (e) {
+    throw new EmulatorConfigError(`cannot offer image ${image.name}: ${(e as Error).message}`)
+  }
+}
+
+/** Size and digest as the caller knows them (the session hashed the valid image once), else from the file. */
+async function factsOf(valid: OfferedImage): Promise<ValidFacts> {
+  const known =
+    typeof valid.sha256 === 'string' && /^[0-9a-fA-F]{64}$/.test(valid.sha256) && Number.isSafeInteger(valid.size) && valid.size >= 0
+  if (known) return { sha256: valid.sha256.toLowerCase(), size: valid.size, version: valid.version }
+  const digests = await hashOf(valid)
+  return { sha256: digests.sha256, size: digests.size, version: valid.version }
 }

@@ -1,4 +1,6 @@
 import type { EvidenceLog } from '../core/evidence.ts'
+import { maskedExcerpt } from './body.ts'
+import { FirstContact } from './contact.ts'
 import { definedOnly } from './defined.ts'
 import type { Exchange } from './exchange.ts'
 import type { Hit, HitLog } from './hit-log.ts'
@@ -36,6 +38,8 @@ const BODY_EXCERPT = 2048
  * evidence log holds is written here.
  */
 export class Recorder {
+  /** The first request, handshake or protocol error seen. */
+  readonly firstContact = new FirstContact()
   private readonly failures: HandshakeFailure[] = []
   private readonly clientErrorLog: ClientError[] = []
   private hitSeq = 0
@@ -43,6 +47,8 @@ export class Recorder {
   constructor(
     private readonly evidence: Pick<EvidenceLog, 'record'> | undefined,
     private readonly hits: HitLog,
+    /** `offerIds`: offer entries name the offer's ID (only when a template announces it). */
+    private readonly options: { offerIds?: boolean } = {},
   ) {}
 
   handshakeFailures(): HandshakeFailure[] {
@@ -70,11 +76,13 @@ export class Recorder {
     const { image, size, fileSha256 } = offer
     this.record(`offering ${image.name} (version ${image.version})`, {
       event: 'offer',
+      ...(this.options.offerIds ? { offerId: offer.id } : {}),
       image: image.name,
       version: image.version,
       size,
       sha256: image.sha256,
       ...(image.sha256 !== fileSha256 ? { fileSha256, note: 'announced SHA-256 differs from the file' } : {}),
+      ...(offer.valid ? { valid: offer.valid } : {}),
     })
   }
 
@@ -86,9 +94,19 @@ export class Recorder {
     this.record(`server error: ${err.message}`, { event: 'error', error: err.message })
   }
 
+  handshakeCompleted(h: { remote?: string; servername?: string }): void {
+    this.firstContact.seen({ kind: 'handshake', time: Date.now(), ...definedOnly(h) })
+  }
+
   handshakeFailure(f: Omit<HandshakeFailure, 'time'>): void {
     const failure: HandshakeFailure = { time: Date.now(), ...definedOnly(f) }
     this.failures.push(failure)
+    this.firstContact.seen({
+      kind: 'handshake',
+      time: failure.time,
+      ...definedOnly({ remote: f.remote, servername: f.servername }),
+      failure,
+    })
     this.record(`TLS handshake${f.remote ? ` with ${f.remote}` : ''} failed: ${f.error}`, {
       event: 'tls-handshake-failure',
       ...definedOnly(f),
@@ -99,6 +117,7 @@ export class Recorder {
   clientError(e: Omit<ClientError, 'time'>, answeredWith?: number): void {
     const entry: ClientError = { time: Date.now(), ...e }
     this.clientErrorLog.push(entry)
+    this.firstContact.seen({ kind: 'client-error', time: entry.time, error: entry })
     this.record(`client error from ${entry.remote ?? 'unknown'}: ${entry.error}${answeredWith ? ` → ${answeredWith}` : ''}`, {
       event: 'client-error',
       ...definedOnly(entry),
@@ -133,6 +152,7 @@ export class Recorder {
       durationMs: Date.now() - x.time,
       requestBytes: x.requestBytes,
       requestSha256: x.requestSha256,
+      requestBody: x.body && maskedExcerpt(x.body, BODY_EXCERPT),
       responseHeaders: x.responseHeaders,
       responseBody: responseBody || undefined,
       image: x.image,
@@ -152,8 +172,11 @@ export class Recorder {
       status: x.status,
       bytesSent: x.bytesSent,
       completed,
+      body: x.body?.text,
+      ...(x.body?.json ? { bodyJson: x.body.json.value } : {}),
     })
     this.hits.add(hit)
+    this.firstContact.seen({ kind: 'request', time: hit.time, hit })
   }
 
   private record(summary: string, detail: Record<string, unknown>): string | undefined {

@@ -5,6 +5,7 @@ import type { Router } from './router.ts'
 import type { CompiledConfig } from './routes.ts'
 import { hasHeader, sendFixed, TEXT } from './send-fixed.ts'
 import { sendImage } from './send-image.ts'
+import { conditionsHold } from './condition.ts'
 import { render, type ImageValues, type TemplateContext } from './template.ts'
 
 export interface ResponderParts {
@@ -41,21 +42,26 @@ export class Responder {
     const { config, router, offers } = this.parts
     const head = exchange.method.toUpperCase() === 'HEAD'
     if (closeConnection) res.setHeader('Connection', 'close')
-    const matched = router.choose(exchange.method, exchange.path, offers.current !== undefined)
+    const offer = offers.current
+    const request: TemplateContext = {
+      ...(offer && this.offerValues(offer)),
+      interval: config.interval,
+      intervalSeconds: config.intervalSeconds,
+      query: exchange.rawQuery,
+      params: {},
+      headers: exchange.headers,
+      body: exchange.body,
+    }
+    const matched = router.choose(exchange.method, exchange.path, offer !== undefined, (compiled, params) =>
+      conditionsHold(compiled.conditions, { ...request, params }),
+    )
     if (!matched) {
       sendFixed(res, exchange, 404, { 'Content-Type': TEXT }, `no route for ${exchange.method} ${exchange.path}\n`, head)
       return
     }
     const { compiled, params } = matched
     exchange.route = compiled.name
-    const offer = offers.current
-    const ctx: TemplateContext = {
-      image: offer ? this.imageValues(offer) : undefined,
-      pollInterval: config.pollInterval,
-      pollIntervalSeconds: config.pollIntervalSeconds,
-      query: exchange.rawQuery,
-      params,
-    }
+    const ctx: TemplateContext = { ...request, params }
     const headers: Record<string, string> = {}
     for (const [name, template] of compiled.headers) headers[name] = render(template, ctx)
     if (compiled.route.serve === 'image') {
@@ -71,10 +77,16 @@ export class Responder {
     sendFixed(res, exchange, compiled.route.status, headers, body, head)
   }
 
-  private imageValues(offer: Offer): ImageValues {
+  /** What `{{image.*}}`, `{{valid.*}}` and `{{offer.*}}` insert while `offer` is on. */
+  private offerValues(offer: Offer): Pick<TemplateContext, 'image' | 'valid' | 'offer'> {
+    const valid = offer.valid ?? { sha256: offer.fileSha256, size: offer.size, version: offer.image.version }
+    const values = {
+      valid: { sha256: valid.sha256, size: String(valid.size), version: valid.version },
+      offer: { id: String(offer.id), version: offer.image.version },
+    }
     // imagePath cannot use {{image.url}} (checked at start), so it renders without one.
-    const path = render(this.parts.config.imagePath, { query: {}, params: {}, image: imageFacts(offer, '') }, encodeURIComponent)
-    return imageFacts(offer, `${this.parts.baseUrl()}${path}`)
+    const path = render(this.parts.config.imagePath, { query: {}, params: {}, image: imageFacts(offer, ''), ...values }, encodeURIComponent)
+    return { image: imageFacts(offer, `${this.parts.baseUrl()}${path}`), ...values }
   }
 }
 

@@ -6,6 +6,8 @@ export interface RouteMatch {
   params: Record<string, string>
 }
 
+export type Accepts = (compiled: CompiledRoute, params: Record<string, string>) => boolean
+
 /**
  * Picks the route that answers a request: the first, in declaration order, whose method, path and
  * conditions match. Remembers which routes have answered for `afterSeen` / `untilSeen`.
@@ -19,8 +21,11 @@ export class Router {
     return this.routes.map((r) => r.name)
   }
 
-  /** The answering route, from then on counted as seen (so `untilSeen: <itself>` answers once). */
-  choose(method: string, path: string, offering: boolean): RouteMatch | undefined {
+  /**
+   * The answering route, from then on counted as seen (so `untilSeen: <itself>` answers once).
+   * `accepts` tests the route's conditions on the request, once everything else matched.
+   */
+  choose(method: string, path: string, offering: boolean, accepts: Accepts = () => true): RouteMatch | undefined {
     for (const compiled of this.routes) {
       const r = compiled.route
       if (!methodMatches(compiled, method)) continue
@@ -30,6 +35,7 @@ export class Router {
       if (r.when === 'idle' && offering) continue
       if (r.afterSeen !== undefined && !this.seen.has(r.afterSeen)) continue
       if (r.untilSeen !== undefined && this.seen.has(r.untilSeen)) continue
+      if (compiled.conditions.length > 0 && !accepts(compiled, params)) continue
       this.seen.add(compiled.name)
       return { compiled, params }
     }
@@ -59,7 +65,9 @@ export function matchPath(route: Pick<CompiledRoute, 'pattern' | 'params'>, path
 }
 
 /** `*` answers any method; GET routes answer HEAD too. */
-export function methodMatches(route: Pick<CompiledRoute, 'method'>, method: string): boolean {
+export function methodMatches(route: { method: string | readonly string[] }, method: string): boolean {
+  if (route.method === '*') return true
   const m = method.toUpperCase()
-  return route.method === '*' || route.method === m || (m === 'HEAD' && route.method === 'GET')
+  const methods = typeof route.method === 'string' ? [route.method] : route.method
+  return methods.includes(m) || (m === 'HEAD' && methods.includes('GET'))
 }

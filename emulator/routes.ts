@@ -2,47 +2,55 @@ import { validateHeaderName } from 'node:http'
 import type { EmulatorRoute } from '../profile/types.ts'
 import { durationSeconds } from '../core/duration.ts'
 import { EmulatorConfigError } from './errors.ts'
+import { compileConditions, escapeRegExp, type CompiledCondition } from './condition.ts'
 import { checkKey, parseTemplate, type KeyScope, type Template } from './template.ts'
 
 export interface CompiledRoute {
   route: EmulatorRoute
   name: string
   /** Upper case; `*` answers any method. */
-  method: string
+  method: '*' | readonly string[]
   pattern: RegExp
   params: string[]
   headers: Array<[string, Template]>
   body?: Template
+  conditions: CompiledCondition[]
 }
 
 export interface CompiledConfig {
   routes: CompiledRoute[]
   imagePath: Template
-  pollInterval?: string
-  pollIntervalSeconds?: number
+  /** The interval announced to the device: `announceInterval`, or its old name `pollInterval`. */
+  interval?: string
+  intervalSeconds?: number
+  /** Whether some template inserts `{{offer.id}}`: the offer evidence then records the ID. */
+  usesOfferId: boolean
 }
 
 const STATUS_MIN = 100
 const STATUS_MAX = 599
+const METHOD = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 
 /**
  * Checks the whole declaration before the first request: route names, methods, path patterns,
  * conditions, statuses and every template. Throws EmulatorConfigError naming the route.
  */
-export function compileConfig(input: { routes: unknown; imagePath: unknown; pollInterval?: unknown }): CompiledConfig {
-  let pollIntervalSeconds: number | undefined
-  let pollInterval: string | undefined
-  if (input.pollInterval !== undefined) {
-    if (typeof input.pollInterval !== 'string' || (pollIntervalSeconds = durationSeconds(input.pollInterval)) === undefined) {
-      throw new EmulatorConfigError(`pollInterval ${JSON.stringify(input.pollInterval)} is not an ISO-8601 duration such as P1D or PT6H`)
-    }
-    pollInterval = input.pollInterval
-  }
-
+export function compileConfig(input: {
+  routes: unknown
+  imagePath: unknown
+  announceInterval?: unknown
+  pollInterval?: unknown
+}): CompiledConfig {
+  const { interval, intervalSeconds } = announced(input)
   if (typeof input.imagePath !== 'string' || !input.imagePath.startsWith('/')) {
     throw new EmulatorConfigError(`imagePath ${JSON.stringify(input.imagePath)} must be a path starting with "/"`)
   }
-  const imagePath = templateOf(input.imagePath, 'imagePath', undefined, { params: [], pollInterval: false, request: false, imageUrl: false })
+  const imagePath = templateOf(input.imagePath, 'imagePath', undefined, {
+    params: [],
+    interval: false,
+    request: false,
+    imageUrl: false,
+  })
 
   if (!Array.isArray(input.routes)) throw new EmulatorConfigError('routes must be a list')
   const routes = input.routes as unknown[]
@@ -53,18 +61,41 @@ export function compileConfig(input: { routes: unknown; imagePath: unknown; poll
     if (names.has(name)) throw new EmulatorConfigError(`route "${name}" is declared twice`, name)
     names.add(name)
   })
-  const compiled = routes.map((r) => compileRoute(r as EmulatorRoute, names, pollInterval !== undefined))
-  return { routes: compiled, imagePath, pollInterval, pollIntervalSeconds }
+  const compiled = routes.map((r) => compileRoute(r as EmulatorRoute, names, interval !== undefined))
+  const templates = [imagePath, ...compiled.flatMap((c) => templatesOf(c))]
+  const usesOfferId = templates.some((t) => t.keys.includes('offer.id'))
+  return { routes: compiled, imagePath, interval, intervalSeconds, usesOfferId }
 }
 
-function compileRoute(route: EmulatorRoute, names: Set<string>, pollInterval: boolean): CompiledRoute {
+/** `announceInterval`, or the old `pollInterval`; both may be given only when they agree. */
+function announced(input: { announceInterval?: unknown; pollInterval?: unknown }): { interval?: string; intervalSeconds?: number } {
+  const given = (['announceInterval', 'pollInterval'] as const).filter((k) => input[k] !== undefined)
+  for (const key of given) {
+    const value = input[key]
+    if (typeof value !== 'string' || durationSeconds(value) === undefined) {
+      throw new EmulatorConfigError(`${key} ${JSON.stringify(value)} is not an ISO-8601 duration such as P1D or PT6H`)
+    }
+  }
+  if (given.length === 2 && durationSeconds(input.announceInterval as string) !== durationSeconds(input.pollInterval as string)) {
+    throw new EmulatorConfigError(
+      `announceInterval ${JSON.stringify(input.announceInterval)} and its old name pollInterval ${JSON.stringify(input.pollInterval)} disagree; keep announceInterval`,
+    )
+  }
+  const interval = given.length ? (input[given[0]!] as string) : undefined
+  return interval === undefined ? {} : { interval, intervalSeconds: durationSeconds(interval) }
+}
+
+function templatesOf(c: CompiledRoute): Template[] {
+  const own = [...c.headers.map(([, t]) => t), ...(c.body ? [c.body] : [])]
+  return [...own, ...c.conditions.map((x) => ('equals' in x.test ? x.test.equals : x.test.regex))]
+}
+
+function compileRoute(route: EmulatorRoute, names: Set<string>, interval: boolean): CompiledRoute {
   const name = route.name
   const fail = (message: string): never => {
     throw new EmulatorConfigError(`route "${name}": ${message}`, name)
   }
-  if (typeof route.method !== 'string' || !/^(?:\*|[!#$%&'*+.^_`|~0-9A-Za-z-]+)$/.test(route.method)) {
-    fail(`method ${JSON.stringify(route.method)} is not an HTTP method`)
-  }
+  const method = compileMethod(route.method, fail)
   if (typeof route.path !== 'string') fail('path is missing')
   const { pattern, params } = compilePath(route.path, fail)
   if (route.when !== undefined && route.when !== 'offering' && route.when !== 'idle') {
@@ -81,7 +112,7 @@ function compileRoute(route: EmulatorRoute, names: Set<string>, pollInterval: bo
   if (route.serve !== undefined && route.body !== undefined) fail('declares both a body and serve: image')
   if (route.body !== undefined && typeof route.body !== 'string') fail('body must be text (a template)')
 
-  const scope: KeyScope = { params, pollInterval, request: true, imageUrl: true }
+  const scope: KeyScope = { params, interval, request: true, imageUrl: true }
   const headers: Array<[string, Template]> = []
   if (route.headers !== undefined) {
     if (typeof route.headers !== 'object' || route.headers === null || Array.isArray(route.headers)) fail('headers must be a map')
@@ -98,7 +129,23 @@ function compileRoute(route: EmulatorRoute, names: Set<string>, pollInterval: bo
     }
   }
   const body = route.body === undefined ? undefined : templateOf(route.body, 'body', name, scope)
-  return { route, name, method: route.method.toUpperCase(), pattern, params, headers, body }
+  const conditions = compileConditions(route.if, fail, (source, where) => templateOf(source, where, name, scope))
+  return { route, name, method, pattern, params, headers, body, conditions }
+}
+
+/** `GET`, `*` (any method) or `[PUT, PATCH]`; upper-cased. */
+function compileMethod(method: unknown, fail: (message: string) => never): '*' | string[] {
+  if (method === '*') return '*'
+  const list = Array.isArray(method) ? (method as unknown[]) : [method]
+  if (list.length === 0) fail('method: an empty list of methods')
+  for (const m of list) {
+    if (m === '*') fail('method: "*" already answers any method; write it alone, not in a list')
+    if (typeof m !== 'string' || !METHOD.test(m)) fail(`method ${JSON.stringify(m)} is not an HTTP method`)
+  }
+  const upper = (list as string[]).map((m) => m.toUpperCase())
+  const twice = upper.find((m, i) => upper.indexOf(m) !== i)
+  if (twice) fail(`method: ${twice} is listed twice`)
+  return upper
 }
 
 function templateOf(source: string, where: string, route: string | undefined, scope: KeyScope): Template {
@@ -139,8 +186,4 @@ function compilePath(path: string, fail: (message: string) => never): { pattern:
     })
     .join('/')
   return { pattern: new RegExp(`^${source}${wildcard ? '.*' : ''}$`), params }
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }

@@ -1,19 +1,21 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { EvidenceLog } from '../core/evidence.ts'
-import type { EmulatorRoute } from '../profile/types.ts'
+import type { EmulatorRoute, UpdateServerConfig } from '../profile/types.ts'
+import type { Contact } from './contact.ts'
 import { EmulatorConfigError } from './errors.ts'
 import { openExchange, type Exchange } from './exchange.ts'
 import { HitLog, type Hit } from './hit-log.ts'
 import { Listener, withDefaults, type EmulatorTimeouts } from './listener.ts'
 import { loopbackHost } from './loopback.ts'
-import { Offers, type OfferedImage } from './offer.ts'
+import { Offers, type OfferedImage, type OfferOptions } from './offer.ts'
+import { emulatorOptions, type ProfileExtras } from './profile-options.ts'
 import { Recorder, type ClientError, type HandshakeFailure } from './recorder.ts'
 import { Responder } from './responder.ts'
 import { Router } from './router.ts'
 import { compileConfig } from './routes.ts'
 import { checkTls, type TlsMaterial } from './tls.ts'
 
-export type { ClientError, EmulatorTimeouts, HandshakeFailure, Hit, OfferedImage, TlsMaterial }
+export type { ClientError, Contact, EmulatorTimeouts, HandshakeFailure, Hit, OfferedImage, OfferOptions, TlsMaterial }
 
 export interface EmulatorOptions {
   /** Loopback only (127.0.0.0/8, ::1; `localhost` means 127.0.0.1). */
@@ -23,7 +25,15 @@ export interface EmulatorOptions {
   tls?: TlsMaterial
   routes: EmulatorRoute[]
   imagePath: string
+  /** The interval `{{announceInterval}}` tells the device, ISO-8601. */
+  announceInterval?: string
+  /** The old name of `announceInterval`; when both are given they must agree. */
   pollInterval?: string
+  /**
+   * The first `{{offer.id}}`; each later offer counts up by one. Default: the start time in
+   * seconds, so a device that remembers deployment IDs across runs never sees an old one again.
+   */
+  firstOfferId?: number
   evidence?: EvidenceLog
   /** Limits against clients that stall; the defaults suit real devices. */
   timeouts?: EmulatorTimeouts
@@ -48,8 +58,8 @@ export class UpdateServerEmulator {
   private constructor(options: EmulatorOptions, host: string) {
     const config = compileConfig(options)
     if (options.tls) checkTls(options.tls)
-    this.recorder = new Recorder(options.evidence, this.hitLog)
-    this.offers = new Offers(this.recorder)
+    this.recorder = new Recorder(options.evidence, this.hitLog, { offerIds: config.usesOfferId })
+    this.offers = new Offers(this.recorder, firstOfferId(options.firstOfferId))
     this.router = new Router(config.routes)
     this.responder = new Responder({ config, router: this.router, offers: this.offers, baseUrl: () => this.url })
     this.listener = new Listener(host, withDefaults(options.timeouts), options.tls, this.recorder, (req, res) => this.exchange(req, res))
@@ -71,9 +81,12 @@ export class UpdateServerEmulator {
     return this.listener.url
   }
 
-  /** Offers an image from now on. Digests are computed by streaming the file. */
-  offer(image: OfferedImage): Promise<void> {
-    return this.offers.set(image)
+  /**
+   * Offers an image from now on, under a new `{{offer.id}}`. Digests are computed by streaming
+   * the file. `valid`: the genuine image when `image` is a tampered one (`{{valid.*}}`).
+   */
+  offer(image: OfferedImage, options?: OfferOptions): Promise<void> {
+    return this.offers.set(image, options)
   }
 
   withdraw(): void {
@@ -124,10 +137,20 @@ export class UpdateServerEmulator {
     return this.hitLog.waitFor(predicate, options)
   }
 
+  /**
+   * The device's first contact: its first request, TLS handshake (completed or refused) or
+   * protocol error, at once when it already happened; `undefined` after `timeoutMs` or on close.
+   * For a device that starts checking on its own schedule: start the emulator before the device.
+   */
+  waitForFirstContact(timeoutMs: number): Promise<Contact | undefined> {
+    return this.recorder.firstContact.wait(timeoutMs)
+  }
+
   /** Stops listening and drops every connection, keep-alive ones included. Idempotent. */
   close(): Promise<void> {
     if (!this.closing) {
       this.hitLog.close()
+      this.recorder.firstContact.close()
       this.closing = this.serial(async () => {
         await this.listener.stop()
         this.hitLog.release()
@@ -139,9 +162,18 @@ export class UpdateServerEmulator {
 
   /** Answered once the whole request is in; recorded once the answer is out or the client left. */
   private exchange(req: IncomingMessage, res: ServerResponse): Exchange {
-    const exchange = openExchange(req, res, (x, completed) => this.recorder.exchange(x, completed))
-    req.once('end', () => void this.responder.respond(req, res, exchange, this.listener.outdated(req.socket)))
+    const exchange: Exchange = openExchange(
+      req,
+      res,
+      (x, completed) => this.recorder.exchange(x, completed),
+      () => void this.responder.respond(req, res, exchange, this.listener.outdated(req.socket)),
+    )
     return exchange
+  }
+
+  /** Started from the DUT profile's `updateServer` section (TLS files read here). */
+  static async fromProfile(server: UpdateServerConfig, extra: ProfileExtras = {}): Promise<UpdateServerEmulator> {
+    return UpdateServerEmulator.start(await emulatorOptions(server, extra))
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -149,4 +181,11 @@ export class UpdateServerEmulator {
     this.queue = run.catch(() => {})
     return run
   }
+}
+
+function firstOfferId(given: number | undefined): number {
+  if (given === undefined) return Math.floor(Date.now() / 1000)
+  if (!Number.isSafeInteger(given) || given < 0)
+    throw new EmulatorConfigError(`firstOfferId ${JSON.stringify(given)} is not a whole number ≥ 0`)
+  return given
 }

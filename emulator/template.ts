@@ -4,6 +4,9 @@
  * answer to a device in the middle of a test.
  */
 
+import type { RequestBody } from './body.ts'
+import { asText, isPointer, valueAt } from './pointer.ts'
+
 export type Segment = { text: string } | { key: string }
 
 export interface Template {
@@ -24,16 +27,39 @@ export interface ImageValues {
   version: string
 }
 
+/** The genuine image's facts: the offered one's, unless a tampered image is offered in its place. */
+export interface ValidValues {
+  sha256: string
+  size: string
+  version: string
+}
+
 export interface TemplateContext {
-  /** Absent while nothing is offered: image placeholders then insert nothing. */
+  /** Absent while nothing is offered: image, valid and offer placeholders then insert nothing. */
   image?: ImageValues
-  pollInterval?: string
-  pollIntervalSeconds?: number
+  valid?: ValidValues
+  /** `id` changes with every new offer (a deployment ID). */
+  offer?: { id: string; version: string }
+  /** The interval announced to the device (ISO-8601) and in seconds. */
+  interval?: string
+  intervalSeconds?: number
   query: Record<string, string>
   params: Record<string, string>
+  /** As recorded: names in lower case, credential values masked. */
+  headers?: Record<string, string>
+  body?: RequestBody
 }
 
 export const IMAGE_FIELDS = ['url', 'name', 'size', 'sha256', 'sha1', 'md5', 'version'] as const
+export const VALID_FIELDS = ['sha256', 'size', 'version'] as const
+export const OFFER_FIELDS = ['id', 'version'] as const
+/** The new names and the old ones (`pollInterval…`), which insert the same. */
+const INTERVAL_KEYS: Record<string, 'text' | 'seconds'> = {
+  announceInterval: 'text',
+  announceIntervalSeconds: 'seconds',
+  pollInterval: 'text',
+  pollIntervalSeconds: 'seconds',
+}
 
 /** Throws a plain Error with a message; callers add which route or setting it is in. */
 export function parseTemplate(source: string): Template {
@@ -59,8 +85,8 @@ export function parseTemplate(source: string): Template {
 export interface KeyScope {
   /** `:name` segments of the route path; `request.params.X` must be one of them. */
   params: readonly string[]
-  /** Whether a poll interval is configured. */
-  pollInterval: boolean
+  /** Whether an announce interval is configured. */
+  interval: boolean
   /** Request placeholders make no sense in `imagePath`, nor `image.url` (it is built from it). */
   request: boolean
   imageUrl: boolean
@@ -68,27 +94,37 @@ export interface KeyScope {
 
 /** Why a placeholder cannot be used here, or `undefined` when it can. */
 export function checkKey(key: string, scope: KeyScope): string | undefined {
-  if (key.startsWith('image.')) {
-    const field = key.slice('image.'.length)
-    if (!(IMAGE_FIELDS as readonly string[]).includes(field)) return `unknown placeholder {{${key}}} (image fields: ${IMAGE_FIELDS.join(', ')})`
-    if (field === 'url' && !scope.imageUrl) return `{{image.url}} cannot be used here (image.url is built from imagePath)`
+  const [head, ...rest] = key.split('.')
+  const field = rest.join('.')
+  if (head === 'image' || head === 'valid' || head === 'offer') {
+    const fields: readonly string[] = head === 'image' ? IMAGE_FIELDS : head === 'valid' ? VALID_FIELDS : OFFER_FIELDS
+    if (!fields.includes(field)) return `unknown placeholder {{${key}}} (${head} fields: ${fields.join(', ')})`
+    if (key === 'image.url' && !scope.imageUrl) return `{{image.url}} cannot be used here (image.url is built from imagePath)`
     return undefined
   }
-  if (key === 'pollInterval' || key === 'pollIntervalSeconds') {
-    return scope.pollInterval ? undefined : `{{${key}}} is used but no pollInterval is configured`
+  if (key in INTERVAL_KEYS) {
+    const name = key.startsWith('poll') ? 'pollInterval' : 'announceInterval'
+    return scope.interval ? undefined : `{{${key}}} is used but no ${name} is configured (updateServer.announceInterval)`
   }
-  const query = /^request\.query\.(.+)$/.exec(key)
-  if (query) return scope.request ? undefined : `{{${key}}} cannot be used here (there is no request)`
-  const param = /^request\.params\.(.+)$/.exec(key)
-  if (param) {
-    if (!scope.request) return `{{${key}}} cannot be used here (there is no request)`
-    if (!scope.params.includes(param[1]!)) {
-      const known = scope.params.length ? scope.params.map((p) => `:${p}`).join(', ') : 'none'
-      return `{{${key}}} names no :${param[1]} segment of the route path (path parameters: ${known})`
-    }
-    return undefined
+  if (head !== 'request') return `unknown placeholder {{${key}}}`
+  if (!scope.request) return `{{${key}}} cannot be used here (there is no request)`
+  return checkRequestKey(key, scope)
+}
+
+function checkRequestKey(key: string, scope: KeyScope): string | undefined {
+  const m = /^request\.(query|params|header|body)\.(.+)$/.exec(key)
+  if (!m)
+    return `unknown placeholder {{${key}}} (request values: request.query.X, request.params.X, request.header.X, request.body./pointer)`
+  const [, part, name] = m as unknown as [string, string, string]
+  if (part === 'params' && !scope.params.includes(name)) {
+    const known = scope.params.length ? scope.params.map((p) => `:${p}`).join(', ') : 'none'
+    return `{{${key}}} names no :${name} segment of the route path (path parameters: ${known})`
   }
-  return `unknown placeholder {{${key}}}`
+  if (part === 'header' && !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name)) return `{{${key}}}: "${name}" is not a header name`
+  if (part === 'body' && !isPointer(name)) {
+    return `{{${key}}}: "${name}" is not a JSON pointer (/segment/segment, with ~0 for ~ and ~1 for /)`
+  }
+  return undefined
 }
 
 export function render(template: Template, ctx: TemplateContext, encode: (value: string) => string = (v) => v): string {
@@ -98,16 +134,43 @@ export function render(template: Template, ctx: TemplateContext, encode: (value:
 }
 
 function resolve(key: string, ctx: TemplateContext): string {
-  if (key.startsWith('image.')) return ctx.image?.[key.slice('image.'.length) as keyof ImageValues] ?? ''
-  if (key === 'pollInterval') return ctx.pollInterval ?? ''
-  if (key === 'pollIntervalSeconds') return ctx.pollIntervalSeconds === undefined ? '' : String(ctx.pollIntervalSeconds)
-  if (key.startsWith('request.query.')) return own(ctx.query, key.slice('request.query.'.length))
-  if (key.startsWith('request.params.')) return own(ctx.params, key.slice('request.params.'.length))
+  const dot = key.indexOf('.')
+  const head = dot < 0 ? key : key.slice(0, dot)
+  const rest = key.slice(dot + 1)
+  switch (head) {
+    case 'image':
+      return ctx.image?.[rest as keyof ImageValues] ?? ''
+    case 'valid':
+      return ctx.valid?.[rest as keyof ValidValues] ?? ''
+    case 'offer':
+      return ctx.offer?.[rest as 'id' | 'version'] ?? ''
+    case 'request':
+      return requestValue(rest, ctx) ?? ''
+  }
+  if (INTERVAL_KEYS[key] === 'text') return ctx.interval ?? ''
+  if (INTERVAL_KEYS[key] === 'seconds') return ctx.intervalSeconds === undefined ? '' : String(ctx.intervalSeconds)
   return ''
 }
 
-function own(record: Record<string, string>, name: string): string {
-  return Object.prototype.hasOwnProperty.call(record, name) ? record[name]! : ''
+/** `query.X`, `params.X`, `header.X`, `body./pointer`: the request's value, `undefined` when it has none. */
+export function requestValue(key: string, ctx: Pick<TemplateContext, 'query' | 'params' | 'headers' | 'body'>): string | undefined {
+  const dot = key.indexOf('.')
+  const name = key.slice(dot + 1)
+  switch (key.slice(0, dot)) {
+    case 'query':
+      return own(ctx.query, name)
+    case 'params':
+      return own(ctx.params, name)
+    case 'header':
+      return own(ctx.headers ?? {}, name.toLowerCase())
+    case 'body':
+      return ctx.body?.json ? asText(valueAt(ctx.body.json.value, name)) : undefined
+  }
+  return undefined
+}
+
+function own(record: Record<string, string>, name: string): string | undefined {
+  return Object.prototype.hasOwnProperty.call(record, name) ? record[name] : undefined
 }
 
 function excerpt(text: string, at: number): string {

@@ -81,7 +81,11 @@ async function observe(p: PlannedUnit, ctx: FunctionalContext): Promise<Observat
   const needs = p.unit.needs?.join(', ') ?? 'a DUT'
   if (!ctx.session) return { verdict: 'INCONCLUSIVE', reason: `functional unit not run: it needs ${needs} and no DUT was given` }
   const check = ctx.checks.get(p.unit.id)
-  if (!check) return { verdict: 'INCONCLUSIVE', reason: `no automated functional test exists for this unit (it needs ${needs}); assessor to record the result` }
+  if (!check)
+    return {
+      verdict: 'INCONCLUSIVE',
+      reason: `no automated functional test exists for this unit (it needs ${needs}); assessor to record the result`,
+    }
   try {
     return await check.run({
       assessment: ctx.assessment,

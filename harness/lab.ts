@@ -31,8 +31,9 @@ async function source(ref: ImageRef, name: string) {
  * that knows which fields name variables, so each variable is offered to it on its own.
  */
 function credentials(profile: DutProfile, env: NodeJS.ProcessEnv): Record<string, string> {
-  const named = Object.entries(env).filter((e): e is [string, string] =>
-    e[1] !== undefined && profileSecrets(profile, { [e[0]]: e[1] }).length > 0)
+  const named = Object.entries(env).filter(
+    (e): e is [string, string] => e[1] !== undefined && profileSecrets(profile, { [e[0]]: e[1] }).length > 0,
+  )
   return Object.fromEntries(named)
 }
 
@@ -48,12 +49,12 @@ export async function prepareLab(profileFile: string, out: string, env: NodeJS.P
   const images = profile.images
   const attacks = images
     ? await deriveAttacks({
-      format: images.format,
-      valid: await source(images.valid, 'valid-image'),
-      workDir: join(workDir, 'attacks'),
-      ...(images.older && { older: await source(images.older, 'older-image') }),
-      prepared: images.attacks.map((a) => ({ name: a.name, description: a.description, path: a.file })),
-    })
+        format: images.format,
+        valid: await source(images.valid, 'valid-image'),
+        workDir: join(workDir, 'attacks'),
+        ...(images.older && { older: await source(images.older, 'older-image') }),
+        prepared: images.attacks.map((a) => ({ name: a.name, description: a.description, path: a.file })),
+      })
     : []
   const lab: LabPayload = {
     profile,

@@ -38,7 +38,9 @@ export async function prepare(dir: string, options: PrepareOptions = {}): Promis
   const edition = loadEdition(options.standard)
   const unknown = (options.groups ?? []).filter((id) => !edition.groups.some((g) => g.id === id))
   if (unknown.length) {
-    throw new UsageError(`${unknown.join(', ')}: not a test group of ${edition.title} (groups: ${edition.groups.map((g) => g.id).join(', ')})`)
+    throw new UsageError(
+      `${unknown.join(', ')}: not a test group of ${edition.title} (groups: ${edition.groups.map((g) => g.id).join(', ')})`,
+    )
   }
   const loaded = await loadAssessment(dir)
   if (!loaded.assessment) throw new InvalidAssessmentError(loaded.findings)
@@ -69,12 +71,14 @@ export function unusedDecisions(a: Assessment, groups: GroupResult[]): Finding[]
   return a.decisions.flatMap((d): Finding[] => {
     const hit = units.find((u) => u.id === d.unit && (u.target === undefined || u.target === d.target))
     if (!hit || hit.source === 'assessor' || hit.verdict === 'NOT APPLICABLE' || hit.verdict === d.verdict) return []
-    return [{
-      severity: 'warning',
-      code: 'decision-not-applied',
-      ...d.source,
-      message: `decision for ${d.unit}${d.target ? ` [${d.target}]` : ''} not applied: the rule decided ${hit.verdict}`,
-    }]
+    return [
+      {
+        severity: 'warning',
+        code: 'decision-not-applied',
+        ...d.source,
+        message: `decision for ${d.unit}${d.target ? ` [${d.target}]` : ''} not applied: the rule decided ${hit.verdict}`,
+      },
+    ]
   })
 }
 
@@ -85,14 +89,22 @@ export function unusedDecisions(a: Assessment, groups: GroupResult[]): Finding[]
  */
 function unitBudgetMs({ lab: { profile }, variants }: PreparedLab): number {
   const attempts = variants.length + 4
-  const perAttempt = (profile.operations['read-outcome']?.timeoutMs ?? 60_000) + profile.adapter.timeouts.defaultMs * 4
+  // A device that reports only to its server is waited on through its observe facts instead.
+  const factMs = (fact: object | undefined) => (fact && 'timeoutMs' in fact && typeof fact.timeoutMs === 'number' ? fact.timeoutMs : 0)
+  const outcomeMs = Math.max(profile.operations['read-outcome']?.timeoutMs ?? 60_000, factMs(profile.observe?.outcome))
+  const perAttempt = outcomeMs + factMs(profile.observe?.version) + profile.adapter.timeouts.defaultMs * 4
   return profile.observationSeconds * 1000 * 2 + attempts * perAttempt
 }
 
 /** The files of the run itself that exist: a run whose units never reached the DUT has no evidence. */
 async function runFiles(lab: PreparedLab | undefined): Promise<OutputFile[]> {
   if (!lab) return []
-  return (await stat(lab.lab.evidenceFile).then(() => true, () => false)) ? [lab.evidence] : []
+  return (await stat(lab.lab.evidenceFile).then(
+    () => true,
+    () => false,
+  ))
+    ? [lab.evidence]
+    : []
 }
 
 export interface ExecuteOptions {

@@ -1,11 +1,14 @@
-import { readFile } from 'node:fs/promises'
 import { createDut, profileSecrets, type DutOptions } from '../adapters/index.ts'
-import type { Dut, DutIdentity } from '../core/dut.ts'
+import { missByCode, problemOf } from '../adapters/kit/miss.ts'
+import { waitUntilAnswering, type RestartOp } from '../adapters/kit/ready.ts'
+import { perform, planFor, readyTimeoutMs, RESTARTS, type BenchAction, type BenchContext } from '../bench/actions.ts'
+import { DutError, type Dut, type DutIdentity } from '../core/dut.ts'
 import { EvidenceLog } from '../core/evidence.ts'
-import { UpdateServerEmulator, type OfferedImage } from '../emulator/index.ts'
+import { UpdateServerEmulator, updateServerTiming, type OfferedImage } from '../emulator/index.ts'
 import { hashFile } from '../fixtures/hash.ts'
 import type { DutProfile, ImageRef } from '../profile/types.ts'
 import type { LabPayload } from './functional.ts'
+import { Observer, type SessionObserve } from './observe/index.ts'
 
 /**
  * Everything the functional checks of one run share: the device, the update-server emulator,
@@ -26,6 +29,18 @@ export interface Session {
   older(): Promise<OfferedImage | undefined>
   /** Runs an experiment once per run; every later caller gets the same result. */
   once<T>(key: string, experiment: () => Promise<T>): Promise<T>
+  /**
+   * Where the judges read the version, the outcome of an installation, update checks and signs of
+   * life: the device operations, or what the profile's `observe` section names (harness/observe/).
+   */
+  observe: SessionObserve
+  /**
+   * Reboots, power-cycles, restores, resets the device or makes it check for updates, the way
+   * the profile says (bench/actions.ts); after a restart it resolves once the device answers again.
+   */
+  act(action: BenchAction): Promise<void>
+  /** Whether the profile declares a way to do the action (bench step or device operation). */
+  supportsAction(action: BenchAction): boolean
 }
 
 export interface SessionOptions {
@@ -33,7 +48,41 @@ export interface SessionOptions {
   progress: boolean
   /** Builds the device handle; tests hand in a fake. */
   createDut?: (profile: DutProfile, options: DutOptions) => Dut
+  /** Where manual bench steps ask the operator. Default /dev/tty; tests hand in a pseudo-terminal. */
+  terminal?: string
 }
+
+/**
+ * Does a bench action; after a restart the bench did (a command, an operator) it waits until the
+ * device answers identify again, as the adapters wait after their own restarts (adapters/kit):
+ * a device operation has waited already (the Dut contract), the bench cannot tell when the device
+ * is back. Without identify there is nothing to wait on; the experiment's next step will tell.
+ */
+export async function benchAct(ctx: BenchContext, action: BenchAction): Promise<void> {
+  const plan = await perform(ctx, action)
+  if (plan.by === 'operation' || !RESTARTS.has(action) || !ctx.dut.supports('identify')) return
+  // The kit names the restart it waits for; a power cycle waits as a reboot does.
+  const op: RestartOp = action === 'restore' || action === 'factory-reset' ? action : 'reboot'
+  const how = `${action} (${plan.by})`
+  try {
+    await waitUntilAnswering({
+      op,
+      readyTimeoutMs: readyTimeoutMs(ctx, action, plan),
+      asks: 'identify',
+      probe: async () => {
+        await ctx.dut.identify()
+      },
+      missOf: missByCode,
+      note: (summary, detail) => ctx.evidence.record({ channel: 'bench', summary: `${how}${summary.slice(op.length)}`, detail }),
+    })
+  } catch (err) {
+    if (err instanceof DutError && err.operation === op && err.code === 'E_DUT_TIMEOUT')
+      throw new DutError(err.code, 'identify', `after ${how}: ${problemOf(err)}`)
+    throw err
+  }
+}
+
+export const benchSupports = (ctx: BenchContext, action: BenchAction): boolean => planFor(ctx, action) !== undefined
 
 async function offered(ref: ImageRef, name: string): Promise<OfferedImage> {
   const { sha256, size } = await hashFile(ref.file)
@@ -43,19 +92,7 @@ async function offered(ref: ImageRef, name: string): Promise<OfferedImage> {
 async function startEmulator(profile: DutProfile, evidence: EvidenceLog): Promise<UpdateServerEmulator> {
   const server = profile.updateServer
   if (!server) throw new Error('the DUT profile declares no updateServer')
-  const tls = server.tls && {
-    certPem: await readFile(server.tls.certFile, 'utf8'),
-    keyPem: await readFile(server.tls.keyFile, 'utf8'),
-  }
-  return UpdateServerEmulator.start({
-    host: server.host,
-    port: server.port,
-    routes: server.routes,
-    imagePath: server.imagePath,
-    evidence,
-    ...(tls && { tls }),
-    ...(server.pollInterval && { pollInterval: server.pollInterval }),
-  })
+  return UpdateServerEmulator.fromProfile(server, { evidence })
 }
 
 /**
@@ -69,15 +106,21 @@ export class RunSession implements Session {
   private server: Promise<UpdateServerEmulator> | undefined
   private observed: DutIdentity | undefined
   private stopping: Promise<void> | undefined
+  private readonly bench: BenchContext
+  readonly observe: Observer
 
   private constructor(
     readonly lab: LabPayload,
     readonly evidence: EvidenceLog,
     readonly dut: Dut,
     progress: boolean,
+    terminal: string | undefined,
   ) {
     this.profile = lab.profile
     this.progress = progress
+    // Lab commands get the secrets the profile names, never the rest of the worker's environment.
+    this.bench = { profile: lab.profile, dut, evidence, env: lab.credentials, ...(terminal !== undefined && { terminal }) }
+    this.observe = new Observer({ profile: lab.profile, dut, evidence, emulator: () => this.emulator(), credentials: lab.credentials })
   }
 
   /**
@@ -88,7 +131,32 @@ export class RunSession implements Session {
     const { lab } = options
     const evidence = new EvidenceLog(lab.evidenceFile, profileSecrets(lab.profile, lab.credentials))
     const dut = (options.createDut ?? createDut)(lab.profile, { evidence, env: lab.credentials })
-    return new RunSession(lab, evidence, dut, options.progress)
+    const session = new RunSession(lab, evidence, dut, options.progress, options.terminal)
+    await session.listenEarly()
+    return session
+  }
+
+  /**
+   * A device that polls on its own schedule may try before the first experiment, and many back
+   * off for minutes after a refused connection: where the profile says so, the emulator listens
+   * from the start and the run waits for the device's first contact.
+   */
+  private async listenEarly(): Promise<void> {
+    const server = this.profile.updateServer
+    if (!server) return
+    const timing = updateServerTiming(server)
+    if (!timing.listenAtStart) return
+    const emulator = await this.emulator()
+    if (timing.firstContactSeconds === undefined) return
+    const waitMs = (timing.firstContactSeconds * 1000) / this.profile.timeScale
+    const contact = await emulator.waitForFirstContact(waitMs)
+    this.evidence.record({
+      channel: 'harness',
+      summary: contact
+        ? 'the device contacted the update server'
+        : `no contact with the update server within ${timing.firstContactTimeout}`,
+      detail: { waitMs },
+    })
   }
 
   /** The baseline identity, once an experiment has asked for it. */
@@ -124,6 +192,14 @@ export class RunSession implements Session {
     return this.memo.get(key) as Promise<T>
   }
 
+  act(action: BenchAction): Promise<void> {
+    return benchAct(this.bench, action)
+  }
+
+  supportsAction(action: BenchAction): boolean {
+    return benchSupports(this.bench, action)
+  }
+
   stop(): Promise<void> {
     this.stopping ??= this.close()
     return this.stopping
@@ -133,8 +209,12 @@ export class RunSession implements Session {
     const server = this.server
     const outcomes = await Promise.allSettled([
       // An emulator that never came up has nothing to close; its start error was reported where it was needed.
-      server?.then((s) => s.close(), () => undefined),
+      server?.then(
+        (s) => s.close(),
+        () => undefined,
+      ),
       this.dut.close(),
+      this.observe.close(),
     ])
     // The evidence log appends synchronously: nothing of it is left to flush.
     const errors = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as unknown] : []))

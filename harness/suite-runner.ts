@@ -92,9 +92,10 @@ export function resultFrom(outcome: SuiteOutcome, p: PlannedUnit): UnitResult {
   const found = outcome.results.get(name)
   if (found) return found
   const broken = outcome.broken.get(name)
-  const why = broken?.error
-    ?? (outcome.brokenGroups.has(p.groupId) ? `suite ${p.groupId} failed: ${outcome.brokenGroups.get(p.groupId)}` : undefined)
-    ?? 'the unit did not run'
+  const why =
+    broken?.error ??
+    (outcome.brokenGroups.has(p.groupId) ? `suite ${p.groupId} failed: ${outcome.brokenGroups.get(p.groupId)}` : undefined) ??
+    'the unit did not run'
   const result = unitResult(p, { verdict: 'INCONCLUSIVE', reason: `no verdict: ${why}`, source: 'rule' })
   return broken?.durationMs === undefined ? result : { ...result, durationMs: broken.durationMs }
 }

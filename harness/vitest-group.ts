@@ -1,5 +1,5 @@
 import type * as Vitest from 'vitest'
-import type { Plan, PlannedGroup, PlannedUnit } from '../catalog/plan.ts'
+import type { Plan, PlannedGroup } from '../catalog/plan.ts'
 import type { DutIdentity } from '../core/dut.ts'
 import type { Assessment } from '../ixit/types.ts'
 import { evaluateUnit, indexRules } from './evaluate.ts'
@@ -50,12 +50,16 @@ export interface GroupSuite {
  * definition is made once per worker and reused by every suite file.
  */
 function defineSessionTest(vi: typeof Vitest, payload: RunPayload & { lab: LabPayload }) {
+  // vitest reads a fixture's dependencies from its first parameter's pattern: it must be written, empty.
+  // eslint-disable-next-line no-empty-pattern
   return vi.test.extend('ts701Session', { scope: 'worker' }, async ({}, { onCleanup }) => {
     const session = await RunSession.start({ lab: payload.lab, progress: payload.progress })
-    onCleanup(() => session.stop().catch((err: unknown) => {
-      // The verdicts are in by now; what would not close goes on the record, not into a verdict.
-      session.evidence.record({ channel: 'harness', summary: err instanceof Error ? err.message : String(err) })
-    }))
+    onCleanup(() =>
+      session.stop().catch((err: unknown) => {
+        // The verdicts are in by now; what would not close goes on the record, not into a verdict.
+        session.evidence.record({ channel: 'harness', summary: err instanceof Error ? err.message : String(err) })
+      }),
+    )
     // The lab first asks what the device is: the baseline experiments return to, and the identity
     // the report names. A device that does not answer is left to the units, which say so.
     await session.baseline().catch(() => undefined)
@@ -76,8 +80,17 @@ function report({ task, skip }: Reporting, result: UnitResult): void {
   }
 }
 
-function registerUnits(vi: typeof Vitest, group: PlannedGroup, payload: RunPayload, suite: GroupSuite, withSession: SessionTest | undefined) {
-  const { assessment, plan: { edition } } = payload
+function registerUnits(
+  vi: typeof Vitest,
+  group: PlannedGroup,
+  payload: RunPayload,
+  suite: GroupSuite,
+  withSession: SessionTest | undefined,
+) {
+  const {
+    assessment,
+    plan: { edition },
+  } = payload
   const rules = indexRules(suite.rules)
   const checks = indexChecks(suite.checks ?? [])
   const options = { timeout: payload.unitTimeoutMs }
@@ -93,9 +106,10 @@ function registerUnits(vi: typeof Vitest, group: PlannedGroup, payload: RunPaylo
           })
         } else {
           vi.test(unitName(p), options, async (t) => {
-            const result = p.unit.kind === 'functional'
-              ? await runFunctionalUnit(p, group.applicability, { assessment, edition, checks })
-              : evaluateUnit(p, group.applicability, { assessment, edition, rules })
+            const result =
+              p.unit.kind === 'functional'
+                ? await runFunctionalUnit(p, group.applicability, { assessment, edition, checks })
+                : evaluateUnit(p, group.applicability, { assessment, edition, rules })
             report(t, result)
           })
         }

@@ -43,7 +43,13 @@ function buildIcs({ doc, data }: ValidDocument<IcsDocument>): Ics {
 function buildIxit(files: readonly ValidDocument<IxitDocument>[]): Ixit {
   const ixit: Ixit = {
     files: files.map((f) => f.doc.file),
-    '2-UserInfo': [], '4-Conf': [], '6-SoftComp': [], '7-UpdMech': [], '8-UpdProc': [], '9-ReplSup': [], '26-UserDec': [],
+    '2-UserInfo': [],
+    '4-Conf': [],
+    '6-SoftComp': [],
+    '7-UpdMech': [],
+    '8-UpdProc': [],
+    '9-ReplSup': [],
+    '26-UserDec': [],
   }
   for (const { doc, data } of files) {
     const at = (table: string, i: number) => doc.locate([table, i])

@@ -32,8 +32,13 @@ export function checkIxit(docs: readonly SourceDoc[], allParsed: boolean): { fin
       if (owner) {
         const first = owner.doc.locate([key], 'key')
         findings.push(
-          finding('error', 'duplicate-table', doc.locate([key], 'key'),
-            `table "${key}" is already given in ${where(first, doc.file)}; a table may appear in only one file`, toPointer([key])),
+          finding(
+            'error',
+            'duplicate-table',
+            doc.locate([key], 'key'),
+            `table "${key}" is already given in ${where(first, doc.file)}; a table may appear in only one file`,
+            toPointer([key]),
+          ),
         )
         continue
       }
@@ -58,8 +63,13 @@ export function checkIxit(docs: readonly SourceDoc[], allParsed: boolean): { fin
       const first = index.ids.get(entry.id)
       if (first) {
         findings.push(
-          finding('error', 'duplicate-id', place,
-            `duplicate ID "${entry.id}" (first used in ${first.table} at ${where(first.place, place.file)})`, toPointer([table, i, 'id'])),
+          finding(
+            'error',
+            'duplicate-id',
+            place,
+            `duplicate ID "${entry.id}" (first used in ${first.table} at ${where(first.place, place.file)})`,
+            toPointer([table, i, 'id']),
+          ),
         )
       } else {
         index.ids.set(entry.id, { table, place })
@@ -101,8 +111,13 @@ export function checkDecisions(doc: SourceDoc, index: IdIndex | undefined): Find
     const subject = target ? `unit ${decision.unit} on ${target}` : `unit ${decision.unit}`
     if (first) {
       findings.push(
-        finding('error', 'duplicate-decision', place,
-          `duplicate decision for ${subject} (first at ${where(first, doc.file)})`, toPointer(['decisions', i])),
+        finding(
+          'error',
+          'duplicate-decision',
+          place,
+          `duplicate decision for ${subject} (first at ${where(first, doc.file)})`,
+          toPointer(['decisions', i]),
+        ),
       )
     } else {
       seen.set(key, place)
@@ -111,8 +126,13 @@ export function checkDecisions(doc: SourceDoc, index: IdIndex | undefined): Find
     if (target !== undefined && index?.complete && !index.ids.has(target)) {
       const path = ['decisions', i, 'target']
       findings.push(
-        finding('error', 'unknown-target', doc.locate(path),
-          `no IXIT entry has the ID "${target}"${sameButCase(target, [...index.ids.keys()])}`, toPointer(path)),
+        finding(
+          'error',
+          'unknown-target',
+          doc.locate(path),
+          `no IXIT entry has the ID "${target}"${sameButCase(target, [...index.ids.keys()])}`,
+          toPointer(path),
+        ),
       )
     }
   })

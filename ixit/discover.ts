@@ -42,7 +42,9 @@ export async function discoverDocuments(dir: string): Promise<Discovery> {
       if (entries.has(name) && (await isFile(join(folder, name)))) present.push(name)
     }
     for (const extra of present.slice(1)) {
-      findings.push(duplicateDocument(join(folder, extra), `${what} is already given by ${present[0]}; keep only one of ${present.join(', ')}`))
+      findings.push(
+        duplicateDocument(join(folder, extra), `${what} is already given by ${present[0]}; keep only one of ${present.join(', ')}`),
+      )
     }
     return present[0] === undefined ? undefined : join(folder, present[0])
   }
@@ -56,7 +58,8 @@ export async function discoverDocuments(dir: string): Promise<Discovery> {
 
   if (ixitFile) {
     files.ixit = [ixitFile]
-    if (hasIxitDir) findings.push(duplicateDocument(ixitDir, `the IXIT is already given by ${basename(ixitFile)}; keep either the file or the folder`))
+    if (hasIxitDir)
+      findings.push(duplicateDocument(ixitDir, `the IXIT is already given by ${basename(ixitFile)}; keep either the file or the folder`))
   } else if (hasIxitDir) {
     let inFolder: string[] = []
     try {
@@ -86,11 +89,17 @@ function duplicateDocument(file: string, message: string): Finding {
 }
 
 async function isFile(path: string): Promise<boolean> {
-  return stat(path).then((s) => s.isFile(), () => false)
+  return stat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  )
 }
 
 async function isDirectory(path: string): Promise<boolean> {
-  return stat(path).then((s) => s.isDirectory(), () => false)
+  return stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  )
 }
 
 function errorText(err: unknown): string {

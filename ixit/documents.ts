@@ -2,9 +2,7 @@
  * The documents as written, i.e. what a schema-valid file contains: the typed model of types.ts
  * without positions, and with the fields the schemas let a supplier omit still optional.
  */
-import type {
-  Confirmation, Decision, IcsEntry, ReplSup, SoftComp, UpdMech, UpdProc, UserDec, UserInfo,
-} from './types.ts'
+import type { Confirmation, Decision, IcsEntry, ReplSup, SoftComp, UpdMech, UpdProc, UserDec, UserInfo } from './types.ts'
 
 type Written<T, Omittable extends keyof T = never> = Omit<T, 'source' | Omittable> & Partial<Pick<T, Omittable>>
 

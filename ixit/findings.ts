@@ -12,12 +12,7 @@ export function hasErrors(fs: readonly Finding[]): boolean {
 /** Order by place in the documents; the rest only makes equal places deterministic. */
 export function sortFindings(fs: readonly Finding[]): Finding[] {
   return [...fs].sort(
-    (a, b) =>
-      compare(a.file, b.file) ||
-      a.line - b.line ||
-      a.column - b.column ||
-      compare(a.code, b.code) ||
-      compare(a.message, b.message),
+    (a, b) => compare(a.file, b.file) || a.line - b.line || a.column - b.column || compare(a.code, b.code) || compare(a.message, b.message),
   )
 }
 
@@ -39,13 +34,7 @@ export interface Place {
 }
 
 /** Builds a finding whose message starts with the pointer, so a printed line is self-explaining. */
-export function finding(
-  severity: Severity,
-  code: string,
-  at: Place,
-  message: string,
-  pointer?: string,
-): Finding {
+export function finding(severity: Severity, code: string, at: Place, message: string, pointer?: string): Finding {
   const text = pointer ? `${pointer}: ${message}` : message
   const f: Finding = { severity, code, file: at.file, line: at.line, column: at.column, message: oneLine(text) }
   if (pointer !== undefined) f.pointer = pointer

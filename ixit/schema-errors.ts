@@ -13,8 +13,20 @@ const CODE = 'schema'
 
 /** Keywords that judge a value whose type is already wrong; the type error says it all. */
 const VALUE_KEYWORDS = new Set([
-  'enum', 'const', 'pattern', 'format', 'minLength', 'maxLength', 'minimum', 'maximum',
-  'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf', 'minItems', 'maxItems', 'uniqueItems',
+  'enum',
+  'const',
+  'pattern',
+  'format',
+  'minLength',
+  'maxLength',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'multipleOf',
+  'minItems',
+  'maxItems',
+  'uniqueItems',
 ])
 
 export function translateErrors(errors: readonly ErrorObject[], doc: SourceDoc): Finding[] {
@@ -58,8 +70,7 @@ export function translateErrors(errors: readonly ErrorObject[], doc: SourceDoc):
       const hint = guess ? `did you mean "${guess}"? ` : ''
       const allowed = o.allowed.length > 0 ? `allowed: ${o.allowed.join(', ')}` : 'no properties allowed'
       findings.push(
-        finding('error', CODE, doc.locate([...parsePointer(path), name], 'key'),
-          `unknown property "${name}" (${hint}${allowed})`, path),
+        finding('error', CODE, doc.locate([...parsePointer(path), name], 'key'), `unknown property "${name}" (${hint}${allowed})`, path),
       )
     }
     if (o.missing.length > 0) {
@@ -103,18 +114,34 @@ function translateOne(e: ErrorObject, doc: SourceDoc): Finding | undefined {
     case 'format':
       return finding('error', CODE, here(), `expected ${formatName(String(p.format))}, found ${found}`, path)
     case 'minLength':
-      return finding('error', CODE, here(),
-        p.limit === 1 ? `expected a non-empty string, found ${found}` : `expected at least ${p.limit} characters, found ${found}`, path)
+      return finding(
+        'error',
+        CODE,
+        here(),
+        p.limit === 1 ? `expected a non-empty string, found ${found}` : `expected at least ${p.limit} characters, found ${found}`,
+        path,
+      )
     case 'uniqueItems': {
       const at = [...parsePointer(path), Number(p.j)]
-      return finding('error', CODE, doc.locate(at), `duplicate item ${describeValue(itemOf(e.data, Number(p.j)))} (same as item ${p.i})`, toPointer(at))
+      return finding(
+        'error',
+        CODE,
+        doc.locate(at),
+        `duplicate item ${describeValue(itemOf(e.data, Number(p.j)))} (same as item ${p.i})`,
+        toPointer(at),
+      )
     }
     case 'propertyNames': {
       const name = String(p.propertyName)
       const schema = isRecord(e.schema) ? e.schema : {}
       const expected = typeof schema.pattern === 'string' ? patternName(schema, schema.pattern) : 'a valid property name'
-      return finding('error', CODE, doc.locate([...parsePointer(path), name], 'key'),
-        `invalid property name "${name}", expected ${expected}`, path)
+      return finding(
+        'error',
+        CODE,
+        doc.locate([...parsePointer(path), name], 'key'),
+        `invalid property name "${name}", expected ${expected}`,
+        path,
+      )
     }
     case 'if':
       // The failed `then`/`else` branch is reported on its own.

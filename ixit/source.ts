@@ -51,10 +51,18 @@ export function parseSource(file: string, text: string): ParseResult {
   for (const e of doc.errors) {
     if (e.code === 'DUPLICATE_KEY') {
       const key = keyAt(text, e.pos[0])
-      findings.push(finding('error', 'duplicate-key', at(e.pos[0]), `duplicate key "${key}" in ${language === 'JSON' ? 'JSON object' : 'YAML mapping'}`))
+      findings.push(
+        finding(
+          'error',
+          'duplicate-key',
+          at(e.pos[0]),
+          `duplicate key "${key}" in ${language === 'JSON' ? 'JSON object' : 'YAML mapping'}`,
+        ),
+      )
     } else if (!syntaxReported) {
       syntaxReported = true
-      findings.push(finding('error', 'yaml-syntax', at(e.pos[0]), `invalid ${language}: ${e.message}`))
+      const hint = language === 'YAML' ? placeholderHint(text, e.pos[0]) : ''
+      findings.push(finding('error', 'yaml-syntax', at(e.pos[0]), `invalid ${language}: ${e.message}${hint}`))
     }
   }
   for (const w of doc.warnings) {
@@ -136,9 +144,21 @@ function startOf(node: unknown, at: (offset: number) => Place): Place | undefine
   return undefined
 }
 
+/**
+ * `{{` opens a flow mapping in YAML, so a placeholder in an unquoted value inside `{ … }` or
+ * `[ … ]` breaks the document (`{ topic: dev/{{requestId}}/reply }`: "Unexpected flow-map-start").
+ * The parser's message does not say that; this says how to write the value instead.
+ */
+function placeholderHint(text: string, offset: number): string {
+  if (!text.startsWith('{{', offset)) return ''
+  const before = /[^\s,[\]{}]*$/.exec(text.slice(text.lastIndexOf('\n', offset - 1) + 1, offset))?.[0] ?? ''
+  const after = /^(?:\{\{[^{}\n]*\}\}|[^\s,[\]{}])*/.exec(text.slice(offset))?.[0] ?? ''
+  return `; a {{…}} placeholder in a value inside { … } or [ … ] must be quoted: write ${JSON.stringify(before + after)}`
+}
+
 /** The key written at `offset`, for messages; the parser's error range covers only its start. */
 function keyAt(text: string, offset: number): string {
-  const m = /^(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|([^:,{}\[\]\n]*?))\s*:/.exec(text.slice(offset))
+  const m = /^(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|([^:,{}[\]\n]*?))\s*:/.exec(text.slice(offset))
   return (m?.[1] ?? m?.[2] ?? m?.[3] ?? text.slice(offset).split(/[\s:]/)[0] ?? '').trim()
 }
 

@@ -84,16 +84,11 @@ export interface SoftComp extends EntryBase {
 
 // --- 7-UpdMech --------------------------------------------------------------------------------
 export type HashName =
-  | 'MD5' | 'SHA-1' | 'SHA-224' | 'SHA-256' | 'SHA-384' | 'SHA-512'
-  | 'SHA3-256' | 'SHA3-384' | 'SHA3-512' | 'BLAKE2b' | 'BLAKE2s'
+  'MD5' | 'SHA-1' | 'SHA-224' | 'SHA-256' | 'SHA-384' | 'SHA-512' | 'SHA3-256' | 'SHA3-384' | 'SHA3-512' | 'BLAKE2b' | 'BLAKE2s'
 export type SignatureAlgorithm = 'RSA-PSS' | 'RSA-PKCS1-v1_5' | 'ECDSA' | 'EdDSA' | 'DSA'
 export type TlsVersion = 'SSL3' | '1.0' | '1.1' | '1.2' | '1.3'
 export type UserControl = 'enable' | 'disable' | 'postpone'
-export type NotificationKind =
-  | 'available'
-  | 'security-required'
-  | 'security-required-with-risks'
-  | 'disruption'
+export type NotificationKind = 'available' | 'security-required' | 'security-required-with-risks' | 'disruption'
 
 export interface UpdMechFacts {
   delivery?: 'network' | 'local'
@@ -179,7 +174,13 @@ export interface Ixit {
 export type IxitTableId = Exclude<keyof Ixit, 'files'>
 
 export const IXIT_TABLES: readonly IxitTableId[] = [
-  '2-UserInfo', '4-Conf', '6-SoftComp', '7-UpdMech', '8-UpdProc', '9-ReplSup', '26-UserDec',
+  '2-UserInfo',
+  '4-Conf',
+  '6-SoftComp',
+  '7-UpdMech',
+  '8-UpdProc',
+  '9-ReplSup',
+  '26-UserDec',
 ]
 
 export type IxitEntry = Ixit[IxitTableId][number]
@@ -206,16 +207,4 @@ export interface Assessment {
 }
 
 // --- findings ---------------------------------------------------------------------------------
-export type Severity = 'error' | 'warning'
-
-/** One problem in the documents, printed as `file:line:column: severity: message`. */
-export interface Finding {
-  severity: Severity
-  code: string
-  file: string
-  line: number
-  column: number
-  message: string
-  /** JSON pointer into the document, where the problem has one. */
-  pointer?: string
-}
+export type { Finding, Severity } from '../core/finding.ts'

@@ -7,7 +7,12 @@ import type { SourceRef } from '../ixit/types.ts'
 import type { ChannelDescriptor, ProfileOf } from './channel.ts'
 import { filePatterns, resolveFiles } from './files.ts'
 
-export function buildProfile<C extends ChannelDescriptor>(file: string, source: SourceRef, filled: unknown, channels: readonly C[]): ProfileOf<C> {
+export function buildProfile<C extends ChannelDescriptor>(
+  file: string,
+  source: SourceRef,
+  filled: unknown,
+  channels: readonly C[],
+): ProfileOf<C> {
   const value = filled as { $schema?: string }
   resolveFiles(file, value, filePatterns(channels, value))
   // Only editors read $schema.

@@ -40,17 +40,23 @@ export function regexProblem(source: string, group: string | undefined): { at: '
   if (group === undefined) return undefined
   const { count, named } = groupsOf(re)
   if (/^\d+$/.test(group)) {
-    return Number(group) <= count ? undefined : { at: 'group', message: `group ${group} does not exist: the regular expression has ${count} group${count === 1 ? '' : 's'}` }
+    return Number(group) <= count
+      ? undefined
+      : { at: 'group', message: `group ${group} does not exist: the regular expression has ${count} group${count === 1 ? '' : 's'}` }
   }
   if (named.includes(group)) return undefined
-  return { at: 'group', message: `group "${group}" does not exist: the regular expression has ${named.length > 0 ? `named groups ${quoted(named)}` : 'no named groups'}` }
+  return {
+    at: 'group',
+    message: `group "${group}" does not exist: the regular expression has ${named.length > 0 ? `named groups ${quoted(named)}` : 'no named groups'}`,
+  }
 }
 
 /** Reports each placeholder of `text` that is not in `allowed`. */
 export function checkPlaceholders(report: Report, path: readonly PathSegment[], text: string, allowed: readonly string[]): void {
   for (const name of placeholdersIn(text)) {
     if (allowed.includes(name)) continue
-    const offer = allowed.length > 0 ? `this operation fills ${allowed.map((a) => `{{${a}}}`).join(', ')}` : 'this operation fills no placeholders'
+    const offer =
+      allowed.length > 0 ? `this operation fills ${allowed.map((a) => `{{${a}}}`).join(', ')}` : 'this operation fills no placeholders'
     report('unknown-placeholder', path, `unknown placeholder {{${name}}} (${offer})`)
   }
 }
@@ -78,4 +84,19 @@ export function walk(
   if (!isRecord(node)) return
   visit(node, path)
   for (const [key, value] of Object.entries(node)) if (!skip.includes(key)) walk(value, [...path, key], visit, skip)
+}
+
+/** A `pointer` that can address something and a `regex` (with its `group`) that compiles, where an extraction names them. */
+export function checkExtraction(node: Record<string, unknown>, path: PathSegment[], report: Report): void {
+  if (typeof node.pointer === 'string' && !isValidPointer(node.pointer)) {
+    report(
+      'bad-pointer',
+      [...path, 'pointer'],
+      `invalid JSON pointer "${node.pointer}" (expected "" or /segment/segment, with ~0 for ~ and ~1 for /)`,
+    )
+  }
+  if (typeof node.regex === 'string') {
+    const problem = regexProblem(node.regex, typeof node.group === 'string' ? node.group : undefined)
+    if (problem) report('bad-regex', [...path, problem.at], problem.message)
+  }
 }

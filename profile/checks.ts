@@ -5,11 +5,13 @@
  */
 import { isRecord } from '../ixit/documents.ts'
 import { finding } from '../ixit/findings.ts'
-import { toPointer, type SourceDoc } from '../ixit/source.ts'
+import { toPointer, type PathSegment, type SourceDoc } from '../ixit/source.ts'
 import type { Finding } from '../ixit/types.ts'
+import { durationSeconds } from '../core/duration.ts'
 import { LOOPBACK_RULE, isLoopbackHost } from '../core/loopback.ts'
 import { channelOf, type ChannelDescriptor } from './channel.ts'
-import { checkLoopbackUrl, list, type Report } from './check-kit.ts'
+import { checkLoopbackUrl, compileRegex, isValidPointer, list, type Report } from './check-kit.ts'
+import { checkObserve } from './observe-checks.ts'
 
 /**
  * Runs on the parsed document whether or not it is schema-valid (so a supplier sees every problem
@@ -36,20 +38,33 @@ export function checkProfile(doc: SourceDoc, channels: readonly ChannelDescripto
     if (typeof to === 'string') checkLoopbackUrl(report, ['publications', i, 'to'], to)
   }
 
-  checkRoutes(list(server?.routes).map((r) => (isRecord(r) ? r : {})), report)
+  if (server) checkIntervals(server, report)
+  checkRoutes(
+    list(server?.routes).map((r) => (isRecord(r) ? r : {})),
+    report,
+  )
 
   // Mechanisms need what they are driven through.
   for (const [id, drive] of Object.entries(isRecord(data.mechanisms) ? data.mechanisms : {})) {
     const via = isRecord(drive) ? drive.via : undefined
     if (via === 'update-server' && data.updateServer === undefined) {
-      report('missing-update-server', ['mechanisms', id, 'via'], `mechanism ${id} is driven via the update server, but the profile declares no updateServer`)
+      report(
+        'missing-update-server',
+        ['mechanisms', id, 'via'],
+        `mechanism ${id} is driven via the update server, but the profile declares no updateServer`,
+      )
     }
     if (via === 'deliver-image' && operations['deliver-image'] === undefined) {
-      report('missing-operation', ['mechanisms', id, 'via'], `mechanism ${id} is driven via deliver-image, but operations.deliver-image is not declared`)
+      report(
+        'missing-operation',
+        ['mechanisms', id, 'via'],
+        `mechanism ${id} is driven via deliver-image, but operations.deliver-image is not declared`,
+      )
     }
   }
 
   channelOf(channels, data)?.check(adapter, operations, report, warn)
+  checkObserve(data, report, warn)
   return findings
 }
 
@@ -66,12 +81,68 @@ function checkRoutes(routes: ReadonlyArray<Record<string, unknown>>, report: Rep
     }
   }
   for (const [i, r] of routes.entries()) {
+    checkConditions(r.if, ['updateServer', 'routes', i, 'if'], report)
     for (const key of ['afterSeen', 'untilSeen'] as const) {
       const ref = r[key]
       if (typeof ref === 'string' && !names.has(ref)) {
         const known = [...names.keys()].map((n) => `"${n}"`).join(', ')
         report('unknown-route', ['updateServer', 'routes', i, key], `no route named "${ref}"${known ? ` (routes: ${known})` : ''}`)
       }
+    }
+  }
+}
+
+/** `pollInterval` is the old name of `announceInterval`: both may be written only when they agree. */
+function checkIntervals(server: Record<string, unknown>, report: Report): void {
+  const { announceInterval: announce, pollInterval: poll } = server
+  if (typeof announce !== 'string' || typeof poll !== 'string' || durationSeconds(announce) === durationSeconds(poll)) return
+  report(
+    'conflict',
+    ['updateServer', 'pollInterval'],
+    `pollInterval is the old name of announceInterval, and they disagree (${poll} and ${announce}); keep announceInterval`,
+    'key',
+  )
+}
+
+const CONDITION_SOURCES = ['pointer', 'query', 'header'] as const
+const CONDITION_KEYS: readonly string[] = [...CONDITION_SOURCES, 'equals', 'regex']
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+
+/** A route's `if`: one value tested (a pointer, query, header, or the body text) by exactly one of equals and regex. */
+function checkConditions(value: unknown, at: PathSegment[], report: Report): void {
+  const items: Array<[unknown, PathSegment[]]> = Array.isArray(value) ? value.map((c, i) => [c, [...at, i]]) : [[value, at]]
+  for (const [c, path] of items) {
+    if (!isRecord(c)) continue
+    const sources = CONDITION_SOURCES.filter((k) => c[k] !== undefined)
+    if (sources.length > 1) {
+      report('conflict', [...path, sources[1]!], `a condition tests one value, but this one names ${sources.join(' and ')}`, 'key')
+    }
+    const tests = (['equals', 'regex'] as const).filter((k) => c[k] !== undefined)
+    // A misspelt key (equal, regexp) is the schema's finding already, with a suggestion.
+    const misspelt = Object.keys(c).some((k) => !CONDITION_KEYS.includes(k))
+    if (tests.length !== 1 && !misspelt) {
+      const found = tests.length ? 'both' : 'neither'
+      report(
+        'bad-condition',
+        tests.length ? [...path, 'regex'] : path,
+        `a condition needs exactly one of equals and regex (found ${found})`,
+        'key',
+      )
+    }
+    // One without the leading / is the schema's to report.
+    if (typeof c.pointer === 'string' && c.pointer.startsWith('/') && !isValidPointer(c.pointer)) {
+      report(
+        'bad-pointer',
+        [...path, 'pointer'],
+        `invalid JSON pointer "${c.pointer}" (expected /segment/segment, with ~0 for ~ and ~1 for /)`,
+      )
+    }
+    if (typeof c.header === 'string' && !HEADER_NAME.test(c.header))
+      report('bad-header', [...path, 'header'], `"${c.header}" is not a header name`)
+    if (typeof c.regex === 'string') {
+      // Placeholders are filled in escaped; any literal in their place shows whether the rest compiles.
+      const re = compileRegex(c.regex.replace(/\{\{[^{}]*\}\}/g, 'x'))
+      if (typeof re === 'string') report('bad-regex', [...path, 'regex'], re)
     }
   }
 }

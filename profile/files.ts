@@ -37,10 +37,12 @@ export function resolvePath(profileFile: string, written: string): string {
 
 /** Every file path the patterns find in `value`, wherever it is a string (valid document or not). */
 export function filesOf(profileFile: string, value: unknown, patterns: readonly FilePattern[]): ProfileFile[] {
-  return patterns.flatMap((pattern) => slots(value, pattern, [])).flatMap(({ path, holder, key }) => {
-    const written = holder[key]
-    return typeof written === 'string' ? [{ path, written, resolved: resolvePath(profileFile, written) }] : []
-  })
+  return patterns
+    .flatMap((pattern) => slots(value, pattern, []))
+    .flatMap(({ path, holder, key }) => {
+      const written = holder[key]
+      return typeof written === 'string' ? [{ path, written, resolved: resolvePath(profileFile, written) }] : []
+    })
 }
 
 /** Replaces each file path in `value` (the loader's own copy) by its resolved form. */
@@ -52,7 +54,11 @@ export function resolveFiles(profileFile: string, value: unknown, patterns: read
 }
 
 /** The places a pattern names: the object holding the last segment, and that key. */
-function slots(node: unknown, pattern: FilePattern, path: PathSegment[]): Array<{ path: PathSegment[]; holder: Record<string, unknown>; key: string }> {
+function slots(
+  node: unknown,
+  pattern: FilePattern,
+  path: PathSegment[],
+): Array<{ path: PathSegment[]; holder: Record<string, unknown>; key: string }> {
   const [head, ...rest] = pattern
   if (head === undefined) return []
   if (head === '*') return Array.isArray(node) ? node.flatMap((item, i) => slots(item, rest, [...path, i])) : []

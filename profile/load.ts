@@ -23,7 +23,10 @@ export interface ProfileLoadResult<P extends DutProfile = DutProfile> {
   findings: Finding[]
 }
 
-export async function loadProfile<C extends ChannelDescriptor>(file: string, channels: readonly C[]): Promise<ProfileLoadResult<ProfileOf<C>>> {
+export async function loadProfile<C extends ChannelDescriptor>(
+  file: string,
+  channels: readonly C[],
+): Promise<ProfileLoadResult<ProfileOf<C>>> {
   try {
     return await load(file, channels)
   } catch (err) {

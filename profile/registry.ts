@@ -29,7 +29,10 @@ export function bindChannels<C extends ChannelDescriptor>(channels: readonly C[]
     load: (file) => loadProfile(file, channels),
     schema: () => composeProfileSchema(channels),
     create: (profile, options) => of(profile).create(profile, options),
+    // The observation broker's password is a secret of the profile like the adapter's own.
     secrets: (profile, env = process.env) =>
-      of(profile).secretEnv(profile.adapter).flatMap((name) => (name && env[name] ? [env[name]] : [])),
+      [...of(profile).secretEnv(profile.adapter), profile.observe?.mqtt?.passwordEnv].flatMap((name) =>
+        name && env[name] ? [env[name]] : [],
+      ),
   }
 }

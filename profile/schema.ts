@@ -22,7 +22,8 @@ export const PROFILE_SCHEMA_FILE = new URL('./dut.schema.json', import.meta.url)
 
 const COMMON = JSON.parse(readFileSync(new URL('./common-schema.json', import.meta.url), 'utf8')) as AnySchemaObject
 
-const GENERATED = 'Generated from profile/common-schema.json and adapters/<kind>/profile-schema.json by `npm run schema`; edit those, not this file.'
+const GENERATED =
+  'Generated from profile/common-schema.json and adapters/<kind>/profile-schema.json by `npm run schema`; edit those, not this file.'
 
 export function composeProfileSchema(channels: readonly ChannelDescriptor[]): AnySchemaObject {
   const defs: Record<string, AnySchemaObject> = {}
@@ -32,7 +33,8 @@ export function composeProfileSchema(channels: readonly ChannelDescriptor[]): An
   }
   channels.forEach(checkPart)
   define('adapter', adapterSchema(channels), 'the composition')
-  for (const [name, schema] of Object.entries(COMMON.$defs as Record<string, AnySchemaObject>)) define(name, schema, 'profile/common-schema.json')
+  for (const [name, schema] of Object.entries(COMMON.$defs as Record<string, AnySchemaObject>))
+    define(name, schema, 'profile/common-schema.json')
   for (const channel of channels) {
     const owner = `channel ${channel.kind}`
     define(`${channel.kind}Adapter`, channel.schema.adapter, owner)
@@ -53,7 +55,17 @@ export function profileSchemaText(channels: readonly ChannelDescriptor[]): strin
 function operationsBranch(channel: ChannelDescriptor): AnySchemaObject {
   const when = `The rules below apply when adapter.kind is ${channel.kind}.`
   return {
-    if: { required: ['adapter'], properties: { adapter: { description: when, type: 'object', required: ['kind'], properties: { kind: { const: channel.kind, description: when } } } } },
+    if: {
+      required: ['adapter'],
+      properties: {
+        adapter: {
+          description: when,
+          type: 'object',
+          required: ['kind'],
+          properties: { kind: { const: channel.kind, description: when } },
+        },
+      },
+    },
     then: { properties: { operations: { $ref: `#/$defs/${channel.kind}Operations` } } },
   }
 }
@@ -66,7 +78,8 @@ function adapterSchema(channels: readonly ChannelDescriptor[]): AnySchemaObject 
     description: `How ts701 talks to the device. kind selects the channel (${kinds.join(', ')}); the other settings here and the shape of operations follow the kind.`,
     type: 'object',
     required: ['kind'],
-    $comment: 'Open here only because each kind closes its own schema (additionalProperties: false), so an unknown property is reported with the properties of that kind.',
+    $comment:
+      'Open here only because each kind closes its own schema (additionalProperties: false), so an unknown property is reported with the properties of that kind.',
     additionalProperties: true,
     properties: {
       kind: { title: 'Adapter kind', description: channels.map((c) => kindDescription(c)).join(' '), type: 'string', enum: kinds },
@@ -82,15 +95,16 @@ function adapterSchema(channels: readonly ChannelDescriptor[]): AnySchemaObject 
 function checkPart(channel: ChannelDescriptor): void {
   const { adapter } = channel.schema
   const kind = recordOf(recordOf(adapter.properties).kind)
-  const problem = adapter.type !== 'object' || adapter.additionalProperties !== false
-    ? 'must be an object schema with additionalProperties: false'
-    : !Array.isArray(adapter.required) || !adapter.required.includes('kind')
-      ? 'must require kind'
-      : kind.const !== channel.kind
-        ? `must declare kind: { const: "${channel.kind}" }`
-        : typeof kind.description !== 'string'
-          ? `must describe kind (e.g. "${channel.kind}: the device offers …")`
-          : undefined
+  const problem =
+    adapter.type !== 'object' || adapter.additionalProperties !== false
+      ? 'must be an object schema with additionalProperties: false'
+      : !Array.isArray(adapter.required) || !adapter.required.includes('kind')
+        ? 'must require kind'
+        : kind.const !== channel.kind
+          ? `must declare kind: { const: "${channel.kind}" }`
+          : typeof kind.description !== 'string'
+            ? `must describe kind (e.g. "${channel.kind}: the device offers …")`
+            : undefined
   if (problem) throw new Error(`the adapter schema of channel ${channel.kind} ${problem}`)
 }
 

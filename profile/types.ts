@@ -62,15 +62,63 @@ export interface DutProfileCommon {
   images?: ImageSet
   /** IXIT publication URLs rewritten to where the lab reaches them (loopback only). */
   publications: Array<{ from: string; to: string }>
+  /** How the lab does what the device's API may not offer (power-cycle, restore …); see bench/. */
+  bench?: BenchSection
+  /** Where facts the device reports elsewhere than through an operation are read (see ObserveSection). */
+  observe?: ObserveSection
   /** Where the document starts; not written in the document. */
   source: SourceRef
 }
 
+/**
+ * A command the lab runs on its own machine (`$defs/command`): a relay, a PDU, `uhubctl`, a
+ * reflashing script. bench/command.ts runs it; its fields are documented in the schema.
+ */
+export interface CommandSpec {
+  /** The program and its arguments; with `shell`, argv[0] is a `/bin/sh -c` script and the rest its `$1` …. */
+  argv: string[]
+  /** Set for the command over PATH, HOME and LANG of ts701's own environment. */
+  env?: Record<string, string>
+  /** Relative to the profile's folder; the profile's folder when absent. */
+  cwd?: string
+  timeoutMs?: number
+  shell?: boolean
+}
+
+/** A bench action done by the device itself (`operations.<action>`). */
+export interface BenchOperationStep {
+  operation: true
+}
+
+/** A bench action done by a lab command. */
+export interface BenchCommandStep {
+  command: CommandSpec
+  /** How long the device may take to answer `identify` again afterwards. */
+  readyTimeoutMs?: number
+}
+
+/** A bench action an operator does, confirming on the terminal. */
+export interface BenchManualStep {
+  /** What the operator is asked to do. */
+  manual: string
+  /** How long the operator has. */
+  timeoutMs?: number
+  readyTimeoutMs?: number
+}
+
+export type BenchStep = BenchOperationStep | BenchCommandStep | BenchManualStep
+
+/** `bench`: per action, how the lab does it; a power cycle is never a device operation. */
+export interface BenchSection {
+  reboot?: BenchStep
+  'power-cycle'?: BenchCommandStep | BenchManualStep
+  restore?: BenchStep
+  'factory-reset'?: BenchStep
+  'check-now'?: BenchStep
+}
+
 /** How to pull one value out of an answer (channels without headers reject `header`). */
-export type Extract =
-  | { pointer: string }
-  | { regex: string; group?: string }
-  | { header: string }
+export type Extract = { pointer: string } | { regex: string; group?: string } | { header: string }
 
 /** Which raw values mean which outcome, e.g. `installed: [installed, success]`. */
 export interface OutcomeStates {
@@ -89,8 +137,19 @@ export interface UpdateServerConfig {
   port: number
   /** The certificate the DUT trusts for its update server; absent means plain HTTP. */
   tls?: { certFile: string; keyFile: string; caCertFile?: string; caKeyFile?: string }
-  /** The poll interval the emulator announces, ISO-8601 duration in device time. */
+  /** The poll interval the emulator tells the device, ISO-8601 duration in device time. */
+  announceInterval?: string
+  /** The old name of `announceInterval`, still accepted; when both are given they must agree. */
   pollInterval?: string
+  /**
+   * How long ts701 waits for the device's next check, ISO-8601 duration in device time; default
+   * the announced interval. Devices that poll on their own schedule ignore what is announced.
+   */
+  waitInterval?: string
+  /** How long a run waits for the device's first contact (ISO-8601, device time); implies `listenAtStart`. */
+  firstContactTimeout?: string
+  /** Listen from the start of the run, before any unit needs the emulator. */
+  listenAtStart?: boolean
   /** Where the emulator serves the offered image; `{{image.name}}` is replaced. */
   imagePath: string
   routes: EmulatorRoute[]
@@ -102,7 +161,8 @@ export interface UpdateServerConfig {
  */
 export interface EmulatorRoute {
   name: string
-  method: string
+  /** One method in capitals, `*` for any, or a list of methods. */
+  method: string | string[]
   /** Exact path, or a pattern with `:name` segments and a trailing `*`. Query strings are ignored. */
   path: string
   /** Only while the running unit offers an image (`offering`) or offers none (`idle`). */
@@ -110,11 +170,27 @@ export interface EmulatorRoute {
   /** Only after / until a request matching the named route has been seen. */
   afterSeen?: string
   untilSeen?: string
+  /** Only when the request satisfies the condition (every one of a list). */
+  if?: RouteCondition | RouteCondition[]
   status: number
   headers?: Record<string, string>
   /** Body template, or `serve: image` to stream the image under test. */
   body?: string
   serve?: 'image'
+}
+
+/**
+ * A test on one value of the request: the JSON body at `pointer`, a query parameter, a header
+ * (credential headers as recorded, masked), or without any of them the body text. Exactly one
+ * of `equals` (a template, compared with the value as text) and `regex` (placeholders filled in,
+ * escaped). A value the request lacks satisfies no condition.
+ */
+export interface RouteCondition {
+  pointer?: string
+  query?: string
+  header?: string
+  equals?: string
+  regex?: string
 }
 
 export interface ImageRef {
@@ -136,4 +212,82 @@ export interface ImageSet {
   valid: ImageRef
   older?: ImageRef
   attacks: PreparedAttack[]
+}
+
+// --- observe: facts the device reports to its server, over MQTT or by a lab probe ---------------
+
+/**
+ * Where a fact is read. `operation`: the device operation (identify, read-outcome); `server`: a
+ * request the device made to the update-server emulator; `mqtt`: a message it published; `probe`: a
+ * lab command (`$defs/command`) whose output or exit code tells.
+ */
+export type ObserveSource = 'operation' | 'server' | 'mqtt' | 'probe'
+
+/**
+ * One value of a request or message: a JSON pointer into its JSON body, a regular expression over
+ * its text (a named or numbered group, else the first group or the whole match), or (requests to
+ * the emulator only) a query parameter or a request header.
+ */
+export type ObserveExtract = { pointer: string } | { regex: string; group?: string } | { query: string } | { header: string }
+
+/** Which requests to the emulator: the routes that answered them, or a method and path pattern. */
+export interface ServerMatch {
+  routes?: string[]
+  /** Upper case; any method when absent. */
+  method?: string
+  /** Exact path, or a pattern with `:name` segments and a trailing `*`, as routes write it. */
+  path?: string
+}
+
+export type OperationFact = { from: 'operation' }
+export type ServerFact = ServerMatch & { from: 'server'; timeoutMs: number }
+/** `topic` is a subscription filter (`+` and `#` allowed). */
+export type MqttFact = { from: 'mqtt'; topic: string; timeoutMs: number }
+export type ProbeFact = { from: 'probe'; command: CommandSpec }
+
+/** The installed software version; `extract` absent on a probe means its whole output, trimmed. */
+export type VersionFact =
+  OperationFact | ((ServerFact | MqttFact) & { extract: ObserveExtract }) | (ProbeFact & { extract?: ObserveExtract })
+
+/** Where the state (mapped through `states`, compared as text), version and detail of a report are. */
+export interface ObserveOutcomeExtract {
+  state: ObserveExtract
+  version?: ObserveExtract
+  detail?: ObserveExtract
+}
+
+/** The result of an installation, as the device reports it. A probe is repeated every `intervalMs`. */
+export type OutcomeFact =
+  | OperationFact
+  | ((ServerFact | MqttFact | (ProbeFact & { intervalMs: number; timeoutMs: number })) & {
+      extract: ObserveOutcomeExtract
+      states: OutcomeStates
+    })
+
+/** What counts as an update check (5.3-5). Without it: every request to a route that does not serve the image. */
+export type ChecksFact = (ServerMatch & { from: 'server' }) | { from: 'mqtt'; topic: string }
+
+/** Whether the device still works: it answers identify, made a request, published, or the probe exits 0. */
+export type AliveFact = OperationFact | ServerFact | MqttFact | ProbeFact
+
+/** The broker of `from: mqtt` facts; by default the MQTT adapter's own. Loopback only. */
+export interface ObserveBroker {
+  url: string
+  username?: string
+  passwordEnv?: string
+  clientId?: string
+}
+
+/**
+ * `observe`: where the facts the judges rest on are read, for devices that report them only to
+ * their update server, over MQTT or on a lab probe. A fact left out is read through the device
+ * operation where the channel declares it (identify for version and alive, read-outcome for the
+ * outcome) and is not observed otherwise.
+ */
+export interface ObserveSection {
+  mqtt?: ObserveBroker
+  version?: VersionFact
+  outcome?: OutcomeFact
+  checks?: ChecksFact
+  alive?: AliveFact
 }

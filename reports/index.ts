@@ -16,7 +16,11 @@ export type { ReportContext, Reporter } from './reporter.ts'
 export const REPORTERS: readonly Reporter[] = [junitReporter, summaryReporter, resultsJsonReporter]
 
 /** Runs the reporters one after another; the results come back with every file they wrote. */
-export async function runReporters(results: RunResults, ctx: ReportContext, reporters: readonly Reporter[] = REPORTERS): Promise<RunResults> {
+export async function runReporters(
+  results: RunResults,
+  ctx: ReportContext,
+  reporters: readonly Reporter[] = REPORTERS,
+): Promise<RunResults> {
   let current = results
   for (const reporter of reporters) {
     const files = (await reporter.write(current, ctx)) ?? []

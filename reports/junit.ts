@@ -77,13 +77,7 @@ export const junitReporter: Reporter = {
   },
 }
 
-function addProperties(
-  tc: TestCase,
-  results: RunResults,
-  group: GroupResult,
-  testCase: CaseResult,
-  unit: UnitResult,
-): void {
+function addProperties(tc: TestCase, results: RunResults, group: GroupResult, testCase: CaseResult, unit: UnitResult): void {
   tc.property('provision', group.provision)
     .property('status', group.status)
     .property('case', testCase.id)
@@ -132,10 +126,7 @@ function applyPatches(xml: string, nonce: string, patches: Map<string, Patch>): 
   // Before patching, every text node and CDATA section in `xml` is one of our placeholders and
   // every attribute value has `<` escaped, so this pattern can only match elements the builder
   // emitted. The `<skipped/>` directly before a placeholder belongs to the same testcase.
-  const pattern = new RegExp(
-    `(<skipped/>(\\s*))?<system-out><!\\[CDATA\\[(ts701-placeholder-${nonce}-\\d+)\\]\\]></system-out>`,
-    'g',
-  )
+  const pattern = new RegExp(`(<skipped/>(\\s*))?<system-out><!\\[CDATA\\[(ts701-placeholder-${nonce}-\\d+)\\]\\]></system-out>`, 'g')
   const used = new Set<string>()
   const out = xml.replace(pattern, (_match, skipped: string | undefined, gap: string | undefined, token: string) => {
     const patch = patches.get(token)
@@ -145,9 +136,7 @@ function applyPatches(xml: string, nonce: string, patches: Map<string, Patch>): 
       throw new Error(`renderJunit: <skipped/> does not line up with placeholder ${token}`)
     }
     const skippedElement =
-      patch.skippedMessage === undefined
-        ? ''
-        : `<skipped message="${escapeAttribute(patch.skippedMessage)}"/>${gap ?? ''}`
+      patch.skippedMessage === undefined ? '' : `<skipped message="${escapeAttribute(patch.skippedMessage)}"/>${gap ?? ''}`
     return `${skippedElement}<system-out>${escapeText(patch.systemOut)}</system-out>`
   })
   if (used.size !== patches.size) {
@@ -161,19 +150,10 @@ function applyPatches(xml: string, nonce: string, patches: Map<string, Patch>): 
 const INVALID_XML_CHARS = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu
 
 function escapeText(value: string): string {
-  return value
-    .replace(INVALID_XML_CHARS, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/\r/g, '&#xD;')
+  return value.replace(INVALID_XML_CHARS, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\r/g, '&#xD;')
 }
 
 function escapeAttribute(value: string): string {
   // Tab, LF and CR are encoded so attribute-value normalisation does not turn them into spaces.
-  return escapeText(value)
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;')
-    .replace(/\t/g, '&#x9;')
-    .replace(/\n/g, '&#xA;')
+  return escapeText(value).replace(/"/g, '&quot;').replace(/'/g, '&apos;').replace(/\t/g, '&#x9;').replace(/\n/g, '&#xA;')
 }

@@ -63,7 +63,10 @@ function fit(value: string, width: number): string {
 // Titles and DUT names come from documents; a newline or escape sequence in them must not be
 // able to break the layout or drive the terminal.
 function oneLine(value: string): string {
-  return value.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').replace(/\s+/g, ' ').trim()
+  return value
+    .replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
 }
 
 export const summaryReporter: Reporter = {

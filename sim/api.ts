@@ -73,27 +73,47 @@ export class ApiServer {
       ['GET', '/api/settings', (_q, res) => sendJson(res, 200, d.settings.view())],
       ['PUT', '/api/settings', async (req, res) => sendJson(res, 200, d.changeSettings(await readJson(req), 'http'))],
       ['POST', '/api/update/postpone', async (req, res) => sendJson(res, 200, d.postponeUpdates(daysOf(await readJson(req)), 'http'))],
-      ['POST', '/api/notifications/postpone', async (req, res) => sendJson(res, 200, d.postponeNotifications(daysOf(await readJson(req)), 'http'))],
+      [
+        'POST',
+        '/api/notifications/postpone',
+        async (req, res) => sendJson(res, 200, d.postponeNotifications(daysOf(await readJson(req)), 'http')),
+      ],
       ['GET', '/api/notifications', (_q, res) => sendJson(res, 200, { notifications: d.notifications.list() })],
       ['POST', '/api/update', (req, res) => this.upload(req, res)],
       ['POST', '/api/update/check', (_q, res) => sendJson(res, 202, d.checkNow())],
-      ['POST', '/api/update/install-pending', async (_q, res) => {
-        const result = await d.client.installPending()
-        sendJson(res, 200, result)
-      }],
+      [
+        'POST',
+        '/api/update/install-pending',
+        async (_q, res) => {
+          const result = await d.client.installPending()
+          sendJson(res, 200, result)
+        },
+      ],
       ['GET', '/api/update/status', (_q, res) => sendJson(res, 200, d.statusView())],
-      ['POST', '/api/reboot', (_q, res) => {
-        d.reboot()
-        sendJson(res, 202, { restarting: true })
-      }],
-      ['POST', '/api/factory-reset', async (_q, res) => {
-        await d.factoryReset()
-        sendJson(res, 202, { restarting: true })
-      }],
-      ['POST', '/api/service/restore-baseline', async (_q, res) => {
-        await d.restoreBaseline()
-        sendJson(res, 202, { restarting: true, ...d.info().firmware })
-      }],
+      [
+        'POST',
+        '/api/reboot',
+        (_q, res) => {
+          d.reboot()
+          sendJson(res, 202, { restarting: true })
+        },
+      ],
+      [
+        'POST',
+        '/api/factory-reset',
+        async (_q, res) => {
+          await d.factoryReset()
+          sendJson(res, 202, { restarting: true })
+        },
+      ],
+      [
+        'POST',
+        '/api/service/restore-baseline',
+        async (_q, res) => {
+          await d.restoreBaseline()
+          sendJson(res, 202, { restarting: true, ...d.info().firmware })
+        },
+      ],
       ['GET', '/api/service/log', (_q, res) => sendJson(res, 200, { entries: d.log.all() })],
       ['GET', '/', (_q, res) => sendJson(res, 200, { model: d.model, api: '/api/info', support: '/support' })],
     ]
@@ -157,7 +177,13 @@ export class ApiServer {
     } catch (err) {
       await rm(file, { force: true })
       d.log.add('install', `upload failed: ${errorMessage(err)}`, { code: errorCode(err) })
-      if (!res.headersSent && !res.destroyed) sendJson(res, 400, { accepted: false, code: errorCode(err), reason: errorMessage(err), message: `The upload failed: ${errorMessage(err)}` })
+      if (!res.headersSent && !res.destroyed)
+        sendJson(res, 400, {
+          accepted: false,
+          code: errorCode(err),
+          reason: errorMessage(err),
+          message: `The upload failed: ${errorMessage(err)}`,
+        })
       return
     }
     if (received.tooLarge) {
@@ -191,7 +217,11 @@ function sha256(text: string): Buffer {
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = `${JSON.stringify(body)}\n`
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' })
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  })
   res.end(text)
 }
 

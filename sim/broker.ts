@@ -37,7 +37,10 @@ export async function startEmbeddedBroker(port = 0): Promise<EmbeddedBroker> {
     await new Promise<void>((resolve) => broker.close(() => resolve()))
     const code = (err as { code?: string }).code
     if (code === 'EADDRINUSE') {
-      throw new SimError('E_SIM_CONFIG', `port ${port} is in use (a broker such as mosquitto already running?): use it with --broker mqtt://127.0.0.1:${port}, or choose another port for the embedded broker`)
+      throw new SimError(
+        'E_SIM_CONFIG',
+        `port ${port} is in use (a broker such as mosquitto already running?): use it with --broker mqtt://127.0.0.1:${port}, or choose another port for the embedded broker`,
+      )
     }
     throw err
   }

@@ -27,7 +27,8 @@ export class DeviceClock {
     readonly timeScale: number,
     private readonly realNow: () => number = Date.now,
   ) {
-    if (!Number.isFinite(timeScale) || timeScale <= 0) throw new SimError('E_SIM_CONFIG', `timeScale must be a positive number, got ${timeScale}`)
+    if (!Number.isFinite(timeScale) || timeScale <= 0)
+      throw new SimError('E_SIM_CONFIG', `timeScale must be a positive number, got ${timeScale}`)
     this.realStart = realNow()
     this.deviceStart = this.realStart
   }

@@ -33,7 +33,14 @@ export interface SimIo {
   err(line: string): void
 }
 
-export const SIM_DEFAULTS = { port: 8701, updateServerPort: 8702, brokerPort: 1883, consolePort: 8703, dir: '.ts701-sim', channel: 'http' } as const
+export const SIM_DEFAULTS = {
+  port: 8701,
+  updateServerPort: 8702,
+  brokerPort: 1883,
+  consolePort: 8703,
+  dir: '.ts701-sim',
+  channel: 'http',
+} as const
 
 /**
  * `ts701 sim`: runs the reference DUT until SIGINT or SIGTERM. The API password goes only into
@@ -70,8 +77,14 @@ export async function runSim(options: SimOptions, io: SimIo): Promise<number> {
       apiPort: options.port ?? SIM_DEFAULTS.port,
       updateServerPort: options.updateServerPort ?? SIM_DEFAULTS.updateServerPort,
       channel,
-      ...(channel === 'mqtt' ? (options.brokerUrl ? { brokerUrl: options.brokerUrl } : { brokerPort: options.brokerPort ?? SIM_DEFAULTS.brokerPort }) : {}),
-      ...(channel === 'serial' ? { consolePort: options.consolePort ?? SIM_DEFAULTS.consolePort, ...(options.pty !== undefined ? { pty: options.pty } : {}) } : {}),
+      ...(channel === 'mqtt'
+        ? options.brokerUrl
+          ? { brokerUrl: options.brokerUrl }
+          : { brokerPort: options.brokerPort ?? SIM_DEFAULTS.brokerPort }
+        : {}),
+      ...(channel === 'serial'
+        ? { consolePort: options.consolePort ?? SIM_DEFAULTS.consolePort, ...(options.pty !== undefined ? { pty: options.pty } : {}) }
+        : {}),
       ...(options.verbose ? { onLog: (e) => io.out(formatLogEntry(e)) } : {}),
     })
   } catch (err) {
@@ -86,16 +99,23 @@ export async function runSim(options: SimOptions, io: SimIo): Promise<number> {
     const rel = relative(process.cwd(), path)
     return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : resolve(path)
   }
-  io.out(`reference DUT ${setup.sim.model} (hardware ${setup.sim.hardwareId}, firmware ${setup.sim.firmware().version}), flaws: ${options.flaws.join(', ') || 'none'}`)
+  io.out(
+    `reference DUT ${setup.sim.model} (hardware ${setup.sim.hardwareId}, firmware ${setup.sim.firmware().version}), flaws: ${options.flaws.join(', ') || 'none'}`,
+  )
   io.out(`  channel        ${channel}${channel === 'http' ? '' : ' (the HTTP API below runs too)'}`)
   io.out(`  device API     ${setup.apiUrl}   (support page ${setup.apiUrl}/support)`)
   if (setup.brokerUrl && setup.mqtt) {
-    io.out(`  MQTT broker    ${setup.brokerUrl}   (${options.brokerUrl ? 'given' : 'embedded'}; client ${setup.mqtt.clientId}, topics ${setup.mqtt.topics.root}/#)`)
+    io.out(
+      `  MQTT broker    ${setup.brokerUrl}   (${options.brokerUrl ? 'given' : 'embedded'}; client ${setup.mqtt.clientId}, topics ${setup.mqtt.topics.root}/#)`,
+    )
   }
-  if (setup.consoleUrl) io.out(`  console        ${setup.consoleUrl}   (raw TCP, as ser2net exports a serial port; prompt "ts701> ", no login)`)
+  if (setup.consoleUrl)
+    io.out(`  console        ${setup.consoleUrl}   (raw TCP, as ser2net exports a serial port; prompt "ts701> ", no login)`)
   if (setup.ttyPath) io.out(`  serial port    ${show(setup.ttyPath)}   (pseudo-terminal via socat, 115200 baud)`)
   io.out(`  update server  ${setup.updateServerUrl}   (the device checks here; the harness's emulator listens on it)`)
-  io.out(`  time scale     ${setup.sim.clock.timeScale} device seconds per second (one device day = ${(86_400 / setup.sim.clock.timeScale).toFixed(1)} s)`)
+  io.out(
+    `  time scale     ${setup.sim.clock.timeScale} device seconds per second (one device day = ${(86_400 / setup.sim.clock.timeScale).toFixed(1)} s)`,
+  )
   io.out(`  DUT profile    ${show(setup.profileFile)}`)
   io.out(`  credentials    ${PASSWORD_ENV} is set in ${show(envFile)} (mode 0600); export it with: set -a; . ${show(envFile)}; set +a`)
   io.out(`run the harness: ts701 run --assessment examples/reference-dut --dut ${show(setup.profileFile)}`)

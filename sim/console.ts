@@ -82,13 +82,16 @@ export class SerialConsole {
         resolve()
       })
     }).catch((err: unknown) => {
-      if (errorCode(err) === 'EADDRINUSE') throw new SimError('E_SIM_CONFIG', `console port ${this.options.port} is in use; choose another (--console-port)`)
+      if (errorCode(err) === 'EADDRINUSE')
+        throw new SimError('E_SIM_CONFIG', `console port ${this.options.port} is in use; choose another (--console-port)`)
       throw err
     })
     this.address = `tcp://127.0.0.1:${(this.server.address() as AddressInfo).port}`
-    this.unsubscribe.push(this.device.signals.power.on((e) => {
-      for (const s of this.sessions) s.power(e)
-    }))
+    this.unsubscribe.push(
+      this.device.signals.power.on((e) => {
+        for (const s of this.sessions) s.power(e)
+      }),
+    )
     this.device.log.add('console', `serial console on ${this.address}`)
     return this.address
   }
@@ -339,7 +342,10 @@ class Session {
     const words = line.split(/\s+/)
     const [cmd, arg1, arg2] = words
     const command = words.slice(0, 2).join(' ')
-    d.log.add('console', `command ${printable(cmd === 'update' || cmd === 'set' || cmd === 'postpone' || cmd === 'service' ? command : cmd ?? '')}`)
+    d.log.add(
+      'console',
+      `command ${printable(cmd === 'update' || cmd === 'set' || cmd === 'postpone' || cmd === 'service' ? command : (cmd ?? ''))}`,
+    )
     switch (cmd) {
       case 'help':
         this.say(`${C.bold}commands${C.reset}`)
@@ -347,7 +353,9 @@ class Session {
         return 'prompt'
       case 'info': {
         const fw = d.firmware()
-        this.say(`model ${C.bold}${d.model}${C.reset}, firmware ${C.bold}${fw.version}${C.reset} (counter ${fw.counter}), hardware ${d.hardwareId}, slot ${fw.slot}`)
+        this.say(
+          `model ${C.bold}${d.model}${C.reset}, firmware ${C.bold}${fw.version}${C.reset} (counter ${fw.counter}), hardware ${d.hardwareId}, slot ${fw.slot}`,
+        )
         return 'prompt'
       }
       case 'settings':
@@ -355,7 +363,8 @@ class Session {
         return 'prompt'
       case 'set': {
         const on = switchOf(arg2)
-        if (words.length !== 3 || on === undefined || (arg1 !== 'auto' && arg1 !== 'notify')) return this.usage('set auto on|off  or  set notify on|off')
+        if (words.length !== 3 || on === undefined || (arg1 !== 'auto' && arg1 !== 'notify'))
+          return this.usage('set auto on|off  or  set notify on|off')
         const view = d.changeSettings(arg1 === 'auto' ? { autoUpdate: on } : { notifications: on }, 'console')
         const value = arg1 === 'auto' ? view.autoUpdate : view.notifications
         this.say(`${C.green}ok${C.reset}: ${arg1 === 'auto' ? 'auto-update' : 'notifications'} ${onOff(value)}`)
@@ -363,9 +372,14 @@ class Session {
       }
       case 'postpone': {
         const days = Number(arg2)
-        if (words.length !== 3 || (arg1 !== 'auto' && arg1 !== 'notify') || arg2 === undefined || !/^\d+(\.\d+)?$/.test(arg2)) return this.usage('postpone auto <days>  or  postpone notify <days>')
-        if (arg1 === 'auto') this.say(`${C.green}ok${C.reset}: automatic installation postponed until ${d.postponeUpdates(days, 'console').postponedUntil}`)
-        else this.say(`${C.green}ok${C.reset}: notifications postponed until ${d.postponeNotifications(days, 'console').notificationsPostponedUntil}`)
+        if (words.length !== 3 || (arg1 !== 'auto' && arg1 !== 'notify') || arg2 === undefined || !/^\d+(\.\d+)?$/.test(arg2))
+          return this.usage('postpone auto <days>  or  postpone notify <days>')
+        if (arg1 === 'auto')
+          this.say(`${C.green}ok${C.reset}: automatic installation postponed until ${d.postponeUpdates(days, 'console').postponedUntil}`)
+        else
+          this.say(
+            `${C.green}ok${C.reset}: notifications postponed until ${d.postponeNotifications(days, 'console').notificationsPostponedUntil}`,
+          )
         return 'prompt'
       }
       case 'check':
@@ -421,7 +435,8 @@ class Session {
     switch (sub) {
       case 'status': {
         const v = d.statusView()
-        const state = v.state === 'installed' ? `${C.green}${v.state}${C.reset}` : v.state === 'rejected' ? `${C.red}${v.state}${C.reset}` : v.state
+        const state =
+          v.state === 'installed' ? `${C.green}${v.state}${C.reset}` : v.state === 'rejected' ? `${C.red}${v.state}${C.reset}` : v.state
         this.say(`state=${state} version=${v.version} attempt=${v.attempt}${v.detail ? ` detail=${v.detail}` : ''}`)
         return 'prompt'
       }
@@ -430,7 +445,9 @@ class Session {
         const size = b === undefined ? undefined : Number(b)
         if (b !== undefined && !/^\d+$/.test(b)) return this.usage('update url <url> [<size> [<sha256>]]')
         this.say(`fetching ${a}`)
-        this.verdict(await d.installFromUrl(a, { ...(size !== undefined ? { size } : {}), ...(c ? { sha256: c } : {}) }, 'upload (console, url)'))
+        this.verdict(
+          await d.installFromUrl(a, { ...(size !== undefined ? { size } : {}), ...(c ? { sha256: c } : {}) }, 'upload (console, url)'),
+        )
         return 'prompt'
       }
       case 'begin':
@@ -444,9 +461,9 @@ class Session {
         this.mode = raw ? 'raw' : 'base64'
         this.touch()
         d.log.add('install', `receiving an image of ${a} bytes on the console (${raw ? 'raw' : 'base64 lines'})`)
-        this.say(raw
-          ? `ready: send ${a} raw bytes now`
-          : `ready: send ${a} bytes as base64 lines, then 'update end' ('update abort' cancels)`)
+        this.say(
+          raw ? `ready: send ${a} raw bytes now` : `ready: send ${a} bytes as base64 lines, then 'update end' ('update abort' cancels)`,
+        )
         return 'quiet'
       }
       case 'end':
@@ -547,7 +564,9 @@ class Session {
     let result: InstallResult
     try {
       const received = await t.receiver.finish()
-      d.log.add('install', `received ${received.bytes} bytes on the console${t.mode === 'base64' ? ` in ${t.lines} base64 lines` : ''}`, { sha256: received.sha256 })
+      d.log.add('install', `received ${received.bytes} bytes on the console${t.mode === 'base64' ? ` in ${t.lines} base64 lines` : ''}`, {
+        sha256: received.sha256,
+      })
       this.say(`verifying ${received.bytes} bytes`)
       result = await d.installUpload(received.path, received.bootId, 'upload (console)')
     } catch (err) {

@@ -250,7 +250,12 @@ export class ReferenceDut implements UpdateHost {
     if (!verdict.ok) {
       this.log.add('verify', `rejected: ${verdict.reason}`, { code: verdict.code, origin })
       this.status.settle('rejected', `${verdict.code}: ${verdict.reason}`)
-      return { accepted: false, code: verdict.code, reason: verdict.reason, message: `This file is not a valid update for this device: ${verdict.reason}` }
+      return {
+        accepted: false,
+        code: verdict.code,
+        reason: verdict.reason,
+        message: `This file is not a valid update for this device: ${verdict.reason}`,
+      }
     }
     const m = verdict.manifest
     this.log.add('verify', `verified version ${m.version}`, { counter: m.versionCounter, origin })
@@ -265,11 +270,20 @@ export class ReferenceDut implements UpdateHost {
     } catch (err) {
       this.log.add('install', `installation failed: ${errorMessage(err)}`, { code: errorCode(err), origin })
       this.status.settle('rejected', `E_SIM_INSTALL: ${errorMessage(err)}`)
-      return { accepted: false, code: 'E_SIM_INSTALL', reason: errorMessage(err), message: `The update could not be installed: ${errorMessage(err)}` }
+      return {
+        accepted: false,
+        code: 'E_SIM_INSTALL',
+        reason: errorMessage(err),
+        message: `The update could not be installed: ${errorMessage(err)}`,
+      }
     }
     this.status.settle('installed', `version ${m.version} installed (${origin})`)
     this.restart('installing the update')
-    return { accepted: true, version: m.version, message: `Version ${m.version} verified and installed; the device restarts and is unavailable for about 30 seconds.` }
+    return {
+      accepted: true,
+      version: m.version,
+      message: `Version ${m.version} verified and installed; the device restarts and is unavailable for about 30 seconds.`,
+    }
   }
 
   /**
@@ -311,9 +325,12 @@ export class ReferenceDut implements UpdateHost {
     } catch (err) {
       return refuse(errorCode(err), errorMessage(err))
     }
-    if (expected.size !== undefined && (!Number.isSafeInteger(expected.size) || expected.size <= 0)) return refuse('E_SIM_BAD_REQUEST', 'size must be a positive whole number')
-    if (expected.size !== undefined && expected.size > this.maxImageBytes) return refuse('E_SIM_TOO_LARGE', `the image (${expected.size} bytes) exceeds the ${this.maxImageBytes}-byte staging area`)
-    if (expected.sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(expected.sha256)) return refuse('E_SIM_BAD_REQUEST', 'sha256 must be 64 hex digits')
+    if (expected.size !== undefined && (!Number.isSafeInteger(expected.size) || expected.size <= 0))
+      return refuse('E_SIM_BAD_REQUEST', 'size must be a positive whole number')
+    if (expected.size !== undefined && expected.size > this.maxImageBytes)
+      return refuse('E_SIM_TOO_LARGE', `the image (${expected.size} bytes) exceeds the ${this.maxImageBytes}-byte staging area`)
+    if (expected.sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(expected.sha256))
+      return refuse('E_SIM_BAD_REQUEST', 'sha256 must be 64 hex digits')
     if (!this.powered) throw new SimError('E_SIM_RESTARTING', 'the device is restarting')
     const file = this.stagingFile('fetch')
     this.status.working('downloading', `from ${target.href}`)
@@ -321,8 +338,10 @@ export class ReferenceDut implements UpdateHost {
     try {
       const got = await this.transport.download(target, expected.size ?? this.maxImageBytes, file, signal)
       this.log.add('download', `downloaded ${got.bytes} bytes`, { url: target.href, sha256: got.sha256, origin })
-      if (expected.size !== undefined && got.bytes !== expected.size) throw new SimError('E_SIM_DOWNLOAD', `got ${got.bytes} bytes, ${expected.size} were announced`)
-      if (expected.sha256 !== undefined && got.sha256 !== expected.sha256.toLowerCase()) throw new SimError('E_SIM_DOWNLOAD', 'the SHA-256 of the download differs from the announced one')
+      if (expected.size !== undefined && got.bytes !== expected.size)
+        throw new SimError('E_SIM_DOWNLOAD', `got ${got.bytes} bytes, ${expected.size} were announced`)
+      if (expected.sha256 !== undefined && got.sha256 !== expected.sha256.toLowerCase())
+        throw new SimError('E_SIM_DOWNLOAD', 'the SHA-256 of the download differs from the announced one')
     } catch (err) {
       await rm(file, { force: true })
       if (signal.aborted) throw new SimError('E_SIM_RESTARTING', 'the device restarted during the download')
@@ -357,7 +376,13 @@ export class ReferenceDut implements UpdateHost {
       const baseline = this.baseline
       if (!baseline) throw new SimError('E_SIM_CONFIG', 'device not started')
       const staged = await this.flash.stage(this.options.baselineImage)
-      await this.flash.commit(staged.slot, baseline, baseline.versionCounter, { payload: staged.sha256, image: this.baselineSha256 }, this.clock.now().toISOString())
+      await this.flash.commit(
+        staged.slot,
+        baseline,
+        baseline.versionCounter,
+        { payload: staged.sha256, image: this.baselineSha256 },
+        this.clock.now().toISOString(),
+      )
       await this.client.dropPending()
       this.status.reset()
       this.log.add('service', `baseline ${baseline.version} (counter ${baseline.versionCounter}) restored into slot ${staged.slot}`)

@@ -45,7 +45,15 @@ export class Flash {
     await mkdir(this.dir, { recursive: true })
     const payload = await extractPayload(imagePath, this.slotPath('a'))
     await rm(this.slotPath('b'), { force: true })
-    await this.writeRecord({ activeSlot: 'a', version: manifest.version, counter: manifest.versionCounter, hardwareId: manifest.hardwareId, payloadSha256: payload.sha256, imageSha256, installedAt })
+    await this.writeRecord({
+      activeSlot: 'a',
+      version: manifest.version,
+      counter: manifest.versionCounter,
+      hardwareId: manifest.hardwareId,
+      payloadSha256: payload.sha256,
+      imageSha256,
+      installedAt,
+    })
   }
 
   /** Writes an image's payload into the inactive slot; the running firmware is untouched. */
@@ -56,8 +64,22 @@ export class Flash {
   }
 
   /** Makes `slot` the one the next boot starts. */
-  async commit(slot: Slot, manifest: ImageManifest, counter: number, sha256: { payload: string; image: string }, installedAt: string): Promise<void> {
-    await this.writeRecord({ activeSlot: slot, version: manifest.version, counter, hardwareId: manifest.hardwareId, payloadSha256: sha256.payload, imageSha256: sha256.image, installedAt })
+  async commit(
+    slot: Slot,
+    manifest: ImageManifest,
+    counter: number,
+    sha256: { payload: string; image: string },
+    installedAt: string,
+  ): Promise<void> {
+    await this.writeRecord({
+      activeSlot: slot,
+      version: manifest.version,
+      counter,
+      hardwareId: manifest.hardwareId,
+      payloadSha256: sha256.payload,
+      imageSha256: sha256.image,
+      installedAt,
+    })
   }
 
   /** What a power-on reads; the in-memory copy is only a cache of the file. */

@@ -126,8 +126,10 @@ export class MqttFrontEnd {
     } catch {
       throw new SimError('E_SIM_CONFIG', `"${options.brokerUrl}" is not a broker URL (expected mqtt://127.0.0.1:1883)`)
     }
-    if (url.protocol !== 'mqtt:' && url.protocol !== 'ws:') throw new SimError('E_SIM_CONFIG', `the broker URL must be mqtt:// or ws://, got ${url.protocol}//`)
-    if (!isLoopbackHost(url.hostname)) throw new SimError('E_SIM_NOT_LOOPBACK', `broker ${url.host} is not a loopback address; the simulator only connects to this machine`)
+    if (url.protocol !== 'mqtt:' && url.protocol !== 'ws:')
+      throw new SimError('E_SIM_CONFIG', `the broker URL must be mqtt:// or ws://, got ${url.protocol}//`)
+    if (!isLoopbackHost(url.hostname))
+      throw new SimError('E_SIM_NOT_LOOPBACK', `broker ${url.host} is not a loopback address; the simulator only connects to this machine`)
     this.topics = mqttTopics(options.topicRoot ?? defaultTopicRoot(device.hardwareId))
     this.clientId = options.clientId ?? `ts701-${device.hardwareId}`
     this.handlers = this.table()
@@ -184,7 +186,9 @@ export class MqttFrontEnd {
   }
 
   private transition(step: () => Promise<void>): void {
-    this.transitions = this.transitions.then(step).catch((err: unknown) => this.device.log.add('mqtt', `connection step failed: ${errorMessage(err)}`))
+    this.transitions = this.transitions
+      .then(step)
+      .catch((err: unknown) => this.device.log.add('mqtt', `connection step failed: ${errorMessage(err)}`))
   }
 
   // --- connection ---------------------------------------------------------------------------------
@@ -215,7 +219,10 @@ export class MqttFrontEnd {
     client.on('offline', () => {
       if (this.client !== client || this.lostLogged) return
       this.lostLogged = true
-      this.device.log.add('mqtt', `lost the connection to the broker at ${this.options.brokerUrl}; reconnecting every ${options.reconnectPeriod} ms`)
+      this.device.log.add(
+        'mqtt',
+        `lost the connection to the broker at ${this.options.brokerUrl}; reconnecting every ${options.reconnectPeriod} ms`,
+      )
     })
   }
 
@@ -232,7 +239,10 @@ export class MqttFrontEnd {
       return
     }
     if (this.client !== client) return
-    this.device.log.add('mqtt', `connected to ${this.options.brokerUrl} as ${this.clientId}`, { topics: `${this.topics.root}/#`, sessionPresent })
+    this.device.log.add('mqtt', `connected to ${this.options.brokerUrl} as ${this.clientId}`, {
+      topics: `${this.topics.root}/#`,
+      sessionPresent,
+    })
     this.ready = true
     this.connectedOnce.resolve()
     const deferred = this.deferred.splice(0)
@@ -250,7 +260,10 @@ export class MqttFrontEnd {
     if (client.connected) {
       await withTimeout(client.publishAsync(this.topics.availability, 'offline', { qos: 1, retain: true }), 2000).catch(() => {})
     }
-    const ended = await withTimeout(client.endAsync(), 2000).then(() => true, () => false)
+    const ended = await withTimeout(client.endAsync(), 2000).then(
+      () => true,
+      () => false,
+    )
     if (!ended) client.end(true)
     this.device.log.add('mqtt', `disconnected from the broker (${reason})`)
   }
@@ -293,7 +306,11 @@ export class MqttFrontEnd {
       body = parsed as Body
     } catch {
       this.device.log.add('mqtt', `cmd/${name} → E_SIM_BAD_REQUEST (payload is not a JSON object)`)
-      await this.reply(name, undefined, failure(name, new SimError('E_SIM_BAD_REQUEST', 'the payload must be a JSON object, e.g. {"requestId": "1"}')))
+      await this.reply(
+        name,
+        undefined,
+        failure(name, new SimError('E_SIM_BAD_REQUEST', 'the payload must be a JSON object, e.g. {"requestId": "1"}')),
+      )
       return
     }
     const requestId = typeof body.requestId === 'string' || typeof body.requestId === 'number' ? String(body.requestId) : undefined
@@ -308,7 +325,10 @@ export class MqttFrontEnd {
     const handler = this.handlers.get(name)
     let answer: Body
     if (!handler) {
-      answer = failure(name, new SimError('E_SIM_BAD_REQUEST', `unknown command ${name}; commands: ${[...this.handlers.keys()].join(', ')}`))
+      answer = failure(
+        name,
+        new SimError('E_SIM_BAD_REQUEST', `unknown command ${name}; commands: ${[...this.handlers.keys()].join(', ')}`),
+      )
     } else {
       try {
         answer = { ok: true, ...(await handler(body, requestId)) }
@@ -348,10 +368,12 @@ export class MqttFrontEnd {
       const { requestId: _id, ...changes } = body
       return changes
     }
-    const restart = (action: () => Promise<void> | void, extra: () => Body = () => ({})): Handler => async () => {
-      await action()
-      return { restarting: true, ...extra() }
-    }
+    const restart =
+      (action: () => Promise<void> | void, extra: () => Body = () => ({})): Handler =>
+      async () => {
+        await action()
+        return { restarting: true, ...extra() }
+      }
     return new Map<string, Handler>([
       ['identify', () => ({ ...d.info() })],
       ['settings/get', () => ({ ...d.settings.view() })],
@@ -360,28 +382,49 @@ export class MqttFrontEnd {
       ['notifications/postpone', (body) => ({ ...d.postponeNotifications(body.days, via) })],
       ['notifications/list', () => ({ notifications: d.notifications.list() })],
       ['update/check', () => ({ ...d.checkNow() })],
-      ['update/status', (_body, requestId) => {
-        const view = d.statusView()
-        this.send(this.topics.updateEvents, { ...view, ...(requestId !== undefined ? { requestId } : {}) })
-        return { ...view }
-      }],
+      [
+        'update/status',
+        (_body, requestId) => {
+          const view = d.statusView()
+          this.send(this.topics.updateEvents, { ...view, ...(requestId !== undefined ? { requestId } : {}) })
+          return { ...view }
+        },
+      ],
       ['update/install-pending', async () => ({ ...(await d.client.installPending()) })],
-      ['update/url', async (body) => {
-        if (typeof body.url !== 'string') throw new SimError('E_SIM_BAD_REQUEST', 'url missing')
-        const size = body.size === undefined ? undefined : Number(body.size)
-        const sha256 = typeof body.sha256 === 'string' ? body.sha256 : undefined
-        return { ...(await d.installFromUrl(body.url, { ...(size !== undefined ? { size } : {}), ...(sha256 ? { sha256 } : {}) }, 'upload (mqtt, url)')) }
-      }],
+      [
+        'update/url',
+        async (body) => {
+          if (typeof body.url !== 'string') throw new SimError('E_SIM_BAD_REQUEST', 'url missing')
+          const size = body.size === undefined ? undefined : Number(body.size)
+          const sha256 = typeof body.sha256 === 'string' ? body.sha256 : undefined
+          return {
+            ...(await d.installFromUrl(
+              body.url,
+              { ...(size !== undefined ? { size } : {}), ...(sha256 ? { sha256 } : {}) },
+              'upload (mqtt, url)',
+            )),
+          }
+        },
+      ],
       ['update/begin', (body, requestId) => this.begin(body, requestId)],
       ['update/end', () => this.end()],
-      ['update/abort', async () => {
-        const had = this.transfer !== undefined
-        await this.dropTransfer('aborted by the lab')
-        return { aborted: had }
-      }],
+      [
+        'update/abort',
+        async () => {
+          const had = this.transfer !== undefined
+          await this.dropTransfer('aborted by the lab')
+          return { aborted: had }
+        },
+      ],
       ['reboot', restart(() => d.reboot())],
       ['factory-reset', restart(() => d.factoryReset())],
-      ['service/restore-baseline', restart(() => d.restoreBaseline(), () => ({ ...d.info().firmware }))],
+      [
+        'service/restore-baseline',
+        restart(
+          () => d.restoreBaseline(),
+          () => ({ ...d.info().firmware }),
+        ),
+      ],
     ])
   }
 
@@ -403,7 +446,14 @@ export class MqttFrontEnd {
   private async chunk(indexText: string, payload: Buffer): Promise<void> {
     const t = this.transfer
     if (!t) {
-      await this.reply('update/chunk', undefined, failure('update/chunk', new SimError('E_SIM_TRANSFER', `chunk ${indexText} without a transfer in progress; send update/begin first`)))
+      await this.reply(
+        'update/chunk',
+        undefined,
+        failure(
+          'update/chunk',
+          new SimError('E_SIM_TRANSFER', `chunk ${indexText} without a transfer in progress; send update/begin first`),
+        ),
+      )
       return
     }
     if (t.failure) return

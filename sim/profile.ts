@@ -111,7 +111,10 @@ export function httpProfile(input: ProfileInput): WrittenHttpProfile {
     observationSeconds,
     operations: {
       identify: { request: get('/api/info'), extract: { model: { pointer: '/model' }, version: { pointer: '/firmware/version' } } },
-      'read-settings': { request: get('/api/settings'), extract: { automaticUpdates: { pointer: '/autoUpdate' }, notifications: { pointer: '/notifications' } } },
+      'read-settings': {
+        request: get('/api/settings'),
+        extract: { automaticUpdates: { pointer: '/autoUpdate' }, notifications: { pointer: '/notifications' } },
+      },
       'change-settings': {
         'enable-automatic-updates': put({ autoUpdate: true }),
         'disable-automatic-updates': put({ autoUpdate: false }),
@@ -137,7 +140,12 @@ export function httpProfile(input: ProfileInput): WrittenHttpProfile {
       },
       'read-notifications': {
         request: get('/api/notifications'),
-        extract: { items: { pointer: '/notifications' }, text: { pointer: '/text' }, kind: { pointer: '/kind' }, time: { pointer: '/time' } },
+        extract: {
+          items: { pointer: '/notifications' },
+          text: { pointer: '/text' },
+          kind: { pointer: '/kind' },
+          time: { pointer: '/time' },
+        },
       },
       'check-now': { request: post('/api/update/check') },
       reboot: { request: post('/api/reboot'), readyTimeoutMs: readyTimeout },
@@ -186,7 +194,10 @@ export function mqttProfile(input: ProfileInput, channel: { brokerUrl: string; t
         mode: 'chunks',
         begin: {
           topic: t.cmd('update/begin'),
-          payload: payload({ size: '{{image.size}}', sha256: '{{image.sha256}}', encoding: 'base64' }).replace('"{{image.size}}"', '{{image.size}}'),
+          payload: payload({ size: '{{image.size}}', sha256: '{{image.sha256}}', encoding: 'base64' }).replace(
+            '"{{image.size}}"',
+            '{{image.size}}',
+          ),
         },
         topic: t.chunkTemplate,
         chunkBytes: 16 * 1024,
@@ -205,7 +216,12 @@ export function mqttProfile(input: ProfileInput, channel: { brokerUrl: string; t
       },
       'read-notifications': {
         ...command('notifications/list'),
-        extract: { items: { pointer: '/notifications' }, text: { pointer: '/text' }, kind: { pointer: '/kind' }, time: { pointer: '/time' } },
+        extract: {
+          items: { pointer: '/notifications' },
+          text: { pointer: '/text' },
+          kind: { pointer: '/kind' },
+          time: { pointer: '/time' },
+        },
       },
       'check-now': command('update/check'),
       reboot: { ...command('reboot'), readyTimeoutMs: readyTimeout },
@@ -260,7 +276,11 @@ export function serialProfile(input: ProfileInput, channel: { port: string }): W
         intervalMs: 100,
         timeoutMs: 30_000,
       },
-      'read-notifications': { send: 'notifications', item: '^#\\d+ (?<time>\\S+) \\[(?<kind>[^\\]]+)\\] (?<text>.+)$', end: '^-- end of notifications' },
+      'read-notifications': {
+        send: 'notifications',
+        item: '^#\\d+ (?<time>\\S+) \\[(?<kind>[^\\]]+)\\] (?<text>.+)$',
+        end: '^-- end of notifications',
+      },
       'check-now': x('check', '^ok: checking for updates'),
       reboot: { ...x('reboot', '^Rebooting'), readyTimeoutMs: readyTimeout },
       'factory-reset': { ...x('factory-reset', '^factory reset: '), readyTimeoutMs: readyTimeout },
@@ -285,7 +305,14 @@ function common(input: ProfileInput): WrittenCommon {
   const routes: EmulatorRoute[] = [
     { name: 'check-offering', method: 'GET', path: '/v1/check', when: 'offering', status: 200, headers: json, body: offer },
     { name: 'check-idle', method: 'GET', path: '/v1/check', when: 'idle', status: 200, headers: json, body: '{"available": false}' },
-    { name: 'image', method: 'GET', path: '/images/:name', status: 200, headers: { 'content-type': 'application/octet-stream' }, serve: 'image' },
+    {
+      name: 'image',
+      method: 'GET',
+      path: '/images/:name',
+      status: 200,
+      headers: { 'content-type': 'application/octet-stream' },
+      serve: 'image',
+    },
   ]
   return {
     timeScale: input.timeScale,
@@ -298,7 +325,14 @@ function common(input: ProfileInput): WrittenCommon {
       host: '127.0.0.1',
       port: input.updateServer.port,
       ...(input.updateServer.https
-        ? { tls: { certFile: input.files.serverCert, keyFile: input.files.serverKey, caCertFile: input.files.caCert, caKeyFile: input.files.caKey } }
+        ? {
+            tls: {
+              certFile: input.files.serverCert,
+              keyFile: input.files.serverKey,
+              caCertFile: input.files.caCert,
+              caKeyFile: input.files.caKey,
+            },
+          }
         : {}),
       pollInterval: 'P1D',
       imagePath: '/images/{{image.name}}',
@@ -308,12 +342,14 @@ function common(input: ProfileInput): WrittenCommon {
       format: 'ts701',
       valid: { file: input.files.valid, version: input.versions.valid },
       older: { file: input.files.older, version: input.versions.older },
-      attacks: [{
-        name: 'other-hardware',
-        file: input.files.otherHardware,
-        description: `Validly signed with the vendor key, but built for hardware ID ${input.otherHardwareId}: the device must refuse it.`,
-        expect: 'rejected',
-      }],
+      attacks: [
+        {
+          name: 'other-hardware',
+          file: input.files.otherHardware,
+          description: `Validly signed with the vendor key, but built for hardware ID ${input.otherHardwareId}: the device must refuse it.`,
+          expect: 'rejected',
+        },
+      ],
     },
     // The support page stays on the device's HTTP API whatever the control channel.
     publications: [{ from: PUBLISHED_ORIGIN, to: input.apiUrl }],

@@ -24,7 +24,8 @@ export interface PtyPair {
 
 const STARTUP_MS = 5000
 
-export const SOCAT_MISSING = 'socat is not installed: install the Debian package socat (apt-get install socat), or run without a pseudo-terminal (pty: false, ts701 sim --no-pty) and use the console\'s tcp:// address'
+export const SOCAT_MISSING =
+  "socat is not installed: install the Debian package socat (apt-get install socat), or run without a pseudo-terminal (pty: false, ts701 sim --no-pty) and use the console's tcp:// address"
 
 /** socat on PATH (or in the usual places), or undefined. */
 export function findSocat(): string | undefined {
@@ -40,7 +41,11 @@ const pty = (link: string): string => `pty,raw,echo=0,link=${link}`
  * socat joining two addresses, resolved once every link exists and socat reports its transfer
  * loop: before that, opening a link can race socat and find no tty.
  */
-async function startSocat(addresses: [string, string], links: string[], cleanup: () => Promise<void>): Promise<{ pid: number; close(): Promise<void> }> {
+async function startSocat(
+  addresses: [string, string],
+  links: string[],
+  cleanup: () => Promise<void>,
+): Promise<{ pid: number; close(): Promise<void> }> {
   const socat = findSocat()
   if (!socat) {
     await cleanup()
@@ -83,14 +88,22 @@ async function startSocat(addresses: [string, string], links: string[], cleanup:
         if (err) reject(err)
         else resolve()
       }
-      const timer = setTimeout(() => finish(new Error(`socat did not set up ${links.join(' and ')} within ${STARTUP_MS} ms:\n${log}`)), STARTUP_MS)
+      const timer = setTimeout(
+        () => finish(new Error(`socat did not set up ${links.join(' and ')} within ${STARTUP_MS} ms:\n${log}`)),
+        STARTUP_MS,
+      )
       const poll = setInterval(() => {
-        Promise.all(links.map((l) => access(l))).then(() => {
-          if (/starting data transfer loop/.test(log)) finish()
-        }, () => {})
+        Promise.all(links.map((l) => access(l))).then(
+          () => {
+            if (/starting data transfer loop/.test(log)) finish()
+          },
+          () => {},
+        )
       }, 10)
       child.once('error', (err) => finish((err as { code?: string }).code === 'ENOENT' ? new SimError('E_SIM_CONFIG', SOCAT_MISSING) : err))
-      child.once('exit', (code, signal) => finish(new Error(`socat exited (${signal ?? `code ${code}`}) before the pty was ready:\n${log}`)))
+      child.once('exit', (code, signal) =>
+        finish(new Error(`socat exited (${signal ?? `code ${code}`}) before the pty was ready:\n${log}`)),
+      )
     })
   } catch (err) {
     await close()

@@ -38,9 +38,12 @@ export class ImageReceiver {
 
   static async open(device: ReferenceDut, announced: Announced, kind: string): Promise<ImageReceiver> {
     const { size, sha256 } = announced
-    if (!Number.isSafeInteger(size) || size <= 0) throw new SimError('E_SIM_BAD_REQUEST', 'the size must be a positive whole number of bytes')
-    if (size > device.maxImageBytes) throw new SimError('E_SIM_TOO_LARGE', `the image (${size} bytes) exceeds the ${device.maxImageBytes}-byte staging area`)
-    if (sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(sha256)) throw new SimError('E_SIM_BAD_REQUEST', 'the SHA-256 must be 64 hex digits')
+    if (!Number.isSafeInteger(size) || size <= 0)
+      throw new SimError('E_SIM_BAD_REQUEST', 'the size must be a positive whole number of bytes')
+    if (size > device.maxImageBytes)
+      throw new SimError('E_SIM_TOO_LARGE', `the image (${size} bytes) exceeds the ${device.maxImageBytes}-byte staging area`)
+    if (sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(sha256))
+      throw new SimError('E_SIM_BAD_REQUEST', 'the SHA-256 must be 64 hex digits')
     if (!device.isUp) throw new SimError('E_SIM_RESTARTING', 'the device is restarting')
     const path = device.stagingFile(kind)
     const file = await open(path, 'w', 0o600)
@@ -72,7 +75,8 @@ export class ImageReceiver {
     const { size, sha256: expected } = this.announced
     let problem: string | undefined
     if (this.bytes !== size) problem = `${this.bytes} of the announced ${size} bytes arrived`
-    else if (expected !== undefined && sha256 !== expected) problem = `the SHA-256 of the received bytes (${sha256}) differs from the announced ${expected}`
+    else if (expected !== undefined && sha256 !== expected)
+      problem = `the SHA-256 of the received bytes (${sha256}) differs from the announced ${expected}`
     if (problem) {
       await rm(this.path, { force: true })
       throw new SimError('E_SIM_TRANSFER', problem)

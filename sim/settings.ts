@@ -55,10 +55,12 @@ export class Settings {
 
   /** Applies a partial settings object; unknown keys are refused so a typo is not a silent no-op. */
   apply(body: unknown): void {
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new SimError('E_SIM_BAD_REQUEST', 'settings must be a JSON object')
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw new SimError('E_SIM_BAD_REQUEST', 'settings must be a JSON object')
     const changes = body as Record<string, unknown>
     for (const [key, value] of Object.entries(changes)) {
-      if (key !== 'autoUpdate' && key !== 'notifications') throw new SimError('E_SIM_BAD_REQUEST', `unknown setting ${key}; settable: autoUpdate, notifications`)
+      if (key !== 'autoUpdate' && key !== 'notifications')
+        throw new SimError('E_SIM_BAD_REQUEST', `unknown setting ${key}; settable: autoUpdate, notifications`)
       if (typeof value !== 'boolean') throw new SimError('E_SIM_BAD_REQUEST', `${key} must be true or false`)
     }
     if (typeof changes.autoUpdate === 'boolean') this.autoUpdate = changes.autoUpdate

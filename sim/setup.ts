@@ -121,7 +121,8 @@ export interface ReferenceSetup {
 export async function createReferenceSetup(options: ReferenceSetupOptions = {}): Promise<ReferenceSetup> {
   const flaws = [...parseFlaws(options.flaws ?? [])]
   const channel = options.channel ?? 'http'
-  if (!CHANNELS.includes(channel)) throw new SimError('E_SIM_CONFIG', `unknown channel ${String(channel)}; channels: ${CHANNELS.join(', ')}`)
+  if (!CHANNELS.includes(channel))
+    throw new SimError('E_SIM_CONFIG', `unknown channel ${String(channel)}; channels: ${CHANNELS.join(', ')}`)
   if (options.pty === true && channel === 'serial' && !findSocat()) throw new SimError('E_SIM_CONFIG', SOCAT_MISSING)
   const ownsDir = options.dir === undefined
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'ts701-sim-')))
@@ -139,7 +140,12 @@ export async function createReferenceSetup(options: ReferenceSetupOptions = {}):
     const vendorKey = generateSigningKey('ecdsa-p256-sha256')
     const ca = await createCa('TS701 Vendor Update CA (lab)')
     const server = await issueServerCert(ca, { hosts: ['127.0.0.1', 'localhost'] })
-    const tlsFiles = { caCert: at(LAYOUT.caCert), caKey: at(LAYOUT.caKey), serverCert: at(LAYOUT.serverCert), serverKey: at(LAYOUT.serverKey) }
+    const tlsFiles = {
+      caCert: at(LAYOUT.caCert),
+      caKey: at(LAYOUT.caKey),
+      serverCert: at(LAYOUT.serverCert),
+      serverKey: at(LAYOUT.serverKey),
+    }
     await mkdir(at('tls'), { recursive: true })
     await writeFile(tlsFiles.caCert, ca.certPem)
     await writeFile(tlsFiles.caKey, ca.keyPem, { mode: 0o600 })
@@ -148,7 +154,15 @@ export async function createReferenceSetup(options: ReferenceSetupOptions = {}):
     await writeFile(at('tls', 'vendor-signing.pub.pem'), exportPublicKeyPem(vendorKey))
 
     const image = ({ name, version, counter }: { name: string; version: string; counter: number }, hardwareId = DEFAULT_HARDWARE_ID) =>
-      buildImage({ name, hardwareId, version, versionCounter: counter, key: vendorKey, payload: firmwarePayload(`${hardwareId}/${version}`, PAYLOAD_BYTES), out: at(LAYOUT.image(name)) })
+      buildImage({
+        name,
+        hardwareId,
+        version,
+        versionCounter: counter,
+        key: vendorKey,
+        payload: firmwarePayload(`${hardwareId}/${version}`, PAYLOAD_BYTES),
+        out: at(LAYOUT.image(name)),
+      })
     const images: ReferenceImages = {
       baseline: await image(REFERENCE_IMAGES.baseline),
       valid: await image(REFERENCE_IMAGES.valid),
@@ -259,7 +273,13 @@ export async function createReferenceSetup(options: ReferenceSetupOptions = {}):
 
 /** Writes `KEY=value` lines readable by `set -a; . file` and by dotenv, visible to the owner only. */
 export async function writeEnvFile(file: string, env: Record<string, string>): Promise<void> {
-  await writeFile(file, Object.entries(env).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 })
+  await writeFile(
+    file,
+    Object.entries(env)
+      .map(([k, v]) => `${k}=${v}\n`)
+      .join(''),
+    { mode: 0o600 },
+  )
   await chmod(file, 0o600)
 }
 

@@ -8,8 +8,10 @@ import { SimError, errorMessage } from './errors.ts'
 
 /** The simulator is a lab device: it never talks to anything but this machine. */
 export function assertLoopback(url: URL, what: string): void {
-  if (!isLoopbackHost(url.hostname)) throw new SimError('E_SIM_NOT_LOOPBACK', `${what} ${url.origin} is not a loopback address; the simulator only connects to this machine`)
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new SimError('E_SIM_CONFIG', `${what} must be http or https, got ${url.protocol}`)
+  if (!isLoopbackHost(url.hostname))
+    throw new SimError('E_SIM_NOT_LOOPBACK', `${what} ${url.origin} is not a loopback address; the simulator only connects to this machine`)
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new SimError('E_SIM_CONFIG', `${what} must be http or https, got ${url.protocol}`)
 }
 
 export interface TransportOptions {
@@ -35,7 +37,9 @@ export class UpdateTransport {
 
   constructor(private readonly options: TransportOptions) {
     this.agent = new Agent({
-      connect: options.trustAnyTls ? { rejectUnauthorized: false } : { ...(options.caPem ? { ca: options.caPem } : {}), rejectUnauthorized: true },
+      connect: options.trustAnyTls
+        ? { rejectUnauthorized: false }
+        : { ...(options.caPem ? { ca: options.caPem } : {}), rejectUnauthorized: true },
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
     })
@@ -79,7 +83,10 @@ export class UpdateTransport {
       res.body.destroy()
       throw new SimError('E_SIM_DOWNLOAD', `server announces ${declared} bytes, the update offer ${size}`)
     }
-    const meter = new ByteLimit(size, () => new SimError('E_SIM_DOWNLOAD', `more than the announced ${size} bytes arrived; download aborted`))
+    const meter = new ByteLimit(
+      size,
+      () => new SimError('E_SIM_DOWNLOAD', `more than the announced ${size} bytes arrived; download aborted`),
+    )
     try {
       await pipeline(res.body, meter, createWriteStream(out), { signal })
     } catch (err) {
@@ -97,7 +104,12 @@ export class UpdateTransport {
   private async send(url: URL, signal: AbortSignal, code: 'E_SIM_CHECK' | 'E_SIM_DOWNLOAD') {
     const deadline = AbortSignal.any([signal, AbortSignal.timeout(this.options.timeoutMs)])
     try {
-      return await request(url, { method: 'GET', dispatcher: this.agent, signal: deadline, headers: { 'user-agent': 'TS701-REF-1 update client' } })
+      return await request(url, {
+        method: 'GET',
+        dispatcher: this.agent,
+        signal: deadline,
+        headers: { 'user-agent': 'TS701-REF-1 update client' },
+      })
     } catch (err) {
       const cause = (err as { code?: string }).code
       throw new SimError(code, `${url.origin}: ${cause ? `${cause} ` : ''}${errorMessage(err)}`)

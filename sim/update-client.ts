@@ -200,7 +200,10 @@ export class UpdateClient {
       const got = await this.options.transport.download(url, offer.size, file, signal)
       log.add('download', `downloaded ${got.bytes} bytes`, { url: url.href, sha256: got.sha256 })
       if (got.bytes !== offer.size || got.sha256 !== offer.sha256) {
-        throw new SimError('E_SIM_DOWNLOAD', `download does not match the offer (${got.bytes} of ${offer.size} bytes, SHA-256 ${got.sha256 === offer.sha256 ? 'matches' : 'differs'})`)
+        throw new SimError(
+          'E_SIM_DOWNLOAD',
+          `download does not match the offer (${got.bytes} of ${offer.size} bytes, SHA-256 ${got.sha256 === offer.sha256 ? 'matches' : 'differs'})`,
+        )
       }
     } catch (err) {
       await rm(file, { force: true })
@@ -239,7 +242,9 @@ export class UpdateClient {
       await rm(pending.path, { force: true })
       return
     }
-    const why = settings.autoUpdate ? `automatic installation postponed until ${settings.view().postponedUntil}` : 'automatic updates are off'
+    const why = settings.autoUpdate
+      ? `automatic installation postponed until ${settings.view().postponedUntil}`
+      : 'automatic updates are off'
     if (status.outcome !== 'pending-user') status.settle('pending-user', `version ${pending.manifest.version} is ready to install (${why})`)
     log.add('install', `waiting for the user: ${why}`)
     if (!pending.notified) {

@@ -15,7 +15,8 @@ export const rules: Rule[] = [
     decides: ['5.3-1-1a'],
     // An empty justification never reaches the rule: the engine fails empty fields a unit reads.
     decide: each<SoftComp>((comp) =>
-      review('is the justification sound on practicability or security grounds?', comp, ['notUpdatableJustification'])),
+      review('is the justification sound on practicability or security grounds?', comp, ['notUpdatableJustification']),
+    ),
   },
   {
     name: 'referenced-mechanism-resists-misuse',

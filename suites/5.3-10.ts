@@ -12,8 +12,11 @@ import { impostorResult } from './lib/functional/impostor.ts'
 /** Both halves of 5.3-9-1 a/b; the first that does not pass speaks for the unit. */
 function authenticAndIntegral(m: UpdMech): Outcome {
   const results = [verifies(m, 'authenticity', false), verifies(m, 'integrity', false)]
-  return results.find((r) => r.verdict === 'FAIL') ?? results.find((r) => r.verdict === 'INCONCLUSIVE')
-    ?? pass([...new Set(results.map((r) => r.reason))].join('; '))
+  return (
+    results.find((r) => r.verdict === 'FAIL') ??
+    results.find((r) => r.verdict === 'INCONCLUSIVE') ??
+    pass([...new Set(results.map((r) => r.reason))].join('; '))
+  )
 }
 
 function trustRelationship(m: UpdMech): Outcome {
@@ -29,7 +32,11 @@ function trustRelationship(m: UpdMech): Outcome {
   }
   const known = f.integrityProtection !== undefined && f.verifiedBy !== undefined && f.transport !== undefined
   if (known) return fail(`${m.id}: neither a verified signature or MAC nor an authenticated channel establishes trust`)
-  return review('which trust relationship (authenticated channel, signature, secret-protected network, user confirmation) does the mechanism rely on?', m, ['description', 'securityGuarantees'])
+  return review(
+    'which trust relationship (authenticated channel, signature, secret-protected network, user confirmation) does the mechanism rely on?',
+    m,
+    ['description', 'securityGuarantees'],
+  )
 }
 
 export const rules: Rule[] = [

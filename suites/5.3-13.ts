@@ -13,16 +13,32 @@ export const rules: Rule[] = [
     name: 'support-period-publication-understandable',
     decides: ['5.3-13-1a'],
     decide: each<UserInfo>(
-      (info) => review('can a user with limited technical knowledge follow the way to the support period publication?', info, ['publicationOfSupportPeriod', 'supportPeriod']),
+      (info) =>
+        review('can a user with limited technical knowledge follow the way to the support period publication?', info, [
+          'publicationOfSupportPeriod',
+          'supportPeriod',
+        ]),
       (reason) => fail(`the support period publication is not documented: ${reason}`),
     ),
   },
 ]
 
 export const checks: FunctionalCheck[] = [
-  { name: 'support-publication-reachable', decides: ['5.3-13-2a'], run: perEntry<UserInfo>(async (s, info) => judgeReachable(await publication(s, info, 'support-period'))) },
-  { name: 'support-publication-unrestricted', decides: ['5.3-13-2b'], run: perEntry<UserInfo>(async (s, info) => judgeUnrestricted(await publication(s, info, 'support-period'))) },
-  { name: 'support-publication-states-period', decides: ['5.3-13-2c'], run: perEntry<UserInfo>(async (s, info) => judgeStatesPeriod(await publication(s, info, 'support-period'), info)) },
+  {
+    name: 'support-publication-reachable',
+    decides: ['5.3-13-2a'],
+    run: perEntry<UserInfo>(async (s, info) => judgeReachable(await publication(s, info, 'support-period'))),
+  },
+  {
+    name: 'support-publication-unrestricted',
+    decides: ['5.3-13-2b'],
+    run: perEntry<UserInfo>(async (s, info) => judgeUnrestricted(await publication(s, info, 'support-period'))),
+  },
+  {
+    name: 'support-publication-states-period',
+    decides: ['5.3-13-2c'],
+    run: perEntry<UserInfo>(async (s, info) => judgeStatesPeriod(await publication(s, info, 'support-period'), info)),
+  },
 ]
 
 if (import.meta.vitest) registerGroup(import.meta.vitest, groupOf(import.meta.url), { rules, checks })

@@ -17,15 +17,20 @@ export const rules: Rule[] = [
     name: 'non-updatable-publication-understandable',
     decides: ['5.3-14-1a'],
     decide: each<UserInfo>(
-      (info) => review('can a user with limited technical knowledge follow the way to the publication on non-updatable software?', info, ['publicationOfNonUpdatable']),
-      undocumented),
+      (info) =>
+        review('can a user with limited technical knowledge follow the way to the publication on non-updatable software?', info, [
+          'publicationOfNonUpdatable',
+        ]),
+      undocumented,
+    ),
   },
   {
     name: 'replacement-period-and-method-documented',
     decides: ['5.3-14-1b'],
     decide: each<UserInfo>(
       (info) => review('does the documentation give a hardware replacement period and method?', info, ['documentationOfReplacement']),
-      undocumented),
+      undocumented,
+    ),
   },
 ]
 
@@ -46,7 +51,11 @@ export const checks: FunctionalCheck[] = [
       const fetched = await publication(s, info, 'non-updatable')
       const period = judgeStatesPeriod(fetched, info)
       if (period.verdict !== 'PASS' || 'problem' in fetched) return period
-      return { verdict: 'INCONCLUSIVE', reason: `assessor review: does ${fetched.url} give the rationale and the replacement period and method? (${period.reason})`, evidence: period.evidence }
+      return {
+        verdict: 'INCONCLUSIVE',
+        reason: `assessor review: does ${fetched.url} give the rationale and the replacement period and method? (${period.reason})`,
+        evidence: period.evidence,
+      }
     }),
   },
 ]

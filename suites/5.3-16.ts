@@ -11,15 +11,18 @@ export const rules: Rule[] = [
   {
     name: 'designation-readable-where-required',
     decides: ['5.3-16-1a'],
-    decide: each<UserInfo>((info, input) => {
-      const accepted = listParam(input, 'media')
-      const media = info.facts.designationMedia
-      if (!media) return review(`can the model designation be read from ${accepted.join(' or ')}?`, info, ['modelDesignation'])
-      const usable = media.filter((m) => accepted.includes(m))
-      return usable.length
-        ? pass(`${info.id}: "${info.modelDesignation}" is shown on ${usable.join(' and ')}`)
-        : fail(`${info.id}: the designation is only on ${media.join(', ')}; ${input.edition.title} asks for ${accepted.join(' or ')}`)
-    }, (reason) => fail(`the model designation is not documented: ${reason}`)),
+    decide: each<UserInfo>(
+      (info, input) => {
+        const accepted = listParam(input, 'media')
+        const media = info.facts.designationMedia
+        if (!media) return review(`can the model designation be read from ${accepted.join(' or ')}?`, info, ['modelDesignation'])
+        const usable = media.filter((m) => accepted.includes(m))
+        return usable.length
+          ? pass(`${info.id}: "${info.modelDesignation}" is shown on ${usable.join(' and ')}`)
+          : fail(`${info.id}: the designation is only on ${media.join(', ')}; ${input.edition.title} asks for ${accepted.join(' or ')}`)
+      },
+      (reason) => fail(`the model designation is not documented: ${reason}`),
+    ),
   },
 ]
 
@@ -34,7 +37,8 @@ export const checks: FunctionalCheck[] = [
       const mark = s.evidence.mark()
       const { model } = await s.dut.identify()
       const evidence = s.evidence.since(mark).map((e) => e.id)
-      if (!PLAIN.test(model)) return { verdict: 'FAIL', reason: `the DUT reports its model as ${JSON.stringify(model)}, which is not plain text`, evidence }
+      if (!PLAIN.test(model))
+        return { verdict: 'FAIL', reason: `the DUT reports its model as ${JSON.stringify(model)}, which is not plain text`, evidence }
       return model.trim() === info.modelDesignation.trim()
         ? { verdict: 'PASS', reason: `the DUT reports "${model}", as the IXIT states`, evidence }
         : { verdict: 'FAIL', reason: `the DUT reports "${model}", the IXIT states "${info.modelDesignation}"`, evidence }

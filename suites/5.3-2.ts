@@ -23,8 +23,12 @@ export const checks: FunctionalCheck[] = [
     decides: ['5.3-2-2a'],
     run: perMechanism(async (s, m) => {
       const names = s.lab.attacks.map((a) => a.name)
-      if (names.length === 0) return { verdict: 'INCONCLUSIVE', reason: 'no attack image could be prepared: give images in the DUT profile' }
-      const via = s.profile.mechanisms[m.id]!.via === 'update-server' ? 'served by the update-server emulator' : 'delivered with the deliver-image operation'
+      if (names.length === 0)
+        return { verdict: 'INCONCLUSIVE', reason: 'no attack image could be prepared: give images in the DUT profile' }
+      const via =
+        s.profile.mechanisms[m.id]!.via === 'update-server'
+          ? 'served by the update-server emulator'
+          : 'delivered with the deliver-image operation'
       return { verdict: 'PASS', reason: `${names.length} attacks ${via}: ${names.join(', ')}; impostor servers are tried under 5.3-10` }
     }),
   },

@@ -12,10 +12,17 @@ export const rules: Rule[] = [
     decides: ['5.3-3-1a'],
     // Automatic and service-driven updates ask nothing of the user; anything user-driven needs
     // a person to judge whether a user with limited technical knowledge manages it.
-    decide: each<SoftComp>((comp, input) =>
-      someMechanism(comp, input, 'updates without technical steps by the user (automatic or via an associated service)',
-        (m) => (m.facts.initiation === 'automatic' || m.facts.initiation === 'associated-service' ? true : undefined),
-        ['initiationAndInteraction']), noComponents),
+    decide: each<SoftComp>(
+      (comp, input) =>
+        someMechanism(
+          comp,
+          input,
+          'updates without technical steps by the user (automatic or via an associated service)',
+          (m) => (m.facts.initiation === 'automatic' || m.facts.initiation === 'associated-service' ? true : undefined),
+          ['initiationAndInteraction'],
+        ),
+      noComponents,
+    ),
   },
 ]
 

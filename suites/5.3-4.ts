@@ -21,9 +21,15 @@ export const rules: Rule[] = [
       const mechs = mechanismsOf(comp, assessment)
       const configurable = mechs.filter((m) => m.facts.automaticUpdates !== undefined)
       if (configurable.some((m) => m.facts.automaticUpdates?.enabledByDefault)) {
-        return pass(`${comp.id}: ${configurable.filter((m) => m.facts.automaticUpdates?.enabledByDefault).map((m) => m.id).join(', ')} update automatically by default`)
+        return pass(
+          `${comp.id}: ${configurable
+            .filter((m) => m.facts.automaticUpdates?.enabledByDefault)
+            .map((m) => m.id)
+            .join(', ')} update automatically by default`,
+        )
       }
-      if (configurable.length) return fail(`${comp.id}: automatic updates of ${configurable.map((m) => m.id).join(', ')} are off by default`)
+      if (configurable.length)
+        return fail(`${comp.id}: automatic updates of ${configurable.map((m) => m.id).join(', ')} are off by default`)
       if (mechs.every((m) => m.facts.initiation !== undefined)) return pass(`${comp.id}: no mechanism makes automation configurable`)
       return review(`is automation configurable for ${comp.id}, and on by default?`, mechs[0], ['configuration'])
     }, noComponents),

@@ -18,11 +18,19 @@ export const rules: Rule[] = [
       const decisions = assessment.ixit['26-UserDec']
       const aboutUpdates = decisions.filter((d) => d.facts.subject === 'automatic-updates')
       const atInit = aboutUpdates.find((d) => d.facts.duringInitialization === true)
-      if (atInit) return pass(`${atInit.id}: initialization asks for consent to automatic updates (default: ${atInit.facts.defaultOption ?? 'not stated'})`)
-      if (aboutUpdates.length) return fail(`${aboutUpdates.map((d) => d.id).join(', ')}: consent to automatic updates is not asked during initialization`)
+      if (atInit)
+        return pass(
+          `${atInit.id}: initialization asks for consent to automatic updates (default: ${atInit.facts.defaultOption ?? 'not stated'})`,
+        )
+      if (aboutUpdates.length)
+        return fail(`${aboutUpdates.map((d) => d.id).join(', ')}: consent to automatic updates is not asked during initialization`)
       const unclassified = decisions.filter((d) => d.facts.subject === undefined)
       if (unclassified.length) {
-        return review('does initialization ask the user to consent to automatic security updates?', unclassified[0], ['description', 'options', 'triggeredBy'])
+        return review('does initialization ask the user to consent to automatic security updates?', unclassified[0], [
+          'description',
+          'options',
+          'triggeredBy',
+        ])
       }
       return fail('26-UserDec documents no user decision about automatic updates')
     },

@@ -24,9 +24,13 @@ export const rules: Rule[] = [
     decides: ['5.3-5-1a'],
     decide: each<SoftComp>((comp, input) => {
       const checkers = listParam(input, 'checkers')
-      return someMechanism(comp, input,
+      return someMechanism(
+        comp,
+        input,
         `is checked by ${checkers.join(' or ')} after initialization and then periodically`,
-        (m) => checksPeriodically(m, checkers), ['updateChecking'])
+        (m) => checksPeriodically(m, checkers),
+        ['updateChecking'],
+      )
     }, noComponents),
   },
 ]
@@ -34,7 +38,11 @@ export const rules: Rule[] = [
 export const checks: FunctionalCheck[] = [
   { name: 'checks-after-restart', decides: ['5.3-5-2a'], run: perMechanism(async (s, m) => judgeBootCheck(await checkTimeline(s), m)) },
   { name: 'checks-periodically', decides: ['5.3-5-2b'], run: perMechanism(async (s) => judgePeriodic(await checkTimeline(s))) },
-  { name: 'check-period-as-documented', decides: ['5.3-5-2c'], run: perMechanism(async (s, m) => judgePeriodClaim(await checkTimeline(s), m)) },
+  {
+    name: 'check-period-as-documented',
+    decides: ['5.3-5-2c'],
+    run: perMechanism(async (s, m) => judgePeriodClaim(await checkTimeline(s), m)),
+  },
 ]
 
 if (import.meta.vitest) registerGroup(import.meta.vitest, groupOf(import.meta.url), { rules, checks })

@@ -35,12 +35,30 @@ export const rules: Rule[] = [
 ]
 
 export const checks: FunctionalCheck[] = [
-  { name: 'v2-automatic-updates-on-initially-observed', decides: ['5.3-6-2a'], run: perMechanism((s) => judgeDefault(s, 'automatic-updates')) },
-  { name: 'v2-automatic-update-controls-work', decides: ['5.3-6-2b'], run: perMechanism((s, m, { variant }) =>
-      isControl(variant) ? controlResult(s, m.id, 'automatic-updates', variant) : Promise.resolve({ verdict: 'INCONCLUSIVE' as const, reason: `unknown control ${variant}` })) },
+  {
+    name: 'v2-automatic-updates-on-initially-observed',
+    decides: ['5.3-6-2a'],
+    run: perMechanism((s) => judgeDefault(s, 'automatic-updates')),
+  },
+  {
+    name: 'v2-automatic-update-controls-work',
+    decides: ['5.3-6-2b'],
+    run: perMechanism((s, m, { variant }) =>
+      isControl(variant)
+        ? controlResult(s, m.id, 'automatic-updates', variant)
+        : Promise.resolve({ verdict: 'INCONCLUSIVE' as const, reason: `unknown control ${variant}` }),
+    ),
+  },
   { name: 'v2-notifications-on-initially-observed', decides: ['5.3-6-2c'], run: perMechanism((s) => judgeDefault(s, 'notifications')) },
-  { name: 'v2-notification-controls-work', decides: ['5.3-6-2d'], run: perMechanism((s, m, { variant }) =>
-      isControl(variant) ? controlResult(s, m.id, 'notifications', variant) : Promise.resolve({ verdict: 'INCONCLUSIVE' as const, reason: `unknown control ${variant}` })) },
+  {
+    name: 'v2-notification-controls-work',
+    decides: ['5.3-6-2d'],
+    run: perMechanism((s, m, { variant }) =>
+      isControl(variant)
+        ? controlResult(s, m.id, 'notifications', variant)
+        : Promise.resolve({ verdict: 'INCONCLUSIVE' as const, reason: `unknown control ${variant}` }),
+    ),
+  },
 ]
 
 if (import.meta.vitest) registerGroup(import.meta.vitest, groupOf(import.meta.url), { rules, checks })

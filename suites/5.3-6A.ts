@@ -19,8 +19,15 @@ export const rules: Rule[] = [
 ]
 
 export const checks: FunctionalCheck[] = [
-  { name: 'automatic-update-controls-work', decides: ['5.3-6A-2a'], run: perMechanism((s, m, { variant }) =>
-      isControl(variant) ? controlResult(s, m.id, 'automatic-updates', variant) : Promise.resolve({ verdict: 'INCONCLUSIVE' as const, reason: `unknown control ${variant}` })) },
+  {
+    name: 'automatic-update-controls-work',
+    decides: ['5.3-6A-2a'],
+    run: perMechanism((s, m, { variant }) =>
+      isControl(variant)
+        ? controlResult(s, m.id, 'automatic-updates', variant)
+        : Promise.resolve({ verdict: 'INCONCLUSIVE' as const, reason: `unknown control ${variant}` }),
+    ),
+  },
 ]
 
 if (import.meta.vitest) registerGroup(import.meta.vitest, groupOf(import.meta.url), { rules, checks })

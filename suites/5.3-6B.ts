@@ -27,8 +27,15 @@ export const rules: Rule[] = [
 ]
 
 export const checks: FunctionalCheck[] = [
-  { name: 'notification-controls-work', decides: ['5.3-6B-2a'], run: perMechanism((s, m, { variant }) =>
-      isControl(variant) ? controlResult(s, m.id, 'notifications', variant) : Promise.resolve({ verdict: 'INCONCLUSIVE' as const, reason: `unknown control ${variant}` })) },
+  {
+    name: 'notification-controls-work',
+    decides: ['5.3-6B-2a'],
+    run: perMechanism((s, m, { variant }) =>
+      isControl(variant)
+        ? controlResult(s, m.id, 'notifications', variant)
+        : Promise.resolve({ verdict: 'INCONCLUSIVE' as const, reason: `unknown control ${variant}` }),
+    ),
+  },
 ]
 
 if (import.meta.vitest) registerGroup(import.meta.vitest, groupOf(import.meta.url), { rules, checks })

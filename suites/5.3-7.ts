@@ -29,12 +29,16 @@ export const rules: Rule[] = [
       if (f.integrityProtection === undefined || f.verifiedBy === undefined) {
         return review('does the described mechanism achieve integrity and authenticity?', m, ['description', 'cryptographicDetails'])
       }
-      if (f.verifiedBy !== 'dut') return fail(`${m.id}: ${f.verifiedBy === 'host' ? 'a host tool' : 'nothing'} verifies the image, not the device`)
+      if (f.verifiedBy !== 'dut')
+        return fail(`${m.id}: ${f.verifiedBy === 'host' ? 'a host tool' : 'nothing'} verifies the image, not the device`)
       if (f.integrityProtection === 'signature' || f.integrityProtection === 'mac') {
         return pass(`${m.id}: the device verifies a ${f.integrityProtection}, giving integrity and authenticity`)
       }
       if (f.integrityProtection === 'hash' && f.transport?.serverAuthenticated) {
-        return review(`a hash fetched over an authenticated ${f.transport.protocol} channel: does the channel give authenticity?`, m, ['description', 'cryptographicDetails'])
+        return review(`a hash fetched over an authenticated ${f.transport.protocol} channel: does the channel give authenticity?`, m, [
+          'description',
+          'cryptographicDetails',
+        ])
       }
       return fail(`${m.id}: a ${f.integrityProtection === 'none' ? 'missing protection' : f.integrityProtection} gives no authenticity`)
     }),
@@ -46,10 +50,16 @@ export const rules: Rule[] = [
       const { items, worst } = rateCrypto(m)
       const table = `crypto thresholds ${cryptoThresholds().version}`
       if (!worst) return review('are the primitives and parameters best practice? The IXIT facts name none', m, ['cryptographicDetails'])
-      const list = (rating: string) => items.filter((i) => i.rating === rating).map((i) => i.what).join(', ')
+      const list = (rating: string) =>
+        items
+          .filter((i) => i.rating === rating)
+          .map((i) => i.what)
+          .join(', ')
       if (worst === 'deprecated') return fail(`${m.id}: not best practice: ${list('deprecated')} (${table})`)
       if (worst === 'legacy') {
-        return review(`legacy parameters, acceptable only for a short device lifetime: ${list('legacy')} (${table})`, m, ['cryptographicDetails'])
+        return review(`legacy parameters, acceptable only for a short device lifetime: ${list('legacy')} (${table})`, m, [
+          'cryptographicDetails',
+        ])
       }
       return pass(`${m.id}: ${items.map((i) => i.what).join(', ')} are best practice (${table})`)
     }),
@@ -60,7 +70,10 @@ export const rules: Rule[] = [
     decide: each<UpdMech>((m) => {
       const weaknesses = designWeaknesses(m)
       if (weaknesses.length) return fail(`${m.id}: feasible with basic means: ${weaknesses.join('; ')}`)
-      return review('is any attack feasible at basic attack potential? No known design weakness is documented', m, ['description', 'cryptographicDetails'])
+      return review('is any attack feasible at basic attack potential? No known design weakness is documented', m, [
+        'description',
+        'cryptographicDetails',
+      ])
     }),
   },
 ]

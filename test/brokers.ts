@@ -78,7 +78,9 @@ export async function startAedes(options: AedesOptions & { port?: number } = {})
 export function mosquittoBinary(): string {
   const found = MOSQUITTO_CANDIDATES.find((p) => existsSync(p)) ?? onPath('mosquitto')
   if (!found) {
-    throw new Error('mosquitto is not installed: install the Debian package mosquitto (apt-get install mosquitto, or run scripts/system-deps.sh as root); the MQTT tests need a real broker')
+    throw new Error(
+      'mosquitto is not installed: install the Debian package mosquitto (apt-get install mosquitto, or run scripts/system-deps.sh as root); the MQTT tests need a real broker',
+    )
   }
   return found
 }
@@ -164,11 +166,11 @@ async function launch(binary: string, dir: string, config: Config, options: Mosq
     `listener ${port} 127.0.0.1`,
     ...(config.tlsFiles
       ? [
-        `certfile ${config.tlsFiles.cert}`,
-        `keyfile ${config.tlsFiles.key}`,
-        `cafile ${config.tlsFiles.ca}`,
-        `require_certificate ${options.tls?.requireClientCert ? 'true' : 'false'}`,
-      ]
+          `certfile ${config.tlsFiles.cert}`,
+          `keyfile ${config.tlsFiles.key}`,
+          `cafile ${config.tlsFiles.ca}`,
+          `require_certificate ${options.tls?.requireClientCert ? 'true' : 'false'}`,
+        ]
       : []),
     ...(wsPort !== undefined ? [`listener ${wsPort} 127.0.0.1`, 'protocol websockets'] : []),
   ]

@@ -7,6 +7,7 @@ import { ExtractError } from '../kit/extract.ts'
 import { missByCode, type Miss } from '../kit/miss.ts'
 import { ExchangeFailure } from './failure.ts'
 import type { HttpClient } from './request.ts'
+import type { OutcomeStream } from './stream.ts'
 import type { TlsOptions } from './undici.ts'
 
 export interface Ctx {
@@ -17,6 +18,8 @@ export interface Ctx {
   tls: TlsOptions
   env: NodeJS.ProcessEnv
   masker: Masker
+  /** The outcome stream subscribed when the last delivery started, until read-outcome takes it. */
+  subscribed?: OutcomeStream | undefined
 }
 
 /** Failures of the request layer and of extraction, as the DutError the suites expect. */

@@ -2,7 +2,8 @@
  * deliver-image: the image as the body (raw), as a multipart/form-data field, or as a URL the
  * device fetches. Sloppy embedded servers often answer before reading the upload or drop the
  * connection; that is recorded and returned as a receipt, because the outcome, not the upload,
- * decides. Only a device that is not there or does not answer in time makes it throw.
+ * decides. Only a device that is not there or does not answer in time makes it throw. An outcome
+ * stream is subscribed to before the image goes out (outcome.ts).
  */
 import { createReadStream } from 'node:fs'
 import type { DeliverOptions, DeliveryReceipt, ImageSource } from '../../core/dut.ts'
@@ -14,6 +15,7 @@ import { excerpt } from '../kit/text.ts'
 import type { Ctx } from './context.ts'
 import { ExchangeFailure } from './failure.ts'
 import { multipartBody } from './multipart.ts'
+import { subscribeOutcome } from './outcome.ts'
 import { statusText, type HttpAnswer } from './request.ts'
 import type { RequestBody } from './transport.ts'
 
@@ -42,6 +44,7 @@ export async function deliverImage(ctx: Ctx, image: ImageSource, options: Delive
     }
   }
 
+  await subscribeOutcome(ctx)
   let answer: HttpAnswer
   try {
     answer = await ctx.client.exchange({ op: 'deliver-image', template: cfg.request, vars, headers, ...(body ? { body } : {}) })
@@ -51,7 +54,7 @@ export async function deliverImage(ctx: Ctx, image: ImageSource, options: Delive
   }
 
   const receipt: DeliveryReceipt = { status: answer.status }
-  const { accepted, said } = deviceWords(cfg.extract, (ex, what) => extractFromAnswer(ex, answer, what))
+  const { accepted, said } = deviceWords(cfg.extract, (ex, what) => extractFromAnswer(ex, answer, what), cfg.receipt)
   if (accepted !== undefined) receipt.accepted = accepted
   if ((answer.status < 200 || answer.status >= 300) && !cfg.extract?.message) {
     said.unshift(answer.body.length > 0 ? `${statusText(answer.status)}: ${excerpt(answer.body)}` : statusText(answer.status))

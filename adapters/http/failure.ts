@@ -47,7 +47,15 @@ const UNREACHABLE: Record<string, string> = {
 }
 
 const TIMEOUTS = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT'])
-const CLOSED = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'ECONNABORTED', 'E_CLOSED_BEFORE_REPLY', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH'])
+const CLOSED = new Set([
+  'ECONNRESET',
+  'EPIPE',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'ECONNABORTED',
+  'E_CLOSED_BEFORE_REPLY',
+  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+])
 
 export interface FailureContext {
   origin: string
@@ -68,9 +76,12 @@ export function classify(err: unknown, ctx: FailureContext): ExchangeFailure {
   const text = messageOf(err)
   const hint = ctx.lenient ? '' : `; ${LENIENT_HINT}`
   if (ctx.timedOut || TIMEOUTS.has(code)) {
-    return new ExchangeFailure('timeout', ctx.phase === 'body'
-      ? `the answer from ${ctx.origin} did not complete within ${ctx.timeoutMs} ms (${ctx.received} bytes came)`
-      : `no answer from ${ctx.origin} within ${ctx.timeoutMs} ms`)
+    return new ExchangeFailure(
+      'timeout',
+      ctx.phase === 'body'
+        ? `the answer from ${ctx.origin} did not complete within ${ctx.timeoutMs} ms (${ctx.received} bytes came)`
+        : `no answer from ${ctx.origin} within ${ctx.timeoutMs} ms`,
+    )
   }
   const unreachable = UNREACHABLE[code]
   if (unreachable) return new ExchangeFailure('unreachable', `cannot reach ${ctx.origin} (${unreachable})`)
@@ -82,7 +93,10 @@ export function classify(err: unknown, ctx: FailureContext): ExchangeFailure {
       return new ExchangeFailure('closed', `connection closed by the device during upload after ${ctx.sent} bytes`)
     }
     if (ctx.phase === 'body') {
-      return new ExchangeFailure('closed', `connection closed by the device in the middle of its answer (after ${ctx.received} bytes of the body)${hint}`)
+      return new ExchangeFailure(
+        'closed',
+        `connection closed by the device in the middle of its answer (after ${ctx.received} bytes of the body)${hint}`,
+      )
     }
     const after = ctx.total > 0 ? ` (after the whole request body of ${ctx.total} bytes was sent)` : ''
     return new ExchangeFailure('dropped', `connection closed by the device before it answered${after}`)

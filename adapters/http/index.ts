@@ -30,7 +30,14 @@ export function createHttpDut(profile: HttpDutProfile, options: HttpDutOptions):
 }
 
 const HTTP_OPERATIONS: ChannelOperations<Ctx> = {
-  identify, readSettings, changeSettings, deliverImage, readOutcome, readNotifications, checkNow, restart,
+  identify,
+  readSettings,
+  changeSettings,
+  deliverImage,
+  readOutcome,
+  readNotifications,
+  checkNow,
+  restart,
 }
 
 /** A CA file that cannot be read is the lab's problem, reported by every operation rather than thrown. */
@@ -62,6 +69,7 @@ class HttpDut extends ChannelDut<ReturnType<typeof context>> {
   }
 
   async close(): Promise<void> {
+    this.ctx.subscribed?.close('the adapter was closed')
     await this.ctx.transport.close()
     if (!this.ctx.agent.destroyed) await this.ctx.agent.destroy()
   }

@@ -9,7 +9,7 @@
 import { isIP, connect as netConnect, type Socket } from 'node:net'
 import { TLSSocket, connect as tlsConnect } from 'node:tls'
 import type { TlsOptions } from './undici.ts'
-import type { BodyProgress, OutgoingRequest, RawReply, Transport } from './transport.ts'
+import { announcedLength, type BodyProgress, type OutgoingRequest, type RawReply, type Transport } from './transport.ts'
 
 export const BODY_CAP = 16 * 1024 * 1024
 const HEAD_CAP = 64 * 1024
@@ -40,7 +40,9 @@ export class LenientTransport implements Transport {
     if (!https) return netConnect({ host, port })
     const servername = this.tls.servername ?? (isIP(host) ? undefined : host)
     return tlsConnect({
-      host, port, rejectUnauthorized: this.tls.rejectUnauthorized,
+      host,
+      port,
+      rejectUnauthorized: this.tls.rejectUnauthorized,
       ...(this.tls.ca ? { ca: this.tls.ca } : {}),
       ...(servername ? { servername } : {}),
     })
@@ -82,7 +84,7 @@ function exchange(socket: Socket, req: OutgoingRequest, progress: BodyProgress, 
 
     const connectEvent = socket instanceof TLSSocket ? 'secureConnect' : 'connect'
     socket.once(connectEvent, () => {
-      socket.write(requestHead(req, req.body ? progress.total : undefined))
+      socket.write(requestHead(req, announcedLength(req, progress)))
       if (req.body) void sendBody()
     })
     const sendBody = async () => {
@@ -134,9 +136,11 @@ function exchange(socket: Socket, req: OutgoingRequest, progress: BodyProgress, 
     socket.on('close', () => {
       if (!reply) {
         if (!signal.aborted) {
-          reject(head.length > 0
-            ? fail('E_LENIENT_HEAD', `connection closed in the middle of the answer's header (${head.length} bytes came)`)
-            : fail('E_CLOSED_BEFORE_REPLY', 'connection closed by the device before it answered'))
+          reject(
+            head.length > 0
+              ? fail('E_LENIENT_HEAD', `connection closed in the middle of the answer's header (${head.length} bytes came)`)
+              : fail('E_CLOSED_BEFORE_REPLY', 'connection closed by the device before it answered'),
+          )
         }
         return
       }

@@ -29,7 +29,8 @@ export async function readSettings(ctx: Ctx): Promise<UpdateSettings> {
   expectOk(answer, 'read-settings')
   const settings: UpdateSettings = {}
   const { automaticUpdates, notifications } = cfg.extract
-  if (automaticUpdates) settings.automaticUpdates = asBoolean(extractFromAnswer(automaticUpdates, answer, 'automaticUpdates'), 'automaticUpdates')
+  if (automaticUpdates)
+    settings.automaticUpdates = asBoolean(extractFromAnswer(automaticUpdates, answer, 'automaticUpdates'), 'automaticUpdates')
   if (notifications) settings.notifications = asBoolean(extractFromAnswer(notifications, answer, 'notifications'), 'notifications')
   return settings
 }

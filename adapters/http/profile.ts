@@ -4,11 +4,12 @@
  */
 import type { SettingChange } from '../../core/dut.ts'
 import type { ChannelDescriptor } from '../../profile/channel.ts'
-import { checkLoopbackUrl, checkPlaceholders, isValidPointer, regexProblem, walk, type Report } from '../../profile/check-kit.ts'
+import { checkExtraction, checkLoopbackUrl, checkPlaceholders, walk, type Report } from '../../profile/check-kit.ts'
 import { isRecord } from '../../ixit/documents.ts'
 import type { PathSegment } from '../../ixit/source.ts'
 import { IMAGE_PLACEHOLDERS } from '../../profile/templates.ts'
 import type { AdapterTimeouts, DutProfileCommon, Extract, OutcomeStates } from '../../profile/types.ts'
+import type { ReceiptTable } from '../kit/receipt.ts'
 import { createHttpDut } from './index.ts'
 import schema from './profile-schema.json' with { type: 'json' }
 
@@ -50,6 +51,8 @@ export interface OperationMap {
     request: RequestTemplate
     field?: string
     extract?: { accepted?: Extract; message?: Extract }
+    /** Which values of `extract.accepted` mean yes and no; without it, the shared verdict words. */
+    receipt?: ReceiptTable
   }
   'read-outcome'?: OutcomeConfig
   'read-notifications'?: { request: RequestTemplate; extract: { items: Extract; text: Extract; kind?: Extract; time?: Extract } }
@@ -82,22 +85,22 @@ function checkHttp(adapter: Record<string, unknown>, operations: Record<string, 
   if (typeof adapter.baseUrl === 'string') checkLoopbackUrl(report, ['adapter', 'baseUrl'], adapter.baseUrl)
 
   // Header names are the supplier's; a header called `pointer` is no extraction.
-  walk(operations, ['operations'], (node, path) => {
-    if (typeof node.pointer === 'string' && !isValidPointer(node.pointer)) {
-      report('bad-pointer', [...path, 'pointer'], `invalid JSON pointer "${node.pointer}" (expected "" or /segment/segment, with ~0 for ~ and ~1 for /)`)
-    }
-    if (typeof node.regex === 'string') {
-      const problem = regexProblem(node.regex, typeof node.group === 'string' ? node.group : undefined)
-      if (problem) report('bad-regex', [...path, problem.at], problem.message)
-    }
-    if (typeof node.method === 'string' && typeof node.path === 'string') {
-      const allowed: readonly string[] = path[1] === 'deliver-image' ? IMAGE_PLACEHOLDERS : []
-      const texts: Array<[PathSegment[], string]> = [[[...path, 'path'], node.path]]
-      if (typeof node.body === 'string') texts.push([[...path, 'body'], node.body])
-      if (isRecord(node.headers)) {
-        for (const [name, value] of Object.entries(node.headers)) if (typeof value === 'string') texts.push([[...path, 'headers', name], value])
+  walk(
+    operations,
+    ['operations'],
+    (node, path) => {
+      checkExtraction(node, path, report)
+      if (typeof node.method === 'string' && typeof node.path === 'string') {
+        const allowed: readonly string[] = path[1] === 'deliver-image' ? IMAGE_PLACEHOLDERS : []
+        const texts: Array<[PathSegment[], string]> = [[[...path, 'path'], node.path]]
+        if (typeof node.body === 'string') texts.push([[...path, 'body'], node.body])
+        if (isRecord(node.headers)) {
+          for (const [name, value] of Object.entries(node.headers))
+            if (typeof value === 'string') texts.push([[...path, 'headers', name], value])
+        }
+        for (const [at, text] of texts) checkPlaceholders(report, at, text, allowed)
       }
-      for (const [at, text] of texts) checkPlaceholders(report, at, text, allowed)
-    }
-  }, ['headers'])
+    },
+    ['headers'],
+  )
 }

@@ -114,12 +114,23 @@ export class HttpClient {
       }
     } catch (err) {
       const failure = classify(err, {
-        origin: this.origin, timeoutMs, timedOut, lenient: this.lenient,
-        phase: reply ? 'body' : 'before-reply', sent: progress.sent, total: progress.total,
-        uploadComplete: progress.complete, received,
+        origin: this.origin,
+        timeoutMs,
+        timedOut,
+        lenient: this.lenient,
+        phase: reply ? 'body' : 'before-reply',
+        sent: progress.sent,
+        total: progress.total,
+        uploadComplete: progress.complete,
+        received,
       })
       if (o.recordFailures !== false) {
-        this.record(o.op, req, progress, performance.now() - started, { notes: [...notes, ...(reply?.notes ?? [])], received, error: failure.message, ...(reply ? { reply } : {}) })
+        this.record(o.op, req, progress, performance.now() - started, {
+          notes: [...notes, ...(reply?.notes ?? [])],
+          received,
+          error: failure.message,
+          ...(reply ? { reply } : {}),
+        })
       }
       throw failure
     } finally {
@@ -152,10 +163,18 @@ export class HttpClient {
     } catch (err) {
       signal.removeEventListener('abort', onOuterAbort)
       const failure = classify(err, {
-        origin: this.origin, timeoutMs, timedOut, lenient: this.lenient, phase: 'before-reply',
-        sent: progress.sent, total: progress.total, uploadComplete: progress.complete, received: 0,
+        origin: this.origin,
+        timeoutMs,
+        timedOut,
+        lenient: this.lenient,
+        phase: 'before-reply',
+        sent: progress.sent,
+        total: progress.total,
+        uploadComplete: progress.complete,
+        received: 0,
       })
-      if (o.recordFailures !== false) this.record(o.op, req, progress, performance.now() - started, { notes: [], received: 0, error: failure.message })
+      if (o.recordFailures !== false)
+        this.record(o.op, req, progress, performance.now() - started, { notes: [], received: 0, error: failure.message })
       throw failure
     } finally {
       clearTimeout(timer)
@@ -182,7 +201,12 @@ export class HttpClient {
         signal.removeEventListener('abort', onOuterAbort)
         r.discard()
         this.record(o.op, req, progress, performance.now() - started, {
-          reply: r, received, responseSha256: hash.digest('hex'), notes: r.notes, streamed: true, ...(error ? { error } : {}),
+          reply: r,
+          received,
+          responseSha256: hash.digest('hex'),
+          notes: r.notes,
+          streamed: true,
+          ...(error ? { error } : {}),
         })
       },
     }
@@ -190,7 +214,9 @@ export class HttpClient {
 
   /** Records something seen that is not an HTTP exchange of its own (an event, a wait). */
   note(op: Operation, summary: string, detail: Record<string, unknown> = {}): string {
-    return this.o.evidence.record(this.o.masker.value({ channel: 'http', summary: this.o.masker.text(summary), detail: { operation: op, ...detail } }))
+    return this.o.evidence.record(
+      this.o.masker.value({ channel: 'http', summary: this.o.masker.text(summary), detail: { operation: op, ...detail } }),
+    )
   }
 
   /** Throws when the profile's base URL is one ts701 must not connect to. */
@@ -248,7 +274,11 @@ export function expectOk(answer: HttpAnswer, op: Operation): void {
   if (answer.status === 401 || answer.status === 403) {
     throw new DutError('E_DUT_REFUSED', op, `the device refused ${answer.request} (${status}); check adapter.auth and the credentials`)
   }
-  throw new DutError('E_DUT_PROTOCOL', op, `expected a 2xx answer to ${answer.request}, got ${status}${answer.body.length > 0 ? `: ${excerpt(answer.body)}` : ''}`)
+  throw new DutError(
+    'E_DUT_PROTOCOL',
+    op,
+    `expected a 2xx answer to ${answer.request}, got ${status}${answer.body.length > 0 ? `: ${excerpt(answer.body)}` : ''}`,
+  )
 }
 
 export function statusText(status: number): string {

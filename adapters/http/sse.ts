@@ -1,16 +1,14 @@
 /**
  * read-outcome over server-sent events: the stream is read event by event (optionally only
- * events of one name); each event's data is one answer to extract the state from. A dropped
- * stream is reopened until the timeout.
+ * events of one name); each event's data is one message to extract the state from. How the
+ * messages are read, and the stream reopened, is stream.ts.
  */
 import type { OutcomeConfig } from './profile.ts'
-import { DutError, type UpdateOutcome } from '../../core/dut.ts'
-import { ExtractError } from '../kit/extract.ts'
-import { waitForOutcome, type OutcomeWatch } from '../kit/outcome.ts'
 import { excerpt } from '../kit/text.ts'
 import type { Ctx } from './context.ts'
 import { statusText, type HttpStream } from './request.ts'
-import { isOk, outcomeWait, readState, refusal, RETRY_MS } from './states.ts'
+import { isOk, refusal } from './states.ts'
+import { OutcomeStream } from './stream.ts'
 
 type SseConfig = Extract<OutcomeConfig, { mode: 'sse' }>
 
@@ -37,7 +35,8 @@ export class SseParser {
       const line = this.buffer.slice(0, m.index)
       this.buffer = this.buffer.slice(m.index + m[0].length)
       if (line === '') {
-        if (this.data.length > 0) events.push({ event: this.event || 'message', data: this.data.join('\n'), ...(this.id !== undefined ? { id: this.id } : {}) })
+        if (this.data.length > 0)
+          events.push({ event: this.event || 'message', data: this.data.join('\n'), ...(this.id !== undefined ? { id: this.id } : {}) })
         this.data = []
         this.event = ''
         continue
@@ -53,58 +52,62 @@ export class SseParser {
   }
 }
 
-export function readSse(ctx: Ctx, cfg: SseConfig): Promise<UpdateOutcome> {
-  const headers = { accept: 'text/event-stream', 'cache-control': 'no-cache', ...cfg.request.headers }
-  return waitForOutcome(outcomeWait(ctx, { ...cfg, intervalMs: RETRY_MS }), async (watch, wait) => {
-    const signal = AbortSignal.timeout(wait.remaining())
-    let stream: HttpStream | undefined
-    try {
-      stream = await ctx.client.stream({ op: 'read-outcome', template: { ...cfg.request, headers }, timeoutMs: wait.cap(ctx.client.timeoutFor('read-outcome')) }, signal)
-      const refused = refusal(stream.status, stream.request)
-      if (refused) throw refused
-      if (!isOk(stream.status)) {
-        const problem = statusText(stream.status)
-        stream.close(problem)
-        watch.heard(problem)
-        return undefined
-      }
-      watch.heard()
-      return await events(ctx, cfg, stream, watch)
-    } catch (err) {
-      // The wait running out ends the stream on purpose; anything else is worth recording.
-      stream?.close(signal.aborted ? undefined : err instanceof Error ? err.message : String(err))
-      if (signal.aborted && !(err instanceof DutError)) return undefined
-      throw err
-    }
+/** Opens the event stream; what it brings is pushed to the returned stream as it comes. */
+export function openSse(ctx: Ctx, cfg: SseConfig, connectMs: number): OutcomeStream {
+  const controller = new AbortController()
+  let http: HttpStream | undefined
+  // Closing records the exchange at once, so the evidence is complete when read-outcome returns.
+  const stream = new OutcomeStream(() => {
+    controller.abort()
+    http?.close()
   })
+  const headers = { accept: 'text/event-stream', 'cache-control': 'no-cache', ...cfg.request.headers }
+  const run = async () => {
+    try {
+      http = await ctx.client.stream({ op: 'read-outcome', template: { ...cfg.request, headers }, timeoutMs: connectMs }, controller.signal)
+    } catch (err) {
+      return stream.push({ kind: 'failed', error: err })
+    }
+    // Closed while the answer's head was on its way.
+    if (controller.signal.aborted) return http.close()
+    const refused = refusal(http.status, http.request)
+    if (refused || !isOk(http.status)) {
+      const problem = refused?.message ?? statusText(http.status)
+      http.close(problem)
+      return stream.push(refused ? { kind: 'failed', error: refused } : { kind: 'ended', problem })
+    }
+    stream.push({ kind: 'opened' })
+    try {
+      await events(ctx, cfg, http, stream)
+      http.close()
+      stream.push({ kind: 'ended', problem: 'the event stream ended' })
+    } catch (err) {
+      // Closed by ts701 on purpose: recorded already.
+      if (controller.signal.aborted) return
+      const problem = `the event stream broke off (${err instanceof Error ? err.message : String(err)})`
+      http.close(problem)
+      stream.push({ kind: 'ended', problem })
+    }
+  }
+  // Whatever else goes wrong is the stream's failure, for read-outcome to report.
+  run().catch((err: unknown) => stream.push({ kind: 'failed', error: err }))
+  return stream
 }
 
-/** Reads events until a final state (returned) or the end of the stream (undefined). */
-async function events(ctx: Ctx, cfg: SseConfig, stream: HttpStream, watch: OutcomeWatch): Promise<UpdateOutcome | undefined> {
+/** Pushes the events of the stream's name as messages, until the stream ends. */
+async function events(ctx: Ctx, cfg: SseConfig, http: HttpStream, stream: OutcomeStream): Promise<void> {
   const parser = new SseParser()
   const decoder = new TextDecoder()
-  for await (const chunk of stream.chunks) {
+  for await (const chunk of http.chunks) {
     for (const event of parser.push(decoder.decode(chunk, { stream: true }))) {
       if (cfg.event !== undefined && event.event !== cfg.event) continue
-      ctx.client.note('read-outcome', `SSE event "${event.event}" on ${stream.request}: ${excerpt(event.data, 120)}`, {
+      ctx.client.note('read-outcome', `SSE event "${event.event}" on ${http.request}: ${excerpt(event.data, 120)}`, {
         event: event.event,
         ...(event.id !== undefined ? { id: event.id } : {}),
         dataBytes: Buffer.byteLength(event.data),
         data: excerpt(event.data, 500),
       })
-      try {
-        const final = readState(watch, { headers: stream.headers, body: Buffer.from(event.data) }, cfg.extract)
-        if (final) {
-          stream.close()
-          return final
-        }
-      } catch (err) {
-        if (!(err instanceof ExtractError)) throw err
-        watch.heard(err.message)
-      }
+      stream.push({ kind: 'message', answer: { headers: http.headers, body: Buffer.from(event.data) } })
     }
   }
-  stream.close()
-  watch.heard('the event stream ended')
-  return undefined
 }

@@ -16,7 +16,11 @@ export function outcomeWait(ctx: Ctx, o: { timeoutMs: number; intervalMs: number
 /** Refused credentials end the wait; other answers that are not 2xx say no state. */
 export function refusal(status: number, request: string): DutError | undefined {
   if (status !== 401 && status !== 403) return undefined
-  return new DutError('E_DUT_REFUSED', 'read-outcome', `the device refused ${request} (${statusText(status)}); check adapter.auth and the credentials`)
+  return new DutError(
+    'E_DUT_REFUSED',
+    'read-outcome',
+    `the device refused ${request} (${statusText(status)}); check adapter.auth and the credentials`,
+  )
 }
 
 export const isOk = (status: number): boolean => status >= 200 && status < 300

@@ -18,6 +18,19 @@ export type RequestBody =
   /** Streamed, never buffered: `open` is called once, when the request is sent. */
   | { kind: 'stream'; length: number; open: () => Readable }
 
+/**
+ * Methods that by their meaning carry a body (undici's list, which decides this in strict mode).
+ * Sent without one, they still say `Content-Length: 0`: a real embedded web server waits for the
+ * body of a POST that announces none until its timeout. Other methods announce no body.
+ */
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'QUERY', 'PROPFIND', 'PROPPATCH'])
+
+/** The Content-Length the request's head carries, the same in both modes; undefined for none. */
+export function announcedLength(req: OutgoingRequest, progress: BodyProgress): number | undefined {
+  if (req.body) return progress.total
+  return BODY_METHODS.has(req.method) ? 0 : undefined
+}
+
 /** How much of the request body went out, updated while it is sent. */
 export class BodyProgress {
   sent = 0
@@ -33,6 +46,8 @@ export class BodyProgress {
   /** The body as the transport sends it, counted and hashed on the way. */
   stream(body: RequestBody): Readable {
     const source = body.kind === 'bytes' ? Readable.from([body.data]) : body.open()
+    // The generator below runs as its own function; it reports back to this object by name.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
     const progress = this
     async function* counted() {
       try {

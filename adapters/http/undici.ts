@@ -2,7 +2,14 @@
 import { readFileSync } from 'node:fs'
 import { Agent, request } from 'undici'
 import type { HttpAdapterConfig } from './profile.ts'
-import type { BodyProgress, OutgoingRequest, RawReply, Transport, TransportTimeouts } from './transport.ts'
+import {
+  announcedLength,
+  type BodyProgress,
+  type OutgoingRequest,
+  type RawReply,
+  type Transport,
+  type TransportTimeouts,
+} from './transport.ts'
 
 /** TLS options from `adapter.tls`, shared with the lenient client and the WebSocket. */
 export interface TlsOptions {
@@ -31,7 +38,8 @@ export class UndiciTransport implements Transport {
 
   async send(req: OutgoingRequest, progress: BodyProgress, signal: AbortSignal, timeouts: TransportTimeouts): Promise<RawReply> {
     const headers = { ...req.headers }
-    if (req.body) headers['content-length'] = String(progress.total)
+    const length = announcedLength(req, progress)
+    if (length !== undefined) headers['content-length'] = String(length)
     const res = await request(req.url, {
       dispatcher: this.agent,
       method: req.method as 'GET',
@@ -51,7 +59,11 @@ export class UndiciTransport implements Transport {
       headers: flat,
       body: res.body,
       notes: [],
-      discard: () => res.body.destroy(),
+      discard: () => {
+        // An unread body that is destroyed reports an abort error, which nobody listens to any more.
+        res.body.on('error', () => {})
+        res.body.destroy()
+      },
     }
   }
 

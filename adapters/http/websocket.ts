@@ -1,19 +1,15 @@
 /**
  * read-outcome over a WebSocket: undici's client on the base URL with a ws:// or wss:// scheme;
- * each text message is one answer to extract the state from. A closed socket is reopened until
- * the timeout.
+ * each text message is one message to extract the state from. How the messages are read, and the
+ * socket reopened, is stream.ts.
  */
 import { WebSocket } from 'undici'
 import type { OutcomeConfig } from './profile.ts'
-import type { Deadline } from '../../core/duration.ts'
-import type { UpdateOutcome } from '../../core/dut.ts'
-import { ExtractError } from '../kit/extract.ts'
-import { waitForOutcome, type OutcomeWatch } from '../kit/outcome.ts'
 import { excerpt } from '../kit/text.ts'
 import { authHeaders } from './auth.ts'
 import type { Ctx } from './context.ts'
 import { ExchangeFailure } from './failure.ts'
-import { outcomeWait, readState, RETRY_MS } from './states.ts'
+import { OutcomeStream, type StreamItem } from './stream.ts'
 
 type WsConfig = Extract<OutcomeConfig, { mode: 'websocket' }>
 
@@ -28,76 +24,68 @@ export function webSocketUrl(baseUrl: string, path: string): URL {
   return url
 }
 
-export function readWebSocket(ctx: Ctx, cfg: WsConfig): Promise<UpdateOutcome> {
+/** Opens the socket; what it brings is pushed to the returned stream as it comes. */
+export function openWebSocket(ctx: Ctx, cfg: WsConfig, connectMs: number): OutcomeStream {
   const url = webSocketUrl(ctx.profile.adapter.baseUrl, cfg.path)
-  return waitForOutcome(outcomeWait(ctx, { ...cfg, intervalMs: RETRY_MS }), async (watch, wait) => {
-    const session = await listen(ctx, cfg, url, wait, watch)
-    if (session.outcome) return session.outcome
-    if (session.failure) throw session.failure
-    if (session.opened) watch.heard(session.problem)
-    return undefined
-  })
-}
-
-interface Session {
-  opened: boolean
-  outcome?: UpdateOutcome
-  failure?: ExchangeFailure
-  problem?: string
-}
-
-/** One connection: resolves with the final outcome, or when it closes, fails or the time is up. */
-function listen(ctx: Ctx, cfg: WsConfig, url: URL, wait: Deadline, watch: OutcomeWatch): Promise<Session> {
-  ctx.client.allowed('read-outcome')
-  const headers = authHeaders(ctx.profile.adapter.auth, ctx.env, ctx.masker, 'read-outcome')
   const shown = ctx.masker.url(url)
   const started = Date.now()
+  let ws: WebSocket | undefined
+  let opened = false
+  let done = false
   let messages = 0
-  return new Promise<Session>((resolve) => {
-    const ws = new WebSocket(url, { dispatcher: ctx.agent, headers })
-    let opened = false
-    let settled = false
-    const connectTimer = setTimeout(() => {
-      if (!opened) done({ opened, failure: new ExchangeFailure('timeout', `no answer from ${ctx.client.origin} within ${ctx.client.timeoutFor('read-outcome')} ms`) })
-    }, wait.cap(ctx.client.timeoutFor('read-outcome')))
-    const endTimer = setTimeout(() => done({ opened }), wait.remaining())
-    const done = (s: Session) => {
-      if (settled) return
-      settled = true
-      clearTimeout(connectTimer)
-      clearTimeout(endTimer)
-      try {
-        ws.close()
-      } catch {
-        // Closing a socket that never opened may throw; nothing to do.
-      }
-      const how = s.outcome ? `final state ${s.outcome.state}` : s.failure ? s.failure.message : s.problem ?? (opened ? 'closed' : 'no connection')
-      ctx.client.note('read-outcome', `WebSocket ${shown} → ${how} (${messages} messages in ${Date.now() - started} ms)`, { url: shown, opened, messages, ms: Date.now() - started })
-      resolve(s)
+  /** Once: ends the socket, records how the session went, and hands on its last item. */
+  const finish = (how: string, item?: StreamItem) => {
+    if (done) return
+    done = true
+    clearTimeout(connectTimer)
+    try {
+      ws?.close()
+    } catch {
+      // Closing a socket that never opened may throw; nothing to do.
     }
-    ws.addEventListener('open', () => {
-      opened = true
-    })
-    ws.addEventListener('message', (event) => {
-      messages++
-      const data = typeof event.data === 'string' ? event.data : Buffer.from(event.data as ArrayBuffer).toString('utf8')
-      ctx.client.note('read-outcome', `WebSocket message on ${url.pathname}: ${excerpt(data, 120)}`, { url: shown, dataBytes: Buffer.byteLength(data), data: excerpt(data, 500) })
-      try {
-        const final = readState(watch, { headers: {}, body: Buffer.from(data) }, cfg.extract)
-        if (final) done({ opened, outcome: final })
-      } catch (err) {
-        if (err instanceof ExtractError) watch.heard(err.message)
-        else done({ opened, problem: err instanceof Error ? err.message : String(err) })
-      }
-    })
-    ws.addEventListener('error', (event) => {
-      const cause = (event as unknown as { error?: unknown }).error
-      const text = cause instanceof Error ? cause.message : 'WebSocket error'
-      if (!opened) done({ opened, failure: new ExchangeFailure('unreachable', `cannot open a WebSocket to ${shown} (${text})`) })
-    })
-    ws.addEventListener('close', (event) => {
-      if (!opened) done({ opened, failure: new ExchangeFailure('unreachable', `cannot open a WebSocket to ${shown}${event.reason ? ` (${event.reason})` : ''}`) })
-      else done({ opened, problem: `the WebSocket was closed by the device (code ${event.code})` })
-    })
+    const ms = Date.now() - started
+    ctx.client.note('read-outcome', `WebSocket ${shown} → ${how} (${messages} messages in ${ms} ms)`, { url: shown, opened, messages, ms })
+    if (item) stream.push(item)
+  }
+  const fail = (failure: ExchangeFailure) => finish(failure.message, { kind: 'failed', error: failure })
+  const stream = new OutcomeStream((how) => finish(how ?? 'closed'))
+  const connectTimer = setTimeout(() => {
+    if (!opened) fail(new ExchangeFailure('timeout', `no answer from ${ctx.client.origin} within ${connectMs} ms`))
+  }, connectMs)
+  try {
+    ctx.client.allowed('read-outcome')
+    ws = new WebSocket(url, { dispatcher: ctx.agent, headers: authHeaders(ctx.profile.adapter.auth, ctx.env, ctx.masker, 'read-outcome') })
+  } catch (err) {
+    finish(err instanceof Error ? err.message : String(err), { kind: 'failed', error: err })
+    return stream
+  }
+  ws.addEventListener('open', () => {
+    opened = true
+    clearTimeout(connectTimer)
+    stream.push({ kind: 'opened' })
   })
+  ws.addEventListener('message', (event) => {
+    if (done) return
+    messages++
+    const data = typeof event.data === 'string' ? event.data : Buffer.from(event.data as ArrayBuffer).toString('utf8')
+    ctx.client.note('read-outcome', `WebSocket message on ${url.pathname}: ${excerpt(data, 120)}`, {
+      url: shown,
+      dataBytes: Buffer.byteLength(data),
+      data: excerpt(data, 500),
+    })
+    stream.push({ kind: 'message', answer: { headers: {}, body: Buffer.from(data) } })
+  })
+  ws.addEventListener('error', (event) => {
+    const cause = (event as unknown as { error?: unknown }).error
+    const text = cause instanceof Error ? cause.message : 'WebSocket error'
+    if (!opened) fail(new ExchangeFailure('unreachable', `cannot open a WebSocket to ${shown} (${text})`))
+  })
+  ws.addEventListener('close', (event) => {
+    if (!opened) fail(new ExchangeFailure('unreachable', `cannot open a WebSocket to ${shown}${event.reason ? ` (${event.reason})` : ''}`))
+    else {
+      const problem = `the WebSocket was closed by the device (code ${event.code})`
+      finish(problem, { kind: 'ended', problem })
+    }
+  })
+  return stream
 }

@@ -71,12 +71,15 @@ export function extractList(ex: Extract, answer: Answer, what: string): unknown[
     return [...text.matchAll(re)].map((m) => pickGroup(m, ex.group))
   }
   const value = extractFromAnswer(ex, answer, what)
-  if (!Array.isArray(value)) throw new ExtractError(`${what}: expected a list, found ${describe(value)}`)
+  if (!Array.isArray(value)) throw new ExtractError(`${what}: expected a list, found ${describeValue(value)}`)
   return value
 }
 
 /** read-notifications: the items of the answer; kind and time are optional per item. */
-export function notificationsFrom(extract: { items: Extract; text: Extract; kind?: Extract; time?: Extract }, answer: Answer): DutNotification[] {
+export function notificationsFrom(
+  extract: { items: Extract; text: Extract; kind?: Extract; time?: Extract },
+  answer: Answer,
+): DutNotification[] {
   return extractList(extract.items, answer, 'items').map((item, i) => {
     const n: DutNotification = { text: asText(extractFromItem(extract.text, item, `item ${i} text`)) }
     const kind = extract.kind && optionalText(() => extractFromItem(extract.kind!, item, `item ${i} kind`))
@@ -97,7 +100,8 @@ function atPointer(document: unknown, pointer: string, what: string): unknown {
       throw new ExtractError(`${what}: JSON pointer ${pointer || '""'} finds nothing in ${excerpt(JSON.stringify(document))}`)
     }
   }
-  if (node === null || node === undefined) throw new ExtractError(`${what}: JSON pointer ${pointer || '""'} finds null in ${excerpt(JSON.stringify(document))}`)
+  if (node === null || node === undefined)
+    throw new ExtractError(`${what}: JSON pointer ${pointer || '""'} finds null in ${excerpt(JSON.stringify(document))}`)
   return node
 }
 
@@ -125,10 +129,11 @@ export function asText(value: unknown): string {
 export function asBoolean(value: unknown, what: string, table: YesNoTable = SWITCH): boolean {
   const read = typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? yesNo(table, value) : undefined
   if (read !== undefined) return read
-  throw new ExtractError(`${what}: expected ${table.expected}, found ${describe(value)}`)
+  throw new ExtractError(`${what}: expected ${table.expected}, found ${describeValue(value)}`)
 }
 
-function describe(value: unknown): string {
+/** A value as messages show it: text quoted, numbers as they are, structures in short. */
+export function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'a list'
   if (value !== null && typeof value === 'object') return `an object ${excerpt(JSON.stringify(value), 60)}`
   return JSON.stringify(value) ?? String(value)

@@ -75,7 +75,11 @@ export class OutcomeWatch {
   /** The reading of a wait that ran out: see the module comment. */
   timedOut(timeoutMs: number, where: string): UpdateOutcome {
     if (!this.answered) {
-      throw new DutError('E_DUT_UNREACHABLE', 'read-outcome', `no answer ${where} during ${timeoutMs} ms${this.problem ? ` (last attempt: ${this.problem})` : ''}`)
+      throw new DutError(
+        'E_DUT_UNREACHABLE',
+        'read-outcome',
+        `no answer ${where} during ${timeoutMs} ms${this.problem ? ` (last attempt: ${this.problem})` : ''}`,
+      )
     }
     return { state: 'unknown', detail: this.detail(timeoutMs) }
   }

@@ -54,13 +54,25 @@ export async function waitUntilAnswering(r: Readiness): Promise<void> {
     try {
       await r.probe(wait)
       const s = (wait.elapsed() / 1000).toFixed(1)
-      r.note(`${r.op}: the device answered again after ${s} s (${attempts} attempt${attempts === 1 ? '' : 's'})`, { event: 'ready', readyMs: wait.elapsed(), attempts })
+      r.note(`${r.op}: the device answered again after ${s} s (${attempts} attempt${attempts === 1 ? '' : 's'})`, {
+        event: 'ready',
+        readyMs: wait.elapsed(),
+        attempts,
+      })
       return
     } catch (err) {
       if (!r.missOf(err)) throw err
       last = problemOf(err)
     }
   }
-  r.note(`${r.op}: the device did not answer again within ${r.readyTimeoutMs} ms (${attempts} attempts)`, { event: 'not-ready', attempts, ...(last ? { last } : {}) })
-  throw new DutError('E_DUT_TIMEOUT', r.op, `the device did not answer ${r.asks} again within ${r.readyTimeoutMs} ms${last ? ` (last: ${last})` : ''}`)
+  r.note(`${r.op}: the device did not answer again within ${r.readyTimeoutMs} ms (${attempts} attempts)`, {
+    event: 'not-ready',
+    attempts,
+    ...(last ? { last } : {}),
+  })
+  throw new DutError(
+    'E_DUT_TIMEOUT',
+    r.op,
+    `the device did not answer ${r.asks} again within ${r.readyTimeoutMs} ms${last ? ` (last: ${last})` : ''}`,
+  )
 }

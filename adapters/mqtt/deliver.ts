@@ -7,7 +7,6 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import type { Readable } from 'node:stream'
-import type { Extract as ExtractSpec } from '../../profile/types.ts'
 import type { MqttOperationMap } from './profile.ts'
 import { topicNameProblem } from './topics.ts'
 import { Deadline } from '../../core/duration.ts'
@@ -45,7 +44,7 @@ export async function deliverImage(ctx: Ctx, image: ImageSource, options: Delive
     // The device's word on the delivery gets the whole timeout once the image is sent.
     const msg = await listener.next(Deadline.after(timeoutMs))
     if (!msg) return { message: noReply(listener, timeoutMs).message }
-    return receipt(cfg.extract, msg)
+    return receipt(cfg, msg)
   } finally {
     listener?.close()
   }
@@ -54,6 +53,8 @@ export async function deliverImage(ctx: Ctx, image: ImageSource, options: Delive
 /**
  * A device may report the outcome right after the delivery, before read-outcome is asked: its
  * messages are collected from now on (where read-outcome listens without a request of its own).
+ * A retained message the broker hands a new subscription is the state from before the delivery,
+ * so this listener takes none, whatever reply.retained says for later subscriptions.
  */
 async function watchOutcome(ctx: Ctx, session: Session, requestId: string): Promise<void> {
   ctx.outcome?.listener.close()
@@ -61,7 +62,14 @@ async function watchOutcome(ctx: Ctx, session: Session, requestId: string): Prom
   ctx.lastDeliveryId = requestId
   const cfg = ctx.profile.operations['read-outcome']
   if (!cfg || cfg.publish) return
-  const listener = await openReply(ctx, session, 'read-outcome', cfg.reply, { requestId }, Deadline.after(ctx.link.timeoutFor('read-outcome')))
+  const listener = await openReply(
+    ctx,
+    session,
+    'read-outcome',
+    { ...cfg.reply, retained: false },
+    { requestId },
+    Deadline.after(ctx.link.timeoutFor('read-outcome')),
+  )
   ctx.outcome = { listener, requestId }
 }
 
@@ -81,7 +89,11 @@ async function sendChunks(ctx: Ctx, session: Session, cfg: ChunksConfig, image: 
       if (problem) throw new DutError('E_DUT_PROTOCOL', op, `the chunk topic, filled in, cannot be published to: ${problem}`)
       const payload = cfg.encoding === 'base64' ? Buffer.from(chunk.toString('base64')) : chunk
       await session.publish(op, { topic, payload, qos: ctx.link.qos, retain: false }, Deadline.after(timeoutMs), {
-        requestId: vars.requestId, chunk: index, chunks: total, imageBytes: chunk.length, encoding: cfg.encoding,
+        requestId: vars.requestId,
+        chunk: index,
+        chunks: total,
+        imageBytes: chunk.length,
+        encoding: cfg.encoding,
       })
       hash.update(chunk)
       sent += chunk.length
@@ -91,11 +103,23 @@ async function sendChunks(ctx: Ctx, session: Session, cfg: ChunksConfig, image: 
     file.destroy()
   }
   const sha256 = hash.digest('hex')
-  ctx.recorder.note(op, `sent ${image.name} in ${index} chunk${index === 1 ? '' : 's'} (${formatBytes(sent)}, ${cfg.encoding}) in ${Date.now() - started} ms`, {
-    image: image.name, chunks: index, bytes: sent, sha256, encoding: cfg.encoding, chunkBytes: cfg.chunkBytes, ms: Date.now() - started,
-  })
+  ctx.recorder.note(
+    op,
+    `sent ${image.name} in ${index} chunk${index === 1 ? '' : 's'} (${formatBytes(sent)}, ${cfg.encoding}) in ${Date.now() - started} ms`,
+    {
+      image: image.name,
+      chunks: index,
+      bytes: sent,
+      sha256,
+      encoding: cfg.encoding,
+      chunkBytes: cfg.chunkBytes,
+      ms: Date.now() - started,
+    },
+  )
   if (sent !== image.size || sha256 !== image.sha256) {
-    throw new Error(`image ${image.name} (${image.path}) changed while it was sent: ${sent} bytes with SHA-256 ${sha256}, prepared as ${image.size} bytes with ${image.sha256}`)
+    throw new Error(
+      `image ${image.name} (${image.path}) changed while it was sent: ${sent} bytes with SHA-256 ${sha256}, prepared as ${image.size} bytes with ${image.sha256}`,
+    )
   }
   if (cfg.end) await publish(ctx, session, op, cfg.end, vars, Deadline.after(timeoutMs))
 }
@@ -118,8 +142,8 @@ async function* pieces(stream: Readable, size: number): AsyncGenerator<Buffer> {
   if (length > 0) yield Buffer.concat(pending)
 }
 
-function receipt(extract: { accepted?: ExtractSpec; message?: ExtractSpec } | undefined, msg: IncomingMessage): DeliveryReceipt {
-  const { accepted, said } = deviceWords(extract, (ex, what) => fromMessage(ex, msg, what))
+function receipt(cfg: DeliverConfig, msg: IncomingMessage): DeliveryReceipt {
+  const { accepted, said } = deviceWords(cfg.extract, (ex, what) => fromMessage(ex, msg, what), cfg.receipt)
   const message = said.join('; ')
   return { ...(accepted !== undefined && { accepted }), ...(message && { message }) }
 }

@@ -55,7 +55,14 @@ export async function exchange(ctx: Ctx, op: Operation, spec: ExchangeSpec, o: E
 }
 
 /** Subscribes to the reply's filter with its match; the listener must be closed by the caller. */
-export async function openReply(ctx: Ctx, session: Session, op: Operation, reply: MqttReply, vars: Vars, deadline: Deadline): Promise<Listener> {
+export async function openReply(
+  ctx: Ctx,
+  session: Session,
+  op: Operation,
+  reply: MqttReply,
+  vars: Vars,
+  deadline: Deadline,
+): Promise<Listener> {
   const filter = fill(reply.topic, vars, op)
   const problem = topicFilterProblem(filter)
   if (problem) throw new DutError('E_DUT_PROTOCOL', op, `the reply topic filter, filled in, is not valid: ${problem}`)
@@ -64,7 +71,15 @@ export async function openReply(ctx: Ctx, session: Session, op: Operation, reply
 }
 
 /** Publishes a templated message. */
-export async function publish(ctx: Ctx, session: Session, op: Operation, p: MqttPublish, vars: Vars, deadline: Deadline, extra: Record<string, unknown> = {}): Promise<void> {
+export async function publish(
+  ctx: Ctx,
+  session: Session,
+  op: Operation,
+  p: MqttPublish,
+  vars: Vars,
+  deadline: Deadline,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
   await session.publish(op, message(ctx, op, p, vars), deadline, { ...(vars.requestId ? { requestId: vars.requestId } : {}), ...extra })
 }
 
@@ -94,7 +109,11 @@ function matcher(match: MqttReply['match'], vars: Vars, op: Operation): ((m: Out
   try {
     re = new RegExp(fill(match.regex, vars, op, regexLiteral))
   } catch (err) {
-    throw new DutError('E_DUT_PROTOCOL', op, `the reply's match regex does not compile (${err instanceof Error ? err.message : String(err)})`)
+    throw new DutError(
+      'E_DUT_PROTOCOL',
+      op,
+      `the reply's match regex does not compile (${err instanceof Error ? err.message : String(err)})`,
+    )
   }
   return (m) => re.test(m.payload.toString('utf8'))
 }
@@ -104,12 +123,26 @@ export function fill(text: string, vars: Vars, op: Operation, escape?: Escape): 
   return fillTemplate(text, vars, { op, what: 'the message template', ...(escape && { escape }) })
 }
 
-/** The reply did not come: what was seen on the filter instead helps the supplier fix the match. */
-export function noReply(listener: Listener, timeoutMs: number): MqttFailure {
+/**
+ * The reply did not come: what was seen on the filter instead helps the supplier fix the match.
+ * `retainedWanted`: the profile accepts retained messages, so one ignored was from before a delivery.
+ */
+export function noReply(listener: Listener, timeoutMs: number, retainedWanted = false): MqttFailure {
   const parts: string[] = []
   if (listener.ignored > 0 && listener.lastIgnored) {
-    parts.push(`${listener.ignored} other message${listener.ignored === 1 ? '' : 's'} on it did not match the reply's match (last: ${excerpt(listener.lastIgnored, 120)})`)
+    parts.push(
+      `${listener.ignored} other message${listener.ignored === 1 ? '' : 's'} on it did not match the reply's match (last: ${excerpt(listener.lastIgnored, 120)})`,
+    )
   }
-  if (listener.staleRetained > 0) parts.push(`a retained message was ignored (set reply.retained: true to accept it)`)
-  return new MqttFailure('no-reply', `no reply on ${listener.filter} within ${timeoutMs} ms${parts.length > 0 ? `; ${parts.join('; ')}` : ''}`)
+  if (listener.staleRetained > 0) {
+    parts.push(
+      retainedWanted
+        ? 'a retained message from before the delivery was ignored'
+        : 'a retained message was ignored (set reply.retained: true to accept it)',
+    )
+  }
+  return new MqttFailure(
+    'no-reply',
+    `no reply on ${listener.filter} within ${timeoutMs} ms${parts.length > 0 ? `; ${parts.join('; ')}` : ''}`,
+  )
 }

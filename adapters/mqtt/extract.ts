@@ -27,8 +27,12 @@ export function jsonOf(msg: IncomingMessage): { value: unknown } | undefined {
 }
 
 function usable(ex: Extract, msg: IncomingMessage, what: string): void {
-  if ('header' in ex) throw new ExtractError(`${what}: an MQTT message has no headers (header ${ex.header}); extract with a JSON pointer or a regular expression`)
-  if ('pointer' in ex && !jsonOf(msg)) throw new ExtractError(`${what}: expected a JSON payload on ${msg.topic}, got ${excerpt(msg.payload)}`)
+  if ('header' in ex)
+    throw new ExtractError(
+      `${what}: an MQTT message has no headers (header ${ex.header}); extract with a JSON pointer or a regular expression`,
+    )
+  if ('pointer' in ex && !jsonOf(msg))
+    throw new ExtractError(`${what}: expected a JSON payload on ${msg.topic}, got ${excerpt(msg.payload)}`)
 }
 
 export function fromMessage(ex: Extract, msg: IncomingMessage, what: string): unknown {
@@ -36,7 +40,10 @@ export function fromMessage(ex: Extract, msg: IncomingMessage, what: string): un
   return extractFromAnswer(ex, answerOf(msg), what)
 }
 
-export function notificationsFrom(extract: { items: Extract; text: Extract; kind?: Extract; time?: Extract }, msg: IncomingMessage): DutNotification[] {
+export function notificationsFrom(
+  extract: { items: Extract; text: Extract; kind?: Extract; time?: Extract },
+  msg: IncomingMessage,
+): DutNotification[] {
   usable(extract.items, msg, 'items')
   return fromAnswer(extract, answerOf(msg))
 }

@@ -85,12 +85,15 @@ export function classifyConnect(err: unknown, shown: string, timeoutMs: number):
     if (known) return new MqttFailure(known.kind, `the broker at ${shown} refused the connection (${known.text})`)
     return new MqttFailure('refused', `the broker at ${shown} refused the connection (${text})`)
   }
-  if (/connack timeout/i.test(text)) return new MqttFailure('timeout', `no answer (CONNACK) from the broker at ${shown} within ${timeoutMs} ms`)
+  if (/connack timeout/i.test(text))
+    return new MqttFailure('timeout', `no answer (CONNACK) from the broker at ${shown} within ${timeoutMs} ms`)
   const unreachable = code ? UNREACHABLE[code] : undefined
   if (unreachable) return new MqttFailure('unreachable', `cannot reach the broker at ${shown} (${unreachable})`)
   if ((code && /^ERR_(TLS|SSL)|CERT|SIGNATURE|SELF_SIGNED|ISSUER/.test(code)) || /\bTLS\b|certificate|\bSSL\b/i.test(text)) {
     const reason = tlsReason(text)
-    const hint = /certificate required/i.test(reason) ? 'the broker wants a client certificate: set adapter.tls.certFile and keyFile' : 'check adapter.tls'
+    const hint = /certificate required/i.test(reason)
+      ? 'the broker wants a client certificate: set adapter.tls.certFile and keyFile'
+      : 'check adapter.tls'
     return new MqttFailure('tls', `TLS with the broker at ${shown} failed (${reason}); ${hint}`)
   }
   if (/Unexpected server response/i.test(text)) return new MqttFailure('protocol', `the WebSocket at ${shown} was refused (${text})`)

@@ -30,7 +30,14 @@ export function createMqttDut(profile: MqttDutProfile, options: MqttDutOptions):
 }
 
 const MQTT_OPERATIONS: ChannelOperations<Ctx> = {
-  identify, readSettings, changeSettings, deliverImage, readOutcome, readNotifications, checkNow, restart,
+  identify,
+  readSettings,
+  changeSettings,
+  deliverImage,
+  readOutcome,
+  readNotifications,
+  checkNow,
+  restart,
 }
 
 class MqttDut extends ChannelDut<Ctx> {

@@ -28,7 +28,13 @@ export async function readOutcome(ctx: Ctx): Promise<UpdateOutcome> {
   // Collected since the delivery, unless the connection it was collected on is gone.
   let listener: Listener | undefined = ctx.outcome?.listener
   ctx.outcome = undefined
-  const wait = { timeoutMs: cfg.timeoutMs, intervalMs: RETRY_MS, states: cfg.states, where: `via the broker at ${ctx.link.shown}`, missOf: mqttMiss('read-outcome') }
+  const wait = {
+    timeoutMs: cfg.timeoutMs,
+    intervalMs: RETRY_MS,
+    states: cfg.states,
+    where: `via the broker at ${ctx.link.shown}`,
+    missOf: mqttMiss('read-outcome'),
+  }
   try {
     return await waitForOutcome(wait, async (watch, until) => {
       if (!listener?.alive) {
@@ -39,7 +45,7 @@ export async function readOutcome(ctx: Ctx): Promise<UpdateOutcome> {
       for (;;) {
         const msg = await listener.next(until)
         if (!msg) {
-          if (!watch.answered) watch.missed('no-answer', noReply(listener, cfg.timeoutMs).message)
+          if (!watch.answered) watch.missed('no-answer', noReply(listener, cfg.timeoutMs, cfg.reply.retained).message)
           return undefined
         }
         try {
@@ -59,7 +65,7 @@ export async function readOutcome(ctx: Ctx): Promise<UpdateOutcome> {
 /** Subscribes to the reply filter, and asks where the profile says how. */
 async function listen(ctx: Ctx, cfg: OutcomeConfig, until: Deadline): Promise<Listener> {
   const session = await ctx.link.session('read-outcome')
-  const requestId = cfg.publish ? newRequestId() : ctx.lastDeliveryId ?? newRequestId()
+  const requestId = cfg.publish ? newRequestId() : (ctx.lastDeliveryId ?? newRequestId())
   const step = until.within(ctx.link.timeoutFor('read-outcome'))
   const listener = await openReply(ctx, session, 'read-outcome', cfg.reply, { requestId }, step)
   try {

@@ -4,7 +4,14 @@
  * extractions that work on a message (no headers), regexes that compile.
  */
 import {
-  checkLoopbackUrl, checkPlaceholders, compileRegex, isValidPointer, record, regexProblem, walk, type Report,
+  checkLoopbackUrl,
+  checkPlaceholders,
+  compileRegex,
+  isValidPointer,
+  record,
+  regexProblem,
+  walk,
+  type Report,
 } from '../../profile/check-kit.ts'
 import { IMAGE_PLACEHOLDERS, placeholdersIn } from '../../profile/templates.ts'
 import { topicFilterProblem, topicNameProblem } from './topics.ts'
@@ -23,7 +30,11 @@ export function checkMqtt(adapter: Record<string, unknown>, operations: Record<s
   if (typeof adapter.url === 'string' && checkLoopbackUrl(report, ['adapter', 'url'], adapter.url)) {
     const url = new URL(adapter.url)
     if (url.username !== '' || url.password !== '') {
-      report('credentials-in-url', ['adapter', 'url'], 'credentials do not belong in the broker URL; declare adapter.auth (username, passwordEnv) instead')
+      report(
+        'credentials-in-url',
+        ['adapter', 'url'],
+        'credentials do not belong in the broker URL; declare adapter.auth (username, passwordEnv) instead',
+      )
     }
   }
   const tls = record(adapter.tls)
@@ -35,7 +46,8 @@ export function checkMqtt(adapter: Record<string, unknown>, operations: Record<s
   for (const [op, node] of Object.entries(operations)) {
     const at: PathSegment[] = ['operations', op]
     if (op === 'change-settings') {
-      for (const [change, exchange] of Object.entries(record(node) ?? {})) checkExchange(record(exchange), [...at, change], MQTT_PLACEHOLDERS, report)
+      for (const [change, exchange] of Object.entries(record(node) ?? {}))
+        checkExchange(record(exchange), [...at, change], MQTT_PLACEHOLDERS, report)
       continue
     }
     const cfg = record(node)
@@ -58,7 +70,11 @@ export function checkMqtt(adapter: Record<string, unknown>, operations: Record<s
   // Extractions: pointers and regexes anywhere; headers do not exist in MQTT.
   walk(operations, ['operations'], (node, path) => {
     if (typeof node.pointer === 'string' && !isValidPointer(node.pointer)) {
-      report('bad-pointer', [...path, 'pointer'], `invalid JSON pointer "${node.pointer}" (expected "" or /segment/segment, with ~0 for ~ and ~1 for /)`)
+      report(
+        'bad-pointer',
+        [...path, 'pointer'],
+        `invalid JSON pointer "${node.pointer}" (expected "" or /segment/segment, with ~0 for ~ and ~1 for /)`,
+      )
     }
     // Match regexes are templated first; they are checked with their reply.
     if (typeof node.regex === 'string' && path.at(-1) !== 'match') {
@@ -66,7 +82,12 @@ export function checkMqtt(adapter: Record<string, unknown>, operations: Record<s
       if (problem) report('bad-regex', [...path, problem.at], problem.message)
     }
     if (typeof node.header === 'string' && path.includes('extract')) {
-      report('bad-extract', [...path, 'header'], 'an MQTT message has no headers; extract with a JSON pointer or a regular expression over the payload', 'key')
+      report(
+        'bad-extract',
+        [...path, 'header'],
+        'an MQTT message has no headers; extract with a JSON pointer or a regular expression over the payload',
+        'key',
+      )
     }
   })
 }

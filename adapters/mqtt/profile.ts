@@ -6,6 +6,7 @@
 import type { SettingChange } from '../../core/dut.ts'
 import type { ChannelDescriptor } from '../../profile/channel.ts'
 import type { AdapterTimeouts, DutProfileCommon, Extract, OutcomeStates } from '../../profile/types.ts'
+import type { ReceiptTable } from '../kit/receipt.ts'
 import { createMqttDut } from './index.ts'
 import { checkMqtt } from './profile-checks.ts'
 import schema from './profile-schema.json' with { type: 'json' }
@@ -61,22 +62,30 @@ export interface MqttOperationMap {
   'change-settings'?: Partial<Record<SettingChange, MqttExchange & { publish: MqttPublish }>>
   'deliver-image'?:
     /** The device is told where to fetch the image (served by the update-server emulator). */
-    | (MqttExchange & { mode: 'url'; publish: MqttPublish; extract?: { accepted?: Extract; message?: Extract } })
+    | (MqttExchange & { mode: 'url'; publish: MqttPublish; extract?: { accepted?: Extract; message?: Extract }; receipt?: ReceiptTable })
     /**
      * The image itself goes over MQTT in chunks: `begin`, then one message per chunk on `topic`
      * (`{{chunk.index}}`, `{{chunk.total}}` in the topic; payload raw or base64), then `end`.
      */
     | {
-      mode: 'chunks'
-      begin?: MqttPublish
-      topic: string
-      chunkBytes: number
-      encoding: 'binary' | 'base64'
-      end?: MqttPublish
-      reply?: MqttReply
-      extract?: { accepted?: Extract; message?: Extract }
-    }
-  'read-outcome'?: { publish?: MqttPublish; reply: MqttReply; extract: { state: Extract; version?: Extract; detail?: Extract }; states: OutcomeStates; timeoutMs: number }
+        mode: 'chunks'
+        begin?: MqttPublish
+        topic: string
+        chunkBytes: number
+        encoding: 'binary' | 'base64'
+        end?: MqttPublish
+        reply?: MqttReply
+        extract?: { accepted?: Extract; message?: Extract }
+        /** Which values of `extract.accepted` mean yes and no; without it, the shared verdict words. */
+        receipt?: ReceiptTable
+      }
+  'read-outcome'?: {
+    publish?: MqttPublish
+    reply: MqttReply
+    extract: { state: Extract; version?: Extract; detail?: Extract }
+    states: OutcomeStates
+    timeoutMs: number
+  }
   'read-notifications'?: MqttExchange & { reply: MqttReply; extract: { items: Extract; text: Extract; kind?: Extract; time?: Extract } }
   'check-now'?: MqttExchange & { publish: MqttPublish }
   reboot?: MqttExchange & { publish: MqttPublish; readyTimeoutMs: number }

@@ -34,7 +34,12 @@ export class Recorder {
   /** A message ts701 publishes, recorded as it is sent. */
   out(op: Operation, m: OutgoingMessage, extra: Record<string, unknown> = {}): string {
     const flags = `qos ${m.qos}${m.retain ? ', retain' : ''}`
-    return this.write(`${op}: → ${m.topic} (${flags}, ${formatBytes(m.payload.length)})`, { operation: op, direction: 'out', ...describe(m), ...extra })
+    return this.write(`${op}: → ${m.topic} (${flags}, ${formatBytes(m.payload.length)})`, {
+      operation: op,
+      direction: 'out',
+      ...describe(m),
+      ...extra,
+    })
   }
 
   /** A message received; `takenBy` are the operations it answered, `ignoredBy` those it did not match. */

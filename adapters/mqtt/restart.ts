@@ -16,7 +16,11 @@ export async function restart(ctx: Ctx, op: RestartOp): Promise<void> {
   const cfg = ctx.profile.operations[op]
   if (!cfg) throw notDeclared(op)
   if (!ctx.profile.operations.identify) {
-    throw new DutError('E_DUT_NOT_DECLARED', op, `${op} waits until identify answers again, and operations.identify is not declared in the DUT profile`)
+    throw new DutError(
+      'E_DUT_NOT_DECLARED',
+      op,
+      `${op} waits until identify answers again, and operations.identify is not declared in the DUT profile`,
+    )
   }
   await restartDevice({
     op,

@@ -102,23 +102,41 @@ export class Link {
         clearTimeout(timer)
         client.removeAllListeners('connect')
         client.end(true)
-        recorder.note(op, `cannot connect to the broker at ${this.shown}: ${failure.message}`, { url: this.shown, clientId: this.clientId, ms: Date.now() - started, error: failure.message })
+        recorder.note(op, `cannot connect to the broker at ${this.shown}: ${failure.message}`, {
+          url: this.shown,
+          clientId: this.clientId,
+          ms: Date.now() - started,
+          error: failure.message,
+        })
         reject(failure)
       }
-      const timer = setTimeout(() => fail(new MqttFailure('timeout', `no answer (CONNACK) from the broker at ${this.shown} within ${timeoutMs} ms`)), timeoutMs)
+      const timer = setTimeout(
+        () => fail(new MqttFailure('timeout', `no answer (CONNACK) from the broker at ${this.shown} within ${timeoutMs} ms`)),
+        timeoutMs,
+      )
       // mqtt.js emits errors as events; without a listener they would crash the process.
       client.on('error', (err) => {
         lastError = err
         if (!settled) fail(classifyConnect(err, this.shown, timeoutMs))
       })
       client.once('close', () => {
-        if (!settled) fail(lastError ? classifyConnect(lastError, this.shown, timeoutMs) : new MqttFailure('unreachable', `the broker at ${this.shown} closed the connection before accepting it`))
+        if (!settled)
+          fail(
+            lastError
+              ? classifyConnect(lastError, this.shown, timeoutMs)
+              : new MqttFailure('unreachable', `the broker at ${this.shown} closed the connection before accepting it`),
+          )
       })
       client.once('connect', () => {
         if (settled) return
         settled = true
         clearTimeout(timer)
-        recorder.note(op, `connected to the broker at ${this.shown} as ${as}`, { url: this.shown, clientId: this.clientId, ...(options.username !== undefined ? { username: options.username } : {}), ms: Date.now() - started })
+        recorder.note(op, `connected to the broker at ${this.shown} as ${as}`, {
+          url: this.shown,
+          clientId: this.clientId,
+          ...(options.username !== undefined ? { username: options.username } : {}),
+          ms: Date.now() - started,
+        })
         resolve(new Session(client, this.shown, recorder))
       })
     })
@@ -129,7 +147,11 @@ export class Link {
     if (!auth) return {}
     const password = this.o.env[auth.passwordEnv]
     if (password === undefined || password === '') {
-      throw new DutError('E_DUT_REFUSED', op, `credentials missing: set the environment variable ${auth.passwordEnv} (named by adapter.auth.passwordEnv)`)
+      throw new DutError(
+        'E_DUT_REFUSED',
+        op,
+        `credentials missing: set the environment variable ${auth.passwordEnv} (named by adapter.auth.passwordEnv)`,
+      )
     }
     this.o.recorder.masker.addSecret(password)
     return { username: auth.username, password }
@@ -214,7 +236,12 @@ export class Session {
     try {
       const ms = deadline.remaining()
       const leaving = this.unsubscribing.get(filter)
-      if (leaving) await this.race(leaving, deadline, () => new MqttFailure('timeout', `the broker at ${this.shown} did not acknowledge leaving ${filter} within ${ms} ms`))
+      if (leaving)
+        await this.race(
+          leaving,
+          deadline,
+          () => new MqttFailure('timeout', `the broker at ${this.shown} did not acknowledge leaving ${filter} within ${ms} ms`),
+        )
       // Subscribing again to a filter in use is harmless and makes the broker resend retained messages.
       const granted = await this.race(
         this.client.subscribeAsync(filter, { qos }),
@@ -222,8 +249,16 @@ export class Session {
         () => new MqttFailure('timeout', `the broker at ${this.shown} did not acknowledge the subscription to ${filter} within ${ms} ms`),
       )
       const refused = granted.find((g) => g.qos === 128)
-      this.recorder.note(op, `subscribed to ${filter}${refused ? ' (refused by the broker)' : ''}`, { filter, qos, granted: granted.map((g) => g.qos) })
-      if (refused) throw new MqttFailure('refused', `the broker at ${this.shown} refused the subscription to ${filter}; check the broker's access rules for the lab's user`)
+      this.recorder.note(op, `subscribed to ${filter}${refused ? ' (refused by the broker)' : ''}`, {
+        filter,
+        qos,
+        granted: granted.map((g) => g.qos),
+      })
+      if (refused)
+        throw new MqttFailure(
+          'refused',
+          `the broker at ${this.shown} refused the subscription to ${filter}; check the broker's access rules for the lab's user`,
+        )
       return listener
     } catch (err) {
       listener.close()
@@ -261,9 +296,12 @@ export class Session {
     this.subscriptions.delete(listener.filter)
     if (!this.alive || this.ending) return
     const filter = listener.filter
-    const leaving = this.client.unsubscribeAsync(filter).catch(() => undefined).finally(() => {
-      if (this.unsubscribing.get(filter) === leaving) this.unsubscribing.delete(filter)
-    })
+    const leaving = this.client
+      .unsubscribeAsync(filter)
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.unsubscribing.get(filter) === leaving) this.unsubscribing.delete(filter)
+      })
     this.unsubscribing.set(filter, leaving)
   }
 
@@ -275,7 +313,12 @@ export class Session {
     if (!this.alive) return
     this.alive = false
     const message = this.ending ? 'the MQTT adapter was closed' : `the broker at ${this.shown} closed the connection`
-    if (!this.ending) this.recorder.note(undefined, `${message}${this.listeners.size > 0 ? ` (waiting: ${[...new Set([...this.listeners].map((l) => l.op))].join(', ')})` : ''}`, { url: this.shown })
+    if (!this.ending)
+      this.recorder.note(
+        undefined,
+        `${message}${this.listeners.size > 0 ? ` (waiting: ${[...new Set([...this.listeners].map((l) => l.op))].join(', ')})` : ''}`,
+        { url: this.shown },
+      )
     this.rejectLost(new MqttFailure('closed', message))
     this.client.end(true)
   }
@@ -329,7 +372,7 @@ export class Listener {
       this.staleRetained++
       return 'ignored'
     }
-    let matches = true
+    let matches: boolean
     try {
       matches = this.accept.match ? this.accept.match(m) : true
     } catch {

@@ -10,7 +10,8 @@ export function topicNameProblem(topic: string): string | undefined {
   if (topic.length === 0) return 'a topic must not be empty'
   if (topic.includes('\u0000')) return 'a topic must not contain the NUL character'
   if (Buffer.byteLength(topic) > MAX_BYTES) return `a topic is at most ${MAX_BYTES} bytes long`
-  if (/[+#]/.test(topic)) return `"${topic}" contains a wildcard (+ or #); messages are published to a topic name, wildcards belong in reply topic filters`
+  if (/[+#]/.test(topic))
+    return `"${topic}" contains a wildcard (+ or #); messages are published to a topic name, wildcards belong in reply topic filters`
   return undefined
 }
 

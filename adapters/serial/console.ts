@@ -106,10 +106,15 @@ export class Console {
         this.decoder = new StringDecoder('utf8')
         this.cleaner = new LineCleaner((line) => this.onLine(line))
         const generation = ++this.generation
-        const link = await openLink(this.address, this.cfg, {
-          data: (chunk) => this.onData(generation, chunk),
-          closed: (reason) => this.onClosed(generation, reason),
-        }, deadline.remaining())
+        const link = await openLink(
+          this.address,
+          this.cfg,
+          {
+            data: (chunk) => this.onData(generation, chunk),
+            closed: (reason) => this.onClosed(generation, reason),
+          },
+          deadline.remaining(),
+        )
         if (this.closing) {
           await link.close()
           throw new DutError('E_DUT_UNREACHABLE', op, `the serial adapter for ${this.label} was closed`)
@@ -117,11 +122,16 @@ export class Console {
         this.link = link
         this.fresh = true
         this.lastDataAt = Date.now()
-        const framing = this.address.kind === 'device'
-          ? ` at ${this.cfg.baudRate} baud, ${this.cfg.dataBits}${this.cfg.parity[0]!.toUpperCase()}${this.cfg.stopBits}`
-          : ' (raw TCP; baud rate and framing are set where the port is exported)'
+        const framing =
+          this.address.kind === 'device'
+            ? ` at ${this.cfg.baudRate} baud, ${this.cfg.dataBits}${this.cfg.parity[0]!.toUpperCase()}${this.cfg.stopBits}`
+            : ' (raw TCP; baud rate and framing are set where the port is exported)'
         this.transcript.note(op, `opened the serial port ${this.label}${framing}${attempt > 0 ? ' (second attempt)' : ''}`, {
-          event: 'open', baudRate: this.cfg.baudRate, dataBits: this.cfg.dataBits, parity: this.cfg.parity, stopBits: this.cfg.stopBits,
+          event: 'open',
+          baudRate: this.cfg.baudRate,
+          dataBits: this.cfg.dataBits,
+          parity: this.cfg.parity,
+          stopBits: this.cfg.stopBits,
           ...(attempt > 0 ? { firstAttempt: problem } : {}),
         })
         return
@@ -197,7 +207,8 @@ export class Console {
   async sendLine(op: Operation, text: string, deadline: Deadline, options: { masked?: boolean } = {}): Promise<void> {
     this.transcript.sent(op, text, options)
     await this.write(op, Buffer.from(text + this.cfg.lineEnding, 'utf8'), deadline, () =>
-      options.masked ? 'the password' : JSON.stringify(text))
+      options.masked ? 'the password' : JSON.stringify(text),
+    )
   }
 
   /** Writes bytes and waits until the port took them (drained), or the deadline. */
@@ -208,9 +219,16 @@ export class Console {
     const ms = Math.round(deadline.remaining())
     try {
       // A write still pending when the timeout wins may fail later; that is already answered.
-      const outcome = await deadline.race(link.write(data).then(() => 'written' as const), () => 'timeout' as const)
+      const outcome = await deadline.race(
+        link.write(data).then(() => 'written' as const),
+        () => 'timeout' as const,
+      )
       if (outcome === 'timeout') {
-        throw new DutError('E_DUT_TIMEOUT', op, `the serial port ${this.label} did not take ${what()} within ${ms} ms (flow control held it back)`)
+        throw new DutError(
+          'E_DUT_TIMEOUT',
+          op,
+          `the serial port ${this.label} did not take ${what()} within ${ms} ms (flow control held it back)`,
+        )
       }
     } catch (err) {
       if (err instanceof LinkClosed) throw new DutError('E_DUT_UNREACHABLE', op, `the serial port ${this.label} closed (${err.message})`)

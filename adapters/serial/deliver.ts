@@ -2,15 +2,15 @@
  * deliver-image over the console. `url`: the device is told where to fetch the image (one
  * templated exchange). `base64-lines` and `raw`: `begin` announces the image, the image is
  * streamed (transfer.ts), and `end` collects the device's verdict (named groups `accepted`,
- * `message`). As with HTTP, the outcome decides, not the upload: a device that refuses to begin,
+ * `message`; `receipt` says which values of `accepted` mean yes and no). As with HTTP, the outcome decides, not the upload: a device that refuses to begin,
  * breaks the transfer off or answers with something unexpected gives a receipt saying so. Only a
  * port that is gone (E_DUT_UNREACHABLE) or a console that stops answering (E_DUT_TIMEOUT) throws.
  */
 import type { DeliverOptions, DeliveryReceipt, ImageSource } from '../../core/dut.ts'
 import { DutError, notDeclared } from '../../core/dut.ts'
-import { asBoolean, ExtractError } from '../kit/extract.ts'
+import { ExtractError } from '../kit/extract.ts'
 import { checkSize, imageVars } from '../kit/image.ts'
-import { VERDICT } from '../../core/yesno.ts'
+import { acceptedBy, type ReceiptTable } from '../kit/receipt.ts'
 import type { Console } from './console.ts'
 import { AnswerMismatch, exchange, type Answer } from './exchange.ts'
 import { streamImage, type TransferResult } from './transfer.ts'
@@ -26,7 +26,7 @@ export async function deliverImage(c: Console, image: ImageSource, options: Deli
     if (options.imageUrl === undefined) {
       throw new DutError('E_DUT_PROTOCOL', op, 'mode url needs the URL the image is served at, and none was given')
     }
-    return verdict(() => exchange(c, op, cfg.exchange, { vars }), '')
+    return verdict(() => exchange(c, op, cfg.exchange, { vars }), '', cfg.receipt)
   }
 
   await checkSize(image)
@@ -44,11 +44,14 @@ export async function deliverImage(c: Console, image: ImageSource, options: Deli
     const said = result.brokeOff ? `: ${excerpt(result.brokeOff)}` : ''
     return { message: `the device broke the transfer off after ${progress(result, image)} and returned to its prompt${said}` }
   }
-  return verdict(() => exchange(c, op, cfg.end, { vars, label: 'end' }), 'after the transfer, ')
+  return verdict(() => exchange(c, op, cfg.end, { vars, label: 'end' }), 'after the transfer, ', cfg.receipt)
 }
 
-/** The device's word on the delivery: groups `accepted` and `message`; an unexpected answer is itself the word. */
-async function verdict(run: () => Promise<Answer>, context: string): Promise<DeliveryReceipt> {
+/**
+ * The device's word on the delivery: groups `accepted` (read with the receipt table, where the
+ * profile declares one) and `message`; an unexpected answer is itself the word.
+ */
+async function verdict(run: () => Promise<Answer>, context: string, table: ReceiptTable | undefined): Promise<DeliveryReceipt> {
   let answer: Answer
   try {
     answer = await run()
@@ -61,7 +64,7 @@ async function verdict(run: () => Promise<Answer>, context: string): Promise<Del
   const accepted = answer.groups.accepted
   if (accepted !== undefined) {
     try {
-      receipt.accepted = asBoolean(accepted, 'accepted', VERDICT)
+      receipt.accepted = acceptedBy(accepted, table)
     } catch (err) {
       if (!(err instanceof ExtractError)) throw err
       notes.push(`(${err.message})`)

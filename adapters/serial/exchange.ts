@@ -60,7 +60,12 @@ export interface ConverseOptions {
 }
 
 /** Sends a command and feeds what comes back to `step` until it decides, or the timeout. */
-export async function converse<T>(c: Console, op: Operation, o: ConverseOptions, step: (view: AnswerView) => Step<T>): Promise<{ value: T; ms: number }> {
+export async function converse<T>(
+  c: Console,
+  op: Operation,
+  o: ConverseOptions,
+  step: (view: AnswerView) => Step<T>,
+): Promise<{ value: T; ms: number }> {
   const deadline = o.deadline
   const prompt = c.cfg.prompt ? pattern(op, c.cfg.prompt, 'adapter.prompt') : undefined
   const prompts = loginPrompts(c, op)
@@ -75,27 +80,48 @@ export async function converse<T>(c: Console, op: Operation, o: ConverseOptions,
     c.flush()
     await c.sendLine(op, o.command, deadline)
     let outcome: { done: T } | { fail: DutError } | { login: true } | undefined
-    const settled = await c.waitFor(op, () => {
-      const view = answerView(c, o.command, prompt)
-      const r = step(view)
-      if (r && 'done' in r) outcome = r
-      else if (showsLogin(c, prompts)) outcome = { login: true }
-      else if (r) outcome = r
-      return outcome !== undefined
-    }, deadline)
+    const settled = await c.waitFor(
+      op,
+      () => {
+        const view = answerView(c, o.command, prompt)
+        const r = step(view)
+        if (r && 'done' in r) outcome = r
+        else if (showsLogin(c, prompts)) outcome = { login: true }
+        else if (r) outcome = r
+        return outcome !== undefined
+      },
+      deadline,
+    )
     if (!settled || !outcome) {
-      const error = new DutError('E_DUT_TIMEOUT', op, `no answer to ${JSON.stringify(c.transcript.masker.text(o.command))} ${o.wanted} within ${deadline.timeoutMs} ms; ${said(c, o.command, prompt)}`)
-      if (o.record !== false) c.transcript.note(op, error.message, { event: 'exchange', command: c.transcript.masker.text(o.command), ms: deadline.elapsed(), error: error.code })
+      const error = new DutError(
+        'E_DUT_TIMEOUT',
+        op,
+        `no answer to ${JSON.stringify(c.transcript.masker.text(o.command))} ${o.wanted} within ${deadline.timeoutMs} ms; ${said(c, o.command, prompt)}`,
+      )
+      if (o.record !== false)
+        c.transcript.note(op, error.message, {
+          event: 'exchange',
+          command: c.transcript.masker.text(o.command),
+          ms: deadline.elapsed(),
+          error: error.code,
+        })
       throw error
     }
     if ('login' in outcome) {
-      if (loggedIn) throw new DutError('E_DUT_REFUSED', op, `the console asked for a login again after ts701 logged in as ${c.cfg.login!.username}`)
+      if (loggedIn)
+        throw new DutError('E_DUT_REFUSED', op, `the console asked for a login again after ts701 logged in as ${c.cfg.login!.username}`)
       await login(c, op, deadline)
       loggedIn = true
       continue
     }
     if ('fail' in outcome) {
-      if (o.record !== false) c.transcript.note(op, outcome.fail.message, { event: 'exchange', command: c.transcript.masker.text(o.command), ms: deadline.elapsed(), error: outcome.fail.code })
+      if (o.record !== false)
+        c.transcript.note(op, outcome.fail.message, {
+          event: 'exchange',
+          command: c.transcript.masker.text(o.command),
+          ms: deadline.elapsed(),
+          error: outcome.fail.code,
+        })
       throw outcome.fail
     }
     return { value: outcome.done, ms: deadline.elapsed() }
@@ -131,29 +157,52 @@ export async function exchange(c: Console, op: Operation, ex: SerialExchange, o:
   const expect = pattern(op, ex.expect, `the expect pattern${o.label ? ` of ${o.label}` : ''}`, 'm')
   const deadline = Deadline.after(Math.max(1, Math.round(o.timeoutMs ?? ex.timeoutMs ?? c.timeoutFor(op))))
   const wanted = `matching /${ex.expect}/`
-  const { value, ms } = await converse<{ m: RegExpExecArray; text: string }>(c, op, { command: sent, deadline, wanted, ...(o.record !== undefined ? { record: o.record } : {}) }, (view) => {
-    const complete = view.lines.length > 0 ? `${view.lines.join('\n')}\n` : ''
-    let m = expect.exec(complete)
-    if (m) return { done: { m, text: complete } }
-    // The open line counts once the console is quiet: it is not a line still arriving.
-    if ((view.quiet || view.atPrompt) && view.partial !== '') {
-      const text = complete + view.partial
-      m = expect.exec(text)
-      if (m) return { done: { m, text } }
-    }
-    if (view.atPrompt) {
-      const answer = complete.replace(/\n$/, '')
-      const instead = answer.trim() === '' ? 'nothing but the prompt' : c.transcript.masker.text(excerpt(answer))
-      return { fail: new AnswerMismatch(op, `the device answered ${JSON.stringify(c.transcript.masker.text(sent))} with ${instead} instead of /${ex.expect}/`, answer) }
-    }
-    return undefined
-  })
+  const { value, ms } = await converse<{ m: RegExpExecArray; text: string }>(
+    c,
+    op,
+    { command: sent, deadline, wanted, ...(o.record !== undefined ? { record: o.record } : {}) },
+    (view) => {
+      const complete = view.lines.length > 0 ? `${view.lines.join('\n')}\n` : ''
+      let m = expect.exec(complete)
+      if (m) return { done: { m, text: complete } }
+      // The open line counts once the console is quiet: it is not a line still arriving.
+      if ((view.quiet || view.atPrompt) && view.partial !== '') {
+        const text = complete + view.partial
+        m = expect.exec(text)
+        if (m) return { done: { m, text } }
+      }
+      if (view.atPrompt) {
+        const answer = complete.replace(/\n$/, '')
+        const instead = answer.trim() === '' ? 'nothing but the prompt' : c.transcript.masker.text(excerpt(answer))
+        return {
+          fail: new AnswerMismatch(
+            op,
+            `the device answered ${JSON.stringify(c.transcript.masker.text(sent))} with ${instead} instead of /${ex.expect}/`,
+            answer,
+          ),
+        }
+      }
+      return undefined
+    },
+  )
   const groups = { ...(value.m.groups ?? {}) }
   if (o.record !== false) {
-    const shown = Object.entries(groups).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ')
-    c.transcript.note(op, `${op}: ${JSON.stringify(c.transcript.masker.text(sent))} answered in ${ms} ms${shown ? ` (${c.transcript.masker.text(shown)})` : ''}`, {
-      event: 'exchange', command: c.transcript.masker.text(sent), expect: ex.expect, ...(o.label ? { step: o.label } : {}), groups: c.transcript.masker.value(groups), ms,
-    })
+    const shown = Object.entries(groups)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join(', ')
+    c.transcript.note(
+      op,
+      `${op}: ${JSON.stringify(c.transcript.masker.text(sent))} answered in ${ms} ms${shown ? ` (${c.transcript.masker.text(shown)})` : ''}`,
+      {
+        event: 'exchange',
+        command: c.transcript.masker.text(sent),
+        expect: ex.expect,
+        ...(o.label ? { step: o.label } : {}),
+        groups: c.transcript.masker.value(groups),
+        ms,
+      },
+    )
   }
   if (o.settle !== false) await settle(c, op, deadline.within(SETTLE_MS))
   return { groups, text: value.text, ms }
@@ -164,10 +213,14 @@ async function settle(c: Console, op: Operation, until: Deadline): Promise<void>
   if (!c.cfg.prompt) return
   const prompt = pattern(op, c.cfg.prompt, 'adapter.prompt')
   try {
-    await c.waitFor(op, () => {
-      const line = promptLine(c)
-      return line !== undefined && prompt.test(line)
-    }, until)
+    await c.waitFor(
+      op,
+      () => {
+        const line = promptLine(c)
+        return line !== undefined && prompt.test(line)
+      },
+      until,
+    )
   } catch {
     // The port went away after the answer came: the answer stands; the next operation finds out.
   }

@@ -34,7 +34,14 @@ export function createSerialDut(profile: SerialDutProfile, options: SerialDutOpt
 }
 
 const SERIAL_OPERATIONS: ChannelOperations<Console> = {
-  identify, readSettings, changeSettings, deliverImage, readOutcome, readNotifications, checkNow, restart,
+  identify,
+  readSettings,
+  changeSettings,
+  deliverImage,
+  readOutcome,
+  readNotifications,
+  checkNow,
+  restart,
 }
 
 function openConsole(profile: SerialDutProfile, options: SerialDutOptions): Console {
@@ -62,17 +69,19 @@ class SerialDut extends ChannelDut<Console> {
   }
 
   protected run<T>(op: Operation, work: () => Promise<T>): Promise<T> {
-    const next = this.queue.catch(() => {}).then(async () => {
-      this.ctx.op = op
-      try {
-        return await work()
-      } catch (err) {
-        // Values the device printed that do not read (a setting neither on nor off) are its protocol errors.
-        throw err instanceof ExtractError ? new DutError('E_DUT_PROTOCOL', op, err.message) : err
-      } finally {
-        this.ctx.op = undefined
-      }
-    })
+    const next = this.queue
+      .catch(() => {})
+      .then(async () => {
+        this.ctx.op = op
+        try {
+          return await work()
+        } catch (err) {
+          // Values the device printed that do not read (a setting neither on nor off) are its protocol errors.
+          throw err instanceof ExtractError ? new DutError('E_DUT_PROTOCOL', op, err.message) : err
+        } finally {
+          this.ctx.op = undefined
+        }
+      })
     this.queue = next.catch(() => {})
     return next
   }

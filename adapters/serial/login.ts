@@ -66,13 +66,17 @@ export async function ready(c: Console, op: Operation, deadline: Deadline): Prom
   const prompt = c.cfg.prompt ? pattern(op, c.cfg.prompt, 'adapter.prompt') : undefined
   c.flush()
   await c.sendLine(op, '', deadline)
-  await c.waitFor(op, () => {
-    const line = promptLine(c)
-    if (line !== undefined && (prompts.user.test(line) || prompts.password.test(line) || prompt?.test(line))) return true
-    // Something came and the console went quiet again: whatever it is, it is not asking for a login.
-    const seen = c.view().lines.length > 0 || c.view().partial.text !== ''
-    return seen && quietFor(c, 250)
-  }, deadline.within(WAKE_MS))
+  await c.waitFor(
+    op,
+    () => {
+      const line = promptLine(c)
+      if (line !== undefined && (prompts.user.test(line) || prompts.password.test(line) || prompt?.test(line))) return true
+      // Something came and the console went quiet again: whatever it is, it is not asking for a login.
+      const seen = c.view().lines.length > 0 || c.view().partial.text !== ''
+      return seen && quietFor(c, 250)
+    },
+    deadline.within(WAKE_MS),
+  )
   if (showsLogin(c, prompts)) await login(c, op, deadline)
 }
 
@@ -82,7 +86,11 @@ export async function login(c: Console, op: Operation, deadline: Deadline): Prom
   const prompts = loginPrompts(c, op)!
   const password = c.env[cfg.passwordEnv]
   if (password === undefined || password === '') {
-    throw new DutError('E_DUT_REFUSED', op, `the console asks for a login, but environment variable ${cfg.passwordEnv} (adapter.login.passwordEnv) with the password is not set`)
+    throw new DutError(
+      'E_DUT_REFUSED',
+      op,
+      `the console asks for a login, but environment variable ${cfg.passwordEnv} (adapter.login.passwordEnv) with the password is not set`,
+    )
   }
   c.transcript.masker.addSecret(password)
   const prompt = c.cfg.prompt ? pattern(op, c.cfg.prompt, 'adapter.prompt') : undefined
@@ -100,12 +108,16 @@ export async function login(c: Console, op: Operation, deadline: Deadline): Prom
   c.flush()
   await c.sendLine(op, cfg.username, deadline)
   let atPrompt = false
-  const asked = await c.waitFor(op, () => {
-    if (showsLogin(c, prompts) === 'password') return true
-    const line = promptLine(c)
-    atPrompt = line !== undefined && prompt?.test(line) === true
-    return atPrompt
-  }, deadline)
+  const asked = await c.waitFor(
+    op,
+    () => {
+      if (showsLogin(c, prompts) === 'password') return true
+      const line = promptLine(c)
+      atPrompt = line !== undefined && prompt?.test(line) === true
+      return atPrompt
+    },
+    deadline,
+  )
   if (!asked) throw timeout(c, op, started, `the console did not ask for the password of ${cfg.username}`)
   if (atPrompt) {
     c.transcript.note(op, `logged in to the console as ${cfg.username} (no password asked)`, { event: 'login', username: cfg.username })
@@ -115,32 +127,44 @@ export async function login(c: Console, op: Operation, deadline: Deadline): Prom
   c.flush()
   await c.sendLine(op, password, deadline, { masked: true })
   let result: 'ok' | 'refused' | undefined
-  const answered = await c.waitFor(op, () => {
-    const shown = showsLogin(c, prompts)
-    if (shown) {
-      result = 'refused'
-      return true
-    }
-    const line = promptLine(c)
-    if (line !== undefined && prompt?.test(line)) {
-      result = 'ok'
-      return true
-    }
-    if (!prompt && (c.view().lines.length > 0 || c.view().partial.text !== '') && quietFor(c, SETTLE_MS)) {
-      result = 'ok'
-      return true
-    }
-    return false
-  }, deadline)
+  const answered = await c.waitFor(
+    op,
+    () => {
+      const shown = showsLogin(c, prompts)
+      if (shown) {
+        result = 'refused'
+        return true
+      }
+      const line = promptLine(c)
+      if (line !== undefined && prompt?.test(line)) {
+        result = 'ok'
+        return true
+      }
+      if (!prompt && (c.view().lines.length > 0 || c.view().partial.text !== '') && quietFor(c, SETTLE_MS)) {
+        result = 'ok'
+        return true
+      }
+      return false
+    },
+    deadline,
+  )
   if (!answered) throw timeout(c, op, started, `the console did not answer the login of ${cfg.username}`)
   if (result === 'refused') {
     c.transcript.note(op, `the console refused the login of ${cfg.username}`, { event: 'login-refused', username: cfg.username })
-    throw new DutError('E_DUT_REFUSED', op, `the console refused the login of ${cfg.username} (it asked for the login again); check adapter.login and ${cfg.passwordEnv}`)
+    throw new DutError(
+      'E_DUT_REFUSED',
+      op,
+      `the console refused the login of ${cfg.username} (it asked for the login again); check adapter.login and ${cfg.passwordEnv}`,
+    )
   }
   c.transcript.note(op, `logged in to the console as ${cfg.username}`, { event: 'login', username: cfg.username })
 }
 
 function timeout(c: Console, op: Operation, started: number, what: string): DutError {
   const shown = [...c.view().lines.map((l) => l.text), c.view().partial.text].join('\n').trim()
-  return new DutError('E_DUT_TIMEOUT', op, `${what} within ${Date.now() - started} ms${shown ? ` (it printed ${c.transcript.masker.text(tailExcerpt(shown))})` : ''}`)
+  return new DutError(
+    'E_DUT_TIMEOUT',
+    op,
+    `${what} within ${Date.now() - started} ms${shown ? ` (it printed ${c.transcript.masker.text(tailExcerpt(shown))})` : ''}`,
+  )
 }

@@ -26,7 +26,11 @@ export async function readSettings(c: Console): Promise<UpdateSettings> {
     if (value !== undefined) settings[key] = asBoolean(value, key)
   }
   if (Object.keys(settings).length === 0) {
-    throw new DutError('E_DUT_PROTOCOL', 'read-settings', `the expect pattern /${ex.expect}/ captured neither automaticUpdates nor notifications in ${excerpt(answer.text)}; name the groups (?<automaticUpdates>…) and/or (?<notifications>…)`)
+    throw new DutError(
+      'E_DUT_PROTOCOL',
+      'read-settings',
+      `the expect pattern /${ex.expect}/ captured neither automaticUpdates nor notifications in ${excerpt(answer.text)}; name the groups (?<automaticUpdates>…) and/or (?<notifications>…)`,
+    )
   }
   return settings
 }
@@ -52,24 +56,36 @@ export async function readNotifications(c: Console): Promise<DutNotification[]> 
   const item = pattern(op, cfg.item, 'the item pattern')
   const end = pattern(op, cfg.end, 'the end pattern')
   const deadline = Deadline.after(Math.max(1, Math.round(cfg.timeoutMs ?? c.timeoutFor(op))))
-  const { value: items, ms } = await converse<DutNotification[]>(c, op, { command: sent, deadline, wanted: `ending with a line matching /${cfg.end}/` }, (view) => {
-    const found: DutNotification[] = []
-    const lines = view.quiet && view.partial !== '' ? [...view.lines, view.partial] : view.lines
-    for (const line of lines) {
-      if (end.test(line)) return { done: found }
-      const m = item.exec(line)
-      if (m) found.push(notification(m))
-    }
-    if (view.atPrompt) {
-      const answer = view.lines.join('\n')
-      return {
-        fail: new AnswerMismatch(op, `the device answered ${JSON.stringify(sent)} with ${answer.trim() ? excerpt(answer) : 'nothing but the prompt'} and no line matching /${cfg.end}/ (${found.length} item${found.length === 1 ? '' : 's'} matched /${cfg.item}/)`, answer),
+  const { value: items, ms } = await converse<DutNotification[]>(
+    c,
+    op,
+    { command: sent, deadline, wanted: `ending with a line matching /${cfg.end}/` },
+    (view) => {
+      const found: DutNotification[] = []
+      const lines = view.quiet && view.partial !== '' ? [...view.lines, view.partial] : view.lines
+      for (const line of lines) {
+        if (end.test(line)) return { done: found }
+        const m = item.exec(line)
+        if (m) found.push(notification(m))
       }
-    }
-    return undefined
-  })
+      if (view.atPrompt) {
+        const answer = view.lines.join('\n')
+        return {
+          fail: new AnswerMismatch(
+            op,
+            `the device answered ${JSON.stringify(sent)} with ${answer.trim() ? excerpt(answer) : 'nothing but the prompt'} and no line matching /${cfg.end}/ (${found.length} item${found.length === 1 ? '' : 's'} matched /${cfg.item}/)`,
+            answer,
+          ),
+        }
+      }
+      return undefined
+    },
+  )
   c.transcript.note(op, `${op}: ${JSON.stringify(sent)} listed ${items.length} notification${items.length === 1 ? '' : 's'} in ${ms} ms`, {
-    event: 'exchange', command: sent, ms, items,
+    event: 'exchange',
+    command: sent,
+    ms,
+    items,
   })
   return items
 }
@@ -87,7 +103,11 @@ export function group(answer: Answer, op: Operation, ex: SerialExchange, name: s
   const value = answer.groups[name]
   if (value !== undefined) return value
   const declared = new RegExp(`\\(\\?<${name}>`).test(ex.expect)
-  throw new DutError('E_DUT_PROTOCOL', op, declared
-    ? `group ${name} of /${ex.expect}/ did not take part in the match in ${excerpt(answer.text)}`
-    : `the expect pattern /${ex.expect}/ has no group (?<${name}>…)`)
+  throw new DutError(
+    'E_DUT_PROTOCOL',
+    op,
+    declared
+      ? `group ${name} of /${ex.expect}/ did not take part in the match in ${excerpt(answer.text)}`
+      : `the expect pattern /${ex.expect}/ has no group (?<${name}>…)`,
+  )
 }

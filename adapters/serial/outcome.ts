@@ -19,6 +19,9 @@ export async function readOutcome(c: Console): Promise<UpdateOutcome> {
   const wait = { timeoutMs: cfg.timeoutMs, intervalMs: cfg.intervalMs, states: cfg.states, where: `on ${c.label}`, missOf: missByCode }
   return waitForOutcome(wait, async (watch, until) => {
     const answer = await exchange(c, 'read-outcome', cfg, { timeoutMs: until.cap(c.timeoutFor('read-outcome')) })
-    return watch.state(group(answer, 'read-outcome', cfg, 'state').trim(), () => ({ version: answer.groups.version, detail: answer.groups.detail }))
+    return watch.state(group(answer, 'read-outcome', cfg, 'state').trim(), () => ({
+      version: answer.groups.version,
+      detail: answer.groups.detail,
+    }))
   })
 }

@@ -14,7 +14,11 @@ export function pattern(op: Operation, source: string, what: string, flags = '')
     try {
       re = new RegExp(source, flags)
     } catch (err) {
-      throw new DutError('E_DUT_PROTOCOL', op, `${what} /${source}/ of the DUT profile is not a valid regular expression (${err instanceof Error ? err.message : String(err)})`)
+      throw new DutError(
+        'E_DUT_PROTOCOL',
+        op,
+        `${what} /${source}/ of the DUT profile is not a valid regular expression (${err instanceof Error ? err.message : String(err)})`,
+      )
     }
     cache.set(key, re)
   }

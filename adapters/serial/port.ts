@@ -10,9 +10,7 @@ import type { SerialAdapterConfig } from './profile.ts'
 import { Ts701Error } from '../../core/errors.ts'
 import { isLoopbackHost, LOOPBACK_RULE } from '../../core/loopback.ts'
 
-export type PortAddress =
-  | { kind: 'device'; path: string }
-  | { kind: 'tcp'; host: string; port: number }
+export type PortAddress = { kind: 'device'; path: string } | { kind: 'tcp'; host: string; port: number }
 
 /** The profile names a port ts701 cannot drive; raised when the adapter is created. */
 export class SerialPortUnsupported extends Ts701Error {
@@ -59,7 +57,9 @@ export function refusal(address: PortAddress): string | undefined {
 }
 
 export function describeAddress(address: PortAddress): string {
-  return address.kind === 'device' ? address.path : `tcp://${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`
+  return address.kind === 'device'
+    ? address.path
+    : `tcp://${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`
 }
 
 /** An open port. `closed` is called once, whoever closed it; writes after that reject. */

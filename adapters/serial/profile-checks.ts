@@ -83,7 +83,11 @@ function needGroups(report: Report, at: PathSegment[], re: RegExp, why: string, 
   const missing = (need.all ?? []).filter((g) => !named.includes(g))
   if (missing.length > 0) {
     const what = missing.length === 1 ? `the named group ${quoted(missing)}` : `the named groups ${quoted(missing)}`
-    report('missing-group', at, `the regular expression lacks ${what} that ${why} (${has}), e.g. (?<${missing[0]}>${missing[0] === 'text' ? '.+' : '\\S+'})`)
+    report(
+      'missing-group',
+      at,
+      `the regular expression lacks ${what} that ${why} (${has}), e.g. (?<${missing[0]}>${missing[0] === 'text' ? '.+' : '\\S+'})`,
+    )
   }
   if (need.some && !need.some.some((g) => named.includes(g))) {
     report('missing-group', at, `the regular expression needs a named group ${need.some.map((g) => `"${g}"`).join(' or ')} (${has})`)
@@ -100,9 +104,13 @@ function portProblem(port: string): { code: string; message: string } | undefine
     return { code: 'bad-url', message: `"${port}" is not a valid URL` }
   }
   if (!SCHEMES.includes(url.protocol)) {
-    return { code: 'bad-url', message: `unsupported scheme ${url.protocol}// (expected a device path, tcp://host:port or rfc2217://host:port)` }
+    return {
+      code: 'bad-url',
+      message: `unsupported scheme ${url.protocol}// (expected a device path, tcp://host:port or rfc2217://host:port)`,
+    }
   }
-  if (!isLoopbackHost(url.hostname)) return { code: 'not-loopback', message: `host "${url.hostname}" is not a loopback address; ${LOOPBACK_RULE}` }
+  if (!isLoopbackHost(url.hostname))
+    return { code: 'not-loopback', message: `host "${url.hostname}" is not a loopback address; ${LOOPBACK_RULE}` }
   if (url.port === '') return { code: 'bad-url', message: `"${port}" names no port (expected ${url.protocol}//host:port)` }
   return undefined
 }

@@ -5,6 +5,7 @@
  */
 import type { SettingChange } from '../../core/dut.ts'
 import type { ChannelDescriptor } from '../../profile/channel.ts'
+import type { ReceiptTable } from '../kit/receipt.ts'
 import type { AdapterTimeouts, DutProfileCommon, OutcomeStates } from '../../profile/types.ts'
 import { createSerialDut } from './index.ts'
 import { checkSerial } from './profile-checks.ts'
@@ -49,12 +50,14 @@ export interface SerialOperationMap {
   /** Named groups `automaticUpdates` and/or `notifications` (on/off, true/false, 1/0, enabled/disabled). */
   'read-settings'?: SerialExchange
   'change-settings'?: Partial<Record<SettingChange, SerialExchange>>
-  'deliver-image'?:
+  /** The verdict's `accepted` group is read with `receipt` where it is declared. */
+  'deliver-image'?: (
     | { mode: 'url'; exchange: SerialExchange }
     /** `begin` (with `{{image.size}}`, `{{image.sha256}}`), base64 lines of `lineBytes` input bytes each, then `end`. */
     | { mode: 'base64-lines'; begin: SerialExchange; lineBytes: number; end: SerialExchange }
     /** `begin` announces the length; the raw bytes follow; `end` collects the device's verdict. */
     | { mode: 'raw'; begin: SerialExchange; end: SerialExchange }
+  ) & { receipt?: ReceiptTable }
   /** Named groups `state` and optionally `version`, `detail`. */
   'read-outcome'?: SerialExchange & { states: OutcomeStates; intervalMs: number; timeoutMs: number }
   /** `item` matches one notification line (groups `text`, optional `kind`, `time`); `end` closes the list. */

@@ -59,5 +59,9 @@ function readinessProbe(c: Console, op: RestartOp): { asks: string; run: (timeou
       },
     }
   }
-  throw new DutError('E_DUT_NOT_DECLARED', op, `${op} needs identify (or adapter.prompt) in the DUT profile to tell when the device is back`)
+  throw new DutError(
+    'E_DUT_NOT_DECLARED',
+    op,
+    `${op} needs identify (or adapter.prompt) in the DUT profile to tell when the device is back`,
+  )
 }

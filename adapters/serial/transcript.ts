@@ -33,7 +33,13 @@ export class Transcript {
     return this.evidence.record({
       channel: 'serial',
       summary: `→ ${shown}`,
-      detail: { port: this.port, direction: 'sent', text: shown, ...(options.masked ? { masked: true } : {}), ...(op ? { operation: op } : {}) },
+      detail: {
+        port: this.port,
+        direction: 'sent',
+        text: shown,
+        ...(options.masked ? { masked: true } : {}),
+        ...(op ? { operation: op } : {}),
+      },
     })
   }
 
@@ -58,7 +64,13 @@ export class Transcript {
 
   /** Something that is not a console line: the port opened or closed, an exchange's result, a transfer. */
   note(op: Operation | undefined, summary: string, detail: Record<string, unknown> = {}): string {
-    return this.evidence.record(this.masker.value({ channel: 'serial', summary: this.masker.text(summary), detail: { port: this.port, ...(op ? { operation: op } : {}), ...detail } }))
+    return this.evidence.record(
+      this.masker.value({
+        channel: 'serial',
+        summary: this.masker.text(summary),
+        detail: { port: this.port, ...(op ? { operation: op } : {}), ...detail },
+      }),
+    )
   }
 }
 

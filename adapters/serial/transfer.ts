@@ -93,7 +93,13 @@ class Listener {
   }
 }
 
-export async function streamImage(c: Console, op: Operation, image: ImageSource, mode: 'base64-lines' | 'raw', lineBytes = 0): Promise<TransferResult> {
+export async function streamImage(
+  c: Console,
+  op: Operation,
+  image: ImageSource,
+  mode: 'base64-lines' | 'raw',
+  lineBytes = 0,
+): Promise<TransferResult> {
   const idleMs = c.timeoutFor(op)
   // At a low baud rate a long line takes a while to go out: the port gets twice its wire time.
   const framing = 1 + c.cfg.dataBits + (c.cfg.parity === 'none' ? 0 : 1) + c.cfg.stopBits
@@ -124,7 +130,9 @@ export async function streamImage(c: Console, op: Operation, image: ImageSource,
         data = Buffer.from(line + c.cfg.lineEnding, 'latin1')
         lines++
       }
-      await c.write(op, data, Deadline.after(budget(data.length)), () => (mode === 'raw' ? `the image bytes after ${bytes} of ${image.size}` : `base64 line ${lines} (after ${bytes} of ${image.size} bytes)`))
+      await c.write(op, data, Deadline.after(budget(data.length)), () =>
+        mode === 'raw' ? `the image bytes after ${bytes} of ${image.size}` : `base64 line ${lines} (after ${bytes} of ${image.size} bytes)`,
+      )
       hash.update(piece)
       bytes += piece.length
       wireBytes += data.length
@@ -145,7 +153,11 @@ export async function streamImage(c: Console, op: Operation, image: ImageSource,
     if (going) {
       // The echo of the last lines, and what the device says right after them, belong to the transfer.
       const echoes = listener.echoed > 0
-      await c.waitFor(op, () => (echoes && listener.echoed >= lines) || quietFor(c, TAIL_QUIET_MS), Deadline.after(Math.min(idleMs, TAIL_WAIT_MS)))
+      await c.waitFor(
+        op,
+        () => (echoes && listener.echoed >= lines) || quietFor(c, TAIL_QUIET_MS),
+        Deadline.after(Math.min(idleMs, TAIL_WAIT_MS)),
+      )
       listener.check(c)
     }
   } catch (err) {
@@ -173,24 +185,31 @@ export async function streamImage(c: Console, op: Operation, image: ImageSource,
 function record(c: Console, op: Operation, image: ImageSource, r: TransferResult, failure: string | undefined): void {
   const how = r.mode === 'raw' ? 'as raw bytes' : `as ${r.lines} base64 line${r.lines === 1 ? '' : 's'}`
   const echo = r.device.echoed > 0 ? `; the device echoed ${r.device.echoed} line${r.device.echoed === 1 ? '' : 's'}` : ''
-  const cut = r.brokeOff !== undefined
-    ? ` — broken off by the device after ${r.bytes} of ${image.size} bytes`
-    : failure !== undefined ? ` — failed after ${r.bytes} of ${image.size} bytes: ${failure}` : ''
-  c.transcript.note(op, `${op}: sent ${image.name} ${how} (${formatBytes(r.bytes)} in ${r.ms} ms, SHA-256 ${r.sha256.slice(0, 16)}…)${echo}${cut}`, {
-    event: 'transfer',
-    mode: r.mode,
-    image: image.name,
-    bytes: r.bytes,
-    size: image.size,
-    ...(r.lines !== undefined ? { lines: r.lines } : {}),
-    wireBytes: r.wireBytes,
-    sha256: r.sha256,
-    ...(r.bytes === image.size && r.sha256 !== image.sha256 ? { expectedSha256: image.sha256 } : {}),
-    ms: r.ms,
-    deviceLines: r.device.lines,
-    echoedLines: r.device.echoed,
-    ...(r.device.said.length > 0 ? { deviceSaid: r.device.said } : {}),
-    ...(r.brokeOff !== undefined ? { brokenOff: true } : {}),
-    ...(failure !== undefined ? { error: failure } : {}),
-  })
+  const cut =
+    r.brokeOff !== undefined
+      ? ` — broken off by the device after ${r.bytes} of ${image.size} bytes`
+      : failure !== undefined
+        ? ` — failed after ${r.bytes} of ${image.size} bytes: ${failure}`
+        : ''
+  c.transcript.note(
+    op,
+    `${op}: sent ${image.name} ${how} (${formatBytes(r.bytes)} in ${r.ms} ms, SHA-256 ${r.sha256.slice(0, 16)}…)${echo}${cut}`,
+    {
+      event: 'transfer',
+      mode: r.mode,
+      image: image.name,
+      bytes: r.bytes,
+      size: image.size,
+      ...(r.lines !== undefined ? { lines: r.lines } : {}),
+      wireBytes: r.wireBytes,
+      sha256: r.sha256,
+      ...(r.bytes === image.size && r.sha256 !== image.sha256 ? { expectedSha256: image.sha256 } : {}),
+      ms: r.ms,
+      deviceLines: r.device.lines,
+      echoedLines: r.device.echoed,
+      ...(r.device.said.length > 0 ? { deviceSaid: r.device.said } : {}),
+      ...(r.brokeOff !== undefined ? { brokenOff: true } : {}),
+      ...(failure !== undefined ? { error: failure } : {}),
+    },
+  )
 }

@@ -12,8 +12,11 @@ export function runsUnattended(m: UpdMech): MechanismVerdict {
 }
 
 export function componentUpdatesUnattended(comp: SoftComp, input: RuleInput): Outcome {
-  return someMechanism(comp, input, 'checks for and installs updates without user interaction', runsUnattended,
-    ['initiationAndInteraction', 'updateChecking', 'configuration'])
+  return someMechanism(comp, input, 'checks for and installs updates without user interaction', runsUnattended, [
+    'initiationAndInteraction',
+    'updateChecking',
+    'configuration',
+  ])
 }
 
 /** Classifies a mechanism as automatic or not; only silence in the IXIT is left open. */
@@ -25,12 +28,7 @@ export function identifyAutomatic(m: UpdMech): Outcome {
 }
 
 /** The user can use each control the catalog lists for this unit (enable, disable, postpone). */
-export function offersControls(
-  m: UpdMech,
-  input: RuleInput,
-  feature: 'automaticUpdates' | 'notifications',
-  field: keyof UpdMech,
-): Outcome {
+export function offersControls(m: UpdMech, input: RuleInput, feature: 'automaticUpdates' | 'notifications', field: keyof UpdMech): Outcome {
   const label = feature === 'automaticUpdates' ? 'automatic updates' : 'update notifications'
   const config = m.facts[feature]
   if (!config) return review(`can the user ${listParam(input, 'controls').join(', ')} ${label}?`, m, [field as string, 'configuration'])

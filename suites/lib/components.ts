@@ -22,10 +22,12 @@ export function someMechanism(
   const unknown = verdicts.filter(([, ok]) => ok === undefined).map(([m]) => m)
   if (unknown.length === 0) return fail(`${comp.id}: none of ${comp.updateMechanisms.join(', ')} ${what}`)
   const first = unknown[0]!
-  return review(`the IXIT facts do not say whether ${unknown.map((m) => m.id).join(' or ')} of ${comp.id} ${what}`,
-    first, fields as string[])
+  return review(
+    `the IXIT facts do not say whether ${unknown.map((m) => m.id).join(' or ')} of ${comp.id} ${what}`,
+    first,
+    fields as string[],
+  )
 }
 
 /** A component list that is empty cannot show per-component coverage. */
-export const noComponents = (reason: string): Outcome =>
-  inconclusive(`cannot tell which components the mechanisms update: ${reason}`)
+export const noComponents = (reason: string): Outcome => inconclusive(`cannot tell which components the mechanisms update: ${reason}`)

@@ -39,8 +39,11 @@ export function resistsMisuse(m: UpdMech): Outcome {
   if (weaknesses.length) return fail(`${m.id} can be misused: ${weaknesses.join('; ')}`)
   const unstated = unstatedDefences(m)
   if (unstated.length) {
-    return review(`does the design prevent downgrade and code injection? The IXIT facts do not state ${unstated.join(', ')}`,
-      m, ['description', 'securityGuarantees', 'cryptographicDetails'])
+    return review(`does the design prevent downgrade and code injection? The IXIT facts do not state ${unstated.join(', ')}`, m, [
+      'description',
+      'securityGuarantees',
+      'cryptographicDetails',
+    ])
   }
   return pass(`${m.id}: ${m.facts.integrityProtection} verified by the device before install, with anti-rollback`)
 }
@@ -58,8 +61,10 @@ export function verifies(m: UpdMech, property: Property, byDevice: boolean): Out
   const f = m.facts
   const accepted: readonly string[] = property === 'authenticity' ? AUTHENTIC : INTEGRAL
   if (f.integrityProtection === undefined || f.verifiedBy === undefined) {
-    return review(`is ${property} verified before installation${byDevice ? ' by the device itself' : ''}?`,
-      m, ['securityGuarantees', 'cryptographicDetails'])
+    return review(`is ${property} verified before installation${byDevice ? ' by the device itself' : ''}?`, m, [
+      'securityGuarantees',
+      'cryptographicDetails',
+    ])
   }
   if (!accepted.includes(f.integrityProtection)) {
     return fail(`${m.id}: ${f.integrityProtection} protection does not establish ${property}`)

@@ -19,13 +19,14 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   fixtures: ['core'],
   adapters: ['core', 'ixit', 'profile'],
   emulator: ['core', 'profile', 'fixtures'],
-  harness: ['core', 'ixit', 'catalog', 'profile', 'fixtures', 'adapters', 'emulator'],
-  suites: ['core', 'ixit', 'catalog', 'profile', 'fixtures', 'adapters', 'emulator', 'harness'],
+  bench: ['core', 'profile'],
+  harness: ['core', 'ixit', 'catalog', 'profile', 'fixtures', 'adapters', 'emulator', 'bench'],
+  suites: ['core', 'ixit', 'catalog', 'profile', 'fixtures', 'adapters', 'emulator', 'bench', 'harness'],
   reports: ['core', 'ixit', 'catalog', 'profile', 'harness'],
   // The reference device is a device: it may share the vocabulary, the public image format and
   // PKI helpers, and it writes profiles in the public profile format (types only).
   sim: ['core', 'fixtures'],
-  cli: ['core', 'ixit', 'catalog', 'profile', 'fixtures', 'adapters', 'emulator', 'harness', 'suites', 'reports', 'sim'],
+  cli: ['core', 'ixit', 'catalog', 'profile', 'fixtures', 'adapters', 'emulator', 'bench', 'harness', 'suites', 'reports', 'sim'],
 }
 
 /** Type-only imports sim may make: the shape of the profile documents it writes. */
@@ -55,9 +56,13 @@ function importsOf(file: string): Edge[] {
   const visit = (node: ts.Node): void => {
     if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
       const clause = node.importClause
-      const allTypes = clause?.isTypeOnly === true
-        || (clause !== undefined && clause.name === undefined && clause.namedBindings !== undefined
-          && ts.isNamedImports(clause.namedBindings) && clause.namedBindings.elements.every((e) => e.isTypeOnly))
+      const allTypes =
+        clause?.isTypeOnly === true ||
+        (clause !== undefined &&
+          clause.name === undefined &&
+          clause.namedBindings !== undefined &&
+          ts.isNamedImports(clause.namedBindings) &&
+          clause.namedBindings.elements.every((e) => e.isTypeOnly))
       add(node.moduleSpecifier.text, allTypes)
     } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
       add(node.moduleSpecifier.text, node.isTypeOnly)

@@ -16,12 +16,24 @@ const ABSENT: Record<FactName, (a: Assessment) => void> = {
   hasNotUpdatableComponent: (a) => {
     for (const c of a.ixit['6-SoftComp']) if (c.updateMechanisms.length === 0) c.updateMechanisms = [a.ixit['7-UpdMech'][0]!.id]
   },
-  hasMutableComponent: (a) => { for (const c of a.ixit['6-SoftComp']) c.facts.immutable = true },
-  constrained: (a) => { a.ics.constrained = false },
-  notConstrained: (a) => { a.ics.constrained = true },
-  hasNetworkDelivery: (a) => { for (const m of a.ixit['7-UpdMech']) m.facts.delivery = 'local' },
-  hasAutomaticUpdates: (a) => { for (const m of a.ixit['7-UpdMech']) m.facts.initiation = 'user' },
-  hasUpdateNotifications: (a) => { for (const m of a.ixit['7-UpdMech']) m.facts.notifications = { enabledByDefault: false, userCan: [], kinds: [] } },
+  hasMutableComponent: (a) => {
+    for (const c of a.ixit['6-SoftComp']) c.facts.immutable = true
+  },
+  constrained: (a) => {
+    a.ics.constrained = false
+  },
+  notConstrained: (a) => {
+    a.ics.constrained = true
+  },
+  hasNetworkDelivery: (a) => {
+    for (const m of a.ixit['7-UpdMech']) m.facts.delivery = 'local'
+  },
+  hasAutomaticUpdates: (a) => {
+    for (const m of a.ixit['7-UpdMech']) m.facts.initiation = 'user'
+  },
+  hasUpdateNotifications: (a) => {
+    for (const m of a.ixit['7-UpdMech']) m.facts.notifications = { enabledByDefault: false, userCan: [], kinds: [] }
+  },
   hasAutomaticUpdatesOrNotifications: (a) => {
     ABSENT.hasAutomaticUpdates(a)
     ABSENT.hasUpdateNotifications(a)
@@ -30,7 +42,9 @@ const ABSENT: Record<FactName, (a: Assessment) => void> = {
 
 /** The opposite, for conditions the example does not meet (V2.1.1's constrained-device provisions). */
 const PRESENT: Partial<Record<FactName, (a: Assessment) => void>> = {
-  constrained: (a) => { a.ics.constrained = true },
+  constrained: (a) => {
+    a.ics.constrained = true
+  },
 }
 
 function applicabilityOf(a: Assessment, standard: string, group: string) {
@@ -96,10 +110,11 @@ describe('cross-checking the ICS against the IXIT', () => {
   })
 
   it('follows the ICS where the IXIT is silent', () => {
-    const silent = (support: 'Y' | 'N/A') => variant(example, (copy) => {
-      for (const m of copy.ixit['7-UpdMech']) delete m.facts.delivery
-      copy.ics.provisions['5.3-10'] = { ...copy.ics.provisions['5.3-10']!, support, detail: 'the supplier says so' }
-    })
+    const silent = (support: 'Y' | 'N/A') =>
+      variant(example, (copy) => {
+        for (const m of copy.ixit['7-UpdMech']) delete m.facts.delivery
+        copy.ics.provisions['5.3-10'] = { ...copy.ics.provisions['5.3-10']!, support, detail: 'the supplier says so' }
+      })
     const absent = applicabilityOf(silent('N/A'), 'en303645-v3.1.3', '5.3-10')
     expect(absent.applicable).toBe(false)
     expect(absent.reason).toMatch(/ICS declares .*absent.*the supplier says so/)

@@ -6,14 +6,7 @@ import { isDeepStrictEqual } from 'node:util'
 import Ajv2020Module from 'ajv/dist/2020.js'
 import { afterAll, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
-import {
-  BASE_FILE,
-  DEFAULT_EDITION,
-  EditionInvalidError,
-  listEditions,
-  loadEdition,
-  UnknownEditionError,
-} from '../../catalog/editions.ts'
+import { BASE_FILE, DEFAULT_EDITION, EditionInvalidError, listEditions, loadEdition, UnknownEditionError } from '../../catalog/editions.ts'
 import type { Edition, UnitDef } from '../../catalog/types.ts'
 import { indexRules } from '../../harness/evaluate.ts'
 import { IXIT_TABLES } from '../../ixit/types.ts'
@@ -92,7 +85,8 @@ describe('the catalog', () => {
 
   it('has no rule for a unit that no edition defines', () => {
     const known = new Set(EDITIONS.flatMap((id) => units(loadEdition(id)).map((u) => u.id)))
-    for (const rule of [...ALL_RULES, ...ALL_CHECKS]) for (const id of rule.decides) expect(known.has(id), `${rule.name} decides ${id}`).toBe(true)
+    for (const rule of [...ALL_RULES, ...ALL_CHECKS])
+      for (const id of rule.decides) expect(known.has(id), `${rule.name} decides ${id}`).toBe(true)
   })
 })
 
@@ -118,13 +112,43 @@ describe('the edition files', () => {
   // the data or to the resolution that moves a unit shows up here.
   const UNITS_PER_GROUP: Record<(typeof EDITIONS)[number], Record<string, number>> = {
     'en303645-v2.1.1': {
-      '5.3-1': 3, '5.3-2': 3, '5.3-3': 1, '5.3-4': 2, '5.3-5': 4, '5.3-6': 9, '5.3-7': 4, '5.3-8': 2,
-      '5.3-9': 4, '5.3-10': 4, '5.3-11': 2, '5.3-12': 1, '5.3-13': 4, '5.3-14': 4, '5.3-15': 4, '5.3-16': 2,
+      '5.3-1': 3,
+      '5.3-2': 3,
+      '5.3-3': 1,
+      '5.3-4': 2,
+      '5.3-5': 4,
+      '5.3-6': 9,
+      '5.3-7': 4,
+      '5.3-8': 2,
+      '5.3-9': 4,
+      '5.3-10': 4,
+      '5.3-11': 2,
+      '5.3-12': 1,
+      '5.3-13': 4,
+      '5.3-14': 4,
+      '5.3-15': 4,
+      '5.3-16': 2,
     },
     'en303645-v3.1.3': {
-      '5.3-1': 3, '5.3-2': 3, '5.3-3': 1, '5.3-4A': 2, '5.3-4B': 3, '5.3-5': 4, '5.3-6A': 3, '5.3-6B': 3,
-      '5.3-7': 4, '5.3-8': 2, '5.3-9': 7, '5.3-10': 4, '5.3-11': 2, '5.3-12': 1, '5.3-13': 4, '5.3-14': 4,
-      '5.3-15A': 2, '5.3-15B': 2, '5.3-16': 2,
+      '5.3-1': 3,
+      '5.3-2': 3,
+      '5.3-3': 1,
+      '5.3-4A': 2,
+      '5.3-4B': 3,
+      '5.3-5': 4,
+      '5.3-6A': 3,
+      '5.3-6B': 3,
+      '5.3-7': 4,
+      '5.3-8': 2,
+      '5.3-9': 7,
+      '5.3-10': 4,
+      '5.3-11': 2,
+      '5.3-12': 1,
+      '5.3-13': 4,
+      '5.3-14': 4,
+      '5.3-15A': 2,
+      '5.3-15B': 2,
+      '5.3-16': 2,
     },
   }
 
@@ -161,7 +185,9 @@ describe('the edition files', () => {
       for (const [i, text] of deltas.entries()) expect(mentions(text, u.id), `${u.id} in ${EDITIONS[i]}.yaml`).toBe(false)
     }
     // One concrete case: base.yaml's 5.3-7-1c is exactly the unit both editions resolve to.
-    const fromBase = (parse(base) as { groups: Edition['groups'] }).groups.flatMap((g) => g.cases.flatMap((c) => c.units)).find((u) => u.id === '5.3-7-1c')
+    const fromBase = (parse(base) as { groups: Edition['groups'] }).groups
+      .flatMap((g) => g.cases.flatMap((c) => c.units))
+      .find((u) => u.id === '5.3-7-1c')
     expect(fromBase).toBeDefined()
     expect(v2!.get('5.3-7-1c')).toEqual(fromBase)
     expect(v3!.get('5.3-7-1c')).toEqual(fromBase)
@@ -207,7 +233,9 @@ describe('the edition files', () => {
 
     it('reports a misspelt field and an anchor that does not exist', () => {
       const id = 'en303645-v2.1.1'
-      const dir = broken(id, (t) => t.replace('after: "5.3-14"', 'after: "5.3-41"').replace('gist: isolating the product', 'gsit: isolating the product'))
+      const dir = broken(id, (t) =>
+        t.replace('after: "5.3-14"', 'after: "5.3-41"').replace('gist: isolating the product', 'gsit: isolating the product'),
+      )
       // The file fails its schema first; the anchor is only looked at once that passes.
       expect(failure(id, dir).problems.map((p) => p.pointer)).toEqual([
         '/groups/5.3-15/cases/1/units/0/gsit',

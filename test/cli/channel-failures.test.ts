@@ -29,7 +29,10 @@ async function waitForLine(file: string, pattern: RegExp, timeoutMs: number): Pr
 /** Starts a run against the setup, breaks the channel once the campaign is under way, and waits. */
 async function runAndBreak(s: ReferenceSetup, breakChannel: () => Promise<void>) {
   const out = await tempDir('out')
-  const done = ts701Async(['run', '--assessment', EXAMPLE, '--dut', s.profileFile, '--out', out, '--group', '5.3-2', '--group', '5.3-16'], s.env)
+  const done = ts701Async(
+    ['run', '--assessment', EXAMPLE, '--dut', s.profileFile, '--out', out, '--group', '5.3-2', '--group', '5.3-16'],
+    s.env,
+  )
   await waitForLine(join(out, 'evidence', 'exchanges.jsonl'), /offering manifest-byte/, 90_000)
   await breakChannel()
   const r = await done
@@ -45,7 +48,10 @@ describe('a channel that breaks in the middle of a run', () => {
     expect(code).toBe(2)
     expect(stderr).not.toMatch(/\n\s+at /)
     expect(units.some((u) => u.verdict === 'FAIL')).toBe(false)
-    expect(units.find((u) => u.id === '5.3-16-2a')).toMatchObject({ verdict: 'INCONCLUSIVE', reason: expect.stringMatching(/identify: .*broker/i) })
+    expect(units.find((u) => u.id === '5.3-16-2a')).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: expect.stringMatching(/identify: .*broker/i),
+    })
   }, 240_000)
 
   it('serial: a console port that disappears leaves INCONCLUSIVE units with the reason, and the report is written', async () => {

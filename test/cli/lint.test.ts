@@ -22,7 +22,9 @@ describe('ts701 lint', () => {
     const findings = lines.slice(0, -1)
     expect(findings).toHaveLength(8)
     for (const line of findings) expect(line).toMatch(FINDING)
-    expect(findings).toContain('examples/broken/ics.yaml:8:14: error: /provisions/5.3-1/support: expected one of "Y", "N", "N/A", found "yes"')
+    expect(findings).toContain(
+      'examples/broken/ics.yaml:8:14: error: /provisions/5.3-1/support: expected one of "Y", "N", "N/A", found "yes"',
+    )
     expect(r.stderr).not.toMatch(/\n\s+at /)
   })
 
@@ -35,10 +37,16 @@ describe('ts701 lint', () => {
   })
 
   it('requires an ICS answer for every provision of the selected edition', async () => {
-    const dir = await exampleCopy({ ics: (doc) => { doc.deleteIn(['provisions', '5.3-4B']) } })
+    const dir = await exampleCopy({
+      ics: (doc) => {
+        doc.deleteIn(['provisions', '5.3-4B'])
+      },
+    })
     const r = await ts701InProcess(['lint', dir])
     expect(r.code).toBe(3)
-    expect(r.stderr).toContain(`${join(dir, 'ics.yaml')}:1:1: error: ICS has no entry for 5.3-4B, a provision of EN 303 645 V3.1.3 / TS 103 701 V2.1.1`)
+    expect(r.stderr).toContain(
+      `${join(dir, 'ics.yaml')}:1:1: error: ICS has no entry for 5.3-4B, a provision of EN 303 645 V3.1.3 / TS 103 701 V2.1.1`,
+    )
     expect((await ts701InProcess(['lint', dir, '--standard', 'en303645-v2.1.1'])).code).toBe(0)
   })
 
@@ -56,15 +64,25 @@ describe('ts701 lint', () => {
   })
 
   it('warns about ICS answers the IXIT contradicts, without failing the lint', async () => {
-    const dir = await exampleCopy({ ics: (doc) => { doc.setIn(['provisions', '5.3-10', 'support'], 'N/A') } })
+    const dir = await exampleCopy({
+      ics: (doc) => {
+        doc.setIn(['provisions', '5.3-10', 'support'], 'N/A')
+      },
+    })
     const r = await ts701InProcess(['lint', dir])
     expect(r.code).toBe(0)
-    expect(r.stderr).toMatch(/ics\.yaml:\d+:\d+: warning: ICS declares 5\.3-10 not applicable, but feature j .* holds per the IXIT; it is tested/)
+    expect(r.stderr).toMatch(
+      /ics\.yaml:\d+:\d+: warning: ICS declares 5\.3-10 not applicable, but feature j .* holds per the IXIT; it is tested/,
+    )
     expect(r.stdout).toMatch(/no errors, 1 warning$/)
   })
 
   it('rejects decisions for units that do not exist', async () => {
-    const dir = await exampleCopy({ decisions: (doc) => { doc.setIn(['decisions', 0, 'unit'], '5.3-99-1a') } })
+    const dir = await exampleCopy({
+      decisions: (doc) => {
+        doc.setIn(['decisions', 0, 'unit'], '5.3-99-1a')
+      },
+    })
     const r = await ts701InProcess(['lint', dir])
     expect(r.code).toBe(3)
     expect(r.stderr).toMatch(/decisions\.yaml:\d+:\d+: error: decision for 5\.3-99-1a, which is not a test unit of any known edition/)

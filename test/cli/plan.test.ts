@@ -10,13 +10,20 @@ describe('ts701 plan', () => {
     expect(lines[0]).toBe('EN 303 645 V2.1.1 / TS 103 701 V1.1.1 — TS701-REF-1')
     const na = lines.findIndex((l) => l.startsWith('5.3-15 '))
     expect(lines[na]).toMatch(/NOT APPLICABLE\s+R C\(3,4\)/)
-    expect(lines[na + 1]).toMatch(/condition 4 \(the device is constrained\) does not hold per the ICS; ICS 5\.3-15: N\/A — "Not applicable/)
+    expect(lines[na + 1]).toMatch(
+      /condition 4 \(the device is constrained\) does not hold per the ICS; ICS 5\.3-15: N\/A — "Not applicable/,
+    )
     expect(r.stdout).toMatch(/5\.3-16-2\s+functional 1 unit run\(s\) over UserInfo-1\n\s+needs from the lab: identify/)
     expect(r.stdout).toMatch(/5\.3-7-1\s+conceptual 8 unit run\(s\) over UpdMech-Network, UpdMech-LocalUpload/)
   })
 
   it('narrows to the requested groups', async () => {
     const r = await ts701InProcess(['plan', EXAMPLE, '--group', '5.3-4A,5.3-4B'])
-    expect(r.stdout.split('\n').filter((l) => /^5\.3-/.test(l)).map((l) => l.split(' ')[0])).toEqual(['5.3-4A', '5.3-4B'])
+    expect(
+      r.stdout
+        .split('\n')
+        .filter((l) => /^5\.3-/.test(l))
+        .map((l) => l.split(' ')[0]),
+    ).toEqual(['5.3-4A', '5.3-4B'])
   })
 })

@@ -28,7 +28,10 @@ describe.each(EDITIONS)('ts701 run --conceptual-only on the reference assessment
   it('lists the reports it wrote, and no device side: no identity, attacks or evidence', async () => {
     const { stdout, out, results } = await run
     expect(stdout.trim().split('\n').at(-1)).toBe(`reports written to ${out}/ (junit.xml, results.json)`)
-    expect(results.files).toEqual([{ path: 'junit.xml', kind: 'junit' }, { path: 'results.json', kind: 'results' }])
+    expect(results.files).toEqual([
+      { path: 'junit.xml', kind: 'junit' },
+      { path: 'results.json', kind: 'results' },
+    ])
     expect(results.observedDut).toBeUndefined()
     expect(results.attacks).toEqual([])
   })
@@ -44,10 +47,15 @@ describe.each(EDITIONS)('ts701 run --conceptual-only on the reference assessment
     const { junit } = await run
     const xml = await readFile(junit, 'utf8')
     const names = [...xml.matchAll(/<testcase [^>]*\bname="([^"]*)"/g)].map((m) => m[1]!)
-    const conceptual = loadEdition(standard).groups.flatMap((g) => g.cases.flatMap((c) => c.units))
-      .filter((u) => u.kind === 'conceptual').map((u) => u.id)
+    const conceptual = loadEdition(standard)
+      .groups.flatMap((g) => g.cases.flatMap((c) => c.units))
+      .filter((u) => u.kind === 'conceptual')
+      .map((u) => u.id)
     for (const id of conceptual) {
-      expect(names.some((n) => n === id || n.startsWith(`${id} [`)), id).toBe(true)
+      expect(
+        names.some((n) => n === id || n.startsWith(`${id} [`)),
+        id,
+      ).toBe(true)
     }
     expect(names.every((n) => conceptual.includes(n.split(' ')[0]!))).toBe(true)
     expect(new Set(names).size).toBe(names.length)
@@ -69,7 +77,11 @@ describe.each(EDITIONS)('ts701 run --conceptual-only on the reference assessment
 
 describe('ts701 run exit codes', () => {
   it('exits 1 on a FAIL and reports it as a JUnit failure with the reason', async () => {
-    const dir = await exampleCopy({ ixit: (doc) => { doc.setIn(['7-UpdMech', 0, 'facts', 'signature', 'hash'], 'SHA-1') } })
+    const dir = await exampleCopy({
+      ixit: (doc) => {
+        doc.setIn(['7-UpdMech', 0, 'facts', 'signature', 'hash'], 'SHA-1')
+      },
+    })
     const { code, junit, results } = await conceptualRun(dir)
     expect(code).toBe(1)
     expect(results.groups.find((g) => g.id === '5.3-7')!.verdict).toBe('FAIL')
@@ -78,7 +90,11 @@ describe('ts701 run exit codes', () => {
   })
 
   it('exits 2 when judgement units remain open, reporting them as JUnit errors', async () => {
-    const dir = await exampleCopy({ decisions: (doc) => { doc.setIn(['decisions'], doc.createNode([])) } })
+    const dir = await exampleCopy({
+      decisions: (doc) => {
+        doc.setIn(['decisions'], doc.createNode([]))
+      },
+    })
     const { code, junit } = await conceptualRun(dir)
     expect(code).toBe(2)
     expect(xpath(junit, 'string(//testcase[@name="5.3-8-1a [UpdProc-1]"]/error/@message)')).toMatch(/^assessor review: /)
@@ -88,7 +104,13 @@ describe('ts701 run exit codes', () => {
     const out = await tempDir('out')
     const r = ts701(['run', '--assessment', 'examples/broken', '--conceptual-only', '--out', out])
     expect(r.code).toBe(3)
-    expect(r.stderr.trim().split('\n').slice(0, -1).every((l) => /^examples\/broken\/\S+:\d+:\d+: error: /.test(l))).toBe(true)
+    expect(
+      r.stderr
+        .trim()
+        .split('\n')
+        .slice(0, -1)
+        .every((l) => /^examples\/broken\/\S+:\d+:\d+: error: /.test(l)),
+    ).toBe(true)
     expect(r.stderr).not.toMatch(/\n\s+at /)
   })
 
@@ -107,7 +129,12 @@ describe('ts701 run exit codes', () => {
     }
     const conformant = await run([])
     expect(conformant.code).toBe(0)
-    expect(conformant.unit).toMatchObject({ id: '5.3-16-2a', verdict: 'PASS', source: 'observed', reason: 'the DUT reports "TS701-REF-1", as the IXIT states' })
+    expect(conformant.unit).toMatchObject({
+      id: '5.3-16-2a',
+      verdict: 'PASS',
+      source: 'observed',
+      reason: 'the DUT reports "TS701-REF-1", as the IXIT states',
+    })
     expect(conformant.unit.evidence?.length).toBeGreaterThan(0)
     expect(conformant.unit.durationMs).toEqual(expect.any(Number))
     expect(conformant.results.observedDut).toEqual({ model: 'TS701-REF-1', version: expect.any(String) })

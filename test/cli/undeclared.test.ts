@@ -19,14 +19,21 @@ describe('a DUT profile that cannot drive everything', () => {
     const profile = join(setup.dir, 'partial.yaml')
     await writeFile(profile, doc.toString())
     const out = await tempDir('out')
-    const r = await ts701Async(['run', '--assessment', EXAMPLE, '--dut', profile, '--out', out, '--group', '5.3-4B', '--group', '5.3-16', '--group', '5.3-2'], setup.env)
+    const r = await ts701Async(
+      ['run', '--assessment', EXAMPLE, '--dut', profile, '--out', out, '--group', '5.3-4B', '--group', '5.3-16', '--group', '5.3-2'],
+      setup.env,
+    )
     expect(r.code).toBe(2)
     const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResults
     const units = results.groups.flatMap((g) => g.cases.flatMap((c) => c.units))
-    expect(units.find((u) => u.id === '5.3-4B-2a')).toMatchObject({ verdict: 'INCONCLUSIVE', reason: expect.stringMatching(/read-settings.*not declared/) })
+    expect(units.find((u) => u.id === '5.3-4B-2a')).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: expect.stringMatching(/read-settings.*not declared/),
+    })
     const local = units.filter((u) => u.id.startsWith('5.3-2-2') && u.target === 'UpdMech-LocalUpload')
     expect(local.length).toBeGreaterThan(1)
-    for (const u of local) expect(u).toMatchObject({ verdict: 'INCONCLUSIVE', reason: expect.stringMatching(/does not say how to drive UpdMech-LocalUpload/) })
+    for (const u of local)
+      expect(u).toMatchObject({ verdict: 'INCONCLUSIVE', reason: expect.stringMatching(/does not say how to drive UpdMech-LocalUpload/) })
     expect(units.find((u) => u.id === '5.3-16-2a')?.verdict).toBe('PASS')
   }, 120_000)
 })

@@ -13,7 +13,10 @@ interface Finished extends CliResult {
 }
 
 async function run(profile: string, out: string, env: Record<string, string>, groups: string[]): Promise<Finished> {
-  const r = await ts701Async(['run', '--assessment', EXAMPLE, '--dut', profile, '--out', out, ...groups.flatMap((g) => ['--group', g])], env)
+  const r = await ts701Async(
+    ['run', '--assessment', EXAMPLE, '--dut', profile, '--out', out, ...groups.flatMap((g) => ['--group', g])],
+    env,
+  )
   return { ...r, results: JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResults }
 }
 
@@ -71,7 +74,10 @@ describe('a DUT that stops answering', () => {
       verdict: 'INCONCLUSIVE',
       reason: expect.stringMatching(/^rejected the payload-byte image.*could not be shown to install/),
     })
-    expect(all.find((u) => u.id === '5.3-16-2a')).toMatchObject({ verdict: 'INCONCLUSIVE', reason: expect.stringMatching(/identify: .*127\.0\.0\.1/) })
+    expect(all.find((u) => u.id === '5.3-16-2a')).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: expect.stringMatching(/identify: .*127\.0\.0\.1/),
+    })
     expect(all.some((u) => u.verdict === 'FAIL')).toBe(false)
   }, 180_000)
 })

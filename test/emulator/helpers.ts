@@ -34,9 +34,12 @@ export async function startEmulator(routes: EmulatorRoute[], options: Partial<Em
  * connection, which can be a moment after the client (in this same process) has read it.
  */
 export async function settledHits(emulator: UpdateServerEmulator, count: number): Promise<Hit[]> {
-  await vi.waitFor(() => {
-    if (emulator.hits().length < count) throw new Error(`${emulator.hits().length} of ${count} hits recorded`)
-  }, { timeout: 5_000, interval: 5 })
+  await vi.waitFor(
+    () => {
+      if (emulator.hits().length < count) throw new Error(`${emulator.hits().length} of ${count} hits recorded`)
+    },
+    { timeout: 5_000, interval: 5 },
+  )
   return emulator.hits()
 }
 
@@ -96,7 +99,7 @@ export async function makeImage(size: number, name = 'fw-2.0.bin', version = '2.
   const out = createWriteStream(path)
   const sha256 = createHash('sha256')
   const kept: Buffer[] = []
-  for (let left = size; left > 0; ) {
+  for (let left = size; left > 0;) {
     const chunk = randomBytes(Math.min(left, 1 << 20))
     sha256.update(chunk)
     if (keep) kept.push(chunk)

@@ -19,7 +19,11 @@ describe('serve: image', () => {
     expect((await fetchRaw(`${emu.url}/firmware/fw-2.0.bin`)).status).toBe(200)
     emu.withdraw()
     expect((await fetchRaw(`${emu.url}/firmware/fw-2.0.bin`)).status).toBe(404)
-    expect((await settledHits(emu, 3)).map((h) => [h.route, h.status])).toEqual([['image', 404], ['image', 200], ['image', 404]])
+    expect((await settledHits(emu, 3)).map((h) => [h.route, h.status])).toEqual([
+      ['image', 404],
+      ['image', 200],
+      ['image', 404],
+    ])
   })
 
   it('streams the offered file with its length, and records the bytes sent', async () => {
@@ -78,7 +82,13 @@ describe('serve: image', () => {
     expect(fresh.status).toBe(206)
 
     expect((await settledHits(emu, 7)).map((h) => [h.status, h.bytesSent])).toEqual([
-      [206, 100], [206, 1000], [206, 10], [416, 0], [200, 10_000], [200, 10_000], [206, 10],
+      [206, 100],
+      [206, 1000],
+      [206, 10],
+      [416, 0],
+      [200, 10_000],
+      [200, 10_000],
+      [206, 10],
     ])
   })
 
@@ -114,7 +124,9 @@ describe('serve: image', () => {
         })
         res.on('error', () => {})
       })
-      req.on('error', (e) => (e.message.includes('socket hang up') || (e as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(e)))
+      req.on('error', (e) =>
+        e.message.includes('socket hang up') || (e as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(e),
+      )
     })
     const aborted = await emu.waitForHit((h) => h.path === '/firmware/big.bin', { timeoutMs: 10_000 })
     expect(aborted).toMatchObject({ route: 'image', status: 200, completed: false })
@@ -134,7 +146,12 @@ describe('serve: image', () => {
         r.on('error', reject)
       }).on('error', reject)
     })
-    expect(res).toEqual({ status: 206, range: `bytes ${received.length}-${image.size - 1}/${image.size}`, hash: image.sha256, length: image.size })
+    expect(res).toEqual({
+      status: 206,
+      range: `bytes ${received.length}-${image.size - 1}/${image.size}`,
+      hash: image.sha256,
+      length: image.size,
+    })
     expect((await settledHits(emu, 2)).at(-1)).toMatchObject({ status: 206, completed: true, bytesSent: image.size - received.length })
   })
 

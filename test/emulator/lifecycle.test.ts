@@ -177,7 +177,12 @@ describe('misbehaving clients', () => {
     expect(closed).toBe(true)
     expect(Date.now() - started).toBeLessThan(3_000)
     expect(text).toMatch(/^HTTP\/1\.1 408/)
-    expect(emu.clientErrors().map((e) => e.error).join()).toMatch(/TIMEOUT/)
+    expect(
+      emu
+        .clientErrors()
+        .map((e) => e.error)
+        .join(),
+    ).toMatch(/TIMEOUT/)
     expect((await fetchRaw(`${emu.url}/v1/check`)).status).toBe(200)
   })
 

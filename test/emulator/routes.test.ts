@@ -28,7 +28,11 @@ describe('route matching', () => {
       route({ name: 'get', path: '/v1/report', body: 'report' }),
       route({ name: 'any', method: '*', path: '/any' }),
     ])
-    const posted = await fetchRaw(`${emu.url}/v1/report?x=1`, { method: 'POST', body: '{"state":"installed"}', headers: { 'content-type': 'application/json' } })
+    const posted = await fetchRaw(`${emu.url}/v1/report?x=1`, {
+      method: 'POST',
+      body: '{"state":"installed"}',
+      headers: { 'content-type': 'application/json' },
+    })
     expect(posted).toMatchObject({ status: 202, text: '{"ok":true}' })
     expect(posted.headers['content-type']).toBe('application/json')
     const got = await fetchRaw(`${emu.url}/v1/report`)
@@ -91,7 +95,13 @@ describe('route matching', () => {
     emu.resetState()
     expect(await check()).toBe('{"update":false,"reason":"register first"}')
     expect((await settledHits(emu, 7)).map((h) => h.route)).toEqual([
-      'unregistered', 'unregistered', 'register', 'offer', 'image', 'no-update', 'unregistered',
+      'unregistered',
+      'unregistered',
+      'register',
+      'offer',
+      'image',
+      'no-update',
+      'unregistered',
     ])
   })
 
@@ -105,15 +115,18 @@ describe('route matching', () => {
   })
 
   it('sends the declared status and headers', async () => {
-    const emu = await startEmulator([
-      route({
-        name: 'redirect',
-        path: '/v1/check',
-        status: 302,
-        headers: { Location: '{{image.url}}', 'X-Poll-After': '{{pollIntervalSeconds}}', 'Cache-Control': 'no-store' },
-      }),
-      route({ name: 'empty', path: '/v1/none', status: 204, body: '' }),
-    ], { pollInterval: 'PT6H' })
+    const emu = await startEmulator(
+      [
+        route({
+          name: 'redirect',
+          path: '/v1/check',
+          status: 302,
+          headers: { Location: '{{image.url}}', 'X-Poll-After': '{{pollIntervalSeconds}}', 'Cache-Control': 'no-store' },
+        }),
+        route({ name: 'empty', path: '/v1/none', status: 204, body: '' }),
+      ],
+      { pollInterval: 'PT6H' },
+    )
     await emu.offer(await makeImage(10, 'a b.bin'))
     const res = await fetchRaw(`${emu.url}/v1/check`)
     expect(res.status).toBe(302)
@@ -127,20 +140,31 @@ describe('route matching', () => {
 describe('templates', () => {
   it('fills in every placeholder; digests agree with node:crypto', async () => {
     const image = await makeImage(300_000, 'fw 2.0+beta.bin', '2.0.0-beta')
-    const emu = await startEmulator([
-      route({
-        name: 'manifest',
-        method: 'POST',
-        path: '/v2/:device/manifest',
-        body: [
-          'url={{image.url}}', 'name={{image.name}}', 'size={{image.size}}', 'sha256={{image.sha256}}',
-          'sha1={{image.sha1}}', 'md5={{ image.md5 }}', 'version={{image.version}}', 'poll={{pollInterval}}',
-          'pollSeconds={{pollIntervalSeconds}}', 'serial={{request.query.serial}}', 'missing={{request.query.nope}}',
-          'device={{request.params.device}}',
-        ].join('\n'),
-      }),
-      route({ name: 'image', path: '/firmware/:name', serve: 'image' }),
-    ], { pollInterval: 'P1D', imagePath: '/firmware/{{image.name}}' })
+    const emu = await startEmulator(
+      [
+        route({
+          name: 'manifest',
+          method: 'POST',
+          path: '/v2/:device/manifest',
+          body: [
+            'url={{image.url}}',
+            'name={{image.name}}',
+            'size={{image.size}}',
+            'sha256={{image.sha256}}',
+            'sha1={{image.sha1}}',
+            'md5={{ image.md5 }}',
+            'version={{image.version}}',
+            'poll={{pollInterval}}',
+            'pollSeconds={{pollIntervalSeconds}}',
+            'serial={{request.query.serial}}',
+            'missing={{request.query.nope}}',
+            'device={{request.params.device}}',
+          ].join('\n'),
+        }),
+        route({ name: 'image', path: '/firmware/:name', serve: 'image' }),
+      ],
+      { pollInterval: 'P1D', imagePath: '/firmware/{{image.name}}' },
+    )
     await emu.offer(image)
 
     const bytes = await readFile(image.path)
@@ -193,18 +217,58 @@ describe('templates', () => {
 describe('configuration errors are raised at start, naming the route', () => {
   const base = { host: HOST, port: 0, imagePath: '/firmware/{{image.name}}' }
   const cases: Array<[string, Partial<Parameters<typeof UpdateServerEmulator.start>[0]>, RegExp]> = [
-    ['unknown placeholder in a body', { routes: [route({ name: 'check', path: '/c', body: '{"h":"{{image.checksum}}"}' })] }, /route "check": body: unknown placeholder \{\{image\.checksum\}\}/],
-    ['unknown placeholder in a header', { routes: [route({ name: 'check', path: '/c', headers: { 'X-V': '{{version}}' } })] }, /route "check": header X-V: unknown placeholder \{\{version\}\}/],
-    ['a path parameter the path lacks', { routes: [route({ name: 'dev', path: '/d/:id', body: '{{request.params.serial}}' })] }, /route "dev": .*no :serial segment/],
-    ['pollInterval used but not configured', { routes: [route({ name: 'check', path: '/c', body: '{{pollIntervalSeconds}}' })] }, /route "check": .*no pollInterval is configured/],
-    ['an unterminated placeholder', { routes: [route({ name: 'check', path: '/c', body: '{"u":"{{image.url"}' })] }, /route "check": body: unterminated placeholder/],
-    ['afterSeen naming no route', { routes: [route({ name: 'check', path: '/c', afterSeen: 'regsiter' })] }, /route "check": afterSeen names no declared route: "regsiter"/],
-    ['untilSeen naming no route', { routes: [route({ name: 'check', path: '/c', untilSeen: 'x' })] }, /route "check": untilSeen names no declared route/],
-    ['a duplicate route name', { routes: [route({ name: 'check', path: '/a' }), route({ name: 'check', path: '/b' })] }, /route "check" is declared twice/],
+    [
+      'unknown placeholder in a body',
+      { routes: [route({ name: 'check', path: '/c', body: '{"h":"{{image.checksum}}"}' })] },
+      /route "check": body: unknown placeholder \{\{image\.checksum\}\}/,
+    ],
+    [
+      'unknown placeholder in a header',
+      { routes: [route({ name: 'check', path: '/c', headers: { 'X-V': '{{version}}' } })] },
+      /route "check": header X-V: unknown placeholder \{\{version\}\}/,
+    ],
+    [
+      'a path parameter the path lacks',
+      { routes: [route({ name: 'dev', path: '/d/:id', body: '{{request.params.serial}}' })] },
+      /route "dev": .*no :serial segment/,
+    ],
+    [
+      'pollInterval used but not configured',
+      { routes: [route({ name: 'check', path: '/c', body: '{{pollIntervalSeconds}}' })] },
+      /route "check": .*no pollInterval is configured/,
+    ],
+    [
+      'an unterminated placeholder',
+      { routes: [route({ name: 'check', path: '/c', body: '{"u":"{{image.url"}' })] },
+      /route "check": body: unterminated placeholder/,
+    ],
+    [
+      'afterSeen naming no route',
+      { routes: [route({ name: 'check', path: '/c', afterSeen: 'regsiter' })] },
+      /route "check": afterSeen names no declared route: "regsiter"/,
+    ],
+    [
+      'untilSeen naming no route',
+      { routes: [route({ name: 'check', path: '/c', untilSeen: 'x' })] },
+      /route "check": untilSeen names no declared route/,
+    ],
+    [
+      'a duplicate route name',
+      { routes: [route({ name: 'check', path: '/a' }), route({ name: 'check', path: '/b' })] },
+      /route "check" is declared twice/,
+    ],
     ['a wildcard in the middle', { routes: [route({ name: 'w', path: '/a/*/b' })] }, /route "w": .*only allowed at the end/],
-    ['a path without a leading slash', { routes: [route({ name: 'p', path: 'v1/check' })] }, /route "p": path "v1\/check" must start with "\/"/],
+    [
+      'a path without a leading slash',
+      { routes: [route({ name: 'p', path: 'v1/check' })] },
+      /route "p": path "v1\/check" must start with "\/"/,
+    ],
     ['an invalid status', { routes: [route({ name: 's', path: '/s', status: 42 })] }, /route "s": status 42/],
-    ['body and serve together', { routes: [route({ name: 'b', path: '/b', body: 'x', serve: 'image' })] }, /route "b": declares both a body and serve: image/],
+    [
+      'body and serve together',
+      { routes: [route({ name: 'b', path: '/b', body: 'x', serve: 'image' })] },
+      /route "b": declares both a body and serve: image/,
+    ],
     ['an invalid when', { routes: [route({ name: 'w', path: '/w', when: 'always' as 'idle' })] }, /route "w": when must be/],
     ['an invalid poll interval', { routes: [], pollInterval: '6 hours' }, /pollInterval "6 hours" is not an ISO-8601 duration/],
     ['a request placeholder in imagePath', { routes: [], imagePath: '/fw/{{request.query.x}}' }, /imagePath: .*cannot be used here/],

@@ -69,7 +69,10 @@ describe('TLS', () => {
 
   it('records the refusal whether the client aborts in the handshake (TLS 1.3) or right after it (TLS 1.2)', async () => {
     const emu = await startEmulator(routes, { tls: impostor })
-    for (const [version, n] of [['TLSv1.3', 1], ['TLSv1.2', 2]] as const) {
+    for (const [version, n] of [
+      ['TLSv1.3', 1],
+      ['TLSv1.2', 2],
+    ] as const) {
       const res = await httpsGet(emu.url, version)
       expect(res.error, version).toMatch(/CERT|SIGNATURE|ISSUER|SELF_SIGNED/)
       await vi.waitFor(() => expect(emu.handshakeFailures().length).toBe(n), { timeout: 5_000 })
@@ -81,18 +84,25 @@ describe('TLS', () => {
     expect(emu.hits()).toEqual([])
   })
 
-  it.skipIf(spawnSync('openssl', ['version']).status !== 0)('records the alert of a client that aborts the handshake (openssl s_client)', async () => {
-    const emu = await startEmulator(routes, { tls: impostor })
-    const dir = await tempDir()
-    const caFile = join(dir, 'ca.pem')
-    await writeFile(caFile, ca.certPem)
-    const { port } = new URL(emu.url)
-    const client = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', SERVERNAME, '-CAfile', caFile, '-verify_return_error'], { stdio: ['pipe', 'ignore', 'ignore'] })
-    client.stdin.end()
-    await new Promise((resolve) => client.once('exit', resolve))
-    await vi.waitFor(() => expect(emu.handshakeFailures().length).toBe(1), { timeout: 5_000 })
-    expect(emu.handshakeFailures()[0]).toMatchObject({ stage: 'handshake', error: expect.stringMatching(/alert/i) })
-  })
+  it.skipIf(spawnSync('openssl', ['version']).status !== 0)(
+    'records the alert of a client that aborts the handshake (openssl s_client)',
+    async () => {
+      const emu = await startEmulator(routes, { tls: impostor })
+      const dir = await tempDir()
+      const caFile = join(dir, 'ca.pem')
+      await writeFile(caFile, ca.certPem)
+      const { port } = new URL(emu.url)
+      const client = spawn(
+        'openssl',
+        ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', SERVERNAME, '-CAfile', caFile, '-verify_return_error'],
+        { stdio: ['pipe', 'ignore', 'ignore'] },
+      )
+      client.stdin.end()
+      await new Promise((resolve) => client.once('exit', resolve))
+      await vi.waitFor(() => expect(emu.handshakeFailures().length).toBe(1), { timeout: 5_000 })
+      expect(emu.handshakeFailures()[0]).toMatchObject({ stage: 'handshake', error: expect.stringMatching(/alert/i) })
+    },
+  )
 
   it('records a plain-HTTP client talking to the TLS port as a handshake failure', async () => {
     const emu = await startEmulator(routes, { tls: genuine })

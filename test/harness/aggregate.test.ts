@@ -2,8 +2,14 @@ import { describe, expect, it } from 'vitest'
 import { allOf, anyOf, caseVerdict } from '../../harness/aggregate.ts'
 import type { UnitResult, Verdict } from '../../core/verdict.ts'
 
-const unit = (verdict: Verdict, target?: string): UnitResult =>
-  ({ id: '5.3-2-1a', target, verdict, reason: 'r', source: 'rule', reads: [] })
+const unit = (verdict: Verdict, target?: string): UnitResult => ({
+  id: '5.3-2-1a',
+  target,
+  verdict,
+  reason: 'r',
+  source: 'rule',
+  reads: [],
+})
 
 describe('aggregating verdicts', () => {
   it('lets one FAIL fail a case where every unit must pass', () => {

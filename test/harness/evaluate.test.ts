@@ -9,7 +9,9 @@ import type { Decision } from '../../ixit/types.ts'
 import { evaluate, loadExample, unitsOf, variant } from '../helpers.ts'
 
 const example = await loadExample()
-const withoutDecisions = variant(example, (a) => { a.decisions = [] })
+const withoutDecisions = variant(example, (a) => {
+  a.decisions = []
+})
 
 const decision = (over: Partial<Decision>): Decision => ({
   unit: '5.3-8-1a',
@@ -30,7 +32,9 @@ describe('assessor decisions', () => {
   })
 
   it('settle those units, and the report says an assessor decided', () => {
-    const a = variant(withoutDecisions, (copy) => { copy.decisions = [decision({})] })
+    const a = variant(withoutDecisions, (copy) => {
+      copy.decisions = [decision({})]
+    })
     const [u] = unitsOf(evaluate(a), '5.3-8-1a')
     expect(u).toMatchObject({
       verdict: 'FAIL',
@@ -41,7 +45,9 @@ describe('assessor decisions', () => {
   })
 
   it('do not overrule a mechanical verdict, and the contradiction is reported', () => {
-    const a = variant(withoutDecisions, (copy) => { copy.decisions = [decision({ unit: '5.3-7-1c', target: 'UpdMech-Network' })] })
+    const a = variant(withoutDecisions, (copy) => {
+      copy.decisions = [decision({ unit: '5.3-7-1c', target: 'UpdMech-Network' })]
+    })
     const groups = evaluate(a)
     expect(unitsOf(groups, '5.3-7-1c').find((u) => u.target === 'UpdMech-Network')).toMatchObject({ verdict: 'PASS', source: 'rule' })
     expect(unusedDecisions(a, groups)).toEqual([
@@ -57,7 +63,13 @@ describe('evaluating a unit', () => {
   const planned = group.cases[0]!.units.find((u) => u.unit.id === '5.3-8-1b')!
 
   it('turns a rule that throws into INCONCLUSIVE with the reason, not a crash', () => {
-    const broken: Rule = { name: 'broken', decides: ['5.3-8-1b'], decide: () => { throw new TypeError('boom') } }
+    const broken: Rule = {
+      name: 'broken',
+      decides: ['5.3-8-1b'],
+      decide: () => {
+        throw new TypeError('boom')
+      },
+    }
     const result = evaluateUnit(planned, group.applicability, { assessment: example, edition, rules: indexRules([broken]) })
     expect(result).toMatchObject({ verdict: 'INCONCLUSIVE', reason: 'rule broken failed: boom' })
   })
@@ -74,7 +86,10 @@ describe('evaluating a unit', () => {
 
   it('reports a unit that never reported back as INCONCLUSIVE, with the suite error', () => {
     const outcome = { results: new Map(), broken: new Map(), brokenGroups: new Map([['5.3-8', 'SyntaxError: x']]) }
-    expect(resultFrom(outcome, planned)).toMatchObject({ verdict: 'INCONCLUSIVE', reason: 'no verdict: suite 5.3-8 failed: SyntaxError: x' })
+    expect(resultFrom(outcome, planned)).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: 'no verdict: suite 5.3-8 failed: SyntaxError: x',
+    })
     const timedOut = { ...outcome, broken: new Map([['5.3-8-1b', { error: 'Test timed out in 30000ms.', durationMs: 30_001 }]]) }
     expect(resultFrom(timedOut, planned)).toMatchObject({ reason: 'no verdict: Test timed out in 30000ms.', durationMs: 30_001 })
   })

@@ -13,7 +13,9 @@ function fakeDut(closeError?: Error) {
     if (closeError) throw closeError
   })
   const identify = vi.fn(async () => ({ model: 'FAKE-1', version: '1.0.0' }))
-  const unused = async (): Promise<never> => { throw new Error('not used in this test') }
+  const unused = async (): Promise<never> => {
+    throw new Error('not used in this test')
+  }
   const dut: Dut = {
     supports: () => true,
     identify,

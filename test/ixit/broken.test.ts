@@ -50,8 +50,7 @@ describe('the broken example', () => {
         ...at(IXIT, 'updateMechanisms: [UpdMech-1, UpdMech-3]', 'UpdMech-3'),
         code: 'dangling-reference',
         pointer: '/6-SoftComp/0/updateMechanisms/1',
-        message:
-          '/6-SoftComp/0/updateMechanisms/1: no 7-UpdMech entry has the ID "UpdMech-3" (7-UpdMech IDs: UpdMech-1, UpdMech-2)',
+        message: '/6-SoftComp/0/updateMechanisms/1: no 7-UpdMech entry has the ID "UpdMech-3" (7-UpdMech IDs: UpdMech-1, UpdMech-2)',
       },
       {
         ...at(IXIT, 'keySize: 2048 bits', '2048 bits'),

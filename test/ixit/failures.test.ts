@@ -117,7 +117,13 @@ describe('schema findings', () => {
 
   it('suggest the table a misspelled table ID was meant to be', async () => {
     expect(await ixitFindings('7-UpdMch: []\n')).toMatchObject([
-      { code: 'schema', line: 1, column: 1, pointer: '', message: expect.stringMatching(/^unknown property "7-UpdMch" \(did you mean "7-UpdMech"\? allowed: \$schema, 2-UserInfo/) },
+      {
+        code: 'schema',
+        line: 1,
+        column: 1,
+        pointer: '',
+        message: expect.stringMatching(/^unknown property "7-UpdMch" \(did you mean "7-UpdMech"\? allowed: \$schema, 2-UserInfo/),
+      },
     ])
   })
 
@@ -140,7 +146,10 @@ describe('schema findings', () => {
       `    facts:\n      checking: { by: dut, afterInitialization: true, period: ${period} }\n`
     expect(await ixitFindings(mech('PT12H'))).toEqual([])
     expect(await ixitFindings(mech('daily'))).toMatchObject([
-      { ...positionOf(mech('daily'), 'daily'), message: '/7-UpdMech/0/facts/checking/period: expected ISO-8601 duration (e.g. "P1D"), found "daily"' },
+      {
+        ...positionOf(mech('daily'), 'daily'),
+        message: '/7-UpdMech/0/facts/checking/period: expected ISO-8601 duration (e.g. "P1D"), found "daily"',
+      },
     ])
   })
 
@@ -156,7 +165,12 @@ describe('schema findings', () => {
     const ics = 'constrained: false\nprovisions:\n  5.3-1: { support: Y, detail: x }\n  5.4-1: { support: Y, detail: x }\n'
     const dir = await tempAssessment({ 'ics.yaml': ics, 'ixit.yaml': '{}\n' })
     expect((await loadAssessment(dir)).findings).toMatchObject([
-      { line: 4, column: 3, pointer: '/provisions', message: '/provisions: invalid property name "5.4-1", expected Provision ID (e.g. "5.3-1")' },
+      {
+        line: 4,
+        column: 3,
+        pointer: '/provisions',
+        message: '/provisions: invalid property name "5.4-1", expected Provision ID (e.g. "5.3-1")',
+      },
     ])
   })
 })
@@ -182,7 +196,11 @@ describe('cross-references', () => {
 
   it('do not guess targets while an IXIT entry lacks a usable ID', async () => {
     const ixit = '8-UpdProc:\n  - description: ""\n    timeFrame: ""\n'
-    const dir = await tempAssessment({ 'ics.yaml': MINIMAL_ICS, 'ixit.yaml': ixit, 'decisions.yaml': 'decisions:\n' + decision('5.3-8-1a', 'UpdProc-1') })
+    const dir = await tempAssessment({
+      'ics.yaml': MINIMAL_ICS,
+      'ixit.yaml': ixit,
+      'decisions.yaml': 'decisions:\n' + decision('5.3-8-1a', 'UpdProc-1'),
+    })
     expect((await loadAssessment(dir)).findings.map((f) => f.code)).toEqual(['schema'])
   })
 

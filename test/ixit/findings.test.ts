@@ -36,8 +36,6 @@ describe('InvalidAssessmentError', () => {
     expect(err.code).toBe('E_ASSESSMENT')
     expect(err.name).toBe('InvalidAssessmentError')
     expect(err.findings).toEqual(findings)
-    expect(err.message).toBe(
-      'd/ics.yaml:2:3: error: /constrained: expected boolean, found "no"\nd:1:1: error: no IXIT document',
-    )
+    expect(err.message).toBe('d/ics.yaml:2:3: error: /constrained: expected boolean, found "no"\nd:1:1: error: no IXIT document')
   })
 })

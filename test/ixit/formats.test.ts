@@ -55,7 +55,14 @@ describe('JSON documents', () => {
     const { ixit } = await referenceAsJson()
     const decisions = {
       decisions: [
-        { unit: '5.3-8-1a', target: 'UpdProc-1', verdict: 'PASS', rationale: 'Time frames are adequate.', assessor: 'A. Assessor', date: '2025-06-02' },
+        {
+          unit: '5.3-8-1a',
+          target: 'UpdProc-1',
+          verdict: 'PASS',
+          rationale: 'Time frames are adequate.',
+          assessor: 'A. Assessor',
+          date: '2025-06-02',
+        },
       ],
     }
     const dir = await tempAssessment({ 'ixit.json': json(ixit), 'decisions.json': json(decisions) }, REFERENCE)
@@ -73,9 +80,7 @@ describe('JSON documents', () => {
     const dir = await tempAssessment({ 'ics.json': json(ics) }, REFERENCE)
     const loaded = await loadAssessment(dir)
     expect(loaded.assessment).toBeUndefined()
-    expect(loaded.findings).toMatchObject([
-      { code: 'duplicate-document', file: join(dir, 'ics.json'), line: 1, column: 1 },
-    ])
+    expect(loaded.findings).toMatchObject([{ code: 'duplicate-document', file: join(dir, 'ics.json'), line: 1, column: 1 }])
   })
 })
 

@@ -66,10 +66,7 @@ describe('translating ajv errors', () => {
     type: 'object',
     properties: {
       x: {
-        anyOf: [
-          { type: 'string' },
-          { type: 'object', required: ['q'], properties: { q: { type: 'string' } } },
-        ],
+        anyOf: [{ type: 'string' }, { type: 'object', required: ['q'], properties: { q: { type: 'string' } } }],
       },
     },
   }

@@ -49,6 +49,16 @@ operations:
   read-outcome: { send: s, expect: '(?<state>\\w+)', states: { installed: [a], rejected: [b] } }
   reboot: { send: r, expect: ok }
 `,
+  'none, observed': `name: n
+adapter: { kind: none }
+operations: {}
+updateServer: { host: 127.0.0.1, port: 1, routes: [{ name: inventory, method: PATCH, path: /inventory, status: 200 }] }
+observe:
+  mqtt: { url: 'mqtt://127.0.0.1:1' }
+  version: { from: server, routes: [inventory], extract: { pointer: /version } }
+  outcome: { from: probe, command: { argv: [cat, status] }, extract: { state: { regex: '\\w+' } }, states: { installed: [ok], rejected: [failed] } }
+  alive: { from: mqtt, topic: dut/online }
+`,
 }
 
 interface Added {
@@ -116,9 +126,11 @@ describe('the defaults of the DUT profile', () => {
 
   it('every default the schema declares is filled in', async () => {
     const filled = await loadAll()
-    const missing = [...schemaDefaults()].flatMap(([name, values]) => values.filter((d) => !filled.some((a) =>
-      a.key === name && (same(a.value, d) || (isEmpty(d) && isRecord(d) && isRecord(a.value)))))
-      .map((d) => `${name} = ${JSON.stringify(d)}`))
+    const missing = [...schemaDefaults()].flatMap(([name, values]) =>
+      values
+        .filter((d) => !filled.some((a) => a.key === name && (same(a.value, d) || (isEmpty(d) && isRecord(d) && isRecord(a.value)))))
+        .map((d) => `${name} = ${JSON.stringify(d)}`),
+    )
     expect(missing).toEqual([])
   })
 })

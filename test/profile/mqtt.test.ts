@@ -70,7 +70,12 @@ describe('MQTT DUT profiles', () => {
       url: 'mqtts://127.0.0.1:8883',
       clientId: 'ts701-lab',
       auth: { username: 'lab', passwordEnv: 'TS701_TEST_MQTT_PW_NOT_SET' },
-      tls: { caFile: join(dir, 'certs/ca.pem'), certFile: join(dir, 'certs/lab.pem'), keyFile: join(dir, 'certs/lab.key'), serverName: 'broker.local' },
+      tls: {
+        caFile: join(dir, 'certs/ca.pem'),
+        certFile: join(dir, 'certs/lab.pem'),
+        keyFile: join(dir, 'certs/lab.key'),
+        serverName: 'broker.local',
+      },
       qos: 2,
       timeouts: { defaultMs: 3000, operations: { 'deliver-image': 120000 } },
     })
@@ -84,22 +89,43 @@ describe('MQTT DUT profiles', () => {
       timeoutMs: 60000,
     })
     expect(ops.reboot?.readyTimeoutMs).toBe(90000)
-    expect(ops['factory-reset']).toEqual({ publish: { topic: 'devices/dut-1/cmd', payload: 'reset', retain: false }, reply: { topic: 'devices/dut-1/bye', retained: false }, readyTimeoutMs: 60000 })
-    expect(ops['deliver-image']).toMatchObject({ mode: 'chunks', chunkBytes: 65536, encoding: 'base64', topic: 'devices/dut-1/fw/{{chunk.index}}/{{chunk.total}}' })
-    expect(ops['change-settings']?.['disable-automatic-updates']).toEqual({ publish: { topic: 'devices/dut-1/set', payload: '{"auto":false}', qos: 1, retain: true } })
+    expect(ops['factory-reset']).toEqual({
+      publish: { topic: 'devices/dut-1/cmd', payload: 'reset', retain: false },
+      reply: { topic: 'devices/dut-1/bye', retained: false },
+      readyTimeoutMs: 60000,
+    })
+    expect(ops['deliver-image']).toMatchObject({
+      mode: 'chunks',
+      chunkBytes: 65536,
+      encoding: 'base64',
+      topic: 'devices/dut-1/fw/{{chunk.index}}/{{chunk.total}}',
+    })
+    expect(ops['change-settings']?.['disable-automatic-updates']).toEqual({
+      publish: { topic: 'devices/dut-1/set', payload: '{"auto":false}', qos: 1, retain: true },
+    })
   })
 
   it('a minimal profile gets qos 1 and the default timeouts', async () => {
-    const { profile, findings } = await load(`name: m\nadapter: { kind: mqtt, url: 'ws://localhost:9001/mqtt' }\noperations:\n  read-outcome: { reply: { topic: e }, extract: { state: { regex: 'state=(\\w+)' } }, states: { installed: [a], rejected: [b] } }\n`)
+    const { profile, findings } = await load(
+      `name: m\nadapter: { kind: mqtt, url: 'ws://localhost:9001/mqtt' }\noperations:\n  read-outcome: { reply: { topic: e }, extract: { state: { regex: 'state=(\\w+)' } }, states: { installed: [a], rejected: [b] } }\n`,
+    )
     expect(findings).toEqual([])
-    expect(profile?.adapter).toEqual({ kind: 'mqtt', url: 'ws://localhost:9001/mqtt', qos: 1, timeouts: { defaultMs: 5000, operations: {} } })
+    expect(profile?.adapter).toEqual({
+      kind: 'mqtt',
+      url: 'ws://localhost:9001/mqtt',
+      qos: 1,
+      timeouts: { defaultMs: 5000, operations: {} },
+    })
     expect(profile?.operations['read-outcome']).toMatchObject({ timeoutMs: 60000, states: { pending: [] } })
   })
 
   it('schema errors are one line each, at the offending node, in terms of the MQTT shapes', async () => {
     const text = variant('  url: mqtts://127.0.0.1:8883', '  url: http://127.0.0.1:8883\n  lenient: true')
       .replace('qos: 2', 'qos: 3')
-      .replace("publish: { topic: devices/dut-1/cmd, payload: '{\"cmd\":\"info\",\"id\":\"{{requestId}}\"}' }", 'request: { method: GET, path: /api/info }')
+      .replace(
+        'publish: { topic: devices/dut-1/cmd, payload: \'{"cmd":"info","id":"{{requestId}}"}\' }',
+        'request: { method: GET, path: /api/info }',
+      )
       .replace('    chunkBytes: 65536', "    publish: { topic: devices/dut-1/fw, payload: '' }\n    chunkBytes: 0")
       .replace('encoding: base64', 'encoding: hex')
       .replace("reply: { topic: 'devices/dut-1/events/#' }", "reply: { topic: 'devices/dut-1/events/#', match: { pointer: /id } }")
@@ -129,8 +155,8 @@ describe('MQTT DUT profiles', () => {
       .replace('topic: devices/dut-1/state, retained: true', "topic: 'devices/dut-1/state#', retained: true")
       .replace("version: { regex: 'v(?<v>[0-9.]+)', group: v }", 'version: { header: x-version }')
       .replace("match: { regex: 'id={{requestId}}' }", "match: { regex: 'id=({{requestId}}' }")
-      .replace("payload: '{\"auto\":false}'", "payload: '{{image.url}}'")
-      .replace('    topic: \'devices/dut-1/fw/{{chunk.index}}/{{chunk.total}}\'', "    topic: 'devices/dut-1/fw/#'")
+      .replace('payload: \'{"auto":false}\'', "payload: '{{image.url}}'")
+      .replace("    topic: 'devices/dut-1/fw/{{chunk.index}}/{{chunk.total}}'", "    topic: 'devices/dut-1/fw/#'")
     const { lines, file, profile } = await load(text)
     expect(profile).toBeUndefined()
     const at = (context: string, mark?: string) => {
@@ -174,7 +200,9 @@ describe('MQTT DUT profiles', () => {
 
   it('an adapter kind that does not exist, or none, is said once; the operations are not judged against a guess', async () => {
     const unknown = await load('name: x\nadapter: { kind: coap, url: coap://127.0.0.1 }\noperations: { identify: { whatever: 1 } }\n')
-    expect(unknown.lines.map((l) => l.replace(/^.*?: error: /, ''))).toEqual(['/adapter/kind: expected one of "http", "mqtt", "serial", found "coap"'])
+    expect(unknown.lines.map((l) => l.replace(/^.*?: error: /, ''))).toEqual([
+      '/adapter/kind: expected one of "http", "mqtt", "serial", "none", found "coap"',
+    ])
     const none = await load('name: x\nadapter: { url: mqtt://127.0.0.1 }\noperations: {}\n')
     expect(none.lines.map((l) => l.replace(/^.*?: error: /, ''))).toEqual(['/adapter: missing required property "kind"'])
   })

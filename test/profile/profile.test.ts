@@ -77,7 +77,15 @@ images:
   valid: { file: ABSOLUTE, version: '2' }
 `
 
-const FILES = ['certs/ca.pem', 'certs/ca.key', 'certs/server.pem', 'certs/server.key', 'images/valid.bin', 'images/older.bin', 'images/attack.bin']
+const FILES = [
+  'certs/ca.pem',
+  'certs/ca.key',
+  'certs/server.pem',
+  'certs/server.key',
+  'images/valid.bin',
+  'images/older.bin',
+  'images/attack.bin',
+]
 
 async function folder(files: Record<string, string>): Promise<string> {
   return tempAssessment({ ...Object.fromEntries(FILES.map((f) => [f, 'x'])), ...files })
@@ -109,7 +117,9 @@ describe('loading a DUT profile', () => {
       file,
       name: 'reference DUT',
       adapter: {
-        kind: 'http', baseUrl: 'http://127.0.0.1:8701', lenient: true,
+        kind: 'http',
+        baseUrl: 'http://127.0.0.1:8701',
+        lenient: true,
         auth: { kind: 'bearer', tokenEnv: 'TS701_TEST_TOKEN_NOT_SET' },
         tls: { caFile: join(dir, 'certs/ca.pem'), serverName: 'dut.local' },
         timeouts: { defaultMs: 3000, operations: { 'deliver-image': 120000 } },
@@ -118,30 +128,54 @@ describe('loading a DUT profile', () => {
       observationSeconds: 30,
       mechanisms: { 'UpdMech-Network': { via: 'update-server' }, 'UpdMech-Local': { via: 'deliver-image' } },
       updateServer: {
-        host: '127.0.0.1', port: 8443, pollInterval: 'PT1H', imagePath: '/images/{{image.name}}',
-        tls: { certFile: join(dir, 'certs/server.pem'), keyFile: join(dir, 'certs/server.key'), caCertFile: join(dir, 'certs/ca.pem'), caKeyFile: join(dir, 'certs/ca.key') },
+        host: '127.0.0.1',
+        port: 8443,
+        pollInterval: 'PT1H',
+        imagePath: '/images/{{image.name}}',
+        tls: {
+          certFile: join(dir, 'certs/server.pem'),
+          keyFile: join(dir, 'certs/server.key'),
+          caCertFile: join(dir, 'certs/ca.pem'),
+          caKeyFile: join(dir, 'certs/ca.key'),
+        },
       },
       images: {
         format: 'ts701',
         valid: { file: join(dir, 'images/valid.bin'), version: '1.5.0' },
         older: { file: join(dir, 'images/older.bin'), version: '1.3.0' },
-        attacks: [{ name: 'payload-byte-middle', file: join(dir, 'images/attack.bin'), description: 'one byte of the payload flipped', expect: 'rejected' }],
+        attacks: [
+          {
+            name: 'payload-byte-middle',
+            file: join(dir, 'images/attack.bin'),
+            description: 'one byte of the payload flipped',
+            expect: 'rejected',
+          },
+        ],
       },
       publications: [{ from: 'https://vendor.example/support', to: 'http://localhost:8701/support' }],
       source: { file, line: 2, column: 1 },
     })
     const ops = profile!.operations
     expect(ops['read-outcome']).toEqual({
-      mode: 'poll', request: { method: 'GET', path: '/api/update/status' },
+      mode: 'poll',
+      request: { method: 'GET', path: '/api/update/status' },
       extract: { state: { pointer: '/state' }, version: { header: 'x-version' } },
       states: { installed: ['installed'], rejected: ['rejected'], pending: ['installing'] },
-      intervalMs: 500, timeoutMs: 60000,
+      intervalMs: 500,
+      timeoutMs: 60000,
     })
     expect(ops.reboot?.readyTimeoutMs).toBe(90000)
     expect(ops['factory-reset']?.readyTimeoutMs).toBe(60000)
     expect(ops.restore?.readyTimeoutMs).toBe(60000)
     expect(ops['deliver-image']).toMatchObject({ mode: 'multipart', field: 'firmware' })
-    expect(profile!.updateServer?.routes[1]).toEqual({ name: 'image', method: 'GET', path: '/images/*', status: 200, serve: 'image', afterSeen: 'check' })
+    expect(profile!.updateServer?.routes[1]).toEqual({
+      name: 'image',
+      method: 'GET',
+      path: '/images/*',
+      status: 200,
+      serve: 'image',
+      afterSeen: 'check',
+    })
   })
 
   it('fills in the defaults of a minimal profile', async () => {
@@ -182,7 +216,9 @@ describe('loading a DUT profile', () => {
 describe('profile findings', () => {
   it('an unreadable file and invalid YAML are findings', async () => {
     const missing = await loadDutProfile('/nonexistent/ts701/dut.yaml')
-    expect(missing.findings.map(formatFinding)).toEqual([expect.stringMatching(/^\/nonexistent\/ts701\/dut\.yaml:1:1: error: cannot read file: ENOENT/)])
+    expect(missing.findings.map(formatFinding)).toEqual([
+      expect.stringMatching(/^\/nonexistent\/ts701\/dut\.yaml:1:1: error: cannot read file: ENOENT/),
+    ])
     const { lines, file } = await lint('name: [unclosed\n')
     expect(lines).toHaveLength(1)
     expect(lines[0]).toMatch(new RegExp(`^${file}:\\d+:\\d+: error: invalid YAML: `))
@@ -191,7 +227,7 @@ describe('profile findings', () => {
   it('schema errors are one line each, at the offending node', async () => {
     const text = variant('  timeouts: { defaultMs: 3000', '  timeout: { defaultMs: 3000')
       .replace('request: { method: GET, path: /api/info }', 'request: { method: get, path: /api/info }')
-      .replace("states: { installed: [installed], rejected: [rejected], pending: [installing] }", 'event: outcome')
+      .replace('states: { installed: [installed], rejected: [rejected], pending: [installing] }', 'event: outcome')
     const { lines, file } = await lint(text)
     const at = (context: string, mark?: string) => {
       const p = positionOf(text, context, mark)
@@ -206,7 +242,9 @@ describe('profile findings', () => {
   })
 
   it('a setting of another variant is named as such (auth kinds, outcome modes)', async () => {
-    const { lines } = await lint(variant('auth: { kind: bearer, tokenEnv: TS701_TEST_TOKEN_NOT_SET }', 'auth: { kind: bearer, passwordEnv: PW }'))
+    const { lines } = await lint(
+      variant('auth: { kind: bearer, tokenEnv: TS701_TEST_TOKEN_NOT_SET }', 'auth: { kind: bearer, passwordEnv: PW }'),
+    )
     expect(lines.map((l) => l.replace(/^.*?: error: /, ''))).toEqual([
       '/adapter/auth: missing required property "tokenEnv"',
       '/adapter/auth: invalid property name "passwordEnv", expected a property of bearer authentication (kind, tokenEnv)',
@@ -231,8 +269,14 @@ describe('profile findings', () => {
   })
 
   it.each([
-    ['http://127.255.0.9:1', true], ['http://localhost', true], ['http://[::1]:80', true], ['http://127.1:80', true],
-    ['http://[::ffff:127.0.0.1]/', true], ['http://128.0.0.1', false], ['http://localhost.vendor.example', false], ['http://0.0.0.0', false],
+    ['http://127.255.0.9:1', true],
+    ['http://localhost', true],
+    ['http://[::1]:80', true],
+    ['http://127.1:80', true],
+    ['http://[::ffff:127.0.0.1]/', true],
+    ['http://128.0.0.1', false],
+    ['http://localhost.vendor.example', false],
+    ['http://0.0.0.0', false],
   ])('base URL %s is loopback: %s', async (url, ok) => {
     const dir = await folder({ 'dut.yaml': `name: x\nadapter: { kind: http, baseUrl: '${url}' }\noperations: {}\n` })
     const { findings } = await loadDutProfile(join(dir, 'dut.yaml'))
@@ -259,7 +303,14 @@ describe('profile findings', () => {
       `${p("path: '/api/update/check", "'/api")}: error: /operations/check-now/request/path: unknown placeholder {{image.version}} (this operation fills no placeholders)`,
       `${p('afterSeen: chek', 'chek')}: error: /updateServer/routes/1/afterSeen: no route named "chek" (routes: "check", "image")`,
     ])
-    expect((await loadDutProfile(file)).findings.map((f) => f.code)).toEqual(['bad-regex', 'bad-pointer', 'unknown-placeholder', 'bad-regex', 'unknown-placeholder', 'unknown-route'])
+    expect((await loadDutProfile(file)).findings.map((f) => f.code)).toEqual([
+      'bad-regex',
+      'bad-pointer',
+      'unknown-placeholder',
+      'bad-regex',
+      'unknown-placeholder',
+      'unknown-route',
+    ])
   })
 
   it('mechanisms need the update server or deliver-image they are driven through', async () => {

@@ -31,10 +31,22 @@ const coap: ChannelDescriptor<CoapDutProfile> = {
       additionalProperties: false,
       properties: {
         kind: { title: 'Adapter kind', description: 'coap: the device offers a CoAP API.', const: 'coap' },
-        uri: { title: 'a coap:// or coaps:// URI', description: 'The device.', type: 'string', pattern: '^coaps?://', examples: ['coap://127.0.0.1:5683'] },
+        uri: {
+          title: 'a coap:// or coaps:// URI',
+          description: 'The device.',
+          type: 'string',
+          pattern: '^coaps?://',
+          examples: ['coap://127.0.0.1:5683'],
+        },
         pskEnv: { $ref: '#/$defs/envName', description: 'The environment variable holding the pre-shared key.' },
         pskFile: { title: 'PSK identity file', description: 'Relative to this document.', type: 'string' },
-        blockSize: { title: 'Block size', description: 'Default 1024.', type: 'integer', enum: [16, 32, 64, 128, 256, 512, 1024], default: 1024 },
+        blockSize: {
+          title: 'Block size',
+          description: 'Default 1024.',
+          type: 'integer',
+          enum: [16, 32, 64, 128, 256, 512, 1024],
+          default: 1024,
+        },
         timeouts: { $ref: '#/$defs/timeouts', default: {} },
       },
     },
@@ -52,14 +64,17 @@ const coap: ChannelDescriptor<CoapDutProfile> = {
         type: 'object',
         required: ['path'],
         additionalProperties: false,
-        properties: { path: { title: 'a path starting with /', description: 'The resource.', type: 'string', pattern: '^/', examples: ['/info'] } },
+        properties: {
+          path: { title: 'a path starting with /', description: 'The resource.', type: 'string', pattern: '^/', examples: ['/info'] },
+        },
       },
     },
   },
   files: [['adapter', 'pskFile']],
   check: (adapter, _operations, report, warn) => {
     if (typeof adapter.uri === 'string') checkLoopbackUrl(report, ['adapter', 'uri'], adapter.uri)
-    if (adapter.pskEnv === undefined && adapter.uri === 'coaps://127.0.0.1') warn('no-psk', ['adapter', 'uri'], 'coaps without a pre-shared key')
+    if (adapter.pskEnv === undefined && adapter.uri === 'coaps://127.0.0.1')
+      warn('no-psk', ['adapter', 'uri'], 'coaps without a pre-shared key')
   },
   secretEnv: (adapter) => [adapter.pskEnv],
   create: (profile) => new CoapDut(profile),
@@ -108,8 +123,12 @@ describe('a channel registered next to the built-in ones', () => {
     const { profile, findings } = await WITH_COAP.load(file)
     expect(findings).toEqual([])
     expect(profile?.adapter).toEqual({
-      kind: 'coap', uri: 'coap://127.0.0.1:5683', pskEnv: 'TS701_TEST_COAP_PSK', pskFile: join(file, '..', 'keys/identity.txt'),
-      blockSize: 1024, timeouts: { defaultMs: 5000, operations: {} },
+      kind: 'coap',
+      uri: 'coap://127.0.0.1:5683',
+      pskEnv: 'TS701_TEST_COAP_PSK',
+      pskFile: join(file, '..', 'keys/identity.txt'),
+      blockSize: 1024,
+      timeouts: { defaultMs: 5000, operations: {} },
     })
     // The loaded type narrows by kind, the new one included.
     if (profile?.adapter.kind !== 'coap') throw new Error('expected a CoAP profile')
@@ -129,7 +148,9 @@ describe('a channel registered next to the built-in ones', () => {
       `${at('info }', 'info')}: error: /operations/identify/path: expected a path starting with / (e.g. "/info"), found "info"`,
     ])
     const kind = await WITH_COAP.load(await write(PROFILE.replace('kind: coap', 'kind: cop')))
-    expect(kind.findings.map((f) => f.message)).toEqual(['/adapter/kind: expected one of "http", "mqtt", "serial", "coap", found "cop"'])
+    expect(kind.findings.map((f) => f.message)).toEqual([
+      '/adapter/kind: expected one of "http", "mqtt", "serial", "none", "coap", found "cop"',
+    ])
   })
 
   it('runs its checks and the missing-file check on its files', async () => {
@@ -139,7 +160,9 @@ describe('a channel registered next to the built-in ones', () => {
       ['not-loopback', '/adapter/uri'],
       ['missing-file', '/adapter/pskFile'],
     ])
-    const warned = await WITH_COAP.load(await write(PROFILE.replace('coap://127.0.0.1:5683', 'coaps://127.0.0.1').replace(/ {2}pskEnv: .*\n/, '')))
+    const warned = await WITH_COAP.load(
+      await write(PROFILE.replace('coap://127.0.0.1:5683', 'coaps://127.0.0.1').replace(/ {2}pskEnv: .*\n/, '')),
+    )
     expect(warned.findings.map((f) => `${f.severity} ${f.code}`)).toEqual(['warning no-psk'])
     expect(warned.profile).toBeDefined()
   })
@@ -160,7 +183,7 @@ describe('a channel registered next to the built-in ones', () => {
     const http = await write('name: h\nadapter: { kind: http, baseUrl: "http://127.0.0.1:1" }\noperations: {}\n', {})
     expect((await WITH_COAP.load(http)).findings).toEqual([])
     const { findings } = await loadDutProfile(await write(PROFILE))
-    expect(findings.map((f) => f.message)).toEqual(['/adapter/kind: expected one of "http", "mqtt", "serial", found "coap"'])
+    expect(findings.map((f) => f.message)).toEqual(['/adapter/kind: expected one of "http", "mqtt", "serial", "none", found "coap"'])
   })
 })
 
@@ -168,13 +191,19 @@ describe('composing the schema', () => {
   const part = coap.schema
   it('refuses an adapter part the kind selection cannot rely on', () => {
     const open = { ...coap, schema: { ...part, adapter: { ...part.adapter, additionalProperties: true } } }
-    expect(() => composeProfileSchema([...CHANNELS, open])).toThrow('the adapter schema of channel coap must be an object schema with additionalProperties: false')
+    expect(() => composeProfileSchema([...CHANNELS, open])).toThrow(
+      'the adapter schema of channel coap must be an object schema with additionalProperties: false',
+    )
     const wrongKind = { ...coap, kind: 'ble' }
-    expect(() => composeProfileSchema([...CHANNELS, wrongKind])).toThrow('the adapter schema of channel ble must declare kind: { const: "ble" }')
+    expect(() => composeProfileSchema([...CHANNELS, wrongKind])).toThrow(
+      'the adapter schema of channel ble must declare kind: { const: "ble" }',
+    )
   })
 
   it('refuses a definition two parts both define', () => {
     const clash = { ...coap, schema: { ...part, $defs: { ...part.$defs, requestTemplate: { type: 'object' } } } }
-    expect(() => composeProfileSchema([...CHANNELS, clash])).toThrow('the DUT profile schema defines "requestTemplate" twice (again in channel coap)')
+    expect(() => composeProfileSchema([...CHANNELS, clash])).toThrow(
+      'the DUT profile schema defines "requestTemplate" twice (again in channel coap)',
+    )
   })
 })

@@ -11,7 +11,10 @@ describe('the DUT profile JSON Schema', () => {
 
   it('is committed for editors exactly as the registered channels compose it', () => {
     // Editors read profile/dut.schema.json; the loader validates with the composed schema.
-    expect(readFileSync(PROFILE_SCHEMA_FILE, 'utf8') === profileSchemaText(CHANNELS), 'profile/dut.schema.json is stale: run npm run schema').toBe(true)
+    expect(
+      readFileSync(PROFILE_SCHEMA_FILE, 'utf8') === profileSchemaText(CHANNELS),
+      'profile/dut.schema.json is stale: run npm run schema',
+    ).toBe(true)
   })
 
   it('compiles under ajv strict mode (draft 2020-12)', () => {
@@ -62,10 +65,21 @@ describe('the DUT profile JSON Schema', () => {
   it('selects the adapter settings and the operation map by adapter.kind', () => {
     const defs = isRecord(schema.$defs) ? schema.$defs : {}
     const adapter = defs.adapter as Record<string, unknown>
-    expect((adapter.properties as { kind: { enum: string[] } }).kind.enum).toEqual(['http', 'mqtt', 'serial'])
-    const thenRefs = (node: unknown) => (Array.isArray(node) ? node : []).map((b) => (b as { then: { $ref?: string; properties?: { operations: { $ref: string } } } }).then)
-    expect(thenRefs(adapter.allOf).map((t) => t.$ref)).toEqual(['#/$defs/httpAdapter', '#/$defs/mqttAdapter', '#/$defs/serialAdapter'])
-    expect(thenRefs(schema.allOf).map((t) => t.properties?.operations.$ref)).toEqual(['#/$defs/httpOperations', '#/$defs/mqttOperations', '#/$defs/serialOperations'])
+    expect((adapter.properties as { kind: { enum: string[] } }).kind.enum).toEqual(['http', 'mqtt', 'serial', 'none'])
+    const thenRefs = (node: unknown) =>
+      (Array.isArray(node) ? node : []).map((b) => (b as { then: { $ref?: string; properties?: { operations: { $ref: string } } } }).then)
+    expect(thenRefs(adapter.allOf).map((t) => t.$ref)).toEqual([
+      '#/$defs/httpAdapter',
+      '#/$defs/mqttAdapter',
+      '#/$defs/serialAdapter',
+      '#/$defs/noneAdapter',
+    ])
+    expect(thenRefs(schema.allOf).map((t) => t.properties?.operations.$ref)).toEqual([
+      '#/$defs/httpOperations',
+      '#/$defs/mqttOperations',
+      '#/$defs/serialOperations',
+      '#/$defs/noneOperations',
+    ])
   })
 
   it('documents the defaults the loader fills in', () => {
@@ -108,9 +122,12 @@ describe('the DUT profile JSON Schema', () => {
 /** Every `then` of the node refers to a schema that forbids unknown properties. */
 function closedByBranches(node: Record<string, unknown>, defs: Record<string, unknown>): boolean {
   const branches = Array.isArray(node.allOf) ? node.allOf : []
-  return branches.length > 0 && branches.every((b) => {
-    const ref = isRecord(b) && isRecord(b.then) && typeof b.then.$ref === 'string' ? b.then.$ref.replace('#/$defs/', '') : undefined
-    const target = ref ? defs[ref] : undefined
-    return isRecord(target) && target.additionalProperties === false
-  })
+  return (
+    branches.length > 0 &&
+    branches.every((b) => {
+      const ref = isRecord(b) && isRecord(b.then) && typeof b.then.$ref === 'string' ? b.then.$ref.replace('#/$defs/', '') : undefined
+      const target = ref ? defs[ref] : undefined
+      return isRecord(target) && target.additionalProperties === false
+    })
+  )
 }

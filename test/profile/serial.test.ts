@@ -69,7 +69,11 @@ describe('serial console DUT profiles', () => {
     })
     expect(ops.reboot).toEqual({ send: 'reboot', expect: 'rebooting', readyTimeoutMs: 60000 })
     expect(ops.restore?.readyTimeoutMs).toBe(120000)
-    expect(ops['change-settings']?.['disable-automatic-updates']).toEqual({ send: 'set auto off', expect: 'auto-update set to off', timeoutMs: 500 })
+    expect(ops['change-settings']?.['disable-automatic-updates']).toEqual({
+      send: 'set auto off',
+      expect: 'auto-update set to off',
+      timeoutMs: 500,
+    })
     expect(ops['deliver-image']).toEqual({
       mode: 'base64-lines',
       begin: { send: 'receive {{image.size}} {{image.sha256}}', expect: 'ready' },
@@ -85,15 +89,24 @@ operations: {}
 `)
     expect(findings).toEqual([])
     expect(profile?.adapter).toEqual({
-      kind: 'serial', port: 'rfc2217://127.0.0.1:7001', baudRate: 9600, dataBits: 7, parity: 'even', stopBits: 2, lineEnding: '\n',
+      kind: 'serial',
+      port: 'rfc2217://127.0.0.1:7001',
+      baudRate: 9600,
+      dataBits: 7,
+      parity: 'even',
+      stopBits: 2,
+      lineEnding: '\n',
       timeouts: { defaultMs: 800, operations: {} },
     })
   })
 
   it('an HTTP-style operation is told the serial shape, one line per problem', async () => {
-    const text = variant(String.raw`  identify: { send: version, expect: 'Model: (?<model>\S+)\s+Firmware: (?<version>\S+)' }`, `  identify:
+    const text = variant(
+      String.raw`  identify: { send: version, expect: 'Model: (?<model>\S+)\s+Firmware: (?<version>\S+)' }`,
+      `  identify:
     request: { method: GET, path: /api/info }
-    extract: { model: { pointer: /model }, version: { pointer: /version } }`)
+    extract: { model: { pointer: /model }, version: { pointer: /version } }`,
+    )
     const { lines, file } = await load(text)
     const at = (context: string) => {
       const p = positionOf(text, context)
@@ -107,8 +120,10 @@ operations: {}
   })
 
   it('schema errors in the line settings and the delivery modes', async () => {
-    const text = variant('  port: /dev/ttyUSB0', '  port: /dev/ttyUSB0\n  parity: mark\n  lineEnding: "\\t"\n  baudrate: 9600')
-      .replace('    lineBytes: 384\n', '    exchange: { send: x, expect: y }\n')
+    const text = variant('  port: /dev/ttyUSB0', '  port: /dev/ttyUSB0\n  parity: mark\n  lineEnding: "\\t"\n  baudrate: 9600').replace(
+      '    lineBytes: 384\n',
+      '    exchange: { send: x, expect: y }\n',
+    )
     const { lines, file } = await load(text)
     const at = (context: string, mark?: string) => {
       const p = positionOf(text, context, mark)
@@ -156,8 +171,16 @@ operations: {}
     ['tcp://[::1]:7000', []],
     ['/dev/pts/7', []],
     ['tcp://localhost', ['/adapter/port: "tcp://localhost" names no port (expected tcp://host:port)']],
-    ['telnet://127.0.0.1:23', ['/adapter/port: unsupported scheme telnet:// (expected a device path, tcp://host:port or rfc2217://host:port)']],
-    ['rfc2217://192.168.0.9:2217', ['/adapter/port: host "192.168.0.9" is not a loopback address; ts701 only targets loopback addresses (127.0.0.0/8, ::1, localhost) or namespaces it creates']],
+    [
+      'telnet://127.0.0.1:23',
+      ['/adapter/port: unsupported scheme telnet:// (expected a device path, tcp://host:port or rfc2217://host:port)'],
+    ],
+    [
+      'rfc2217://192.168.0.9:2217',
+      [
+        '/adapter/port: host "192.168.0.9" is not a loopback address; ts701 only targets loopback addresses (127.0.0.0/8, ::1, localhost) or namespaces it creates',
+      ],
+    ],
   ])('port %s', async (port, expected) => {
     const { lines } = await load(`name: s\nadapter: { kind: serial, port: '${port}' }\noperations: {}\n`)
     expect(lines.map((l) => l.replace(/^.*?: error: /, ''))).toEqual(expected)

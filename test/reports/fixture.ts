@@ -7,11 +7,9 @@
  */
 import type { RunResults } from '../../core/verdict.ts'
 
-export const AWKWARD_FAIL =
-  `Update signature uses "SHA-1" <deprecated> & 'RSA-1024';\nsee Prüfbericht §4: Ärger über Öffnung & Schlüssel`
+export const AWKWARD_FAIL = `Update signature uses "SHA-1" <deprecated> & 'RSA-1024';\nsee Prüfbericht §4: Ärger über Öffnung & Schlüssel`
 export const AWKWARD_INCONCLUSIVE = 'DUT did not answer within 30 s: ]]> and again ]]> then </system-out><skipped/>'
-export const AWKWARD_NOT_APPLICABLE =
-  'Not applicable: the DUT has no "automatic" updates <UpdMech-1 & UpdMech-2>\nsecond line: Größe'
+export const AWKWARD_NOT_APPLICABLE = 'Not applicable: the DUT has no "automatic" updates <UpdMech-1 & UpdMech-2>\nsecond line: Größe'
 export const PLACEHOLDER_LOOKALIKE = 'ts701-placeholder-00000000-0000-0000-0000-000000000000-0 <skipped/>'
 
 export function sampleResults(): RunResults {
@@ -24,11 +22,16 @@ export function sampleResults(): RunResults {
     finishedAt: '2025-11-26T09:19:44.010Z',
     conceptualOnly: false,
     findings: [
-      { severity: 'warning', code: 'decision-not-applied', file: 'decisions.yaml', line: 4, column: 5, message: 'decision for 5.3-7-1c [UpdMech-2] not applied: the rule decided FAIL' },
+      {
+        severity: 'warning',
+        code: 'decision-not-applied',
+        file: 'decisions.yaml',
+        line: 4,
+        column: 5,
+        message: 'decision for 5.3-7-1c [UpdMech-2] not applied: the rule decided FAIL',
+      },
     ],
-    attacks: [
-      { name: 'payload-byte', kind: 'bit-flip', description: 'one payload byte flipped', sha256: 'a'.repeat(64) },
-    ],
+    attacks: [{ name: 'payload-byte', kind: 'bit-flip', description: 'one payload byte flipped', sha256: 'a'.repeat(64) }],
     files: [{ path: 'evidence/exchanges.jsonl', kind: 'evidence' }],
     groups: [
       {
@@ -43,8 +46,23 @@ export function sampleResults(): RunResults {
             kind: 'conceptual',
             verdict: 'PASS',
             units: [
-              { id: '5.3-1-1a', target: 'UpdMech-1', verdict: 'PASS', reason: 'Mechanism described', source: 'rule', reads: ['1-UpdMech.description'], durationMs: 1500 },
-              { id: '5.3-1-1a', target: 'UpdMech-2', verdict: 'PASS', reason: 'Mechanism described', source: 'rule', reads: ['1-UpdMech.description'] },
+              {
+                id: '5.3-1-1a',
+                target: 'UpdMech-1',
+                verdict: 'PASS',
+                reason: 'Mechanism described',
+                source: 'rule',
+                reads: ['1-UpdMech.description'],
+                durationMs: 1500,
+              },
+              {
+                id: '5.3-1-1a',
+                target: 'UpdMech-2',
+                verdict: 'PASS',
+                reason: 'Mechanism described',
+                source: 'rule',
+                reads: ['1-UpdMech.description'],
+              },
             ],
           },
         ],
@@ -61,7 +79,13 @@ export function sampleResults(): RunResults {
             kind: 'conceptual',
             verdict: 'FAIL',
             units: [
-              { id: '5.3-7-1a', verdict: 'PASS', reason: 'Crypto details given', source: 'rule', reads: ['7-UpdMech.cryptographicDetails'] },
+              {
+                id: '5.3-7-1a',
+                verdict: 'PASS',
+                reason: 'Crypto details given',
+                source: 'rule',
+                reads: ['7-UpdMech.cryptographicDetails'],
+              },
               {
                 id: '5.3-7-1c',
                 target: 'UpdMech-2',
@@ -129,7 +153,14 @@ export function sampleResults(): RunResults {
             kind: 'conceptual',
             verdict: 'NOT APPLICABLE',
             units: [
-              { id: '5.3-16-1a', target: 'UpdMech-1', verdict: 'NOT APPLICABLE', reason: AWKWARD_NOT_APPLICABLE, source: 'rule', reads: ['16-Dev.model'] },
+              {
+                id: '5.3-16-1a',
+                target: 'UpdMech-1',
+                verdict: 'NOT APPLICABLE',
+                reason: AWKWARD_NOT_APPLICABLE,
+                source: 'rule',
+                reads: ['16-Dev.model'],
+              },
               { id: '5.3-16-1b', verdict: 'NOT APPLICABLE', reason: 'Condition 9 does not hold', source: 'rule', reads: ['16-Dev.model'] },
             ],
           },

@@ -6,13 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunResults } from '../../core/verdict.ts'
 import { renderJunit, writeJunit } from '../../reports/index.ts'
-import {
-  AWKWARD_FAIL,
-  AWKWARD_INCONCLUSIVE,
-  AWKWARD_NOT_APPLICABLE,
-  PLACEHOLDER_LOOKALIKE,
-  sampleResults,
-} from './fixture.ts'
+import { AWKWARD_FAIL, AWKWARD_INCONCLUSIVE, AWKWARD_NOT_APPLICABLE, PLACEHOLDER_LOOKALIKE, sampleResults } from './fixture.ts'
 import { requireXmllint, validate, xpath } from './xmllint.ts'
 
 const SCHEMA = fileURLToPath(new URL('../xsd/junit.xsd', import.meta.url))
@@ -174,8 +168,7 @@ describe('JUnit report (writeJunit)', () => {
   })
 
   it('records the full verdict as testcase properties, with assessor and date when present', () => {
-    const property = (name: string, key: string): string =>
-      at(`string(${testcase(name)}/properties/property[@name="${key}"]/@value)`)
+    const property = (name: string, key: string): string => at(`string(${testcase(name)}/properties/property[@name="${key}"]/@value)`)
     expect(property('5.3-7-2a [UpdMech-1]', 'provision')).toBe('5.3-7')
     expect(property('5.3-7-2a [UpdMech-1]', 'status')).toBe('M C(12)')
     expect(property('5.3-7-2a [UpdMech-1]', 'case')).toBe('5.3-7-2')

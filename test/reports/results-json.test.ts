@@ -35,8 +35,17 @@ describe('results.json (writeResultsJson)', () => {
   it('writes fields in the order the model was built and leaves absent optional fields out', () => {
     const json = JSON.parse(renderResultsJson(sampleResults())) as RunResults
     expect(Object.keys(json)).toEqual([
-      'standard', 'standardTitle', 'dut', 'observedDut', 'startedAt', 'finishedAt', 'conceptualOnly',
-      'findings', 'attacks', 'files', 'groups',
+      'standard',
+      'standardTitle',
+      'dut',
+      'observedDut',
+      'startedAt',
+      'finishedAt',
+      'conceptualOnly',
+      'findings',
+      'attacks',
+      'files',
+      'groups',
     ])
     const [plain, , , notApplicable] = json.groups
     expect(Object.keys(plain!)).toEqual(['id', 'provision', 'status', 'title', 'verdict', 'cases'])
@@ -69,6 +78,9 @@ describe('results.json (writeResultsJson)', () => {
     const files = await resultsJsonReporter.write(sampleResults(), { outDir: out, io })
     expect(files).toEqual([{ path: 'results.json', kind: 'results' }])
     const json = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResults
-    expect(json.files).toEqual([{ path: 'evidence/exchanges.jsonl', kind: 'evidence' }, { path: 'results.json', kind: 'results' }])
+    expect(json.files).toEqual([
+      { path: 'evidence/exchanges.jsonl', kind: 'evidence' },
+      { path: 'results.json', kind: 'results' },
+    ])
   })
 })

@@ -36,7 +36,11 @@ export class LabMqtt {
   static async connect(url: string, root: string): Promise<LabMqtt> {
     // Nagle off, as the device has it: else every exchange waits 40 ms for delayed ACKs.
     const { port, hostname } = new URL(url)
-    const client = new MqttClient(() => createConnection({ port: Number(port), host: hostname, noDelay: true }), { clientId: `lab-${randomBytes(4).toString('hex')}`, reconnectPeriod: 200, protocolVersion: 4 })
+    const client = new MqttClient(() => createConnection({ port: Number(port), host: hostname, noDelay: true }), {
+      clientId: `lab-${randomBytes(4).toString('hex')}`,
+      reconnectPeriod: 200,
+      protocolVersion: 4,
+    })
     client.on('error', () => {})
     const lab = new LabMqtt(client, root)
     client.on('message', (topic, payload, packet) => {
@@ -109,7 +113,10 @@ export class LabMqtt {
   }
 
   /** begin, chunks, end: resolves with the reply to end. */
-  async upload(image: ImageSource, o: { encoding?: 'base64' | 'binary'; chunkBytes?: number; sha256?: string; size?: number } = {}): Promise<any> {
+  async upload(
+    image: ImageSource,
+    o: { encoding?: 'base64' | 'binary'; chunkBytes?: number; sha256?: string; size?: number } = {},
+  ): Promise<any> {
     const encoding = o.encoding ?? 'base64'
     const begun = await this.command('update/begin', { size: o.size ?? image.size, sha256: o.sha256 ?? image.sha256, encoding })
     if (!begun.ok) return begun

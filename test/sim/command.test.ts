@@ -39,7 +39,19 @@ describe('ts701 sim', () => {
   it('runs until stopped, prints where to reach it, and keeps the password in a 0600 env file only', async () => {
     const c = capture()
     const stop = new AbortController()
-    const running = runSim({ flaws: ['wrong-model'], listFlaws: false, port: 0, updateServerPort: 0, timeScale: 432_000, dir, signal: stop.signal, verbose: true }, c.io)
+    const running = runSim(
+      {
+        flaws: ['wrong-model'],
+        listFlaws: false,
+        port: 0,
+        updateServerPort: 0,
+        timeScale: 432_000,
+        dir,
+        signal: stop.signal,
+        verbose: true,
+      },
+      c.io,
+    )
     await waitFor(() => c.out.some((l) => l.includes('stop with Ctrl+C')))
 
     const envFile = join(dir, 'sim.env')
@@ -84,9 +96,18 @@ describe('ts701 sim --channel', () => {
   async function running(options: Partial<Parameters<typeof runSim>[0]>) {
     const c = capture()
     const stop = new AbortController()
-    const done = runSim({ flaws: [], listFlaws: false, port: 0, updateServerPort: 0, timeScale: 432_000, dir, signal: stop.signal, ...options }, c.io)
+    const done = runSim(
+      { flaws: [], listFlaws: false, port: 0, updateServerPort: 0, timeScale: 432_000, dir, signal: stop.signal, ...options },
+      c.io,
+    )
     await waitFor(() => c.out.some((l) => l.includes('stop with Ctrl+C')) || c.err.length > 0)
-    return { c, stop: async () => { stop.abort(); return done } }
+    return {
+      c,
+      stop: async () => {
+        stop.abort()
+        return done
+      },
+    }
   }
 
   it('uses the documented default ports', () => {
@@ -97,7 +118,9 @@ describe('ts701 sim --channel', () => {
     const { c, stop } = await running({ channel: 'mqtt', brokerPort: 0 })
     const text = c.out.join('\n')
     expect(text).toMatch(/channel\s+mqtt \(the HTTP API below runs too\)/)
-    expect(text).toMatch(/MQTT broker\s+mqtt:\/\/127\.0\.0\.1:\d+\s+\(embedded; client ts701-ts701-ref-hw1, topics ts701\/ts701-ref-hw1\/#\)/)
+    expect(text).toMatch(
+      /MQTT broker\s+mqtt:\/\/127\.0\.0\.1:\d+\s+\(embedded; client ts701-ts701-ref-hw1, topics ts701\/ts701-ref-hw1\/#\)/,
+    )
     const broker = /MQTT broker\s+(\S+)/.exec(text)![1]!
     expect(parse(await readFile(join(dir, 'dut.yaml'), 'utf8')).adapter).toMatchObject({ kind: 'mqtt', url: broker, qos: 1 })
     expect(await stop()).toBe(0)
@@ -108,7 +131,11 @@ describe('ts701 sim --channel', () => {
     const text = c.out.join('\n')
     expect(text).toMatch(/console\s+tcp:\/\/127\.0\.0\.1:\d+\s+\(raw TCP, as ser2net exports a serial port; prompt "ts701> ", no login\)/)
     expect(text).toMatch(/serial port\s+\S*tty-dut\s+\(pseudo-terminal via socat, 115200 baud\)/)
-    expect(parse(await readFile(join(dir, 'dut.yaml'), 'utf8')).adapter).toMatchObject({ kind: 'serial', port: join(dir, 'tty-dut'), baudRate: 115_200 })
+    expect(parse(await readFile(join(dir, 'dut.yaml'), 'utf8')).adapter).toMatchObject({
+      kind: 'serial',
+      port: join(dir, 'tty-dut'),
+      baudRate: 115_200,
+    })
     expect(await stop()).toBe(0)
   })
 

@@ -64,7 +64,9 @@ describe('reference DUT over its serial console (TCP)', () => {
     const mark = t.raw.length
     await t.command('info')
     const raw = t.raw.slice(mark)
-    expect(raw).toMatch(/^info\r\nmodel \x1b\[1mTS701-REF-1\x1b\[0m, firmware \x1b\[1m1\.0\.0\x1b\[0m \(counter 100\), hardware ts701-ref-hw1, slot [ab]\r\nts701> $/)
+    expect(raw).toMatch(
+      /^info\r\nmodel \x1b\[1mTS701-REF-1\x1b\[0m, firmware \x1b\[1m1\.0\.0\x1b\[0m \(counter 100\), hardware ts701-ref-hw1, slot [ab]\r\nts701> $/,
+    )
     expect(await t.answer('info')).toMatch(/^model (?<model>[^,\s]+), firmware (?<version>[^\s,]+)/)
   })
 
@@ -119,7 +121,9 @@ describe('reference DUT over its serial console (TCP)', () => {
     // The verdict comes before the shutdown.
     expect(shown.indexOf('update: accepted')).toBeLessThan(shown.indexOf('Restarting system'))
     expect(shown).toContain('starting firmware 1.1.0 (counter 110)')
-    expect(await settled(t)).toMatch(/^state=installed version=1\.1\.0 attempt=\d+ detail=version 1\.1\.0 installed \(upload \(console\)\)$/)
+    expect(await settled(t)).toMatch(
+      /^state=installed version=1\.1\.0 attempt=\d+ detail=version 1\.1\.0 installed \(upload \(console\)\)$/,
+    )
     expect(await t.answer('info')).toMatch(/firmware 1\.1\.0 \(counter 110\)/)
     const list = (await t.answer('notifications')).split('\n')
     expect(list).toHaveLength(2)
@@ -148,7 +152,7 @@ describe('reference DUT over its serial console (TCP)', () => {
 
   it('breaks a transfer off on a line that is not base64, on a hash mismatch, and on update abort', async () => {
     expect(await t.waitAnswer(`update begin 100 ${'ab'.repeat(32)}`, /ready:/)).toContain('ready: send 100 bytes as base64 lines')
-    expect(await t.answer('this is not base64!')).toBe("error: transfer broken off: line 1 is not base64")
+    expect(await t.answer('this is not base64!')).toBe('error: transfer broken off: line 1 is not base64')
     expect(await t.answer('update end')).toBe("error: no transfer in progress (start one with 'update begin' or 'update raw')")
 
     const wrong = await t.uploadBase64(setup.images.valid, 768, 'cd'.repeat(32))
@@ -169,7 +173,9 @@ describe('reference DUT over its serial console (TCP)', () => {
       const shown = await rebooted(t, mark)
       expect(shown).toContain(`fetching ${url}`)
       expect(shown).toMatch(/update: accepted: Version 1\.1\.0/)
-      expect(await t.answer('update url https://192.0.2.7/x.img')).toMatch(/update: rejected: The image could not be fetched: .*not a loopback address.* \[E_SIM_NOT_LOOPBACK\]/)
+      expect(await t.answer('update url https://192.0.2.7/x.img')).toMatch(
+        /update: rejected: The image could not be fetched: .*not a loopback address.* \[E_SIM_NOT_LOOPBACK\]/,
+      )
     } finally {
       await server.close()
     }
@@ -179,7 +185,9 @@ describe('reference DUT over its serial console (TCP)', () => {
     const mark = t.raw.length
     await t.write('reboot\r\ninfo\r\n')
     const shown = await t.waitFor(/TS701 boot ROM[\s\S]*ts701> info\nmodel TS701-REF-1[^\n]*\nts701> $/, mark)
-    expect(shown).toMatch(/^reboot\nRebooting\.\.\.\n\n\[  OK  \] Stopped update client\.\n\[  OK  \] Reached target shutdown\.\nreboot: Restarting system \(reboot requested\)\n\nTS701 boot ROM 1\.2 \(mask ROM\)\nboot: slot [ab] signature OK, starting firmware 1\.0\.0 \(counter 100\)\n/)
+    expect(shown).toMatch(
+      /^reboot\nRebooting\.\.\.\n\n\[ {2}OK {2}\] Stopped update client\.\n\[ {2}OK {2}\] Reached target shutdown\.\nreboot: Restarting system \(reboot requested\)\n\nTS701 boot ROM 1\.2 \(mask ROM\)\nboot: slot [ab] signature OK, starting firmware 1\.0\.0 \(counter 100\)\n/,
+    )
     expect(logged.some((e) => e.topic === 'console' && e.message === 'command reboot')).toBe(true)
   })
 
@@ -264,7 +272,9 @@ describe('reference DUT console on a pseudo-terminal (socat)', () => {
     const path = process.env.PATH
     process.env.PATH = '/nonexistent'
     try {
-      await expect(createReferenceSetup({ channel: 'serial', pty: true, timeScale: FAST })).rejects.toThrow(/socat is not installed: install the Debian package socat/)
+      await expect(createReferenceSetup({ channel: 'serial', pty: true, timeScale: FAST })).rejects.toThrow(
+        /socat is not installed: install the Debian package socat/,
+      )
     } finally {
       process.env.PATH = path
     }

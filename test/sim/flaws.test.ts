@@ -146,14 +146,18 @@ describe('flaw switches: each breaks exactly the one behaviour it names', () => 
   flawTest('trust-any-tls', 'talks to an impostor with a self-signed certificate and installs what it serves', async (h) => {
     const impostorCa = await createCa('127.0.0.1')
     const cert = await issueServerCert(impostorCa, { hosts: ['127.0.0.1'] })
-    await withServer(h, async (server) => {
-      server.offer(h.setup.images.valid, '1.1.0')
-      await h.api.post('/api/update/check')
-      await h.api.status((s) => s.state === 'installed')
-      expect(server.checks().length).toBeGreaterThan(0)
-      // The image itself is still verified: only the channel is no longer authenticated.
-      expect(await h.api.version()).toBe('1.1.0')
-    }, cert)
+    await withServer(
+      h,
+      async (server) => {
+        server.offer(h.setup.images.valid, '1.1.0')
+        await h.api.post('/api/update/check')
+        await h.api.status((s) => s.state === 'installed')
+        expect(server.checks().length).toBeGreaterThan(0)
+        // The image itself is still verified: only the channel is no longer authenticated.
+        expect(await h.api.version()).toBe('1.1.0')
+      },
+      cert,
+    )
   })
 
   flawTest('support-page-login', 'redirects the support page to a login', async (h) => {

@@ -66,7 +66,12 @@ export class Api {
       headers['content-type'] = 'application/json'
       body = JSON.stringify(options.body)
     }
-    const res = await request(new URL(path, this.baseUrl), { method: method as 'GET', headers, body: body as string, dispatcher: this.agent })
+    const res = await request(new URL(path, this.baseUrl), {
+      method: method as 'GET',
+      headers,
+      body: body as string,
+      dispatcher: this.agent,
+    })
     const text = await res.body.text()
     let json: unknown
     try {
@@ -110,10 +115,14 @@ export class Api {
   /** Polls the update status until `done` says so. */
   async status(done: (s: any) => boolean, timeoutMs = 10_000): Promise<any> {
     let last: any
-    await waitFor(async () => {
-      last = (await this.get('/api/update/status')).json
-      return done(last)
-    }, timeoutMs, () => `update status stayed ${JSON.stringify(last)}`)
+    await waitFor(
+      async () => {
+        last = (await this.get('/api/update/status')).json
+        return done(last)
+      },
+      timeoutMs,
+      () => `update status stayed ${JSON.stringify(last)}`,
+    )
     return last
   }
 
@@ -126,7 +135,11 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms))
 }
 
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 10_000, why: () => string = () => 'condition'): Promise<void> {
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+  why: () => string = () => 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${why()}`)

@@ -22,7 +22,9 @@ describe('conformant reference DUT, restarts and service operations', () => {
     const elapsed = performance.now() - started
     expect(elapsed).toBeGreaterThan(250)
     expect(elapsed).toBeLessThan(2000)
-    expect(h.logged.map((e) => e.message)).toEqual(expect.arrayContaining(['restarting: reboot requested', 'booted version 1.0.0 (counter 100) from slot a']))
+    expect(h.logged.map((e) => e.message)).toEqual(
+      expect.arrayContaining(['restarting: reboot requested', 'booted version 1.0.0 (counter 100) from slot a']),
+    )
   })
 
   it('factory reset restores default settings and clears notifications, but keeps firmware and counter', async () => {

@@ -54,16 +54,32 @@ describe('reference DUT over MQTT (embedded broker)', () => {
 
   it('answers identify on its reply topic with the requestId', async () => {
     const reply = await lab.command('identify')
-    expect(reply).toEqual({ requestId: expect.any(String), ok: true, model: 'TS701-REF-1', hardwareId: 'ts701-ref-hw1', firmware: { version: '1.0.0', counter: 100 } })
+    expect(reply).toEqual({
+      requestId: expect.any(String),
+      ok: true,
+      model: 'TS701-REF-1',
+      hardwareId: 'ts701-ref-hw1',
+      firmware: { version: '1.0.0', counter: 100 },
+    })
   })
 
   it('answers unknown commands and bad payloads with an error reply, and keeps working', async () => {
-    expect(await lab.command('self-destruct')).toMatchObject({ ok: false, code: 'E_SIM_BAD_REQUEST', error: expect.stringContaining('unknown command self-destruct') })
+    expect(await lab.command('self-destruct')).toMatchObject({
+      ok: false,
+      code: 'E_SIM_BAD_REQUEST',
+      error: expect.stringContaining('unknown command self-destruct'),
+    })
     const since = performance.now()
     await lab.publish('identify', 'this is not json')
-    expect((await lab.waitFor(`${ROOT}/reply/identify`, () => true, 5000, since)).json).toMatchObject({ ok: false, code: 'E_SIM_BAD_REQUEST' })
+    expect((await lab.waitFor(`${ROOT}/reply/identify`, () => true, 5000, since)).json).toMatchObject({
+      ok: false,
+      code: 'E_SIM_BAD_REQUEST',
+    })
     await lab.publish('settings/set', Buffer.from([0xff, 0x00, 0x13]))
-    expect(await lab.command('settings/set', { autoUpdate: 'yes' })).toMatchObject({ ok: false, error: expect.stringContaining('true or false') })
+    expect(await lab.command('settings/set', { autoUpdate: 'yes' })).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('true or false'),
+    })
     expect(await lab.command('update/postpone', { days: 365 })).toMatchObject({ ok: false, code: 'E_SIM_BAD_REQUEST' })
     expect((await lab.command('identify')).ok).toBe(true)
   })
@@ -73,25 +89,33 @@ describe('reference DUT over MQTT (embedded broker)', () => {
     // The state is updated before the reply goes out: a reader right after the reply sees it.
     expect((await lab.retained(setup.brokerUrl!, `${ROOT}/state`)).settings).toMatchObject({ autoUpdate: false, notifications: true })
     expect(await lab.command('settings/set', { notifications: false })).toMatchObject({ ok: true, notifications: false })
-    expect((await lab.command('settings/get'))).toMatchObject({ autoUpdate: false, notifications: false })
+    expect(await lab.command('settings/get')).toMatchObject({ autoUpdate: false, notifications: false })
     const postponed = await lab.command('update/postpone', { days: 7 })
     expect(postponed.postponedUntil).toEqual(expect.any(String))
     expect((await lab.command('notifications/postpone', { days: 3 })).notificationsPostponedUntil).toEqual(expect.any(String))
     expect((await lab.retained(setup.brokerUrl!, `${ROOT}/state`)).settings).toMatchObject({ postponedUntil: postponed.postponedUntil })
   })
 
-  it.each(['base64', 'binary'] as const)('installs the valid image sent in %s chunks, reports the outcome and restarts', async (encoding) => {
-    const before = (await lab.command('update/status')).attempt
-    const reply = await lab.upload(setup.images.valid, { encoding, chunkBytes: encoding === 'binary' ? 10_000 : 16 * 1024 })
-    expect(reply).toMatchObject({ ok: true, accepted: true, version: '1.1.0', message: expect.stringMatching(/verified and installed/) })
-    const outcome = await lab.outcome()
-    expect(outcome).toMatchObject({ state: 'installed', version: '1.1.0', detail: 'version 1.1.0 installed (upload (mqtt))', attempt: before + 1 })
-    expect((await lab.command('identify')).firmware).toEqual({ version: '1.1.0', counter: 110 })
-    const { notifications } = await lab.command('notifications/list')
-    expect(notifications.at(-1)).toMatchObject({ kind: 'disruption', text: expect.stringMatching(/restart/), time: expect.any(String) })
-    expect(lab.on(`${ROOT}/events/notification`).some((m) => m.json.kind === 'disruption')).toBe(true)
-    expect(lab.on(`${ROOT}/availability`).map((m) => m.payload.toString())).toContain('offline')
-  })
+  it.each(['base64', 'binary'] as const)(
+    'installs the valid image sent in %s chunks, reports the outcome and restarts',
+    async (encoding) => {
+      const before = (await lab.command('update/status')).attempt
+      const reply = await lab.upload(setup.images.valid, { encoding, chunkBytes: encoding === 'binary' ? 10_000 : 16 * 1024 })
+      expect(reply).toMatchObject({ ok: true, accepted: true, version: '1.1.0', message: expect.stringMatching(/verified and installed/) })
+      const outcome = await lab.outcome()
+      expect(outcome).toMatchObject({
+        state: 'installed',
+        version: '1.1.0',
+        detail: 'version 1.1.0 installed (upload (mqtt))',
+        attempt: before + 1,
+      })
+      expect((await lab.command('identify')).firmware).toEqual({ version: '1.1.0', counter: 110 })
+      const { notifications } = await lab.command('notifications/list')
+      expect(notifications.at(-1)).toMatchObject({ kind: 'disruption', text: expect.stringMatching(/restart/), time: expect.any(String) })
+      expect(lab.on(`${ROOT}/events/notification`).some((m) => m.json.kind === 'disruption')).toBe(true)
+      expect(lab.on(`${ROOT}/availability`).map((m) => m.payload.toString())).toContain('offline')
+    },
+  )
 
   it.each([
     ['payload-byte', 'payload-hash'],
@@ -112,17 +136,29 @@ describe('reference DUT over MQTT (embedded broker)', () => {
     expect(wrongHash).toMatchObject({ accepted: false, code: 'E_SIM_TRANSFER', message: expect.stringContaining('SHA-256') })
     expect((await lab.outcome()).detail).toContain('E_SIM_TRANSFER')
 
-    expect(await lab.command('update/begin', { size: 100, sha256: 'ab'.repeat(32), encoding: 'base64' })).toMatchObject({ ok: true, ready: true })
+    expect(await lab.command('update/begin', { size: 100, sha256: 'ab'.repeat(32), encoding: 'base64' })).toMatchObject({
+      ok: true,
+      ready: true,
+    })
     await lab.client.publishAsync(`${ROOT}/cmd/update/chunk/0`, Buffer.alloc(10).toString('base64'), { qos: 1 })
     await lab.client.publishAsync(`${ROOT}/cmd/update/chunk/2`, Buffer.alloc(10).toString('base64'), { qos: 1 })
-    expect(await lab.command('update/end')).toMatchObject({ accepted: false, code: 'E_SIM_TRANSFER', reason: 'chunk 2 arrived where chunk 1 was expected' })
+    expect(await lab.command('update/end')).toMatchObject({
+      accepted: false,
+      code: 'E_SIM_TRANSFER',
+      reason: 'chunk 2 arrived where chunk 1 was expected',
+    })
     expect((await lab.waitFor(`${ROOT}/reply/update/chunk`)).json).toMatchObject({ ok: false, code: 'E_SIM_TRANSFER' })
 
     expect(await lab.command('update/begin', { size: 10, sha256: 'ab'.repeat(32), encoding: 'base64' })).toMatchObject({ ok: true })
     await lab.client.publishAsync(`${ROOT}/cmd/update/chunk/0`, Buffer.alloc(20).toString('base64'), { qos: 1 })
     expect(await lab.command('update/end')).toMatchObject({ accepted: false, code: 'E_SIM_TOO_LARGE' })
 
-    expect(await lab.command('update/end')).toMatchObject({ ok: false, accepted: false, code: 'E_SIM_TRANSFER', message: expect.stringContaining('no transfer in progress') })
+    expect(await lab.command('update/end')).toMatchObject({
+      ok: false,
+      accepted: false,
+      code: 'E_SIM_TRANSFER',
+      message: expect.stringContaining('no transfer in progress'),
+    })
     expect(await lab.command('update/begin', { size: 1e12, sha256: 'ab'.repeat(32) })).toMatchObject({ ok: false, code: 'E_SIM_TOO_LARGE' })
     expect((await lab.command('identify')).firmware.version).toBe('1.0.0')
   })
@@ -141,13 +177,22 @@ describe('reference DUT over MQTT (embedded broker)', () => {
   })
 
   it('refuses URLs off loopback and downloads that do not match the announcement', async () => {
-    expect(await lab.command('update/url', { url: 'https://192.0.2.1/images/x.img' })).toMatchObject({ accepted: false, code: 'E_SIM_NOT_LOOPBACK' })
+    expect(await lab.command('update/url', { url: 'https://192.0.2.1/images/x.img' })).toMatchObject({
+      accepted: false,
+      code: 'E_SIM_NOT_LOOPBACK',
+    })
     const server = await ImageServer.start(setup.tls.server)
     try {
       const url = server.serve(setup.images.valid)
-      expect(await lab.command('update/url', { url, sha256: 'cd'.repeat(32) }, 30_000)).toMatchObject({ accepted: false, code: 'E_SIM_DOWNLOAD' })
+      expect(await lab.command('update/url', { url, sha256: 'cd'.repeat(32) }, 30_000)).toMatchObject({
+        accepted: false,
+        code: 'E_SIM_DOWNLOAD',
+      })
       expect(await lab.command('update/url', { url, size: 1000 }, 30_000)).toMatchObject({ accepted: false, code: 'E_SIM_DOWNLOAD' })
-      expect(await lab.command('update/url', { url: url.replace(/images\/.*/, 'images/none') }, 30_000)).toMatchObject({ accepted: false, code: 'E_SIM_DOWNLOAD' })
+      expect(await lab.command('update/url', { url: url.replace(/images\/.*/, 'images/none') }, 30_000)).toMatchObject({
+        accepted: false,
+        code: 'E_SIM_DOWNLOAD',
+      })
       expect((await lab.outcome()).state).toBe('rejected')
     } finally {
       await server.close()
@@ -181,7 +226,9 @@ describe('reference DUT over MQTT (embedded broker)', () => {
     const requestId = randomBytes(4).toString('hex')
     await lab.publish('reboot', { requestId: 'r-' + requestId })
     await lab.publish('identify', { requestId })
-    expect((await lab.waitFor(`${ROOT}/reply/reboot`, (m) => m.json.requestId === `r-${requestId}`, 5000, since)).json).toMatchObject({ restarting: true })
+    expect((await lab.waitFor(`${ROOT}/reply/reboot`, (m) => m.json.requestId === `r-${requestId}`, 5000, since)).json).toMatchObject({
+      restarting: true,
+    })
     expect((await lab.waitFor(`${ROOT}/reply/identify`, (m) => m.json.requestId === requestId, 5000, since)).json.model).toBe('TS701-REF-1')
     const availability = lab.on(`${ROOT}/availability`, since).map((m) => m.payload.toString())
     expect(availability).toEqual(['offline', 'online'])
@@ -252,7 +299,9 @@ describe('reference DUT over MQTT, robustness', () => {
     const free = await startEmbeddedBroker()
     const url = free.url
     await free.close()
-    await expect(createReferenceSetup({ channel: 'mqtt', brokerUrl: url, timeScale: FAST, mqttConnectTimeoutMs: 500 })).rejects.toThrow(/cannot reach the MQTT broker at mqtt:\/\/127\.0\.0\.1:\d+ within 500 ms \(.*ECONNREFUSED/)
+    await expect(createReferenceSetup({ channel: 'mqtt', brokerUrl: url, timeScale: FAST, mqttConnectTimeoutMs: 500 })).rejects.toThrow(
+      /cannot reach the MQTT broker at mqtt:\/\/127\.0\.0\.1:\d+ within 500 ms \(.*ECONNREFUSED/,
+    )
   })
 
   it('refuses a broker off loopback', async () => {
@@ -269,7 +318,13 @@ describe('reference DUT over MQTT, with mosquitto', () => {
 
   beforeAll(async () => {
     mosquitto = await startMosquitto()
-    setup = await createReferenceSetup({ channel: 'mqtt', brokerUrl: mosquitto.url, mqttTopicRoot: root, mqttClientId: `ts701-sim-${randomBytes(4).toString('hex')}`, timeScale: FAST })
+    setup = await createReferenceSetup({
+      channel: 'mqtt',
+      brokerUrl: mosquitto.url,
+      mqttTopicRoot: root,
+      mqttClientId: `ts701-sim-${randomBytes(4).toString('hex')}`,
+      timeScale: FAST,
+    })
     lab = await LabMqtt.connect(mosquitto.url, root)
   })
   afterAll(async () => {
@@ -301,7 +356,9 @@ describe('reference DUT over MQTT, with mosquitto', () => {
     const since = performance.now()
     await lab.publish('reboot', { requestId: 'reboot-1' })
     await lab.publish('identify', { requestId: 'during-restart' })
-    expect((await lab.waitFor(`${root}/reply/identify`, (m) => m.json.requestId === 'during-restart', 10_000, since)).json.firmware.version).toBe('1.1.0')
+    expect(
+      (await lab.waitFor(`${root}/reply/identify`, (m) => m.json.requestId === 'during-restart', 10_000, since)).json.firmware.version,
+    ).toBe('1.1.0')
     expect(lab.on(`${root}/availability`, since).map((m) => m.payload.toString())).toEqual(['offline', 'online'])
     expect(await lab.command('service/restore-baseline')).toMatchObject({ restarting: true, version: '1.0.0' })
     expect((await lab.command('identify')).firmware.version).toBe('1.0.0')

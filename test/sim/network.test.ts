@@ -120,16 +120,23 @@ describe('conformant reference DUT, update server authentication', () => {
   })
 
   it.each([
-    ['a self-signed certificate', async () => {
-      const own = await createCa('127.0.0.1')
-      return issueServerCert(own, { hosts: ['127.0.0.1'] })
-    }],
+    [
+      'a self-signed certificate',
+      async () => {
+        const own = await createCa('127.0.0.1')
+        return issueServerCert(own, { hosts: ['127.0.0.1'] })
+      },
+    ],
     ['a certificate of the vendor CA for another host', async () => issueServerCert(h.setup.tls.ca, { hosts: ['impostor.invalid'] })],
-    ['an expired certificate of the vendor CA', async () => issueServerCert(h.setup.tls.ca, {
-      hosts: ['127.0.0.1'],
-      notBefore: new Date(Date.now() - 10 * 86_400_000),
-      notAfter: new Date(Date.now() - 86_400_000),
-    })],
+    [
+      'an expired certificate of the vendor CA',
+      async () =>
+        issueServerCert(h.setup.tls.ca, {
+          hosts: ['127.0.0.1'],
+          notBefore: new Date(Date.now() - 10 * 86_400_000),
+          notAfter: new Date(Date.now() - 86_400_000),
+        }),
+    ],
   ])('refuses to talk to an update server with %s', async (_what, cert) => {
     const impostor = await StubUpdateServer.start(h.setup.updateServerUrl, await cert())
     try {

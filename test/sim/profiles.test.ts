@@ -11,15 +11,25 @@ import type { MqttPublish, MqttReply } from '../../adapters/mqtt/profile.ts'
 import type { SerialExchange } from '../../adapters/serial/profile.ts'
 import { EXAMPLE_ADDRESSES, exampleProfile, exampleProfileText, EXAMPLES_DIR } from '../../sim/examples.ts'
 import {
-  channelProfile, httpProfile, mqttProfile, serialProfile, type WrittenHttpProfile, type WrittenMqttProfile, type WrittenSerialProfile,
+  channelProfile,
+  httpProfile,
+  mqttProfile,
+  serialProfile,
+  type WrittenHttpProfile,
+  type WrittenMqttProfile,
+  type WrittenSerialProfile,
 } from '../../sim/profile.ts'
 import { createReferenceSetup, type ReferenceSetup } from '../../sim/setup.ts'
 import { clean, LabMqtt, Terminal } from './channels.ts'
 import { attacksFor, FAST, sleep } from './helpers.ts'
 
 const CHANGES: SettingChange[] = [
-  'enable-automatic-updates', 'disable-automatic-updates', 'postpone-automatic-updates',
-  'enable-notifications', 'disable-notifications', 'postpone-notifications',
+  'enable-automatic-updates',
+  'disable-automatic-updates',
+  'postpone-automatic-updates',
+  'enable-notifications',
+  'disable-notifications',
+  'postpone-notifications',
 ]
 
 /** The profile's input as the setup made it, read back from what it wrote. */
@@ -62,13 +72,25 @@ describe('DUT profiles per channel', () => {
     const mqtt = setups.get('mqtt')!
     const serial = setups.get('serial')!
     const h: WrittenHttpProfile = httpProfile(inputOf(written.get('http'), http))
-    const m: WrittenMqttProfile = mqttProfile(inputOf(written.get('mqtt'), mqtt), { brokerUrl: mqtt.brokerUrl!, topicRoot: 'ts701/ts701-ref-hw1' })
+    const m: WrittenMqttProfile = mqttProfile(inputOf(written.get('mqtt'), mqtt), {
+      brokerUrl: mqtt.brokerUrl!,
+      topicRoot: 'ts701/ts701-ref-hw1',
+    })
     const s: WrittenSerialProfile = serialProfile(inputOf(written.get('serial'), serial), { port: serial.consoleUrl! })
     expect(written.get('http')).toEqual(h)
     expect(written.get('mqtt')).toEqual(m)
     expect(written.get('serial')).toEqual(s)
     expect(m.adapter).toEqual({ kind: 'mqtt', url: mqtt.brokerUrl, qos: 1, timeouts: expect.any(Object) })
-    expect(s.adapter).toMatchObject({ kind: 'serial', port: serial.consoleUrl, baudRate: 115_200, dataBits: 8, parity: 'none', stopBits: 1, lineEnding: '\r\n', prompt: 'ts701> ?$' })
+    expect(s.adapter).toMatchObject({
+      kind: 'serial',
+      port: serial.consoleUrl,
+      baudRate: 115_200,
+      dataBits: 8,
+      parity: 'none',
+      stopBits: 1,
+      lineEnding: '\r\n',
+      prompt: 'ts701> ?$',
+    })
     expect(m.operations['deliver-image']).toMatchObject({ mode: 'chunks', encoding: 'base64', chunkBytes: 16_384 })
     expect(s.operations['deliver-image']).toMatchObject({ mode: 'base64-lines', lineBytes: 768 })
   })
@@ -81,13 +103,19 @@ describe('DUT profiles per channel', () => {
     for (const [channel, p] of written) {
       expect(Object.keys(p.operations).sort(), channel).toEqual([...OPERATIONS].sort())
       expect(Object.keys(p.operations['change-settings']).sort(), channel).toEqual([...CHANGES].sort())
-      expect(p.mechanisms, channel).toEqual({ 'UpdMech-Network': { via: 'update-server' }, 'UpdMech-LocalUpload': { via: 'deliver-image' } })
+      expect(p.mechanisms, channel).toEqual({
+        'UpdMech-Network': { via: 'update-server' },
+        'UpdMech-LocalUpload': { via: 'deliver-image' },
+      })
       // The support page stays on the HTTP API whatever the channel.
       expect(p.publications, channel).toEqual([{ from: 'http://127.0.0.1:8701', to: setups.get(channel)!.apiUrl }])
     }
     const h = common(written.get('http'))
-    expect({ ...common(written.get('mqtt')), updateServer: { ...common(written.get('mqtt')).updateServer, port: 0 }, publications: [] })
-      .toEqual({ ...h, updateServer: { ...h.updateServer, port: 0 }, publications: [] })
+    expect({
+      ...common(written.get('mqtt')),
+      updateServer: { ...common(written.get('mqtt')).updateServer, port: 0 },
+      publications: [],
+    }).toEqual({ ...h, updateServer: { ...h.updateServer, port: 0 }, publications: [] })
   })
 
   it('load without findings in the DUT-profile loader', async () => {
@@ -120,11 +148,14 @@ describe('DUT profiles per channel', () => {
       expect(example).toEqual(exampleProfile(channel))
       // The same shape ts701 sim writes, only the addresses differ.
       const setup = setups.get(channel)!
-      const live = channelProfile(inputOf(written.get(channel), setup), channel === 'http'
-        ? { kind: 'http' }
-        : channel === 'mqtt'
-          ? { kind: 'mqtt', brokerUrl: EXAMPLE_ADDRESSES.brokerUrl, topicRoot: 'ts701/ts701-ref-hw1' }
-          : { kind: 'serial', port: EXAMPLE_ADDRESSES.consoleUrl })
+      const live = channelProfile(
+        inputOf(written.get(channel), setup),
+        channel === 'http'
+          ? { kind: 'http' }
+          : channel === 'mqtt'
+            ? { kind: 'mqtt', brokerUrl: EXAMPLE_ADDRESSES.brokerUrl, topicRoot: 'ts701/ts701-ref-hw1' }
+            : { kind: 'serial', port: EXAMPLE_ADDRESSES.consoleUrl },
+      )
       const relocated = JSON.parse(JSON.stringify(live).replaceAll(setup.apiUrl, EXAMPLE_ADDRESSES.apiUrl))
       relocated.updateServer.port = EXAMPLE_ADDRESSES.updateServerPort
       relocated.timeScale = example.timeScale
@@ -148,7 +179,10 @@ function fill(text: string, vars: Record<string, string>): string {
 }
 
 function pointer(value: any, path: string): any {
-  return path.split('/').slice(1).reduce((v, key) => v?.[key.replaceAll('~1', '/').replaceAll('~0', '~')], value)
+  return path
+    .split('/')
+    .slice(1)
+    .reduce((v, key) => v?.[key.replaceAll('~1', '/').replaceAll('~0', '~')], value)
 }
 
 describe('the MQTT profile drives the device', () => {
@@ -175,7 +209,12 @@ describe('the MQTT profile drives the device', () => {
     if (!spec.reply) return undefined
     if (retained !== undefined) return retained
     const match = spec.reply.match
-    const m = await lab.waitFor(fill(spec.reply.topic, v), (msg) => !match || !('pointer' in match) || String(pointer(msg.json, match.pointer)) === fill(match.equals, v), 30_000, since)
+    const m = await lab.waitFor(
+      fill(spec.reply.topic, v),
+      (msg) => !match || !('pointer' in match) || String(pointer(msg.json, match.pointer)) === fill(match.equals, v),
+      30_000,
+      since,
+    )
     return m.json
   }
 
@@ -208,16 +247,32 @@ describe('the MQTT profile drives the device', () => {
     if (cfg.mode !== 'chunks') throw new Error('chunks expected')
     const deliver = async (image: { path: string; size: number; sha256: string; name: string }) => {
       // One requestId for the whole delivery, as the adapter does.
-      const vars = { requestId: randomBytes(6).toString('hex'), 'image.size': String(image.size), 'image.sha256': image.sha256, 'image.name': image.name }
+      const vars = {
+        requestId: randomBytes(6).toString('hex'),
+        'image.size': String(image.size),
+        'image.sha256': image.sha256,
+        'image.name': image.name,
+      }
       const since = performance.now()
       await lab.client.publishAsync(fill(cfg.begin!.topic, vars), fill(cfg.begin!.payload, vars), { qos: 1 })
       let index = 0
       for await (const chunk of createReadStream(image.path, { highWaterMark: cfg.chunkBytes }) as AsyncIterable<Buffer>) {
-        await lab.client.publishAsync(fill(cfg.topic, { ...vars, 'chunk.index': String(index++) }), cfg.encoding === 'base64' ? chunk.toString('base64') : chunk, { qos: 1 })
+        await lab.client.publishAsync(
+          fill(cfg.topic, { ...vars, 'chunk.index': String(index++) }),
+          cfg.encoding === 'base64' ? chunk.toString('base64') : chunk,
+          { qos: 1 },
+        )
       }
       await lab.client.publishAsync(fill(cfg.end!.topic, vars), fill(cfg.end!.payload, vars), { qos: 1 })
       const match = cfg.reply!.match as { pointer: string; equals: string }
-      return (await lab.waitFor(fill(cfg.reply!.topic, vars), (m) => String(pointer(m.json, match.pointer)) === fill(match.equals, vars), 30_000, since)).json
+      return (
+        await lab.waitFor(
+          fill(cfg.reply!.topic, vars),
+          (m) => String(pointer(m.json, match.pointer)) === fill(match.equals, vars),
+          30_000,
+          since,
+        )
+      ).json
     }
     const outcome = async () => {
       const o = ops['read-outcome']!
@@ -241,7 +296,9 @@ describe('the MQTT profile drives the device', () => {
     expect(pointer(accepted, (cfg.extract!.message as { pointer: string }).pointer)).toMatch(/1\.1\.0/)
     expect(await outcome()).toMatchObject({ state: 'installed', version: '1.1.0' })
     const list = await exchange(ops['read-notifications']!)
-    expect(pointer(list, (ops['read-notifications']!.extract.items as { pointer: string }).pointer)).toEqual([expect.objectContaining({ kind: 'disruption' })])
+    expect(pointer(list, (ops['read-notifications']!.extract.items as { pointer: string }).pointer)).toEqual([
+      expect.objectContaining({ kind: 'disruption' }),
+    ])
     expect((await exchange(ops.reboot!)).restarting).toBe(true)
     expect((await exchange(ops.identify!)).firmware.version).toBe('1.1.0')
     expect((await exchange(ops.restore!)).restarting).toBe(true)
@@ -281,7 +338,11 @@ describe('the serial profile drives the device (over its pty when socat is there
   })
 
   /** Sends the exchange and matches `expect` against the answer after the echo, as the adapter does. */
-  async function exchange(ex: SerialExchange, vars: Record<string, string> = {}, until?: RegExp): Promise<Record<string, string | undefined>> {
+  async function exchange(
+    ex: SerialExchange,
+    vars: Record<string, string> = {},
+    until?: RegExp,
+  ): Promise<Record<string, string | undefined>> {
     const mark = t.raw.length
     const command = fill(ex.send, vars)
     await t.write(command + profile.adapter.lineEnding)
@@ -330,7 +391,9 @@ describe('the serial profile drives the device (over its pty when socat is there
       const m = new RegExp(list.item).exec(l)
       return m ? [m.groups!] : []
     })
-    expect(items).toEqual([{ time: expect.stringMatching(/Z$/), kind: 'disruption', text: expect.stringMatching(/^The device will restart/) }])
+    expect(items).toEqual([
+      { time: expect.stringMatching(/Z$/), kind: 'disruption', text: expect.stringMatching(/^The device will restart/) },
+    ])
     await t.settle()
 
     for (const op of ['reboot', 'factory-reset', 'restore'] as const) {

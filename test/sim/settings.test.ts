@@ -16,7 +16,8 @@ describe('conformant reference DUT, settings and notifications (IXIT 7-UpdMech c
     await h.close()
   })
 
-  const notifications = async () => (await h.api.get('/api/notifications')).json.notifications as Array<{ kind: string; text: string; time: string }>
+  const notifications = async () =>
+    (await h.api.get('/api/notifications')).json.notifications as Array<{ kind: string; text: string; time: string }>
 
   it('has automatic updates and notifications on in the initialized state', async () => {
     const settings = await h.api.get('/api/settings')
@@ -80,7 +81,9 @@ describe('conformant reference DUT, settings and notifications (IXIT 7-UpdMech c
     server.offer(h.setup.images.valid, '1.1.0', { security: true, risks: RISKS })
     await h.api.post('/api/update/check')
     await waitFor(async () => (await notifications()).length > 0)
-    expect(await notifications()).toEqual([{ time: expect.any(String), kind: 'security-required', text: `Security update required: version 1.1.0. ${RISKS}` }])
+    expect(await notifications()).toEqual([
+      { time: expect.any(String), kind: 'security-required', text: `Security update required: version 1.1.0. ${RISKS}` },
+    ])
   })
 
   it('shows nothing while notifications are off, and the disruption notice when they are on', async () => {

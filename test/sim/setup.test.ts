@@ -44,8 +44,12 @@ describe('createReferenceSetup', () => {
   it('declares every operation, with all six setting changes', () => {
     expect(Object.keys(profile.operations).sort()).toEqual([...OPERATIONS].sort())
     expect(Object.keys(profile.operations['change-settings']).sort()).toEqual([
-      'disable-automatic-updates', 'disable-notifications', 'enable-automatic-updates',
-      'enable-notifications', 'postpone-automatic-updates', 'postpone-notifications',
+      'disable-automatic-updates',
+      'disable-notifications',
+      'enable-automatic-updates',
+      'enable-notifications',
+      'postpone-automatic-updates',
+      'postpone-notifications',
     ])
     expect(profile.operations['deliver-image']).toMatchObject({ mode: 'raw', request: { method: 'POST', path: '/api/update' } })
     expect(profile.operations['read-outcome']).toMatchObject({
@@ -75,7 +79,12 @@ describe('createReferenceSetup', () => {
 
   it('describes the update server: port, TLS files, vendor protocol routes', () => {
     const server = profile.updateServer
-    expect(server).toMatchObject({ host: '127.0.0.1', port: Number(new URL(h.setup.updateServerUrl).port), pollInterval: 'P1D', imagePath: '/images/{{image.name}}' })
+    expect(server).toMatchObject({
+      host: '127.0.0.1',
+      port: Number(new URL(h.setup.updateServerUrl).port),
+      pollInterval: 'P1D',
+      imagePath: '/images/{{image.name}}',
+    })
     for (const file of Object.values(server.tls) as string[]) {
       expect(file.startsWith('/')).toBe(false)
       expect(existsSync(join(dirname(h.setup.profileFile), file))).toBe(true)
@@ -83,7 +92,15 @@ describe('createReferenceSetup', () => {
     const [offering, idle, image] = server.routes
     expect(offering).toMatchObject({ method: 'GET', path: '/v1/check', when: 'offering', status: 200 })
     const rendered = JSON.parse(offering.body.replaceAll('{{image.size}}', '123').replaceAll(/\{\{image\.\w+\}\}/g, 'x'))
-    expect(rendered).toMatchObject({ available: true, version: 'x', url: 'x', sha256: 'x', size: 123, security: true, risks: expect.any(String) })
+    expect(rendered).toMatchObject({
+      available: true,
+      version: 'x',
+      url: 'x',
+      sha256: 'x',
+      size: 123,
+      security: true,
+      risks: expect.any(String),
+    })
     expect(idle).toMatchObject({ path: '/v1/check', when: 'idle', body: '{"available": false}' })
     expect(image).toMatchObject({ method: 'GET', path: '/images/:name', serve: 'image' })
   })
@@ -91,11 +108,20 @@ describe('createReferenceSetup', () => {
   it('names the images: valid 1.1.0, older 0.9.0 and the other-hardware attack', async () => {
     const { images } = profile
     expect(images).toMatchObject({ format: 'ts701', valid: { version: '1.1.0' }, older: { version: '0.9.0' } })
-    expect(images.attacks).toEqual([{ name: 'other-hardware', file: expect.any(String), description: expect.stringContaining('ts701-ref-hw2'), expect: 'rejected' }])
+    expect(images.attacks).toEqual([
+      { name: 'other-hardware', file: expect.any(String), description: expect.stringContaining('ts701-ref-hw2'), expect: 'rejected' },
+    ])
     const at = (file: string) => join(dirname(h.setup.profileFile), file)
-    expect((await readImageHeader(at(images.valid.file))).manifest).toMatchObject({ version: '1.1.0', versionCounter: 110, hardwareId: 'ts701-ref-hw1' })
+    expect((await readImageHeader(at(images.valid.file))).manifest).toMatchObject({
+      version: '1.1.0',
+      versionCounter: 110,
+      hardwareId: 'ts701-ref-hw1',
+    })
     expect((await readImageHeader(at(images.older.file))).manifest).toMatchObject({ version: '0.9.0', versionCounter: 90 })
-    expect((await readImageHeader(at(images.attacks[0].file))).manifest).toMatchObject({ hardwareId: 'ts701-ref-hw2', keyId: h.setup.vendorKey.keyId })
+    expect((await readImageHeader(at(images.attacks[0].file))).manifest).toMatchObject({
+      hardwareId: 'ts701-ref-hw2',
+      keyId: h.setup.vendorKey.keyId,
+    })
   })
 
   it('observes long enough for the boot check and two daily checks', () => {

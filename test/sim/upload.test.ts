@@ -59,7 +59,8 @@ describe('conformant reference DUT, local upload (UpdMech-LocalUpload)', () => {
     ['other-hardware', 'wrong-hardware'],
   ])('rejects %s (%s) and keeps running the old version', async (name, code) => {
     const attack = attacks.byName.get(name)!
-    const disruptions = async () => (await h.api.get('/api/notifications')).json.notifications.filter((n: any) => n.kind === 'disruption').length
+    const disruptions = async () =>
+      (await h.api.get('/api/notifications')).json.notifications.filter((n: any) => n.kind === 'disruption').length
     const before = await disruptions()
     const answer = await h.api.upload(attack.image)
     expect(answer.status).toBe(200)
@@ -79,7 +80,15 @@ describe('conformant reference DUT, local upload (UpdMech-LocalUpload)', () => {
 
   it('rejects a validly built image signed with an RSA key it does not trust', async () => {
     const key = generateSigningKey('ecdsa-p256-sha256')
-    const image = await buildImage({ name: 'foreign', hardwareId: 'ts701-ref-hw1', version: '9.9.9', versionCounter: 999, payload: firmwarePayload('foreign', 1024), key, out: join(h.setup.dir, 'foreign.img') })
+    const image = await buildImage({
+      name: 'foreign',
+      hardwareId: 'ts701-ref-hw1',
+      version: '9.9.9',
+      versionCounter: 999,
+      payload: firmwarePayload('foreign', 1024),
+      key,
+      out: join(h.setup.dir, 'foreign.img'),
+    })
     expect((await h.api.upload(image)).json).toMatchObject({ accepted: false, code: 'untrusted-key' })
   })
 

@@ -17,15 +17,22 @@ interface SuiteModule {
   checks?: FunctionalCheck[]
 }
 
-const suites = await Promise.all(files.map(async (name) => {
-  const mod = (await import(new URL(name, SUITES).href)) as SuiteModule
-  return { group: name.slice(0, -'.ts'.length), decides: [...(mod.rules ?? []), ...(mod.checks ?? [])].flatMap((x) => x.decides) }
-}))
+const suites = await Promise.all(
+  files.map(async (name) => {
+    const mod = (await import(new URL(name, SUITES).href)) as SuiteModule
+    return { group: name.slice(0, -'.ts'.length), decides: [...(mod.rules ?? []), ...(mod.checks ?? [])].flatMap((x) => x.decides) }
+  }),
+)
 
 const editions = listEditions().map((id) => loadEdition(id))
 const unitsOf = (group: string, kind?: 'conceptual' | 'functional') =>
-  new Set(editions.flatMap((e) => e.groups.filter((g) => g.id === group)
-    .flatMap((g) => g.cases.flatMap((c) => c.units.filter((u) => !kind || u.kind === kind).map((u) => u.id)))))
+  new Set(
+    editions.flatMap((e) =>
+      e.groups
+        .filter((g) => g.id === group)
+        .flatMap((g) => g.cases.flatMap((c) => c.units.filter((u) => !kind || u.kind === kind).map((u) => u.id))),
+    ),
+  )
 
 describe('suite files and their groups', () => {
   it('there is one suite file per test group of every edition', () => {

@@ -23,57 +23,475 @@ interface Case {
  * flaw planted in them makes the rule FAIL it.
  */
 const cases: Case[] = [
-  { flaw: 'no anti-rollback', unit: '5.3-2-1a', target: 'UpdMech-Network', change: (a) => { mech(a).facts.antiRollback = false }, reason: /older, vulnerable release/ },
-  { flaw: 'verification by a host tool only', unit: '5.3-1-1b', target: 'UpdMech-Network', change: (a) => { mech(a).facts.verifiedBy = 'host' }, reason: /host tool/ },
-  { flaw: 'checksum-only image', unit: '5.3-2-1a', target: 'UpdMech-Network', change: (a) => { mech(a).facts.integrityProtection = 'checksum' }, reason: /checksum/ },
-  { flaw: 'verified after commit', unit: '5.3-2-1a', target: 'UpdMech-Network', change: (a) => { mech(a).facts.verifiedBeforeInstall = false }, reason: /after it is committed/ },
-  { flaw: 'no update mechanism at all', unit: '5.3-2-1a', standard: V2, change: (a) => { a.ixit['7-UpdMech'] = []; a.ixit['6-SoftComp'].forEach((c) => { c.updateMechanisms = [] }) }, reason: /no secure update mechanism/ },
-  { flaw: 'every mechanism needs the user', unit: '5.3-4A-1a', target: 'SoftComp-Firmware', change: allMechs((m) => { m.facts.initiation = 'user'; delete m.facts.automaticUpdates }), reason: /none of .* without user interaction/ },
-  { flaw: 'every mechanism needs the user', unit: '5.3-4-1a', target: 'SoftComp-WebUI', standard: V2, change: allMechs((m) => { m.facts.initiation = 'user'; delete m.facts.automaticUpdates }), reason: /none of UpdMech-Network/ },
-  { flaw: 'configurable automation off by default', unit: '5.3-4-1b', target: 'SoftComp-Firmware', standard: V2, change: allMechs((m) => { if (m.facts.automaticUpdates) m.facts.automaticUpdates.enabledByDefault = false }), reason: /off by default/ },
-  { flaw: 'consent not asked during initialization', unit: '5.3-4B-1a', change: (a) => a.ixit['26-UserDec'].forEach((d) => { d.facts.duringInitialization = false }), reason: /not asked during initialization/ },
-  { flaw: 'no user decision documented', unit: '5.3-4B-1a', change: (a) => { a.ixit['26-UserDec'] = [] }, reason: /no user decision about automatic updates/ },
-  { flaw: 'automatic updates off after consent', unit: '5.3-4B-1b', target: 'UpdMech-Network', change: (a) => { mech(a).facts.automaticUpdates!.enabledByDefault = false }, reason: /off in the initialized state/ },
-  { flaw: 'no periodic check', unit: '5.3-5-1a', target: 'SoftComp-WebUI', change: (a) => { delete mech(a).facts.checking!.period }, reason: /none of UpdMech-Network is checked/ },
-  { flaw: 'no check after initialization', unit: '5.3-5-1a', target: 'SoftComp-WebUI', standard: V2, change: (a) => { mech(a).facts.checking!.afterInitialization = false }, reason: /after initialization/ },
-  { flaw: 'checking left to an associated service', unit: '5.3-5-1a', target: 'SoftComp-WebUI', standard: V2, change: (a) => { mech(a).facts.checking!.by = 'associated-service' }, reason: /checked by dut/ },
-  { flaw: 'automatic updates cannot be postponed', unit: '5.3-6A-1b', target: 'UpdMech-Network', change: (a) => { mech(a).facts.automaticUpdates!.userCan = ['enable', 'disable'] }, reason: /cannot postpone automatic updates/ },
-  { flaw: 'automatic updates cannot be disabled', unit: '5.3-6-1b', target: 'UpdMech-Network', standard: V2, change: (a) => { mech(a).facts.automaticUpdates!.userCan = ['enable', 'postpone'] }, reason: /cannot disable/ },
-  { flaw: 'automatic updates off initially', unit: '5.3-6-1c', target: 'UpdMech-Network', standard: V2, change: (a) => { mech(a).facts.automaticUpdates!.enabledByDefault = false }, reason: /off in the initialized state/ },
-  { flaw: 'notifications cannot be postponed', unit: '5.3-6-1d', target: 'UpdMech-Network', standard: V2, change: (a) => { mech(a).facts.notifications!.userCan = ['enable', 'disable'] }, reason: /cannot postpone update notifications/ },
-  { flaw: 'notifications cannot be disabled', unit: '5.3-6B-1b', target: 'UpdMech-Network', change: (a) => { mech(a).facts.notifications!.userCan = ['enable'] }, reason: /cannot disable update notifications/ },
-  { flaw: 'notifications off initially', unit: '5.3-6-1e', target: 'UpdMech-Network', standard: V2, change: (a) => { mech(a).facts.notifications!.enabledByDefault = false }, reason: /off in the initialized state/ },
-  { flaw: 'authenticity not among the guarantees', unit: '5.3-7-1a', target: 'UpdMech-Network', change: (a) => { mech(a).facts.guarantees = ['integrity'] }, reason: /do not include authenticity/ },
-  { flaw: 'the device does not verify', unit: '5.3-7-1b', target: 'UpdMech-Network', change: (a) => { mech(a).facts.verifiedBy = 'none' }, reason: /nothing verifies the image/ },
-  { flaw: 'a plain hash without authenticated channel', unit: '5.3-7-1b', target: 'UpdMech-LocalUpload', change: (a) => { mech(a, 'UpdMech-LocalUpload').facts.integrityProtection = 'hash' }, reason: /gives no authenticity/ },
-  { flaw: 'SHA-1 signatures', unit: '5.3-7-1c', target: 'UpdMech-Network', change: (a) => { mech(a).facts.signature!.hash = 'SHA-1' }, reason: /not best practice: hash SHA-1/ },
-  { flaw: 'MD5 signatures', unit: '5.3-7-1c', target: 'UpdMech-Network', change: (a) => { mech(a).facts.signature!.hash = 'MD5' }, reason: /hash MD5/ },
-  { flaw: 'RSA 1024', unit: '5.3-7-1c', target: 'UpdMech-Network', change: (a) => { mech(a).facts.signature = { algorithm: 'RSA-PSS', keySize: 1024, hash: 'SHA-256' } }, reason: /RSA-PSS 1024-bit/ },
-  { flaw: 'a 192-bit curve', unit: '5.3-7-1c', target: 'UpdMech-Network', change: (a) => { mech(a).facts.signature = { algorithm: 'ECDSA', keySize: 192, hash: 'SHA-256', curve: 'P-192' } }, reason: /ECDSA 192-bit/ },
-  { flaw: 'TLS 1.0 accepted', unit: '5.3-7-1c', target: 'UpdMech-Network', change: (a) => { mech(a).facts.transport!.minTlsVersion = '1.0' }, reason: /TLS 1\.0 minimum/ },
-  { flaw: 'checksum-only network update', unit: '5.3-7-1c', target: 'UpdMech-Network', change: (a) => { mech(a).facts.integrityProtection = 'checksum'; delete mech(a).facts.signature }, reason: /checksum" on a network-delivered update/ },
-  { flaw: 'no anti-rollback', unit: '5.3-7-1d', target: 'UpdMech-Network', change: (a) => { mech(a).facts.antiRollback = false }, reason: /feasible with basic means/ },
-  { flaw: 'empty cryptographic details', unit: '5.3-7-1c', target: 'UpdMech-Network', change: (a) => { mech(a).cryptographicDetails = '  ' }, reason: /"Cryptographic Details" is empty/ },
-  { flaw: 'no update procedure', unit: '5.3-8-1a', change: (a) => { a.ixit['8-UpdProc'] = [] }, reason: /no security update procedure/ },
-  { flaw: 'empty time frame', unit: '5.3-8-1a', target: 'UpdProc-1', change: (a) => { a.ixit['8-UpdProc'][0]!.timeFrame = '' }, reason: /"Time Frame" is empty/ },
-  { flaw: 'update procedures not confirmed', unit: '5.3-8-1b', change: (a) => { a.ixit['4-Conf'][0]!.confirmed = false }, reason: /does not confirm/ },
-  { flaw: 'no confirmation at all', unit: '5.3-8-1b', change: (a) => { a.ixit['4-Conf'] = [] }, reason: /no confirmation of the update procedures/ },
-  { flaw: 'a checksum cannot show authenticity', unit: '5.3-9-1a', target: 'UpdMech-Network', change: (a) => { mech(a).facts.integrityProtection = 'checksum' }, reason: /does not establish authenticity/ },
-  { flaw: 'a checksum cannot show integrity', unit: '5.3-9-1b', target: 'UpdMech-Network', change: (a) => { mech(a).facts.integrityProtection = 'checksum' }, reason: /does not establish integrity/ },
-  { flaw: 'authenticity checked by a host tool', unit: '5.3-9-1c', target: 'UpdMech-LocalUpload', change: (a) => { mech(a, 'UpdMech-LocalUpload').facts.verifiedBy = 'host' }, reason: /not by the device/ },
-  { flaw: 'integrity checked by a host tool', unit: '5.3-9-1d', target: 'UpdMech-LocalUpload', change: (a) => { mech(a, 'UpdMech-LocalUpload').facts.verifiedBy = 'host' }, reason: /not by the device/ },
-  { flaw: 'checked only after install', unit: '5.3-9-1b', target: 'UpdMech-Network', change: (a) => { mech(a).facts.verifiedBeforeInstall = false }, reason: /only after the image is committed/ },
-  { flaw: 'network update protected by a checksum', unit: '5.3-10-1a', target: 'UpdMech-Network', change: (a) => { mech(a).facts.integrityProtection = 'checksum' }, reason: /does not establish authenticity/ },
-  { flaw: 'no trust relationship', unit: '5.3-10-1b', target: 'UpdMech-Network', change: (a) => { mech(a).facts.integrityProtection = 'checksum'; mech(a).facts.transport!.serverAuthenticated = false }, reason: /neither a verified signature or MAC nor an authenticated channel/ },
-  { flaw: 'required security updates not announced', unit: '5.3-11-1a', target: 'UpdMech-Network', change: (a) => { mech(a).facts.notifications!.kinds = ['available', 'disruption'] }, reason: /never told/ },
-  { flaw: 'risks not named', unit: '5.3-11-1b', target: 'UpdMech-Network', change: (a) => { mech(a).facts.notifications!.kinds = ['available', 'security-required', 'disruption'] }, reason: /does not name the risks/ },
-  { flaw: 'disruption not announced', unit: '5.3-12-1a', target: 'UpdMech-Network', change: (a) => { mech(a).facts.disruptsBasicFunctioning = true; mech(a).facts.notifications!.kinds = ['available', 'security-required-with-risks'] }, reason: /without telling the user/ },
-  { flaw: 'no support period publication', unit: '5.3-13-1a', change: (a) => { a.ixit['2-UserInfo'] = [] }, reason: /support period publication is not documented/ },
-  { flaw: 'empty publication of non-updatable software', unit: '5.3-14-1a', target: 'UserInfo-1', change: (a) => { a.ixit['2-UserInfo'][0]!.publicationOfNonUpdatable = '' }, reason: /"Publication of Non-Updatable" is empty/ },
-  { flaw: 'no isolation method', unit: '5.3-15A-1a', change: (a) => { a.ixit['9-ReplSup'] = [] }, reason: /no isolation method/ },
-  { flaw: 'no hardware replacement method', unit: '5.3-15B-1a', change: (a) => { a.ixit['9-ReplSup'] = [] }, reason: /no hardware replacement method/ },
-  { flaw: 'designation only on a physical interface', unit: '5.3-16-1a', target: 'UserInfo-1', change: (a) => { a.ixit['2-UserInfo'][0]!.facts.designationMedia = ['physical-interface'] }, reason: /asks for label or user-interface/ },
-  { flaw: 'designation only in the user interface', unit: '5.3-16-1a', target: 'UserInfo-1', standard: V2, change: (a) => { a.ixit['2-UserInfo'][0]!.facts.designationMedia = ['user-interface'] }, reason: /asks for label or physical-interface/ },
+  {
+    flaw: 'no anti-rollback',
+    unit: '5.3-2-1a',
+    target: 'UpdMech-Network',
+    change: (a) => {
+      mech(a).facts.antiRollback = false
+    },
+    reason: /older, vulnerable release/,
+  },
+  {
+    flaw: 'verification by a host tool only',
+    unit: '5.3-1-1b',
+    target: 'UpdMech-Network',
+    change: (a) => {
+      mech(a).facts.verifiedBy = 'host'
+    },
+    reason: /host tool/,
+  },
+  {
+    flaw: 'checksum-only image',
+    unit: '5.3-2-1a',
+    target: 'UpdMech-Network',
+    change: (a) => {
+      mech(a).facts.integrityProtection = 'checksum'
+    },
+    reason: /checksum/,
+  },
+  {
+    flaw: 'verified after commit',
+    unit: '5.3-2-1a',
+    target: 'UpdMech-Network',
+    change: (a) => {
+      mech(a).facts.verifiedBeforeInstall = false
+    },
+    reason: /after it is committed/,
+  },
+  {
+    flaw: 'no update mechanism at all',
+    unit: '5.3-2-1a',
+    standard: V2,
+    change: (a) => {
+      a.ixit['7-UpdMech'] = []
+      a.ixit['6-SoftComp'].forEach((c) => {
+        c.updateMechanisms = []
+      })
+    },
+    reason: /no secure update mechanism/,
+  },
+  {
+    flaw: 'every mechanism needs the user',
+    unit: '5.3-4A-1a',
+    target: 'SoftComp-Firmware',
+    change: allMechs((m) => {
+      m.facts.initiation = 'user'
+      delete m.facts.automaticUpdates
+    }),
+    reason: /none of .* without user interaction/,
+  },
+  {
+    flaw: 'every mechanism needs the user',
+    unit: '5.3-4-1a',
+    target: 'SoftComp-WebUI',
+    standard: V2,
+    change: allMechs((m) => {
+      m.facts.initiation = 'user'
+      delete m.facts.automaticUpdates
+    }),
+    reason: /none of UpdMech-Network/,
+  },
+  {
+    flaw: 'configurable automation off by default',
+    unit: '5.3-4-1b',
+    target: 'SoftComp-Firmware',
+    standard: V2,
+    change: allMechs((m) => {
+      if (m.facts.automaticUpdates) m.facts.automaticUpdates.enabledByDefault = false
+    }),
+    reason: /off by default/,
+  },
+  {
+    flaw: 'consent not asked during initialization',
+    unit: '5.3-4B-1a',
+    change: (a) =>
+      a.ixit['26-UserDec'].forEach((d) => {
+        d.facts.duringInitialization = false
+      }),
+    reason: /not asked during initialization/,
+  },
+  {
+    flaw: 'no user decision documented',
+    unit: '5.3-4B-1a',
+    change: (a) => {
+      a.ixit['26-UserDec'] = []
+    },
+    reason: /no user decision about automatic updates/,
+  },
+  {
+    flaw: 'automatic updates off after consent',
+    unit: '5.3-4B-1b',
+    target: 'UpdMech-Network',
+    change: (a) => {
+      mech(a).facts.automaticUpdates!.enabledByDefault = false
+    },
+    reason: /off in the initialized state/,
+  },
+  {
+    flaw: 'no periodic check',
+    unit: '5.3-5-1a',
+    target: 'SoftComp-WebUI',
+    change: (a) => {
+      delete mech(a).facts.checking!.period
+    },
+    reason: /none of UpdMech-Network is checked/,
+  },
+  {
+    flaw: 'no check after initialization',
+    unit: '5.3-5-1a',
+    target: 'SoftComp-WebUI',
+    standard: V2,
+    change: (a) => {
+      mech(a).facts.checking!.afterInitialization = false
+    },
+    reason: /after initialization/,
+  },
+  {
+    flaw: 'checking left to an associated service',
+    unit: '5.3-5-1a',
+    target: 'SoftComp-WebUI',
+    standard: V2,
+    change: (a) => {
+      mech(a).facts.checking!.by = 'associated-service'
+    },
+    reason: /checked by dut/,
+  },
+  {
+    flaw: 'automatic updates cannot be postponed',
+    unit: '5.3-6A-1b',
+    target: 'UpdMech-Network',
+    change: (a) => {
+      mech(a).facts.automaticUpdates!.userCan = ['enable', 'disable']
+    },
+    reason: /cannot postpone automatic updates/,
+  },
+  {
+    flaw: 'automatic updates cannot be disabled',
+    unit: '5.3-6-1b',
+    target: 'UpdMech-Network',
+    standard: V2,
+    change: (a) => {
+      mech(a).facts.automaticUpdates!.userCan = ['enable', 'postpone']
+    },
+    reason: /cannot disable/,
+  },
+  {
+    flaw: 'automatic updates off initially',
+    unit: '5.3-6-1c',
+    target: 'UpdMech-Network',
+    standard: V2,
+    change: (a) => {
+      mech(a).facts.automaticUpdates!.enabledByDefault = false
+    },
+    reason: /off in the initialized state/,
+  },
+  {
+    flaw: 'notifications cannot be postponed',
+    unit: '5.3-6-1d',
+    target: 'UpdMech-Network',
+    standard: V2,
+    change: (a) => {
+      mech(a).facts.notifications!.userCan = ['enable', 'disable']
+    },
+    reason: /cannot postpone update notifications/,
+  },
+  {
+    flaw: 'notifications cannot be disabled',
+    unit: '5.3-6B-1b',
+    target: 'UpdMech-Network',
+    change: (a) => {
+      mech(a).facts.notifications!.userCan = ['enable']
+    },
+    reason: /cannot disable update notifications/,
+  },
+  {
+    flaw: 'notifications off initially',
+    unit: '5.3-6-1e',
+    target: 'UpdMech-Network',
+    standard: V2,
+    change: (a) => {
+      mech(a).facts.notifications!.enabledByDefault = false
+    },
+    reason: /off in the initialized state/,
+  },
+  {
+    flaw: 'authenticity not among the guarantees',
+    unit: '5.3-7-1a',
+    target: 'UpdMech-Network',
+    change: (a) => {
+      mech(a).facts.guarantees = ['integrity']
+    },
+    reason: /do not include authenticity/,
+  },
+  {
+    flaw: 'the device does not verify',
+    unit: '5.3-7-1b',
+    target: 'UpdMech-Network',
+    change: (a) => {
+      mech(a).facts.verifiedBy = 'none'
+    },
+    reason: /nothing verifies the image/,
+  },
+  {
+    flaw: 'a plain hash without authenticated channel',
+    unit: '5.3-7-1b',
+    target: 'UpdMech-LocalUpload',
+    change: (a) => {
+      mech(a, 'UpdMech-LocalUpload').facts.integrityProtection = 'hash'
+    },
+    reason: /gives no authenticity/,
+  },
+  {
+    flaw: 'SHA-1 signatures',
+    unit: '5.3-7-1c',
+    target: 'UpdMech-Network',
+    change: (a) => {
+      mech(a).facts.signature!.hash = 'SHA-1'
+    },
+    reason: /not best practice: hash SHA-1/,
+  },
+  {
+    flaw: 'MD5 signatures',
+    unit: '5.3-7-1c',
+    target: 'UpdMech-Network',
+    change: (a) => {
+      mech(a).facts.signature!.hash = 'MD5'
+    },
+    reason: /hash MD5/,
+  },
+  {
+    flaw: 'RSA 1024',
+    unit: '5.3-7-1c',
+    target: 'UpdMech-Network',
+    change: (a) => {
+      mech(a).facts.signature = { algorithm: 'RSA-PSS', keySize: 1024, hash: 'SHA-256' }
+    },
+    reason: /RSA-PSS 1024-bit/,
+  },
+  {
+    flaw: 'a 192-bit curve',
+    unit: '5.3-7-1c',
+    target: 'UpdMech-Network',
+    change: (a) => {
+      mech(a).facts.signature = { algorithm: 'ECDSA', keySize: 192, hash: 'SHA-256', curve: 'P-192' }
+    },
+    reason: /ECDSA 192-bit/,
+  },
+  {
+    flaw: 'TLS 1.0 accepted',
+    unit: '5.3-7-1c',
+    target: 'UpdMech-Network',
+    change: (a) => {
+      mech(a).facts.transport!.minTlsVersion = '1.0'
+    },
+    reason: /TLS 1\.0 minimum/,
+  },
+  {
+    flaw: 'checksum-only network update',
+    unit: '5.3-7-1c',
+    target: 'UpdMech-Network',
+    change: (a) => {
+      mech(a).facts.integrityProtection = 'checksum'
+      delete mech(a).facts.signature
+    },
+    reason: /checksum" on a network-delivered update/,
+  },
+  {
+    flaw: 'no anti-rollback',
+    unit: '5.3-7-1d',
+    target: 'UpdMech-Network',
+    change: (a) => {
+      mech(a).facts.antiRollback = false
+    },
+    reason: /feasible with basic means/,
+  },
+  {
+    flaw: 'empty cryptographic details',
+    unit: '5.3-7-1c',
+    target: 'UpdMech-Network',
+    change: (a) => {
+      mech(a).cryptographicDetails = '  '
+    },
+    reason: /"Cryptographic Details" is empty/,
+  },
+  {
+    flaw: 'no update procedure',
+    unit: '5.3-8-1a',
+    change: (a) => {
+      a.ixit['8-UpdProc'] = []
+    },
+    reason: /no security update procedure/,
+  },
+  {
+    flaw: 'empty time frame',
+    unit: '5.3-8-1a',
+    target: 'UpdProc-1',
+    change: (a) => {
+      a.ixit['8-UpdProc'][0]!.timeFrame = ''
+    },
+    reason: /"Time Frame" is empty/,
+  },
+  {
+    flaw: 'update procedures not confirmed',
+    unit: '5.3-8-1b',
+    change: (a) => {
+      a.ixit['4-Conf'][0]!.confirmed = false
+    },
+    reason: /does not confirm/,
+  },
+  {
+    flaw: 'no confirmation at all',
+    unit: '5.3-8-1b',
+    change: (a) => {
+      a.ixit['4-Conf'] = []
+    },
+    reason: /no confirmation of the update procedures/,
+  },
+  {
+    flaw: 'a checksum cannot show authenticity',
+    unit: '5.3-9-1a',
+    target: 'UpdMech-Network',
+    change: (a) => {
+      mech(a).facts.integrityProtection = 'checksum'
+    },
+    reason: /does not establish authenticity/,
+  },
+  {
+    flaw: 'a checksum cannot show integrity',
+    unit: '5.3-9-1b',
+    target: 'UpdMech-Network',
+    change: (a) => {
+      mech(a).facts.integrityProtection = 'checksum'
+    },
+    reason: /does not establish integrity/,
+  },
+  {
+    flaw: 'authenticity checked by a host tool',
+    unit: '5.3-9-1c',
+    target: 'UpdMech-LocalUpload',
+    change: (a) => {
+      mech(a, 'UpdMech-LocalUpload').facts.verifiedBy = 'host'
+    },
+    reason: /not by the device/,
+  },
+  {
+    flaw: 'integrity checked by a host tool',
+    unit: '5.3-9-1d',
+    target: 'UpdMech-LocalUpload',
+    change: (a) => {
+      mech(a, 'UpdMech-LocalUpload').facts.verifiedBy = 'host'
+    },
+    reason: /not by the device/,
+  },
+  {
+    flaw: 'checked only after install',
+    unit: '5.3-9-1b',
+    target: 'UpdMech-Network',
+    change: (a) => {
+      mech(a).facts.verifiedBeforeInstall = false
+    },
+    reason: /only after the image is committed/,
+  },
+  {
+    flaw: 'network update protected by a checksum',
+    unit: '5.3-10-1a',
+    target: 'UpdMech-Network',
+    change: (a) => {
+      mech(a).facts.integrityProtection = 'checksum'
+    },
+    reason: /does not establish authenticity/,
+  },
+  {
+    flaw: 'no trust relationship',
+    unit: '5.3-10-1b',
+    target: 'UpdMech-Network',
+    change: (a) => {
+      mech(a).facts.integrityProtection = 'checksum'
+      mech(a).facts.transport!.serverAuthenticated = false
+    },
+    reason: /neither a verified signature or MAC nor an authenticated channel/,
+  },
+  {
+    flaw: 'required security updates not announced',
+    unit: '5.3-11-1a',
+    target: 'UpdMech-Network',
+    change: (a) => {
+      mech(a).facts.notifications!.kinds = ['available', 'disruption']
+    },
+    reason: /never told/,
+  },
+  {
+    flaw: 'risks not named',
+    unit: '5.3-11-1b',
+    target: 'UpdMech-Network',
+    change: (a) => {
+      mech(a).facts.notifications!.kinds = ['available', 'security-required', 'disruption']
+    },
+    reason: /does not name the risks/,
+  },
+  {
+    flaw: 'disruption not announced',
+    unit: '5.3-12-1a',
+    target: 'UpdMech-Network',
+    change: (a) => {
+      mech(a).facts.disruptsBasicFunctioning = true
+      mech(a).facts.notifications!.kinds = ['available', 'security-required-with-risks']
+    },
+    reason: /without telling the user/,
+  },
+  {
+    flaw: 'no support period publication',
+    unit: '5.3-13-1a',
+    change: (a) => {
+      a.ixit['2-UserInfo'] = []
+    },
+    reason: /support period publication is not documented/,
+  },
+  {
+    flaw: 'empty publication of non-updatable software',
+    unit: '5.3-14-1a',
+    target: 'UserInfo-1',
+    change: (a) => {
+      a.ixit['2-UserInfo'][0]!.publicationOfNonUpdatable = ''
+    },
+    reason: /"Publication of Non-Updatable" is empty/,
+  },
+  {
+    flaw: 'no isolation method',
+    unit: '5.3-15A-1a',
+    change: (a) => {
+      a.ixit['9-ReplSup'] = []
+    },
+    reason: /no isolation method/,
+  },
+  {
+    flaw: 'no hardware replacement method',
+    unit: '5.3-15B-1a',
+    change: (a) => {
+      a.ixit['9-ReplSup'] = []
+    },
+    reason: /no hardware replacement method/,
+  },
+  {
+    flaw: 'designation only on a physical interface',
+    unit: '5.3-16-1a',
+    target: 'UserInfo-1',
+    change: (a) => {
+      a.ixit['2-UserInfo'][0]!.facts.designationMedia = ['physical-interface']
+    },
+    reason: /asks for label or user-interface/,
+  },
+  {
+    flaw: 'designation only in the user interface',
+    unit: '5.3-16-1a',
+    target: 'UserInfo-1',
+    standard: V2,
+    change: (a) => {
+      a.ixit['2-UserInfo'][0]!.facts.designationMedia = ['user-interface']
+    },
+    reason: /asks for label or physical-interface/,
+  },
 ]
 
 /** The unit's results for the case's target, or all of them when the flaw removes entries. */
@@ -97,14 +515,21 @@ describe('mechanical rules', () => {
 
 describe('verdicts the rules leave to people', () => {
   it('rates legacy parameters as a matter for the assessor, quoting the IXIT', () => {
-    const a = variant(example, (copy) => { mech(copy).facts.signature = { algorithm: 'RSA-PKCS1-v1_5', keySize: 2048, hash: 'SHA-256' } })
+    const a = variant(example, (copy) => {
+      mech(copy).facts.signature = { algorithm: 'RSA-PKCS1-v1_5', keySize: 2048, hash: 'SHA-256' }
+    })
     const [u] = unitsOf(evaluate(a), '5.3-7-1c').filter((r) => r.target === 'UpdMech-Network')
     expect(u).toMatchObject({ verdict: 'INCONCLUSIVE', source: 'rule' })
     expect(u!.reason).toMatch(/^assessor review: legacy parameters.*RSA-PKCS1-v1_5 2048-bit.*Cryptographic Details: "Image signature/)
   })
 
   it('asks the assessor where the facts are silent, instead of passing', () => {
-    const a = variant(example, allMechs((m) => { m.facts = {} }))
+    const a = variant(
+      example,
+      allMechs((m) => {
+        m.facts = {}
+      }),
+    )
     const units = ['5.3-2-1a', '5.3-7-1a', '5.3-7-1b', '5.3-7-1c', '5.3-9-1c', '5.3-10-1b', '5.3-11-1b', '5.3-12-1a', '5.3-6A-1b']
     for (const id of units) {
       const results = unitsOf(evaluate(a), id)
@@ -117,28 +542,45 @@ describe('verdicts the rules leave to people', () => {
   })
 
   it('passes absent features vacuously, naming what is absent', () => {
-    const a = variant(example, allMechs((m) => { m.facts.initiation = 'user'; delete m.facts.automaticUpdates }))
+    const a = variant(
+      example,
+      allMechs((m) => {
+        m.facts.initiation = 'user'
+        delete m.facts.automaticUpdates
+      }),
+    )
     const [u] = unitsOf(evaluate(a, V2), '5.3-6-1b')
     expect(u).toMatchObject({ verdict: 'PASS', reason: 'nothing to check: no 7-UpdMech entry updates automatically' })
     expect(u!.target).toBeUndefined()
   })
 
   it('judges mechanism coverage per component: one automatic mechanism is enough', () => {
-    const a = variant(example, (copy) => { mech(copy, 'UpdMech-LocalUpload').facts.initiation = 'user' })
+    const a = variant(example, (copy) => {
+      mech(copy, 'UpdMech-LocalUpload').facts.initiation = 'user'
+    })
     expect(unitsOf(evaluate(a), '5.3-4A-1a').map((u) => u.verdict)).toEqual(['PASS', 'PASS'])
   })
 })
 
 describe('aggregation over mechanisms', () => {
   it('passes 5.3-2-1 while one mechanism resists misuse, and fails it when none does', () => {
-    const one = variant(example, (a) => { mech(a).facts.antiRollback = false })
+    const one = variant(example, (a) => {
+      mech(a).facts.antiRollback = false
+    })
     expect(groupOf(evaluate(one), '5.3-2').cases[0]!.verdict).toBe('PASS')
-    const none = variant(example, allMechs((m) => { m.facts.antiRollback = false }))
+    const none = variant(
+      example,
+      allMechs((m) => {
+        m.facts.antiRollback = false
+      }),
+    )
     expect(groupOf(evaluate(none), '5.3-2').verdict).toBe('FAIL')
   })
 
   it('fails 5.3-7 when any one mechanism fails, whatever the others do', () => {
-    const a = variant(example, (copy) => { mech(copy, 'UpdMech-LocalUpload').facts.signature!.hash = 'SHA-1' })
+    const a = variant(example, (copy) => {
+      mech(copy, 'UpdMech-LocalUpload').facts.signature!.hash = 'SHA-1'
+    })
     const group = groupOf(evaluate(a), '5.3-7')
     expect(group.verdict).toBe('FAIL')
     expect(group.cases[0]!.units.filter((u) => u.verdict === 'FAIL').map((u) => u.target)).toEqual(['UpdMech-LocalUpload'])

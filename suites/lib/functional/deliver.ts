@@ -1,15 +1,18 @@
 import type { DeliveryReceipt, DutIdentity, UpdateOutcome } from '../../../core/dut.ts'
 import { DutError } from '../../../core/dut.ts'
 import type { Hit, OfferedImage } from '../../../emulator/index.ts'
+import { required, type Reading } from '../../../harness/observe/index.ts'
 import type { Session } from './session.ts'
 import { pollWaitMs, readyTimeoutMs, sleep } from './timing.ts'
 
 /** What happened when one image was put in front of the device. */
 export interface Attempt {
   image: OfferedImage
-  before: DutIdentity
+  before: VersionSeen
   /** Absent when the device did not answer again in time. */
-  after?: DutIdentity
+  after?: VersionSeen
+  /** Why `after` is absent, when the version is observed elsewhere than through identify. */
+  lost?: string
   receipt?: DeliveryReceipt
   outcome?: UpdateOutcome
   /** Update-server delivery: whether the device asked the server, and downloaded the image whole. */
@@ -22,6 +25,44 @@ export interface Attempt {
 }
 
 export const installed = (a: Attempt): boolean => a.after !== undefined && a.after.version !== a.before.version
+
+/** A version as the observation layer read it: identify by default, or what the profile's `observe.version` names. */
+export interface VersionSeen {
+  version: string
+  /** In words, for reasons: `the identify operation`, `the update server (route inventory)`. */
+  source: string
+}
+
+export const seenVersion = (r: Reading<string>): VersionSeen | undefined =>
+  r.observed ? { version: r.value, source: r.source } : undefined
+
+/** The version the device runs now; an unobserved version ends the experiment (E_OBSERVE_MISSING). */
+export async function currentVersion(s: Session): Promise<VersionSeen> {
+  const r = required(await s.observe.version(), 'version')
+  return { version: r.value, source: r.source }
+}
+
+/**
+ * The version the device shows after something happened at `since` (an installation, a restore):
+ * a report made from then on, or identify once the device answers again.
+ */
+export function versionSince(s: Session, since: number): Promise<Reading<string>> {
+  return s.observe.version({ since, waitMs: readyTimeoutMs(s) })
+}
+
+/**
+ * Where the device's own report of the outcome and the version read back contradict each other.
+ * Neither is the truth then: the unit stays open, naming both.
+ */
+export function disagreement(a: Attempt): string | undefined {
+  const o = a.outcome
+  if (!o || !a.after || (o.state !== 'installed' && o.state !== 'rejected')) return undefined
+  const report = `the device reported ${o.state}${o.version ? ` ${o.version}` : ''}${o.detail ? ` (${o.detail})` : ''}`
+  const read = `${a.after.source} shows ${installed(a) ? `${a.before.version} → ${a.after.version}` : `still ${a.after.version}`}`
+  const contradicts =
+    (o.state === 'installed') !== installed(a) || (o.state === 'installed' && o.version !== undefined && o.version !== a.after.version)
+  return contradicts ? `${report}, but ${read}` : undefined
+}
 
 /** Identifies the device, waiting for it to come back if it is restarting. */
 export async function identifyWhenBack(s: Session, budgetMs = readyTimeoutMs(s)): Promise<DutIdentity | undefined> {
@@ -48,31 +89,42 @@ function serveRoutes(s: Session): Set<string> {
 async function viaUpdateServer(s: Session, image: OfferedImage, since: number, wait: WaitFor) {
   const server = await s.emulator()
   server.resetState()
-  await server.offer(image)
+  // Offers name the genuine image's hash beside the one served, as a real job would.
+  await server.offer(image, { valid: await s.valid().catch(() => undefined) })
   try {
-    if (s.dut.supports('check-now')) await s.dut.checkNow()
+    if (s.supportsAction('check-now')) await s.act('check-now')
     const serves = serveRoutes(s)
-    const asked = await server.waitForHit((h: Hit) => !serves.has(h.route ?? ''), { timeoutMs: pollWaitMs(s), since })
+    const asked = await s.observe.nextCheck(since, pollWaitMs(s))
     const fetched = asked
       ? await server.waitForHit((h: Hit) => serves.has(h.route ?? '') && h.completed, { timeoutMs: wait.fetchMs, since })
       : undefined
-    const outcome = fetched && wait.outcome && s.dut.supports('read-outcome') ? await s.dut.readOutcome() : undefined
-    return { asked: asked !== undefined, fetched: fetched !== undefined, outcome }
+    const outcome = fetched && wait.outcome ? await reported(s, since) : undefined
+    return { asked: asked !== undefined, fetched: fetched !== undefined, ...outcome }
   } finally {
     server.withdraw()
   }
+}
+
+/** The outcome the device reported from `since` on, where anything reports outcomes, and when it said it. */
+async function reported(s: Session, since: number): Promise<{ outcome?: UpdateOutcome; reportedAt?: number }> {
+  if (!s.observe.sources.outcome) return {}
+  const r = await s.observe.outcome(since)
+  return r.observed ? { outcome: r.value, reportedAt: r.at } : {}
 }
 
 /** Hands the image to the device the way the profile says (upload, or a URL to fetch). */
 async function viaDeliverImage(s: Session, image: OfferedImage, wait: WaitFor) {
   const byUrl = s.profile.operations['deliver-image']?.mode === 'url'
   const server = byUrl ? await s.emulator() : undefined
-  if (server) await server.offer(image)
+  if (server) await server.offer(image, { valid: await s.valid().catch(() => undefined) })
   try {
-    const imageUrl = server ? `${server.url}${s.profile.updateServer!.imagePath.replace('{{image.name}}', encodeURIComponent(image.name))}` : undefined
+    const imageUrl = server
+      ? `${server.url}${s.profile.updateServer!.imagePath.replace('{{image.name}}', encodeURIComponent(image.name))}`
+      : undefined
+    const since = Date.now()
     const receipt = await s.dut.deliverImage(image, imageUrl ? { imageUrl } : {})
-    const outcome = wait.outcome && s.dut.supports('read-outcome') ? await s.dut.readOutcome() : undefined
-    return { receipt, outcome }
+    const outcome = wait.outcome ? await reported(s, since) : undefined
+    return { receipt, ...outcome }
   } finally {
     server?.withdraw()
   }
@@ -99,25 +151,31 @@ export async function attempt(s: Session, mechanism: string, image: OfferedImage
   const via = s.profile.mechanisms[mechanism]?.via
   if (!via) throw new Error(`the DUT profile does not say how to drive ${mechanism} (mechanisms.${mechanism}.via)`)
   const mark = s.evidence.mark()
-  const before = await s.dut.identify()
+  // A device that reports only when something happens may have said nothing since the run began.
+  await s.observe.listen()
+  const before = await currentVersion(s)
   const since = Date.now()
-  const seen = via === 'update-server' ? await viaUpdateServer(s, image, since, wait) : await viaDeliverImage(s, image, wait)
+  const { reportedAt, ...happened } =
+    via === 'update-server' ? await viaUpdateServer(s, image, since, wait) : await viaDeliverImage(s, image, wait)
   if (wait.settleMs > 0) await sleep(wait.settleMs)
-  const after = await identifyWhenBack(s)
+  // What the device reports must come after it said it was done; identify answers for now anyway.
+  const read = await versionSince(s, reportedAt ?? Date.now())
+  const after = seenVersion(read)
   return {
     image,
     before,
     ...(after && { after }),
-    ...seen,
+    ...(!read.observed && s.observe.sources.version !== 'operation' && { lost: read.reason }),
+    ...happened,
     evidence: s.evidence.since(mark).map((e) => e.id),
     elapsedMs: Date.now() - since,
   }
 }
 
 /** Puts the device back on its baseline software, if the profile says how; false otherwise. */
-export async function restoreBaseline(s: Session, baseline: DutIdentity): Promise<boolean> {
-  if (!s.dut.supports('restore')) return false
-  await s.dut.restore()
-  const now = await identifyWhenBack(s)
-  return now?.version === baseline.version
+export async function restoreBaseline(s: Session, baseline: DutIdentity | VersionSeen): Promise<boolean> {
+  if (!s.supportsAction('restore')) return false
+  await s.act('restore')
+  const now = await versionSince(s, Date.now())
+  return now.observed && now.value === baseline.version
 }

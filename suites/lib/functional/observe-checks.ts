@@ -1,10 +1,8 @@
-import type { Hit } from '../../../emulator/index.ts'
 import type { Observation } from '../../../harness/functional.ts'
 import type { UpdMech } from '../../../ixit/types.ts'
 import { durationSeconds } from '../../../core/duration.ts'
-import { identifyWhenBack } from './deliver.ts'
 import type { Session } from './session.ts'
-import { sleep } from './timing.ts'
+import { readyTimeoutMs, sleep } from './timing.ts'
 
 export interface CheckTimeline {
   /** Real epoch ms when the restart was requested: everything after it is the new boot's doing. */
@@ -25,7 +23,10 @@ function progress(s: Session, label: string, endsAt: number): () => void {
     const left = Math.max(0, Math.round((endsAt - Date.now()) / 1000))
     process.stderr.write(`\r${label}: ${left} s left   `)
   }, 1000)
-  return () => { clearInterval(timer); process.stderr.write('\n') }
+  return () => {
+    clearInterval(timer)
+    process.stderr.write('\n')
+  }
 }
 
 /**
@@ -35,11 +36,15 @@ function progress(s: Session, label: string, endsAt: number): () => void {
 async function watch(s: Session): Promise<CheckTimeline> {
   const server = await s.emulator()
   server.withdraw()
+  // An MQTT subscriber sees only what is published while it listens: it must be there before the restart.
+  await s.observe.listen()
   const mark = s.evidence.mark()
   // A fast device may check before it answers the API again, so time runs from the request.
   const bootedAt = Date.now()
-  await s.dut.reboot()
-  if (!(await identifyWhenBack(s))) throw new Error('the DUT did not answer after the restart')
+  await s.act(s.supportsAction('reboot') || !s.supportsAction('power-cycle') ? 'reboot' : 'power-cycle')
+  // Where the profile gives no way to see the device alive, the checks themselves are the sign of life.
+  const alive = await s.observe.alive({ since: bootedAt, waitMs: readyTimeoutMs(s) })
+  if (alive.observed && !alive.value) throw new Error('the DUT did not answer after the restart')
   const windowMs = s.profile.observationSeconds * 1000
   const done = progress(s, '5.3-5 observing update checks', bootedAt + windowMs)
   try {
@@ -47,8 +52,8 @@ async function watch(s: Session): Promise<CheckTimeline> {
   } finally {
     done()
   }
-  const serves = new Set((s.profile.updateServer?.routes ?? []).filter((r) => r.serve === 'image').map((r) => r.name))
-  const checks = server.hits().filter((h: Hit) => h.time >= bootedAt && !serves.has(h.route ?? ''))
+  // What the profile counts as an update check (observe.checks); by default every request but image downloads.
+  const checks = await s.observe.checks(bootedAt)
   return {
     bootedAt,
     checksAt: checks.map((h) => ((h.time - bootedAt) / 1000) * s.profile.timeScale),
@@ -83,7 +88,11 @@ export function judgeBootCheck(t: CheckTimeline, m: UpdMech): Observation {
   const claimed = m.facts.checking?.period ? durationSeconds(m.facts.checking.period) : undefined
   const period = claimed ?? (t.checksAt.length > 1 ? median(intervals(t)) : undefined)
   if (period !== undefined && first >= period / 2) {
-    return { verdict: 'FAIL', reason: `the first check came ${days(first)} after the restart, with the periodic schedule (${days(period)}), not after initialization`, evidence }
+    return {
+      verdict: 'FAIL',
+      reason: `the first check came ${days(first)} after the restart, with the periodic schedule (${days(period)}), not after initialization`,
+      evidence,
+    }
   }
   return { verdict: 'PASS', reason: `first check ${Math.round(first)} device seconds after the restart`, evidence }
 }
@@ -91,9 +100,17 @@ export function judgeBootCheck(t: CheckTimeline, m: UpdMech): Observation {
 export function judgePeriodic(t: CheckTimeline): Observation {
   const evidence = t.evidence
   if (t.checksAt.length < 2) {
-    return { verdict: 'FAIL', reason: `${t.checksAt.length} check(s) within ${days(t.windowSeconds)} after the restart: no periodic checking`, evidence }
+    return {
+      verdict: 'FAIL',
+      reason: `${t.checksAt.length} check(s) within ${days(t.windowSeconds)} after the restart: no periodic checking`,
+      evidence,
+    }
   }
-  return { verdict: 'PASS', reason: `${t.checksAt.length} checks within ${days(t.windowSeconds)}, every ${days(median(intervals(t)))} (median)`, evidence }
+  return {
+    verdict: 'PASS',
+    reason: `${t.checksAt.length} checks within ${days(t.windowSeconds)}, every ${days(median(intervals(t)))} (median)`,
+    evidence,
+  }
 }
 
 /** Randomized schedules wander; half the claimed period either way still agrees with it. */
@@ -103,11 +120,16 @@ export function judgePeriodClaim(t: CheckTimeline, m: UpdMech): Observation {
   const evidence = t.evidence
   const claimedText = m.facts.checking?.period
   const claimed = claimedText ? durationSeconds(claimedText) : undefined
-  if (claimed === undefined) return { verdict: 'INCONCLUSIVE', reason: `${m.id} states no check period in its facts (checking.period)`, evidence }
+  if (claimed === undefined)
+    return { verdict: 'INCONCLUSIVE', reason: `${m.id} states no check period in its facts (checking.period)`, evidence }
   if (t.checksAt.length < 2) return { verdict: 'INCONCLUSIVE', reason: 'fewer than two checks observed: no period to compare', evidence }
   const measured = median(intervals(t))
   const off = Math.abs(measured - claimed) / claimed
   return off <= TOLERANCE
     ? { verdict: 'PASS', reason: `measured period ${days(measured)} agrees with the IXIT's ${claimedText}`, evidence }
-    : { verdict: 'FAIL', reason: `measured period ${days(measured)} disagrees with the IXIT's ${claimedText} (${Math.round(off * 100)} % off)`, evidence }
+    : {
+        verdict: 'FAIL',
+        reason: `measured period ${days(measured)} disagrees with the IXIT's ${claimedText} (${Math.round(off * 100)} % off)`,
+        evidence,
+      }
 }

@@ -9,7 +9,8 @@ const URL_IN_TEXT = /https?:\/\/[^\s"'<>)]+/
 
 /** Where the IXIT says the publication is: the structured fact, else the first URL in the prose. */
 function describedUrl(info: UserInfo, which: Which): string | undefined {
-  const fact: Publication | undefined = which === 'support-period' ? info.facts.supportPeriodPublication : info.facts.nonUpdatablePublication
+  const fact: Publication | undefined =
+    which === 'support-period' ? info.facts.supportPeriodPublication : info.facts.nonUpdatablePublication
   const prose = which === 'support-period' ? info.publicationOfSupportPeriod : info.publicationOfNonUpdatable
   return fact?.url ?? URL_IN_TEXT.exec(prose)?.[0]?.replace(/[.,;]$/, '')
 }
@@ -25,7 +26,13 @@ export type Fetched = { page: WebPage; url: string } | { problem: Observation }
 export function publication(s: Session, info: UserInfo, which: Which): Promise<Fetched> {
   return s.once(`publication:${which}:${info.id}`, async (): Promise<Fetched> => {
     const described = describedUrl(info, which)
-    if (!described) return { problem: { verdict: 'INCONCLUSIVE', reason: `${info.id} names no web address for the publication; check the described way by hand` } }
+    if (!described)
+      return {
+        problem: {
+          verdict: 'INCONCLUSIVE',
+          reason: `${info.id} names no web address for the publication; check the described way by hand`,
+        },
+      }
     const url = rewrite(s, described)
     try {
       return { page: await fetchPage(url, s.evidence), url }
@@ -41,21 +48,30 @@ const LOGIN = /login|log-in|signin|sign-in|account|register|auth/i
 export function judgeReachable(f: Fetched): Observation {
   if ('problem' in f) return f.problem
   const { page } = f
-  if (page.status >= 200 && page.status < 300) return { verdict: 'PASS', reason: `${f.url} answered ${page.status}`, evidence: [page.evidence] }
-  if (page.status >= 300 && page.status < 400) return { verdict: 'PASS', reason: `${f.url} answered ${page.status}, redirecting to ${page.location}`, evidence: [page.evidence] }
-  return { verdict: 'FAIL', reason: `${f.url} answered ${page.status}: the publication is not where the IXIT says`, evidence: [page.evidence] }
+  if (page.status >= 200 && page.status < 300)
+    return { verdict: 'PASS', reason: `${f.url} answered ${page.status}`, evidence: [page.evidence] }
+  if (page.status >= 300 && page.status < 400)
+    return { verdict: 'PASS', reason: `${f.url} answered ${page.status}, redirecting to ${page.location}`, evidence: [page.evidence] }
+  return {
+    verdict: 'FAIL',
+    reason: `${f.url} answered ${page.status}: the publication is not where the IXIT says`,
+    evidence: [page.evidence],
+  }
 }
 
 export function judgeUnrestricted(f: Fetched): Observation {
   if ('problem' in f) return f.problem
   const { page } = f
   const evidence = [page.evidence]
-  if (page.status === 401 || page.status === 403) return { verdict: 'FAIL', reason: `${f.url} answered ${page.status}: it requires an account`, evidence }
-  if (page.location && LOGIN.test(page.location)) return { verdict: 'FAIL', reason: `${f.url} redirects to ${page.location}: it requires registration or login`, evidence }
+  if (page.status === 401 || page.status === 403)
+    return { verdict: 'FAIL', reason: `${f.url} answered ${page.status}: it requires an account`, evidence }
+  if (page.location && LOGIN.test(page.location))
+    return { verdict: 'FAIL', reason: `${f.url} redirects to ${page.location}: it requires registration or login`, evidence }
   if (page.status >= 200 && page.status < 300 && !/<input[^>]+type=["']?password/i.test(page.text)) {
     return { verdict: 'PASS', reason: `${f.url} was read without credentials`, evidence }
   }
-  if (page.status >= 200 && page.status < 300) return { verdict: 'FAIL', reason: `${f.url} shows a password form instead of the publication`, evidence }
+  if (page.status >= 200 && page.status < 300)
+    return { verdict: 'FAIL', reason: `${f.url} shows a password form instead of the publication`, evidence }
   return { verdict: 'INCONCLUSIVE', reason: `${f.url} answered ${page.status}; access could not be judged`, evidence }
 }
 
@@ -70,7 +86,10 @@ function dateForms(iso: string): string[] {
 }
 
 function plain(html: string): string {
-  return html.replace(/<[^>]*>/g, ' ').replace(/&nbsp;/g, ' ').replace(/\s+/g, ' ')
+  return html
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&nbsp;/g, ' ')
+    .replace(/\s+/g, ' ')
 }
 
 /** The publication states the support period the IXIT gives (its end date, or failing that its year). */
@@ -79,9 +98,14 @@ export function judgeStatesPeriod(f: Fetched, info: UserInfo): Observation {
   const text = plain(f.page.text)
   const evidence = [f.page.evidence]
   const forms = info.facts.supportEnds ? dateForms(info.facts.supportEnds) : (info.supportPeriod.match(/\b20\d\d\b/g) ?? [])
-  if (forms.length === 0) return { verdict: 'INCONCLUSIVE', reason: `${info.id} states no date or year to look for; assessor review of the page`, evidence }
+  if (forms.length === 0)
+    return { verdict: 'INCONCLUSIVE', reason: `${info.id} states no date or year to look for; assessor review of the page`, evidence }
   const found = forms.find((form) => text.toLowerCase().includes(form.toLowerCase()))
   return found
     ? { verdict: 'PASS', reason: `the publication states the support period ("${found}")`, evidence }
-    : { verdict: 'FAIL', reason: `the publication does not state the support period (looked for ${forms.slice(0, 2).join(' / ')})`, evidence }
+    : {
+        verdict: 'FAIL',
+        reason: `the publication does not state the support period (looked for ${forms.slice(0, 2).join(' / ')})`,
+        evidence,
+      }
 }

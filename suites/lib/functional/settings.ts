@@ -1,6 +1,18 @@
 import type { SettingChange } from '../../../core/dut.ts'
 import type { Observation } from '../../../harness/functional.ts'
-import { attempt, identifyWhenBack, installed, restoreBaseline, type Attempt, type WaitFor } from './deliver.ts'
+import {
+  attempt,
+  currentVersion,
+  disagreement,
+  identifyWhenBack,
+  installed,
+  restoreBaseline,
+  seenVersion,
+  versionSince,
+  type Attempt,
+  type VersionSeen,
+  type WaitFor,
+} from './deliver.ts'
 import type { Session } from './session.ts'
 
 export type Feature = 'automatic-updates' | 'notifications'
@@ -14,22 +26,27 @@ const change = (control: Control, feature: Feature) => `${control}-${feature}` a
  * an update the device installed late, after the experiment that offered it had ended.
  */
 export async function freshState(s: Session): Promise<void> {
-  const baseline = await s.baseline()
-  if (s.dut.supports('factory-reset')) {
-    await s.dut.factoryReset()
-    await identifyWhenBack(s)
-  }
-  const now = await identifyWhenBack(s)
+  const baseline = await baselineVersion(s)
+  const since = Date.now()
+  if (s.supportsAction('factory-reset')) await s.act('factory-reset')
+  // A report from now on: an older one may predate an installation that came late.
+  const now = seenVersion(await versionSince(s, since))
   if (now && now.version !== baseline.version) await restoreBaseline(s, baseline)
+}
+
+/** The software experiments return to: what identify said first (the session's baseline), or the first version observed. */
+export function baselineVersion(s: Session): Promise<VersionSeen> {
+  if (s.observe.sources.version === 'operation') return s.baseline().then((b) => ({ version: b.version, source: 'the identify operation' }))
+  return s.once('baseline-version', () => currentVersion(s))
 }
 
 /** The initialized state: after a factory reset where the profile declares one. */
 export async function initializedSettings(s: Session) {
   return s.once('initialized-settings', async () => {
     const mark = s.evidence.mark()
-    const reset = s.dut.supports('factory-reset')
+    const reset = s.supportsAction('factory-reset')
     if (reset) {
-      await s.dut.factoryReset()
+      await s.act('factory-reset')
       await identifyWhenBack(s)
     }
     const settings = await s.dut.readSettings()
@@ -77,16 +94,30 @@ async function automaticUpdates(s: Session, mechanism: string, controls: Control
   const results: Experiment = new Map()
   const valid = await s.valid()
   await freshState(s)
-  const firstWait = s.profile.operations['read-outcome']?.timeoutMs ?? 60_000
+  const firstWait = s.observe.outcomeTimeoutMs ?? 60_000
 
   await s.dut.changeSettings('enable-automatic-updates')
   const start = Date.now()
   const enabled = await offerValid(s, mechanism, { fetchMs: firstWait, settleMs: 0, outcome: true })
   const waited = installed(enabled) ? enabled : await waitForInstall(s, enabled, firstWait)
   const installMs = Date.now() - start
-  results.set('enable', installed(waited)
-    ? { verdict: 'PASS', reason: `with automatic updates enabled the DUT installed ${valid.version} by itself`, evidence: waited.evidence }
-    : { verdict: 'FAIL', reason: `with automatic updates enabled the DUT did not install ${valid.version} (still ${waited.after?.version ?? 'not answering'})`, evidence: waited.evidence })
+  const contradiction = disagreement(waited)
+  results.set(
+    'enable',
+    contradiction
+      ? { verdict: 'INCONCLUSIVE', reason: `with automatic updates enabled ${contradiction}`, evidence: waited.evidence }
+      : installed(waited)
+        ? {
+            verdict: 'PASS',
+            reason: `with automatic updates enabled the DUT installed ${valid.version} by itself`,
+            evidence: waited.evidence,
+          }
+        : {
+            verdict: 'FAIL',
+            reason: `with automatic updates enabled the DUT did not install ${valid.version} (still ${waited.after?.version ?? 'not answering'})`,
+            evidence: waited.evidence,
+          },
+  )
   await backToBaseline(s, waited)
   const settle = Math.max(1500, 2 * installMs)
 
@@ -97,11 +128,18 @@ async function automaticUpdates(s: Session, mechanism: string, controls: Control
     else await s.dut.changeSettings('postpone-automatic-updates')
     const a = await offerValid(s, mechanism, { fetchMs: settle, settleMs: settle, outcome: false })
     const label = control === 'disable' ? 'disabled' : 'postponed'
-    results.set(control, !a.after
-      ? { verdict: 'INCONCLUSIVE', reason: `the DUT stopped answering with automatic updates ${label}`, evidence: a.evidence }
-      : installed(a)
-        ? { verdict: 'FAIL', reason: `installed ${valid.version} although automatic updates were ${label}`, evidence: a.evidence }
-        : { verdict: 'PASS', reason: `with automatic updates ${label} the DUT stayed at ${a.after.version} for ${settle} ms after the offer`, evidence: a.evidence })
+    results.set(
+      control,
+      !a.after
+        ? { verdict: 'INCONCLUSIVE', reason: `the DUT stopped answering with automatic updates ${label}`, evidence: a.evidence }
+        : installed(a)
+          ? { verdict: 'FAIL', reason: `installed ${valid.version} although automatic updates were ${label}`, evidence: a.evidence }
+          : {
+              verdict: 'PASS',
+              reason: `with automatic updates ${label} the DUT stayed at ${a.after.version} for ${settle} ms after the offer`,
+              evidence: a.evidence,
+            },
+    )
     await backToBaseline(s, a)
   }
   await freshState(s)
@@ -112,8 +150,9 @@ async function waitForInstall(s: Session, a: Attempt, budgetMs: number): Promise
   const until = Date.now() + budgetMs
   let after = a.after
   while (after && after.version === a.before.version && Date.now() < until) {
+    const since = Date.now()
     await new Promise((r) => setTimeout(r, 250))
-    after = await identifyWhenBack(s)
+    after = seenVersion(await versionSince(s, since))
   }
   return { ...a, ...(after && { after }) }
 }
@@ -127,7 +166,7 @@ async function waitForInstall(s: Session, a: Attempt, budgetMs: number): Promise
 async function notifications(s: Session, mechanism: string, controls: Control[]): Promise<Experiment> {
   const results: Experiment = new Map()
   const viaServer = Object.keys(s.profile.mechanisms).find((m) => s.profile.mechanisms[m]!.via === 'update-server') ?? mechanism
-  const budget = s.profile.operations['read-outcome']?.timeoutMs ?? 60_000
+  const budget = s.observe.outcomeTimeoutMs ?? 60_000
   // Enabled goes first: how long the device takes to show a notice sets how long the others are
   // watched before "nothing appeared" counts.
   let noticeMs = 0
@@ -154,7 +193,7 @@ async function notifications(s: Session, mechanism: string, controls: Control[])
     const label = control === 'enable' ? 'enabled' : control === 'disable' ? 'disabled' : 'postponed'
     const shouldShow = control === 'enable'
     const reason = `with notifications ${label} the DUT showed ${fresh} new notification(s) when an update became available`
-    results.set(control, { verdict: (fresh > 0) === shouldShow ? 'PASS' : 'FAIL', reason, evidence: a.evidence })
+    results.set(control, { verdict: fresh > 0 === shouldShow ? 'PASS' : 'FAIL', reason, evidence: a.evidence })
     await backToBaseline(s, a)
   }
   await freshState(s)
@@ -166,10 +205,12 @@ export async function controlResult(s: Session, mechanism: string, feature: Feat
   const controls = declared(s, feature)
   const needed: Control[] = control === 'enable' ? ['enable'] : ['enable', control]
   const lacking = needed.find((c) => !controls.includes(c))
-  if (lacking) return { verdict: 'INCONCLUSIVE', reason: `operation change-settings ${change(lacking, feature)} not declared in the DUT profile` }
-  const experiment = feature === 'automatic-updates'
-    ? await s.once(`settings:automatic-updates:${mechanism}`, () => automaticUpdates(s, mechanism, controls))
-    : await s.once('settings:notifications', () => notifications(s, mechanism, controls))
+  if (lacking)
+    return { verdict: 'INCONCLUSIVE', reason: `operation change-settings ${change(lacking, feature)} not declared in the DUT profile` }
+  const experiment =
+    feature === 'automatic-updates'
+      ? await s.once(`settings:automatic-updates:${mechanism}`, () => automaticUpdates(s, mechanism, controls))
+      : await s.once('settings:notifications', () => notifications(s, mechanism, controls))
   return experiment.get(control) ?? { verdict: 'INCONCLUSIVE', reason: `no ${control} step in the experiment` }
 }
 

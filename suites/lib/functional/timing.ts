@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { durationSeconds } from '../../../core/duration.ts'
+import { updateServerTiming } from '../../../emulator/index.ts'
 import type { Session } from './session.ts'
 
 export { sleep }
@@ -10,12 +10,12 @@ export function realMs(s: Session, deviceSeconds: number): number {
 }
 
 /**
- * How long to wait for the device to contact its update server by itself: one announced poll
- * interval (in real time) and a half, bounded by the observation window.
+ * How long to wait for the device to contact its update server by itself: one wait interval
+ * (`waitInterval`, else the announced one) (in real time) and a half, bounded by the observation window.
  */
 export function pollWaitMs(s: Session): number {
-  const announced = s.profile.updateServer?.pollInterval
-  const seconds = announced ? durationSeconds(announced) : undefined
+  const server = s.profile.updateServer
+  const seconds = server ? updateServerTiming(server).waitSeconds : undefined
   const window = s.profile.observationSeconds * 1000
   return seconds === undefined ? window : Math.min(window, Math.max(1000, realMs(s, seconds) * 1.5))
 }

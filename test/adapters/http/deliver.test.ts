@@ -14,7 +14,11 @@ function deliver(mode: 'raw' | 'multipart' | 'url', extra: Partial<NonNullable<O
 describe('deliver-image', () => {
   it('raw: streams a multi-megabyte image as the body with its exact length', async () => {
     const image = await imageFile(await tempDir(), 'firmware-1.5.0', 6 * MB + 123)
-    const seen: { bytes: number; sha256: string; contentLength?: string; contentType?: string; chunks: number } = { bytes: 0, sha256: '', chunks: 0 }
+    const seen: { bytes: number; sha256: string; contentLength?: string; contentType?: string; chunks: number } = {
+      bytes: 0,
+      sha256: '',
+      chunks: 0,
+    }
     const server = createServer((req, res) => {
       const hash = createHash('sha256')
       seen.contentLength = req.headers['content-length']
@@ -31,12 +35,22 @@ describe('deliver-image', () => {
     })
     const port = await listen(server)
     try {
-      const { dut, entries } = dutFor(profile(`http://127.0.0.1:${port}`, deliver('raw', {
-        extract: { accepted: { pointer: '/accepted' }, message: { pointer: '/message' } },
-      })))
+      const { dut, entries } = dutFor(
+        profile(
+          `http://127.0.0.1:${port}`,
+          deliver('raw', {
+            extract: { accepted: { pointer: '/accepted' }, message: { pointer: '/message' } },
+          }),
+        ),
+      )
       const receipt = await dut.deliverImage(image)
       expect(receipt).toEqual({ status: 202, accepted: true, message: 'queued for installation' })
-      expect(seen).toMatchObject({ bytes: image.size, sha256: image.sha256, contentLength: String(image.size), contentType: 'application/octet-stream' })
+      expect(seen).toMatchObject({
+        bytes: image.size,
+        sha256: image.sha256,
+        contentLength: String(image.size),
+        contentType: 'application/octet-stream',
+      })
       expect(seen.chunks).toBeGreaterThan(1)
       const entry = entries()[0]
       expect(entry?.summary).toMatch(/^POST \/api\/update → 202 \(6\.3 MB in \d+ ms\)$/)
@@ -66,14 +80,19 @@ describe('deliver-image', () => {
   it('url: fills the template with the image URL, version, hash, size and name', async () => {
     const image = { ...(await imageFile(await tempDir(), 'fw-2.0', 1000)), version: '2.0.0' }
     const device = await fakeDevice((_, res) => json(res, 202, {}))
-    const { dut } = dutFor(profile(device.url, deliver('url', {
-      request: {
-        method: 'POST',
-        path: '/api/update?name={{image.name}}&sha={{image.sha256}}',
-        headers: { 'Content-Type': 'application/json' },
-        body: '{"url":"{{image.url}}","version":"{{image.version}}","size":{{image.size}},"sha256":"{{ image.sha256 }}"}',
-      },
-    })))
+    const { dut } = dutFor(
+      profile(
+        device.url,
+        deliver('url', {
+          request: {
+            method: 'POST',
+            path: '/api/update?name={{image.name}}&sha={{image.sha256}}',
+            headers: { 'Content-Type': 'application/json' },
+            body: '{"url":"{{image.url}}","version":"{{image.version}}","size":{{image.size}},"sha256":"{{ image.sha256 }}"}',
+          },
+        }),
+      ),
+    )
     const imageUrl = 'http://127.0.0.1:9999/images/fw 2.0?x=1'
     expect(await dut.deliverImage(image, { imageUrl })).toEqual({ status: 202 })
     const req = device.requests[0]!
@@ -105,12 +124,16 @@ describe('deliver-image', () => {
   describe.each([false, true])('sloppy devices (lenient %s)', (lenient) => {
     it('a reply before the upload was read, then close: a receipt, recorded', async () => {
       const image = await imageFile(await tempDir(), 'big', 8 * MB)
-      const device = await rawDevice((socket) => onRequestHead(socket, () => {
-        socket.end('HTTP/1.1 413 Payload Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')
-      }))
+      const device = await rawDevice((socket) =>
+        onRequestHead(socket, () => {
+          socket.end('HTTP/1.1 413 Payload Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')
+        }),
+      )
       const { dut, entries } = dutFor(profile(device.url, deliver('raw'), { lenient }))
       const receipt = await dut.deliverImage(image)
-      expect(receipt.message).toMatch(/the device answered before the request body was sent \(\d+ of 8388608 bytes\)|connection closed by the device during upload after \d+ bytes/)
+      expect(receipt.message).toMatch(
+        /the device answered before the request body was sent \(\d+ of 8388608 bytes\)|connection closed by the device during upload after \d+ bytes/,
+      )
       if (receipt.status !== undefined) expect(receipt.status).toBe(413)
       expect(entries()).toHaveLength(1)
       expect(entries()[0]?.detail?.requestBytesDeclared).toBe(8 * MB)
@@ -148,7 +171,9 @@ describe('deliver-image', () => {
     it('a device that never answers still times out', async () => {
       const image = await imageFile(await tempDir(), 'small', 1000)
       const device = await rawDevice(() => {})
-      const { dut } = dutFor(profile(device.url, deliver('raw'), { lenient, timeouts: { defaultMs: 5000, operations: { 'deliver-image': 300 } } }))
+      const { dut } = dutFor(
+        profile(device.url, deliver('raw'), { lenient, timeouts: { defaultMs: 5000, operations: { 'deliver-image': 300 } } }),
+      )
       const err = await rejection(dut.deliverImage(image))
       expect(err.code).toBe('E_DUT_TIMEOUT')
       expect(err.message).toBe(`deliver-image: no answer from ${device.url} within 300 ms`)
@@ -172,10 +197,14 @@ function parseMultipart(body: Buffer, boundary: string): Array<{ headers: Record
     const part = body.subarray(start + 2, next)
     const headEnd = part.indexOf('\r\n\r\n')
     const headers = Object.fromEntries(
-      part.subarray(0, headEnd).toString().split('\r\n').map((l) => {
-        const i = l.indexOf(':')
-        return [l.slice(0, i).toLowerCase(), l.slice(i + 1).trim()]
-      }),
+      part
+        .subarray(0, headEnd)
+        .toString()
+        .split('\r\n')
+        .map((l) => {
+          const i = l.indexOf(':')
+          return [l.slice(0, i).toLowerCase(), l.slice(i + 1).trim()]
+        }),
     )
     parts.push({ headers, body: part.subarray(headEnd + 4) })
     at = next + 2

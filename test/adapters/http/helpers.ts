@@ -101,11 +101,7 @@ async function closeServer(server: Server): Promise<void> {
   await new Promise<void>((resolve) => server.close(() => resolve()))
 }
 
-export function profile(
-  baseUrl: string,
-  operations: OperationMap,
-  adapter: Partial<HttpAdapterConfig> = {},
-): HttpDutProfile {
+export function profile(baseUrl: string, operations: OperationMap, adapter: Partial<HttpAdapterConfig> = {}): HttpDutProfile {
   return {
     file: 'test/dut.yaml',
     name: 'fake device',
@@ -120,7 +116,10 @@ export function profile(
 }
 
 /** An adapter for the profile with an in-memory evidence log; closed after the test. */
-export function dutFor(p: HttpDutProfile, env: NodeJS.ProcessEnv = {}): { dut: Dut; evidence: EvidenceLog; entries: () => RecordedEntry[] } {
+export function dutFor(
+  p: HttpDutProfile,
+  env: NodeJS.ProcessEnv = {},
+): { dut: Dut; evidence: EvidenceLog; entries: () => RecordedEntry[] } {
   const evidence = new EvidenceLog()
   const dut = createHttpDut(p, { evidence, env })
   cleanups.push(() => dut.close())
@@ -160,4 +159,18 @@ export async function rejection(p: Promise<unknown>): Promise<Error & { code?: s
     return err as Error & { code?: string }
   }
   throw new Error('expected the promise to reject')
+}
+
+/** A WebSocket endpoint by hand (RFC 6455): the handshake, then unmasked text frames. */
+export function acceptWebSocket(req: IncomingMessage, socket: Socket): (text: string) => void {
+  const key = req.headers['sec-websocket-key'] ?? ''
+  const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64')
+  socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`)
+  socket.on('error', () => {})
+  return (text) => {
+    const payload = Buffer.from(text)
+    const header =
+      payload.length < 126 ? Buffer.from([0x81, payload.length]) : Buffer.from([0x81, 126, payload.length >> 8, payload.length & 0xff])
+    socket.write(Buffer.concat([header, payload]))
+  }
 }

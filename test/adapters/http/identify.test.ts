@@ -16,7 +16,11 @@ describe('identify', () => {
     expect(entry?.channel).toBe('http')
     expect(entry?.summary).toMatch(/^GET \/api\/info → 200 \(\d+ B in \d+ ms\)$/)
     expect(entry?.detail).toMatchObject({
-      operation: 'identify', method: 'GET', url: `${device.url}/api/info`, status: 200, requestBytes: 0,
+      operation: 'identify',
+      method: 'GET',
+      url: `${device.url}/api/info`,
+      status: 200,
+      requestBytes: 0,
       requestSha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
     })
     expect(entry?.detail?.responseSha256).toMatch(/^[0-9a-f]{64}$/)
@@ -27,12 +31,14 @@ describe('identify', () => {
       res.writeHead(200, { 'content-type': 'text/html', 'x-model': 'TS701-REF-1' })
       res.end('<html><p>Firmware version: 2.0.1-beta (build 77)</p></html>')
     })
-    const { dut } = dutFor(profile(device.url, {
-      identify: {
-        request: { method: 'GET', path: '/' },
-        extract: { model: { header: 'X-Model' }, version: { regex: 'version: (?<v>[^ ]+) \\(build (\\d+)\\)', group: 'v' } },
-      },
-    }))
+    const { dut } = dutFor(
+      profile(device.url, {
+        identify: {
+          request: { method: 'GET', path: '/' },
+          extract: { model: { header: 'X-Model' }, version: { regex: 'version: (?<v>[^ ]+) \\(build (\\d+)\\)', group: 'v' } },
+        },
+      }),
+    )
     expect(await dut.identify()).toEqual({ model: 'TS701-REF-1', version: '2.0.1-beta' })
   })
 
@@ -61,11 +67,16 @@ describe('identify', () => {
 
   it('redacts basic credentials and custom credential headers', async () => {
     const device = await fakeDevice((_, res) => json(res, 200, { device: { model: 'M' }, firmware: { version: '1' } }))
-    const basic = dutFor(profile(device.url, { identify: identify() }, { auth: { kind: 'basic', username: 'admin', passwordEnv: 'PW' } }), { PW: 'hunter2-pw' })
+    const basic = dutFor(profile(device.url, { identify: identify() }, { auth: { kind: 'basic', username: 'admin', passwordEnv: 'PW' } }), {
+      PW: 'hunter2-pw',
+    })
     await basic.dut.identify()
     const token = Buffer.from('admin:hunter2-pw').toString('base64')
     expect(device.requests[0]?.headers.authorization).toBe(`Basic ${token}`)
-    const header = dutFor(profile(device.url, { identify: identify() }, { auth: { kind: 'header', name: 'X-Device-Pin', valueEnv: 'PIN' } }), { PIN: '987654' })
+    const header = dutFor(
+      profile(device.url, { identify: identify() }, { auth: { kind: 'header', name: 'X-Device-Pin', valueEnv: 'PIN' } }),
+      { PIN: '987654' },
+    )
     await header.dut.identify()
     expect(device.requests[1]?.headers['x-device-pin']).toBe('987654')
     for (const text of [JSON.stringify(basic.entries()), JSON.stringify(header.entries())]) {
@@ -155,10 +166,12 @@ describe('identify', () => {
   })
 
   it('says which operations are declared', async () => {
-    const { dut } = dutFor(profile('http://127.0.0.1:1', {
-      identify: identify(),
-      'change-settings': { 'disable-notifications': { method: 'POST', path: '/n/off' } },
-    }))
+    const { dut } = dutFor(
+      profile('http://127.0.0.1:1', {
+        identify: identify(),
+        'change-settings': { 'disable-notifications': { method: 'POST', path: '/n/off' } },
+      }),
+    )
     expect(dut.supports('identify')).toBe(true)
     expect(dut.supports('read-outcome')).toBe(false)
     expect(dut.supports('change-settings')).toBe(true)

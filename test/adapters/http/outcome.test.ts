@@ -1,15 +1,26 @@
-import { createHash } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { Socket } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import type { OperationMap, OutcomeConfig } from '../../../adapters/http/profile.ts'
-import { closedPort, dutFor, fakeDevice, json, profile, rejection } from './helpers.ts'
+import { acceptWebSocket, closedPort, dutFor, fakeDevice, json, profile, rejection } from './helpers.ts'
 
-const states = { installed: ['installed', 'success'], rejected: ['rejected', 'verification-failed'], pending: ['downloading', 'installing'] }
+const states = {
+  installed: ['installed', 'success'],
+  rejected: ['rejected', 'verification-failed'],
+  pending: ['downloading', 'installing'],
+}
 const extract = { state: { pointer: '/state' }, version: { pointer: '/version' }, detail: { pointer: '/reason' } }
 
 const poll = (over: Partial<Extract<OutcomeConfig, { mode: 'poll' }>> = {}): OperationMap => ({
-  'read-outcome': { mode: 'poll', request: { method: 'GET', path: '/api/update/status' }, extract, states, intervalMs: 20, timeoutMs: 2000, ...over },
+  'read-outcome': {
+    mode: 'poll',
+    request: { method: 'GET', path: '/api/update/status' },
+    extract,
+    states,
+    intervalMs: 20,
+    timeoutMs: 2000,
+    ...over,
+  },
 })
 
 describe('read-outcome: poll', () => {
@@ -44,7 +55,8 @@ describe('read-outcome: poll', () => {
   it('a pending state that never ends is unknown after the timeout', async () => {
     const device = await fakeDevice((_, res) => json(res, 200, { state: 'installing' }))
     expect(await dutFor(profile(device.url, poll({ timeoutMs: 200 }))).dut.readOutcome()).toEqual({
-      state: 'unknown', detail: 'no final outcome within 200 ms (still "installing")',
+      state: 'unknown',
+      detail: 'no final outcome within 200 ms (still "installing")',
     })
   })
 
@@ -52,13 +64,22 @@ describe('read-outcome: poll', () => {
     const port = await closedPort()
     const err = await rejection(dutFor(profile(`http://127.0.0.1:${port}`, poll({ timeoutMs: 200 }))).dut.readOutcome())
     expect(err.code).toBe('E_DUT_UNREACHABLE')
-    expect(err.message).toMatch(/^read-outcome: no answer from http:\/\/127\.0\.0\.1:\d+ during 200 ms \(last attempt: cannot reach .*connection refused\)\)$/)
+    expect(err.message).toMatch(
+      /^read-outcome: no answer from http:\/\/127\.0\.0\.1:\d+ during 200 ms \(last attempt: cannot reach .*connection refused\)\)$/,
+    )
   })
 })
 
 describe('read-outcome: server-sent events', () => {
   const sse = (event?: string): OperationMap => ({
-    'read-outcome': { mode: 'sse', request: { method: 'GET', path: '/api/events' }, ...(event ? { event } : {}), extract, states, timeoutMs: 2000 },
+    'read-outcome': {
+      mode: 'sse',
+      request: { method: 'GET', path: '/api/events' },
+      ...(event ? { event } : {}),
+      extract,
+      states,
+      timeoutMs: 2000,
+    },
   })
 
   it.each([false, true])('reads events of the named kind until a final state (lenient %s)', async (lenient) => {
@@ -82,7 +103,9 @@ describe('read-outcome: server-sent events', () => {
       res.writeHead(200, { 'content-type': 'text/event-stream' })
       res.write('data: {"state":"installing"}\n\n')
     })
-    const { dut, entries } = dutFor(profile(device.url, { 'read-outcome': { ...(sse()['read-outcome'] as object), timeoutMs: 300 } as OutcomeConfig }))
+    const { dut, entries } = dutFor(
+      profile(device.url, { 'read-outcome': { ...(sse()['read-outcome'] as object), timeoutMs: 300 } as OutcomeConfig }),
+    )
     const started = Date.now()
     expect(await dut.readOutcome()).toEqual({ state: 'unknown', detail: 'no final outcome within 300 ms (still "installing")' })
     expect(Date.now() - started).toBeLessThan(1000)
@@ -94,24 +117,13 @@ describe('read-outcome: server-sent events', () => {
       res.writeHead(200, { 'content-type': 'text/event-stream' })
       res.end('data: {"state":"downloading"}\n\n')
     })
-    const outcome = await dutFor(profile(device.url, { 'read-outcome': { ...(sse()['read-outcome'] as object), timeoutMs: 600 } as OutcomeConfig })).dut.readOutcome()
+    const outcome = await dutFor(
+      profile(device.url, { 'read-outcome': { ...(sse()['read-outcome'] as object), timeoutMs: 600 } as OutcomeConfig }),
+    ).dut.readOutcome()
     expect(outcome).toEqual({ state: 'unknown', detail: 'no final outcome within 600 ms (still "downloading")' })
     expect(device.requests.length).toBeGreaterThan(1)
   })
 })
-
-/** A WebSocket endpoint by hand (RFC 6455): the handshake, then unmasked text frames. */
-function acceptWebSocket(req: IncomingMessage, socket: Socket): (text: string) => void {
-  const key = req.headers['sec-websocket-key'] ?? ''
-  const accept = createHash('sha1').update(`${key}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`).digest('base64')
-  socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`)
-  socket.on('error', () => {})
-  return (text) => {
-    const payload = Buffer.from(text)
-    const header = payload.length < 126 ? Buffer.from([0x81, payload.length]) : Buffer.from([0x81, 126, payload.length >> 8, payload.length & 0xff])
-    socket.write(Buffer.concat([header, payload]))
-  }
-}
 
 describe('read-outcome: websocket', () => {
   it('reads messages until a final state, with credentials on the handshake', async () => {
@@ -123,7 +135,11 @@ describe('read-outcome: websocket', () => {
       send('{"state":"installing"}')
       setTimeout(() => send('{"state":"installed","version":"1.5.0"}'), 50)
     })
-    const p = profile(device.url, { 'read-outcome': { mode: 'websocket', path: '/ws/updates', extract, states, timeoutMs: 2000 } }, { auth: { kind: 'bearer', tokenEnv: 'T' } })
+    const p = profile(
+      device.url,
+      { 'read-outcome': { mode: 'websocket', path: '/ws/updates', extract, states, timeoutMs: 2000 } },
+      { auth: { kind: 'bearer', tokenEnv: 'T' } },
+    )
     const { dut, entries } = dutFor(p, { T: 'ws-secret-token' })
     expect(await dut.readOutcome()).toEqual({ state: 'installed', version: '1.5.0' })
     expect(handshakes[0]?.url).toBe('/ws/updates')
@@ -135,13 +151,19 @@ describe('read-outcome: websocket', () => {
   it('times out to unknown when no final state comes', async () => {
     const device = await fakeDevice((_, res) => json(res, 404, {}))
     device.server.on('upgrade', (req: IncomingMessage, socket: Socket) => acceptWebSocket(req, socket)('{"state":"installing"}'))
-    const outcome = await dutFor(profile(device.url, { 'read-outcome': { mode: 'websocket', path: '/ws', extract, states, timeoutMs: 300 } })).dut.readOutcome()
+    const outcome = await dutFor(
+      profile(device.url, { 'read-outcome': { mode: 'websocket', path: '/ws', extract, states, timeoutMs: 300 } }),
+    ).dut.readOutcome()
     expect(outcome).toEqual({ state: 'unknown', detail: 'no final outcome within 300 ms (still "installing")' })
   })
 
   it('throws when no WebSocket could be opened at all', async () => {
     const port = await closedPort()
-    const err = await rejection(dutFor(profile(`http://127.0.0.1:${port}`, { 'read-outcome': { mode: 'websocket', path: '/ws', extract, states, timeoutMs: 300 } })).dut.readOutcome())
+    const err = await rejection(
+      dutFor(
+        profile(`http://127.0.0.1:${port}`, { 'read-outcome': { mode: 'websocket', path: '/ws', extract, states, timeoutMs: 300 } }),
+      ).dut.readOutcome(),
+    )
     expect(err.code).toBe('E_DUT_UNREACHABLE')
   })
 })
@@ -154,10 +176,15 @@ describe('read-outcome: version', () => {
       if (calls < 3) return json(res, 503, {})
       json(res, 200, { model: 'M', version: '1.5.0' })
     })
-    const { dut } = dutFor(profile(device.url, {
-      identify: { request: { method: 'GET', path: '/api/info' }, extract: { model: { pointer: '/model' }, version: { pointer: '/version' } } },
-      'read-outcome': { mode: 'version', settleMs: 100, timeoutMs: 3000 },
-    }))
+    const { dut } = dutFor(
+      profile(device.url, {
+        identify: {
+          request: { method: 'GET', path: '/api/info' },
+          extract: { model: { pointer: '/model' }, version: { pointer: '/version' } },
+        },
+        'read-outcome': { mode: 'version', settleMs: 100, timeoutMs: 3000 },
+      }),
+    )
     const started = Date.now()
     expect(await dut.readOutcome()).toEqual({ state: 'unknown', version: '1.5.0' })
     expect(Date.now() - started).toBeGreaterThanOrEqual(100)

@@ -29,7 +29,9 @@ describe('sloppy device HTTP', () => {
       const device = await answering(lengthTooLong)
       const err = await rejection(dutFor(profile(device.url, ops)).dut.identify())
       expect(err.code).toBe('E_DUT_PROTOCOL')
-      expect(err.message).toMatch(/^identify: connection closed by the device in the middle of its answer \(after \d+ bytes of the body\); set adapter\.lenient: true$/)
+      expect(err.message).toMatch(
+        /^identify: connection closed by the device in the middle of its answer \(after \d+ bytes of the body\); set adapter\.lenient: true$/,
+      )
     })
 
     it('a connection closed mid-reply is a protocol error with the lenient hint, and recorded', async () => {
@@ -68,7 +70,9 @@ describe('sloppy device HTTP', () => {
       const device = await answering(lengthTooLong)
       const { dut, entries } = lenient(device.url)
       expect(await dut.identify()).toEqual({ model: 'TS701-REF-1', version: '1.4.2' })
-      expect(entries()[0]?.detail?.notes).toEqual([`body shorter than its Content-Length (${BODY.length} of ${BODY.length + 50} bytes) when the connection closed`])
+      expect(entries()[0]?.detail?.notes).toEqual([
+        `body shorter than its Content-Length (${BODY.length} of ${BODY.length + 50} bytes) when the connection closed`,
+      ])
     })
 
     it('keeps a body longer than its Content-Length', async () => {
@@ -96,21 +100,32 @@ describe('sloppy device HTTP', () => {
 
     it('sends Host, Connection: close and the credentials, and redacts them', async () => {
       let head = ''
-      const device = await rawDevice((socket) => onRequestHead(socket, (h) => {
-        head = h
-        socket.end(`HTTP/1.1 200 OK\r\n\r\n${BODY}`)
-      }))
-      const { dut, entries } = dutFor(profile(device.url, ops, { lenient: true, auth: { kind: 'bearer', tokenEnv: 'T' } }), { T: 'lenient-secret' })
+      const device = await rawDevice((socket) =>
+        onRequestHead(socket, (h) => {
+          head = h
+          socket.end(`HTTP/1.1 200 OK\r\n\r\n${BODY}`)
+        }),
+      )
+      const { dut, entries } = dutFor(profile(device.url, ops, { lenient: true, auth: { kind: 'bearer', tokenEnv: 'T' } }), {
+        T: 'lenient-secret',
+      })
       await dut.identify()
-      expect(head.split('\r\n')).toEqual(expect.arrayContaining([
-        'GET /api/info HTTP/1.1', `host: 127.0.0.1:${device.port}`, 'connection: close', 'authorization: Bearer lenient-secret',
-      ]))
+      expect(head.split('\r\n')).toEqual(
+        expect.arrayContaining([
+          'GET /api/info HTTP/1.1',
+          `host: 127.0.0.1:${device.port}`,
+          'connection: close',
+          'authorization: Bearer lenient-secret',
+        ]),
+      )
       expect(JSON.stringify(entries())).not.toContain('lenient-secret')
     })
 
     it('still times out a silent device and reports an unreachable one', async () => {
       const silent = await rawDevice(() => {})
-      const err = await rejection(dutFor(profile(silent.url, ops, { lenient: true, timeouts: { defaultMs: 250, operations: {} } })).dut.identify())
+      const err = await rejection(
+        dutFor(profile(silent.url, ops, { lenient: true, timeouts: { defaultMs: 250, operations: {} } })).dut.identify(),
+      )
       expect(err.code).toBe('E_DUT_TIMEOUT')
       expect(err.message).toBe(`identify: no answer from ${silent.url} within 250 ms`)
       const port = await closedPort()

@@ -22,7 +22,10 @@ function selfSigned(altNames: Array<{ type: 2; value: string } | { type: 7; ip: 
   const subject = [{ name: 'commonName', value: 'ts701 test device' }]
   cert.setSubject(subject)
   cert.setIssuer(subject)
-  cert.setExtensions([{ name: 'basicConstraints', cA: true }, { name: 'subjectAltName', altNames }])
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: true },
+    { name: 'subjectAltName', altNames },
+  ])
   cert.sign(forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey, forge.md.sha256.create())
   return { certPem: forge.pki.certificateToPem(cert), keyPem: privateKey }
 }

@@ -47,9 +47,11 @@ describe('Deadline', () => {
   it('races work: its value first, or what onTimeout gives or throws, without unhandled rejections', async () => {
     expect(await Deadline.after(500).race(Promise.resolve('done'), () => 'late')).toBe('done')
     expect(await Deadline.after(20).race(new Promise<string>(() => {}), () => 'late')).toBe('late')
-    await expect(Deadline.after(20).race(new Promise<string>(() => {}), () => {
-      throw new Error('too slow')
-    })).rejects.toThrow('too slow')
+    await expect(
+      Deadline.after(20).race(new Promise<string>(() => {}), () => {
+        throw new Error('too slow')
+      }),
+    ).rejects.toThrow('too slow')
     await expect(Deadline.after(500).race(Promise.reject(new Error('broke')), () => 'late')).rejects.toThrow('broke')
     // The losing side failing later is nobody's unhandled rejection.
     const late = new Promise<string>((_, reject) => setTimeout(() => reject(new Error('late failure')), 30))
@@ -76,6 +78,7 @@ describe('durationSeconds', () => {
   })
 
   it('is undefined for what is not a duration', () => {
-    for (const bad of ['', 'P', 'PT', 'P1DT', '1D', 'P1H', 'PT1D', 'P-1D', 'p1d', 'daily']) expect(durationSeconds(bad), bad).toBeUndefined()
+    for (const bad of ['', 'P', 'PT', 'P1DT', '1D', 'P1H', 'PT1D', 'P-1D', 'p1d', 'daily'])
+      expect(durationSeconds(bad), bad).toBeUndefined()
   })
 })

@@ -24,28 +24,49 @@ describe('the masker', () => {
   it('masks credential headers by name, keeps the Authorization scheme, and masks secrets in the others', () => {
     const m = new Masker(['hunter2'])
     m.addHeader('X-Device-Pin')
-    expect(m.headers({
-      authorization: 'Bearer abc.def', 'proxy-authorization': 'Basic Zm9v', cookie: 'sid=1', 'x-api-key': 'k', 'x-device-pin': '1234',
-      'x-note': 'said hunter2', accept: 'application/json',
-    })).toEqual({
-      authorization: 'Bearer ***', 'proxy-authorization': 'Basic ***', cookie: REDACTED, 'x-api-key': REDACTED, 'x-device-pin': REDACTED,
-      'x-note': 'said ***', accept: 'application/json',
+    expect(
+      m.headers({
+        authorization: 'Bearer abc.def',
+        'proxy-authorization': 'Basic Zm9v',
+        cookie: 'sid=1',
+        'x-api-key': 'k',
+        'x-device-pin': '1234',
+        'x-note': 'said hunter2',
+        accept: 'application/json',
+      }),
+    ).toEqual({
+      authorization: 'Bearer ***',
+      'proxy-authorization': 'Basic ***',
+      cookie: REDACTED,
+      'x-api-key': REDACTED,
+      'x-device-pin': REDACTED,
+      'x-note': 'said ***',
+      accept: 'application/json',
     })
     expect(m.headers({ authorization: 'justatoken' })).toEqual({ authorization: REDACTED })
   })
 
   it('cuts user:password from URLs and masks credential query parameters, keeping the rest as written', () => {
     expect(redactUrl('mqtt://lab:pw@127.0.0.1:1883/')).toBe('mqtt://127.0.0.1:1883/')
-    expect(redactUrl('http://127.0.0.1/api?full=1&apiKey=xyz&access_token=t&q=a%20b')).toBe('http://127.0.0.1/api?full=1&apiKey=***&access_token=***&q=a%20b')
+    expect(redactUrl('http://127.0.0.1/api?full=1&apiKey=xyz&access_token=t&q=a%20b')).toBe(
+      'http://127.0.0.1/api?full=1&apiKey=***&access_token=***&q=a%20b',
+    )
     expect(redactUrl('not a url //u:p@host/x')).toBe('not a url //host/x')
     expect(new Masker(['xyz-secret']).url('http://127.0.0.1/p/xyz-secret')).toBe('http://127.0.0.1/p/***')
   })
 
   it('offers the emulator its signatures: redactHeaders, redactQuery, isSensitive, REDACTED', () => {
-    expect(redactHeaders({ authorization: 'Bearer t0k3n', 'set-cookie': ['a=1', 'b=2'], 'x-forwarded-for': ['1.2.3.4', '5.6.7.8'], host: undefined }))
-      .toEqual({ authorization: 'Bearer ***', 'set-cookie': '***', 'x-forwarded-for': '1.2.3.4, 5.6.7.8' })
+    expect(
+      redactHeaders({
+        authorization: 'Bearer t0k3n',
+        'set-cookie': ['a=1', 'b=2'],
+        'x-forwarded-for': ['1.2.3.4', '5.6.7.8'],
+        host: undefined,
+      }),
+    ).toEqual({ authorization: 'Bearer ***', 'set-cookie': '***', 'x-forwarded-for': '1.2.3.4, 5.6.7.8' })
     expect(redactQuery({ token: 't', apiKey: 'k', model: 'cam' })).toEqual({ token: '***', apiKey: '***', model: 'cam' })
-    for (const name of ['Authorization', 'X-Auth-Token', 'password', 'passwd', 'session_id', 'client_secret', 'credential']) expect(isSensitive(name), name).toBe(true)
+    for (const name of ['Authorization', 'X-Auth-Token', 'password', 'passwd', 'session_id', 'client_secret', 'credential'])
+      expect(isSensitive(name), name).toBe(true)
     for (const name of ['accept', 'content-type', 'x-request-id']) expect(isSensitive(name), name).toBe(false)
   })
 

@@ -4,16 +4,26 @@ import { missByCode } from '../../../adapters/kit/miss.ts'
 import { mapState, waitForOutcome, type OutcomeAttempt, type OutcomeWait } from '../../../adapters/kit/outcome.ts'
 
 const states = { installed: ['installed', 'ok'], rejected: ['rejected'], pending: ['installing'] }
-const wait = (over: Partial<OutcomeWait> = {}): OutcomeWait => ({ timeoutMs: 300, intervalMs: 20, states, where: 'on the test device', missOf: missByCode, ...over })
+const wait = (over: Partial<OutcomeWait> = {}): OutcomeWait => ({
+  timeoutMs: 300,
+  intervalMs: 20,
+  states,
+  where: 'on the test device',
+  missOf: missByCode,
+  ...over,
+})
 const failure = (code: DutError['code'], message: string) => new DutError(code, 'read-outcome', message)
 
 /** An attempt that answers the raw states in turn, then the last one forever. */
 function answering(...raws: string[]): OutcomeAttempt & { calls: number } {
-  const attempt = Object.assign(async (watch: Parameters<OutcomeAttempt>[0]): Promise<UpdateOutcome | undefined> => {
-    attempt.calls++
-    const raw = raws.length > 1 ? raws.shift()! : raws[0]!
-    return watch.state(raw, () => ({ version: '1.5.0', detail: undefined }))
-  }, { calls: 0 })
+  const attempt = Object.assign(
+    async (watch: Parameters<OutcomeAttempt>[0]): Promise<UpdateOutcome | undefined> => {
+      attempt.calls++
+      const raw = raws.length > 1 ? raws.shift()! : raws[0]!
+      return watch.state(raw, () => ({ version: '1.5.0', detail: undefined }))
+    },
+    { calls: 0 },
+  )
   return attempt
 }
 
@@ -33,14 +43,20 @@ describe('the outcome poller', () => {
 
   it('waits settleMs first; the timeout runs from then', async () => {
     const started = Date.now()
-    expect(await waitForOutcome(wait({ settleMs: 100, timeoutMs: 50 }), answering('rejected'))).toEqual({ state: 'rejected', version: '1.5.0' })
+    expect(await waitForOutcome(wait({ settleMs: 100, timeoutMs: 50 }), answering('rejected'))).toEqual({
+      state: 'rejected',
+      version: '1.5.0',
+    })
     expect(Date.now() - started).toBeGreaterThanOrEqual(99)
   })
 
   describe('a wait that runs out: one reading on every channel', () => {
     it('still pending: unknown, saying so', async () => {
       const started = Date.now()
-      expect(await waitForOutcome(wait(), answering('installing'))).toEqual({ state: 'unknown', detail: 'no final outcome within 300 ms (still "installing")' })
+      expect(await waitForOutcome(wait(), answering('installing'))).toEqual({
+        state: 'unknown',
+        detail: 'no final outcome within 300 ms (still "installing")',
+      })
       expect(Date.now() - started).toBeGreaterThanOrEqual(299)
       expect(Date.now() - started).toBeLessThan(600)
     })
@@ -52,7 +68,8 @@ describe('the outcome poller', () => {
       }
       expect(await waitForOutcome(wait(), attempt)).toEqual({
         state: 'unknown',
-        detail: 'no final outcome within 300 ms: the device reported state "flashing", which the profile does not map (known states: "installed", "ok", "rejected", "installing")',
+        detail:
+          'no final outcome within 300 ms: the device reported state "flashing", which the profile does not map (known states: "installed", "ok", "rejected", "installing")',
       })
     })
 
@@ -60,7 +77,10 @@ describe('the outcome poller', () => {
       const attempt: OutcomeAttempt = async () => {
         throw failure('E_DUT_PROTOCOL', 'state: expected a JSON answer, got "<html>"')
       }
-      expect(await waitForOutcome(wait(), attempt)).toEqual({ state: 'unknown', detail: 'no final outcome within 300 ms (last answer: state: expected a JSON answer, got "<html>")' })
+      expect(await waitForOutcome(wait(), attempt)).toEqual({
+        state: 'unknown',
+        detail: 'no final outcome within 300 ms (last answer: state: expected a JSON answer, got "<html>")',
+      })
     })
 
     it('never an answer: E_DUT_UNREACHABLE, with where it asked and the last attempt', async () => {
@@ -71,7 +91,10 @@ describe('the outcome poller', () => {
       }
       const err = await waitForOutcome(wait(), attempt).catch((e: unknown) => e)
       expect(err).toBeInstanceOf(DutError)
-      expect(err).toMatchObject({ code: 'E_DUT_UNREACHABLE', message: `read-outcome: no answer on the test device during 300 ms (last attempt: attempt ${calls} met nothing)` })
+      expect(err).toMatchObject({
+        code: 'E_DUT_UNREACHABLE',
+        message: `read-outcome: no answer on the test device during 300 ms (last attempt: attempt ${calls} met nothing)`,
+      })
       expect(calls).toBeGreaterThan(3)
     })
 
@@ -80,17 +103,22 @@ describe('the outcome poller', () => {
         watch.heard('503 Service Unavailable')
         return undefined
       }
-      expect(await waitForOutcome(wait(), attempt)).toEqual({ state: 'unknown', detail: 'no final outcome within 300 ms (last answer: 503 Service Unavailable)' })
+      expect(await waitForOutcome(wait(), attempt)).toEqual({
+        state: 'unknown',
+        detail: 'no final outcome within 300 ms (last answer: 503 Service Unavailable)',
+      })
     })
   })
 
   it('ends at once on a failure waiting cannot fix', async () => {
     let calls = 0
     const refused = failure('E_DUT_REFUSED', 'the device refused GET /status (401 Unauthorized)')
-    await expect(waitForOutcome(wait(), async () => {
-      calls++
-      throw refused
-    })).rejects.toBe(refused)
+    await expect(
+      waitForOutcome(wait(), async () => {
+        calls++
+        throw refused
+      }),
+    ).rejects.toBe(refused)
     expect(calls).toBe(1)
   })
 

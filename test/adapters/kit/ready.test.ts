@@ -7,7 +7,16 @@ type Noted = Array<{ summary: string; detail: Record<string, unknown> }>
 
 function readiness(probe: Readiness['probe'], over: Partial<Readiness> = {}): Readiness & { notes: Noted } {
   const notes: Noted = []
-  return { op: 'reboot', readyTimeoutMs: 2000, asks: 'identify', probe, missOf: missByCode, note: (summary, detail) => notes.push({ summary, detail }), notes, ...over }
+  return {
+    op: 'reboot',
+    readyTimeoutMs: 2000,
+    asks: 'identify',
+    probe,
+    missOf: missByCode,
+    note: (summary, detail) => notes.push({ summary, detail }),
+    notes,
+    ...over,
+  }
 }
 
 const error = (code: DutError['code'], message: string) => new DutError(code, 'identify', message)
@@ -26,7 +35,11 @@ describe('the failures a wait goes past', () => {
 
 describe('waiting until the device answers again', () => {
   it('tries every 250 ms through silence and garbage, and notes how long it took', async () => {
-    const failures = [error('E_DUT_UNREACHABLE', 'connection refused'), error('E_DUT_TIMEOUT', 'silence'), error('E_DUT_PROTOCOL', 'boot chatter')]
+    const failures = [
+      error('E_DUT_UNREACHABLE', 'connection refused'),
+      error('E_DUT_TIMEOUT', 'silence'),
+      error('E_DUT_PROTOCOL', 'boot chatter'),
+    ]
     let calls = 0
     const r = readiness(async (wait) => {
       calls++
@@ -38,16 +51,21 @@ describe('waiting until the device answers again', () => {
     await waitUntilAnswering(r)
     expect(calls).toBe(4)
     expect(Date.now() - started).toBeGreaterThanOrEqual(4 * 250 - 20)
-    expect(r.notes).toEqual([{
-      summary: expect.stringMatching(/^reboot: the device answered again after \d\.\d s \(4 attempts\)$/),
-      detail: { event: 'ready', readyMs: expect.any(Number), attempts: 4 },
-    }])
+    expect(r.notes).toEqual([
+      {
+        summary: expect.stringMatching(/^reboot: the device answered again after \d\.\d s \(4 attempts\)$/),
+        detail: { event: 'ready', readyMs: expect.any(Number), attempts: 4 },
+      },
+    ])
   })
 
   it('gives up with E_DUT_TIMEOUT saying what the last attempt met', async () => {
-    const r = readiness(async () => {
-      throw error('E_DUT_TIMEOUT', 'no answer to "info" within 100 ms')
-    }, { readyTimeoutMs: 600, asks: 'the prompt', op: 'factory-reset' })
+    const r = readiness(
+      async () => {
+        throw error('E_DUT_TIMEOUT', 'no answer to "info" within 100 ms')
+      },
+      { readyTimeoutMs: 600, asks: 'the prompt', op: 'factory-reset' },
+    )
     const started = Date.now()
     await expect(waitUntilAnswering(r)).rejects.toMatchObject({
       code: 'E_DUT_TIMEOUT',
@@ -73,14 +91,30 @@ describe('waiting until the device answers again', () => {
 
   it('restart: a command the going-down device does not confirm is noted, not thrown; others are thrown', async () => {
     const r = readiness(async () => {}, { readyTimeoutMs: 1000 })
-    await restart({ ...r, command: async () => { throw error('E_DUT_TIMEOUT', 'no reply on dev/cmd/ack within 50 ms') }, goingDown: () => true })
+    await restart({
+      ...r,
+      command: async () => {
+        throw error('E_DUT_TIMEOUT', 'no reply on dev/cmd/ack within 50 ms')
+      },
+      goingDown: () => true,
+    })
     expect(r.notes.map((n) => n.summary)).toEqual([
       'reboot: the device did not confirm (no reply on dev/cmd/ack within 50 ms); waiting for it to answer again',
       expect.stringMatching(/^reboot: the device answered again after/),
     ])
     const refused = error('E_DUT_REFUSED', 'no')
     let probed = false
-    await expect(restart({ ...readiness(async () => { probed = true }), command: async () => { throw refused }, goingDown: () => false })).rejects.toBe(refused)
+    await expect(
+      restart({
+        ...readiness(async () => {
+          probed = true
+        }),
+        command: async () => {
+          throw refused
+        },
+        goingDown: () => false,
+      }),
+    ).rejects.toBe(refused)
     expect(probed).toBe(false)
   })
 })

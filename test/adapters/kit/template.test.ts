@@ -26,16 +26,24 @@ describe('the {{…}} filler', () => {
       }
     })()
     expect(unknown).toBeInstanceOf(DutError)
-    expect(unknown).toMatchObject({ code: 'E_DUT_PROTOCOL', message: 'deliver-image: the command template "fetch {{image.url}}" uses {{image.url}}, which is not filled by this operation' })
-    expect(() => fill('{{image.url}}', { 'image.url': undefined }, { op: 'deliver-image', what: 'the message template' }))
-      .toThrow('deliver-image: the message template uses {{image.url}}, which has no value here')
+    expect(unknown).toMatchObject({
+      code: 'E_DUT_PROTOCOL',
+      message: 'deliver-image: the command template "fetch {{image.url}}" uses {{image.url}}, which is not filled by this operation',
+    })
+    expect(() => fill('{{image.url}}', { 'image.url': undefined }, { op: 'deliver-image', what: 'the message template' })).toThrow(
+      'deliver-image: the message template uses {{image.url}}, which has no value here',
+    )
   })
 
   it('fills the image values every channel offers, and fresh request IDs', () => {
     const profile = { images: { valid: { file: '/img/v.bin', version: '2.0' } } } as unknown as Parameters<typeof imageVars>[0]
     const image = { name: 'valid', path: '/img/v.bin', size: 42, sha256: 'ab'.repeat(32) }
     expect(imageVars(profile, image, { imageUrl: 'http://127.0.0.1:9/v.bin' })).toEqual({
-      'image.url': 'http://127.0.0.1:9/v.bin', 'image.version': '2.0', 'image.sha256': image.sha256, 'image.size': '42', 'image.name': 'valid',
+      'image.url': 'http://127.0.0.1:9/v.bin',
+      'image.version': '2.0',
+      'image.sha256': image.sha256,
+      'image.size': '42',
+      'image.name': 'valid',
     })
     expect(newRequestId()).toMatch(/^[0-9a-f]{16}$/)
     expect(newRequestId()).not.toBe(newRequestId())

@@ -109,7 +109,10 @@ export function profile(url: string, operations: MqttOperationMap, adapter: Part
 }
 
 /** An adapter for the profile with an in-memory evidence log; closed after the test. */
-export function dutFor(p: MqttDutProfile, env: NodeJS.ProcessEnv = {}): { dut: Dut; evidence: EvidenceLog; entries: () => RecordedEntry[] } {
+export function dutFor(
+  p: MqttDutProfile,
+  env: NodeJS.ProcessEnv = {},
+): { dut: Dut; evidence: EvidenceLog; entries: () => RecordedEntry[] } {
   const evidence = new EvidenceLog()
   const dut = createMqttDut(p, { evidence, env })
   cleanup(() => dut.close())

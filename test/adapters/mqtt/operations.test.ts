@@ -15,13 +15,15 @@ describe.each(BROKERS)('MQTT operations through %s', (_name, start) => {
         await d.publish(`${ns}/reply`, { id: m.json?.id, device: { model: 'TS701-MQTT' }, firmware: '2.4.1' })
       },
     })
-    const { dut, entries } = dutFor(profile(url, {
-      identify: {
-        publish: { topic: `${ns}/cmd`, payload: '{"cmd":"info","id":"{{requestId}}"}' },
-        reply: { topic: `${ns}/reply`, match: { pointer: '/id', equals: '{{requestId}}' } },
-        extract: { model: { pointer: '/device/model' }, version: { pointer: '/firmware' } },
-      },
-    }))
+    const { dut, entries } = dutFor(
+      profile(url, {
+        identify: {
+          publish: { topic: `${ns}/cmd`, payload: '{"cmd":"info","id":"{{requestId}}"}' },
+          reply: { topic: `${ns}/reply`, match: { pointer: '/id', equals: '{{requestId}}' } },
+          extract: { model: { pointer: '/device/model' }, version: { pointer: '/firmware' } },
+        },
+      }),
+    )
     expect(await dut.identify()).toEqual({ model: 'TS701-MQTT', version: '2.4.1' })
 
     // The request carried a fresh ID, and the reply that answered carried the same.
@@ -33,13 +35,23 @@ describe.each(BROKERS)('MQTT operations through %s', (_name, start) => {
 
     // Evidence: every message in and out, the unmatched reply recorded as ignored.
     const log = entries()
-    expect(messages(log).slice(0, 3)).toEqual([['out', `${ns}/cmd`], ['in', `${ns}/reply`], ['in', `${ns}/reply`]])
+    expect(messages(log).slice(0, 3)).toEqual([
+      ['out', `${ns}/cmd`],
+      ['in', `${ns}/reply`],
+      ['in', `${ns}/reply`],
+    ])
     const out = log.find((e) => e.detail?.direction === 'out')!
     const payload = Buffer.from(`{"cmd":"info","id":"${String(sent.id)}"}`)
     expect(out.channel).toBe('mqtt')
     expect(out.detail).toMatchObject({
-      operation: 'identify', topic: `${ns}/cmd`, qos: 1, retain: false, bytes: payload.length,
-      sha256: createHash('sha256').update(payload).digest('hex'), excerpt: payload.toString(), requestId: sent.id,
+      operation: 'identify',
+      topic: `${ns}/cmd`,
+      qos: 1,
+      retain: false,
+      bytes: payload.length,
+      sha256: createHash('sha256').update(payload).digest('hex'),
+      excerpt: payload.toString(),
+      requestId: sent.id,
     })
     const [ignored, taken] = log.filter((e) => e.detail?.direction === 'in')
     expect(ignored!.detail).toMatchObject({ ignoredBy: ['identify'] })
@@ -58,13 +70,15 @@ describe.each(BROKERS)('MQTT operations through %s', (_name, start) => {
         await d.publish(`${ns}/out`, `req=${m.text} model=CAM-9 fw=v7.0.2-rc1`)
       },
     })
-    const { dut } = dutFor(profile(url, {
-      identify: {
-        publish: { topic: `${ns}/cmd/info`, payload: '{{requestId}}' },
-        reply: { topic: `${ns}/+`, match: { regex: 'req={{requestId}} ' } },
-        extract: { model: { regex: 'model=(\\S+)' }, version: { regex: 'fw=v(?<v>[0-9.]+)', group: 'v' } },
-      },
-    }))
+    const { dut } = dutFor(
+      profile(url, {
+        identify: {
+          publish: { topic: `${ns}/cmd/info`, payload: '{{requestId}}' },
+          reply: { topic: `${ns}/+`, match: { regex: 'req={{requestId}} ' } },
+          extract: { model: { regex: 'model=(\\S+)' }, version: { regex: 'fw=v(?<v>[0-9.]+)', group: 'v' } },
+        },
+      }),
+    )
     expect(await dut.identify()).toEqual({ model: 'CAM-9', version: '7.0.2' })
   })
 
@@ -83,7 +97,9 @@ describe.each(BROKERS)('MQTT operations through %s', (_name, start) => {
     const { dut: fresh } = dutFor(profile(url, { 'read-settings': readSettings(false) }, { timeouts: { defaultMs: 400, operations: {} } }))
     const err = await rejection(fresh.readSettings())
     expect(err.code).toBe('E_DUT_TIMEOUT')
-    expect(err.message).toBe(`read-settings: no reply on ${ns}/state within 400 ms; a retained message was ignored (set reply.retained: true to accept it)`)
+    expect(err.message).toBe(
+      `read-settings: no reply on ${ns}/state within 400 ms; a retained message was ignored (set reply.retained: true to accept it)`,
+    )
     await device.publish(`${ns}/state`, '', { retain: true })
   })
 
@@ -95,16 +111,18 @@ describe.each(BROKERS)('MQTT operations through %s', (_name, start) => {
       [`${ns}/check`]: () => {},
       [`${ns}/notify/#`]: () => {},
     })
-    const { dut, entries } = dutFor(profile(url, {
-      'change-settings': {
-        'disable-automatic-updates': {
-          publish: { topic: `${ns}/settings/set`, payload: '{"autoUpdate":false,"id":"{{requestId}}"}', qos: 2 },
-          reply: { topic: `${ns}/settings/ack`, match: { pointer: '/id', equals: '{{requestId}}' } },
+    const { dut, entries } = dutFor(
+      profile(url, {
+        'change-settings': {
+          'disable-automatic-updates': {
+            publish: { topic: `${ns}/settings/set`, payload: '{"autoUpdate":false,"id":"{{requestId}}"}', qos: 2 },
+            reply: { topic: `${ns}/settings/ack`, match: { pointer: '/id', equals: '{{requestId}}' } },
+          },
+          'postpone-notifications': { publish: { topic: `${ns}/notify/postpone`, payload: '24h', qos: 0, retain: true } },
         },
-        'postpone-notifications': { publish: { topic: `${ns}/notify/postpone`, payload: '24h', qos: 0, retain: true } },
-      },
-      'check-now': { publish: { topic: `${ns}/check`, payload: '' } },
-    }))
+        'check-now': { publish: { topic: `${ns}/check`, payload: '' } },
+      }),
+    )
     await dut.changeSettings('disable-automatic-updates')
     await dut.changeSettings('postpone-notifications')
     await dut.checkNow()
@@ -114,8 +132,14 @@ describe.each(BROKERS)('MQTT operations through %s', (_name, start) => {
       [`${ns}/notify/postpone`, '24h'],
       [`${ns}/check`, ''],
     ])
-    const out = entries().filter((e) => e.detail?.direction === 'out').map((e) => [e.detail?.topic, e.detail?.qos, e.detail?.retain])
-    expect(out).toEqual([[`${ns}/settings/set`, 2, false], [`${ns}/notify/postpone`, 0, true], [`${ns}/check`, 1, false]])
+    const out = entries()
+      .filter((e) => e.detail?.direction === 'out')
+      .map((e) => [e.detail?.topic, e.detail?.qos, e.detail?.retain])
+    expect(out).toEqual([
+      [`${ns}/settings/set`, 2, false],
+      [`${ns}/notify/postpone`, 0, true],
+      [`${ns}/check`, 1, false],
+    ])
     expect(entries().some((e) => e.detail?.direction === 'in' && e.detail.topic === `${ns}/settings/ack`)).toBe(true)
     expect(dut.supports('change-settings', 'postpone-notifications')).toBe(true)
     expect(dut.supports('change-settings', 'enable-notifications')).toBe(false)
@@ -128,29 +152,34 @@ describe.each(BROKERS)('MQTT operations through %s', (_name, start) => {
     const { url } = await broker(start)
     const ns = namespace()
     await fakeDevice(url, {
-      [`${ns}/get/json`]: (_, d) => d.publish(`${ns}/notifications`, {
-        items: [{ msg: 'Update 2.5 installed', type: 'security', at: '2025-01-02T03:04:05Z' }, { msg: 'Update available' }],
-      }),
+      [`${ns}/get/json`]: (_, d) =>
+        d.publish(`${ns}/notifications`, {
+          items: [{ msg: 'Update 2.5 installed', type: 'security', at: '2025-01-02T03:04:05Z' }, { msg: 'Update available' }],
+        }),
       [`${ns}/get/text`]: (_, d) => d.publish(`${ns}/notifications-text`, '[info] Update available\n[security] Update 2.5 installed\n'),
     })
-    const { dut } = dutFor(profile(url, {
-      'read-notifications': {
-        publish: { topic: `${ns}/get/json`, payload: '' },
-        reply: { topic: `${ns}/notifications` },
-        extract: { items: { pointer: '/items' }, text: { pointer: '/msg' }, kind: { pointer: '/type' }, time: { pointer: '/at' } },
-      },
-    }))
+    const { dut } = dutFor(
+      profile(url, {
+        'read-notifications': {
+          publish: { topic: `${ns}/get/json`, payload: '' },
+          reply: { topic: `${ns}/notifications` },
+          extract: { items: { pointer: '/items' }, text: { pointer: '/msg' }, kind: { pointer: '/type' }, time: { pointer: '/at' } },
+        },
+      }),
+    )
     expect(await dut.readNotifications()).toEqual([
       { text: 'Update 2.5 installed', kind: 'security', time: '2025-01-02T03:04:05Z' },
       { text: 'Update available' },
     ])
-    const { dut: text } = dutFor(profile(url, {
-      'read-notifications': {
-        publish: { topic: `${ns}/get/text`, payload: '' },
-        reply: { topic: `${ns}/notifications-text` },
-        extract: { items: { regex: '\\[\\w+\\] [^\\n]+' }, text: { regex: '\\] (.+)' }, kind: { regex: '\\[(\\w+)\\]' } },
-      },
-    }))
+    const { dut: text } = dutFor(
+      profile(url, {
+        'read-notifications': {
+          publish: { topic: `${ns}/get/text`, payload: '' },
+          reply: { topic: `${ns}/notifications-text` },
+          extract: { items: { regex: '\\[\\w+\\] [^\\n]+' }, text: { regex: '\\] (.+)' }, kind: { regex: '\\[(\\w+)\\]' } },
+        },
+      }),
+    )
     expect(await text.readNotifications()).toEqual([
       { text: 'Update available', kind: 'info' },
       { text: 'Update 2.5 installed', kind: 'security' },

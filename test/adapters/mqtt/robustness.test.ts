@@ -55,12 +55,20 @@ describe.each(BROKERS)('a sloppy device behind %s', (_name, start) => {
     expect(err.code).toBe('E_DUT_PROTOCOL')
     expect(err.message).toBe(`identify: model: expected a JSON payload on ${ns}/info, got "<html>500 Internal Server Error</html>"`)
 
-    const { dut: matching } = dutFor(profile(url, {
-      identify: { ...identify(ns), reply: { topic: `${ns}/info`, match: { pointer: '/id', equals: '{{requestId}}' } } },
-    }, { timeouts: { defaultMs: 400, operations: {} } }))
+    const { dut: matching } = dutFor(
+      profile(
+        url,
+        {
+          identify: { ...identify(ns), reply: { topic: `${ns}/info`, match: { pointer: '/id', equals: '{{requestId}}' } } },
+        },
+        { timeouts: { defaultMs: 400, operations: {} } },
+      ),
+    )
     const timeout = await rejection(matching.identify())
     expect(timeout.code).toBe('E_DUT_TIMEOUT')
-    expect(timeout.message).toBe(`identify: no reply on ${ns}/info within 400 ms; 1 other message on it did not match the reply's match (last: "<html>500 Internal Server Error</html>")`)
+    expect(timeout.message).toBe(
+      `identify: no reply on ${ns}/info within 400 ms; 1 other message on it did not match the reply's match (last: "<html>500 Internal Server Error</html>")`,
+    )
   })
 
   it('binary garbage and values of the wrong kind are protocol errors too', async () => {
@@ -70,15 +78,23 @@ describe.each(BROKERS)('a sloppy device behind %s', (_name, start) => {
       [`${ns}/cmd/info`]: (_, d) => d.publish(`${ns}/info`, Buffer.from([0, 1, 2, 3, 4, 5, 0xff, 0xfe, 7, 8, 9])),
       [`${ns}/cmd/settings`]: (_, d) => d.publish(`${ns}/settings`, { auto: 'sometimes' }),
     })
-    const { dut } = dutFor(profile(url, {
-      identify: identify(ns),
-      'read-settings': { publish: { topic: `${ns}/cmd/settings`, payload: '' }, reply: { topic: `${ns}/settings` }, extract: { automaticUpdates: { pointer: '/auto' } } },
-    }))
+    const { dut } = dutFor(
+      profile(url, {
+        identify: identify(ns),
+        'read-settings': {
+          publish: { topic: `${ns}/cmd/settings`, payload: '' },
+          reply: { topic: `${ns}/settings` },
+          extract: { automaticUpdates: { pointer: '/auto' } },
+        },
+      }),
+    )
     const err = await rejection(dut.identify())
     expect(err.code).toBe('E_DUT_PROTOCOL')
     expect(err.message).toBe(`identify: model: expected a JSON payload on ${ns}/info, got 11 bytes of binary data`)
     const settings = await rejection(dut.readSettings())
-    expect(settings.message).toBe('read-settings: automaticUpdates: expected a yes/no value (true/false, on/off, enabled/disabled, 1/0), found "sometimes"')
+    expect(settings.message).toBe(
+      'read-settings: automaticUpdates: expected a yes/no value (true/false, on/off, enabled/disabled, 1/0), found "sometimes"',
+    )
   })
 })
 
@@ -100,7 +116,9 @@ describe.each(KILLABLE)('the broker (%s) going away', (_name, start) => {
       expect(err.code).toBe('E_DUT_UNREACHABLE')
       expect(err.message).toBe(`identify: the broker at mqtt://127.0.0.1:${port} closed the connection`)
       expect(Date.now() - started).toBeLessThan(3000)
-      expect(entries().some((e) => e.summary === `the broker at mqtt://127.0.0.1:${port} closed the connection (waiting: identify)`)).toBe(true)
+      expect(entries().some((e) => e.summary === `the broker at mqtt://127.0.0.1:${port} closed the connection (waiting: identify)`)).toBe(
+        true,
+      )
 
       // No broker: the next operation tries once and says so, quickly.
       const refused = await rejection(dut.identify())
@@ -126,9 +144,17 @@ describe.each(KILLABLE)('the broker (%s) going away', (_name, start) => {
           void b.close()
         },
       })
-      const { dut } = dutFor(profile(b.url, {
-        'deliver-image': { mode: 'chunks', topic: `${ns}/fw/{{chunk.index}}`, chunkBytes: 16 * 1024, encoding: 'binary', reply: { topic: `${ns}/fw/result` } },
-      }))
+      const { dut } = dutFor(
+        profile(b.url, {
+          'deliver-image': {
+            mode: 'chunks',
+            topic: `${ns}/fw/{{chunk.index}}`,
+            chunkBytes: 16 * 1024,
+            encoding: 'binary',
+            reply: { topic: `${ns}/fw/result` },
+          },
+        }),
+      )
       const err = await rejection(dut.deliverImage(image))
       expect(err.code).toBe('E_DUT_UNREACHABLE')
       expect(err.message).toMatch(/^deliver-image: the broker at mqtt:\/\/127\.0\.0\.1:\d+ closed the connection$/)
@@ -143,11 +169,18 @@ describe('no broker at all', () => {
     const port = await freePort()
     const ns = namespace()
     const image = await imageFile(await tempDir(), 'img', 10)
-    const { dut, entries } = dutFor(profile(`mqtt://127.0.0.1:${port}`, {
-      identify: identify(ns),
-      'deliver-image': { mode: 'url', publish: { topic: `${ns}/u`, payload: '{{image.url}}' } },
-      'read-outcome': { reply: { topic: `${ns}/e` }, extract: { state: { pointer: '/s' } }, states: { installed: [], rejected: [], pending: [] }, timeoutMs: 600 },
-    }))
+    const { dut, entries } = dutFor(
+      profile(`mqtt://127.0.0.1:${port}`, {
+        identify: identify(ns),
+        'deliver-image': { mode: 'url', publish: { topic: `${ns}/u`, payload: '{{image.url}}' } },
+        'read-outcome': {
+          reply: { topic: `${ns}/e` },
+          extract: { state: { pointer: '/s' } },
+          states: { installed: [], rejected: [], pending: [] },
+          timeoutMs: 600,
+        },
+      }),
+    )
     const refused = `cannot reach the broker at mqtt://127.0.0.1:${port} (connection refused)`
     for (const run of [() => dut.identify(), () => dut.deliverImage(image, { imageUrl: 'http://127.0.0.1:1/' })]) {
       const started = Date.now()
@@ -170,7 +203,8 @@ describe('no broker at all', () => {
     expect(err.code).toBe('E_DUT_UNREACHABLE')
     expect(err.message).toBe(`read-outcome: no answer via the broker at mqtt://127.0.0.1:${port} during 600 ms (last attempt: ${refused})`)
     expect(entries().slice(2).length).toBeGreaterThan(1)
-    for (const e of entries().slice(2)) expect(e.summary).toBe(`read-outcome: cannot connect to the broker at mqtt://127.0.0.1:${port}: ${refused}`)
+    for (const e of entries().slice(2))
+      expect(e.summary).toBe(`read-outcome: cannot connect to the broker at mqtt://127.0.0.1:${port}: ${refused}`)
   })
 
   it('a broker that accepts TCP but never answers CONNECT is E_DUT_TIMEOUT after the operation timeout', async () => {
@@ -183,7 +217,9 @@ describe('no broker at all', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()))
     const port = (silent.address() as { port: number }).port
     try {
-      const { dut } = dutFor(profile(`mqtt://127.0.0.1:${port}`, { identify: identify(namespace()) }, { timeouts: { defaultMs: 400, operations: {} } }))
+      const { dut } = dutFor(
+        profile(`mqtt://127.0.0.1:${port}`, { identify: identify(namespace()) }, { timeouts: { defaultMs: 400, operations: {} } }),
+      )
       const started = Date.now()
       const err = await rejection(dut.identify())
       expect(err.code).toBe('E_DUT_TIMEOUT')

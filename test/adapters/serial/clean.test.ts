@@ -14,7 +14,10 @@ const texts = (r: { lines: CleanLine[] }) => r.lines.map((l) => l.text)
 describe('console output cleaning', () => {
   it('drops CSI sequences (colours, cursor movement, erase) and flags the line', () => {
     const r = feed('\x1b[1;32mOK\x1b[0m done\x1b[K\r\n', 'plain\r\n')
-    expect(r.lines).toEqual([{ text: 'OK done', removed: true }, { text: 'plain', removed: false }])
+    expect(r.lines).toEqual([
+      { text: 'OK done', removed: true },
+      { text: 'plain', removed: false },
+    ])
   })
 
   it('drops OSC strings ended by BEL or ST, DCS strings, charset selections and single-character escapes', () => {

@@ -27,13 +27,28 @@ describe('deliver-image over the console', () => {
     const { dut, entries } = dutFor(profile(pair.a, base64Lines(3072)))
     const receipt = await dut.deliverImage(image)
     const [got] = device.received
-    expect(got).toMatchObject({ mode: 'base64-lines', announced: image.size, bytes: image.size, sha256: image.sha256, lines: Math.ceil(image.size / 3072), longestLine: 3072 })
+    expect(got).toMatchObject({
+      mode: 'base64-lines',
+      announced: image.size,
+      bytes: image.size,
+      sha256: image.sha256,
+      lines: Math.ceil(image.size / 3072),
+      longestLine: 3072,
+    })
     expect(receipt).toEqual({ accepted: true, message: `${image.size} bytes, sha256 ${image.sha256}` })
     expect(device.commands).toEqual([`upload begin ${image.size} ${image.sha256}`])
     // Summarised, not line by line: the device's echo of 1000+ lines is counted, not logged.
     const transfer = entries().find((e) => e.detail?.event === 'transfer')
-    expect(transfer?.summary).toMatch(/^deliver-image: sent firmware-1\.5\.0 as 1025 base64 lines \(3\.1 MB in \d+ ms, SHA-256 [0-9a-f]{16}…\); the device echoed 1025 lines$/)
-    expect(transfer?.detail).toMatchObject({ mode: 'base64-lines', bytes: image.size, lines: 1025, sha256: image.sha256, echoedLines: 1025 })
+    expect(transfer?.summary).toMatch(
+      /^deliver-image: sent firmware-1\.5\.0 as 1025 base64 lines \(3\.1 MB in \d+ ms, SHA-256 [0-9a-f]{16}…\); the device echoed 1025 lines$/,
+    )
+    expect(transfer?.detail).toMatchObject({
+      mode: 'base64-lines',
+      bytes: image.size,
+      lines: 1025,
+      sha256: image.sha256,
+      echoedLines: 1025,
+    })
     expect(lines(entries()).length).toBeLessThan(30)
   })
 
@@ -44,7 +59,11 @@ describe('deliver-image over the console', () => {
     const receipt = await dut.deliverImage(image)
     expect(device.received[0]).toMatchObject({ mode: 'raw', bytes: image.size, sha256: image.sha256 })
     expect(receipt).toEqual({ accepted: true, message: `${image.size} bytes, sha256 ${image.sha256}` })
-    expect(entries().find((e) => e.detail?.event === 'transfer')?.detail).toMatchObject({ mode: 'raw', bytes: image.size, sha256: image.sha256 })
+    expect(entries().find((e) => e.detail?.event === 'transfer')?.detail).toMatchObject({
+      mode: 'raw',
+      bytes: image.size,
+      sha256: image.sha256,
+    })
   })
 
   it('base64-lines over tcp://', async () => {
@@ -58,20 +77,25 @@ describe('deliver-image over the console', () => {
   it('url: tells the device where to fetch the image, with the image placeholders filled', async () => {
     const image = { ...(await imageFile(await tempDir(), 'fw-2.0', 1000)), version: '2.0.0' }
     const { device, pair } = await deviceOnPty()
-    const { dut } = dutFor(profile(pair.a, {
-      'deliver-image': {
-        mode: 'url',
-        exchange: {
-          send: 'install {{image.url}} {{image.sha256}} {{image.size}} {{image.name}} {{ image.version }}',
-          expect: String.raw`queued: (?<accepted>\w+) \((?<message>[^)]*)\)`,
+    const { dut } = dutFor(
+      profile(pair.a, {
+        'deliver-image': {
+          mode: 'url',
+          exchange: {
+            send: 'install {{image.url}} {{image.sha256}} {{image.size}} {{image.name}} {{ image.version }}',
+            expect: String.raw`queued: (?<accepted>\w+) \((?<message>[^)]*)\)`,
+          },
         },
-      },
-    }))
+      }),
+    )
     const receipt = await dut.deliverImage(image, { imageUrl: 'http://127.0.0.1:8443/images/fw-2.0.bin' })
     expect(receipt).toEqual({ accepted: true, message: 'download started' })
     expect(device.commands).toEqual([`install http://127.0.0.1:8443/images/fw-2.0.bin ${image.sha256} 1000 fw-2.0 2.0.0`])
     const err = await rejection(dut.deliverImage(image))
-    expect(err).toMatchObject({ code: 'E_DUT_PROTOCOL', message: 'deliver-image: mode url needs the URL the image is served at, and none was given' })
+    expect(err).toMatchObject({
+      code: 'E_DUT_PROTOCOL',
+      message: 'deliver-image: mode url needs the URL the image is served at, and none was given',
+    })
   })
 
   it('a device that refuses to begin gives a receipt saying so; nothing is sent', async () => {
@@ -79,7 +103,9 @@ describe('deliver-image over the console', () => {
     const { device, pair } = await deviceOnPty({ commands: { 'upload begin': () => [`${ansi.red('ERR')} flash busy`] } })
     const { dut } = dutFor(profile(pair.a, base64Lines(48)))
     const receipt = await dut.deliverImage(image)
-    expect(receipt).toEqual({ message: `the device answered "upload begin 10000 ${image.sha256}" with "ERR flash busy" instead of /^READY/; nothing of the image was sent` })
+    expect(receipt).toEqual({
+      message: `the device answered "upload begin 10000 ${image.sha256}" with "ERR flash busy" instead of /^READY/; nothing of the image was sent`,
+    })
     expect(device.commands).toHaveLength(1)
   })
 
@@ -98,7 +124,9 @@ describe('deliver-image over the console', () => {
     }
     const { dut, entries } = dutFor(profile(pair.a, base64Lines(48)))
     const receipt = await dut.deliverImage(image)
-    expect(receipt.message).toMatch(/^the device broke the transfer off after \d+ base64 lines, \d+ of 200000 bytes and returned to its prompt: "ERROR: flash write failed at block 10/)
+    expect(receipt.message).toMatch(
+      /^the device broke the transfer off after \d+ base64 lines, \d+ of 200000 bytes and returned to its prompt: "ERROR: flash write failed at block 10/,
+    )
     const transfer = entries().find((e) => e.detail?.event === 'transfer')
     expect(transfer?.detail).toMatchObject({ brokenOff: true })
     expect(transfer?.detail?.bytes as number).toBeLessThan(image.size)
@@ -108,14 +136,23 @@ describe('deliver-image over the console', () => {
     const image = await imageFile(await tempDir(), 'fw', 3000)
     const { device, pair } = await deviceOnPty()
     device.options.commands = {}
-    const { dut } = dutFor(profile(pair.a, {
-      'deliver-image': { mode: 'raw', begin: { send: 'upload raw {{image.size}}', expect: '^READY' }, end: { send: 'upload finish', expect: end.expect } },
-    }))
+    const { dut } = dutFor(
+      profile(pair.a, {
+        'deliver-image': {
+          mode: 'raw',
+          begin: { send: 'upload raw {{image.size}}', expect: '^READY' },
+          end: { send: 'upload finish', expect: end.expect },
+        },
+      }),
+    )
     const receipt = await dut.deliverImage(image)
-    expect(receipt).toEqual({ message: 'after the transfer, the device answered "upload finish" with "ERR unknown command: upload finish" instead of /^upload (?<accepted>ok|failed): (?<message>.*)$/' })
+    expect(receipt).toEqual({
+      message:
+        'after the transfer, the device answered "upload finish" with "ERR unknown command: upload finish" instead of /^upload (?<accepted>ok|failed): (?<message>.*)$/',
+    })
   })
 
-  it('a failed verdict is accepted: false with the device\'s message', async () => {
+  it("a failed verdict is accepted: false with the device's message", async () => {
     const image = await imageFile(await tempDir(), 'fw', 3000)
     const { device, pair } = await deviceOnPty({ commands: { 'upload end': () => ['upload failed: signature invalid'] } })
     const { dut } = dutFor(profile(pair.a, raw))

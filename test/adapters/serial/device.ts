@@ -20,7 +20,10 @@ export const ansi = {
 }
 
 /** What a command does: lines to print (then the prompt), or nothing (the handler printed itself). */
-export type Handler = (args: string, device: FakeConsole) => string | string[] | undefined | void | Promise<string | string[] | undefined | void>
+export type Handler = (
+  args: string,
+  device: FakeConsole,
+) => string | string[] | undefined | void | Promise<string | string[] | undefined | void>
 
 export interface FakeConsoleOptions {
   /** Device line ending for what it prints. */
@@ -155,7 +158,14 @@ export class FakeConsole {
         state.bytes += take
         i += take
         if (state.bytes >= state.announced) {
-          this.lastUpload = { mode: 'raw', announced: state.announced, bytes: state.bytes, lines: 0, sha256: state.hash.digest('hex'), longestLine: 0 }
+          this.lastUpload = {
+            mode: 'raw',
+            announced: state.announced,
+            bytes: state.bytes,
+            lines: 0,
+            sha256: state.hash.digest('hex'),
+            longestLine: 0,
+          }
           this.state = { kind: 'shell' }
           this.print(`received ${state.bytes} bytes`)
         }
@@ -219,7 +229,14 @@ export class FakeConsole {
       case 'base64': {
         if (line.trim() === 'upload end') {
           const sha256 = state.hash.digest('hex')
-          this.lastUpload = { mode: 'base64-lines', announced: state.announced, bytes: state.bytes, lines: state.lines, sha256, longestLine: state.longest }
+          this.lastUpload = {
+            mode: 'base64-lines',
+            announced: state.announced,
+            bytes: state.bytes,
+            lines: state.lines,
+            sha256,
+            longestLine: state.longest,
+          }
           this.state = { kind: 'shell' }
           this.finishUpload(this.lastUpload)
           return

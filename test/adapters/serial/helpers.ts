@@ -36,7 +36,11 @@ export const OPERATIONS: SerialOperationMap = {
   reboot: { send: 'reboot', expect: 'rebooting', readyTimeoutMs: 5000 },
 }
 
-export function profile(port: string, operations: SerialOperationMap = OPERATIONS, adapter: Partial<SerialAdapterConfig> = {}): SerialDutProfile {
+export function profile(
+  port: string,
+  operations: SerialOperationMap = OPERATIONS,
+  adapter: Partial<SerialAdapterConfig> = {},
+): SerialDutProfile {
   return {
     file: 'test/dut.yaml',
     name: 'fake console',
@@ -77,7 +81,9 @@ export async function deviceOnPty(options: FakeConsoleOptions = {}): Promise<{ d
 }
 
 /** A fake device behind a loopback TCP server (the `tcp://` form). */
-export async function deviceOnTcp(options: FakeConsoleOptions = {}): Promise<{ device: FakeConsole; url: string; server: Awaited<ReturnType<typeof onTcp>> }> {
+export async function deviceOnTcp(
+  options: FakeConsoleOptions = {},
+): Promise<{ device: FakeConsole; url: string; server: Awaited<ReturnType<typeof onTcp>> }> {
   const device = new FakeConsole(options)
   const server = await onTcp(device)
   cleanups.push(async () => {
@@ -88,7 +94,10 @@ export async function deviceOnTcp(options: FakeConsoleOptions = {}): Promise<{ d
 }
 
 /** An adapter for the profile with an in-memory evidence log; closed after the test. */
-export function dutFor(p: SerialDutProfile, env: NodeJS.ProcessEnv = {}): { dut: Dut; evidence: EvidenceLog; entries: () => RecordedEntry[] } {
+export function dutFor(
+  p: SerialDutProfile,
+  env: NodeJS.ProcessEnv = {},
+): { dut: Dut; evidence: EvidenceLog; entries: () => RecordedEntry[] } {
   const evidence = new EvidenceLog()
   const dut = createSerialDut(p, { evidence, env })
   cleanups.push(() => dut.close())

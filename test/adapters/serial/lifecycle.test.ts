@@ -28,7 +28,9 @@ describe('read-outcome over the console', () => {
     const { dut } = dutFor(profile(pair.a, { 'read-outcome': { ...OPERATIONS['read-outcome']!, timeoutMs: 400 } }))
     const outcome = await dut.readOutcome()
     expect(outcome.state).toBe('unknown')
-    expect(outcome.detail).toMatch(/reported state "flashing", which the profile does not map \(known states: "installed", "rejected", "failed", "pending", "downloading"\)/)
+    expect(outcome.detail).toMatch(
+      /reported state "flashing", which the profile does not map \(known states: "installed", "rejected", "failed", "pending", "downloading"\)/,
+    )
   })
 })
 
@@ -45,7 +47,9 @@ describe('reboot over the console', () => {
     expect(log).toContain('rebooting...')
     expect(log).toContain('[    1.234567] OK Started network')
     expect(log).toContain('Hit any key to stop autoboot:  1 ')
-    expect(entries().map((e) => e.summary)).toContainEqual(expect.stringMatching(/^reboot: the device answered again after \d+\.\d s \(\d+ attempts?\)$/))
+    expect(entries().map((e) => e.summary)).toContainEqual(
+      expect.stringMatching(/^reboot: the device answered again after \d+\.\d s \(\d+ attempts?\)$/),
+    )
     expect(await dut.identify()).toEqual({ model: 'TS-Cam 3000', version: '1.4.2' })
   })
 
@@ -60,11 +64,19 @@ describe('reboot over the console', () => {
 
   it('fails with E_DUT_TIMEOUT when the device does not come back within readyTimeoutMs', async () => {
     const { pair } = await deviceOnPty({ rebootMs: 60_000 })
-    const { dut } = dutFor(profile(pair.a, { ...OPERATIONS, reboot: { send: 'reboot', expect: 'rebooting', readyTimeoutMs: 800 } }, { timeouts: { defaultMs: 1000, operations: { identify: 300 } } }))
+    const { dut } = dutFor(
+      profile(
+        pair.a,
+        { ...OPERATIONS, reboot: { send: 'reboot', expect: 'rebooting', readyTimeoutMs: 800 } },
+        { timeouts: { defaultMs: 1000, operations: { identify: 300 } } },
+      ),
+    )
     const started = Date.now()
     const err = await rejection(dut.reboot())
     expect(Date.now() - started).toBeLessThan(2000)
     expect(err).toMatchObject({ code: 'E_DUT_TIMEOUT' })
-    expect(err.message).toMatch(/^reboot: the device did not answer identify again within 800 ms \(last: no answer to "identify" matching .* within \d+ ms; the console stayed silent\)$/)
+    expect(err.message).toMatch(
+      /^reboot: the device did not answer identify again within 800 ms \(last: no answer to "identify" matching .* within \d+ ms; the console stayed silent\)$/,
+    )
   })
 })

@@ -52,7 +52,10 @@ describe('serial console operations', () => {
     const quiet = await deviceOnPty({ echo: false })
     expect(await dutFor(profile(quiet.pair.a)).dut.identify()).toEqual({ model: 'TS-Cam 3000', version: '1.4.2' })
     const plain = await deviceOnPty()
-    expect(await dutFor(profile(plain.pair.a, OPERATIONS, { prompt: undefined })).dut.identify()).toEqual({ model: 'TS-Cam 3000', version: '1.4.2' })
+    expect(await dutFor(profile(plain.pair.a, OPERATIONS, { prompt: undefined })).dut.identify()).toEqual({
+      model: 'TS-Cam 3000',
+      version: '1.4.2',
+    })
   })
 
   it('ignores boot chatter and log lines printed before the command, but keeps them in evidence', async () => {
@@ -64,7 +67,11 @@ describe('serial console operations', () => {
     await sleep(100)
     expect(await dut.identify()).toEqual({ model: 'TS-Cam 3000', version: '1.4.2' })
     // The log line came while the prompt was open, so it continues the prompt's line, as on a terminal.
-    expect(lines(entries())).toContainEqual({ direction: 'received', text: 'dut> [ 1234.5] ntp: Firmware: 9.9.9-not-an-answer', cleaned: true })
+    expect(lines(entries())).toContainEqual({
+      direction: 'received',
+      text: 'dut> [ 1234.5] ntp: Firmware: 9.9.9-not-an-answer',
+      cleaned: true,
+    })
     expect(lines(entries())).toContainEqual({ direction: 'received', text: 'Model:    not-an-answer-either' })
   })
 
@@ -77,7 +84,13 @@ describe('serial console operations', () => {
   })
 
   it('fills settings from on/off, true/false, 1/0, enabled/disabled and yes/no, and says what it cannot read', async () => {
-    const answers = [['ON', 'no'], ['true', '0'], ['1', 'Disabled'], ['yes', 'false'], ['maybe', 'off']]
+    const answers = [
+      ['ON', 'no'],
+      ['true', '0'],
+      ['1', 'Disabled'],
+      ['yes', 'false'],
+      ['maybe', 'off'],
+    ]
     let i = 0
     const { pair } = await deviceOnPty({
       commands: { settings: () => [`auto-update: ${answers[i]![0]}`, `notify: ${answers[i++]![1]}`] },
@@ -90,7 +103,9 @@ describe('serial console operations', () => {
     const err = await rejection(dut.readSettings())
     expect(err).toBeInstanceOf(DutError)
     expect(err.code).toBe('E_DUT_PROTOCOL')
-    expect(err.message).toBe('read-settings: automaticUpdates: expected a yes/no value (true/false, on/off, enabled/disabled, 1/0), found "maybe"')
+    expect(err.message).toBe(
+      'read-settings: automaticUpdates: expected a yes/no value (true/false, on/off, enabled/disabled, 1/0), found "maybe"',
+    )
   })
 
   it('works the same over a raw TCP serial port (tcp://, as ser2net exports it)', async () => {
@@ -104,20 +119,30 @@ describe('serial console operations', () => {
 
   it('operations the profile does not declare are E_DUT_NOT_DECLARED, and supports() says so', async () => {
     const { pair } = await deviceOnPty()
-    const { dut } = dutFor(profile(pair.a, { identify: OPERATIONS.identify!, 'change-settings': { 'enable-notifications': { send: 'set notify on', expect: 'set to on' } } }))
+    const { dut } = dutFor(
+      profile(pair.a, {
+        identify: OPERATIONS.identify!,
+        'change-settings': { 'enable-notifications': { send: 'set notify on', expect: 'set to on' } },
+      }),
+    )
     expect(dut.supports('identify')).toBe(true)
     expect(dut.supports('reboot')).toBe(false)
     expect(dut.supports('change-settings')).toBe(true)
     expect(dut.supports('change-settings', 'enable-notifications')).toBe(true)
     expect(dut.supports('change-settings', 'disable-notifications')).toBe(false)
-    expect(await rejection(dut.reboot())).toMatchObject({ code: 'E_DUT_NOT_DECLARED', message: 'reboot: operation reboot not declared in the DUT profile' })
+    expect(await rejection(dut.reboot())).toMatchObject({
+      code: 'E_DUT_NOT_DECLARED',
+      message: 'reboot: operation reboot not declared in the DUT profile',
+    })
     expect(await rejection(dut.changeSettings('disable-notifications'))).toMatchObject({ code: 'E_DUT_NOT_DECLARED' })
     await dut.changeSettings('enable-notifications')
   })
 
   it('rejects rfc2217:// and other schemes when the adapter is created, and refuses hosts that are not loopback', async () => {
     const evidence = new EvidenceLog()
-    expect(() => createSerialDut(profile('rfc2217://127.0.0.1:2217'), { evidence })).toThrow(/RFC 2217 .* is not supported yet; .*tcp:\/\/host:port/)
+    expect(() => createSerialDut(profile('rfc2217://127.0.0.1:2217'), { evidence })).toThrow(
+      /RFC 2217 .* is not supported yet; .*tcp:\/\/host:port/,
+    )
     expect(() => createSerialDut(profile('telnet://127.0.0.1:23'), { evidence })).toThrow(/unsupported scheme telnet:\/\//)
     expect(() => createSerialDut(profile('tcp://127.0.0.1'), { evidence })).toThrow(/not a valid tcp:\/\/host:port address/)
     const { dut } = dutFor(profile('tcp://192.0.2.10:4001'))
@@ -162,7 +187,10 @@ describe('serial console login', () => {
       login: { username: 'admin', password },
       commands: { whoami: () => [`admin:${password}`] },
     })
-    const { dut, entries } = dutFor(profile(pair.a, { identify: { send: 'whoami', expect: String.raw`(?<model>\w+):(?<version>\S+)` } }, { login }), { DUT_CONSOLE_PASSWORD: password })
+    const { dut, entries } = dutFor(
+      profile(pair.a, { identify: { send: 'whoami', expect: String.raw`(?<model>\w+):(?<version>\S+)` } }, { login }),
+      { DUT_CONSOLE_PASSWORD: password },
+    )
     await dut.identify()
     expect(lines(entries())).toContainEqual({ direction: 'received', text: 'admin:***' })
     expect(JSON.stringify(entries())).not.toContain(password)
@@ -181,7 +209,9 @@ describe('serial console login', () => {
     const { dut, entries } = dutFor(profile(pair.a, OPERATIONS, { login }), { DUT_CONSOLE_PASSWORD: 'wrong-password' })
     const err = await rejection(dut.identify())
     expect(err).toMatchObject({ code: 'E_DUT_REFUSED' })
-    expect(err.message).toBe('identify: the console refused the login of admin (it asked for the login again); check adapter.login and DUT_CONSOLE_PASSWORD')
+    expect(err.message).toBe(
+      'identify: the console refused the login of admin (it asked for the login again); check adapter.login and DUT_CONSOLE_PASSWORD',
+    )
     expect(JSON.stringify(entries())).not.toContain('wrong-password')
   })
 })

@@ -22,7 +22,9 @@ describe('a console that misbehaves', () => {
     const { dut } = dutFor(profile(pair.a))
     const err = await rejection(dut.identify())
     expect(err).toMatchObject({ code: 'E_DUT_PROTOCOL' })
-    expect(err.message).toBe(`identify: the device answered "identify" with "#$%@! ¿¿ checksum error 0xdead zzzz" instead of /${OPERATIONS.identify!.expect}/`)
+    expect(err.message).toBe(
+      `identify: the device answered "identify" with "#$%@! ¿¿ checksum error 0xdead zzzz" instead of /${OPERATIONS.identify!.expect}/`,
+    )
   })
 
   it('garbage and no prompt: E_DUT_TIMEOUT saying what the console printed', async () => {
@@ -30,7 +32,9 @@ describe('a console that misbehaves', () => {
     const { dut } = dutFor(profile(pair.a, OPERATIONS, fast))
     const err = await rejection(dut.identify())
     expect(err).toMatchObject({ code: 'E_DUT_TIMEOUT' })
-    expect(err.message).toMatch(/^identify: no answer to "identify" matching \/.*\/ within 400 ms; the console printed "booting \.\.\.\.\."$/)
+    expect(err.message).toMatch(
+      /^identify: no answer to "identify" matching \/.*\/ within 400 ms; the console printed "booting \.\.\.\.\."$/,
+    )
   })
 
   it('a console that stops answering: E_DUT_TIMEOUT within the budget', async () => {
@@ -46,7 +50,9 @@ describe('a console that misbehaves', () => {
     expect(took).toBeLessThan(800)
     // A per-exchange timeout wins over the operation's.
     await dut.close()
-    const ex = dutFor(profile(pair.a, { identify: { ...OPERATIONS.identify!, timeoutMs: 150 } }, { timeouts: { defaultMs: 5000, operations: {} } }))
+    const ex = dutFor(
+      profile(pair.a, { identify: { ...OPERATIONS.identify!, timeoutMs: 150 } }, { timeouts: { defaultMs: 5000, operations: {} } }),
+    )
     const t2 = Date.now()
     expect(await rejection(ex.dut.identify())).toMatchObject({ code: 'E_DUT_TIMEOUT' })
     expect(Date.now() - t2).toBeLessThan(800)
@@ -75,10 +81,16 @@ describe('a port that goes away', () => {
     await pair.close()
     const err = await pending
     expect(Date.now() - killed).toBeLessThan(1000)
-    expect(err).toMatchObject({ code: 'E_DUT_UNREACHABLE', message: `identify: the serial port ${pair.a} closed (the device disconnected)` })
+    expect(err).toMatchObject({
+      code: 'E_DUT_UNREACHABLE',
+      message: `identify: the serial port ${pair.a} closed (the device disconnected)`,
+    })
     expect(entries().map((e) => e.summary)).toContain(`the serial port ${pair.a} closed (the device disconnected)`)
     const again = await rejection(dut.readSettings())
-    expect(again).toMatchObject({ code: 'E_DUT_UNREACHABLE', message: `read-settings: cannot open the serial port ${pair.a} (no such file or directory)` })
+    expect(again).toMatchObject({
+      code: 'E_DUT_UNREACHABLE',
+      message: `read-settings: cannot open the serial port ${pair.a} (no such file or directory)`,
+    })
   })
 
   it('the pty disappears in the middle of a transfer: deliver-image throws E_DUT_UNREACHABLE', async () => {
@@ -90,9 +102,21 @@ describe('a port that goes away', () => {
       original(data)
       if (device.state.kind === 'base64' && device.state.lines >= 50) closing ??= pair.close()
     }
-    const { dut, entries } = dutFor(profile(pair.a, { 'deliver-image': { mode: 'base64-lines', begin: { send: 'upload begin {{image.size}}', expect: 'READY' }, lineBytes: 1536, end: { send: 'upload end', expect: 'ok' } } }))
+    const { dut, entries } = dutFor(
+      profile(pair.a, {
+        'deliver-image': {
+          mode: 'base64-lines',
+          begin: { send: 'upload begin {{image.size}}', expect: 'READY' },
+          lineBytes: 1536,
+          end: { send: 'upload end', expect: 'ok' },
+        },
+      }),
+    )
     const err = await rejection(dut.deliverImage(image))
-    expect(err).toMatchObject({ code: 'E_DUT_UNREACHABLE', message: expect.stringMatching(new RegExp(`^deliver-image: the serial port ${pair.a} closed \\(`)) })
+    expect(err).toMatchObject({
+      code: 'E_DUT_UNREACHABLE',
+      message: expect.stringMatching(new RegExp(`^deliver-image: the serial port ${pair.a} closed \\(`)),
+    })
     // How far it got is in evidence.
     const transfer = entries().find((e) => e.detail?.event === 'transfer')
     expect(transfer?.summary).toMatch(/ — failed after \d+ of 4194304 bytes: deliver-image: the serial port .* closed/)
@@ -102,7 +126,19 @@ describe('a port that goes away', () => {
   it('a device that stops taking data in the middle of a transfer: E_DUT_TIMEOUT saying how far it got', async () => {
     const image = await imageFile(await tempDir(), 'fw', 4 * 1024 * 1024)
     const { device, pair } = await deviceOnPty({ echo: false })
-    const { dut } = dutFor(profile(pair.a, { 'deliver-image': { mode: 'raw', begin: { send: 'upload raw {{image.size}}', expect: 'READY' }, end: { send: 'upload end', expect: 'ok' } } }, fast))
+    const { dut } = dutFor(
+      profile(
+        pair.a,
+        {
+          'deliver-image': {
+            mode: 'raw',
+            begin: { send: 'upload raw {{image.size}}', expect: 'READY' },
+            end: { send: 'upload end', expect: 'ok' },
+          },
+        },
+        fast,
+      ),
+    )
     const original = device.feed.bind(device)
     device.feed = (data) => {
       original(data)
@@ -111,7 +147,11 @@ describe('a port that goes away', () => {
     const started = Date.now()
     const err = await rejection(dut.deliverImage(image))
     expect(err).toMatchObject({ code: 'E_DUT_TIMEOUT' })
-    expect(err.message).toMatch(new RegExp(`^deliver-image: the serial port ${pair.a} did not take the image bytes after \\d+ of 4194304 within 400 ms \\(flow control held it back\\)$`))
+    expect(err.message).toMatch(
+      new RegExp(
+        `^deliver-image: the serial port ${pair.a} did not take the image bytes after \\d+ of 4194304 within 400 ms \\(flow control held it back\\)$`,
+      ),
+    )
     expect(Date.now() - started).toBeLessThan(2000)
   })
 
@@ -125,19 +165,28 @@ describe('a port that goes away', () => {
     for (const s of server.sockets) s.resetAndDestroy()
     const err = await pending
     device.state = { kind: 'shell' }
-    expect(err).toMatchObject({ code: 'E_DUT_UNREACHABLE', message: `read-settings: the serial port ${url} closed (connection reset by the peer)` })
+    expect(err).toMatchObject({
+      code: 'E_DUT_UNREACHABLE',
+      message: `read-settings: the serial port ${url} closed (connection reset by the peer)`,
+    })
     expect(await dut.identify()).toEqual({ model: 'TS-Cam 3000', version: '1.4.2' })
   })
 
   it('a port that is not there: E_DUT_UNREACHABLE naming the port and why', async () => {
     const dir = await tempDir()
     const missing = dutFor(profile(`${dir}/ttyUSB9`, OPERATIONS, fast))
-    expect(await rejection(missing.dut.identify())).toMatchObject({ code: 'E_DUT_UNREACHABLE', message: `identify: cannot open the serial port ${dir}/ttyUSB9 (no such file or directory)` })
+    expect(await rejection(missing.dut.identify())).toMatchObject({
+      code: 'E_DUT_UNREACHABLE',
+      message: `identify: cannot open the serial port ${dir}/ttyUSB9 (no such file or directory)`,
+    })
     const { server } = await deviceOnTcp()
     const port = (server.server.address() as { port: number }).port
     await server.close()
     const refused = dutFor(profile(`tcp://127.0.0.1:${port}`, OPERATIONS, fast))
-    expect(await rejection(refused.dut.identify())).toMatchObject({ code: 'E_DUT_UNREACHABLE', message: `identify: cannot open the serial port tcp://127.0.0.1:${port} (connection refused)` })
+    expect(await rejection(refused.dut.identify())).toMatchObject({
+      code: 'E_DUT_UNREACHABLE',
+      message: `identify: cannot open the serial port tcp://127.0.0.1:${port} (connection refused)`,
+    })
   })
 
   it('a port another program holds: E_DUT_UNREACHABLE saying it is locked', async () => {
@@ -145,7 +194,10 @@ describe('a port that goes away', () => {
     const first = dutFor(profile(pair.a))
     await first.dut.identify()
     const second = dutFor(profile(pair.a, OPERATIONS, fast))
-    expect(await rejection(second.dut.identify())).toMatchObject({ code: 'E_DUT_UNREACHABLE', message: `identify: cannot open the serial port ${pair.a} (another program has it open and locked)` })
+    expect(await rejection(second.dut.identify())).toMatchObject({
+      code: 'E_DUT_UNREACHABLE',
+      message: `identify: cannot open the serial port ${pair.a} (another program has it open and locked)`,
+    })
   })
 
   it('after close, operations fail instead of opening the port again', async () => {
@@ -153,6 +205,9 @@ describe('a port that goes away', () => {
     const { dut } = dutFor(profile(pair.a))
     await dut.identify()
     await dut.close()
-    expect(await rejection(dut.identify())).toMatchObject({ code: 'E_DUT_UNREACHABLE', message: `identify: the serial adapter for ${pair.a} was closed` })
+    expect(await rejection(dut.identify())).toMatchObject({
+      code: 'E_DUT_UNREACHABLE',
+      message: `identify: the serial adapter for ${pair.a} was closed`,
+    })
   })
 })

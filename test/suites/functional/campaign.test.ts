@@ -26,7 +26,9 @@ describe.concurrent('campaign: PASS', () => {
     const s = await fakeSession()
     const r = await campaign(s, NETWORK)
     expect(verdicts(r)).toEqual({ ...all('PASS'), [CONTROL]: 'PASS' })
-    expect(reason(r, 'payload-byte')).toBe('rejected the payload-byte image: still at 1.0.0; the device reported rejected (signature check failed); the DUT kept answering')
+    expect(reason(r, 'payload-byte')).toBe(
+      'rejected the payload-byte image: still at 1.0.0; the device reported rejected (signature check failed); the DUT kept answering',
+    )
     expect(reason(r, CONTROL)).toBe('installed the valid image: version 1.0.0 → 1.1.0')
     for (const o of r.byVariant.values()) expect(o.evidence?.length).toBeGreaterThan(0)
     // Every attack but the downgrade was downloaded before it was credited as rejected; the
@@ -41,7 +43,9 @@ describe.concurrent('campaign: PASS', () => {
     const s = await fakeSession()
     const r = await campaign(s, LOCAL)
     expect(verdicts(r)).toEqual({ ...all('PASS'), [CONTROL]: 'PASS' })
-    expect(reason(r, 'truncated')).toBe('rejected the truncated image: still at 1.0.0; the device reported rejected (signature check failed); upload: this file is not a valid update for this device; the DUT kept answering')
+    expect(reason(r, 'truncated')).toBe(
+      'rejected the truncated image: still at 1.0.0; the device reported rejected (signature check failed); upload: this file is not a valid update for this device; the DUT kept answering',
+    )
     expect(s.dut.received.map((i) => `${i.name}/${i.via}`)).toEqual([...ATTACKS, CONTROL].map((n) => `${n}/upload`))
   })
 
@@ -49,7 +53,10 @@ describe.concurrent('campaign: PASS', () => {
     const s = await fakeSession({ deliverMode: 'url' })
     const r = await campaign(s, LOCAL)
     expect(verdicts(r)).toEqual({ ...all('PASS'), [CONTROL]: 'PASS' })
-    const fetched = s.server.hits().filter((h) => h.route === 'image').map((h) => h.path)
+    const fetched = s.server
+      .hits()
+      .filter((h) => h.route === 'image')
+      .map((h) => h.path)
     expect(fetched).toEqual([...ATTACKS, CONTROL].map((n) => `/images/${n}`))
   })
 
@@ -57,7 +64,12 @@ describe.concurrent('campaign: PASS', () => {
     const s = await fakeSession()
     const u = (id: string, variant?: string) => runUnit(s, id, { target: NETWORK, ...(variant && { variant }) })
     expect(await u('5.3-1-2a')).toMatchObject({ verdict: 'PASS', reason: `rejected ${ATTACKS.join(', ')}` })
-    expect(await u('5.3-2-2a')).toMatchObject({ verdict: 'PASS', reason: expect.stringMatching(/^7 attacks served by the update-server emulator: payload-byte, .*downgrade; impostor servers are tried under 5\.3-10$/) })
+    expect(await u('5.3-2-2a')).toMatchObject({
+      verdict: 'PASS',
+      reason: expect.stringMatching(
+        /^7 attacks served by the update-server emulator: payload-byte, .*downgrade; impostor servers are tried under 5\.3-10$/,
+      ),
+    })
     for (const v of [...ATTACKS, CONTROL]) expect(await u('5.3-2-2b', v)).toMatchObject({ verdict: 'PASS', source: 'observed' })
     expect(await u('5.3-9-2a')).toMatchObject({ verdict: 'PASS', reason: 'rejected payload-byte, truncated' })
     expect(await u('5.3-9-2b')).toMatchObject({ verdict: 'PASS', reason: 'rejected signature-removed, untrusted-key' })
@@ -68,7 +80,10 @@ describe.concurrent('campaign: PASS', () => {
 
   it('5.3-2-2a names the deliver-image operation for a pushed mechanism', async ({ expect }) => {
     const s = await fakeSession()
-    expect(await runUnit(s, '5.3-2-2a', { target: LOCAL })).toMatchObject({ verdict: 'PASS', reason: expect.stringMatching(/^7 attacks delivered with the deliver-image operation: /) })
+    expect(await runUnit(s, '5.3-2-2a', { target: LOCAL })).toMatchObject({
+      verdict: 'PASS',
+      reason: expect.stringMatching(/^7 attacks delivered with the deliver-image operation: /),
+    })
     expect(s.dut.received).toHaveLength(0) // devising attacks needs no device
   })
 })
@@ -79,7 +94,9 @@ describe.concurrent('campaign: FAIL', () => {
     alsoAccepts(s.dut, 'signature-removed')
     const r = await campaign(s, NETWORK)
     expect(verdicts(r)).toEqual({ ...all('PASS'), 'signature-removed': 'FAIL', [CONTROL]: 'PASS' })
-    expect(reason(r, 'signature-removed')).toBe('installed the signature-removed image: version 1.0.0 → 1.1.0; the device reported installed')
+    expect(reason(r, 'signature-removed')).toBe(
+      'installed the signature-removed image: version 1.0.0 → 1.1.0; the device reported installed',
+    )
     // It was put back on the baseline before the next attack, which it then rejected from 1.0.0.
     expect(s.dut.calls.filter((op) => op === 'restore').length).toBe(2)
     expect(reason(r, 'untrusted-key')).toMatch(/still at 1\.0\.0/)
@@ -96,7 +113,11 @@ describe.concurrent('campaign: FAIL', () => {
     const s = await fakeSession()
     s.dut.antiRollback = false
     const r = await campaign(s, NETWORK)
-    expect(r.byVariant.get('downgrade')).toMatchObject({ kind: 'downgrade', verdict: 'FAIL', reason: 'installed the downgrade image: version 1.0.0 → 0.9.0; the device reported installed' })
+    expect(r.byVariant.get('downgrade')).toMatchObject({
+      kind: 'downgrade',
+      verdict: 'FAIL',
+      reason: 'installed the downgrade image: version 1.0.0 → 0.9.0; the device reported installed',
+    })
     expect(verdicts(r)).toEqual({ ...all('PASS'), downgrade: 'FAIL', [CONTROL]: 'PASS' })
   })
 
@@ -106,11 +127,17 @@ describe.concurrent('campaign: FAIL', () => {
     const r = await campaign(s, LOCAL)
     expect(r.byVariant.get(CONTROL)).toMatchObject({
       verdict: 'FAIL',
-      reason: 'did not install the valid image 1.1.0: still at 1.0.0; the device reported rejected (signature check failed); upload: this file is not a valid update for this device',
+      reason:
+        'did not install the valid image 1.1.0: still at 1.0.0; the device reported rejected (signature check failed); upload: this file is not a valid update for this device',
     })
     expect(verdicts(r)).toEqual({ ...all('INCONCLUSIVE'), [CONTROL]: 'FAIL' })
-    expect(reason(r, 'payload-byte')).toMatch(/^rejected the payload-byte image: .* — but the valid image could not be shown to install either, so the rejection proves nothing$/)
-    expect(await runUnit(s, '5.3-1-2a', { target: LOCAL })).toMatchObject({ verdict: 'INCONCLUSIVE', reason: expect.stringContaining('proves nothing') })
+    expect(reason(r, 'payload-byte')).toMatch(
+      /^rejected the payload-byte image: .* — but the valid image could not be shown to install either, so the rejection proves nothing$/,
+    )
+    expect(await runUnit(s, '5.3-1-2a', { target: LOCAL })).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: expect.stringContaining('proves nothing'),
+    })
   })
 })
 
@@ -119,7 +146,9 @@ describe.concurrent('campaign: INCONCLUSIVE', () => {
     const s = await fakeSession({ dut: new FakeDut({ version: '1.1.0' }) })
     const r = await campaign(s, NETWORK)
     expect(verdicts(r)).toEqual({ ...all('INCONCLUSIVE'), [CONTROL]: 'INCONCLUSIVE' })
-    expect(reason(r, CONTROL)).toBe('the DUT already runs 1.1.0, the version the attack images claim; bring it back to an older version first')
+    expect(reason(r, CONTROL)).toBe(
+      'the DUT already runs 1.1.0, the version the attack images claim; bring it back to an older version first',
+    )
     expect(s.dut.received).toEqual([])
   })
 
@@ -141,7 +170,9 @@ describe.concurrent('campaign: INCONCLUSIVE', () => {
     s.dut.fault = (op) => (op === 'deliver-image' ? new DutError('E_DUT_UNREACHABLE', 'deliver-image', 'connection refused') : undefined)
     const r = await campaign(s, LOCAL)
     expect(reason(r, 'payload-byte')).toBe('the payload-byte attempt broke off: deliver-image: connection refused')
-    expect(reason(r, 'downgrade')).toBe('not attempted: the DUT stopped answering properly during the payload-byte attempt (deliver-image: connection refused)')
+    expect(reason(r, 'downgrade')).toBe(
+      'not attempted: the DUT stopped answering properly during the payload-byte attempt (deliver-image: connection refused)',
+    )
     expect(verdicts(r)).toEqual({ ...all('INCONCLUSIVE'), [CONTROL]: 'INCONCLUSIVE' })
     expect(s.dut.calls.filter((op) => op === 'deliver-image')).toHaveLength(1)
   })
@@ -174,8 +205,13 @@ describe.concurrent('campaign: INCONCLUSIVE', () => {
     const s = await fakeSession({ dut: new FakeDut({ operations: operationsWithout('restore') }) })
     alsoAccepts(s.dut, 'payload-byte')
     const r = await campaign(s, LOCAL)
-    expect(r.byVariant.get('payload-byte')).toMatchObject({ verdict: 'FAIL', reason: expect.stringMatching(/^installed the payload-byte image: version 1\.0\.0 → 1\.1\.0/) })
-    expect(reason(r, 'manifest-byte')).toBe('not attempted: the DUT left its baseline 1.0.0 after the payload-byte attempt and could not be restored (declare a restore operation)')
+    expect(r.byVariant.get('payload-byte')).toMatchObject({
+      verdict: 'FAIL',
+      reason: expect.stringMatching(/^installed the payload-byte image: version 1\.0\.0 → 1\.1\.0/),
+    })
+    expect(reason(r, 'manifest-byte')).toBe(
+      'not attempted: the DUT left its baseline 1.0.0 after the payload-byte attempt and could not be restored (declare a restore operation)',
+    )
     expect(r.byVariant.get(CONTROL)?.verdict).toBe('INCONCLUSIVE')
     // The FAIL stands whatever followed: installing a tampered image was observed.
     expect(await runUnit(s, '5.3-9-2a', { target: LOCAL })).toMatchObject({ verdict: 'FAIL' })
@@ -183,20 +219,35 @@ describe.concurrent('campaign: INCONCLUSIVE', () => {
 
   it('without attack images there is nothing to attempt', async ({ expect }) => {
     const s = await fakeSession({ attacks: [] })
-    expect(await runUnit(s, '5.3-2-2a', { target: NETWORK })).toMatchObject({ verdict: 'INCONCLUSIVE', reason: 'no attack image could be prepared: give images in the DUT profile' })
-    expect(await runUnit(s, '5.3-1-2a', { target: NETWORK })).toMatchObject({ verdict: 'INCONCLUSIVE', reason: 'no attack image of this kind could be prepared for the DUT' })
-    expect(await runUnit(s, '5.3-2-2b', { target: NETWORK, variant: 'payload-byte' })).toMatchObject({ verdict: 'INCONCLUSIVE', reason: 'no attack named payload-byte was prepared for this run' })
+    expect(await runUnit(s, '5.3-2-2a', { target: NETWORK })).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: 'no attack image could be prepared: give images in the DUT profile',
+    })
+    expect(await runUnit(s, '5.3-1-2a', { target: NETWORK })).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: 'no attack image of this kind could be prepared for the DUT',
+    })
+    expect(await runUnit(s, '5.3-2-2b', { target: NETWORK, variant: 'payload-byte' })).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: 'no attack named payload-byte was prepared for this run',
+    })
   })
 
   it('a family without an attack image stays open while the others are decided', async ({ expect }) => {
     const s = await fakeSession({ attacks: [{ name: 'payload-byte', kind: 'bit-flip' }] })
     expect(await runUnit(s, '5.3-9-2a', { target: NETWORK })).toMatchObject({ verdict: 'PASS', reason: 'rejected payload-byte' })
-    expect(await runUnit(s, '5.3-9-2b', { target: NETWORK })).toMatchObject({ verdict: 'INCONCLUSIVE', reason: 'no attack image of this kind could be prepared for the DUT' })
+    expect(await runUnit(s, '5.3-9-2b', { target: NETWORK })).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: 'no attack image of this kind could be prepared for the DUT',
+    })
   })
 
   it('a mechanism the profile does not drive is not attacked', async ({ expect }) => {
     const s = await fakeSession({ mechanisms: { [NETWORK]: 'update-server' } })
-    expect(await runUnit(s, '5.3-1-2a', { target: LOCAL })).toMatchObject({ verdict: 'INCONCLUSIVE', reason: 'the DUT profile does not say how to drive UpdMech-LocalUpload (add it under mechanisms)' })
+    expect(await runUnit(s, '5.3-1-2a', { target: LOCAL })).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: 'the DUT profile does not say how to drive UpdMech-LocalUpload (add it under mechanisms)',
+    })
     expect(s.dut.calls).toEqual([])
   })
 })
@@ -204,9 +255,10 @@ describe.concurrent('campaign: INCONCLUSIVE', () => {
 describe.concurrent('campaign: verdicts given without their precondition', () => {
   /** What the adapters answer when read-outcome runs out of time: not an error, `unknown`. */
   const neverFinal = (s: FakeSession) => {
-    s.dut.answers.readOutcome = (d) => (d.lastOutcome?.state === 'pending'
-      ? { state: 'unknown', detail: 'no final outcome within 200 ms (still "pending")' }
-      : d.lastOutcome ?? { state: 'unknown', detail: 'no final outcome within 200 ms' })
+    s.dut.answers.readOutcome = (d) =>
+      d.lastOutcome?.state === 'pending'
+        ? { state: 'unknown', detail: 'no final outcome within 200 ms (still "pending")' }
+        : (d.lastOutcome ?? { state: 'unknown', detail: 'no final outcome within 200 ms' })
   }
 
   it('an attack the device is still installing when the outcome wait ends PASSes', async ({ expect }) => {
@@ -220,7 +272,8 @@ describe.concurrent('campaign: verdicts given without their precondition', () =>
     // never gave a final outcome; only the unchanged version was observed. Should be INCONCLUSIVE.
     expect(r.byVariant.get('signature-removed')).toMatchObject({
       verdict: 'PASS',
-      reason: 'rejected the signature-removed image: still at 1.0.0; the device reported unknown (no final outcome within 200 ms (still "pending")); upload: installing; the DUT kept answering',
+      reason:
+        'rejected the signature-removed image: still at 1.0.0; the device reported unknown (no final outcome within 200 ms (still "pending")); upload: installing; the DUT kept answering',
     })
     expect(r.byVariant.get(CONTROL)?.verdict).toBe('PASS')
   })
@@ -234,7 +287,8 @@ describe.concurrent('campaign: verdicts given without their precondition', () =>
     // outcome was never final; should be INCONCLUSIVE (outcome never final).
     expect(r.byVariant.get(CONTROL)).toMatchObject({
       verdict: 'FAIL',
-      reason: 'did not install the valid image 1.1.0: still at 1.0.0; the device reported unknown (no final outcome within 200 ms (still "pending")); upload: installing',
+      reason:
+        'did not install the valid image 1.1.0: still at 1.0.0; the device reported unknown (no final outcome within 200 ms (still "pending")); upload: installing',
     })
   })
 
@@ -243,7 +297,12 @@ describe.concurrent('campaign: verdicts given without their precondition', () =>
     // The device queues every URL but only gets round to fetching the valid image's.
     s.dut.fetchesUrl = (url) => url.endsWith(`/${CONTROL}`)
     const r = await campaign(s, LOCAL)
-    expect(s.server.hits().filter((h) => h.route === 'image').map((h) => h.path)).toEqual([`/images/${CONTROL}`])
+    expect(
+      s.server
+        .hits()
+        .filter((h) => h.route === 'image')
+        .map((h) => h.path),
+    ).toEqual([`/images/${CONTROL}`])
     // KNOWN GAP: with deliver-image in url mode the judge never looks at the emulator's hits, so
     // every attack PASSes "rejected" although the device never downloaded it; should be INCONCLUSIVE.
     expect(verdicts(r)).toEqual({ ...all('PASS'), [CONTROL]: 'PASS' })
@@ -256,27 +315,44 @@ describe.concurrent('campaign: verdicts given without their precondition', () =>
     expect(s.server.hits()).toEqual([])
     // KNOWN GAP: FAIL "did not install the valid image" although the device never downloaded it
     // from the URL it was given; should be INCONCLUSIVE.
-    expect(r.byVariant.get(CONTROL)).toMatchObject({ verdict: 'FAIL', reason: expect.stringMatching(/^did not install the valid image 1\.1\.0: still at 1\.0\.0; .*upload: download queued$/) })
+    expect(r.byVariant.get(CONTROL)).toMatchObject({
+      verdict: 'FAIL',
+      reason: expect.stringMatching(/^did not install the valid image 1\.1\.0: still at 1\.0\.0; .*upload: download queued$/),
+    })
   })
 })
 
 describe.concurrent('summarize', () => {
-  const result = (entries: Array<[string, string, 'PASS' | 'FAIL' | 'INCONCLUSIVE']>): CampaignResult =>
-    ({ byVariant: new Map(entries.map(([name, kind, verdict]) => [name, { kind, verdict, reason: `${name} ${verdict}`, evidence: [`E-${name}`] }])) })
+  const result = (entries: Array<[string, string, 'PASS' | 'FAIL' | 'INCONCLUSIVE']>): CampaignResult => ({
+    byVariant: new Map(
+      entries.map(([name, kind, verdict]) => [name, { kind, verdict, reason: `${name} ${verdict}`, evidence: [`E-${name}`] }]),
+    ),
+  })
   const attacksOnly = (name: string) => name !== CONTROL
 
   it('any FAIL fails, before anything open', ({ expect }) => {
-    const r = result([['a', 'bit-flip', 'INCONCLUSIVE'], ['b', 'bit-flip', 'FAIL'], [CONTROL, 'control', 'PASS']])
+    const r = result([
+      ['a', 'bit-flip', 'INCONCLUSIVE'],
+      ['b', 'bit-flip', 'FAIL'],
+      [CONTROL, 'control', 'PASS'],
+    ])
     expect(summarize(r, attacksOnly)).toEqual({ verdict: 'FAIL', reason: 'b FAIL', evidence: ['E-a', 'E-b'] })
   })
 
   it('anything open stays open, naming each', ({ expect }) => {
-    const r = result([['a', 'bit-flip', 'PASS'], ['b', 'signature', 'INCONCLUSIVE']])
+    const r = result([
+      ['a', 'bit-flip', 'PASS'],
+      ['b', 'signature', 'INCONCLUSIVE'],
+    ])
     expect(summarize(r, attacksOnly)).toMatchObject({ verdict: 'INCONCLUSIVE', reason: 'b: b INCONCLUSIVE' })
   })
 
   it('passes when every picked attack passed; the control is not an attack', ({ expect }) => {
-    const r = result([['a', 'bit-flip', 'PASS'], ['b', 'signature', 'PASS'], [CONTROL, 'control', 'FAIL']])
+    const r = result([
+      ['a', 'bit-flip', 'PASS'],
+      ['b', 'signature', 'PASS'],
+      [CONTROL, 'control', 'FAIL'],
+    ])
     expect(summarize(r, attacksOnly)).toMatchObject({ verdict: 'PASS', reason: 'rejected a, b' })
     expect(summarize(r, (_n, kind) => kind === 'signature')).toMatchObject({ verdict: 'PASS', reason: 'rejected b' })
   })

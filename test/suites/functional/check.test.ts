@@ -14,24 +14,39 @@ describe('withSession, perMechanism, perEntry', () => {
     const s = await fakeSession()
     const input = await unitInput(s, '5.3-5-2a', { target: NETWORK })
     const seen: unknown[] = []
-    await withSession(async (session, i) => { seen.push(session, i); return decided })(input)
+    await withSession(async (session, i) => {
+      seen.push(session, i)
+      return decided
+    })(input)
     expect(seen).toEqual([s, input])
-    await perMechanism(async (session, mech) => { seen.push(session, mech.id); return decided })(input)
+    await perMechanism(async (session, mech) => {
+      seen.push(session, mech.id)
+      return decided
+    })(input)
     expect(seen.slice(2)).toEqual([s, NETWORK])
   })
 
   it('perMechanism: PASS vacuously for an empty selection, without asking the device', async () => {
     const s = await fakeSession()
     const input = await unitInput(s, '5.3-5-2a', { emptyReason: 'no 7-UpdMech entry delivers over the network' })
-    expect(await perMechanism(async () => decided)(input)).toEqual({ verdict: 'PASS', reason: 'nothing to check: no 7-UpdMech entry delivers over the network' })
-    expect(await perMechanism(async () => decided)(await unitInput(s, '5.3-5-2a'))).toEqual({ verdict: 'PASS', reason: 'nothing to check: no entry selected' })
+    expect(await perMechanism(async () => decided)(input)).toEqual({
+      verdict: 'PASS',
+      reason: 'nothing to check: no 7-UpdMech entry delivers over the network',
+    })
+    expect(await perMechanism(async () => decided)(await unitInput(s, '5.3-5-2a'))).toEqual({
+      verdict: 'PASS',
+      reason: 'nothing to check: no entry selected',
+    })
     expect(s.dut.calls).toEqual([])
   })
 
   it('perMechanism: INCONCLUSIVE for a mechanism the profile does not drive', async () => {
     const s = await fakeSession({ mechanisms: { [LOCAL]: 'deliver-image' } })
     let ran = false
-    const body = async () => { ran = true; return decided }
+    const body = async () => {
+      ran = true
+      return decided
+    }
     expect(await perMechanism(body)(await unitInput(s, '5.3-5-2a', { target: NETWORK }))).toEqual({
       verdict: 'INCONCLUSIVE',
       reason: 'the DUT profile does not say how to drive UpdMech-Network (add it under mechanisms)',
@@ -42,9 +57,15 @@ describe('withSession, perMechanism, perEntry', () => {
 
   it('perEntry: INCONCLUSIVE without an entry, the body otherwise', async () => {
     const s = await fakeSession()
-    expect(await perEntry(async () => decided)(await unitInput(s, '5.3-16-2a', { emptyReason: '2-UserInfo is empty' }))).toEqual({ verdict: 'INCONCLUSIVE', reason: 'nothing to observe: 2-UserInfo is empty' })
+    expect(await perEntry(async () => decided)(await unitInput(s, '5.3-16-2a', { emptyReason: '2-UserInfo is empty' }))).toEqual({
+      verdict: 'INCONCLUSIVE',
+      reason: 'nothing to observe: 2-UserInfo is empty',
+    })
     const ids: string[] = []
-    await perEntry(async (_s, entry) => { ids.push(entry.id); return decided })(await unitInput(s, '5.3-16-2a', { target: 'UserInfo-1' }))
+    await perEntry(async (_s, entry) => {
+      ids.push(entry.id)
+      return decided
+    })(await unitInput(s, '5.3-16-2a', { target: 'UserInfo-1' }))
     expect(ids).toEqual(['UserInfo-1'])
   })
 })
@@ -68,14 +89,20 @@ describe('5.3-16-2a: the model designation the device reports', () => {
 
   it('FAIL: a designation that is not plain text', async () => {
     const markup = await fakeSession({ dut: new FakeDut({ model: '<b>TS701-REF-1</b>' }) })
-    expect(await unit(markup)).toMatchObject({ verdict: 'FAIL', reason: 'the DUT reports its model as "<b>TS701-REF-1</b>", which is not plain text' })
+    expect(await unit(markup)).toMatchObject({
+      verdict: 'FAIL',
+      reason: 'the DUT reports its model as "<b>TS701-REF-1</b>", which is not plain text',
+    })
     const control = await fakeSession({ dut: new FakeDut({ model: 'TS701-REF-1\u0007' }) })
     expect(await unit(control)).toMatchObject({ verdict: 'FAIL', reason: expect.stringMatching(/which is not plain text$/) })
   })
 
   it('INCONCLUSIVE: identify not declared, not answered, or answered garbage', async () => {
     const none = await fakeSession({ dut: new FakeDut({ operations: operationsWithout('identify') }) })
-    expect(await unit(none)).toMatchObject({ verdict: 'INCONCLUSIVE', reason: 'identify: operation identify not declared in the DUT profile' })
+    expect(await unit(none)).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: 'identify: operation identify not declared in the DUT profile',
+    })
     const silent = await fakeSession()
     silent.dut.fault = () => timeout('identify')
     expect(await unit(silent)).toMatchObject({ verdict: 'INCONCLUSIVE', reason: 'identify: no answer within 300 ms' })

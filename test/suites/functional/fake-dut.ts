@@ -26,8 +26,12 @@ import type { EvidenceLog } from '../../../core/evidence.ts'
 import type { HandshakeFailure, Hit, OfferedImage, TlsMaterial } from '../../../emulator/index.ts'
 
 export const ALL_CHANGES: readonly SettingChange[] = [
-  'enable-automatic-updates', 'disable-automatic-updates', 'postpone-automatic-updates',
-  'enable-notifications', 'disable-notifications', 'postpone-notifications',
+  'enable-automatic-updates',
+  'disable-automatic-updates',
+  'postpone-automatic-updates',
+  'enable-notifications',
+  'disable-notifications',
+  'postpone-notifications',
 ]
 
 /** Every operation but the ones named: for devices whose profile lacks some. */
@@ -162,7 +166,7 @@ export class FakeDut implements Dut {
     this.automaticUpdates = this.factorySettings.automaticUpdates
     this.notificationsOn = this.factorySettings.notifications
     this.declared = new Set(options.operations ?? OPERATIONS)
-    this.declaredChanges = new Set(this.declared.has('change-settings') ? options.changes ?? ALL_CHANGES : [])
+    this.declaredChanges = new Set(this.declared.has('change-settings') ? (options.changes ?? ALL_CHANGES) : [])
   }
 
   supports(op: Operation, change?: SettingChange): boolean {
@@ -196,12 +200,26 @@ export class FakeDut implements Dut {
     }
     if (this.ignores.has(change)) return
     switch (change) {
-      case 'enable-automatic-updates': this.automaticUpdates = true; this.automaticUpdatesPostponed = false; break
-      case 'disable-automatic-updates': this.automaticUpdates = false; break
-      case 'postpone-automatic-updates': this.automaticUpdatesPostponed = true; break
-      case 'enable-notifications': this.notificationsOn = true; this.notificationsPostponed = false; break
-      case 'disable-notifications': this.notificationsOn = false; break
-      case 'postpone-notifications': this.notificationsPostponed = true; break
+      case 'enable-automatic-updates':
+        this.automaticUpdates = true
+        this.automaticUpdatesPostponed = false
+        break
+      case 'disable-automatic-updates':
+        this.automaticUpdates = false
+        break
+      case 'postpone-automatic-updates':
+        this.automaticUpdatesPostponed = true
+        break
+      case 'enable-notifications':
+        this.notificationsOn = true
+        this.notificationsPostponed = false
+        break
+      case 'disable-notifications':
+        this.notificationsOn = false
+        break
+      case 'postpone-notifications':
+        this.notificationsPostponed = true
+        break
     }
   }
 
@@ -219,7 +237,9 @@ export class FakeDut implements Dut {
   }
 
   private receipt(accepted: boolean): DeliveryReceipt {
-    return accepted ? { status: 200, accepted, message: 'installing' } : { status: 200, accepted, message: 'this file is not a valid update for this device' }
+    return accepted
+      ? { status: 200, accepted, message: 'installing' }
+      : { status: 200, accepted, message: 'this file is not a valid update for this device' }
   }
 
   async readOutcome(): Promise<UpdateOutcome> {
@@ -411,7 +431,9 @@ export class FakeUpdateServer {
 
   /** Records one request the device made; `time` may be given to place it on a timeline. */
   hit(request: { path: string; route?: string; status?: number; completed?: boolean; bytesSent?: number; time?: number }): Hit {
-    const id = this.evidence?.record({ channel: 'update-server', summary: `GET ${request.path} → ${request.status ?? 200}` }) ?? `H${String(++this.seq).padStart(6, '0')}`
+    const id =
+      this.evidence?.record({ channel: 'update-server', summary: `GET ${request.path} → ${request.status ?? 200}` }) ??
+      `H${String(++this.seq).padStart(6, '0')}`
     const hit: Hit = {
       id,
       time: request.time ?? Date.now(),
@@ -495,7 +517,9 @@ export class HttpServerLink implements ServerLink {
     const mode = this.dut.trustsAnyCertificate ? 'any' : this.dut.trustsNoCertificate ? 'none' : 'ca'
     let agent = this.agents.get(mode)
     if (!agent) {
-      agent = new Agent({ connect: mode === 'any' ? { rejectUnauthorized: false } : { ...(mode === 'ca' && this.caPem && { ca: this.caPem }) } })
+      agent = new Agent({
+        connect: mode === 'any' ? { rejectUnauthorized: false } : { ...(mode === 'ca' && this.caPem && { ca: this.caPem }) },
+      })
       this.agents.set(mode, agent)
     }
     return agent

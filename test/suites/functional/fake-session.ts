@@ -20,10 +20,19 @@ import { UpdateServerEmulator, type OfferedImage } from '../../../emulator/index
 import { createCa, issueServerCert } from '../../../fixtures/certs.ts'
 import { hashFile } from '../../../fixtures/hash.ts'
 import { findEntry } from '../../../harness/evaluate.ts'
+import { benchAct, benchSupports } from '../../../harness/session.ts'
+import { Observer } from '../../../harness/observe/index.ts'
 import { indexChecks, runFunctionalUnit, type FunctionalCheck, type FunctionalInput, type LabPayload } from '../../../harness/functional.ts'
 import { loadAssessment } from '../../../ixit/load.ts'
 import type { Assessment } from '../../../ixit/types.ts'
-import type { ChannelOperationMap, DutProfile, EmulatorRoute, MechanismDrive } from '../../../profile/types.ts'
+import type {
+  BenchSection,
+  ChannelOperationMap,
+  DutProfile,
+  EmulatorRoute,
+  MechanismDrive,
+  ObserveSection,
+} from '../../../profile/types.ts'
 import type { Session } from '../../../suites/lib/functional/session.ts'
 import { FakeDut, FakeServerLink, FakeUpdateServer, HttpServerLink } from './fake-dut.ts'
 
@@ -84,6 +93,14 @@ export interface FakeSessionOptions {
   publications?: Array<{ from: string; to: string }>
   /** `once` keys whose results all sessions of this test file share (expensive fixtures such as certificates). */
   share?: string[]
+  /** The profile's `bench` section: actions done by lab commands or an operator instead of the device. */
+  bench?: BenchSection
+  /** Where manual bench steps ask the operator (a pseudo-terminal in tests). Default /dev/tty. */
+  terminal?: string
+  /** The profile's `observe` section: where version, outcome, checks and liveness are read instead of the operations. */
+  observe?: ObserveSection
+  /** Emulator routes after the default ones (e.g. where the device reports its status). */
+  routes?: EmulatorRoute[]
 }
 
 // --- files: images and TLS material, made once per test file ---------------------------------
@@ -104,7 +121,8 @@ async function writeImage(name: string): Promise<{ path: string; size: number; s
 }
 
 let genuineImages: Promise<{ valid: string; older: string }> | undefined
-const imageFiles = () => (genuineImages ??= (async () => ({ valid: (await writeImage('valid-1.1.0')).path, older: (await writeImage('older-0.9.0')).path }))())
+const imageFiles = () =>
+  (genuineImages ??= (async () => ({ valid: (await writeImage('valid-1.1.0')).path, older: (await writeImage('older-0.9.0')).path }))())
 
 export interface TlsFiles {
   certFile: string
@@ -122,10 +140,17 @@ export function genuineTls(): Promise<TlsFiles> {
     const ca = await createCa('TS701 Vendor Root CA')
     const server = await issueServerCert(ca, { hosts: ['127.0.0.1'] })
     const d = await workDir()
-    const files = { certFile: join(d, 'server.pem'), keyFile: join(d, 'server.key'), caCertFile: join(d, 'ca.pem'), caKeyFile: join(d, 'ca.key') }
+    const files = {
+      certFile: join(d, 'server.pem'),
+      keyFile: join(d, 'server.key'),
+      caCertFile: join(d, 'ca.pem'),
+      caKeyFile: join(d, 'ca.key'),
+    }
     await Promise.all([
-      writeFile(files.certFile, server.certPem), writeFile(files.keyFile, server.keyPem),
-      writeFile(files.caCertFile, ca.certPem), writeFile(files.caKeyFile, ca.keyPem),
+      writeFile(files.certFile, server.certPem),
+      writeFile(files.keyFile, server.keyPem),
+      writeFile(files.caCertFile, ca.certPem),
+      writeFile(files.caKeyFile, ca.keyPem),
     ])
     return { ...files, caPem: ca.certPem, certPem: server.certPem }
   })())
@@ -135,11 +160,23 @@ export function genuineTls(): Promise<TlsFiles> {
 
 const ROUTES: EmulatorRoute[] = [
   {
-    name: 'check-offering', method: 'GET', path: '/v1/check', when: 'offering', status: 200,
+    name: 'check-offering',
+    method: 'GET',
+    path: '/v1/check',
+    when: 'offering',
+    status: 200,
     headers: { 'content-type': 'application/json' },
     body: '{"available":true,"version":"{{image.version}}","url":"{{image.url}}","sha256":"{{image.sha256}}"}',
   },
-  { name: 'check-idle', method: 'GET', path: '/v1/check', when: 'idle', status: 200, headers: { 'content-type': 'application/json' }, body: '{"available":false}' },
+  {
+    name: 'check-idle',
+    method: 'GET',
+    path: '/v1/check',
+    when: 'idle',
+    status: 200,
+    headers: { 'content-type': 'application/json' },
+    body: '{"available":false}',
+  },
   { name: 'image', method: 'GET', path: '/images/:name', status: 200, serve: 'image' },
 ]
 
@@ -152,17 +189,30 @@ function operationsOf(dut: FakeDut, o: FakeSessionOptions): ChannelOperationMap 
   const has = (op: Operation) => dut.supports(op)
   const changes = Object.fromEntries([...dut.declaredChanges].map((c) => [c, req(`/settings/${c}`)]))
   const operations: Record<string, unknown> = {
-    ...(has('identify') && { identify: { request: req('/info'), extract: { model: { pointer: '/model' }, version: { pointer: '/version' } } } }),
-    ...(has('read-settings') && { 'read-settings': { request: req('/settings'), extract: { automaticUpdates: { pointer: '/auto' }, notifications: { pointer: '/notify' } } } }),
+    ...(has('identify') && {
+      identify: { request: req('/info'), extract: { model: { pointer: '/model' }, version: { pointer: '/version' } } },
+    }),
+    ...(has('read-settings') && {
+      'read-settings': {
+        request: req('/settings'),
+        extract: { automaticUpdates: { pointer: '/auto' }, notifications: { pointer: '/notify' } },
+      },
+    }),
     ...(has('change-settings') && { 'change-settings': changes }),
     ...(has('deliver-image') && { 'deliver-image': { mode: o.deliverMode ?? 'raw', request: req('/update') } }),
     ...(has('read-outcome') && {
       'read-outcome': {
-        mode: 'poll', request: req('/update/status'), extract: { state: { pointer: '/state' } },
-        states: { installed: ['installed'], rejected: ['rejected'], pending: ['pending'] }, intervalMs: 10, timeoutMs: o.outcomeTimeoutMs ?? 200,
+        mode: 'poll',
+        request: req('/update/status'),
+        extract: { state: { pointer: '/state' } },
+        states: { installed: ['installed'], rejected: ['rejected'], pending: ['pending'] },
+        intervalMs: 10,
+        timeoutMs: o.outcomeTimeoutMs ?? 200,
       },
     }),
-    ...(has('read-notifications') && { 'read-notifications': { request: req('/notifications'), extract: { items: { pointer: '/items' }, text: { pointer: '/text' } } } }),
+    ...(has('read-notifications') && {
+      'read-notifications': { request: req('/notifications'), extract: { items: { pointer: '/items' }, text: { pointer: '/text' } } },
+    }),
     ...(has('check-now') && { 'check-now': { request: req('/update/check') } }),
     ...(has('reboot') && { reboot: { request: req('/reboot'), readyTimeoutMs: ready } }),
     ...(has('factory-reset') && { 'factory-reset': { request: req('/factory-reset'), readyTimeoutMs: ready } }),
@@ -193,8 +243,22 @@ export async function fakeSession(o: FakeSessionOptions = {}): Promise<FakeSessi
   dut.evidence = evidence
   const files = await imageFiles()
   const [valid, older] = await Promise.all([
-    hashFile(files.valid).then(({ size, sha256 }): OfferedImage => ({ name: 'valid-image', path: files.valid, size, sha256, version: '1.1.0' })),
-    o.older === false ? undefined : hashFile(files.older).then(({ size, sha256 }): OfferedImage => ({ name: 'older-image', path: files.older, size, sha256, version: '0.9.0' })),
+    hashFile(files.valid).then(({ size, sha256 }): OfferedImage => ({
+      name: 'valid-image',
+      path: files.valid,
+      size,
+      sha256,
+      version: '1.1.0',
+    })),
+    o.older === false
+      ? undefined
+      : hashFile(files.older).then(({ size, sha256 }): OfferedImage => ({
+          name: 'older-image',
+          path: files.older,
+          size,
+          sha256,
+          version: '0.9.0',
+        })),
   ])
   dut.genuine.add(valid.sha256)
   if (older) dut.genuine.add(older.sha256)
@@ -208,7 +272,8 @@ export async function fakeSession(o: FakeSessionOptions = {}): Promise<FakeSessi
 
   const tlsOption = o.updateServer ? o.updateServer.tls : undefined
   const tls = tlsOption ? await genuineTls() : undefined
-  const profileFile = `fake://session-${n}/dut.yaml`
+  // In the work folder, which exists: bench commands run in the profile's folder.
+  const profileFile = join(await workDir(), `dut-${n}.yaml`)
   const profile: DutProfile = {
     file: profileFile,
     name: `fake DUT ${n}`,
@@ -217,15 +282,23 @@ export async function fakeSession(o: FakeSessionOptions = {}): Promise<FakeSessi
     timeScale: o.timeScale ?? 1,
     observationSeconds: o.observationSeconds ?? 0.2,
     operations: operationsOf(dut, o),
-    mechanisms: Object.fromEntries(Object.entries(o.mechanisms ?? DEFAULT_MECHANISMS).map(([id, via]): [string, MechanismDrive] => [id, { via }])),
+    mechanisms: Object.fromEntries(
+      Object.entries(o.mechanisms ?? DEFAULT_MECHANISMS).map(([id, via]): [string, MechanismDrive] => [id, { via }]),
+    ),
     ...(o.updateServer !== false && {
       updateServer: {
         host: '127.0.0.1',
         port: o.emulator === 'real' ? 0 : 8702,
-        ...(tls && { tls: { certFile: tls.certFile, keyFile: tls.keyFile, ...(tlsOption !== 'without-ca' && { caCertFile: tls.caCertFile, caKeyFile: tls.caKeyFile }) } }),
+        ...(tls && {
+          tls: {
+            certFile: tls.certFile,
+            keyFile: tls.keyFile,
+            ...(tlsOption !== 'without-ca' && { caCertFile: tls.caCertFile, caKeyFile: tls.caKeyFile }),
+          },
+        }),
         ...(o.updateServer?.pollInterval && { pollInterval: o.updateServer.pollInterval }),
         imagePath: '/images/{{image.name}}',
-        routes: ROUTES,
+        routes: [...ROUTES, ...(o.routes ?? [])],
       },
     }),
     images: {
@@ -235,6 +308,8 @@ export async function fakeSession(o: FakeSessionOptions = {}): Promise<FakeSessi
       attacks: [],
     },
     publications: o.publications ?? [],
+    ...(o.bench && { bench: o.bench }),
+    ...(o.observe && { observe: o.observe }),
   }
 
   const lab: LabPayload = { profile, credentials: {}, evidenceFile: '', workDir: await workDir(), attacks }
@@ -247,21 +322,22 @@ export async function fakeSession(o: FakeSessionOptions = {}): Promise<FakeSessi
     if (!store.has(key)) store.set(key, experiment())
     return store.get(key) as Promise<T>
   }
-  const emulator = (): Promise<UpdateServerEmulator> => once('emulator', async () => {
-    if (!profile.updateServer) throw new Error('the DUT profile declares no updateServer')
-    if (o.emulator !== 'real') return server as unknown as UpdateServerEmulator
-    const real = await UpdateServerEmulator.start({
-      host: profile.updateServer.host,
-      port: profile.updateServer.port,
-      routes: profile.updateServer.routes,
-      imagePath: profile.updateServer.imagePath,
-      evidence,
-      ...(tls && { tls: { certPem: tls.certPem, keyPem: await readFile(tls.keyFile, 'utf8') } }),
-      ...(profile.updateServer.pollInterval && { pollInterval: profile.updateServer.pollInterval }),
+  const emulator = (): Promise<UpdateServerEmulator> =>
+    once('emulator', async () => {
+      if (!profile.updateServer) throw new Error('the DUT profile declares no updateServer')
+      if (o.emulator !== 'real') return server as unknown as UpdateServerEmulator
+      const real = await UpdateServerEmulator.start({
+        host: profile.updateServer.host,
+        port: profile.updateServer.port,
+        routes: profile.updateServer.routes,
+        imagePath: profile.updateServer.imagePath,
+        evidence,
+        ...(tls && { tls: { certPem: tls.certPem, keyPem: await readFile(tls.keyFile, 'utf8') } }),
+        ...(profile.updateServer.pollInterval && { pollInterval: profile.updateServer.pollInterval }),
+      })
+      realEmulators.add(real)
+      return real
     })
-    realEmulators.add(real)
-    return real
-  })
   if (o.emulator === 'real') {
     const link = new HttpServerLink(async () => (await emulator()).url, dut, tls?.caPem)
     httpLinks.add(link)
@@ -270,6 +346,8 @@ export async function fakeSession(o: FakeSessionOptions = {}): Promise<FakeSessi
     dut.link = new FakeServerLink(server, dut)
   }
 
+  // Bench actions as the run session does them, on the fake device.
+  const bench = { profile, dut, evidence, ...(o.terminal !== undefined && { terminal: o.terminal }) }
   const s: FakeSession = {
     lab,
     profile,
@@ -281,6 +359,10 @@ export async function fakeSession(o: FakeSessionOptions = {}): Promise<FakeSessi
     valid: () => once('image:valid', async () => valid),
     older: () => once('image:older', async () => older),
     once,
+    act: (action) => benchAct(bench, action),
+    supportsAction: (action) => benchSupports(bench, action),
+    // Backed by the fake device unless the options name other sources, as the run session's is.
+    observe: new Observer({ profile, dut, evidence, emulator, credentials: {} }),
     server,
     images: { valid, ...(older && { older }) },
   }

@@ -27,7 +27,11 @@ describe.concurrent('impostor servers (fake update server)', () => {
     const s = await fakeSession(withTls)
     for (const variant of IMPOSTORS) {
       const r = await unit(s, variant)
-      expect(r).toMatchObject({ verdict: 'PASS', reason: 'refused the impostor server: certificate verify failed; nothing was fetched', source: 'observed' })
+      expect(r).toMatchObject({
+        verdict: 'PASS',
+        reason: 'refused the impostor server: certificate verify failed; nothing was fetched',
+        source: 'observed',
+      })
       expect(r.evidence?.length).toBeGreaterThan(0)
     }
     expect(s.server.hits()).toEqual([])
@@ -40,33 +44,55 @@ describe.concurrent('impostor servers (fake update server)', () => {
     s.dut.trustsAnyCertificate = true
     s.dut.installsAutomatically = false // it downloads the update but does not install it
     const r = await unit(s, 'untrusted-ca')
-    expect(r).toMatchObject({ verdict: 'FAIL', reason: expect.stringMatching(/^completed a TLS handshake with an impostor server \(A certificate for 127\.0\.0\.1 issued by a self-made CA .*\) and sent GET \/v1\/check, GET \/images\/valid-image$/) })
+    expect(r).toMatchObject({
+      verdict: 'FAIL',
+      reason: expect.stringMatching(
+        /^completed a TLS handshake with an impostor server \(A certificate for 127\.0\.0\.1 issued by a self-made CA .*\) and sent GET \/v1\/check, GET \/images\/valid-image$/,
+      ),
+    })
     await expectGenuineAfterwards(s)
   })
 
   it('FAIL: a device that trusts an expired certificate installs what the impostor offers', async ({ expect }) => {
     const s = await fakeSession(withTls)
     s.dut.trustsAnyCertificate = true
-    expect(await unit(s, 'expired')).toMatchObject({ verdict: 'FAIL', reason: expect.stringMatching(/^installed an image from an impostor server \(A certificate for 127\.0\.0\.1 from the trusted CA that expired yesterday\.\): 1\.0\.0 → 1\.1\.0$/) })
+    expect(await unit(s, 'expired')).toMatchObject({
+      verdict: 'FAIL',
+      reason: expect.stringMatching(
+        /^installed an image from an impostor server \(A certificate for 127\.0\.0\.1 from the trusted CA that expired yesterday\.\): 1\.0\.0 → 1\.1\.0$/,
+      ),
+    })
   })
 
   it('INCONCLUSIVE: an update server on plain HTTP has no certificate to impersonate', async ({ expect }) => {
     const s = await fakeSession()
-    expect(await unit(s, 'untrusted-ca')).toMatchObject({ verdict: 'INCONCLUSIVE', reason: 'the DUT profile has the update server on plain HTTP; give updateServer.tls to test impostors' })
+    expect(await unit(s, 'untrusted-ca')).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: 'the DUT profile has the update server on plain HTTP; give updateServer.tls to test impostors',
+    })
     expect(s.dut.calls).toEqual([])
   })
 
   it('INCONCLUSIVE: wrong-host and expired need the CA the device trusts; untrusted-ca does not', async ({ expect }) => {
     const s = await fakeSession({ updateServer: { tls: 'without-ca' } })
-    expect(await unit(s, 'wrong-host')).toMatchObject({ verdict: 'INCONCLUSIVE', reason: 'a wrong-host impostor needs the CA the DUT trusts (updateServer.tls.caCertFile and caKeyFile)' })
-    expect(await unit(s, 'expired')).toMatchObject({ verdict: 'INCONCLUSIVE', reason: 'a expired impostor needs the CA the DUT trusts (updateServer.tls.caCertFile and caKeyFile)' })
+    expect(await unit(s, 'wrong-host')).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: 'a wrong-host impostor needs the CA the DUT trusts (updateServer.tls.caCertFile and caKeyFile)',
+    })
+    expect(await unit(s, 'expired')).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: 'a expired impostor needs the CA the DUT trusts (updateServer.tls.caCertFile and caKeyFile)',
+    })
     expect(await unit(s, 'untrusted-ca')).toMatchObject({ verdict: 'PASS' })
   })
 
   it('INCONCLUSIVE: a device that makes no connection attempt', async ({ expect }) => {
     const s = await fakeSession({ ...withTls, observationSeconds: 0.1 })
     s.dut.contactsServer = false
-    expect(await unit(s, 'untrusted-ca')).toMatchObject({ verdict: 'INCONCLUSIVE', reason: 'the DUT made no connection attempt to the update server during the test' })
+    expect(await unit(s, 'untrusted-ca')).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: 'the DUT made no connection attempt to the update server during the test',
+    })
     await expectGenuineAfterwards(s)
   })
 
@@ -89,7 +115,10 @@ describe.concurrent('impostor servers (fake update server)', () => {
     // KNOWN GAP: PASS "refused the impostor server" although the device refuses the genuine
     // server just the same (its updates are broken): the judge never shows, as a positive control,
     // that the device completes a handshake with the genuine certificate; should be INCONCLUSIVE.
-    expect(await unit(s, 'untrusted-ca')).toMatchObject({ verdict: 'PASS', reason: 'refused the impostor server: certificate verify failed; nothing was fetched' })
+    expect(await unit(s, 'untrusted-ca')).toMatchObject({
+      verdict: 'PASS',
+      reason: 'refused the impostor server: certificate verify failed; nothing was fetched',
+    })
     // The same device against the genuine server: it never gets through either.
     await s.dut.checkNow()
     expect(s.server.hits()).toEqual([])
@@ -113,6 +142,9 @@ describe('impostor servers (real update-server emulator, real TLS)', () => {
   it('FAIL: a client that skips certificate verification installs from the impostor', async () => {
     const s = await fakeSession({ ...withTls, emulator: 'real' })
     s.dut.trustsAnyCertificate = true
-    expect(await unit(s, 'untrusted-ca')).toMatchObject({ verdict: 'FAIL', reason: expect.stringMatching(/^installed an image from an impostor server \(.*\): 1\.0\.0 → 1\.1\.0$/) })
+    expect(await unit(s, 'untrusted-ca')).toMatchObject({
+      verdict: 'FAIL',
+      reason: expect.stringMatching(/^installed an image from an impostor server \(.*\): 1\.0\.0 → 1\.1\.0$/),
+    })
   })
 })

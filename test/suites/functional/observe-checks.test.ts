@@ -5,7 +5,13 @@
 // seconds (6 device days). The fake device places its checks on the emulator's timeline when it
 // restarts, so the window holds exactly the checks the test scripts.
 import { describe, expect, it, vi } from 'vitest'
-import { checkTimeline, judgeBootCheck, judgePeriodClaim, judgePeriodic, type CheckTimeline } from '../../../suites/lib/functional/observe-checks.ts'
+import {
+  checkTimeline,
+  judgeBootCheck,
+  judgePeriodClaim,
+  judgePeriodic,
+  type CheckTimeline,
+} from '../../../suites/lib/functional/observe-checks.ts'
 import type { Assessment, UpdMech } from '../../../ixit/types.ts'
 import { FakeDut, operationsWithout, timeout } from './fake-dut.ts'
 import { fakeSession, NETWORK, referenceAssessment, runUnit, type FakeSession, type FakeSessionOptions } from './fake-session.ts'
@@ -44,8 +50,14 @@ describe.concurrent('observing update checks', () => {
     const boot = await unit(s, '5.3-5-2a')
     expect(boot).toMatchObject({ verdict: 'PASS', reason: expect.stringMatching(/^first check \d+ device seconds after the restart$/) })
     expect(boot.evidence?.length).toBeGreaterThan(0)
-    expect(await unit(s, '5.3-5-2b')).toMatchObject({ verdict: 'PASS', reason: '4 checks within 6.00 device days, every 1.00 device days (median)' })
-    expect(await unit(s, '5.3-5-2c')).toMatchObject({ verdict: 'PASS', reason: "measured period 1.00 device days agrees with the IXIT's P1D" })
+    expect(await unit(s, '5.3-5-2b')).toMatchObject({
+      verdict: 'PASS',
+      reason: '4 checks within 6.00 device days, every 1.00 device days (median)',
+    })
+    expect(await unit(s, '5.3-5-2c')).toMatchObject({
+      verdict: 'PASS',
+      reason: "measured period 1.00 device days agrees with the IXIT's P1D",
+    })
     // One restart and one observation window for the three units.
     expect(s.dut.calls.filter((op) => op === 'reboot')).toHaveLength(1)
   })
@@ -54,7 +66,9 @@ describe.concurrent('observing update checks', () => {
     const s = await session([1, 2, 3])
     expect(await unit(s, '5.3-5-2a')).toMatchObject({
       verdict: 'FAIL',
-      reason: expect.stringMatching(/^the first check came 1\.\d\d device days after the restart, with the periodic schedule \(1\.00 device days\), not after initialization$/),
+      reason: expect.stringMatching(
+        /^the first check came 1\.\d\d device days after the restart, with the periodic schedule \(1\.00 device days\), not after initialization$/,
+      ),
     })
     expect(await unit(s, '5.3-5-2b')).toMatchObject({ verdict: 'PASS' })
   })
@@ -62,28 +76,51 @@ describe.concurrent('observing update checks', () => {
   it('FAIL: a check after the restart and none after it', async ({ expect }) => {
     const s = await session([0.1])
     expect(await unit(s, '5.3-5-2a')).toMatchObject({ verdict: 'PASS' })
-    expect(await unit(s, '5.3-5-2b')).toMatchObject({ verdict: 'FAIL', reason: '1 check(s) within 6.00 device days after the restart: no periodic checking' })
-    expect(await unit(s, '5.3-5-2c')).toMatchObject({ verdict: 'INCONCLUSIVE', reason: 'fewer than two checks observed: no period to compare' })
+    expect(await unit(s, '5.3-5-2b')).toMatchObject({
+      verdict: 'FAIL',
+      reason: '1 check(s) within 6.00 device days after the restart: no periodic checking',
+    })
+    expect(await unit(s, '5.3-5-2c')).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: 'fewer than two checks observed: no period to compare',
+    })
   })
 
   it('FAIL: no check at all', async ({ expect }) => {
     const s = await session([])
-    expect(await unit(s, '5.3-5-2a')).toMatchObject({ verdict: 'FAIL', reason: 'no update check within 6.00 device days after the restart' })
-    expect(await unit(s, '5.3-5-2b')).toMatchObject({ verdict: 'FAIL', reason: '0 check(s) within 6.00 device days after the restart: no periodic checking' })
+    expect(await unit(s, '5.3-5-2a')).toMatchObject({
+      verdict: 'FAIL',
+      reason: 'no update check within 6.00 device days after the restart',
+    })
+    expect(await unit(s, '5.3-5-2b')).toMatchObject({
+      verdict: 'FAIL',
+      reason: '0 check(s) within 6.00 device days after the restart: no periodic checking',
+    })
   })
 
   it('FAIL: checks every three days where the IXIT claims one', async ({ expect }) => {
     const s = await session([0.1, 3.1])
-    expect(await unit(s, '5.3-5-2c')).toMatchObject({ verdict: 'FAIL', reason: "measured period 3.00 device days disagrees with the IXIT's P1D (200 % off)" })
+    expect(await unit(s, '5.3-5-2c')).toMatchObject({
+      verdict: 'FAIL',
+      reason: "measured period 3.00 device days disagrees with the IXIT's P1D (200 % off)",
+    })
   })
 
   it('without a claimed period: 5.3-5-2c is open, 5.3-5-2a compares with the measured one', async ({ expect }) => {
-    const noPeriod = await claiming((m) => { delete m.facts.checking!.period })
+    const noPeriod = await claiming((m) => {
+      delete m.facts.checking!.period
+    })
     const early = await session([0.1, 1.1, 2.1])
-    expect(await unit(early, '5.3-5-2c', noPeriod)).toMatchObject({ verdict: 'INCONCLUSIVE', reason: 'UpdMech-Network states no check period in its facts (checking.period)' })
+    expect(await unit(early, '5.3-5-2c', noPeriod)).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: 'UpdMech-Network states no check period in its facts (checking.period)',
+    })
     expect(await unit(early, '5.3-5-2a', noPeriod)).toMatchObject({ verdict: 'PASS' })
     const late = await session([0.6, 1.6, 2.6])
-    expect(await unit(late, '5.3-5-2a', noPeriod)).toMatchObject({ verdict: 'FAIL', reason: expect.stringContaining('with the periodic schedule (1.00 device days)') })
+    expect(await unit(late, '5.3-5-2a', noPeriod)).toMatchObject({
+      verdict: 'FAIL',
+      reason: expect.stringContaining('with the periodic schedule (1.00 device days)'),
+    })
   })
 
   it('only checks count: image downloads and requests before the restart do not', async ({ expect }) => {
@@ -104,12 +141,18 @@ describe.concurrent('observing update checks', () => {
   it('INCONCLUSIVE: a device that does not answer after the restart', async ({ expect }) => {
     const s = await session([0.1], { readyTimeoutMs: 200 })
     s.dut.fault = (op, d) => (op === 'identify' && d.calls.includes('reboot') ? timeout('identify') : undefined)
-    expect(await unit(s, '5.3-5-2a')).toMatchObject({ verdict: 'INCONCLUSIVE', reason: 'check checks-after-restart failed: the DUT did not answer after the restart' })
+    expect(await unit(s, '5.3-5-2a')).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: 'check checks-after-restart failed: the DUT did not answer after the restart',
+    })
   })
 
   it('INCONCLUSIVE: a device whose profile declares no reboot', async ({ expect }) => {
     const s = await session([0.1], { dut: new FakeDut({ operations: operationsWithout('reboot') }) })
-    expect(await unit(s, '5.3-5-2b')).toMatchObject({ verdict: 'INCONCLUSIVE', reason: 'reboot: operation reboot not declared in the DUT profile' })
+    expect(await unit(s, '5.3-5-2b')).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: 'reboot: operation reboot not declared in the DUT profile',
+    })
   })
 
   it('a device whose checks fail on the TLS handshake', async ({ expect }) => {
@@ -124,7 +167,10 @@ describe.concurrent('observing update checks', () => {
     // KNOWN GAP: FAIL "no update check" although the emulator saw the device's connection
     // attempts; the handshake failures are not looked at, so a lab whose TLS setup the device
     // rejects fails the device. Should be INCONCLUSIVE naming the failed handshakes.
-    expect(await unit(s, '5.3-5-2a')).toMatchObject({ verdict: 'FAIL', reason: 'no update check within 6.00 device days after the restart' })
+    expect(await unit(s, '5.3-5-2a')).toMatchObject({
+      verdict: 'FAIL',
+      reason: 'no update check within 6.00 device days after the restart',
+    })
     expect(s.server.handshakeFailures()).toHaveLength(3)
   })
 
@@ -135,7 +181,10 @@ describe.concurrent('observing update checks', () => {
     // KNOWN GAP: FAIL "no periodic checking" although the window (0.5 device days) is shorter
     // than the claimed period (P1D) and could never show a second check; 5.3-5-2c says
     // INCONCLUSIVE for the same timeline. Should be INCONCLUSIVE.
-    expect(await unit(s, '5.3-5-2b')).toMatchObject({ verdict: 'FAIL', reason: '1 check(s) within 0.50 device days after the restart: no periodic checking' })
+    expect(await unit(s, '5.3-5-2b')).toMatchObject({
+      verdict: 'FAIL',
+      reason: '1 check(s) within 0.50 device days after the restart: no periodic checking',
+    })
     expect(await unit(s, '5.3-5-2c')).toMatchObject({ verdict: 'INCONCLUSIVE' })
   })
 })
@@ -148,7 +197,12 @@ describe('judging a timeline', () => {
     return m
   }
   const DAY = 86_400
-  const timeline = (days: number[]): CheckTimeline => ({ bootedAt: 0, checksAt: days.map((d) => d * DAY), windowSeconds: 10 * DAY, evidence: ['E1'] })
+  const timeline = (days: number[]): CheckTimeline => ({
+    bootedAt: 0,
+    checksAt: days.map((d) => d * DAY),
+    windowSeconds: 10 * DAY,
+    evidence: ['E1'],
+  })
 
   it('the boot check must come before half the period', async () => {
     expect(judgeBootCheck(timeline([0.49, 1.49]), await mech('P1D')).verdict).toBe('PASS')
@@ -162,7 +216,10 @@ describe('judging a timeline', () => {
     const m = await mech('P1D')
     expect(judgePeriodClaim(timeline([0, 1.5, 3]), m).verdict).toBe('PASS')
     expect(judgePeriodClaim(timeline([0, 0.5, 1]), m).verdict).toBe('PASS')
-    expect(judgePeriodClaim(timeline([0, 1.51, 3.02]), m)).toMatchObject({ verdict: 'FAIL', reason: "measured period 1.51 device days disagrees with the IXIT's P1D (51 % off)" })
+    expect(judgePeriodClaim(timeline([0, 1.51, 3.02]), m)).toMatchObject({
+      verdict: 'FAIL',
+      reason: "measured period 1.51 device days disagrees with the IXIT's P1D (51 % off)",
+    })
     // The median: one missed check does not make the period wrong.
     expect(judgePeriodClaim(timeline([0, 1, 2, 4, 5]), m).verdict).toBe('PASS')
     expect(judgePeriodClaim(timeline([0, 1]), m).evidence).toEqual(['E1'])

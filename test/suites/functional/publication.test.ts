@@ -51,7 +51,8 @@ async function withUserInfo(change: (info: UserInfo) => void): Promise<Assessmen
   return a
 }
 
-const unit = (s: FakeSession, id: string, assessment?: Assessment) => runUnit(s, id, { target: 'UserInfo-1', ...(assessment && { assessment }) })
+const unit = (s: FakeSession, id: string, assessment?: Assessment) =>
+  runUnit(s, id, { target: 'UserInfo-1', ...(assessment && { assessment }) })
 
 describe('5.3-13-2a: the support period publication is reachable', () => {
   it('PASS: the page answers 200', async () => {
@@ -63,20 +64,31 @@ describe('5.3-13-2a: the support period publication is reachable', () => {
 
   it('FAIL: the page is not there', async () => {
     const { s, origin } = await vendor({})
-    expect(await unit(s, '5.3-13-2a')).toMatchObject({ verdict: 'FAIL', reason: `${origin}/support answered 404: the publication is not where the IXIT says` })
+    expect(await unit(s, '5.3-13-2a')).toMatchObject({
+      verdict: 'FAIL',
+      reason: `${origin}/support answered 404: the publication is not where the IXIT says`,
+    })
   })
 
   it('INCONCLUSIVE: nothing answers at the address', async () => {
     const { origin } = await site({})
     await Promise.all(servers.splice(0).map((x) => new Promise((r) => x.close(r))))
     const s = await fakeSession({ publications: [{ from: IXIT_ORIGIN, to: origin }] })
-    expect(await unit(s, '5.3-13-2a')).toMatchObject({ verdict: 'INCONCLUSIVE', reason: expect.stringMatching(new RegExp(`^${origin}/support could not be fetched: `)) })
+    expect(await unit(s, '5.3-13-2a')).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: expect.stringMatching(new RegExp(`^${origin}/support could not be fetched: `)),
+    })
   })
 
   it('INCONCLUSIVE: an address off the loopback network is not contacted', async () => {
     const s = await fakeSession()
-    const a = await withUserInfo((info) => { info.facts.supportPeriodPublication!.url = 'https://vendor.example/support' })
-    expect(await unit(s, '5.3-13-2a', a)).toMatchObject({ verdict: 'INCONCLUSIVE', reason: expect.stringMatching(/^https:\/\/vendor\.example\/support is not a loopback address; ts701 contacts only loopback targets/) })
+    const a = await withUserInfo((info) => {
+      info.facts.supportPeriodPublication!.url = 'https://vendor.example/support'
+    })
+    expect(await unit(s, '5.3-13-2a', a)).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: expect.stringMatching(/^https:\/\/vendor\.example\/support is not a loopback address; ts701 contacts only loopback targets/),
+    })
   })
 
   it('INCONCLUSIVE: the IXIT names no web address', async () => {
@@ -85,7 +97,10 @@ describe('5.3-13-2a: the support period publication is reachable', () => {
       delete info.facts.supportPeriodPublication
       info.publicationOfSupportPeriod = 'Printed in the quick-start guide, page 4.'
     })
-    expect(await unit(s, '5.3-13-2a', a)).toMatchObject({ verdict: 'INCONCLUSIVE', reason: 'UserInfo-1 names no web address for the publication; check the described way by hand' })
+    expect(await unit(s, '5.3-13-2a', a)).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: 'UserInfo-1 names no web address for the publication; check the described way by hand',
+    })
   })
 
   it('the address may come from the prose, without its trailing punctuation', async () => {
@@ -116,25 +131,42 @@ describe('5.3-13-2b: the publication needs no account', () => {
   it('FAIL: 401 or 403', async () => {
     for (const status of [401, 403]) {
       const { s, origin } = await vendor({ '/support': { status } })
-      expect(await unit(s, '5.3-13-2b')).toMatchObject({ verdict: 'FAIL', reason: `${origin}/support answered ${status}: it requires an account` })
+      expect(await unit(s, '5.3-13-2b')).toMatchObject({
+        verdict: 'FAIL',
+        reason: `${origin}/support answered ${status}: it requires an account`,
+      })
     }
   })
 
   it('FAIL: a redirect to a login page', async () => {
     const { s, origin } = await vendor({ '/support': { status: 302, headers: { location: '/account/login?next=/support' } } })
-    expect(await unit(s, '5.3-13-2b')).toMatchObject({ verdict: 'FAIL', reason: `${origin}/support redirects to /account/login?next=/support: it requires registration or login` })
+    expect(await unit(s, '5.3-13-2b')).toMatchObject({
+      verdict: 'FAIL',
+      reason: `${origin}/support redirects to /account/login?next=/support: it requires registration or login`,
+    })
   })
 
   it('FAIL: a password form instead of the publication', async () => {
-    const { s, origin } = await vendor({ '/support': { status: 200, body: '<form><input name="user"><input type="password" name="pw"></form>' } })
-    expect(await unit(s, '5.3-13-2b')).toMatchObject({ verdict: 'FAIL', reason: `${origin}/support shows a password form instead of the publication` })
+    const { s, origin } = await vendor({
+      '/support': { status: 200, body: '<form><input name="user"><input type="password" name="pw"></form>' },
+    })
+    expect(await unit(s, '5.3-13-2b')).toMatchObject({
+      verdict: 'FAIL',
+      reason: `${origin}/support shows a password form instead of the publication`,
+    })
   })
 
   it('INCONCLUSIVE: an answer that tells nothing about access', async () => {
     const { s, origin } = await vendor({ '/support': { status: 500 } })
-    expect(await unit(s, '5.3-13-2b')).toMatchObject({ verdict: 'INCONCLUSIVE', reason: `${origin}/support answered 500; access could not be judged` })
+    expect(await unit(s, '5.3-13-2b')).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: `${origin}/support answered 500; access could not be judged`,
+    })
     const moved = await vendor({ '/support': { status: 301, headers: { location: '/support/' } } })
-    expect(await unit(moved.s, '5.3-13-2b')).toMatchObject({ verdict: 'INCONCLUSIVE', reason: `${moved.origin}/support answered 301; access could not be judged` })
+    expect(await unit(moved.s, '5.3-13-2b')).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: `${moved.origin}/support answered 301; access could not be judged`,
+    })
   })
 })
 
@@ -142,21 +174,32 @@ describe('5.3-13-2c: the publication states the support period', () => {
   it('PASS: the end date in any of the usual forms', async () => {
     for (const written of ['31 December 2031', '2031-12-31', 'December 31, 2031', '31.12.2031', '31/12/2031', '12/31/2031']) {
       const { s } = await vendor({ '/support': { status: 200, body: `<p>Updates until <b>${written}</b></p>` } })
-      expect(await unit(s, '5.3-13-2c')).toMatchObject({ verdict: 'PASS', reason: `the publication states the support period ("${written}")` })
+      expect(await unit(s, '5.3-13-2c')).toMatchObject({
+        verdict: 'PASS',
+        reason: `the publication states the support period ("${written}")`,
+      })
     }
     const { s } = await vendor({ '/support': { status: 200, body: SUPPORT } })
-    expect(await unit(s, '5.3-13-2c')).toMatchObject({ verdict: 'PASS', reason: 'the publication states the support period ("31 December 2031")' })
+    expect(await unit(s, '5.3-13-2c')).toMatchObject({
+      verdict: 'PASS',
+      reason: 'the publication states the support period ("31 December 2031")',
+    })
   })
 
   it('PASS: the year of the prose when the IXIT gives no end date', async () => {
     const { s } = await vendor({ '/support': { status: 200, body: '<p>Supported through 2031.</p>' } })
-    const a = await withUserInfo((info) => { delete info.facts.supportEnds })
+    const a = await withUserInfo((info) => {
+      delete info.facts.supportEnds
+    })
     expect(await unit(s, '5.3-13-2c', a)).toMatchObject({ verdict: 'PASS', reason: 'the publication states the support period ("2031")' })
   })
 
   it('FAIL: the page does not give the date', async () => {
     const { s } = await vendor({ '/support': { status: 200, body: '<p>Security updates are provided for a long time.</p>' } })
-    expect(await unit(s, '5.3-13-2c')).toMatchObject({ verdict: 'FAIL', reason: 'the publication does not state the support period (looked for 2031-12-31 / 31 December 2031)' })
+    expect(await unit(s, '5.3-13-2c')).toMatchObject({
+      verdict: 'FAIL',
+      reason: 'the publication does not state the support period (looked for 2031-12-31 / 31 December 2031)',
+    })
   })
 
   it('INCONCLUSIVE: the IXIT gives neither a date nor a year to look for', async () => {
@@ -165,13 +208,21 @@ describe('5.3-13-2c: the publication states the support period', () => {
       delete info.facts.supportEnds
       info.supportPeriod = 'Five years from the date of purchase.'
     })
-    expect(await unit(s, '5.3-13-2c', a)).toMatchObject({ verdict: 'INCONCLUSIVE', reason: 'UserInfo-1 states no date or year to look for; assessor review of the page' })
+    expect(await unit(s, '5.3-13-2c', a)).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: 'UserInfo-1 states no date or year to look for; assessor review of the page',
+    })
   })
 
   it('INCONCLUSIVE: the page could not be fetched', async () => {
     const s = await fakeSession()
-    const a = await withUserInfo((info) => { info.facts.supportPeriodPublication!.url = 'https://vendor.example/support' })
-    expect(await unit(s, '5.3-13-2c', a)).toMatchObject({ verdict: 'INCONCLUSIVE', reason: expect.stringContaining('is not a loopback address') })
+    const a = await withUserInfo((info) => {
+      info.facts.supportPeriodPublication!.url = 'https://vendor.example/support'
+    })
+    expect(await unit(s, '5.3-13-2c', a)).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: expect.stringContaining('is not a loopback address'),
+    })
   })
 
   it('a page that was not served', async () => {
@@ -180,7 +231,10 @@ describe('5.3-13-2c: the publication states the support period', () => {
     // served (the answer was a redirect to a login page; a 404 or 500 gives the same): the text
     // judged is the error or redirect body; should be INCONCLUSIVE. (The detection matrix's
     // support-page-login flaw currently relies on this FAIL.)
-    expect(await unit(s, '5.3-13-2c')).toMatchObject({ verdict: 'FAIL', reason: 'the publication does not state the support period (looked for 2031-12-31 / 31 December 2031)' })
+    expect(await unit(s, '5.3-13-2c')).toMatchObject({
+      verdict: 'FAIL',
+      reason: 'the publication does not state the support period (looked for 2031-12-31 / 31 December 2031)',
+    })
     const missing = await vendor({})
     expect(await unit(missing.s, '5.3-13-2c')).toMatchObject({ verdict: 'FAIL' })
   })
@@ -193,9 +247,12 @@ describe('5.3-13-2c: the publication states the support period', () => {
 })
 
 describe('5.3-14-2a/2b: the publication on software that cannot be updated', () => {
-  it('2a PASS: reachable and open; 2b: the period is there, the rest is the assessor\'s', async () => {
+  it("2a PASS: reachable and open; 2b: the period is there, the rest is the assessor's", async () => {
     const { s, origin, requests } = await vendor({ '/support': { status: 200, body: SUPPORT } })
-    expect(await unit(s, '5.3-14-2a')).toMatchObject({ verdict: 'PASS', reason: `${origin}/support#non-updatable was read without credentials` })
+    expect(await unit(s, '5.3-14-2a')).toMatchObject({
+      verdict: 'PASS',
+      reason: `${origin}/support#non-updatable was read without credentials`,
+    })
     expect(await unit(s, '5.3-14-2b')).toMatchObject({
       verdict: 'INCONCLUSIVE',
       reason: `assessor review: does ${origin}/support#non-updatable give the rationale and the replacement period and method? (the publication states the support period ("31 December 2031"))`,
@@ -205,14 +262,23 @@ describe('5.3-14-2a/2b: the publication on software that cannot be updated', () 
 
   it('2a FAIL: not there, or behind a login', async () => {
     const gone = await vendor({})
-    expect(await unit(gone.s, '5.3-14-2a')).toMatchObject({ verdict: 'FAIL', reason: `${gone.origin}/support#non-updatable answered 404: the publication is not where the IXIT says` })
+    expect(await unit(gone.s, '5.3-14-2a')).toMatchObject({
+      verdict: 'FAIL',
+      reason: `${gone.origin}/support#non-updatable answered 404: the publication is not where the IXIT says`,
+    })
     const login = await vendor({ '/support': { status: 302, headers: { location: '/signin' } } })
-    expect(await unit(login.s, '5.3-14-2a')).toMatchObject({ verdict: 'FAIL', reason: `${login.origin}/support#non-updatable redirects to /signin: it requires registration or login` })
+    expect(await unit(login.s, '5.3-14-2a')).toMatchObject({
+      verdict: 'FAIL',
+      reason: `${login.origin}/support#non-updatable redirects to /signin: it requires registration or login`,
+    })
   })
 
   it('2b FAIL: the period is missing', async () => {
     const { s } = await vendor({ '/support': { status: 200, body: '<p>The boot ROM cannot be updated.</p>' } })
-    expect(await unit(s, '5.3-14-2b')).toMatchObject({ verdict: 'FAIL', reason: expect.stringMatching(/^the publication does not state the support period/) })
+    expect(await unit(s, '5.3-14-2b')).toMatchObject({
+      verdict: 'FAIL',
+      reason: expect.stringMatching(/^the publication does not state the support period/),
+    })
   })
 
   it('INCONCLUSIVE: unreachable or without an address', async () => {
@@ -221,8 +287,14 @@ describe('5.3-14-2a/2b: the publication on software that cannot be updated', () 
       delete info.facts.nonUpdatablePublication
       info.publicationOfNonUpdatable = 'Section 9 of the printed manual.'
     })
-    expect(await unit(s, '5.3-14-2a', a)).toMatchObject({ verdict: 'INCONCLUSIVE', reason: 'UserInfo-1 names no web address for the publication; check the described way by hand' })
-    expect(await unit(s, '5.3-14-2b', a)).toMatchObject({ verdict: 'INCONCLUSIVE', reason: 'UserInfo-1 names no web address for the publication; check the described way by hand' })
+    expect(await unit(s, '5.3-14-2a', a)).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: 'UserInfo-1 names no web address for the publication; check the described way by hand',
+    })
+    expect(await unit(s, '5.3-14-2b', a)).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: 'UserInfo-1 names no web address for the publication; check the described way by hand',
+    })
   })
 })
 

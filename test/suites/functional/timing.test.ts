@@ -19,7 +19,9 @@ describe('timing', () => {
     // P1D at 43200 device seconds per second is 2 s: wait 3 s within a 6 s window.
     expect(pollWaitMs(await fakeSession({ timeScale: 43_200, observationSeconds: 6, updateServer: { pollInterval: 'P1D' } }))).toBe(3_000)
     expect(pollWaitMs(await fakeSession({ timeScale: 43_200, observationSeconds: 2, updateServer: { pollInterval: 'P1D' } }))).toBe(2_000)
-    expect(pollWaitMs(await fakeSession({ timeScale: 86_400_000, observationSeconds: 6, updateServer: { pollInterval: 'P1D' } }))).toBe(1_000)
+    expect(pollWaitMs(await fakeSession({ timeScale: 86_400_000, observationSeconds: 6, updateServer: { pollInterval: 'P1D' } }))).toBe(
+      1_000,
+    )
     // An interval that is no ISO-8601 duration is as good as none.
     expect(pollWaitMs(await fakeSession({ observationSeconds: 0.5, updateServer: { pollInterval: 'daily' } }))).toBe(500)
   })

@@ -1,0 +1,16 @@
+export type Severity = 'error' | 'warning'
+
+/**
+ * One problem in the documents or the run, printed as `file:line:column: severity: message`. The
+ * loaders find them and the reports carry them, so the type lives on the ground floor.
+ */
+export interface Finding {
+  severity: Severity
+  code: string
+  file: string
+  line: number
+  column: number
+  message: string
+  /** JSON pointer into the document, where the problem has one. */
+  pointer?: string
+}

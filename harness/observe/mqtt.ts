@@ -1,0 +1,197 @@
+/**
+ * The `mqtt` source: messages the device publishes on its own (state, job status, a version
+ * announcement). One subscriber per run, on the broker the profile names, subscribed to every
+ * topic filter an `observe` fact uses from its first use on: MQTT keeps no history, so a message is
+ * only seen by a subscriber that was there. Each message a filter matches is recorded as evidence.
+ */
+import { readFileSync } from 'node:fs'
+import { connect, type IClientOptions, type MqttClient } from 'mqtt'
+import type { MqttAdapterConfig } from '../../adapters/mqtt/profile.ts'
+import { topicMatches } from '../../adapters/mqtt/topics.ts'
+import { excerpt } from '../../adapters/kit/text.ts'
+import type { EvidenceLog } from '../../core/evidence.ts'
+import { loopbackProblem } from '../../core/loopback.ts'
+import { redactUrl } from '../../core/mask.ts'
+import type { DutProfile } from '../../profile/types.ts'
+import type { Feed, FeedItem } from './feed.ts'
+import { ObserveError } from './types.ts'
+
+export interface BrokerSettings {
+  url: string
+  username?: string
+  password?: string
+  clientId?: string
+  tls?: { caFile?: string; certFile?: string; keyFile?: string; serverName?: string }
+}
+
+interface Message extends FeedItem {
+  topic: string
+}
+
+interface Waiter {
+  filter: string
+  test: (item: FeedItem) => boolean
+  since: number
+  done: (item: FeedItem | undefined) => void
+}
+
+const CONNECT_TIMEOUT_MS = 10_000
+/** A day of polling is far less; the oldest go first beyond it. */
+const KEEP = 10_000
+
+export class MqttWatcher {
+  private readonly messages: Message[] = []
+  private readonly waiters = new Set<Waiter>()
+  private client: MqttClient | undefined
+  private starting: Promise<void> | undefined
+  private readonly shown: string
+
+  constructor(
+    private readonly broker: BrokerSettings,
+    private readonly filters: readonly string[],
+    private readonly evidence: EvidenceLog,
+  ) {
+    this.shown = redactUrl(broker.url).replace(/\/$/, '')
+  }
+
+  /** Connects and subscribes once; later calls wait for the same start. */
+  start(): Promise<void> {
+    this.starting ??= this.connect()
+    return this.starting
+  }
+
+  feed(filter: string): Feed {
+    const source = `MQTT ${filter} at ${this.shown}`
+    const mine = (since: number) => this.messages.filter((m) => m.time >= since && topicMatches(filter, m.topic))
+    return {
+      source,
+      items: mine,
+      next: (test, since, timeoutMs) => {
+        const found = mine(since).find(test)
+        if (found) return Promise.resolve(found)
+        return new Promise((resolve) => {
+          const waiter: Waiter = { filter, test, since, done: resolve }
+          const timer = setTimeout(() => finish(undefined), timeoutMs)
+          const finish = (item: FeedItem | undefined) => {
+            clearTimeout(timer)
+            this.waiters.delete(waiter)
+            resolve(item)
+          }
+          waiter.done = finish
+          this.waiters.add(waiter)
+        })
+      },
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const w of [...this.waiters]) w.done(undefined)
+    const client = this.client
+    this.client = undefined
+    if (client) await client.endAsync(true).catch(() => undefined)
+  }
+
+  private options(): IClientOptions {
+    const tls = this.broker.tls
+    const read = (file: string | undefined) => (file === undefined ? undefined : readFileSync(file))
+    return {
+      clientId: this.broker.clientId ?? `ts701-observe-${Math.random().toString(16).slice(2, 10)}`,
+      clean: true,
+      protocolVersion: 4,
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      // An observation window lasts hours: come back after a dropped connection, subscriptions included.
+      reconnectPeriod: 1000,
+      resubscribe: true,
+      ...(this.broker.username !== undefined && { username: this.broker.username }),
+      ...(this.broker.password !== undefined && { password: this.broker.password }),
+      ...(tls && {
+        ca: read(tls.caFile),
+        cert: read(tls.certFile),
+        key: read(tls.keyFile),
+        ...(tls.serverName !== undefined && { servername: tls.serverName }),
+      }),
+    }
+  }
+
+  private async connect(): Promise<void> {
+    const refusal = loopbackProblem(this.broker.url)
+    if (refusal) throw new ObserveError('E_OBSERVE_CONFIG', `observe.mqtt: ${refusal}`)
+    const client = connect(this.broker.url, { ...this.options(), reconnectPeriod: 0 })
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no answer (CONNACK) within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS)
+        client.once('connect', () => {
+          clearTimeout(timer)
+          resolve()
+        })
+        client.once('error', (err) => {
+          clearTimeout(timer)
+          reject(err)
+        })
+        client.once('close', () => {
+          clearTimeout(timer)
+          reject(new Error('the broker closed the connection'))
+        })
+      })
+      const grants = await client.subscribeAsync([...new Set(this.filters)], { qos: 1 })
+      const refused = grants.filter((g) => g.qos === 128).map((g) => g.topic)
+      if (refused.length) throw new Error(`the broker refused the subscription to ${refused.join(', ')}`)
+    } catch (err) {
+      client.end(true)
+      const why = err instanceof Error ? err.message : String(err)
+      this.evidence.record({ channel: 'mqtt', summary: `cannot observe at ${this.shown}: ${why}` })
+      throw new ObserveError('E_OBSERVE_BROKER', `cannot observe MQTT at ${this.shown}: ${why}`)
+    }
+    // From here on a lost connection is retried behind the scenes; the evidence shows the gap.
+    client.options.reconnectPeriod = 1000
+    client.on('error', (err) => this.evidence.record({ channel: 'mqtt', summary: `observer at ${this.shown}: ${err.message}` }))
+    client.on('offline', () => this.evidence.record({ channel: 'mqtt', summary: `observer lost the broker at ${this.shown}` }))
+    client.on('message', (topic, payload, packet) => this.received(topic, payload, packet.retain))
+    this.client = client
+    this.evidence.record({ channel: 'mqtt', summary: `observing ${this.filters.join(', ')} at ${this.shown}` })
+  }
+
+  private received(topic: string, payload: Buffer, retained: boolean): void {
+    if (!this.filters.some((f) => topicMatches(f, topic))) return
+    const text = payload.toString('utf8')
+    const evidence = this.evidence.record({
+      channel: 'mqtt',
+      summary: `observed ${topic}: ${excerpt(text, 120)}`,
+      detail: { topic, bytes: payload.length, ...(retained && { retained: true }) },
+    })
+    const message: Message = { time: Date.now(), evidence, topic, what: `message on ${topic}`, report: { text } }
+    this.messages.push(message)
+    if (this.messages.length > KEEP) this.messages.shift()
+    for (const w of [...this.waiters]) {
+      if (message.time >= w.since && topicMatches(w.filter, topic) && w.test(message)) w.done(message)
+    }
+  }
+}
+
+/** `observe.mqtt`, else the MQTT adapter's broker (with its credentials and TLS, under a client ID of its own). */
+export function brokerOf(profile: DutProfile, credentials: Record<string, string>): BrokerSettings {
+  const password = (env: string, where: string): string => {
+    const value = credentials[env]
+    if (value === undefined || value === '')
+      throw new ObserveError('E_OBSERVE_CONFIG', `credentials missing: set the environment variable ${env} (named by ${where})`)
+    return value
+  }
+  const own = profile.observe?.mqtt
+  if (own) {
+    return {
+      url: own.url,
+      ...(own.username !== undefined && { username: own.username }),
+      ...(own.passwordEnv !== undefined && { password: password(own.passwordEnv, 'observe.mqtt.passwordEnv') }),
+      ...(own.clientId !== undefined && { clientId: own.clientId }),
+    }
+  }
+  if (profile.adapter.kind === 'mqtt') {
+    const a = profile.adapter as MqttAdapterConfig
+    return {
+      url: a.url,
+      ...(a.auth && { username: a.auth.username, password: password(a.auth.passwordEnv, 'adapter.auth.passwordEnv') }),
+      ...(a.tls && { tls: a.tls }),
+    }
+  }
+  throw new ObserveError('E_OBSERVE_CONFIG', 'observations from mqtt need a broker: give observe.mqtt.url, or use adapter.kind mqtt')
+}

@@ -1,0 +1,86 @@
+/**
+ * What the schema cannot say about `observe`: each fact's source must exist in this profile (an
+ * update server with the routes it names, a broker, the operation), its extractions must be able
+ * to work, and query and header values exist only in requests. A device with no API at all is
+ * warned about when nothing observes its version: every unit that installs an image would stay open.
+ */
+import { loopbackProblem } from '../core/loopback.ts'
+import { isRecord } from '../ixit/documents.ts'
+import type { PathSegment } from '../ixit/source.ts'
+import { checkExtraction, list, walk, type Report } from './check-kit.ts'
+
+const FACTS = ['version', 'outcome', 'checks', 'alive'] as const
+/** The operation `from: operation` reads for each fact. */
+const OPERATION: Record<(typeof FACTS)[number], string | undefined> = {
+  version: 'identify',
+  outcome: 'read-outcome',
+  checks: undefined,
+  alive: 'identify',
+}
+
+export function checkObserve(data: Record<string, unknown>, report: Report, warn: Report): void {
+  const observe = isRecord(data.observe) ? data.observe : {}
+  const adapter = isRecord(data.adapter) ? data.adapter : {}
+  const operations = isRecord(data.operations) ? data.operations : {}
+  const server = isRecord(data.updateServer) ? data.updateServer : undefined
+  const routes = new Set(list(server?.routes).flatMap((r) => (isRecord(r) && typeof r.name === 'string' ? [r.name] : [])))
+
+  const broker = isRecord(observe.mqtt) ? observe.mqtt : undefined
+  if (broker && typeof broker.url === 'string') {
+    const problem = loopbackProblem(broker.url)
+    if (problem) report(problem.includes('not a valid URL') ? 'bad-url' : 'not-loopback', ['observe', 'mqtt', 'url'], problem)
+  }
+
+  for (const name of FACTS) {
+    const fact = observe[name]
+    if (!isRecord(fact)) continue
+    const at: PathSegment[] = ['observe', name]
+    const op = OPERATION[name]
+    if (fact.from === 'operation' && op && operations[op] === undefined)
+      report('missing-operation', [...at, 'from'], `observe.${name} is read through ${op}, but operations.${op} is not declared`)
+    if (fact.from === 'server') {
+      if (!server)
+        report(
+          'missing-update-server',
+          [...at, 'from'],
+          `observe.${name} is read from the update server, but the profile declares no updateServer`,
+        )
+      for (const [i, route] of list(fact.routes).entries()) {
+        if (typeof route === 'string' && server && !routes.has(route)) {
+          const known = [...routes].map((r) => `"${r}"`).join(', ')
+          report('unknown-route', [...at, 'routes', i], `no route named "${route}"${known ? ` (routes: ${known})` : ''}`)
+        }
+      }
+    }
+    if (fact.from === 'mqtt' && !broker && adapter.kind !== 'mqtt')
+      report(
+        'missing-broker',
+        [...at, 'from'],
+        `observe.${name} is read from MQTT, but there is no broker: give observe.mqtt.url (or use adapter.kind mqtt)`,
+      )
+    checkExtractions(fact, at, fact.from === 'server', report)
+  }
+
+  if (adapter.kind === 'none' && !isRecord(observe.version)) {
+    warn(
+      'nothing-observed',
+      ['adapter', 'kind'],
+      'a device without an API needs observe.version: without it no installation can be seen, and the units that deliver images stay INCONCLUSIVE',
+    )
+  }
+}
+
+/** Pointers and regexes that can work; `query` and `header` only where a request carries them. */
+function checkExtractions(fact: Record<string, unknown>, at: PathSegment[], request: boolean, report: Report): void {
+  walk(fact.extract, [...at, 'extract'], (node, path) => {
+    checkExtraction(node, path, report)
+    for (const key of ['query', 'header'] as const) {
+      if (typeof node[key] === 'string' && !request)
+        report(
+          'bad-extract',
+          [...path, key],
+          `a ${key} exists only in a request to the update server (from: server), not in a message or a probe's output`,
+        )
+    }
+  })
+}
