@@ -13,6 +13,7 @@ export interface Hit {
   /** Credentials redacted. */
   headers: Record<string, string>
   remote: string
+  /** On TLS: what was negotiated, and the connection's tag (the certificate it was accepted under, its generation). */
   tls?: TlsDetails
   /** The route that answered; absent when none matched (404) or the client left first. */
   route?: string

@@ -7,7 +7,7 @@ import { Connections, type ConnectionEvents, type InFlight } from './connections
 import { definedOnly } from './defined.ts'
 import { EmulatorConfigError } from './errors.ts'
 import { hostPort } from './loopback.ts'
-import { checkTls, type TlsMaterial } from './tls.ts'
+import { certificateFingerprint, checkTls, type TlsMaterial } from './tls.ts'
 
 export interface EmulatorTimeouts {
   /** Until the request headers are complete. Default 30 s. */
@@ -61,7 +61,7 @@ export class Listener {
     private readonly onRequest: RequestHandler,
   ) {
     this.tls = tls
-    this.connections = new Connections(report, timeouts.idleMs)
+    this.connections = new Connections(report, timeouts.idleMs, tls && certificateFingerprint(tls.certPem))
   }
 
   /** The scheme follows the current TLS setting. */
@@ -105,8 +105,10 @@ export class Listener {
   }
 
   /**
-   * TLS to TLS replaces the secure context and closes idle keep-alive connections, so the next
-   * request needs a new handshake; between plain and TLS the listener restarts on the same port.
+   * TLS to TLS replaces the secure context and closes every connection made under the old
+   * certificate, idle or busy, so each request after the swap comes on a connection accepted
+   * (and tagged) under the new one; between plain and TLS the listener restarts on the same port.
+   * Resolves once the old connections are closed and what they did is recorded.
    */
   async setTls(tls: TlsMaterial | undefined): Promise<void> {
     if (tls) checkTls(tls)
@@ -117,14 +119,11 @@ export class Listener {
       // certificate: a resumed session would skip the certificate check the test is about.
       server.setTicketKeys(randomBytes(48))
       this.tls = tls
-      this.connections.renew()
-      // Idle connections are closed by us, not by a client refusing the certificate.
-      this.connections.markIdleClosing()
-      server.closeIdleConnections()
+      await this.connections.renew(certificateFingerprint(tls.certPem))
     } else if (this.tls || tls) {
+      await this.connections.renew(tls && certificateFingerprint(tls.certPem))
       await this.stop()
       this.tls = tls
-      this.connections.renew()
       await this.listen(this.port)
     }
   }
@@ -149,7 +148,8 @@ export class Listener {
     server.timeout = t.idleMs
 
     const connections = this.connections
-    server.on('connection', (socket: Socket) => connections.accepted(socket, this.tls !== undefined))
+    const secure = this.tls !== undefined
+    server.on('connection', (socket: Socket) => connections.accepted(socket, secure))
     server.on('request', (req: IncomingMessage, res: ServerResponse) => connections.request(req.socket, this.onRequest(req, res)))
     server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => connections.clientError(err, socket))
     server.on('timeout', (socket: Socket) => connections.idle(socket))

@@ -6,23 +6,31 @@ import type { Exchange } from './exchange.ts'
 import type { Hit, HitLog } from './hit-log.ts'
 import type { Offer } from './offer.ts'
 import { redactQuery } from '../core/mask.ts'
-import { certificateFingerprint, type TlsMaterial } from './tls.ts'
+import { certificateFingerprint, type ConnectionTag, type TlsMaterial } from './tls.ts'
 
-export interface HandshakeFailure {
+/**
+ * A TLS connection that carried no request: the certificate refused. The tag (`connection`,
+ * `certificateSha256`, …) names the certificate it was accepted under.
+ */
+export interface HandshakeFailure extends Partial<ConnectionTag> {
   time: number
   remote?: string
   error: string
   /**
-   * `handshake`: the handshake itself failed (an alert, a reset, a timeout, not TLS at all).
+   * `handshake`: the handshake itself failed (an alert, a reset, a timeout, not TLS at all), or
+   * had not completed when the certificate was swapped.
    * `after-handshake`: the client completed the handshake and closed without sending a request,
    * which is how some TLS stacks (Node's among them, with TLS 1.2) reject a certificate.
+   * `held-open`: the client completed the handshake and kept the connection open without a
+   * request (a TLS 1.3 client that checks the chain afterwards and sends no alert) until the
+   * emulator closed it: at a certificate swap or after `idleMs`.
    */
-  stage?: 'handshake' | 'after-handshake'
+  stage?: 'handshake' | 'after-handshake' | 'held-open'
   servername?: string
 }
 
 /** A connection that broke the protocol or stalled: garbage, a request never finished, silence. */
-export interface ClientError {
+export interface ClientError extends Partial<ConnectionTag> {
   time: number
   remote?: string
   error: string
@@ -107,10 +115,14 @@ export class Recorder {
       ...definedOnly({ remote: f.remote, servername: f.servername }),
       failure,
     })
-    this.record(`TLS handshake${f.remote ? ` with ${f.remote}` : ''} failed: ${f.error}`, {
-      event: 'tls-handshake-failure',
-      ...definedOnly(f),
-    })
+    const from = f.remote ? ` ${f.stage === 'held-open' ? 'from' : 'with'} ${f.remote}` : ''
+    const under = f.certificateSha256 ? ` (certificate ${f.certificateSha256})` : ''
+    this.record(
+      f.stage === 'held-open'
+        ? `TLS connection${from}${under} carried no request: ${f.error}`
+        : `TLS handshake${from}${under} failed: ${f.error}`,
+      { event: f.stage === 'held-open' ? 'tls-no-request' : 'tls-handshake-failure', ...definedOnly(f) },
+    )
   }
 
   /** `answeredWith`: the status sent before the connection was closed, if any. */

@@ -99,8 +99,9 @@ export class UpdateServerEmulator {
 
   /**
    * Swaps the certificate (an impostor's, then back) on the same port. TLS to TLS replaces the
-   * secure context and closes idle keep-alive connections, so the next request needs a new
-   * handshake; between plain and TLS the listener restarts on the same port.
+   * secure context and closes every connection made before, busy ones included (their requests
+   * are recorded first), so nothing that arrives afterwards rides on the old certificate; between
+   * plain and TLS the listener restarts on the same port.
    */
   setTls(tls: TlsMaterial | undefined): Promise<void> {
     return this.serial(async () => {

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { RunResults } from '../../core/verdict.ts'
+import type { RunResults, UnitResult } from '../../core/verdict.ts'
 import { FLAW_NAMES, type FlawName } from '../../sim/flaws.ts'
 import { tempDir } from '../cli/helpers.ts'
 import { EXAMPLE } from '../helpers.ts'
@@ -50,6 +50,10 @@ interface Row {
   standard: string
   code: number
   failed: string[]
+  /** Every unit by name, for explaining a mismatch from the CI log alone. */
+  units: Map<string, UnitResult[]>
+  /** The run's output folder (results.json, evidence). */
+  out: string
 }
 
 function runCli(args: string[]): Promise<number> {
@@ -76,13 +80,43 @@ async function assess(channel: Channel, flaw: string | undefined, standard: stri
   ]
   const code = await runCli(args)
   const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResults
-  const failed = new Set(
-    results.groups
-      .flatMap((g) => g.cases.flatMap((c) => c.units))
-      .filter((u) => u.verdict === 'FAIL')
-      .map((u) => (u.variant ? `${u.id} ${u.variant}` : u.id)),
-  )
-  return { channel, flaw: flaw ?? '(conformant)', standard: results.standard, code, failed: [...failed].sort() }
+  const all = results.groups.flatMap((g) => g.cases.flatMap((c) => c.units))
+  const units = new Map<string, UnitResult[]>()
+  for (const u of all) units.set(nameOf(u), [...(units.get(nameOf(u)) ?? []), u])
+  const failed = new Set(all.filter((u) => u.verdict === 'FAIL').map(nameOf))
+  return { channel, flaw: flaw ?? '(conformant)', standard: results.standard, code, failed: [...failed].sort(), units, out }
+}
+
+const nameOf = (u: UnitResult): string => (u.variant ? `${u.id} ${u.variant}` : u.id)
+
+/** Evidence IDs shown per unit; the rest are in the run's evidence file. */
+const MAX_IDS = 40
+
+/**
+ * What a CI log needs to explain a mismatch without the run's files: each unit that FAILed
+ * unexpectedly (+) or did not FAIL as expected (-), with its verdict, reason and evidence IDs.
+ */
+function explain(row: Row, expected: string[]): string | undefined {
+  const unexpected = row.failed.filter((n) => !expected.includes(n)).map((n) => ['+', n] as const)
+  const missing = expected.filter((n) => !row.failed.includes(n)).map((n) => ['-', n] as const)
+  if (unexpected.length + missing.length === 0) return undefined
+  const lines = [...unexpected, ...missing].flatMap(([sign, name]) => {
+    const units = row.units.get(name) ?? []
+    if (units.length === 0) return [`  ${sign} ${name}: not in results.json`]
+    return units.map((u) => {
+      const ids = u.evidence ?? []
+      const shown = ids.slice(0, MAX_IDS).join(', ') + (ids.length > MAX_IDS ? `, … (${ids.length - MAX_IDS} more)` : '')
+      return `  ${sign} ${name}${u.target ? ` [${u.target}]` : ''} ${u.verdict}: ${u.reason}\n      evidence: ${shown || '(none)'}`
+    })
+  })
+  return [`${row.channel} ${row.flaw} ${row.standard}: verdicts differ from the matrix (results in ${row.out})`, ...lines].join('\n')
+}
+
+/** Prints the explanation first, so the log holds it even when the assertion message is cut. */
+function expectFails(row: Row, expected: string[]): void {
+  const why = explain(row, expected)
+  if (why) console.log(why)
+  expect(row.failed, why).toEqual([...expected].sort())
 }
 
 /** Runs a few assessments at a time: they mostly wait on the (time-compressed) device. */
@@ -134,7 +168,7 @@ describe.each(CHANNELS)('detection matrix of the reference DUT over %s (full run
     'passes the conformant DUT with no FAIL under %s',
     (standard) => {
       const row = rows.get(key(channel, '(conformant)', standard))!
-      expect(row.failed).toEqual([])
+      expectFails(row, [])
       expect(row.code).toBe(0)
     },
   )
@@ -142,7 +176,7 @@ describe.each(CHANNELS)('detection matrix of the reference DUT over %s (full run
   it.each(FLAW_NAMES.map((f) => [f]))('%s fails exactly the units it breaks', (flaw) => {
     const expected = EXPECTED[flaw]
     const row = rows.get(key(channel, flaw, expected.standard ?? 'en303645-v3.1.3'))!
-    expect(row.failed).toEqual([...expected.fails].sort())
+    expectFails(row, expected.fails)
     expect(row.code).toBe(1)
   })
 })

@@ -1,8 +1,9 @@
 import type { OfferedImage } from '../../../emulator/index.ts'
 import { CONTROL_VARIANT, type Observation } from '../../../harness/functional.ts'
-import { attempt, currentVersion, disagreement, installed, restoreBaseline, type Attempt, type WaitFor } from './deliver.ts'
+import { attempt, disagreement, installed, onBaseline, type Attempt, type WaitFor } from './deliver.ts'
+import { finalOutcome, given, imageWords, need, received, settled, unmet, type Precondition } from './preconditions.ts'
 import type { Session } from './session.ts'
-import { freshState } from './settings.ts'
+import { baselineVersion, freshState } from './settings.ts'
 
 /** The valid image is delivered last, as the campaign's positive control. */
 export const CONTROL = CONTROL_VARIANT
@@ -19,10 +20,10 @@ function waitFor(s: Session): WaitFor {
 }
 
 /** The version could not be read back: the device stopped answering identify, or did not report it. */
-function lostAfter(a: Attempt, what: string): string {
+function lostAfter(a: Attempt): string {
   return a.lost
-    ? `no version observed after the ${what} was delivered: ${a.lost}`
-    : `the DUT stopped answering after the ${what} was delivered`
+    ? `no version observed after ${imageWords(a)} was delivered: ${a.lost}`
+    : `the DUT stopped answering after ${imageWords(a)} was delivered`
 }
 
 function describeDevice(a: Attempt): string {
@@ -31,50 +32,67 @@ function describeDevice(a: Attempt): string {
   return `${o}${r}`
 }
 
-/** Judges one attack attempt: only a rejection the device was seen to make counts as PASS. */
-function judgeAttack(a: Attempt, kind: string, via: string): Observation {
-  const evidence = a.evidence
-  if (!a.after) return { verdict: 'INCONCLUSIVE', reason: lostAfter(a, `${a.image.name} image`), evidence }
+/** What every verdict on an attempt needs: the device answered afterwards, and its report and version agree. */
+function readable(a: Attempt): Precondition[] {
   const contradiction = disagreement(a)
-  if (contradiction) return { verdict: 'INCONCLUSIVE', reason: `the ${a.image.name} image: ${contradiction}`, evidence }
+  return [
+    need('answered', a.after !== undefined, lostAfter(a)),
+    need('consistent', contradiction === undefined, `${imageWords(a)}: ${contradiction}`),
+  ]
+}
+
+/**
+ * An announced older version refused without a download is a rejection: the attack is the offer
+ * itself (the image is genuine), and the emulator shows the device read it.
+ */
+function refusedOffer(a: Attempt, kind: string): boolean {
+  return kind === 'downgrade' && a.delivery === 'update-server' && a.announced === true && !a.fetched
+}
+
+/**
+ * Judges one attack attempt. FAIL: the device installed it. PASS "rejected" needs the device to
+ * have got the image and answered afterwards, its version unchanged and, where anything reports
+ * outcomes, a final report: an outcome still pending may be an installation under way.
+ */
+function judgeAttack(a: Attempt, kind: string): Observation {
+  const evidence = a.evidence
+  const open = unmet(readable(a), evidence)
+  if (open) return open
+  const now = a.after!.version // answered: checked above
   if (installed(a))
     return {
       verdict: 'FAIL',
-      reason: `installed the ${a.image.name} image: version ${a.before.version} → ${a.after.version}${describeDevice(a)}`,
+      reason: `installed the ${a.image.name} image: version ${a.before.version} → ${now}${describeDevice(a)}`,
       evidence,
     }
-  if (via === 'update-server') {
-    if (!a.asked)
-      return {
-        verdict: 'INCONCLUSIVE',
-        reason: 'the DUT did not contact its update server after the offer; nothing was attempted',
-        evidence,
-      }
-    // Refusing to download an announced older version is a rejection; anything else must be
-    // downloaded first, or the device never saw what it is credited with rejecting.
-    if (!a.fetched && kind !== 'downgrade') {
-      return { verdict: 'INCONCLUSIVE', reason: `the DUT asked for updates but did not download the ${a.image.name} image`, evidence }
-    }
-  }
-  return {
+  const refused = refusedOffer(a, kind)
+  return given(refused ? [] : [received(a), finalOutcome(a)], {
     verdict: 'PASS',
-    reason: `rejected the ${a.image.name} image: still at ${a.after.version}${describeDevice(a)}; the DUT kept answering`,
+    reason: refused
+      ? `rejected the ${a.image.name} image: still at ${now}; the device read the offer of the older version and did not download it; the DUT kept answering`
+      : `rejected the ${a.image.name} image: still at ${now}${describeDevice(a)}; the DUT kept answering`,
     evidence,
-  }
+  })
 }
 
+/**
+ * Judges the positive control. PASS: the valid version runs. FAIL "did not install" needs the
+ * device to have got the image and answered afterwards with a final word on it: a device that
+ * never asked, never downloaded, or is still installing has not refused anything.
+ */
 function judgeControl(a: Attempt): Observation {
   const evidence = a.evidence
-  if (!a.after) return { verdict: 'INCONCLUSIVE', reason: lostAfter(a, 'valid image'), evidence }
-  const contradiction = disagreement(a)
-  if (contradiction) return { verdict: 'INCONCLUSIVE', reason: `the valid image: ${contradiction}`, evidence }
-  if (a.after.version === a.image.version)
-    return { verdict: 'PASS', reason: `installed the valid image: version ${a.before.version} → ${a.after.version}`, evidence }
-  return {
+  const open = unmet(readable(a), evidence)
+  if (open) return open
+  const now = a.after!.version // answered: checked above
+  if (now === a.image.version)
+    return { verdict: 'PASS', reason: `installed the valid image: version ${a.before.version} → ${now}`, evidence }
+  const where = installed(a) ? `now at ${now}` : `still at ${now}`
+  return given([received(a), finalOutcome(a)], {
     verdict: 'FAIL',
-    reason: `did not install the valid image ${a.image.version}: still at ${a.after.version}${describeDevice(a)}`,
+    reason: `did not install the valid image ${a.image.version}: ${where}${describeDevice(a)}`,
     evidence,
-  }
+  })
 }
 
 async function attackImages(s: Session): Promise<Array<{ kind: string; image: OfferedImage }>> {
@@ -95,8 +113,8 @@ async function attackImages(s: Session): Promise<Array<{ kind: string; image: Of
 }
 
 /**
- * Delivers every attack image and then the valid one through one mechanism, starting each from
- * the baseline software. Attacks go first: once the valid version is installed, a device could
+ * Delivers every attack image and then the valid one through one mechanism, each from the
+ * baseline software. Attacks go first: once the valid version is installed, a device could
  * refuse tampered copies merely for not being newer, and would pass for the wrong reason.
  */
 async function runCampaign(s: Session, mechanism: string): Promise<CampaignResult> {
@@ -104,12 +122,12 @@ async function runCampaign(s: Session, mechanism: string): Promise<CampaignResul
   const via = s.profile.mechanisms[mechanism]!.via
   const valid = await s.valid()
   const wait = waitFor(s)
+  const baseline = await baselineVersion(s)
   await freshState(s)
   if (via === 'update-server' && s.dut.supports('change-settings', 'enable-automatic-updates')) {
     // The campaign tests verification, not settings: make sure the device installs what it accepts.
     await s.dut.changeSettings('enable-automatic-updates')
   }
-  const baseline = await currentVersion(s)
   const attacks = await attackImages(s)
   const all = [...attacks, { kind: 'control', image: valid }]
   if (baseline.version === valid.version) {
@@ -124,7 +142,14 @@ async function runCampaign(s: Session, mechanism: string): Promise<CampaignResul
   }
 
   let dirty: string | undefined
+  let previous: string | undefined
   for (const { image, kind } of all) {
+    // Each attempt from the baseline: a version left by the last one would decide this one.
+    const off = dirty ? undefined : await onBaseline(s, baseline)
+    if (off) {
+      const after = previous ? `the DUT left its baseline ${baseline.version} after the ${previous} attempt and ` : ''
+      dirty = `not attempted: ${after}${off}`
+    }
     if (dirty) {
       byVariant.set(image.name, { kind, verdict: 'INCONCLUSIVE', reason: dirty })
       continue
@@ -139,15 +164,20 @@ async function runCampaign(s: Session, mechanism: string): Promise<CampaignResul
       dirty = `not attempted: the DUT stopped answering properly during the ${image.name} attempt (${why})`
       continue
     }
-    byVariant.set(image.name, { kind, ...(kind === 'control' ? judgeControl(a) : judgeAttack(a, kind, via)) })
+    byVariant.set(image.name, { kind, ...(kind === 'control' ? judgeControl(a) : judgeAttack(a, kind)) })
+    previous = image.name
     if (!a.after) {
       dirty = a.lost
         ? `not attempted: no version observed after the ${image.name} attempt`
         : `not attempted: the DUT stopped answering during the ${image.name} attempt`
-    } else if (installed(a) && !(await restoreBaseline(s, baseline))) {
-      dirty = `not attempted: the DUT left its baseline ${baseline.version} after the ${image.name} attempt and could not be restored (declare a restore operation)`
+    } else if (a.reports && !settled(a) && received(a).met && s.supportsAction('restore')) {
+      // An installation may still be under way and would land in the next attempt: cut it short.
+      // Whether that worked, the next attempt's baseline check reads.
+      await s.act('restore').catch(() => undefined)
     }
   }
+  // Later experiments start from the baseline too; they check it again themselves.
+  if (!dirty) await onBaseline(s, baseline)
 
   const control = byVariant.get(CONTROL)
   if (control?.verdict !== 'PASS') {

@@ -5,9 +5,13 @@ import { required, type Reading } from '../../../harness/observe/index.ts'
 import type { Session } from './session.ts'
 import { pollWaitMs, readyTimeoutMs, sleep } from './timing.ts'
 
+/** How the image reached the device: served to it on its update server, uploaded, or fetched from a URL it was given. */
+export type Delivery = 'update-server' | 'upload' | 'url'
+
 /** What happened when one image was put in front of the device. */
 export interface Attempt {
   image: OfferedImage
+  delivery: Delivery
   before: VersionSeen
   /** Absent when the device did not answer again in time. */
   after?: VersionSeen
@@ -15,9 +19,15 @@ export interface Attempt {
   lost?: string
   receipt?: DeliveryReceipt
   outcome?: UpdateOutcome
-  /** Update-server delivery: whether the device asked the server, and downloaded the image whole. */
+  /** Update-server delivery: whether the device asked the server, and how often. */
   asked?: boolean
+  asks?: number
+  /** Update-server delivery: whether the device got the announcement (a request answered by a route `when: offering`). */
+  announced?: boolean
+  /** Update-server and URL delivery: whether the device downloaded the image whole from the emulator. */
   fetched?: boolean
+  /** Whether anything reports outcomes and the attempt waited for the report. */
+  reports: boolean
   /** Evidence recorded during the attempt. */
   evidence: string[]
   /** Real milliseconds from offering the image to the device's final answer. */
@@ -64,6 +74,17 @@ export function disagreement(a: Attempt): string | undefined {
   return contradicts ? `${report}, but ${read}` : undefined
 }
 
+/**
+ * A time stamp later than anything recorded so far. Requests and reports are stamped in whole
+ * milliseconds and read "from `since` on": without this, an attempt that starts in the millisecond
+ * the last one ended would be credited with the last one's check, download or report.
+ */
+async function nextMillisecond(): Promise<number> {
+  const last = Date.now()
+  while (Date.now() <= last) await sleep(1)
+  return Date.now()
+}
+
 /** Identifies the device, waiting for it to come back if it is restarting. */
 export async function identifyWhenBack(s: Session, budgetMs = readyTimeoutMs(s)): Promise<DutIdentity | undefined> {
   const until = Date.now() + budgetMs
@@ -85,6 +106,11 @@ function serveRoutes(s: Session): Set<string> {
   return new Set((s.profile.updateServer?.routes ?? []).filter((r) => r.serve === 'image').map((r) => r.name))
 }
 
+/** Routes that answer only while an image is offered: a hit on one is the device reading the announcement. */
+function offerRoutes(s: Session): Set<string> {
+  return new Set((s.profile.updateServer?.routes ?? []).filter((r) => r.when === 'offering').map((r) => r.name))
+}
+
 /** Offers the image on the emulator and lets the device find it, as it would in the field. */
 async function viaUpdateServer(s: Session, image: OfferedImage, since: number, wait: WaitFor) {
   const server = await s.emulator()
@@ -93,16 +119,25 @@ async function viaUpdateServer(s: Session, image: OfferedImage, since: number, w
   await server.offer(image, { valid: await s.valid().catch(() => undefined) })
   try {
     if (s.supportsAction('check-now')) await s.act('check-now')
-    const serves = serveRoutes(s)
     const asked = await s.observe.nextCheck(since, pollWaitMs(s))
-    const fetched = asked
-      ? await server.waitForHit((h: Hit) => serves.has(h.route ?? '') && h.completed, { timeoutMs: wait.fetchMs, since })
-      : undefined
+    const fetched = asked ? await fetchedSince(s, since, wait.fetchMs) : false
     const outcome = fetched && wait.outcome ? await reported(s, since) : undefined
-    return { asked: asked !== undefined, fetched: fetched !== undefined, ...outcome }
+    // How often it asked, for the reason when it never downloaded (a client in back-off, a broken
+    // download), and whether it read the announcement (a device may refuse an offer it read).
+    const asks = fetched ? undefined : (await s.observe.checks(since)).length
+    const offers = offerRoutes(s)
+    const announced = fetched || server.hits().some((h) => h.time >= since && offers.has(h.route ?? ''))
+    return { asked: asked !== undefined, fetched, announced, ...(asks !== undefined && { asks }), ...outcome }
   } finally {
     server.withdraw()
   }
+}
+
+/** Whether the device downloaded the offered image whole from the emulator since `since`, waiting up to `timeoutMs`. */
+async function fetchedSince(s: Session, since: number, timeoutMs: number): Promise<boolean> {
+  const serves = serveRoutes(s)
+  const server = await s.emulator()
+  return (await server.waitForHit((h: Hit) => serves.has(h.route ?? '') && h.completed, { timeoutMs, since })) !== undefined
 }
 
 /** The outcome the device reported from `since` on, where anything reports outcomes, and when it said it. */
@@ -112,7 +147,10 @@ async function reported(s: Session, since: number): Promise<{ outcome?: UpdateOu
   return r.observed ? { outcome: r.value, reportedAt: r.at } : {}
 }
 
-/** Hands the image to the device the way the profile says (upload, or a URL to fetch). */
+/**
+ * Hands the image to the device the way the profile says (upload, or a URL to fetch). A device
+ * told a URL may answer before it fetches, or never fetch: the emulator's requests tell which.
+ */
 async function viaDeliverImage(s: Session, image: OfferedImage, wait: WaitFor) {
   const byUrl = s.profile.operations['deliver-image']?.mode === 'url'
   const server = byUrl ? await s.emulator() : undefined
@@ -123,8 +161,10 @@ async function viaDeliverImage(s: Session, image: OfferedImage, wait: WaitFor) {
       : undefined
     const since = Date.now()
     const receipt = await s.dut.deliverImage(image, imageUrl ? { imageUrl } : {})
-    const outcome = wait.outcome ? await reported(s, since) : undefined
-    return { receipt, ...outcome }
+    const fetched = server ? await fetchedSince(s, since, wait.fetchMs) : undefined
+    // An image never fetched has no outcome to wait for.
+    const outcome = wait.outcome && fetched !== false ? await reported(s, since) : undefined
+    return { receipt, ...(fetched !== undefined && { fetched }), ...outcome }
   } finally {
     server?.withdraw()
   }
@@ -154,7 +194,8 @@ export async function attempt(s: Session, mechanism: string, image: OfferedImage
   // A device that reports only when something happens may have said nothing since the run began.
   await s.observe.listen()
   const before = await currentVersion(s)
-  const since = Date.now()
+  const since = await nextMillisecond()
+  const delivery: Delivery = via === 'update-server' ? via : s.profile.operations['deliver-image']?.mode === 'url' ? 'url' : 'upload'
   const { reportedAt, ...happened } =
     via === 'update-server' ? await viaUpdateServer(s, image, since, wait) : await viaDeliverImage(s, image, wait)
   if (wait.settleMs > 0) await sleep(wait.settleMs)
@@ -163,6 +204,8 @@ export async function attempt(s: Session, mechanism: string, image: OfferedImage
   const after = seenVersion(read)
   return {
     image,
+    delivery,
+    reports: wait.outcome && s.observe.sources.outcome !== undefined,
     before,
     ...(after && { after }),
     ...(!read.observed && s.observe.sources.version !== 'operation' && { lost: read.reason }),
@@ -178,4 +221,26 @@ export async function restoreBaseline(s: Session, baseline: DutIdentity | Versio
   await s.act('restore')
   const now = await versionSince(s, Date.now())
   return now.observed && now.value === baseline.version
+}
+
+/**
+ * Undefined when the device runs the baseline software, putting it back first where the profile
+ * says how; else why it could not be: every experiment starts from the baseline, or its verdict
+ * would rest on another experiment's leftovers. `since`: only a version shown from then on counts
+ * (after a reset, an older report may predate an installation that came late).
+ */
+export async function onBaseline(s: Session, baseline: VersionSeen, since?: number): Promise<string | undefined> {
+  // Waited for like a device that may be restarting: a silent device is a reason, not an error.
+  const now = await s.observe.version({ ...(since !== undefined && { since }), waitMs: readyTimeoutMs(s) })
+  if (now.observed && now.value === baseline.version) return undefined
+  const cannot = (r: Reading<string>, why: string) =>
+    `the baseline could not be restored (device on ${r.observed ? r.value : 'an unknown version'}, baseline ${baseline.version}): ${why}${r.observed ? '' : `; no version observed: ${r.reason}`}`
+  if (!s.supportsAction('restore')) return cannot(now, 'the profile declares no restore')
+  try {
+    await s.act('restore')
+  } catch (err) {
+    return cannot(now, `restore failed: ${err instanceof Error ? err.message : String(err)}`)
+  }
+  const after = await versionSince(s, Date.now())
+  return after.observed && after.value === baseline.version ? undefined : cannot(after, 'restore did not bring it back')
 }

@@ -1,4 +1,6 @@
 import { readFile } from 'node:fs/promises'
+import type { ClientError, HandshakeFailure, Hit, TlsMaterial, UpdateServerEmulator } from '../../../emulator/index.ts'
+import { certificateFingerprint } from '../../../emulator/tls.ts'
 import { impostorCertificates, type ImpostorCertificate } from '../../../fixtures/certs.ts'
 import type { Observation } from '../../../harness/functional.ts'
 import { currentVersion, versionSince } from './deliver.ts'
@@ -16,9 +18,126 @@ async function certificates(s: Session): Promise<ImpostorCertificate[]> {
   })
 }
 
+/** Whose certificate a connection was accepted under, from `since` on. */
+interface Under {
+  certificateSha256: string
+  since: number
+}
+
+type Tagged = Pick<HandshakeFailure, 'certificateSha256' | 'acceptedAt'>
+
+/**
+ * The proof a record belongs to the experiment: its connection was accepted under that very
+ * certificate, after the swap. Arrival time alone is no proof: a request on a connection made
+ * before the swap (a keep-alive one, a check in flight) arrives after it under the old certificate.
+ */
+const accepted = (t: Tagged | undefined, u: Under): boolean =>
+  t?.certificateSha256 === u.certificateSha256 && t.acceptedAt !== undefined && t.acceptedAt >= u.since
+
+/** What the device did on the connections the impostor's listener accepted with the impostor's certificate. */
+interface UnderImpostor {
+  requests: Hit[]
+  /** Connections that carried no request: alert, reset, silent close, or held open. */
+  refusals: HandshakeFailure[]
+  /** Connections that sent something other than a request after the handshake. */
+  garbled: ClientError[]
+  connections: number
+  handshakes: number
+}
+
+function underImpostor(emulator: UpdateServerEmulator, u: Under): UnderImpostor {
+  const requests = emulator.hits().filter((h) => accepted(h.tls, u))
+  const refusals = emulator.handshakeFailures().filter((f) => accepted(f, u))
+  const garbled = emulator.clientErrors().filter((e) => accepted(e, u))
+  // Every record of the emulator names its connection; one without stands for a connection of its own.
+  let untagged = 0
+  const ids = (xs: Array<{ connection?: number }>) => xs.map((x) => x.connection ?? `untagged ${++untagged}`)
+  const completed = refusals.filter((f) => f.stage !== 'handshake')
+  return {
+    requests,
+    refusals,
+    garbled,
+    connections: new Set([...ids(requests.map((h) => h.tls!)), ...ids(refusals), ...ids(garbled)]).size,
+    handshakes: new Set([...ids(requests.map((h) => h.tls!)), ...ids(completed), ...ids(garbled)]).size,
+  }
+}
+
+const quoted = (h: Hit): string => {
+  const query = new URLSearchParams(h.query).toString()
+  return `${h.method} ${h.path}${query ? `?${query}` : ''} (${h.id})`
+}
+
+/** The requests with their evidence IDs and the certificate they came in under. */
+const sent = (seen: UnderImpostor, u: Under): string =>
+  `sent ${seen.requests.map(quoted).join(', ')} on connections accepted under the impostor's certificate ${u.certificateSha256}`
+
+/** One harness entry per impostor: what the device did with it, in numbers. */
+function summarize(s: Session, variant: string, u: Under, seen: UnderImpostor): void {
+  const { connections, handshakes, requests, refusals, garbled } = seen
+  s.evidence.record({
+    channel: 'harness',
+    summary: `impostor ${variant} (certificate ${u.certificateSha256}): ${connections} connection(s), ${handshakes} TLS handshake(s) completed, ${requests.length} request(s)`,
+    detail: {
+      variant,
+      certificateSha256: u.certificateSha256,
+      since: u.since,
+      connections,
+      handshakes,
+      requests: requests.map((h) => ({ id: h.id, method: h.method, path: h.path, connection: h.tls?.connection })),
+      refusals: refusals.map((f) => ({ connection: f.connection, stage: f.stage, error: f.error })),
+      ...(garbled.length > 0 && { garbled: garbled.map((e) => ({ connection: e.connection, error: e.error })) }),
+    },
+  })
+}
+
+/**
+ * The positive control: after the swap back, the device gets through to the genuine certificate.
+ * Without it a device that trusts nothing at all (its updates broken) would pass as refusing.
+ */
+async function reachesGenuine(s: Session, emulator: UpdateServerEmulator, u: Under): Promise<Hit | undefined> {
+  const genuine = (h: Hit): boolean => accepted(h.tls, u)
+  const already = await emulator.waitForHit(genuine, { timeoutMs: 0, since: u.since })
+  if (already) return already
+  if (s.supportsAction('check-now')) await s.act('check-now')
+  return emulator.waitForHit(genuine, { timeoutMs: pollWaitMs(s), since: u.since })
+}
+
+/** Offers the valid image with the impostor's certificate in place until the device has shown what it does. */
+async function underSwap(
+  s: Session,
+  emulator: UpdateServerEmulator,
+  impostor: TlsMaterial,
+  genuine: TlsMaterial,
+  u: Under,
+): Promise<number> {
+  let back: number
+  await emulator.setTls(impostor)
+  try {
+    const valid = await s.valid()
+    await emulator.offer(valid, { valid })
+    if (s.supportsAction('check-now')) await s.act('check-now')
+    const deadline = Date.now() + pollWaitMs(s)
+    while (Date.now() < deadline) {
+      const seen = underImpostor(emulator, u)
+      if (seen.requests.length + seen.refusals.length + seen.garbled.length > 0) break
+      await sleep(100)
+    }
+    // Retries and downloads after the first sign.
+    await sleep(500)
+  } finally {
+    emulator.withdraw()
+    // Before the swap: what is accepted from here on under the genuine certificate counts as back.
+    back = Date.now()
+    // Closes what is still open under the impostor (a held-open connection is recorded as refused).
+    await emulator.setTls(genuine)
+  }
+  return back
+}
+
 /**
  * Presents an impostor certificate on the update server's address while offering the valid
- * image. The device must refuse the server: the handshake fails and nothing is fetched.
+ * image. The device must refuse the server: no request on a connection made with the impostor's
+ * certificate, and, with the genuine certificate back, it still answers and reaches the server.
  */
 async function present(s: Session, variant: string): Promise<Observation> {
   const server = s.profile.updateServer
@@ -38,46 +157,59 @@ async function present(s: Session, variant: string): Promise<Observation> {
   const genuine = { certPem: await readFile(server.tls.certFile, 'utf8'), keyPem: await readFile(server.tls.keyFile, 'utf8') }
   const mark = s.evidence.mark()
   const before = await currentVersion(s)
-  const since = Date.now()
-  await emulator.setTls({ certPem: impostor.tls.certPem, keyPem: impostor.tls.keyPem })
-  try {
-    const valid = await s.valid()
-    await emulator.offer(valid, { valid })
-    if (s.supportsAction('check-now')) await s.act('check-now')
-    const deadline = Date.now() + pollWaitMs(s)
-    while (Date.now() < deadline) {
-      if (emulator.handshakeFailures().some((f) => f.time >= since) || emulator.hits().some((h) => h.time >= since)) break
-      await sleep(100)
-    }
-    await sleep(500)
-  } finally {
-    emulator.withdraw()
-    await emulator.setTls(genuine)
-  }
-  const hits = emulator.hits().filter((h) => h.time >= since)
-  const refused = emulator.handshakeFailures().filter((f) => f.time >= since)
+  const u: Under = { certificateSha256: certificateFingerprint(impostor.tls.certPem), since: Date.now() }
+  const back = await underSwap(s, emulator, impostor.tls, genuine, u)
+  const seen = underImpostor(emulator, u)
+  summarize(s, variant, u, seen)
   // The version wherever the profile says the device tells it, not only through an identify API.
-  const reading = await versionSince(s, since)
+  const reading = await versionSince(s, back)
   const after = reading.observed ? reading.value : undefined
-  const evidence = s.evidence.since(mark).map((e) => e.id)
+  const evidence = () => s.evidence.since(mark).map((e) => e.id)
+  const what = `an impostor server (${impostor.description})`
+
+  if (seen.requests.length > 0) {
+    const installed =
+      after !== undefined && after !== before.version ? `installed an image from ${what}: ${before.version} → ${after}, and ` : ''
+    const reason = installed ? `${installed}${sent(seen, u)}` : `completed a TLS handshake with ${what} and ${sent(seen, u)}`
+    return { verdict: 'FAIL', reason, evidence: evidence() }
+  }
   if (after !== undefined && after !== before.version) {
     return {
-      verdict: 'FAIL',
-      reason: `installed an image from an impostor server (${impostor.description}): ${before.version} → ${after}`,
-      evidence,
+      verdict: 'INCONCLUSIVE',
+      reason: `the version changed (${before.version} → ${after}) while the impostor (${variant}) was in place, but no request reached it on a connection accepted under its certificate`,
+      evidence: evidence(),
     }
   }
-  if (hits.length > 0) {
+  if (seen.garbled.length > 0) {
     return {
-      verdict: 'FAIL',
-      reason: `completed a TLS handshake with an impostor server (${impostor.description}) and sent ${hits.map((h) => `${h.method} ${h.path}`).join(', ')}`,
-      evidence,
+      verdict: 'INCONCLUSIVE',
+      reason: `sent something other than an HTTP request over TLS with the impostor's certificate (${variant}): ${seen.garbled[0]!.error}`,
+      evidence: evidence(),
     }
   }
-  if (refused.length > 0) {
-    return { verdict: 'PASS', reason: `refused the impostor server: ${refused[0]!.error}; nothing was fetched`, evidence }
+  if (seen.refusals.length === 0) {
+    return {
+      verdict: 'INCONCLUSIVE',
+      reason: 'the DUT made no connection attempt to the update server during the test',
+      evidence: evidence(),
+    }
   }
-  return { verdict: 'INCONCLUSIVE', reason: 'the DUT made no connection attempt to the update server during the test', evidence }
+  if (!reading.observed) {
+    return {
+      verdict: 'INCONCLUSIVE',
+      reason: `the device stopped answering after refusing the impostor (${variant}): ${reading.reason}`,
+      evidence: evidence(),
+    }
+  }
+  const control = await reachesGenuine(s, emulator, { certificateSha256: certificateFingerprint(genuine.certPem), since: back })
+  if (!control) {
+    return {
+      verdict: 'INCONCLUSIVE',
+      reason: `refused the impostor server (${variant}), but made no request to the genuine update server afterwards either, within ${pollWaitMs(s)} ms: refusing every certificate is no proof of checking it`,
+      evidence: evidence(),
+    }
+  }
+  return { verdict: 'PASS', reason: `refused the impostor server: ${seen.refusals[0]!.error}; nothing was fetched`, evidence: evidence() }
 }
 
 export function impostorResult(s: Session, mechanism: string, variant: string): Promise<Observation> {

@@ -6,32 +6,35 @@ import {
   disagreement,
   identifyWhenBack,
   installed,
-  restoreBaseline,
+  onBaseline,
   seenVersion,
   versionSince,
   type Attempt,
   type VersionSeen,
   type WaitFor,
 } from './deliver.ts'
+import { given, need, received, unmet, type Precondition } from './preconditions.ts'
 import type { Session } from './session.ts'
+import { sleep } from './timing.ts'
 
 export type Feature = 'automatic-updates' | 'notifications'
 export type Control = 'enable' | 'disable' | 'postpone'
 
 const change = (control: Control, feature: Feature) => `${control}-${feature}` as SettingChange
+const LABEL: Record<Control, string> = { enable: 'enabled', disable: 'disabled', postpone: 'postponed' }
+const inconclusive = (reason: string): Observation => ({ verdict: 'INCONCLUSIVE', reason })
 
 /**
  * Back to the initialized state on the baseline software, where the profile allows it, so no
  * experiment inherits another's leftovers: a postponement still running, notifications off, or
- * an update the device installed late, after the experiment that offered it had ended.
+ * an update the device installed late, after the experiment that offered it had ended. Undefined
+ * once on the baseline; else why the device could not be brought back to it.
  */
-export async function freshState(s: Session): Promise<void> {
+export async function freshState(s: Session): Promise<string | undefined> {
   const baseline = await baselineVersion(s)
   const since = Date.now()
   if (s.supportsAction('factory-reset')) await s.act('factory-reset')
-  // A report from now on: an older one may predate an installation that came late.
-  const now = seenVersion(await versionSince(s, since))
-  if (now && now.version !== baseline.version) await restoreBaseline(s, baseline)
+  return onBaseline(s, baseline, since)
 }
 
 /** The software experiments return to: what identify said first (the session's baseline), or the first version observed. */
@@ -40,7 +43,7 @@ export function baselineVersion(s: Session): Promise<VersionSeen> {
   return s.once('baseline-version', () => currentVersion(s))
 }
 
-/** The initialized state: after a factory reset where the profile declares one. */
+/** The settings in the initialized state: read after a factory reset, and only then. */
 export async function initializedSettings(s: Session) {
   return s.once('initialized-settings', async () => {
     const mark = s.evidence.mark()
@@ -54,15 +57,28 @@ export async function initializedSettings(s: Session) {
   })
 }
 
+/**
+ * The default of a setting. Judged only in the initialized state, which a factory reset (an
+ * operation or a bench step) establishes: as found, the setting may be anyone's earlier choice.
+ */
 export async function judgeDefault(s: Session, feature: Feature): Promise<Observation> {
   const { settings, reset, evidence } = await initializedSettings(s)
   const value = feature === 'automatic-updates' ? settings.automaticUpdates : settings.notifications
   const label = feature === 'automatic-updates' ? 'automatic updates' : 'update notifications'
-  const state = reset ? 'after a factory reset' : 'as found (the profile declares no factory-reset)'
-  if (value === undefined) return { verdict: 'INCONCLUSIVE', reason: `read-settings does not report ${label}`, evidence }
-  return value
-    ? { verdict: 'PASS', reason: `${label} are on ${state}`, evidence }
-    : { verdict: 'FAIL', reason: `${label} are off ${state}`, evidence }
+  const found = value === undefined ? '' : `; as found, ${label} are ${value ? 'on' : 'off'}`
+  return given(
+    [
+      need(
+        'initialized',
+        reset,
+        `the initialized state could not be established: the profile declares no factory-reset (an operation or a bench step)${found}`,
+      ),
+      need('reported', value !== undefined, `read-settings does not report ${label}`),
+    ],
+    value
+      ? { verdict: 'PASS', reason: `${label} are on after a factory reset`, evidence }
+      : { verdict: 'FAIL', reason: `${label} are off after a factory reset`, evidence },
+  )
 }
 
 type Experiment = Map<Control, Observation>
@@ -74,87 +90,143 @@ function declared(s: Session, feature: Feature): Control[] {
   return ALL.filter((c) => s.dut.supports('change-settings', change(c, feature)))
 }
 
+/**
+ * Starts one step: the initialized state on the baseline software, which must be older than the
+ * valid image, then the settings the step needs. Undefined when ready; else why the step cannot run.
+ */
+async function prepare(s: Session, changes: SettingChange[]): Promise<string | undefined> {
+  const [baseline, valid] = [await baselineVersion(s), await s.valid()]
+  if (baseline.version === valid.version)
+    return `the DUT already runs ${valid.version}, the version offered; bring it back to an older version first`
+  const off = await freshState(s)
+  if (off) return off
+  for (const c of changes) await s.dut.changeSettings(c)
+  return undefined
+}
+
 /** Offers the valid image with the settings as they are now and records what the device did. */
 async function offerValid(s: Session, mechanism: string, wait: WaitFor): Promise<Attempt> {
   return attempt(s, mechanism, await s.valid(), wait)
 }
 
-async function backToBaseline(s: Session, a: Attempt): Promise<void> {
-  if (installed(a) && !(await restoreBaseline(s, a.before))) {
-    throw new Error(`the DUT installed ${a.image.version} and could not be put back on ${a.before.version} (declare a restore operation)`)
-  }
+/** What every verdict on a step needs: the device answered afterwards, and its report and version agree. */
+function readable(a: Attempt, setting: string): Precondition[] {
+  const contradiction = disagreement(a)
+  return [
+    need('answered', a.after !== undefined, `the DUT stopped answering with ${setting}${a.lost ? ` (${a.lost})` : ''}`),
+    need('consistent', contradiction === undefined, `with ${setting} ${contradiction}`),
+  ]
+}
+
+/** The device saw the update while the setting held: it asked its update server after the offer, or got the image. */
+function sawOffer(a: Attempt, setting: string): Precondition {
+  if (a.delivery !== 'update-server') return received(a)
+  return need(
+    'saw-offer',
+    a.asked === true,
+    `the device never contacted its update server after the offer with ${setting}, so it never saw the update`,
+  )
+}
+
+/** Holding back proves the setting only where enabling it was seen to make the device act. */
+function madeTheDifference(enable: Observation | undefined, what: string): Precondition {
+  return need(
+    'works-when-enabled',
+    enable?.verdict === 'PASS',
+    `nothing shows the setting made the difference: the enable step did not show the DUT ${what} (${enable?.reason ?? 'not run'})`,
+  )
+}
+
+function judgeEnabled(a: Attempt, version: string): Observation {
+  const setting = 'automatic updates enabled'
+  const evidence = a.evidence
+  const open = unmet(readable(a, setting), evidence)
+  if (open) return open
+  if (installed(a)) return { verdict: 'PASS', reason: `with ${setting} the DUT installed ${version} by itself`, evidence }
+  return given([sawOffer(a, setting)], {
+    verdict: 'FAIL',
+    reason: `with ${setting} the DUT did not install ${version} (still ${a.after!.version})`,
+    evidence,
+  })
+}
+
+function judgeHeld(a: Attempt, control: Control, enable: Observation | undefined, settleMs: number): Observation {
+  const setting = `automatic updates ${LABEL[control]}`
+  const evidence = a.evidence
+  const open = unmet(readable(a, setting), evidence)
+  if (open) return open
+  if (installed(a))
+    return { verdict: 'FAIL', reason: `installed ${a.after!.version} although automatic updates were ${LABEL[control]}`, evidence }
+  return given([sawOffer(a, setting), madeTheDifference(enable, 'installing when enabled')], {
+    verdict: 'PASS',
+    reason: `with ${setting} the DUT stayed at ${a.after!.version} for ${settleMs} ms after the offer`,
+    evidence,
+  })
 }
 
 /**
  * What enable, disable and postpone do to installation. Enabling goes first and measures how
  * long an installation takes; disabled and postponed devices are then given twice that long to
- * show they really do not install.
+ * show they really do not install. Each step starts from the initialized state on the baseline.
  */
 async function automaticUpdates(s: Session, mechanism: string, controls: Control[]): Promise<Experiment> {
   const results: Experiment = new Map()
   const valid = await s.valid()
-  await freshState(s)
   const firstWait = s.observe.outcomeTimeoutMs ?? 60_000
 
-  await s.dut.changeSettings('enable-automatic-updates')
-  const start = Date.now()
-  const enabled = await offerValid(s, mechanism, { fetchMs: firstWait, settleMs: 0, outcome: true })
-  const waited = installed(enabled) ? enabled : await waitForInstall(s, enabled, firstWait)
-  const installMs = Date.now() - start
-  const contradiction = disagreement(waited)
-  results.set(
-    'enable',
-    contradiction
-      ? { verdict: 'INCONCLUSIVE', reason: `with automatic updates enabled ${contradiction}`, evidence: waited.evidence }
-      : installed(waited)
-        ? {
-            verdict: 'PASS',
-            reason: `with automatic updates enabled the DUT installed ${valid.version} by itself`,
-            evidence: waited.evidence,
-          }
-        : {
-            verdict: 'FAIL',
-            reason: `with automatic updates enabled the DUT did not install ${valid.version} (still ${waited.after?.version ?? 'not answering'})`,
-            evidence: waited.evidence,
-          },
-  )
-  await backToBaseline(s, waited)
+  let installMs = firstWait
+  const ready = await prepare(s, ['enable-automatic-updates'])
+  if (ready) results.set('enable', inconclusive(ready))
+  else {
+    const start = Date.now()
+    const enabled = await offerValid(s, mechanism, { fetchMs: firstWait, settleMs: 0, outcome: true })
+    const waited = installed(enabled) ? enabled : await waitForInstall(s, enabled, firstWait)
+    installMs = Date.now() - start
+    results.set('enable', judgeEnabled(waited, valid.version))
+  }
   const settle = Math.max(1500, 2 * installMs)
 
   for (const control of controls.filter((c) => c !== 'enable')) {
-    await freshState(s)
-    await s.dut.changeSettings('enable-automatic-updates')
-    if (control === 'disable') await s.dut.changeSettings('disable-automatic-updates')
-    else await s.dut.changeSettings('postpone-automatic-updates')
+    const held = await prepare(s, ['enable-automatic-updates', change(control, 'automatic-updates')])
+    if (held) {
+      results.set(control, inconclusive(held))
+      continue
+    }
     const a = await offerValid(s, mechanism, { fetchMs: settle, settleMs: settle, outcome: false })
-    const label = control === 'disable' ? 'disabled' : 'postponed'
-    results.set(
-      control,
-      !a.after
-        ? { verdict: 'INCONCLUSIVE', reason: `the DUT stopped answering with automatic updates ${label}`, evidence: a.evidence }
-        : installed(a)
-          ? { verdict: 'FAIL', reason: `installed ${valid.version} although automatic updates were ${label}`, evidence: a.evidence }
-          : {
-              verdict: 'PASS',
-              reason: `with automatic updates ${label} the DUT stayed at ${a.after.version} for ${settle} ms after the offer`,
-              evidence: a.evidence,
-            },
-    )
-    await backToBaseline(s, a)
+    results.set(control, judgeHeld(a, control, results.get('enable'), settle))
   }
+  // Whatever happened, later experiments find the baseline where it can be put back; they check it themselves.
   await freshState(s)
   return results
 }
 
+/** Watches for an installation that ends after the outcome was read; a device that falls silent has no `after`. */
 async function waitForInstall(s: Session, a: Attempt, budgetMs: number): Promise<Attempt> {
   const until = Date.now() + budgetMs
   let after = a.after
   while (after && after.version === a.before.version && Date.now() < until) {
     const since = Date.now()
-    await new Promise((r) => setTimeout(r, 250))
+    await sleep(250)
     after = seenVersion(await versionSince(s, since))
   }
-  return { ...a, ...(after && { after }) }
+  const { after: _, ...rest } = a
+  return after ? { ...rest, after } : rest
+}
+
+function judgeNotices(a: Attempt, control: Control, fresh: number, enable: Observation | undefined): Observation {
+  const setting = `notifications ${LABEL[control]}`
+  const reason = `with ${setting} the DUT showed ${fresh} new notification(s) when an update became available`
+  const evidence = a.evidence
+  const open = unmet(readable(a, setting), evidence)
+  if (open) return open
+  if (control === 'enable')
+    return fresh > 0 ? { verdict: 'PASS', reason, evidence } : given([sawOffer(a, setting)], { verdict: 'FAIL', reason, evidence })
+  if (fresh > 0) return { verdict: 'FAIL', reason, evidence }
+  return given([sawOffer(a, setting), madeTheDifference(enable, 'announcing an update when enabled')], {
+    verdict: 'PASS',
+    reason,
+    evidence,
+  })
 }
 
 /**
@@ -167,17 +239,22 @@ async function notifications(s: Session, mechanism: string, controls: Control[])
   const results: Experiment = new Map()
   const viaServer = Object.keys(s.profile.mechanisms).find((m) => s.profile.mechanisms[m]!.via === 'update-server') ?? mechanism
   const budget = s.observe.outcomeTimeoutMs ?? 60_000
+  const autoOff: SettingChange[] = s.dut.supports('change-settings', 'disable-automatic-updates') ? ['disable-automatic-updates'] : []
   // Enabled goes first: how long the device takes to show a notice sets how long the others are
   // watched before "nothing appeared" counts.
-  let noticeMs = 0
-  await freshState(s)
+  let noticeMs = budget
   for (const control of ['enable', ...controls.filter((c) => c !== 'enable')] as Control[]) {
     // Each step from a clean device: an update still pending from the last step would not be
     // downloaded or announced again.
-    await freshState(s)
-    if (s.dut.supports('change-settings', 'disable-automatic-updates')) await s.dut.changeSettings('disable-automatic-updates')
-    await s.dut.changeSettings('enable-notifications')
-    if (control !== 'enable') await s.dut.changeSettings(change(control, 'notifications'))
+    const ready = await prepare(s, [
+      ...autoOff,
+      'enable-notifications',
+      ...(control === 'enable' ? [] : [change(control, 'notifications')]),
+    ])
+    if (ready) {
+      results.set(control, inconclusive(ready))
+      continue
+    }
     const before = (await s.dut.readNotifications()).length
     const started = Date.now()
     const settle = control === 'enable' ? 0 : Math.max(1500, 2 * noticeMs)
@@ -185,16 +262,12 @@ async function notifications(s: Session, mechanism: string, controls: Control[])
     let fresh = (await s.dut.readNotifications()).length - before
     if (control === 'enable') {
       while (fresh === 0 && Date.now() - started < budget) {
-        await new Promise((r) => setTimeout(r, 250))
+        await sleep(250)
         fresh = (await s.dut.readNotifications()).length - before
       }
       noticeMs = Date.now() - started
     }
-    const label = control === 'enable' ? 'enabled' : control === 'disable' ? 'disabled' : 'postponed'
-    const shouldShow = control === 'enable'
-    const reason = `with notifications ${label} the DUT showed ${fresh} new notification(s) when an update became available`
-    results.set(control, { verdict: fresh > 0 === shouldShow ? 'PASS' : 'FAIL', reason, evidence: a.evidence })
-    await backToBaseline(s, a)
+    results.set(control, judgeNotices(a, control, fresh, results.get('enable')))
   }
   await freshState(s)
   return results

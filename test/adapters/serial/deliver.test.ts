@@ -125,8 +125,10 @@ describe('deliver-image over the console', () => {
     const { dut, entries } = dutFor(profile(pair.a, base64Lines(48)))
     const receipt = await dut.deliverImage(image)
     expect(receipt.message).toMatch(
-      /^the device broke the transfer off after \d+ base64 lines, \d+ of 200000 bytes and returned to its prompt: "ERROR: flash write failed at block 10/,
+      /^the device broke the transfer off after \d+ base64 lines, \d+ of 200000 bytes and returned to its prompt: "/,
     )
+    // What the device said is quoted; on a loaded machine a line read before the error may come first.
+    expect(receipt.message).toContain('ERROR: flash write failed at block 10')
     const transfer = entries().find((e) => e.detail?.event === 'transfer')
     expect(transfer?.detail).toMatchObject({ brokenOff: true })
     expect(transfer?.detail?.bytes as number).toBeLessThan(image.size)

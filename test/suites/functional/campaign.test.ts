@@ -163,6 +163,11 @@ describe.concurrent('campaign: INCONCLUSIVE', () => {
     expect(reason(r, 'payload-byte')).toMatch(/proves nothing$/)
     expect(verdicts(r)).toEqual({ ...all('INCONCLUSIVE'), [CONTROL]: 'INCONCLUSIVE' })
     expect(s.dut.received.map((i) => i.name)).toEqual(['payload-byte', 'manifest-byte'])
+    // The unit resting on that attack says why it stays open.
+    expect(await runUnit(s, '5.3-9-2c', { target: NETWORK })).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: expect.stringContaining('manifest-byte: the DUT stopped answering after the manifest-byte image was delivered'),
+    })
   })
 
   it('a delivery that fails leaves that attempt open with the device error and stops the campaign', async ({ expect }) => {
@@ -177,28 +182,52 @@ describe.concurrent('campaign: INCONCLUSIVE', () => {
     expect(s.dut.calls.filter((op) => op === 'deliver-image')).toHaveLength(1)
   })
 
-  it('a device that never contacts its update server attempted nothing', async ({ expect }) => {
+  it('a device that never contacts its update server attempted nothing, the control included', async ({ expect }) => {
     const s = await fakeSession({ observationSeconds: 0.05 })
     s.dut.contactsServer = false
     const r = await campaign(s, NETWORK)
-    expect(reason(r, 'payload-byte')).toBe('the DUT did not contact its update server after the offer; nothing was attempted')
-    expect(verdicts(r)).toMatchObject(all('INCONCLUSIVE'))
-    // KNOWN GAP: the control FAILs "did not install the valid image" although the device never
-    // asked its update server and never saw the valid image; it should be INCONCLUSIVE like the attacks.
-    expect(r.byVariant.get(CONTROL)).toMatchObject({ verdict: 'FAIL', reason: 'did not install the valid image 1.1.0: still at 1.0.0' })
+    expect(reason(r, 'payload-byte')).toBe(
+      'the device never fetched the payload-byte image (it never contacted the update server after the offer)',
+    )
+    // It never saw the valid image: not installing it is no failure it can be blamed for.
+    expect(r.byVariant.get(CONTROL)).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: 'the device never fetched the valid image (it never contacted the update server after the offer)',
+    })
+    expect(verdicts(r)).toEqual({ ...all('INCONCLUSIVE'), [CONTROL]: 'INCONCLUSIVE' })
     expect(s.dut.checks).toBe(0)
   })
 
-  it('a device that asks but downloads nothing is not credited with rejecting what it never saw', async ({ expect }) => {
+  it('a device that asks but downloads nothing is not credited with rejecting, nor blamed for not installing', async ({ expect }) => {
     const s = await fakeSession({ outcomeTimeoutMs: 50 })
     s.dut.downloads = () => false
     const r = await campaign(s, NETWORK)
-    expect(reason(r, 'payload-byte')).toBe('the DUT asked for updates but did not download the payload-byte image')
-    expect(verdicts(r)).toMatchObject(all('INCONCLUSIVE'))
-    // KNOWN GAP: the control FAILs "did not install the valid image" although the device never
-    // downloaded it (asked, fetched: false); it should be INCONCLUSIVE.
-    expect(r.byVariant.get(CONTROL)).toMatchObject({ verdict: 'FAIL', reason: 'did not install the valid image 1.1.0: still at 1.0.0' })
+    expect(reason(r, 'payload-byte')).toBe(
+      'the device never fetched the payload-byte image (it asked the update server 1 time(s) but did not download it)',
+    )
+    expect(r.byVariant.get(CONTROL)).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: 'the device never fetched the valid image (it asked the update server 1 time(s) but did not download it)',
+    })
+    expect(verdicts(r)).toEqual({ ...all('INCONCLUSIVE'), [CONTROL]: 'INCONCLUSIVE' })
     expect(s.dut.received).toEqual([])
+  })
+
+  it('a client in back-off that stops asking before the valid image is offered does not fail the control', async ({ expect }) => {
+    const s = await fakeSession({ observationSeconds: 0.05 })
+    // It checks for every attack, then backs off after the last one: the valid image is never asked for.
+    s.dut.fault = (op, d) => {
+      if (op === 'check-now' && d.received.some((i) => i.name === 'wrong-hardware')) d.contactsServer = false
+      return undefined
+    }
+    const r = await campaign(s, NETWORK)
+    expect(await runUnit(s, '5.3-2-2b', { target: NETWORK, variant: CONTROL })).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: 'the device never fetched the valid image (it never contacted the update server after the offer)',
+    })
+    // Its rejections stand on nothing either: a device that installs nothing would look the same.
+    expect(reason(r, 'payload-byte')).toMatch(/proves nothing$/)
+    expect(await runUnit(s, '5.3-1-2a', { target: NETWORK })).toMatchObject({ verdict: 'INCONCLUSIVE' })
   })
 
   it('a device that installed an attack and cannot be restored leaves the rest unattempted', async ({ expect }) => {
@@ -209,12 +238,50 @@ describe.concurrent('campaign: INCONCLUSIVE', () => {
       verdict: 'FAIL',
       reason: expect.stringMatching(/^installed the payload-byte image: version 1\.0\.0 → 1\.1\.0/),
     })
-    expect(reason(r, 'manifest-byte')).toBe(
-      'not attempted: the DUT left its baseline 1.0.0 after the payload-byte attempt and could not be restored (declare a restore operation)',
-    )
-    expect(r.byVariant.get(CONTROL)?.verdict).toBe('INCONCLUSIVE')
+    const offBaseline =
+      'not attempted: the DUT left its baseline 1.0.0 after the payload-byte attempt and the baseline could not be restored (device on 1.1.0, baseline 1.0.0): the profile declares no restore'
+    expect(reason(r, 'manifest-byte')).toBe(offBaseline)
+    expect(r.byVariant.get(CONTROL)).toMatchObject({ verdict: 'INCONCLUSIVE', reason: offBaseline })
     // The FAIL stands whatever followed: installing a tampered image was observed.
     expect(await runUnit(s, '5.3-9-2a', { target: LOCAL })).toMatchObject({ verdict: 'FAIL' })
+  })
+
+  it('a restore that fails, or leaves the device elsewhere, stops the campaign with the versions seen', async ({ expect }) => {
+    const s = await fakeSession()
+    alsoAccepts(s.dut, 'payload-byte')
+    s.dut.fault = (op) =>
+      op === 'restore' ? new DutError('E_DUT_REFUSED', 'restore', 'the device refused POST /restore (403)') : undefined
+    const r = await campaign(s, LOCAL)
+    expect(reason(r, 'manifest-byte')).toBe(
+      'not attempted: the DUT left its baseline 1.0.0 after the payload-byte attempt and the baseline could not be restored (device on 1.1.0, baseline 1.0.0): restore failed: restore: the device refused POST /restore (403)',
+    )
+    const t = await fakeSession()
+    alsoAccepts(t.dut, 'payload-byte')
+    // The restore "succeeds" but the device stays on the version it installed.
+    t.dut.restore = async () => undefined
+    const u = await campaign(t, LOCAL)
+    expect(reason(u, 'manifest-byte')).toBe(
+      'not attempted: the DUT left its baseline 1.0.0 after the payload-byte attempt and the baseline could not be restored (device on 1.1.0, baseline 1.0.0): restore did not bring it back',
+    )
+    expect(verdicts(u)).toEqual({ ...all('INCONCLUSIVE'), 'payload-byte': 'FAIL', [CONTROL]: 'INCONCLUSIVE' })
+  })
+
+  it('a device taken off its baseline before the campaign is put back first', async ({ expect }) => {
+    const s = await fakeSession({ dut: new FakeDut({ operations: operationsWithout('factory-reset') }) })
+    await s.baseline()
+    // Another experiment left it on a version of its own.
+    s.dut.version = '1.0.5'
+    const r = await campaign(s, LOCAL)
+    expect(verdicts(r)).toEqual({ ...all('PASS'), [CONTROL]: 'PASS' })
+    expect(reason(r, CONTROL)).toBe('installed the valid image: version 1.0.0 → 1.1.0')
+    const t = await fakeSession({ dut: new FakeDut({ operations: operationsWithout('factory-reset', 'restore') }) })
+    await t.baseline()
+    t.dut.version = '1.0.5'
+    const u = await campaign(t, LOCAL)
+    expect(reason(u, CONTROL)).toBe(
+      'not attempted: the baseline could not be restored (device on 1.0.5, baseline 1.0.0): the profile declares no restore',
+    )
+    expect(t.dut.received).toEqual([])
   })
 
   it('without attack images there is nothing to attempt', async ({ expect }) => {
@@ -252,7 +319,7 @@ describe.concurrent('campaign: INCONCLUSIVE', () => {
   })
 })
 
-describe.concurrent('campaign: verdicts given without their precondition', () => {
+describe.concurrent('campaign: no verdict without its precondition', () => {
   /** What the adapters answer when read-outcome runs out of time: not an error, `unknown`. */
   const neverFinal = (s: FakeSession) => {
     s.dut.answers.readOutcome = (d) =>
@@ -261,38 +328,58 @@ describe.concurrent('campaign: verdicts given without their precondition', () =>
         : (d.lastOutcome ?? { state: 'unknown', detail: 'no final outcome within 200 ms' })
   }
 
-  it('an attack the device is still installing when the outcome wait ends PASSes', async ({ expect }) => {
+  it('final: an attack the device is still installing when the outcome wait ends is not a rejection', async ({ expect }) => {
     const s = await fakeSession()
     neverFinal(s)
     // A flawed device: it accepts the unsigned image, and installing it takes longer than the wait.
     alsoAccepts(s.dut, 'signature-removed')
     s.dut.installDelayMs = (i) => (i.name === 'signature-removed' ? 5_000 : 0)
     const r = await campaign(s, LOCAL)
-    // KNOWN GAP: PASS "rejected" although the device accepted the image ("upload: installing") and
-    // never gave a final outcome; only the unchanged version was observed. Should be INCONCLUSIVE.
     expect(r.byVariant.get('signature-removed')).toMatchObject({
-      verdict: 'PASS',
+      verdict: 'INCONCLUSIVE',
       reason:
-        'rejected the signature-removed image: still at 1.0.0; the device reported unknown (no final outcome within 200 ms (still "pending")); upload: installing; the DUT kept answering',
+        'the device never reported a final outcome for the signature-removed image (it reported unknown (no final outcome within 200 ms (still "pending")); upload: installing); its version is unchanged, but an installation may still be under way',
     })
+    // The installation under way was cut short (restore) so it could not land in a later attempt.
+    expect(s.dut.calls.filter((op) => op === 'restore').length).toBe(2)
+    expect(reason(r, 'untrusted-key')).toMatch(/^rejected the untrusted-key image: still at 1\.0\.0/)
     expect(r.byVariant.get(CONTROL)?.verdict).toBe('PASS')
+    expect(await runUnit(s, '5.3-9-2b', { target: LOCAL })).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: expect.stringMatching(/^signature-removed: the device never reported a final outcome/),
+    })
   })
 
-  it('a valid image the device is still installing when the outcome wait ends FAILs the control', async ({ expect }) => {
+  it('final: a valid image the device is still installing when the outcome wait ends does not fail the control', async ({ expect }) => {
     const s = await fakeSession()
     neverFinal(s)
     s.dut.installDelayMs = () => 5_000
     const r = await campaign(s, LOCAL)
-    // KNOWN GAP: FAIL "did not install the valid image" although the device accepted it and its
-    // outcome was never final; should be INCONCLUSIVE (outcome never final).
     expect(r.byVariant.get(CONTROL)).toMatchObject({
-      verdict: 'FAIL',
+      verdict: 'INCONCLUSIVE',
       reason:
-        'did not install the valid image 1.1.0: still at 1.0.0; the device reported unknown (no final outcome within 200 ms (still "pending")); upload: installing',
+        'the device never reported a final outcome for the valid image (it reported unknown (no final outcome within 200 ms (still "pending")); upload: installing); its version is unchanged, but an installation may still be under way',
     })
   })
 
-  it('an attack whose URL the device never fetched PASSes', async ({ expect }) => {
+  it('final: without any outcome report, the unchanged version after the wait decides', async ({ expect }) => {
+    // Each attempt is watched 2 s for a late installation: two attacks keep the test short.
+    const s = await fakeSession({
+      dut: new FakeDut({ operations: operationsWithout('read-outcome') }),
+      attacks: [
+        { name: 'payload-byte', kind: 'bit-flip' },
+        { name: 'truncated', kind: 'truncation' },
+      ],
+    })
+    alsoAccepts(s.dut, 'truncated')
+    const r = await campaign(s, LOCAL)
+    expect(verdicts(r)).toEqual({ 'payload-byte': 'PASS', truncated: 'FAIL', [CONTROL]: 'PASS' })
+    expect(reason(r, 'payload-byte')).toBe(
+      'rejected the payload-byte image: still at 1.0.0; upload: this file is not a valid update for this device; the DUT kept answering',
+    )
+  })
+
+  it('received: an attack whose URL the device never fetched is not credited as rejected', async ({ expect }) => {
     const s = await fakeSession({ deliverMode: 'url' })
     // The device queues every URL but only gets round to fetching the valid image's.
     s.dut.fetchesUrl = (url) => url.endsWith(`/${CONTROL}`)
@@ -303,21 +390,70 @@ describe.concurrent('campaign: verdicts given without their precondition', () =>
         .filter((h) => h.route === 'image')
         .map((h) => h.path),
     ).toEqual([`/images/${CONTROL}`])
-    // KNOWN GAP: with deliver-image in url mode the judge never looks at the emulator's hits, so
-    // every attack PASSes "rejected" although the device never downloaded it; should be INCONCLUSIVE.
-    expect(verdicts(r)).toEqual({ ...all('PASS'), [CONTROL]: 'PASS' })
-    expect(reason(r, 'payload-byte')).toContain('upload: download queued')
+    expect(verdicts(r)).toEqual({ ...all('INCONCLUSIVE'), [CONTROL]: 'PASS' })
+    expect(reason(r, 'payload-byte')).toBe(
+      'the device never fetched the payload-byte image from the URL it was given (it answered: download queued)',
+    )
   })
-  it('a valid image whose URL the device never fetched FAILs the control', async ({ expect }) => {
+
+  it('received: a valid image whose URL the device never fetched does not fail the control', async ({ expect }) => {
     const s = await fakeSession({ deliverMode: 'url' })
     s.dut.fetchesUrl = () => false
     const r = await campaign(s, LOCAL)
     expect(s.server.hits()).toEqual([])
-    // KNOWN GAP: FAIL "did not install the valid image" although the device never downloaded it
-    // from the URL it was given; should be INCONCLUSIVE.
     expect(r.byVariant.get(CONTROL)).toMatchObject({
-      verdict: 'FAIL',
-      reason: expect.stringMatching(/^did not install the valid image 1\.1\.0: still at 1\.0\.0; .*upload: download queued$/),
+      verdict: 'INCONCLUSIVE',
+      reason: 'the device never fetched the valid image from the URL it was given (it answered: download queued)',
+    })
+    expect(s.dut.calls).not.toContain('read-outcome') // nothing fetched, no outcome to wait for
+  })
+
+  it('received: an upload the device never answered, with no outcome after it, shows nothing', async ({ expect }) => {
+    const s = await fakeSession()
+    neverFinal(s)
+    s.dut.answers.upload = () => ({ message: 'the connection was reset before the device answered' })
+    const r = await campaign(s, LOCAL)
+    expect(reason(r, 'payload-byte')).toBe(
+      'nothing shows the device received the uploaded payload-byte image: the connection was reset before the device answered',
+    )
+    expect(r.byVariant.get(CONTROL)).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: 'nothing shows the device received the uploaded valid image: the connection was reset before the device answered',
+    })
+    expect(s.dut.received).toEqual([])
+  })
+
+  it('received: an upload cut short that the device then reports on counts as received', async ({ expect }) => {
+    const s = await fakeSession()
+    // The connection drops after the image arrived; the outcome tells what the device did with it.
+    const upload = s.dut.deliverImage.bind(s.dut)
+    s.dut.deliverImage = async (image, options) => {
+      await upload(image, options)
+      return { message: 'the connection was reset before the device answered' }
+    }
+    const r = await campaign(s, LOCAL)
+    expect(verdicts(r)).toEqual({ ...all('PASS'), [CONTROL]: 'PASS' })
+  })
+
+  it('consistent: a report of installation the version does not show leaves the attack open', async ({ expect }) => {
+    const s = await fakeSession()
+    s.dut.answers.readOutcome = (d) =>
+      d.received.at(-1)?.name === 'wrong-hardware' ? { state: 'installed', version: '1.1.0' } : (d.lastOutcome ?? { state: 'unknown' })
+    const r = await campaign(s, LOCAL)
+    expect(r.byVariant.get('wrong-hardware')).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: 'the wrong-hardware image: the device reported installed 1.1.0, but the identify operation shows still 1.0.0',
+    })
+  })
+
+  it('answered: the control is not failed by a device that stopped answering after it', async ({ expect }) => {
+    const s = await fakeSession()
+    s.dut.accepts = () => false
+    s.dut.fault = (op, d) => (op === 'identify' && d.received.some((i) => i.name === CONTROL) ? timeout('identify') : undefined)
+    const r = await campaign(s, LOCAL)
+    expect(r.byVariant.get(CONTROL)).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: 'the DUT stopped answering after the valid image was delivered',
     })
   })
 })

@@ -3,7 +3,8 @@
 // campaign and settings judges turn into verdicts.
 import { describe, it, vi } from 'vitest'
 import { DutError } from '../../../core/dut.ts'
-import { attempt, identifyWhenBack, installed, restoreBaseline, type WaitFor } from '../../../suites/lib/functional/deliver.ts'
+import { attempt, identifyWhenBack, installed, onBaseline, restoreBaseline, type WaitFor } from '../../../suites/lib/functional/deliver.ts'
+import { finalOutcome, received } from '../../../suites/lib/functional/preconditions.ts'
 import { FakeDut, operationsWithout, timeout } from './fake-dut.ts'
 import { fakeSession, LOCAL, NETWORK } from './fake-session.ts'
 
@@ -21,6 +22,7 @@ describe.concurrent('attempt', () => {
       before: { version: '1.0.0' },
       after: { version: '1.1.0' },
       asked: true,
+      announced: true,
       fetched: true,
       outcome: { state: 'installed', version: '1.1.0' },
     })
@@ -35,7 +37,7 @@ describe.concurrent('attempt', () => {
     const s = await fakeSession({ observationSeconds: 0.05 })
     s.dut.contactsServer = false
     const a = await attempt(s, NETWORK, await s.valid(), WAIT)
-    expect(a).toMatchObject({ asked: false, fetched: false, after: { version: '1.0.0' } })
+    expect(a).toMatchObject({ asked: false, announced: false, fetched: false, asks: 0, after: { version: '1.0.0' } })
     expect(a.outcome).toBeUndefined()
     expect(s.dut.calls).not.toContain('read-outcome') // no outcome is read for a download that never happened
   })
@@ -44,7 +46,8 @@ describe.concurrent('attempt', () => {
     const s = await fakeSession({ outcomeTimeoutMs: 50 })
     s.dut.downloads = () => false
     const a = await attempt(s, NETWORK, await s.valid(), WAIT)
-    expect(a).toMatchObject({ asked: true, fetched: false })
+    // It read the announcement (the route answering only while an image is offered) and stopped there.
+    expect(a).toMatchObject({ asked: true, announced: true, fetched: false, asks: 1 })
     expect(installed(a)).toBe(false)
   })
 
@@ -65,6 +68,59 @@ describe.concurrent('attempt', () => {
     const a = await attempt(s, LOCAL, await s.valid(), WAIT)
     expect(installed(a)).toBe(true)
     expect(s.server.hits()).toMatchObject([{ path: '/images/valid-image', route: 'image', completed: true }])
+  })
+
+  it('with deliver-image by URL: a URL the device never fetches is not fetched, and no outcome is waited for', async ({ expect }) => {
+    const s = await fakeSession({ deliverMode: 'url' })
+    s.dut.fetchesUrl = () => false
+    const a = await attempt(s, LOCAL, await s.valid(), WAIT)
+    expect(a).toMatchObject({ delivery: 'url', fetched: false, receipt: { message: 'download queued' } })
+    expect(a.outcome).toBeUndefined()
+    expect(received(a)).toMatchObject({ name: 'received', met: false })
+  })
+
+  it('through the update server: how often a device that never downloads asked is counted', async ({ expect }) => {
+    const s = await fakeSession({ outcomeTimeoutMs: 50 })
+    s.dut.downloads = () => false
+    // It asks twice: once on check-now, once more by itself while the offer stands.
+    s.dut.fault = (op, d) => {
+      if (op === 'check-now') setTimeout(() => void d.check(), 10)
+      return undefined
+    }
+    const a = await attempt(s, NETWORK, await s.valid(), WAIT)
+    expect(a).toMatchObject({ delivery: 'update-server', asked: true, fetched: false, asks: 2 })
+    expect(received(a).otherwise).toBe(
+      'the device never fetched the valid image (it asked the update server 2 time(s) but did not download it)',
+    )
+  })
+
+  it('an attempt is not credited with the check and download of the one before, made in the same millisecond', async ({ expect }) => {
+    const s = await fakeSession({ observationSeconds: 0.05 })
+    const first = await attempt(s, NETWORK, await s.valid(), WAIT)
+    expect(first).toMatchObject({ asked: true, fetched: true })
+    await restoreBaseline(s, first.before)
+    s.dut.contactsServer = false
+    const second = await attempt(s, NETWORK, await s.valid(), WAIT)
+    expect(second).toMatchObject({ asked: false, fetched: false })
+    expect(second.outcome).toBeUndefined()
+  })
+
+  it('records whether an outcome report was waited for, and whether it was final', async ({ expect }) => {
+    const s = await fakeSession()
+    const a = await attempt(s, LOCAL, await s.valid(), WAIT)
+    expect(a.reports).toBe(true)
+    expect(finalOutcome(a).met).toBe(true)
+    const held = await attempt(s, LOCAL, await s.valid(), { ...WAIT, outcome: false })
+    expect(held.reports).toBe(false)
+    expect(finalOutcome(held).met).toBe(true) // nothing to wait for: the version decides
+    const t = await fakeSession()
+    t.dut.installDelayMs = () => 5_000
+    const pending = await attempt(t, LOCAL, await t.valid(), WAIT)
+    expect(finalOutcome(pending)).toMatchObject({
+      met: false,
+      otherwise:
+        'the device never reported a final outcome for the valid image (it reported pending (installing); upload: installing); its version is unchanged, but an installation may still be under way',
+    })
   })
 
   it('waits settleMs before the last identify, for a late installation', async ({ expect }) => {
@@ -141,6 +197,38 @@ describe.concurrent('restoreBaseline', () => {
     expect(await restoreBaseline(s, { model: 'TS701-REF-1', version: '0.5.0' })).toBe(false)
     const t = await fakeSession()
     expect(await restoreBaseline(t, { model: 'TS701-REF-1', version: '0.5.0' })).toBe(false)
+  })
+})
+
+describe.concurrent('onBaseline', () => {
+  const BASELINE = { version: '1.0.0', source: 'the identify operation' }
+
+  it('is undefined on the baseline, restoring it first where the device left it', async ({ expect }) => {
+    const s = await fakeSession()
+    expect(await onBaseline(s, BASELINE)).toBeUndefined()
+    expect(s.dut.calls).not.toContain('restore')
+    s.dut.version = '1.1.0'
+    expect(await onBaseline(s, BASELINE)).toBeUndefined()
+    expect(s.dut.version).toBe('1.0.0')
+  })
+
+  it('names both versions when the baseline cannot be restored, and why', async ({ expect }) => {
+    const s = await fakeSession({ dut: new FakeDut({ operations: operationsWithout('restore') }) })
+    s.dut.version = '1.1.0'
+    expect(await onBaseline(s, BASELINE)).toBe(
+      'the baseline could not be restored (device on 1.1.0, baseline 1.0.0): the profile declares no restore',
+    )
+    const t = await fakeSession()
+    t.dut.version = '1.1.0'
+    t.dut.fault = (op) => (op === 'restore' ? timeout('restore') : undefined)
+    expect(await onBaseline(t, BASELINE)).toBe(
+      'the baseline could not be restored (device on 1.1.0, baseline 1.0.0): restore failed: restore: no answer within 300 ms',
+    )
+    const u = await fakeSession()
+    u.dut.fault = (op) => (op === 'identify' ? timeout('identify') : undefined)
+    expect(await onBaseline(u, BASELINE)).toBe(
+      'the baseline could not be restored (device on an unknown version, baseline 1.0.0): restore did not bring it back; no version observed: the DUT did not answer identify within 300 ms (identify: no answer within 300 ms)',
+    )
   })
 })
 

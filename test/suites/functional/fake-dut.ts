@@ -23,7 +23,8 @@ import {
   type UpdateSettings,
 } from '../../../core/dut.ts'
 import type { EvidenceLog } from '../../../core/evidence.ts'
-import type { HandshakeFailure, Hit, OfferedImage, TlsMaterial } from '../../../emulator/index.ts'
+import type { ClientError, HandshakeFailure, Hit, OfferedImage, TlsMaterial } from '../../../emulator/index.ts'
+import { certificateFingerprint, type ConnectionTag } from '../../../emulator/tls.ts'
 
 export const ALL_CHANGES: readonly SettingChange[] = [
   'enable-automatic-updates',
@@ -154,6 +155,8 @@ export class FakeDut implements Dut {
     identify?: (dut: FakeDut) => DutIdentity
     readSettings?: (dut: FakeDut) => UpdateSettings
     readOutcome?: (dut: FakeDut) => UpdateOutcome
+    /** An answer to an upload given instead of taking the image (a connection cut before it arrived): the image is not received. */
+    upload?: (dut: FakeDut, image: ImageSource) => DeliveryReceipt | undefined
   } = {}
   /** What the device does when restarted (e.g. schedule its update checks). */
   onReboot: ((dut: FakeDut, at: number) => void) | undefined
@@ -233,6 +236,8 @@ export class FakeDut implements Dut {
       if (!got) return { status: 200, accepted: false, message: 'download failed' }
       return this.receipt(this.take({ name: image.name, version, sha256: got.sha256, via: 'url' }))
     }
+    const instead = this.answers.upload?.(this, image)
+    if (instead) return instead
     return this.receipt(this.take({ name: image.name, version, sha256: image.sha256, via: 'upload' }))
   }
 
@@ -353,6 +358,8 @@ interface Waiter {
 /**
  * The part of `UpdateServerEmulator` the judges use, in memory: offers, hits, TLS swaps and
  * handshake failures. The device side (`FakeServerLink`) records hits as a device's requests would.
+ * With TLS, hits and refusals carry the tag of a connection accepted under the current certificate,
+ * as the real emulator's do; `connection()` opens one to use later (a keep-alive connection).
  */
 export class FakeUpdateServer {
   tls: TlsMaterial | undefined
@@ -361,6 +368,8 @@ export class FakeUpdateServer {
   private readonly failures: HandshakeFailure[] = []
   private readonly waiters = new Set<Waiter>()
   private seq = 0
+  private connections = 0
+  private generation = 0
 
   constructor(
     private readonly evidence: EvidenceLog | undefined,
@@ -389,6 +398,14 @@ export class FakeUpdateServer {
 
   async setTls(tls: TlsMaterial | undefined): Promise<void> {
     this.tls = tls
+    this.generation++
+  }
+
+  /** A TLS connection accepted now under the current certificate (undefined on plain HTTP). */
+  connection(acceptedAt = Date.now()): ConnectionTag | undefined {
+    if (!this.tls) return undefined
+    const certificateSha256 = certificateFingerprint(this.tls.certPem)
+    return { connection: ++this.connections, generation: this.generation, certificateSha256, acceptedAt }
   }
 
   hits(): Hit[] {
@@ -397,6 +414,11 @@ export class FakeUpdateServer {
 
   handshakeFailures(): HandshakeFailure[] {
     return this.failures.map((f) => ({ ...f }))
+  }
+
+  /** The fake device never garbles a request. */
+  clientErrors(): ClientError[] {
+    return []
   }
 
   resetState(): void {}
@@ -429,19 +451,33 @@ export class FakeUpdateServer {
 
   // --- the device's side ----------------------------------------------------------------------
 
-  /** Records one request the device made; `time` may be given to place it on a timeline. */
-  hit(request: { path: string; route?: string; status?: number; completed?: boolean; bytesSent?: number; time?: number }): Hit {
+  /**
+   * Records one request the device made; `time` may be given to place it on a timeline, `on` a
+   * connection opened earlier (else a new one under the current certificate).
+   */
+  hit(request: {
+    path: string
+    route?: string
+    status?: number
+    completed?: boolean
+    bytesSent?: number
+    time?: number
+    on?: ConnectionTag
+  }): Hit {
+    const time = request.time ?? Date.now()
+    const tag = request.on ?? this.connection(time)
     const id =
       this.evidence?.record({ channel: 'update-server', summary: `GET ${request.path} → ${request.status ?? 200}` }) ??
       `H${String(++this.seq).padStart(6, '0')}`
     const hit: Hit = {
       id,
-      time: request.time ?? Date.now(),
+      time,
       method: 'GET',
       path: request.path,
       query: {},
       headers: {},
       remote: '127.0.0.1',
+      ...(tag && { tls: { protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384', ...tag } }),
       ...(request.route !== undefined && { route: request.route }),
       status: request.status ?? 200,
       bytesSent: request.bytesSent ?? 0,
@@ -458,10 +494,10 @@ export class FakeUpdateServer {
     return hit
   }
 
-  /** Records a TLS handshake the device broke off. */
-  refuseHandshake(error: string, time = Date.now()): void {
+  /** Records a TLS connection that carried no request: a handshake the device broke off, or one it held open. */
+  refuseHandshake(error: string, time = Date.now(), stage: HandshakeFailure['stage'] = 'handshake'): void {
     this.evidence?.record({ channel: 'update-server', summary: `TLS handshake failed: ${error}` })
-    this.failures.push({ time, remote: '127.0.0.1', error, stage: 'handshake' })
+    this.failures.push({ time, remote: '127.0.0.1', error, stage, ...this.connection(time) })
   }
 }
 

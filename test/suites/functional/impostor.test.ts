@@ -1,8 +1,10 @@
 // Impostor update servers (suites/lib/functional/impostor.ts), unit 5.3-10-1d per impostor:
 // untrusted-ca, wrong-host, expired.
+import { checkServerIdentity, connect, type TLSSocket } from 'node:tls'
 import { describe, expect, it, vi } from 'vitest'
+import { certificateFingerprint } from '../../../emulator/tls.ts'
 import { impostorResult } from '../../../suites/lib/functional/impostor.ts'
-import { timeout } from './fake-dut.ts'
+import { timeout, type Announcement, type ServerLink } from './fake-dut.ts'
 import { fakeSession, genuineTls, NETWORK, runUnit, type FakeSession, type FakeSessionOptions } from './fake-session.ts'
 
 // The tests wait on fake devices, not on the CPU: let them all run at once.
@@ -15,6 +17,15 @@ const withTls: FakeSessionOptions = { updateServer: { tls: true }, share: ['impo
 
 const unit = (s: FakeSession, variant: string) => runUnit(s, '5.3-10-1d', { target: NETWORK, variant })
 
+/** The harness entry that sums up what the device did with one impostor. */
+const summary = (s: FakeSession, variant: string): string | undefined =>
+  s.evidence.since(0).find((e) => e.channel === 'harness' && e.summary.startsWith(`impostor ${variant} `))?.summary
+
+const FINGERPRINT = 'sha256:[0-9a-f]{64}'
+
+const counts = (connections: number, handshakes: number, requests: number): RegExp =>
+  new RegExp(`: ${connections} connection\\(s\\), ${handshakes} TLS handshake\\(s\\) completed, ${requests} request\\(s\\)$`)
+
 /** The emulator is back to the genuine certificate and offers nothing once a test is over. */
 async function expectGenuineAfterwards(s: FakeSession): Promise<void> {
   const emulator = await s.emulator()
@@ -23,7 +34,9 @@ async function expectGenuineAfterwards(s: FakeSession): Promise<void> {
 }
 
 describe.concurrent('impostor servers (fake update server)', () => {
-  it('PASS: a device that checks the certificate refuses every impostor and fetches nothing', async ({ expect }) => {
+  it('PASS: a device that checks the certificate refuses every impostor, fetches nothing, and reaches the genuine server', async ({
+    expect,
+  }) => {
     const s = await fakeSession(withTls)
     for (const variant of IMPOSTORS) {
       const r = await unit(s, variant)
@@ -32,9 +45,13 @@ describe.concurrent('impostor servers (fake update server)', () => {
         reason: 'refused the impostor server: certificate verify failed; nothing was fetched',
         source: 'observed',
       })
-      expect(r.evidence?.length).toBeGreaterThan(0)
+      expect(summary(s, variant)).toMatch(counts(1, 0, 0))
+      const entry = s.evidence.since(0).find((e) => e.summary === summary(s, variant))!
+      expect(r.evidence).toContain(entry.id)
     }
-    expect(s.server.hits()).toEqual([])
+    // Only the positive controls: one check per impostor, each with the genuine certificate.
+    const genuine = certificateFingerprint((await genuineTls()).certPem)
+    expect(s.server.hits().map((h) => [h.route, h.tls?.certificateSha256])).toEqual(IMPOSTORS.map(() => ['check-idle', genuine]))
     expect(s.dut.version).toBe('1.0.0')
     await expectGenuineAfterwards(s)
   })
@@ -47,9 +64,14 @@ describe.concurrent('impostor servers (fake update server)', () => {
     expect(r).toMatchObject({
       verdict: 'FAIL',
       reason: expect.stringMatching(
-        /^completed a TLS handshake with an impostor server \(A certificate for 127\.0\.0\.1 issued by a self-made CA .*\) and sent GET \/v1\/check, GET \/images\/valid-image$/,
+        new RegExp(
+          `^completed a TLS handshake with an impostor server \\(A certificate for 127\\.0\\.0\\.1 issued by a self-made CA .*\\) and sent GET /v1/check \\((E\\d+)\\), GET /images/valid-image \\((E\\d+)\\) on connections accepted under the impostor's certificate ${FINGERPRINT}$`,
+        ),
       ),
     })
+    // The evidence entries the reason names are the unit's.
+    for (const id of r.reason.match(/E\d{6}/g)!) expect(r.evidence).toContain(id)
+    expect(summary(s, 'untrusted-ca')).toMatch(counts(2, 2, 2))
     await expectGenuineAfterwards(s)
   })
 
@@ -59,9 +81,46 @@ describe.concurrent('impostor servers (fake update server)', () => {
     expect(await unit(s, 'expired')).toMatchObject({
       verdict: 'FAIL',
       reason: expect.stringMatching(
-        /^installed an image from an impostor server \(A certificate for 127\.0\.0\.1 from the trusted CA that expired yesterday\.\): 1\.0\.0 → 1\.1\.0$/,
+        new RegExp(
+          `^installed an image from an impostor server \\(A certificate for 127\\.0\\.0\\.1 from the trusted CA that expired yesterday\\.\\): 1\\.0\\.0 → 1\\.1\\.0, and sent GET /v1/check \\(E\\d+\\), GET /images/valid-image \\(E\\d+\\) on connections accepted under the impostor's certificate ${FINGERPRINT}$`,
+        ),
       ),
     })
+  })
+
+  it('PASS: a request on a connection made before the swap is not counted against the impostor', async ({ expect }) => {
+    const s = await fakeSession(withTls)
+    const genuine = (await genuineTls()).certPem
+    // A keep-alive connection to the genuine server, opened before the experiment …
+    const keptAlive = s.server.connection()!
+    s.dut.fault = (op) => {
+      // … carries a check that arrives once the impostor is in place (the race seen under load),
+      // and sees the offer; the device's own new connection then refuses the impostor.
+      if (op === 'check-now' && s.server.tls?.certPem !== genuine)
+        s.server.hit({ path: '/v1/check', route: 'check-offering', on: keptAlive })
+      return undefined
+    }
+    const r = await unit(s, 'wrong-host')
+    expect(r).toMatchObject({ verdict: 'PASS', reason: 'refused the impostor server: certificate verify failed; nothing was fetched' })
+    expect(summary(s, 'wrong-host')).toMatch(counts(1, 0, 0))
+    expect(s.server.hits()[0]).toMatchObject({ route: 'check-offering', tls: { certificateSha256: certificateFingerprint(genuine) } })
+  })
+
+  it('INCONCLUSIVE: a device that stops answering after refusing the impostor', async ({ expect }) => {
+    const s = await fakeSession(withTls)
+    let refused = false
+    s.dut.fault = (op) => {
+      if (refused && op === 'identify') return timeout('identify')
+      if (op === 'check-now') refused = true
+      return undefined
+    }
+    expect(await unit(s, 'expired')).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: expect.stringMatching(
+        /^the device stopped answering after refusing the impostor \(expired\): the DUT did not answer identify/,
+      ),
+    })
+    await expectGenuineAfterwards(s)
   })
 
   it('INCONCLUSIVE: an update server on plain HTTP has no certificate to impersonate', async ({ expect }) => {
@@ -93,6 +152,7 @@ describe.concurrent('impostor servers (fake update server)', () => {
       verdict: 'INCONCLUSIVE',
       reason: 'the DUT made no connection attempt to the update server during the test',
     })
+    expect(summary(s, 'untrusted-ca')).toMatch(counts(0, 0, 0))
     await expectGenuineAfterwards(s)
   })
 
@@ -106,24 +166,62 @@ describe.concurrent('impostor servers (fake update server)', () => {
     const s = await fakeSession(withTls)
     const first = await impostorResult(s, NETWORK, 'wrong-host')
     expect(await impostorResult(s, NETWORK, 'wrong-host')).toBe(first)
-    expect(s.dut.calls.filter((op) => op === 'check-now')).toHaveLength(1)
+    // One check under the impostor, one with the genuine certificate back (the positive control).
+    expect(s.dut.calls.filter((op) => op === 'check-now')).toHaveLength(2)
   })
 
-  it('a device that trusts no certificate at all, not even the genuine one', async ({ expect }) => {
+  it('INCONCLUSIVE: a device that trusts no certificate at all, not even the genuine one', async ({ expect }) => {
     const s = await fakeSession(withTls)
     s.dut.trustsNoCertificate = true
-    // KNOWN GAP: PASS "refused the impostor server" although the device refuses the genuine
-    // server just the same (its updates are broken): the judge never shows, as a positive control,
-    // that the device completes a handshake with the genuine certificate; should be INCONCLUSIVE.
+    // Its refusal says nothing about impostors: with the genuine certificate back it does not get
+    // through either (the positive control), so its updates are broken rather than safe.
     expect(await unit(s, 'untrusted-ca')).toMatchObject({
-      verdict: 'PASS',
-      reason: 'refused the impostor server: certificate verify failed; nothing was fetched',
+      verdict: 'INCONCLUSIVE',
+      reason:
+        'refused the impostor server (untrusted-ca), but made no request to the genuine update server afterwards either, within 200 ms: refusing every certificate is no proof of checking it',
     })
-    // The same device against the genuine server: it never gets through either.
-    await s.dut.checkNow()
     expect(s.server.hits()).toEqual([])
+    expect(s.server.handshakeFailures()).toHaveLength(2)
   })
 })
+
+/**
+ * A TLS 1.3 client that completes the handshake without checking, then checks the chain and the
+ * host name itself; on a bad certificate it sends no alert and keeps the socket open. With the
+ * genuine certificate it goes on as `genuine` does.
+ */
+class HeldOpenLink implements ServerLink {
+  readonly held: TLSSocket[] = []
+
+  constructor(
+    private readonly base: () => Promise<string>,
+    private readonly caPem: string,
+    private readonly genuine: ServerLink,
+  ) {}
+
+  async check(): Promise<Announcement | undefined> {
+    const url = new URL(await this.base())
+    const socket = await new Promise<TLSSocket>((resolve, reject) => {
+      const s = connect(
+        { host: url.hostname, port: Number(url.port), ca: this.caPem, rejectUnauthorized: false, minVersion: 'TLSv1.3' },
+        () => resolve(s),
+      )
+      s.once('error', reject)
+    })
+    socket.on('error', () => {})
+    const refused = socket.authorized ? checkServerIdentity(url.hostname, socket.getPeerCertificate()) : socket.authorizationError
+    if (refused) {
+      this.held.push(socket)
+      throw new Error(`certificate refused: ${String(refused)}`)
+    }
+    socket.destroy()
+    return this.genuine.check()
+  }
+
+  download(url: string): Promise<{ sha256: string } | undefined> {
+    return this.genuine.download(url)
+  }
+}
 
 describe('impostor servers (real update-server emulator, real TLS)', () => {
   // The fake server stands in for TLS; here a device that really verifies the certificate chain
@@ -133,10 +231,31 @@ describe('impostor servers (real update-server emulator, real TLS)', () => {
     const r = await unit(s, 'wrong-host')
     expect(r).toMatchObject({ verdict: 'PASS', reason: expect.stringMatching(/^refused the impostor server: .+; nothing was fetched$/) })
     const emulator = await s.emulator()
-    expect(emulator.hits()).toEqual([])
-    // Positive control of the test itself: the same client gets through to the genuine certificate.
+    // The judge's positive control, then the test's own: both with the genuine certificate.
     await s.dut.checkNow()
-    expect(emulator.hits().map((h) => h.route)).toEqual(['check-idle'])
+    const genuine = certificateFingerprint((await genuineTls()).certPem)
+    expect(emulator.hits().map((h) => [h.route, h.tls?.certificateSha256])).toEqual([
+      ['check-idle', genuine],
+      ['check-idle', genuine],
+    ])
+  })
+
+  it('PASS: a TLS 1.3 client that completes the handshake, sends no alert and holds the socket open has refused', async () => {
+    const s = await fakeSession({ ...withTls, emulator: 'real' })
+    const link = new HeldOpenLink(async () => (await s.emulator()).url, (await genuineTls()).caPem, s.dut.link!)
+    s.dut.link = link
+    for (const variant of ['untrusted-ca', 'wrong-host']) {
+      expect(await unit(s, variant)).toMatchObject({
+        verdict: 'PASS',
+        reason: expect.stringMatching(
+          /^refused the impostor server: completed the TLS handshake and sent no request in \d+ ms; closed at the certificate swap; nothing was fetched$/,
+        ),
+      })
+      expect(summary(s, variant)).toMatch(counts(1, 1, 0))
+    }
+    // The emulator closed the held sockets when it swapped the genuine certificate back.
+    expect(link.held).toHaveLength(2)
+    await vi.waitFor(() => expect(link.held.every((h) => h.destroyed)).toBe(true))
   })
 
   it('FAIL: a client that skips certificate verification installs from the impostor', async () => {
@@ -144,7 +263,11 @@ describe('impostor servers (real update-server emulator, real TLS)', () => {
     s.dut.trustsAnyCertificate = true
     expect(await unit(s, 'untrusted-ca')).toMatchObject({
       verdict: 'FAIL',
-      reason: expect.stringMatching(/^installed an image from an impostor server \(.*\): 1\.0\.0 → 1\.1\.0$/),
+      reason: expect.stringMatching(
+        new RegExp(
+          `^installed an image from an impostor server \\(.*\\): 1\\.0\\.0 → 1\\.1\\.0, and sent GET /v1/check \\(E\\d+\\), GET /images/valid-image \\(E\\d+\\) on connections accepted under the impostor's certificate ${FINGERPRINT}$`,
+        ),
+      ),
     })
   })
 })

@@ -5,9 +5,10 @@
 // The experiments watch a disabled or postponed device for at least 1500 ms (a floor in the
 // judge, not a profile value), so those tests run concurrently.
 import { describe, expect, it, vi } from 'vitest'
+import { campaign, CONTROL } from '../../../suites/lib/functional/campaign.ts'
 import { controlResult, judgeDefault } from '../../../suites/lib/functional/settings.ts'
 import { changesWithout, FakeDut, operationsWithout, timeout } from './fake-dut.ts'
-import { fakeSession, NETWORK, runUnit, V2, type FakeSession } from './fake-session.ts'
+import { fakeSession, LOCAL, NETWORK, runUnit, V2, type FakeSession } from './fake-session.ts'
 
 // Every experiment waits on the device, none on the CPU: run them all at once.
 vi.setConfig({ maxConcurrency: 50 })
@@ -76,16 +77,19 @@ describe.concurrent('settings', () => {
       })
     })
 
-    it('without a factory reset the settings are judged as found', async () => {
+    it('INCONCLUSIVE: without a factory reset the initialized state is not established', async () => {
       const s = await fakeSession({ dut: new FakeDut({ operations: operationsWithout('factory-reset') }) })
       // The initialized state has automatic updates on; an earlier experiment or user left them off.
       s.dut.automaticUpdates = false
-      // KNOWN GAP: FAIL although the initialized state was never established: without a factory
-      // reset the judge reads whatever state the device is in (the reason says "as found", the
-      // verdict does not); should be INCONCLUSIVE.
       expect(await unit(s, '5.3-4B-2a')).toMatchObject({
-        verdict: 'FAIL',
-        reason: 'automatic updates are off as found (the profile declares no factory-reset)',
+        verdict: 'INCONCLUSIVE',
+        reason:
+          'the initialized state could not be established: the profile declares no factory-reset (an operation or a bench step); as found, automatic updates are off',
+      })
+      // Nor is "on" as found a PASS: it may be anyone's choice.
+      expect(await unit(s, '5.3-6-2c', { standard: V2 })).toMatchObject({
+        verdict: 'INCONCLUSIVE',
+        reason: expect.stringMatching(/^the initialized state could not be established: .*; as found, update notifications are on$/),
       })
     })
   })
@@ -176,44 +180,89 @@ describe.concurrent('settings', () => {
       })
     })
 
-    it('INCONCLUSIVE: a device that installed and cannot be put back leaves the experiment undecided', async ({ expect }) => {
+    it('baseline: a device that installed and cannot be put back leaves the later steps open', async ({ expect }) => {
       const s = await fakeSession({ dut: new FakeDut({ operations: operationsWithout('restore') }) })
+      // The installation with automatic updates enabled was observed: that step stands.
       expect(await unit(s, '5.3-4A-2a')).toMatchObject({
-        verdict: 'INCONCLUSIVE',
-        reason:
-          'check installs-unattended failed: the DUT installed 1.1.0 and could not be put back on 1.0.0 (declare a restore operation)',
+        verdict: 'PASS',
+        reason: 'with automatic updates enabled the DUT installed 1.1.0 by itself',
       })
+      expect(await unit(s, '5.3-6A-2a', { variant: 'disable' })).toMatchObject({
+        verdict: 'INCONCLUSIVE',
+        reason: 'the baseline could not be restored (device on 1.1.0, baseline 1.0.0): the profile declares no restore',
+      })
+      expect(s.dut.received).toHaveLength(1) // nothing was offered to a device on the offered version
     })
 
-    it('a device that stops answering once it got the update', async ({ expect }) => {
+    it('baseline: after the campaign left the device on the new version, nothing is judged from there', async ({ expect }) => {
+      const s = await fakeSession({ dut: new FakeDut({ operations: operationsWithout('restore') }) })
+      // The campaign installs the valid image as its positive control, and nothing can put 1.0.0 back.
+      expect((await campaign(s, LOCAL)).byVariant.get(CONTROL)?.verdict).toBe('PASS')
+      expect(s.dut.version).toBe('1.1.0')
+      const offBaseline = 'the baseline could not be restored (device on 1.1.0, baseline 1.0.0): the profile declares no restore'
+      for (const variant of ['enable', 'disable', 'postpone']) {
+        expect(await unit(s, '5.3-6A-2a', { variant })).toMatchObject({ verdict: 'INCONCLUSIVE', reason: offBaseline })
+        expect(await unit(s, '5.3-6B-2a', { variant })).toMatchObject({ verdict: 'INCONCLUSIVE', reason: offBaseline })
+      }
+    })
+
+    it('baseline: a device already on the offered version is not offered it', async ({ expect }) => {
+      const s = await fakeSession({ dut: new FakeDut({ version: '1.1.0' }) })
+      const already = 'the DUT already runs 1.1.0, the version offered; bring it back to an older version first'
+      expect(await unit(s, '5.3-4A-2a')).toMatchObject({ verdict: 'INCONCLUSIVE', reason: already })
+      expect(await unit(s, '5.3-6A-2a', { variant: 'postpone' })).toMatchObject({ verdict: 'INCONCLUSIVE', reason: already })
+      expect(await unit(s, '5.3-6B-2a', { variant: 'disable' })).toMatchObject({ verdict: 'INCONCLUSIVE', reason: already })
+      expect(s.dut.received).toEqual([])
+    })
+
+    it('answered: a device that stops answering once it got the update is not failed', async ({ expect }) => {
       const s = await fakeSession({ dut: new FakeDut({ changes: ['enable-automatic-updates'] }) })
       s.dut.fault = (op, d) => (op === 'identify' && d.received.length > 0 ? timeout('identify') : undefined)
-      // KNOWN GAP: FAIL "did not install" although the device was not answering and its version
-      // could not be read; the disable/postpone steps give INCONCLUSIVE for the same observation.
       expect(await controlResult(s, NETWORK, 'automatic-updates', 'enable')).toMatchObject({
-        verdict: 'FAIL',
-        reason: 'with automatic updates enabled the DUT did not install 1.1.0 (still not answering)',
+        verdict: 'INCONCLUSIVE',
+        reason: 'the DUT stopped answering with automatic updates enabled',
       })
     })
 
-    it('a device that never contacts its update server', async ({ expect }) => {
+    it('saw-offer: a device that never contacts its update server is neither failed nor credited', async ({ expect }) => {
       // (postpone takes the same path as disable; it is left out to keep the test short)
       const s = await fakeSession({ observationSeconds: 0.05, dut: new FakeDut({ changes: changesWithout('postpone-automatic-updates') }) })
       s.dut.contactsServer = false
-      // KNOWN GAP: FAIL "did not install" although the device never asked for the update it is
-      // blamed for not installing (asked: false); should be INCONCLUSIVE.
       expect(await controlResult(s, NETWORK, 'automatic-updates', 'enable')).toMatchObject({
-        verdict: 'FAIL',
-        reason: 'with automatic updates enabled the DUT did not install 1.1.0 (still 1.0.0)',
+        verdict: 'INCONCLUSIVE',
+        reason: 'the device never contacted its update server after the offer with automatic updates enabled, so it never saw the update',
       })
-      // KNOWN GAP: disable (and postpone alike) PASS ("stayed at 1.0.0") although the device never
-      // saw the offer, and although the enable step showed it installs nothing at all: a
-      // holding-back that proves nothing (unlike the campaign, no positive control gates it).
       expect(await controlResult(s, NETWORK, 'automatic-updates', 'disable')).toMatchObject({
-        verdict: 'PASS',
-        reason: expect.stringMatching(/^with automatic updates disabled the DUT stayed at 1\.0\.0/),
+        verdict: 'INCONCLUSIVE',
+        reason: 'the device never contacted its update server after the offer with automatic updates disabled, so it never saw the update',
       })
       expect(s.dut.checks).toBe(0)
+    })
+
+    it('saw-offer: a device that stops checking once automatic updates are off shows nothing about holding back', async ({ expect }) => {
+      const s = await fakeSession({ observationSeconds: 0.05, dut: new FakeDut({ changes: changesWithout('postpone-automatic-updates') }) })
+      s.dut.fault = (op, d) => {
+        if (op === 'check-now') d.contactsServer = d.automaticUpdates
+        return undefined
+      }
+      expect(await controlResult(s, NETWORK, 'automatic-updates', 'enable')).toMatchObject({ verdict: 'PASS' })
+      expect(await controlResult(s, NETWORK, 'automatic-updates', 'disable')).toMatchObject({
+        verdict: 'INCONCLUSIVE',
+        reason: 'the device never contacted its update server after the offer with automatic updates disabled, so it never saw the update',
+      })
+    })
+
+    it('works-when-enabled: holding back proves nothing for a device that never installs by itself', async ({ expect }) => {
+      const s = await fakeSession({ dut: new FakeDut({ changes: changesWithout('postpone-automatic-updates') }) })
+      s.dut.installsAutomatically = false
+      expect(await unit(s, '5.3-6A-2a', { variant: 'enable' })).toMatchObject({ verdict: 'FAIL' })
+      expect(await unit(s, '5.3-6A-2a', { variant: 'disable' })).toMatchObject({
+        verdict: 'INCONCLUSIVE',
+        reason:
+          'nothing shows the setting made the difference: the enable step did not show the DUT installing when enabled (with automatic updates enabled the DUT did not install 1.1.0 (still 1.0.0))',
+      })
+      // It did see the offer while disabled: only the missing positive control keeps the PASS away.
+      expect(s.dut.checks).toBe(2)
     })
   })
 
@@ -279,23 +328,40 @@ describe.concurrent('settings', () => {
       })
     })
 
-    it('a device that never contacts its update server', async ({ expect }) => {
+    it('saw-offer: a device that never contacts its update server is neither failed nor credited', async ({ expect }) => {
       // (postpone takes the same path as disable; it is left out to keep the test short)
       const s = await fakeSession({ observationSeconds: 0.05, dut: new FakeDut({ changes: changesWithout('postpone-notifications') }) })
       s.dut.contactsServer = false
-      // KNOWN GAP: FAIL "showed 0 new notification(s) when an update became available" although the
-      // device never asked its update server, so no update became available to it; should be INCONCLUSIVE.
       expect(await controlResult(s, NETWORK, 'notifications', 'enable')).toMatchObject({
-        verdict: 'FAIL',
-        reason: 'with notifications enabled the DUT showed 0 new notification(s) when an update became available',
+        verdict: 'INCONCLUSIVE',
+        reason: 'the device never contacted its update server after the offer with notifications enabled, so it never saw the update',
       })
-      // KNOWN GAP: disable (and postpone alike) PASS with 0 notifications although the device never
-      // learned of an update, and the enable step showed it announces nothing anyway (no positive control).
       expect(await controlResult(s, NETWORK, 'notifications', 'disable')).toMatchObject({
-        verdict: 'PASS',
-        reason: 'with notifications disabled the DUT showed 0 new notification(s) when an update became available',
+        verdict: 'INCONCLUSIVE',
+        reason: 'the device never contacted its update server after the offer with notifications disabled, so it never saw the update',
       })
       expect(s.dut.checks).toBe(0)
+    })
+
+    it('works-when-enabled: silence while disabled proves nothing for a device that never announces', async ({ expect }) => {
+      const s = await fakeSession({ dut: new FakeDut({ changes: changesWithout('postpone-notifications') }) })
+      s.dut.announces = false
+      expect(await controlResult(s, NETWORK, 'notifications', 'enable')).toMatchObject({ verdict: 'FAIL' })
+      expect(await controlResult(s, NETWORK, 'notifications', 'disable')).toMatchObject({
+        verdict: 'INCONCLUSIVE',
+        reason:
+          'nothing shows the setting made the difference: the enable step did not show the DUT announcing an update when enabled (with notifications enabled the DUT showed 0 new notification(s) when an update became available)',
+      })
+    })
+
+    it('answered: a device that stops answering after the offer is not failed for showing nothing', async ({ expect }) => {
+      const s = await fakeSession({ dut: new FakeDut({ changes: ['enable-notifications'] }) })
+      s.dut.announces = false
+      s.dut.fault = (op, d) => (op === 'identify' && d.checks > 0 ? timeout('identify') : undefined)
+      expect(await controlResult(s, NETWORK, 'notifications', 'enable')).toMatchObject({
+        verdict: 'INCONCLUSIVE',
+        reason: 'the DUT stopped answering with notifications enabled',
+      })
     })
   })
 })
