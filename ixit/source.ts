@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises'
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml'
 import { finding, type Place } from './findings.ts'
 import type { Finding } from './types.ts'
+import { firstInvalidUtf8, positionOf } from './utf8.ts'
 
 export type PathSegment = string | number
 
@@ -27,13 +28,24 @@ export interface ParseResult {
 }
 
 export async function readSource(file: string): Promise<ParseResult> {
-  let text: string
+  let bytes: Buffer
   try {
-    text = await readFile(file, 'utf8')
+    bytes = await readFile(file)
   } catch (err) {
     return { findings: [finding('error', 'unreadable', { file, line: 1, column: 1 }, `cannot read file: ${reason(err)}`)] }
   }
-  return parseSource(file, text)
+  const invalid = firstInvalidUtf8(bytes)
+  if (invalid < 0) return parseSource(file, bytes.toString('utf8'))
+  const byte = bytes[invalid]!.toString(16).toUpperCase().padStart(2, '0')
+  const problem = finding(
+    'error',
+    'invalid-utf8',
+    { file, ...positionOf(bytes, invalid) },
+    `byte 0x${byte} is not UTF-8: save the file as UTF-8 text (it looks like another encoding, e.g. Latin-1 or Windows-1252)`,
+  )
+  // The rest is still parsed, so one round shows every other problem too.
+  const parsed = parseSource(file, bytes.toString('utf8'))
+  return { ...parsed, findings: [problem, ...parsed.findings] }
 }
 
 export function parseSource(file: string, text: string): ParseResult {
