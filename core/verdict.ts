@@ -7,8 +7,12 @@ import type { DutIdentity } from './dut.ts'
  */
 export type Verdict = 'PASS' | 'FAIL' | 'INCONCLUSIVE' | 'NOT APPLICABLE'
 
-/** Who decided: a mechanical rule on the documents, an observation of the DUT, or an assessor. */
-export type VerdictSource = 'rule' | 'observed' | 'assessor'
+/**
+ * Who decided: a mechanical rule on the documents, an observation of the DUT, an assessor, or
+ * nobody: `harness` marks a unit the run could not decide at all (it did not run, its suite or
+ * worker failed), so no report claims a rule or an observation stands behind it.
+ */
+export type VerdictSource = 'rule' | 'observed' | 'assessor' | 'harness'
 
 export type CaseKind = 'conceptual' | 'functional'
 

@@ -70,13 +70,15 @@ export function unusedDecisions(a: Assessment, groups: GroupResult[]): Finding[]
   const units = groups.flatMap((g) => g.cases.flatMap((c) => c.units))
   return a.decisions.flatMap((d): Finding[] => {
     const hit = units.find((u) => u.id === d.unit && (u.target === undefined || u.target === d.target))
-    if (!hit || hit.source === 'assessor' || hit.verdict === 'NOT APPLICABLE' || hit.verdict === d.verdict) return []
+    // A unit nobody decided (it did not run) overrules no decision: only a rule or an observation can.
+    if (!hit || hit.source === 'assessor' || hit.source === 'harness' || hit.verdict === 'NOT APPLICABLE' || hit.verdict === d.verdict)
+      return []
     return [
       {
         severity: 'warning',
         code: 'decision-not-applied',
         ...d.source,
-        message: `decision for ${d.unit}${d.target ? ` [${d.target}]` : ''} not applied: the rule decided ${hit.verdict}`,
+        message: `decision for ${d.unit}${d.target ? ` [${d.target}]` : ''} not applied: ${hit.source === 'observed' ? 'the observation' : 'the rule'} decided ${hit.verdict}`,
       },
     ]
   })

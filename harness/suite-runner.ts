@@ -19,6 +19,8 @@ export interface SuiteOutcome {
   brokenGroups: Map<string, string>
   /** What the DUT answered at baseline, when a functional unit learned it. */
   observedDut?: DutIdentity
+  /** Errors outside any test (a worker that crashed or was killed), first one per run. */
+  runError?: string
 }
 
 const firstError = (errors: ReadonlyArray<{ message?: string }> | undefined): string =>
@@ -40,6 +42,10 @@ class VerdictCollector implements Reporter {
   onTestModuleEnd(module: TestModule): void {
     const errors = module.errors()
     if (errors.length) this.outcome.brokenGroups.set(basename(module.moduleId, '.ts'), firstError(errors))
+  }
+
+  onTestRunEnd(_modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<{ message?: string }>): void {
+    if (unhandledErrors.length) this.outcome.runError = firstError(unhandledErrors)
   }
 }
 
@@ -95,7 +101,8 @@ export function resultFrom(outcome: SuiteOutcome, p: PlannedUnit): UnitResult {
   const why =
     broken?.error ??
     (outcome.brokenGroups.has(p.groupId) ? `suite ${p.groupId} failed: ${outcome.brokenGroups.get(p.groupId)}` : undefined) ??
+    (outcome.runError !== undefined ? `the unit did not run: the test worker failed (${outcome.runError})` : undefined) ??
     'the unit did not run'
-  const result = unitResult(p, { verdict: 'INCONCLUSIVE', reason: `no verdict: ${why}`, source: 'rule' })
+  const result = unitResult(p, { verdict: 'INCONCLUSIVE', reason: `no verdict: ${why}`, source: 'harness' })
   return broken?.durationMs === undefined ? result : { ...result, durationMs: broken.durationMs }
 }

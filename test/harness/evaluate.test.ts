@@ -93,4 +93,34 @@ describe('evaluating a unit', () => {
     const timedOut = { ...outcome, broken: new Map([['5.3-8-1b', { error: 'Test timed out in 30000ms.', durationMs: 30_001 }]]) }
     expect(resultFrom(timedOut, planned)).toMatchObject({ reason: 'no verdict: Test timed out in 30000ms.', durationMs: 30_001 })
   })
+
+  it('names a crashed worker as the reason, and no rule or observation is said to stand behind it', () => {
+    const crashed = { results: new Map(), broken: new Map(), brokenGroups: new Map(), runError: 'Worker exited unexpectedly' }
+    expect(resultFrom(crashed, planned)).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      source: 'harness',
+      reason: 'no verdict: the unit did not run: the test worker failed (Worker exited unexpectedly)',
+    })
+  })
+})
+
+describe('decisions about units nobody decided', () => {
+  it('raise no "the rule decided" warning when the unit did not run', () => {
+    const a = variant(withoutDecisions, (copy) => {
+      copy.decisions = [decision({ unit: '5.3-7-1c', target: 'UpdMech-Network' })]
+    })
+    const undecided = evaluate(a).map((g) => ({
+      ...g,
+      cases: g.cases.map((c) => ({
+        ...c,
+        units: c.units.map((u) => ({
+          ...u,
+          verdict: 'INCONCLUSIVE' as const,
+          source: 'harness' as const,
+          reason: 'no verdict: the unit did not run',
+        })),
+      })),
+    }))
+    expect(unusedDecisions(a, undecided)).toEqual([])
+  })
 })
