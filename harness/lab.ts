@@ -53,7 +53,7 @@ export async function prepareLab(profileFile: string, out: string, env: NodeJS.P
         valid: await source(images.valid, 'valid-image'),
         workDir: join(workDir, 'attacks'),
         ...(images.older && { older: await source(images.older, 'older-image') }),
-        prepared: images.attacks.map((a) => ({ name: a.name, description: a.description, path: a.file })),
+        prepared: images.attacks.map((a) => ({ name: a.name, description: a.description, path: a.file, kind: a.kind })),
       })
     : []
   const lab: LabPayload = {

@@ -198,10 +198,19 @@ export interface ImageRef {
   version: string
 }
 
+/**
+ * What a lab-prepared image attacks, so it counts for the units that test that property exactly
+ * as a derived attack of the same kind does; `custom` counts for the whole campaign only.
+ */
+export type PreparedAttackKind =
+  'payload' | 'manifest' | 'signature-removed' | 'untrusted-key' | 'other-hardware' | 'downgrade' | 'truncated' | 'custom'
+
 export interface PreparedAttack {
   name: string
   file: string
   description: string
+  /** Default `custom` (filled in by the schema; optional for profiles written in code). */
+  kind?: PreparedAttackKind
   /** What the device must do with it; only rejection is meaningful for an attack. */
   expect: 'rejected'
 }
