@@ -29,4 +29,3 @@ export {
 } from './server.ts'
 export { emulatorOptions, updateServerTiming, type ProfileExtras, type UpdateServerTiming } from './profile-options.ts'
 export { EmulatorConfigError } from './errors.ts'
-export { durationSeconds } from '../core/duration.ts'

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
-import { durationSeconds, EmulatorConfigError, UpdateServerEmulator } from '../../emulator/index.ts'
+import { EmulatorConfigError, UpdateServerEmulator } from '../../emulator/index.ts'
 import type { EmulatorRoute } from '../../profile/types.ts'
 import { fetchRaw, HOST, makeImage, settledHits, startEmulator } from './helpers.ts'
 
@@ -199,18 +199,6 @@ describe('templates', () => {
   it('leaves image placeholders empty while nothing is offered', async () => {
     const emu = await startEmulator([route({ name: 'check', path: '/c', body: '[{{image.version}}|{{image.url}}]' })])
     expect((await fetchRaw(`${emu.url}/c`)).text).toBe('[|]')
-  })
-
-  it('converts ISO-8601 poll intervals with nominal lengths', () => {
-    expect(durationSeconds('P1D')).toBe(86_400)
-    expect(durationSeconds('PT6H')).toBe(21_600)
-    expect(durationSeconds('P1W')).toBe(604_800)
-    expect(durationSeconds('P1M')).toBe(2_592_000)
-    expect(durationSeconds('P1Y')).toBe(31_536_000)
-    expect(durationSeconds('P1DT12H30M15S')).toBe(131_415)
-    expect(durationSeconds('PT1.5S')).toBe(1.5)
-    expect(durationSeconds('PT0,5M')).toBe(30)
-    for (const bad of ['', 'P', 'PT', 'P1DT', '1D', 'P1H', 'PT1D', 'P-1D', 'p1d']) expect(durationSeconds(bad), bad).toBeUndefined()
   })
 })
 

@@ -1,6 +1,7 @@
 import Ajv2020Module from 'ajv/dist/2020.js'
 import addFormatsModule from 'ajv-formats'
 import { describe, expect, it } from 'vitest'
+import { undocumentedProperties } from '../schema-help.ts'
 import { isRecord } from '../../ixit/documents.ts'
 import { translateErrors } from '../../ixit/schema-errors.ts'
 import { createAjv, readSchema } from '../../ixit/schemas.ts'
@@ -20,22 +21,7 @@ describe('the published JSON Schemas', () => {
 
   it.each(KINDS)('%s gives editors help on every property', (kind) => {
     const schema = readSchema(kind)
-    const defs = isRecord(schema.$defs) ? schema.$defs : {}
-    const undocumented: string[] = []
-    const visit = (node: unknown, path: string) => {
-      if (Array.isArray(node)) return node.forEach((n, i) => visit(n, `${path}/${i}`))
-      if (!isRecord(node)) return
-      if (isRecord(node.properties)) {
-        for (const [name, prop] of Object.entries(node.properties)) {
-          const target = isRecord(prop) && typeof prop.$ref === 'string' ? defs[prop.$ref.replace('#/$defs/', '')] : undefined
-          const documented = (p: unknown) => isRecord(p) && (typeof p.title === 'string' || typeof p.description === 'string')
-          if (!documented(prop) && !documented(target)) undocumented.push(`${path}/properties/${name}`)
-        }
-      }
-      for (const [key, value] of Object.entries(node)) visit(value, `${path}/${key}`)
-    }
-    visit(schema, '#')
-    expect(undocumented).toEqual([])
+    expect(undocumentedProperties(schema)).toEqual([])
   })
 
   it('forbid unknown properties in every object, so typos are caught', () => {
