@@ -13,6 +13,8 @@ export type BenchErrorCode =
   | 'E_BENCH_DECLINED'
   /** The profile declares no way to do the action. */
   | 'E_BENCH_NOT_DECLARED'
+  /** After a restart the bench did, the device showed no sign of life in time. */
+  | 'E_BENCH_NOT_BACK'
 
 /**
  * A bench action (a lab command, a manual step) that could not be done. The message is written for

@@ -8,6 +8,7 @@ import { consoleOutput, printFindings, type Output } from './output.ts'
 import { plan } from './plan.ts'
 import { run } from './run.ts'
 import { runSim, SIM_DEFAULTS } from '../sim/command.ts'
+import { MODES, type Mode } from '../sim/modes/index.ts'
 import { CHANNELS, type Channel } from '../sim/profile.ts'
 
 function standardOption(): Option {
@@ -26,10 +27,11 @@ function program(io: Output, env: NodeJS.ProcessEnv, setExit: (code: number) => 
 
   cli
     .command('lint')
-    .description('check an assessment folder (ICS, IXIT, decisions) without running anything')
+    .description('check an assessment folder (ICS, IXIT, decisions) and a DUT profile without running anything')
     .argument('<dir>', 'assessment folder')
     .addOption(standardOption())
-    .action(async (dir: string, o: { standard: string }) => setExit(await lint(dir, o.standard, io)))
+    .option('--dut <profile>', 'also check this DUT profile (dut.yaml)')
+    .action(async (dir: string, o: { standard: string; dut?: string }) => setExit(await lint(dir, o.standard, io, o.dut)))
 
   cli
     .command('plan')
@@ -52,6 +54,9 @@ function program(io: Output, env: NodeJS.ProcessEnv, setExit: (code: number) => 
     .option('--dut <profile>', 'DUT profile (dut.yaml) of the device to test (default: the bundled reference DUT)')
     .option('--flaw <name>', 'switch on a flaw of the bundled reference DUT (repeatable; see ts701 sim --list-flaws)', collect)
     .addOption(new Option('--channel <channel>', 'how to talk to the bundled reference DUT').choices(CHANNELS))
+    .addOption(
+      new Option('--mode <mode>', 'which kind of update agent the bundled reference DUT behaves like (default api)').choices(MODES),
+    )
     .action(
       async (o: {
         assessment: string
@@ -62,6 +67,7 @@ function program(io: Output, env: NodeJS.ProcessEnv, setExit: (code: number) => 
         dut?: string
         flaw?: string[]
         channel?: Channel
+        mode?: Mode
       }) => setExit(await run({ ...o, groups: o.group, flaws: o.flaw ?? [] }, io, env)),
     )
 
@@ -76,10 +82,13 @@ function program(io: Output, env: NodeJS.ProcessEnv, setExit: (code: number) => 
     .option('--dir <dir>', 'folder for the generated keys, images and dut.yaml', SIM_DEFAULTS.dir)
     .option('--verbose', 'print the device log', false)
     .addOption(
-      new Option('--channel <kind>', 'how the lab drives the device (the DUT profile written); the HTTP API runs in every case')
-        .choices(['http', 'mqtt', 'serial'])
-        .default(SIM_DEFAULTS.channel),
+      new Option(
+        '--channel <kind>',
+        'how the lab drives the device in mode api (the DUT profile written); other modes have their own',
+      ).choices(['http', 'mqtt', 'serial']),
     )
+    .addOption(new Option('--mode <mode>', 'which kind of update agent the device behaves like (default api)').choices(MODES))
+    .option('--bench-port <n>', 'port of the lab bench controller (power relay, reflashing jig)', (v) => Number(v), SIM_DEFAULTS.benchPort)
     .option('--broker <url>', 'mqtt: the broker to connect to (default: an embedded broker on --broker-port)')
     .option('--broker-port <n>', 'mqtt: port of the embedded broker', (v) => Number(v), SIM_DEFAULTS.brokerPort)
     .option('--console-port <n>', 'serial: TCP port of the console', (v) => Number(v), SIM_DEFAULTS.consolePort)
@@ -94,7 +103,9 @@ function program(io: Output, env: NodeJS.ProcessEnv, setExit: (code: number) => 
         timeScale?: number
         dir: string
         verbose: boolean
-        channel: 'http' | 'mqtt' | 'serial'
+        channel?: 'http' | 'mqtt' | 'serial'
+        mode?: Mode
+        benchPort: number
         broker?: string
         brokerPort: number
         consolePort: number

@@ -4,6 +4,7 @@ import type { OutputFile } from '../core/verdict.ts'
 import { execute, prepare } from '../harness/run.ts'
 import { runReporters } from '../reports/index.ts'
 import type { Channel } from '../sim/profile.ts'
+import { channelOfMode, type Mode } from '../sim/modes/index.ts'
 import { createReferenceSetup, type ReferenceSetup } from '../sim/setup.ts'
 import { runExitCode } from './exit.ts'
 import { printFindings, type Output } from './output.ts'
@@ -20,6 +21,8 @@ export interface RunCommandOptions {
   flaws?: string[]
   /** How ts701 talks to the bundled reference DUT. */
   channel?: Channel
+  /** Which kind of update agent the bundled reference DUT behaves like (default api). */
+  mode?: Mode
 }
 
 function timestamp(): string {
@@ -30,9 +33,11 @@ function timestamp(): string {
 }
 
 /** The embedded default: the reference DUT, started in this process for the run's duration. */
-async function referenceDut(flaws: string[], channel: Channel, io: Output): Promise<ReferenceSetup> {
-  const setup = await createReferenceSetup({ flaws, channel })
-  io.out(`reference DUT${flaws.length ? ` with flaws ${flaws.join(', ')}` : ''} over ${channel}, API on ${setup.apiUrl}`)
+async function referenceDut(flaws: string[], channel: Channel | undefined, mode: Mode, io: Output): Promise<ReferenceSetup> {
+  const setup = await createReferenceSetup({ flaws, mode, ...(channel && { channel }) })
+  const how =
+    mode === 'api' ? `over ${setup.channel}` : `in mode ${mode} (${setup.channel === 'none' ? 'no lab API' : `over ${setup.channel}`})`
+  io.out(`reference DUT${flaws.length ? ` with flaws ${flaws.join(', ')}` : ''} ${how}, support page on ${setup.apiUrl}`)
   return setup
 }
 
@@ -47,11 +52,15 @@ function describeFiles(files: readonly OutputFile[]): string {
  * DUT profile's credentials are read; the reference DUT adds its own, as a lab's shell would.
  */
 export async function run(options: RunCommandOptions, io: Output, env: NodeJS.ProcessEnv): Promise<number> {
-  if (options.dut && (options.flaws?.length || options.channel)) {
-    throw new UsageError('--flaw and --channel choose how the bundled reference DUT runs; they cannot be combined with --dut')
+  if (options.dut && (options.flaws?.length || options.channel || options.mode)) {
+    throw new UsageError('--flaw, --channel and --mode choose how the bundled reference DUT runs; they cannot be combined with --dut')
+  }
+  const mode = options.mode ?? 'api'
+  if (options.channel && channelOfMode(mode, options.channel) === undefined) {
+    throw new UsageError(`--mode ${mode} runs over its own channel; leave out --channel ${options.channel}`)
   }
   const out = options.out ?? join('reports', timestamp())
-  const setup = options.conceptualOnly || options.dut ? undefined : await referenceDut(options.flaws ?? [], options.channel ?? 'http', io)
+  const setup = options.conceptualOnly || options.dut ? undefined : await referenceDut(options.flaws ?? [], options.channel, mode, io)
   try {
     const profileFile = options.dut ?? setup?.profileFile
     const prepared = await prepare(options.assessment, {

@@ -95,3 +95,15 @@ export function durationSeconds(text: string): number | undefined {
   // Fractions such as PT0.1S must not come out as 0.10000000000000001.
   return Math.round(seconds * 1000) / 1000
 }
+
+/**
+ * Seconds in the unit a person reads best: `0.4 s`, `2.0 min`, `3.5 h`, `1.00 days`. Reasons quote
+ * durations this way whatever the device's time scale, beside the IXIT's own ISO text.
+ */
+export function naturalDuration(seconds: number): string {
+  const abs = Math.abs(seconds)
+  if (abs < 120) return `${seconds.toFixed(abs < 10 ? 1 : 0)} s`
+  if (abs < 120 * 60) return `${(seconds / 60).toFixed(1)} min`
+  if (abs < 48 * 3600) return `${(seconds / 3600).toFixed(1)} h`
+  return `${(seconds / 86_400).toFixed(2)} days`
+}

@@ -42,6 +42,18 @@ export interface DutIdentity {
   version: string
 }
 
+/**
+ * The device as a run first saw it: identify's answer, or, for a device without identify, the
+ * version (and model) its observations showed. Experiments return to this software.
+ */
+export interface BaselineIdentity {
+  version: string
+  /** Absent when nothing the profile declares shows the model. */
+  model?: string
+  /** Where it was read, in words for reasons: `the identify operation`, `the update server (route inventory)`. */
+  source: string
+}
+
 export interface UpdateSettings {
   automaticUpdates?: boolean
   notifications?: boolean
@@ -77,9 +89,27 @@ export interface DutNotification {
   time?: string
 }
 
+/** One complete line the device printed on its console, as the channel cleaned and recorded it. */
+export interface ConsoleLine {
+  text: string
+  /** Epoch ms when the line was complete. */
+  time: number
+  /**
+   * The evidence entry of the line. Lines an image transfer keeps to its summary get one of their
+   * own only when asked for, so a listener that keeps a line should ask.
+   */
+  evidence(): string
+}
+
 export interface DeliverOptions {
   /** Where the update-server emulator serves the image, for devices told to fetch a URL. */
   imageUrl?: string
+  /**
+   * Which of the profile's named deliveries (`operations.deliveries.<name>`) hands the image over;
+   * `operations.deliver-image` when absent. One device may take images several ways, one per
+   * update mechanism.
+   */
+  delivery?: string
 }
 
 export interface Dut {
@@ -99,6 +129,12 @@ export interface Dut {
   factoryReset(): Promise<void>
   /** Puts the device back on its baseline software after an attack it accepted. */
   restore(): Promise<void>
+  /**
+   * Channels with a console only (serial): opens it when needed and calls `listener` with every
+   * line the device prints from now on, unprompted or during an operation. Resolves with the
+   * function that stops listening.
+   */
+  tapConsole?(listener: (line: ConsoleLine) => void): Promise<() => void>
   close(): Promise<void>
 }
 

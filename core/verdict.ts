@@ -1,5 +1,5 @@
 import type { Finding } from './finding.ts'
-import type { DutIdentity } from './dut.ts'
+import type { BaselineIdentity } from './dut.ts'
 
 /**
  * Verdicts and the result tree a run produces. PASS and FAIL are normative; NOT APPLICABLE comes
@@ -85,8 +85,8 @@ export interface RunResults {
   standardTitle: string
   /** The DUT as the assessment documents name it. */
   dut: string
-  /** What the DUT answered to `identify` at baseline; absent when no experiment asked. */
-  observedDut?: DutIdentity
+  /** The device at baseline: what identify answered, or what was observed of a device without identify; absent when nothing was seen. */
+  observedDut?: BaselineIdentity
   startedAt: string
   finishedAt: string
   conceptualOnly: boolean

@@ -26,7 +26,16 @@ export interface LabPayload {
   /** A folder for files the run makes (derived attack images). */
   workDir: string
   /** Attack images derived for this DUT, in the order the campaign delivers them. */
-  attacks: Array<{ name: string; description: string; kind: string; path: string; size: number; sha256: string }>
+  attacks: Array<{
+    name: string
+    description: string
+    kind: string
+    path: string
+    size: number
+    sha256: string
+    /** Raw byte flips: the byte changed and whether it lies in a declared signed range (fixtures/attacks.ts). */
+    flip?: { offset: number; signed: boolean }
+  }>
 }
 
 export interface FunctionalInput {

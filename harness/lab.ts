@@ -54,6 +54,7 @@ export async function prepareLab(profileFile: string, out: string, env: NodeJS.P
         workDir: join(workDir, 'attacks'),
         ...(images.older && { older: await source(images.older, 'older-image') }),
         prepared: images.attacks.map((a) => ({ name: a.name, description: a.description, path: a.file, kind: a.kind })),
+        ...(images.format === 'raw' && images.signedRanges && { signedRanges: images.signedRanges }),
       })
     : []
   const lab: LabPayload = {
@@ -61,7 +62,7 @@ export async function prepareLab(profileFile: string, out: string, env: NodeJS.P
     credentials: credentials(profile, env),
     evidenceFile: resolve(out, EVIDENCE.path),
     workDir,
-    attacks: attacks.map((a) => ({ ...a.image, name: a.name, description: a.description, kind: a.kind })),
+    attacks: attacks.map((a) => ({ ...a.image, name: a.name, description: a.description, kind: a.kind, ...(a.flip && { flip: a.flip }) })),
   }
   return { lab, findings, variants: attacks.length ? [...attacks.map((a) => a.name), CONTROL_VARIANT] : [], evidence: EVIDENCE }
 }

@@ -130,7 +130,7 @@ export async function execute(prepared: PreparedAssessment, options: ExecuteOpti
     standard: prepared.plan.edition.id,
     standardTitle: prepared.plan.edition.title,
     dut: prepared.assessment.dut,
-    ...(outcome.observedDut && { observedDut: { model: outcome.observedDut.model, version: outcome.observedDut.version } }),
+    ...(outcome.observedDut && { observedDut: outcome.observedDut }),
     startedAt,
     finishedAt: new Date().toISOString(),
     conceptualOnly: prepared.conceptualOnly,

@@ -1,14 +1,15 @@
 import { createDut, profileSecrets, type DutOptions } from '../adapters/index.ts'
 import { missByCode, problemOf } from '../adapters/kit/miss.ts'
 import { waitUntilAnswering, type RestartOp } from '../adapters/kit/ready.ts'
-import { perform, planFor, readyTimeoutMs, RESTARTS, type BenchAction, type BenchContext } from '../bench/actions.ts'
-import { DutError, type Dut, type DutIdentity } from '../core/dut.ts'
+import { BenchError } from '../bench/errors.ts'
+import { perform, planFor, readyTimeoutMs, RESTARTS, type BenchAction, type BenchContext, type BenchPlan } from '../bench/actions.ts'
+import { DutError, type BaselineIdentity, type Dut } from '../core/dut.ts'
 import { EvidenceLog } from '../core/evidence.ts'
 import { UpdateServerEmulator, updateServerTiming, type OfferedImage } from '../emulator/index.ts'
 import { hashFile } from '../fixtures/hash.ts'
 import type { DutProfile, ImageRef } from '../profile/types.ts'
 import type { LabPayload } from './functional.ts'
-import { Observer, type SessionObserve } from './observe/index.ts'
+import { Observer, required, type SessionObserve } from './observe/index.ts'
 
 /**
  * Everything the functional checks of one run share: the device, the update-server emulator,
@@ -23,8 +24,12 @@ export interface Session {
   progress: boolean
   /** Started on first use, on the address the DUT is configured to poll. */
   emulator(): Promise<UpdateServerEmulator>
-  /** What the device reported the first time an experiment asked: the software to return to. */
-  baseline(): Promise<DutIdentity>
+  /**
+   * What the device showed the first time an experiment asked: the software to return to. Read
+   * through identify, or through `observe` for a device without it; a failed reading is tried
+   * again by the next caller (a device that was still booting is not written off for the run).
+   */
+  baseline(): Promise<BaselineIdentity>
   valid(): Promise<OfferedImage>
   older(): Promise<OfferedImage | undefined>
   /** Runs an experiment once per run; every later caller gets the same result. */
@@ -38,7 +43,7 @@ export interface Session {
    * Reboots, power-cycles, restores, resets the device or makes it check for updates, the way
    * the profile says (bench/actions.ts); after a restart it resolves once the device answers again.
    */
-  act(action: BenchAction): Promise<void>
+  act(action: BenchAction): Promise<Acted>
   /** Whether the profile declares a way to do the action (bench step or device operation). */
   supportsAction(action: BenchAction): boolean
 }
@@ -58,9 +63,10 @@ export interface SessionOptions {
  * a device operation has waited already (the Dut contract), the bench cannot tell when the device
  * is back. Without identify there is nothing to wait on; the experiment's next step will tell.
  */
-export async function benchAct(ctx: BenchContext, action: BenchAction): Promise<void> {
+export async function benchAct(ctx: BenchContext, action: BenchAction): Promise<Acted> {
   const plan = await perform(ctx, action)
-  if (plan.by === 'operation' || !RESTARTS.has(action) || !ctx.dut.supports('identify')) return
+  const acted: Acted = { by: plan.by, doneAt: Date.now() }
+  if (plan.by === 'operation' || !RESTARTS.has(action) || !ctx.dut.supports('identify')) return acted
   // The kit names the restart it waits for; a power cycle waits as a reboot does.
   const op: RestartOp = action === 'restore' || action === 'factory-reset' ? action : 'reboot'
   const how = `${action} (${plan.by})`
@@ -80,6 +86,52 @@ export async function benchAct(ctx: BenchContext, action: BenchAction): Promise<
       throw new DutError(err.code, 'identify', `after ${how}: ${problemOf(err)}`)
     throw err
   }
+  return acted
+}
+
+/** How a bench action was done, and when its step was over (before any wait for the device). */
+export interface Acted {
+  by: BenchPlan['by']
+  /** Epoch ms: a device operation's return, a command's exit, the operator's Enter. */
+  doneAt: number
+}
+
+/**
+ * benchAct, and for a device without identify the wait benchAct cannot do: after a restart the bench
+ * did, the device is seen back by what the profile observes of it (a request to the emulator, a
+ * message, a probe). Without any such source the experiment's next reading will tell.
+ */
+export async function actAndWait(ctx: BenchContext, observe: SessionObserve, action: BenchAction): Promise<Acted> {
+  const acted = await benchAct(ctx, action)
+  const plan = planFor(ctx, action)!
+  // What the device sent before the bench step was over may come from before the restart.
+  const since = acted.doneAt
+  if (plan.by === 'operation' || !RESTARTS.has(action) || ctx.dut.supports('identify')) return acted
+  if (observe.sources.alive === undefined) return acted
+  const waitMs = readyTimeoutMs(ctx, action, plan)
+  await observe.listen()
+  const alive = await observe.alive({ since, waitMs })
+  const how = `${action} (${plan.by})`
+  if (alive.observed && alive.value) {
+    ctx.evidence.record({
+      channel: 'bench',
+      summary: `${how}: the device showed life again after ${((alive.at - since) / 1000).toFixed(1)} s (${alive.source})`,
+      detail: { evidence: alive.evidence },
+    })
+    return acted
+  }
+  const why = alive.observed ? (alive.detail ?? 'no sign of life') : alive.reason
+  throw new BenchError('E_BENCH_NOT_BACK', `after ${how}: the device showed no sign of life within ${waitMs} ms (${why})`)
+}
+
+/** The baseline as the profile shows it: identify where the version is read that way, else the observed version. */
+export async function readBaseline(dut: Dut, observe: SessionObserve): Promise<BaselineIdentity> {
+  if (observe.sources.version === 'operation' && dut.supports('identify')) {
+    const { model, version } = await dut.identify()
+    return { model, version, source: 'the identify operation' }
+  }
+  const version = required(await observe.version(), 'version')
+  return { version: version.value, source: version.source }
 }
 
 export const benchSupports = (ctx: BenchContext, action: BenchAction): boolean => planFor(ctx, action) !== undefined
@@ -104,7 +156,8 @@ export class RunSession implements Session {
   readonly progress: boolean
   private readonly memo = new Map<string, Promise<unknown>>()
   private server: Promise<UpdateServerEmulator> | undefined
-  private observed: DutIdentity | undefined
+  private observed: BaselineIdentity | undefined
+  private baselineRead: Promise<BaselineIdentity> | undefined
   private stopping: Promise<void> | undefined
   private readonly bench: BenchContext
   readonly observe: Observer
@@ -160,7 +213,7 @@ export class RunSession implements Session {
   }
 
   /** The baseline identity, once an experiment has asked for it. */
-  get observedDut(): DutIdentity | undefined {
+  get observedDut(): BaselineIdentity | undefined {
     return this.observed
   }
 
@@ -170,8 +223,15 @@ export class RunSession implements Session {
     return this.server
   }
 
-  baseline(): Promise<DutIdentity> {
-    return this.once('baseline', async () => (this.observed = await this.dut.identify()))
+  baseline(): Promise<BaselineIdentity> {
+    this.baselineRead ??= readBaseline(this.dut, this.observe).then(
+      (identity) => (this.observed = identity),
+      (err: unknown) => {
+        this.baselineRead = undefined
+        throw err
+      },
+    )
+    return this.baselineRead
   }
 
   valid(): Promise<OfferedImage> {
@@ -192,8 +252,8 @@ export class RunSession implements Session {
     return this.memo.get(key) as Promise<T>
   }
 
-  act(action: BenchAction): Promise<void> {
-    return benchAct(this.bench, action)
+  act(action: BenchAction): Promise<Acted> {
+    return actAndWait(this.bench, this.observe, action)
   }
 
   supportsAction(action: BenchAction): boolean {

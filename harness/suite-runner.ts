@@ -2,7 +2,7 @@ import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Reporter, TestCase, TestModule, TestSequencer, TestSpecification } from 'vitest/node'
 import type { PlannedUnit } from '../catalog/plan.ts'
-import type { DutIdentity } from '../core/dut.ts'
+import type { BaselineIdentity } from '../core/dut.ts'
 import { unitResult } from './evaluate.ts'
 import { unitName } from './results.ts'
 import type { RunPayload } from './vitest-group.ts'
@@ -18,7 +18,7 @@ export interface SuiteOutcome {
   /** Group ID → error text, for suite files that could not run at all. */
   brokenGroups: Map<string, string>
   /** What the DUT answered at baseline, when a functional unit learned it. */
-  observedDut?: DutIdentity
+  observedDut?: BaselineIdentity
   /** Errors outside any test (a worker that crashed or was killed), first one per run. */
   runError?: string
 }

@@ -1,6 +1,6 @@
 import type * as Vitest from 'vitest'
 import type { Plan, PlannedGroup } from '../catalog/plan.ts'
-import type { DutIdentity } from '../core/dut.ts'
+import type { BaselineIdentity } from '../core/dut.ts'
 import type { Assessment } from '../ixit/types.ts'
 import { evaluateUnit, indexRules } from './evaluate.ts'
 import { indexChecks, runFunctionalUnit, type FunctionalCheck, type LabPayload } from './functional.ts'
@@ -27,7 +27,7 @@ declare module 'vitest' {
   interface TaskMeta {
     ts701?: UnitResult
     /** The DUT's baseline identity, once the session knows it. */
-    ts701Dut?: DutIdentity
+    ts701Dut?: BaselineIdentity
   }
 }
 

@@ -47,6 +47,7 @@ export function checkProfile(doc: SourceDoc, channels: readonly ChannelDescripto
   // Mechanisms need what they are driven through.
   for (const [id, drive] of Object.entries(isRecord(data.mechanisms) ? data.mechanisms : {})) {
     const via = isRecord(drive) ? drive.via : undefined
+    const delivery = isRecord(drive) && typeof drive.delivery === 'string' ? drive.delivery : undefined
     if (via === 'update-server' && data.updateServer === undefined) {
       report(
         'missing-update-server',
@@ -54,7 +55,8 @@ export function checkProfile(doc: SourceDoc, channels: readonly ChannelDescripto
         `mechanism ${id} is driven via the update server, but the profile declares no updateServer`,
       )
     }
-    if (via === 'deliver-image' && operations['deliver-image'] === undefined) {
+    if (delivery !== undefined) checkDelivery(id, via, delivery, operations, data.updateServer !== undefined, report)
+    else if (via === 'deliver-image' && operations['deliver-image'] === undefined) {
       report(
         'missing-operation',
         ['mechanisms', id, 'via'],
@@ -66,6 +68,46 @@ export function checkProfile(doc: SourceDoc, channels: readonly ChannelDescripto
   channelOf(channels, data)?.check(adapter, operations, report, warn)
   checkObserve(data, report, warn)
   return findings
+}
+
+/**
+ * A mechanism naming its own delivery: only with via deliver-image, a delivery the channel's
+ * operations declare, and (for one that tells the device a URL) an update server to serve it.
+ */
+function checkDelivery(
+  id: string,
+  via: unknown,
+  name: string,
+  operations: Record<string, unknown>,
+  hasServer: boolean,
+  report: Report,
+): void {
+  const at = ['mechanisms', id, 'delivery']
+  if (via === 'update-server') {
+    report(
+      'conflict',
+      at,
+      `mechanism ${id} is driven via the update server, which hands over images itself; delivery applies to via: deliver-image`,
+      'key',
+    )
+    return
+  }
+  const deliveries = isRecord(operations.deliveries) ? operations.deliveries : {}
+  const cfg = Object.hasOwn(deliveries, name) ? deliveries[name] : undefined
+  if (cfg === undefined) {
+    const known = Object.keys(deliveries).map((n) => `"${n}"`)
+    report(
+      'unknown-delivery',
+      at,
+      `mechanism ${id} names delivery "${name}", but operations.deliveries declares ${known.length ? `only ${known.join(', ')}` : 'none'}`,
+    )
+  } else if (isRecord(cfg) && cfg.mode === 'url' && !hasServer) {
+    report(
+      'missing-update-server',
+      at,
+      `delivery "${name}" tells the device a URL to fetch the image from, but the profile declares no updateServer to serve it`,
+    )
+  }
 }
 
 /** Emulator routes: unique names, and references to routes that exist. */

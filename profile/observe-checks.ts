@@ -7,12 +7,13 @@
 import { loopbackProblem } from '../core/loopback.ts'
 import { isRecord } from '../ixit/documents.ts'
 import type { PathSegment } from '../ixit/source.ts'
-import { checkExtraction, list, walk, type Report } from './check-kit.ts'
+import { checkExtraction, compileRegex, groupsOf, list, walk, type Report } from './check-kit.ts'
 
-const FACTS = ['version', 'outcome', 'checks', 'alive'] as const
+const FACTS = ['version', 'model', 'outcome', 'checks', 'alive'] as const
 /** The operation `from: operation` reads for each fact. */
 const OPERATION: Record<(typeof FACTS)[number], string | undefined> = {
   version: 'identify',
+  model: 'identify',
   outcome: 'read-outcome',
   checks: undefined,
   alive: 'identify',
@@ -58,6 +59,7 @@ export function checkObserve(data: Record<string, unknown>, report: Report, warn
         [...at, 'from'],
         `observe.${name} is read from MQTT, but there is no broker: give observe.mqtt.url (or use adapter.kind mqtt)`,
       )
+    if (fact.from === 'console') checkConsole(fact, name, at, adapter.kind, report)
     checkExtractions(fact, at, fact.from === 'server', report)
   }
 
@@ -68,6 +70,34 @@ export function checkObserve(data: Record<string, unknown>, report: Report, warn
       'a device without an API needs observe.version: without it no installation can be seen, and the units that deliver images stay INCONCLUSIVE',
     )
   }
+}
+
+/**
+ * A console fact needs a console (only the serial channel has one) and a line pattern that
+ * compiles; without `extract`, the pattern's own groups must hold what the fact reads.
+ */
+function checkConsole(fact: Record<string, unknown>, name: string, at: PathSegment[], kind: unknown, report: Report): void {
+  if (kind !== 'serial')
+    report(
+      'missing-console',
+      [...at, 'from'],
+      `observe.${name} is read from console lines, but adapter.kind ${typeof kind === 'string' ? kind : '(none)'} has no console: use adapter.kind serial`,
+    )
+  if (typeof fact.match !== 'string') return
+  const re = compileRegex(fact.match)
+  if (typeof re === 'string') {
+    report('bad-regex', [...at, 'match'], re)
+    return
+  }
+  if (fact.extract !== undefined || (name !== 'version' && name !== 'model' && name !== 'outcome')) return
+  const { count, named } = groupsOf(re)
+  const needed = name === 'outcome' ? 'state' : name
+  if (!named.includes(needed) && count === 0)
+    report(
+      'bad-regex',
+      [...at, 'match'],
+      `without extract, the ${needed} is the group named ${needed} (or the first group) of the pattern, and /${fact.match}/ has no group`,
+    )
 }
 
 /** Pointers and regexes that can work; `query` and `header` only where a request carries them. */

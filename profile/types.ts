@@ -36,6 +36,8 @@ export interface ChannelAdapter {
  */
 export type ChannelOperationMap = { [op in Operation]?: unknown } & {
   'deliver-image'?: { mode: string }
+  /** Named deliveries beside `deliver-image`, each of its shape, for mechanisms that name one (`mechanisms.<id>.delivery`). */
+  deliveries?: Record<string, { mode: string }>
   'read-outcome'?: { timeoutMs: number }
   reboot?: { readyTimeoutMs: number }
   'factory-reset'?: { readyTimeoutMs: number }
@@ -128,8 +130,10 @@ export interface OutcomeStates {
 }
 
 export interface MechanismDrive {
-  /** `update-server`: the DUT fetches from the emulator; `deliver-image`: the lab pushes it. */
+  /** `update-server`: the DUT fetches from the emulator; `deliver-image`: the lab hands it over. */
   via: 'update-server' | 'deliver-image'
+  /** With `deliver-image`: which of `operations.deliveries` hands it over; `operations.deliver-image` when absent. */
+  delivery?: string
 }
 
 export interface UpdateServerConfig {
@@ -220,17 +224,26 @@ export interface ImageSet {
   format: 'ts701' | 'raw'
   valid: ImageRef
   older?: ImageRef
+  /** `raw` only: byte ranges of the valid image its signature covers, as the lab declares them. */
+  signedRanges?: ByteRange[]
   attacks: PreparedAttack[]
+}
+
+/** `length` bytes of a file from `offset` (counted from 0). */
+export interface ByteRange {
+  offset: number
+  length: number
 }
 
 // --- observe: facts the device reports to its server, over MQTT or by a lab probe ---------------
 
 /**
  * Where a fact is read. `operation`: the device operation (identify, read-outcome); `server`: a
- * request the device made to the update-server emulator; `mqtt`: a message it published; `probe`: a
- * lab command (`$defs/command`) whose output or exit code tells.
+ * request the device made to the update-server emulator; `mqtt`: a message it published; `console`:
+ * a line it printed on its serial console; `probe`: a lab command (`$defs/command`) whose output or
+ * exit code tells.
  */
-export type ObserveSource = 'operation' | 'server' | 'mqtt' | 'probe'
+export type ObserveSource = 'operation' | 'server' | 'mqtt' | 'console' | 'probe'
 
 /**
  * One value of a request or message: a JSON pointer into its JSON body, a regular expression over
@@ -253,10 +266,21 @@ export type ServerFact = ServerMatch & { from: 'server'; timeoutMs: number }
 /** `topic` is a subscription filter (`+` and `#` allowed). */
 export type MqttFact = { from: 'mqtt'; topic: string; timeoutMs: number }
 export type ProbeFact = { from: 'probe'; command: CommandSpec }
+/**
+ * `match` is a regular expression over each line the device prints; only matching lines count.
+ * Without `extract`, the match's named groups carry the values (`version`, `model`, `state`, `detail`).
+ */
+export type ConsoleFact = { from: 'console'; match: string; timeoutMs: number }
 
-/** The installed software version; `extract` absent on a probe means its whole output, trimmed. */
+/**
+ * The installed software version (or, as `observe.model`, the model designation); `extract` absent
+ * on a probe means its whole output, trimmed, on a console line the group named after the fact.
+ */
 export type VersionFact =
-  OperationFact | ((ServerFact | MqttFact) & { extract: ObserveExtract }) | (ProbeFact & { extract?: ObserveExtract })
+  | OperationFact
+  | ((ServerFact | MqttFact) & { extract: ObserveExtract })
+  | (ProbeFact & { extract?: ObserveExtract })
+  | (ConsoleFact & { extract?: ObserveExtract })
 
 /** Where the state (mapped through `states`, compared as text), version and detail of a report are. */
 export interface ObserveOutcomeExtract {
@@ -272,12 +296,13 @@ export type OutcomeFact =
       extract: ObserveOutcomeExtract
       states: OutcomeStates
     })
+  | (ConsoleFact & { extract?: ObserveOutcomeExtract; states: OutcomeStates })
 
 /** What counts as an update check (5.3-5). Without it: every request to a route that does not serve the image. */
-export type ChecksFact = (ServerMatch & { from: 'server' }) | { from: 'mqtt'; topic: string }
+export type ChecksFact = (ServerMatch & { from: 'server' }) | { from: 'mqtt'; topic: string } | { from: 'console'; match: string }
 
-/** Whether the device still works: it answers identify, made a request, published, or the probe exits 0. */
-export type AliveFact = OperationFact | ServerFact | MqttFact | ProbeFact
+/** Whether the device still works: it answers identify, made a request, published, printed a line (matching `match`, when given), or the probe exits 0. */
+export type AliveFact = OperationFact | ServerFact | MqttFact | ProbeFact | { from: 'console'; match?: string; timeoutMs: number }
 
 /** The broker of `from: mqtt` facts; by default the MQTT adapter's own. Loopback only. */
 export interface ObserveBroker {
@@ -296,6 +321,8 @@ export interface ObserveBroker {
 export interface ObserveSection {
   mqtt?: ObserveBroker
   version?: VersionFact
+  /** The model designation (5.3-16), from the same sources as the version. */
+  model?: VersionFact
   outcome?: OutcomeFact
   checks?: ChecksFact
   alive?: AliveFact

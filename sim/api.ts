@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { UpdateEventStream } from './api-events.ts'
 import type { ReferenceDut } from './device.ts'
 import { SimError, errorCode, errorMessage } from './errors.ts'
 import { loginPage, supportPage } from './support-page.ts'
@@ -29,6 +30,7 @@ export class ApiServer {
   private readonly routes: Map<string, Map<string, Handler>>
   private readonly publicPaths = new Set(['/', '/api/info', '/support', '/login'])
   private readonly passwordDigest: Buffer
+  private readonly events: UpdateEventStream
   private address = ''
 
   constructor(
@@ -40,6 +42,9 @@ export class ApiServer {
     this.passwordDigest = sha256(password)
     this.routes = this.table()
     this.server = createServer((req, res) => void this.handle(req, res))
+    // The update status pushed over a WebSocket (api-events.ts), behind the same login.
+    this.events = new UpdateEventStream(device, (header) => this.authorized(header))
+    this.server.on('upgrade', (req, socket, head) => this.events.upgrade(req, socket, head))
   }
 
   listen(port: number): Promise<string> {
@@ -57,7 +62,8 @@ export class ApiServer {
     return this.address
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    await this.events.close()
     return new Promise((resolve) => {
       this.server.close(() => resolve())
       this.server.closeAllConnections()
@@ -129,6 +135,9 @@ export class ApiServer {
     const path = new URL(req.url ?? '/', 'http://device').pathname
     res.on('finish', () => this.device.log.add('api', `${req.method} ${path} → ${res.statusCode}`))
     try {
+      // Agents without a lab API (modes pull, hawkbit) serve the published support page and nothing else.
+      if ((this.device.mode === 'pull' || this.device.mode === 'hawkbit') && path !== '/support' && path !== '/login')
+        return discard(req, () => sendJson(res, 404, { code: 'E_SIM_NOT_FOUND', error: `no such resource ${path}` }))
       if (!this.device.isUp) {
         const seconds = Math.max(1, Math.ceil(this.device.restartRemainingMs / 1000))
         res.setHeader('retry-after', String(seconds))

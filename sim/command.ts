@@ -3,6 +3,8 @@ import { Ts701Error } from '../core/errors.ts'
 import { errorMessage } from './errors.ts'
 import { formatFlawList, parseFlaws } from './flaws.ts'
 import { formatLogEntry } from './log.ts'
+import { BENCH_SCRIPT } from './bench.ts'
+import { channelOfMode, MODE_HELP, MODES, type Mode } from './modes/index.ts'
 import { CHANNELS, PASSWORD_ENV, type Channel } from './profile.ts'
 import { createReferenceSetup, writeEnvFile, type ReferenceSetup } from './setup.ts'
 
@@ -26,6 +28,10 @@ export interface SimOptions {
   consolePort?: number
   /** Serial: expose the console on `<dir>/tty-dut` too (default: when socat is installed). */
   pty?: boolean
+  /** Which kind of update agent the device behaves like (default api). */
+  mode?: Mode
+  /** The lab bench controller's port. */
+  benchPort?: number
 }
 
 export interface SimIo {
@@ -38,6 +44,7 @@ export const SIM_DEFAULTS = {
   updateServerPort: 8702,
   brokerPort: 1883,
   consolePort: 8703,
+  benchPort: 8704,
   dir: '.ts701-sim',
   channel: 'http',
 } as const
@@ -57,9 +64,18 @@ export async function runSim(options: SimOptions, io: SimIo): Promise<number> {
     io.err(errorMessage(err))
     return 3
   }
-  const channel = options.channel ?? SIM_DEFAULTS.channel
-  if (!CHANNELS.includes(channel)) {
-    io.err(`unknown channel ${channel}; channels: ${CHANNELS.join(', ')}`)
+  const mode = options.mode ?? 'api'
+  if (!MODES.includes(mode)) {
+    io.err(`unknown mode ${mode}; modes: ${MODES.join(', ')}`)
+    return 3
+  }
+  if (options.channel !== undefined && !CHANNELS.includes(options.channel)) {
+    io.err(`unknown channel ${options.channel}; channels: ${CHANNELS.join(', ')}`)
+    return 3
+  }
+  const channel = channelOfMode(mode, options.channel ?? (mode === 'api' ? SIM_DEFAULTS.channel : undefined))
+  if (channel === undefined) {
+    io.err(`mode ${mode} runs over its own channel; leave out --channel`)
     return 3
   }
   if (options.brokerUrl && channel !== 'mqtt') {
@@ -76,7 +92,9 @@ export async function runSim(options: SimOptions, io: SimIo): Promise<number> {
       dir,
       apiPort: options.port ?? SIM_DEFAULTS.port,
       updateServerPort: options.updateServerPort ?? SIM_DEFAULTS.updateServerPort,
-      channel,
+      mode,
+      ...(channel !== 'none' && { channel }),
+      benchPort: options.benchPort ?? SIM_DEFAULTS.benchPort,
       ...(channel === 'mqtt'
         ? options.brokerUrl
           ? { brokerUrl: options.brokerUrl }
@@ -102,11 +120,19 @@ export async function runSim(options: SimOptions, io: SimIo): Promise<number> {
   io.out(
     `reference DUT ${setup.sim.model} (hardware ${setup.sim.hardwareId}, firmware ${setup.sim.firmware().version}), flaws: ${options.flaws.join(', ') || 'none'}`,
   )
-  io.out(`  channel        ${channel}${channel === 'http' ? '' : ' (the HTTP API below runs too)'}`)
-  io.out(`  device API     ${setup.apiUrl}   (support page ${setup.apiUrl}/support)`)
-  if (setup.brokerUrl && setup.mqtt) {
+  io.out(`  mode           ${mode}: ${MODE_HELP[mode]}`)
+  if (mode === 'api') {
+    io.out(`  channel        ${channel}${channel === 'http' ? '' : ' (the HTTP API below runs too)'}`)
+    io.out(`  device API     ${setup.apiUrl}   (support page ${setup.apiUrl}/support)`)
+  } else {
+    io.out(`  channel        ${channel}${channel === 'none' ? ' (no lab API)' : ''}`)
+    io.out(`  support page   ${setup.apiUrl}/support`)
+  }
+  io.out(`  lab bench      ${setup.benchUrl}   (power relay and reflashing jig; node ${show(join(dir, BENCH_SCRIPT))} <action>)`)
+  const client = setup.mqtt ?? setup.jobs
+  if (setup.brokerUrl && client) {
     io.out(
-      `  MQTT broker    ${setup.brokerUrl}   (${options.brokerUrl ? 'given' : 'embedded'}; client ${setup.mqtt.clientId}, topics ${setup.mqtt.topics.root}/#)`,
+      `  MQTT broker    ${setup.brokerUrl}   (${options.brokerUrl ? 'given' : 'embedded'}; client ${client.clientId}, topics ${client.topics.root}/#)`,
     )
   }
   if (setup.consoleUrl)

@@ -2,7 +2,9 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import type { PowerEvent, ReferenceDut } from './device.ts'
 import { SimError, errorCode, errorMessage } from './errors.ts'
 import { formatLogEntry } from './log.ts'
-import type { InstallResult } from './update-client.ts'
+import type { CheckEvent, InstallResult } from './update-client.ts'
+import type { StatusView } from './status.ts'
+import type { Mode as DeviceMode } from './modes/index.ts'
 import { ImageReceiver } from './receiver.ts'
 
 /**
@@ -54,6 +56,29 @@ export const CONSOLE_COMMANDS: Array<[string, string]> = [
   ['help', 'this list'],
 ]
 
+/** What a console-only A/B updater (mode console) does not offer: the bench power-cycles and reflashes it. */
+const NOT_IN_CONSOLE_MODE = new Set(['update status', 'reboot', 'factory-reset', 'service restore'])
+
+/** The shell's commands in the device's mode. */
+export function consoleCommands(mode: DeviceMode): Array<[string, string]> {
+  if (mode !== 'console') return CONSOLE_COMMANDS
+  return CONSOLE_COMMANDS.filter(([name]) => !NOT_IN_CONSOLE_MODE.has(name.split(' ').slice(0, 2).join(' ')))
+}
+
+/**
+ * What the device prints unprompted in mode console: each update check as it starts and the
+ * result of each installation, whichever way the image came.
+ */
+export const announce = {
+  check: (e: CheckEvent) => `[upd] checking for updates (${e.trigger}) at ${e.url}`,
+  outcome: (v: StatusView): string | undefined => {
+    if (v.state === 'installed') return `[upd] install ${v.version}: success`
+    if (v.state === 'rejected') return `[upd] install: failure (${v.detail ?? 'no reason given'})`
+    if (v.state === 'pending-user') return `[upd] install: waiting (${v.detail ?? 'for the user to confirm'})`
+    return undefined
+  },
+}
+
 export interface ConsoleOptions {
   /** Default 0: an ephemeral port. */
   port?: number
@@ -92,6 +117,7 @@ export class SerialConsole {
         for (const s of this.sessions) s.power(e)
       }),
     )
+    if (this.device.mode === 'console') this.announceUpdates()
     this.device.log.add('console', `serial console on ${this.address}`)
     return this.address
   }
@@ -117,6 +143,23 @@ export class SerialConsole {
       if (this.server.listening) await new Promise<void>((resolve) => this.server.close(() => resolve()))
     })()
     return this.closing
+  }
+
+  private announceUpdates(): void {
+    const say = (line: string) => {
+      for (const s of this.sessions) s.announce(line)
+    }
+    // A new final outcome counts up the attempts; a reset or a busy state does not.
+    let attempts = this.device.statusView().attempt
+    this.unsubscribe.push(
+      this.device.signals.check.on((e) => say(announce.check(e))),
+      this.device.signals.status.on((v) => {
+        if (v.attempt === attempts) return
+        attempts = v.attempt
+        const line = announce.outcome(v)
+        if (line) say(line)
+      }),
+    )
   }
 
   private accept(socket: Socket): void {
@@ -158,6 +201,10 @@ class Session {
   private down: boolean
   private afterCommand: Array<() => void> = []
   private ended = false
+  /** Nothing is on the current output line: a message can go out without breaking one. */
+  private atLineStart = true
+  /** Messages held back while a transfer or a half-typed line is on the console. */
+  private held: string[] = []
 
   constructor(
     private readonly device: ReferenceDut,
@@ -172,6 +219,21 @@ class Session {
     this.ended = true
     void this.dropTransfer('the terminal went away')
     this.socket.destroy()
+  }
+
+  /**
+   * A message the device prints on its own (a syslog line on the UART). It never splits a line:
+   * at the prompt it goes above a fresh prompt; during a transfer or while a command line is being
+   * typed it waits for the next prompt.
+   */
+  announce(text: string): void {
+    if (this.ended) return
+    if (this.mode === 'line' && this.atLineStart) this.say(text)
+    else if (this.mode === 'line' && !this.busy && !this.down && this.line === '') {
+      this.out('\r\n')
+      this.say(text)
+      this.prompt()
+    } else this.held.push(text)
   }
 
   /** A restart or a boot: shown once the command that caused it has had its say. */
@@ -342,6 +404,10 @@ class Session {
     const words = line.split(/\s+/)
     const [cmd, arg1, arg2] = words
     const command = words.slice(0, 2).join(' ')
+    if (d.mode === 'console' && (NOT_IN_CONSOLE_MODE.has(cmd ?? '') || NOT_IN_CONSOLE_MODE.has(command))) {
+      this.error(`unknown command '${printable(command)}' (type 'help' for the list)`)
+      return 'prompt'
+    }
     d.log.add(
       'console',
       `command ${printable(cmd === 'update' || cmd === 'set' || cmd === 'postpone' || cmd === 'service' ? command : (cmd ?? ''))}`,
@@ -349,7 +415,7 @@ class Session {
     switch (cmd) {
       case 'help':
         this.say(`${C.bold}commands${C.reset}`)
-        for (const [name, what] of CONSOLE_COMMANDS) this.say(`  ${name.padEnd(38)} ${C.dim}${what}${C.reset}`)
+        for (const [name, what] of consoleCommands(d.mode)) this.say(`  ${name.padEnd(38)} ${C.dim}${what}${C.reset}`)
         return 'prompt'
       case 'info': {
         const fw = d.firmware()
@@ -667,11 +733,13 @@ class Session {
   }
 
   private prompt(): void {
+    for (const text of this.held.splice(0)) this.say(text)
     this.out(PROMPT)
   }
 
   private out(text: string): void {
     if (this.ended || this.socket.destroyed) return
+    this.atLineStart = text.endsWith('\n')
     this.socket.write(text, 'utf8')
   }
 }

@@ -17,7 +17,9 @@ import { Settings, type SettingsView } from './settings.ts'
 import { Signal } from './signal.ts'
 import { UpdateStatus, type StatusView } from './status.ts'
 import { assertLoopback, UpdateTransport } from './transport.ts'
-import { UpdateClient, type InstallResult, type UpdateHost } from './update-client.ts'
+import { UpdateClient, type CheckEvent, type InstallResult, type UpdateHost } from './update-client.ts'
+import type { Mode } from './modes/index.ts'
+import { protocolOf } from './protocols/index.ts'
 import { nextCounter, verificationPolicy } from './verification.ts'
 
 export { DEFAULT_HARDWARE_ID, MODEL, WRONG_MODEL } from './identity.ts'
@@ -48,6 +50,8 @@ export interface ReferenceDutOptions {
   onLog?: (entry: LogEntry) => void
   /** For the check-time jitter; `Math.random` by default. */
   random?: () => number
+  /** Which kind of update agent the device behaves like (sim/modes/); default `api`. */
+  mode?: Mode
 }
 
 export interface DeviceInfo {
@@ -70,6 +74,8 @@ export interface DeviceSignals {
   /** Settings changed (by any channel, or a factory reset). */
   settings: Signal<SettingsView>
   notification: Signal<DeviceNotification>
+  /** An update check begins (boot, periodic or asked for). */
+  check: Signal<CheckEvent>
 }
 
 /** What a fetch-by-URL delivery may announce about the image. */
@@ -98,7 +104,13 @@ export class ReferenceDut implements UpdateHost {
   readonly hardwareId: string
   readonly model: string
   readonly client: UpdateClient
-  readonly signals: DeviceSignals = { power: new Signal(), status: new Signal(), settings: new Signal(), notification: new Signal() }
+  readonly signals: DeviceSignals = {
+    power: new Signal(),
+    status: new Signal(),
+    settings: new Signal(),
+    notification: new Signal(),
+    check: new Signal(),
+  }
 
   private readonly flash: Flash
   private readonly transport: UpdateTransport
@@ -133,7 +145,12 @@ export class ReferenceDut implements UpdateHost {
     }
     const timeoutMs = options.networkTimeoutMs ?? 30_000
     this.transport = new UpdateTransport({ caPem: options.vendorCaPem, trustAnyTls: this.flaws.has('trust-any-tls'), timeoutMs })
-    this.client = new UpdateClient(this, { serverUrl, transport: this.transport, maxImageBytes: this.maxImageBytes })
+    this.client = new UpdateClient(this, {
+      serverUrl,
+      transport: this.transport,
+      maxImageBytes: this.maxImageBytes,
+      protocol: protocolOf(this.mode, { hardwareId: this.hardwareId }),
+    })
     this.api = new ApiServer(this, options.password)
     this.settings.onChange = () => this.signals.settings.emit(this.settings.view())
     this.status.onChange = () => this.signals.status.emit(this.statusView())
@@ -242,6 +259,15 @@ export class ReferenceDut implements UpdateHost {
    * written before verification passes, and the switch is the last step, so a rejection or an
    * interruption leaves the running firmware as it was.
    */
+  checkStarted(check: CheckEvent): void {
+    this.signals.check.emit(check)
+  }
+
+  /** Which kind of update agent the device behaves like. */
+  get mode(): Mode {
+    return this.options.mode ?? 'api'
+  }
+
   async installLocked(path: string, origin: string): Promise<InstallResult> {
     const bootId = this.bootId
     const before = this.flash.boot
@@ -355,7 +381,8 @@ export class ReferenceDut implements UpdateHost {
   }
 
   /** Settings to their initialized state, notifications gone; firmware and counter stay. */
-  async factoryReset(): Promise<void> {
+  /** `offMs`: real milliseconds the device stays off before it boots (a bench that cuts the power). */
+  async factoryReset(offMs = 0): Promise<void> {
     const release = await this.lock.acquire()
     try {
       this.settings.reset()
@@ -363,14 +390,14 @@ export class ReferenceDut implements UpdateHost {
       await this.client.dropPending()
       this.status.reset()
       this.log.add('service', 'factory reset: settings restored to defaults, notifications cleared')
-      this.restart('factory reset')
+      this.restart('factory reset', offMs)
     } finally {
       release()
     }
   }
 
   /** Lab service: the baseline firmware and its counter again, whatever was installed since. */
-  async restoreBaseline(): Promise<void> {
+  async restoreBaseline(offMs = 0): Promise<void> {
     const release = await this.lock.acquire()
     try {
       const baseline = this.baseline
@@ -386,7 +413,7 @@ export class ReferenceDut implements UpdateHost {
       await this.client.dropPending()
       this.status.reset()
       this.log.add('service', `baseline ${baseline.version} (counter ${baseline.versionCounter}) restored into slot ${staged.slot}`)
-      this.restart('baseline restored')
+      this.restart('baseline restored', offMs)
     } finally {
       release()
     }
@@ -396,14 +423,14 @@ export class ReferenceDut implements UpdateHost {
    * Power cycle: the API answers 503, the update client's schedule and transfers end. After the
    * scaled restart time the boot record is read again and the boot check is scheduled anew.
    */
-  restart(reason: string): void {
+  restart(reason: string, offMs = 0): void {
     if (this.closed) return
     const wasUp = this.powered
     this.powered = false
     this.client.stop()
     this.cycle.abort()
     clearTimeout(this.restartTimer)
-    const ms = this.clock.realMs(DEVICE_SECONDS.restart)
+    const ms = this.clock.realMs(DEVICE_SECONDS.restart) + offMs
     this.readyAt = Date.now() + ms
     this.log.add('power', `restarting: ${reason}`)
     if (wasUp) this.signals.power.emit({ up: false, reason })

@@ -512,7 +512,7 @@ export class MqttFrontEnd {
  * mqtt.js, but with Nagle off on plain TCP: every exchange is a few small packets each way, and
  * Nagle with delayed ACKs would add 40 ms to each of them.
  */
-function dial(brokerUrl: string, options: IClientOptions): MqttClient {
+export function dial(brokerUrl: string, options: IClientOptions): MqttClient {
   const url = new URL(brokerUrl)
   if (url.protocol !== 'mqtt:') return connect(brokerUrl, options)
   const port = Number(url.port || 1883)

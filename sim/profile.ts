@@ -4,6 +4,7 @@ import type { RegisteredDutProfile as DutProfile } from '../adapters/registry.ts
 import type { SerialDutProfile, SerialExchange } from '../adapters/serial/profile.ts'
 import type { AdapterTimeouts, DutProfileCommon, EmulatorRoute, OutcomeStates } from '../profile/types.ts'
 import { CHECK_JITTER, DEVICE_SECONDS } from './clock.ts'
+import { SimError } from './errors.ts'
 import { mqttTopics } from './mqtt.ts'
 
 /** The variable the profile's basic auth reads the API password from. */
@@ -16,7 +17,7 @@ export type WrittenProfile = Omit<DutProfile, 'file' | 'source'>
 export type WrittenHttpProfile = Omit<HttpDutProfile, 'file' | 'source'>
 export type WrittenMqttProfile = Omit<MqttDutProfile, 'file' | 'source'>
 export type WrittenSerialProfile = Omit<SerialDutProfile, 'file' | 'source'>
-type WrittenCommon = Omit<DutProfileCommon, 'file' | 'source' | 'name'>
+export type WrittenCommon = Omit<DutProfileCommon, 'file' | 'source' | 'name'>
 
 /** How the lab talks to the device: its HTTP API, its MQTT client, or its serial console. */
 export type Channel = 'http' | 'mqtt' | 'serial'
@@ -28,6 +29,8 @@ export type ChannelInput =
   | { kind: 'mqtt'; brokerUrl: string; topicRoot: string }
   /** A pty path, or `tcp://127.0.0.1:<port>` for the console's TCP export. */
   | { kind: 'serial'; port: string }
+  /** No lab API at all (modes pull, hawkbit). */
+  | { kind: 'none' }
 
 export interface ProfileInput {
   apiUrl: string
@@ -45,6 +48,8 @@ export interface ProfileInput {
   }
   versions: { valid: string; older: string }
   otherHardwareId: string
+  /** The lab bench script (sim/bench.ts) relative to the profile's folder: `node <script> <action>`. */
+  benchScript: string
 }
 
 export const POSTPONE_DAYS = 7
@@ -63,6 +68,8 @@ export function observationSeconds(timeScale: number): number {
 /** The DUT profile for the channel: the same device, the same update server and images. */
 export function channelProfile(input: ProfileInput, channel: ChannelInput): WrittenProfile {
   switch (channel.kind) {
+    case 'none':
+      throw new SimError('E_SIM_CONFIG', 'the api mode has no profile without a channel; choose http, mqtt or serial')
     case 'http':
       return httpProfile(input)
     case 'mqtt':
@@ -80,7 +87,7 @@ export function referenceProfile(input: ProfileInput): WrittenHttpProfile {
 const OUTCOME_STATES: OutcomeStates = { installed: ['installed'], rejected: ['rejected'], pending: ['pending-user'] }
 const NAME = 'TS701-REF-1 reference DUT (simulated)'
 
-function readyTimeoutMs(timeScale: number): number {
+export function readyTimeoutMs(timeScale: number): number {
   const restartMs = (DEVICE_SECONDS.restart * 1000) / timeScale
   return Math.max(10_000, Math.ceil(restartMs * 4))
 }
@@ -291,7 +298,7 @@ export function serialProfile(input: ProfileInput, channel: { port: string }): W
 }
 
 /** What every channel's profile shares: time, mechanisms, the vendor update server, images, publications. */
-function common(input: ProfileInput): WrittenCommon {
+export function common(input: ProfileInput): WrittenCommon {
   const json = { 'content-type': 'application/json' }
   const offer = JSON.stringify({
     available: true,

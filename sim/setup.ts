@@ -7,6 +7,7 @@ import { stringify } from 'yaml'
 import { createCa, issueServerCert, type Pki } from '../fixtures/certs.ts'
 import { buildImage, type BuiltImage } from '../fixtures/image.ts'
 import { exportPublicKeyPem, generateSigningKey, type SigningKey } from '../fixtures/keys.ts'
+import { BENCH_SCRIPT, BenchController, writeBenchScript } from './bench.ts'
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker.ts'
 import { SerialConsole } from './console.ts'
 import { ReferenceDut } from './device.ts'
@@ -14,7 +15,10 @@ import { SimError } from './errors.ts'
 import { parseFlaws } from './flaws.ts'
 import { DEFAULT_HARDWARE_ID } from './identity.ts'
 import type { LogEntry } from './log.ts'
+import { channelOfMode, MODE_CHANNEL, MODES, type Mode } from './modes/index.ts'
+import { MODE_PROFILES } from './modes/profiles.ts'
 import { defaultTopicRoot, MqttFrontEnd, type MqttTopics } from './mqtt.ts'
+import { JobsAgent } from './mqtt-jobs.ts'
 import { firmwarePayload } from './payload.ts'
 import { CHANNELS, channelProfile, PASSWORD_ENV, type Channel, type ChannelInput, type ProfileInput } from './profile.ts'
 import { exposeOnPty, findSocat, SOCAT_MISSING, type PtyBridge } from './pty.ts'
@@ -57,6 +61,14 @@ export interface ReferenceSetupOptions {
    * profile then names. Default: when socat is installed. True without socat fails.
    */
   pty?: boolean
+  /**
+   * Which kind of update agent the device behaves like (sim/modes/): `api` (default) has a lab
+   * API over `channel`; the other modes fix their own channel and write the profile a lab would
+   * for such a device, with bench actions through the bench controller.
+   */
+  mode?: Mode
+  /** The bench controller's port (power relay, reflashing jig); default 0 (ephemeral). */
+  benchPort?: number
 }
 
 export const DEFAULT_TIME_SCALE = 43_200
@@ -102,11 +114,18 @@ export interface ReferenceSetup {
   images: ReferenceImages
   /** The vendor's update-signing key (kept in memory only, as in the vendor's HSM). */
   vendorKey: SigningKey
-  channel: Channel
+  /** The channel the profile drives: `none` for the modes without a lab API. */
+  channel: Channel | 'none'
+  mode: Mode
+  /** The lab bench (power relay, reflashing jig) the profile's bench commands reach. */
+  bench: BenchController
+  benchUrl: string
   /** MQTT: the broker the device is connected to, its client and topics. */
   brokerUrl?: string
   mqtt?: MqttFrontEnd
   mqttTopics?: MqttTopics
+  /** Mode jobs: the MQTT jobs agent (its topics under `jobs.topics`). */
+  jobs?: JobsAgent
   /** Serial: `tcp://127.0.0.1:<port>`, the pty link when there is one, and the console. */
   consoleUrl?: string
   ttyPath?: string
@@ -120,9 +139,16 @@ export interface ReferenceSetup {
  */
 export async function createReferenceSetup(options: ReferenceSetupOptions = {}): Promise<ReferenceSetup> {
   const flaws = [...parseFlaws(options.flaws ?? [])]
-  const channel = options.channel ?? 'http'
-  if (!CHANNELS.includes(channel))
-    throw new SimError('E_SIM_CONFIG', `unknown channel ${String(channel)}; channels: ${CHANNELS.join(', ')}`)
+  const mode = options.mode ?? 'api'
+  if (!MODES.includes(mode)) throw new SimError('E_SIM_CONFIG', `unknown mode ${String(mode)}; modes: ${MODES.join(', ')}`)
+  if (options.channel !== undefined && !CHANNELS.includes(options.channel))
+    throw new SimError('E_SIM_CONFIG', `unknown channel ${String(options.channel)}; channels: ${CHANNELS.join(', ')}`)
+  const channel = channelOfMode(mode, options.channel)
+  if (channel === undefined)
+    throw new SimError(
+      'E_SIM_CONFIG',
+      `mode ${mode} runs over ${mode === 'api' ? 'any channel' : MODE_CHANNEL[mode]}, not ${options.channel}`,
+    )
   if (options.pty === true && channel === 'serial' && !findSocat()) throw new SimError('E_SIM_CONFIG', SOCAT_MISSING)
   const ownsDir = options.dir === undefined
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'ts701-sim-')))
@@ -186,12 +212,17 @@ export async function createReferenceSetup(options: ReferenceSetupOptions = {}):
       port: options.apiPort ?? 0,
       onLog: options.onLog,
       maxImageBytes: options.maxImageBytes,
+      mode,
     })
     parts.push(() => sim.close())
     const apiUrl = await sim.start()
+    const bench = new BenchController(sim)
+    parts.push(() => bench.close())
+    const benchUrl = await bench.start(options.benchPort ?? 0)
+    await writeBenchScript(at(BENCH_SCRIPT), benchUrl)
 
     const extra: Partial<ReferenceSetup> = {}
-    let reach: ChannelInput = { kind: 'http' }
+    let reach: ChannelInput = { kind: channel === 'none' ? 'none' : 'http' }
     if (channel === 'mqtt') {
       let brokerUrl = options.brokerUrl
       if (!brokerUrl) {
@@ -201,15 +232,18 @@ export async function createReferenceSetup(options: ReferenceSetupOptions = {}):
         brokerUrl = broker.url
       }
       const topicRoot = options.mqttTopicRoot ?? defaultTopicRoot(sim.hardwareId)
-      const mqtt = new MqttFrontEnd(sim, {
+      const client = {
         brokerUrl,
         topicRoot,
         ...(options.mqttClientId ? { clientId: options.mqttClientId } : {}),
         ...(options.mqttConnectTimeoutMs ? { connectTimeoutMs: options.mqttConnectTimeoutMs } : {}),
-      })
+      }
+      // Mode jobs has an agent on the broker instead of the lab API (sim/mqtt-jobs.ts).
+      const mqtt = mode === 'jobs' ? new JobsAgent(sim, client) : new MqttFrontEnd(sim, client)
       parts.push(() => mqtt.close())
       await mqtt.start()
-      Object.assign(extra, { brokerUrl, mqtt, mqttTopics: mqtt.topics })
+      if (mqtt instanceof JobsAgent) Object.assign(extra, { brokerUrl, jobs: mqtt })
+      else Object.assign(extra, { brokerUrl, mqtt, mqttTopics: mqtt.topics })
       reach = { kind: 'mqtt', brokerUrl, topicRoot }
     } else if (channel === 'serial') {
       const console = new SerialConsole(sim, { port: options.consolePort ?? 0 })
@@ -241,10 +275,11 @@ export async function createReferenceSetup(options: ReferenceSetupOptions = {}):
       },
       versions: { valid: images.valid.manifest.version, older: images.older.manifest.version },
       otherHardwareId: OTHER_HARDWARE_ID,
+      benchScript: BENCH_SCRIPT,
     }
-    const profile = channelProfile(input, reach)
+    const profile = mode === 'api' ? channelProfile(input, reach) : MODE_PROFILES[mode](input, reach)
     const profileFile = at('dut.yaml')
-    const header = `# DUT profile of the simulated reference DUT (channel ${channel}), generated by ts701 at run time (flaws: ${flaws.join(', ') || 'none'}).\n# Keys, certificates and images next to it are made fresh for every run; do not commit them.\n`
+    const header = `# DUT profile of the simulated reference DUT (channel ${channel}), generated by ts701 at run time (mode ${mode}, flaws: ${flaws.join(', ') || 'none'}).\n# Keys, certificates and images next to it are made fresh for every run; do not commit them.\n`
     await writeFile(profileFile, header + stringify(profile, { lineWidth: 0, aliasDuplicateObjects: false }))
 
     return {
@@ -258,6 +293,9 @@ export async function createReferenceSetup(options: ReferenceSetupOptions = {}):
       images,
       vendorKey,
       channel,
+      mode,
+      bench,
+      benchUrl,
       ...extra,
       close: async () => {
         await stop()

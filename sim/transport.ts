@@ -68,6 +68,30 @@ export class UpdateTransport {
   }
 
   /**
+   * One request of an update protocol (a poll, a status or inventory report): the status and the
+   * body as text, at most `maxBytes` of it. Only a failed exchange throws; any status is returned.
+   */
+  async exchange(
+    url: URL,
+    signal: AbortSignal,
+    how: { method?: 'GET' | 'PUT' | 'PATCH' | 'POST'; json?: unknown; maxBytes?: number } = {},
+  ): Promise<{ status: number; text: string }> {
+    assertLoopback(url, 'update server')
+    const body = how.json === undefined ? undefined : JSON.stringify(how.json)
+    const res = await this.send(url, signal, 'E_SIM_CHECK', how.method ?? 'GET', body)
+    const maxBytes = how.maxBytes ?? 64 * 1024
+    let text = ''
+    for await (const chunk of res.body) {
+      text += (chunk as Buffer).toString('utf8')
+      if (text.length > maxBytes) {
+        res.body.destroy()
+        throw new SimError('E_SIM_CHECK', `answer larger than ${maxBytes} bytes`)
+      }
+    }
+    return { status: res.statusCode, text }
+  }
+
+  /**
    * Streams `url` into `out`, never keeping more than the announced `size`: one byte more and the
    * transfer is cut (the endless-data attack), a stall past the timeout likewise.
    */
@@ -101,14 +125,15 @@ export class UpdateTransport {
     return this.agent.close()
   }
 
-  private async send(url: URL, signal: AbortSignal, code: 'E_SIM_CHECK' | 'E_SIM_DOWNLOAD') {
+  private async send(url: URL, signal: AbortSignal, code: 'E_SIM_CHECK' | 'E_SIM_DOWNLOAD', method = 'GET', body?: string) {
     const deadline = AbortSignal.any([signal, AbortSignal.timeout(this.options.timeoutMs)])
     try {
       return await request(url, {
-        method: 'GET',
+        method: method as 'GET',
         dispatcher: this.agent,
         signal: deadline,
-        headers: { 'user-agent': 'TS701-REF-1 update client' },
+        headers: { 'user-agent': 'TS701-REF-1 update client', ...(body !== undefined && { 'content-type': 'application/json' }) },
+        ...(body !== undefined && { body }),
       })
     } catch (err) {
       const cause = (err as { code?: string }).code

@@ -6,20 +6,14 @@ import type { FlawSet } from './flaws.ts'
 import type { DeviceLog } from './log.ts'
 import type { Mutex } from './mutex.ts'
 import { NOTICE, type Notifications } from './notifications.ts'
+import type { DeploymentState, Offer, ProtocolContext, UpdateProtocol } from './protocols/protocol.ts'
+import { VendorProtocol } from './protocols/vendor.ts'
 import type { Settings } from './settings.ts'
 import type { UpdateStatus } from './status.ts'
 import type { UpdateTransport } from './transport.ts'
 
-/** The vendor protocol's answer to `GET /v1/check`. */
-export interface Offer {
-  available: boolean
-  version: string
-  url: string
-  sha256: string
-  size: number
-  security: boolean
-  risks?: string
-}
+export type { Offer } from './protocols/protocol.ts'
+export { parseOffer } from './protocols/vendor.ts'
 
 export interface InstallResult {
   accepted: boolean
@@ -35,10 +29,13 @@ export interface InstallResult {
 /** A downloaded, verified update waiting for the user or for the postponement to end. */
 interface Pending {
   path: string
-  sha256: string
+  /** The deployment ID where the protocol has one, else the offered SHA-256: what makes an offer the same again. */
+  key: string
   manifest: ImageManifest
   offer: Offer
   notified: boolean
+  /** The server has been told the deployment waits for the user. */
+  paused: boolean
 }
 
 /** What the update client needs from the rest of the device. */
@@ -51,20 +48,32 @@ export interface UpdateHost {
   readonly notifications: Notifications
   readonly status: UpdateStatus
   readonly random: () => number
+  readonly model: string
   firmware(): { version: string; counter: number; hardwareId: string; imageSha256: string }
   stagingFile(kind: string): string
   verify(path: string): Promise<Verification>
   /** Verifies again and installs; the caller holds the lock. */
   installLocked(path: string, origin: string): Promise<InstallResult>
+  /** A check begins: front ends that announce checks (MQTT, console) say so. */
+  checkStarted(check: CheckEvent): void
+}
+
+/** One update check as it starts. */
+export interface CheckEvent {
+  trigger: Trigger
+  /** The update server's URL the check asks. */
+  url: string
 }
 
 export interface UpdateClientOptions {
   serverUrl: URL
   transport: UpdateTransport
   maxImageBytes: number
+  /** How checks are asked and what is reported to the server; the vendor's own protocol by default. */
+  protocol?: UpdateProtocol
 }
 
-type Trigger = 'boot' | 'periodic' | 'user'
+export type Trigger = 'boot' | 'periodic' | 'user'
 
 /**
  * UpdMech-Network: checks after every boot and then daily, downloads into staging, verifies, and
@@ -75,12 +84,20 @@ export class UpdateClient {
   private controller = new AbortController()
   private running: { promise: Promise<void>; signal: AbortSignal } | undefined
   private pending: Pending | undefined
+  readonly protocol: UpdateProtocol
+  /** Deployments settled one way or the other: the server's next offer of one is not acted on again. */
+  private readonly finished = new Set<string>()
+  /** The deployment whose image was installed; its result is reported once the device is back up. */
+  private committing: { deployment: string; version: string } | undefined
+  /** The wait the server last asked for (hawkBit's sleep), in device seconds. */
+  private serverSleep: number | undefined
 
   constructor(
     private readonly host: UpdateHost,
     private readonly options: UpdateClientOptions,
   ) {
     this.timers = new TimerGroup(host.clock)
+    this.protocol = options.protocol ?? new VendorProtocol()
   }
 
   /** Power-on: initialization is complete, the network is up; the schedule starts. */
@@ -89,6 +106,7 @@ export class UpdateClient {
     const { flaws } = this.host
     if (flaws.has('no-boot-check')) this.timers.after(this.period(), () => void this.scheduled('periodic'))
     else this.timers.after(DEVICE_SECONDS.bootCheckDelay, () => void this.scheduled('boot'))
+    void this.booted(this.controller.signal)
   }
 
   /** Power-off: the schedule ends and a transfer in progress is cut. */
@@ -139,7 +157,65 @@ export class UpdateClient {
   }
 
   private period(): number {
-    return DEVICE_SECONDS.checkPeriod * (1 + (this.host.random() * 2 - 1) * CHECK_JITTER)
+    return (this.serverSleep ?? DEVICE_SECONDS.checkPeriod) * (1 + (this.host.random() * 2 - 1) * CHECK_JITTER)
+  }
+
+  private context(signal: AbortSignal): ProtocolContext {
+    const { version, counter, hardwareId } = this.host.firmware()
+    const { transport, serverUrl, maxImageBytes } = this.options
+    return { transport, serverUrl, signal, maxImageBytes, device: { version, counter, hardwareId, model: this.host.model } }
+  }
+
+  /**
+   * After every boot: the result of the deployment installed before the restart (the running
+   * version says whether it took), then the device's attributes, and from then on the protocol's
+   * attribute heartbeat.
+   */
+  private async booted(signal: AbortSignal): Promise<void> {
+    const committing = this.committing
+    this.committing = undefined
+    if (committing) {
+      const running = this.host.firmware().version
+      const took = running === committing.version
+      await this.report(
+        committing.deployment,
+        took ? 'success' : 'failure',
+        took ? `running version ${running}` : `expected version ${committing.version} after the restart, running ${running}`,
+        signal,
+      )
+    }
+    await this.sendAttributes(signal)
+    const every = this.protocol.attributesEverySeconds
+    if (every === undefined) return
+    const beat = () => {
+      if (signal.aborted) return
+      void this.sendAttributes(signal).then(() => this.timers.after(every, beat))
+    }
+    this.timers.after(every, beat)
+  }
+
+  /** Reports are best effort: a server that does not take one is logged, the update goes on. */
+  private async sendAttributes(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return
+    try {
+      await this.protocol.reportAttributes(this.context(signal))
+    } catch (err) {
+      if (!signal.aborted) this.host.log.add('check', `attribute report failed: ${errorMessage(err)}`, { protocol: this.protocol.name })
+    }
+  }
+
+  private async report(deployment: string | undefined, state: DeploymentState, detail: string, signal: AbortSignal): Promise<void> {
+    if (deployment === undefined || signal.aborted) return
+    if (state === 'success' || state === 'failure' || state === 'already-installed') this.finished.add(deployment)
+    try {
+      await this.protocol.reportDeployment(deployment, state, detail, this.context(signal))
+      this.host.log.add('check', `deployment ${deployment}: ${state}`, { protocol: this.protocol.name })
+    } catch (err) {
+      if (!signal.aborted)
+        this.host.log.add('check', `deployment ${deployment}: ${state} report failed: ${errorMessage(err)}`, {
+          protocol: this.protocol.name,
+        })
+    }
   }
 
   private async scheduled(trigger: Trigger): Promise<void> {
@@ -155,33 +231,53 @@ export class UpdateClient {
     try {
       if (signal.aborted) return
       const fw = this.host.firmware()
-      const url = new URL('/v1/check', this.options.serverUrl)
-      url.search = new URLSearchParams({ hw: fw.hardwareId, version: fw.version, counter: String(fw.counter) }).toString()
+      const ctx = this.context(signal)
+      const url = this.protocol.checkUrl(ctx)
       status.working('checking')
       log.add('check', `${trigger} check`, { url: url.href })
+      this.host.checkStarted({ trigger, url: url.href })
       let offer: Offer
       try {
-        offer = parseOffer(await this.options.transport.getJson(url, signal), this.options.maxImageBytes)
+        const answer = await this.protocol.check(url, ctx)
+        offer = answer.offer
+        if (answer.sleepSeconds !== undefined) this.serverSleep = answer.sleepSeconds
+        if (answer.wantsAttributes) await this.sendAttributes(signal)
       } catch (err) {
         status.checked('failed', `${errorCode(err)}: ${errorMessage(err)}`)
         log.add('check', `check failed: ${errorMessage(err)}`, { code: errorCode(err) })
         return
       }
+      const done = offer.deployment !== undefined && this.finished.has(offer.deployment)
       // The offer is unauthenticated, so its version string decides nothing: only the file it
       // names does. The very file that is installed is not fetched again; anything else is, and
       // the signed manifest inside it decides.
-      if (!offer.available || offer.sha256 === fw.imageSha256) {
+      const same = offer.available && offer.sha256 !== undefined && offer.sha256 === fw.imageSha256
+      if (!offer.available || same || done) {
         status.checked('none')
-        log.add('check', offer.available ? `offered image (version ${offer.version}) is the one installed` : 'no update available')
+        log.add(
+          'check',
+          !offer.available
+            ? 'no update available'
+            : done
+              ? `deployment ${offer.deployment} (version ${offer.version}) is settled already`
+              : `offered image (version ${offer.version}) is the one installed`,
+        )
+        if (same) await this.report(offer.deployment, 'already-installed', `version ${fw.version} is installed`, signal)
         // An update downloaded earlier still waits, whatever the server says today.
         if (this.pending) await this.decide(this.pending)
         return
       }
       status.checked('offer', `version ${offer.version}`)
-      log.add('check', `update offered: version ${offer.version}`, { size: offer.size, sha256: offer.sha256, security: offer.security })
-      if (this.pending?.sha256 !== offer.sha256) {
+      log.add('check', `update offered: version ${offer.version}`, {
+        size: offer.size,
+        sha256: offer.sha256,
+        security: offer.security,
+        ...(offer.deployment !== undefined && { deployment: offer.deployment }),
+      })
+      const key = offer.deployment ?? offer.sha256 ?? offer.url
+      if (this.pending?.key !== key) {
         await this.dropPending()
-        this.pending = await this.fetch(offer, signal)
+        this.pending = await this.fetch(offer, key, signal)
       }
       if (this.pending) await this.decide(this.pending)
     } finally {
@@ -191,19 +287,30 @@ export class UpdateClient {
   }
 
   /** Download, transport hash and image verification; settles `rejected` when any fails. */
-  private async fetch(offer: Offer, signal: AbortSignal): Promise<Pending | undefined> {
+  private async fetch(offer: Offer, key: string, signal: AbortSignal): Promise<Pending | undefined> {
     const { log, status } = this.host
     const file = this.host.stagingFile('download')
     status.working('downloading', `version ${offer.version}`)
+    await this.report(offer.deployment, 'downloading', `version ${offer.version}`, signal)
     try {
       const url = new URL(offer.url, this.options.serverUrl)
-      const got = await this.options.transport.download(url, offer.size, file, signal)
+      // Without an announced size the staging area is the limit, as it is for any download.
+      const got = await this.options.transport.download(url, offer.size ?? this.options.maxImageBytes, file, signal)
       log.add('download', `downloaded ${got.bytes} bytes`, { url: url.href, sha256: got.sha256 })
-      if (got.bytes !== offer.size || got.sha256 !== offer.sha256) {
+      const sizeOk = offer.size === undefined || got.bytes === offer.size
+      const hashOk = offer.sha256 === undefined || got.sha256 === offer.sha256
+      if (!sizeOk || !hashOk) {
         throw new SimError(
           'E_SIM_DOWNLOAD',
-          `download does not match the offer (${got.bytes} of ${offer.size} bytes, SHA-256 ${got.sha256 === offer.sha256 ? 'matches' : 'differs'})`,
+          `download does not match the offer (${got.bytes} of ${offer.size} bytes, SHA-256 ${hashOk ? 'matches' : 'differs'})`,
         )
+      }
+      if (got.sha256 === this.host.firmware().imageSha256) {
+        await rm(file, { force: true })
+        log.add('download', `the download is the image installed (version ${this.host.firmware().version})`)
+        status.done()
+        await this.report(offer.deployment, 'already-installed', `version ${this.host.firmware().version} is installed`, signal)
+        return undefined
       }
     } catch (err) {
       await rm(file, { force: true })
@@ -213,6 +320,7 @@ export class UpdateClient {
       }
       log.add('download', `download failed: ${errorMessage(err)}`, { code: errorCode(err) })
       status.settle('rejected', `${errorCode(err)}: ${errorMessage(err)}`)
+      await this.report(offer.deployment, 'failure', `${errorCode(err)}: ${errorMessage(err)}`, signal)
       return undefined
     }
     status.working('verifying', `version ${offer.version}`)
@@ -221,25 +329,46 @@ export class UpdateClient {
       await rm(file, { force: true })
       log.add('verify', `rejected: ${verdict.reason}`, { code: verdict.code, origin: 'network' })
       status.settle('rejected', `${verdict.code}: ${verdict.reason}`)
+      await this.report(offer.deployment, 'failure', `${verdict.code}: ${verdict.reason}`, signal)
       return undefined
     }
     log.add('verify', `verified version ${verdict.manifest.version}`, { counter: verdict.manifest.versionCounter, origin: 'network' })
     const path = this.host.stagingFile('pending')
     await rename(file, path)
-    return { path, sha256: offer.sha256, manifest: verdict.manifest, offer, notified: false }
+    return { path, key, manifest: verdict.manifest, offer, notified: false, paused: false }
   }
 
   private async decide(pending: Pending): Promise<void> {
     const { settings, status, notifications, log } = this.host
-    if (pending.manifest.versionCounter <= this.host.firmware().counter) {
+    const signal = this.controller.signal
+    const deployment = pending.offer.deployment
+    // A device without anti-rollback has no counter to be past: only the very version it runs is stale.
+    const fw = this.host.firmware()
+    const stale = this.host.flaws.has('no-anti-rollback')
+      ? pending.manifest.version === fw.version
+      : pending.manifest.versionCounter <= fw.counter
+    if (stale) {
       log.add('install', `dropping the pending version ${pending.manifest.version}: the device is already past it`)
       await this.dropPending()
+      const running = this.host.firmware().version
+      await this.report(
+        deployment,
+        'already-installed',
+        `version ${running} is installed, not older than ${pending.manifest.version}`,
+        signal,
+      )
       return
     }
     if (settings.automaticInstallAllowed()) {
       this.pending = undefined
-      await this.host.installLocked(pending.path, 'network, automatic')
+      await this.report(deployment, 'installing', `version ${pending.manifest.version}`, signal)
+      if (deployment !== undefined) this.committing = { deployment, version: pending.manifest.version }
+      const result = await this.host.installLocked(pending.path, 'network, automatic')
       await rm(pending.path, { force: true })
+      if (!result.accepted) {
+        this.committing = undefined
+        await this.report(deployment, 'failure', `${result.code ?? 'E_SIM_INSTALL'}: ${result.reason ?? result.message}`, signal)
+      }
       return
     }
     const why = settings.autoUpdate
@@ -247,6 +376,10 @@ export class UpdateClient {
       : 'automatic updates are off'
     if (status.outcome !== 'pending-user') status.settle('pending-user', `version ${pending.manifest.version} is ready to install (${why})`)
     log.add('install', `waiting for the user: ${why}`)
+    if (!pending.paused) {
+      pending.paused = true
+      await this.report(deployment, 'pause_before_installing', why, signal)
+    }
     if (!pending.notified) {
       const { security, risks } = pending.offer
       const { version } = pending.manifest
@@ -254,29 +387,5 @@ export class UpdateClient {
         ? notifications.notify('security-required', NOTICE.securityRequired(version, risks))
         : notifications.notify('available', NOTICE.available(version))
     }
-  }
-}
-
-/** The check answer is unauthenticated: it is only a hint, the signed manifest decides. */
-export function parseOffer(value: unknown, maxImageBytes: number): Offer {
-  const bad = (why: string) => new SimError('E_SIM_CHECK', `malformed check answer: ${why}`)
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('not a JSON object')
-  const o = value as Record<string, unknown>
-  if (typeof o.available !== 'boolean') throw bad('"available" must be true or false')
-  if (!o.available) return { available: false, version: '', url: '', sha256: '', size: 0, security: false }
-  if (typeof o.version !== 'string' || o.version === '') throw bad('"version" missing')
-  if (typeof o.url !== 'string' || o.url === '') throw bad('"url" missing')
-  if (typeof o.sha256 !== 'string' || !/^[0-9a-fA-F]{64}$/.test(o.sha256)) throw bad('"sha256" must be 64 hex digits')
-  const size = typeof o.size === 'string' ? Number(o.size) : o.size
-  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size <= 0) throw bad('"size" must be a positive integer')
-  if (size > maxImageBytes) throw bad(`"size" ${size} exceeds the device's ${maxImageBytes}-byte staging area`)
-  return {
-    available: true,
-    version: o.version,
-    url: o.url,
-    sha256: o.sha256.toLowerCase(),
-    size,
-    security: o.security === true,
-    ...(typeof o.risks === 'string' && o.risks.trim() ? { risks: o.risks.trim() } : {}),
   }
 }

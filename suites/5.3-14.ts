@@ -7,7 +7,7 @@ import { groupOf } from './lib/group.ts'
 import type { FunctionalCheck } from '../harness/functional.ts'
 import { each } from './lib/each.ts'
 import { perEntry } from './lib/functional/check.ts'
-import { judgeReachable, judgeStatesPeriod, judgeUnrestricted, publication } from './lib/functional/publication.ts'
+import { judgeOpen, judgeStatesPeriod, publication } from './lib/functional/publication.ts'
 import type { Observation } from '../harness/functional.ts'
 
 const undocumented = (reason: string) => fail(`2-UserInfo is missing: ${reason}`)
@@ -38,11 +38,7 @@ export const checks: FunctionalCheck[] = [
   {
     name: 'non-updatable-publication-open',
     decides: ['5.3-14-2a'],
-    run: perEntry<UserInfo>(async (s, info) => {
-      const fetched = await publication(s, info, 'non-updatable')
-      const reachable = judgeReachable(fetched)
-      return reachable.verdict === 'PASS' ? judgeUnrestricted(fetched) : reachable
-    }),
+    run: perEntry<UserInfo>(async (s, info) => judgeOpen(await publication(s, info, 'non-updatable'))),
   },
   {
     name: 'non-updatable-publication-complete',

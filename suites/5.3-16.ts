@@ -6,6 +6,7 @@ import { groupOf } from './lib/group.ts'
 import type { FunctionalCheck } from '../harness/functional.ts'
 import { each, listParam } from './lib/each.ts'
 import { perEntry } from './lib/functional/check.ts'
+import { required } from '../harness/observe/index.ts'
 
 export const rules: Rule[] = [
   {
@@ -35,8 +36,10 @@ export const checks: FunctionalCheck[] = [
     decides: ['5.3-16-2a'],
     run: perEntry<UserInfo>(async (s, info) => {
       const mark = s.evidence.mark()
-      const { model } = await s.dut.identify()
-      const evidence = s.evidence.since(mark).map((e) => e.id)
+      // A profile that says where the model shows (a boot banner, the server inventory) is read there; identify otherwise.
+      const seen = s.profile.observe?.model ? required(await s.observe.model(), 'model') : undefined
+      const model = seen ? seen.value : (await s.dut.identify()).model
+      const evidence = [...(seen?.evidence ?? []), ...s.evidence.since(mark).map((e) => e.id)]
       if (!PLAIN.test(model))
         return { verdict: 'FAIL', reason: `the DUT reports its model as ${JSON.stringify(model)}, which is not plain text`, evidence }
       return model.trim() === info.modelDesignation.trim()

@@ -25,10 +25,13 @@ export const checks: FunctionalCheck[] = [
       const names = s.lab.attacks.map((a) => a.name)
       if (names.length === 0)
         return { verdict: 'INCONCLUSIVE', reason: 'no attack image could be prepared: give images in the DUT profile' }
+      const drive = s.profile.mechanisms[m.id]!
       const via =
-        s.profile.mechanisms[m.id]!.via === 'update-server'
+        drive.via === 'update-server'
           ? 'served by the update-server emulator'
-          : 'delivered with the deliver-image operation'
+          : drive.delivery !== undefined
+            ? `delivered with the delivery "${drive.delivery}"`
+            : 'delivered with the deliver-image operation'
       return { verdict: 'PASS', reason: `${names.length} attacks ${via}: ${names.join(', ')}; impostor servers are tried under 5.3-10` }
     }),
   },

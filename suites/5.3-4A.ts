@@ -3,7 +3,7 @@ import type { Rule } from '../harness/rule.ts'
 import type { SoftComp } from '../ixit/types.ts'
 import { registerGroup } from '../harness/vitest-group.ts'
 import { groupOf } from './lib/group.ts'
-import type { FunctionalCheck } from '../harness/functional.ts'
+import type { FunctionalCheck, FunctionalInput, Observation } from '../harness/functional.ts'
 import { componentUpdatesUnattended } from './lib/automatic.ts'
 import { noComponents } from './lib/components.ts'
 import { each } from './lib/each.ts'
@@ -18,11 +18,26 @@ export const rules: Rule[] = [
   },
 ]
 
+const installsUnattended = perMechanism((s, m) => controlResult(s, m.id, 'automatic-updates', 'enable'))
+
+/**
+ * No mechanism updates automatically, so none can be switched to automatic and watched. This
+ * runs only when the group applies (the device can be updated; without that the harness gives
+ * NOT APPLICABLE before any check), so the standard offers no N/A here: nothing was observed,
+ * and the missing mechanism is 5.3-4A-1a's finding from the documents, not a PASS of this unit.
+ */
+export function nothingToExercise(input: Pick<FunctionalInput, 'emptyReason'>): Observation {
+  return {
+    verdict: 'INCONCLUSIVE',
+    reason: `nothing to exercise: ${input.emptyReason ?? 'no update mechanism selected'}, so no mechanism could be set to update automatically and watched; 5.3-4A-1a judges whether one exists`,
+  }
+}
+
 export const checks: FunctionalCheck[] = [
   {
     name: 'installs-unattended',
     decides: ['5.3-4A-2a'],
-    run: perMechanism((s, m) => controlResult(s, m.id, 'automatic-updates', 'enable')),
+    run: (input) => (input.target ? installsUnattended(input) : Promise.resolve(nothingToExercise(input))),
   },
 ]
 

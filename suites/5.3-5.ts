@@ -37,7 +37,7 @@ export const rules: Rule[] = [
 
 export const checks: FunctionalCheck[] = [
   { name: 'checks-after-restart', decides: ['5.3-5-2a'], run: perMechanism(async (s, m) => judgeBootCheck(await checkTimeline(s), m)) },
-  { name: 'checks-periodically', decides: ['5.3-5-2b'], run: perMechanism(async (s) => judgePeriodic(await checkTimeline(s))) },
+  { name: 'checks-periodically', decides: ['5.3-5-2b'], run: perMechanism(async (s, m) => judgePeriodic(await checkTimeline(s), m)) },
   {
     name: 'check-period-as-documented',
     decides: ['5.3-5-2c'],

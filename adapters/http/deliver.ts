@@ -7,7 +7,8 @@
  */
 import { createReadStream } from 'node:fs'
 import type { DeliverOptions, DeliveryReceipt, ImageSource } from '../../core/dut.ts'
-import { DutError, notDeclared } from '../../core/dut.ts'
+import { DutError } from '../../core/dut.ts'
+import { deliveryConfig } from '../kit/delivery.ts'
 import { extractFromAnswer } from '../kit/extract.ts'
 import { checkSize, imageVars } from '../kit/image.ts'
 import { deviceWords } from '../kit/receipt.ts'
@@ -23,8 +24,7 @@ import type { RequestBody } from './transport.ts'
 const FATAL = new Set(['timeout', 'unreachable', 'tls', 'request'])
 
 export async function deliverImage(ctx: Ctx, image: ImageSource, options: DeliverOptions = {}): Promise<DeliveryReceipt> {
-  const cfg = ctx.profile.operations['deliver-image']
-  if (!cfg) throw notDeclared('deliver-image')
+  const cfg = deliveryConfig(ctx.profile.operations, options)
   const vars = imageVars(ctx.profile, image, options)
   if (cfg.mode === 'url' && vars['image.url'] === undefined) {
     throw new DutError('E_DUT_PROTOCOL', 'deliver-image', 'mode url needs the URL the image is served at, and none was given')

@@ -45,21 +45,26 @@ export interface OperationMap {
   identify?: { request: RequestTemplate; extract: { model: Extract; version: Extract } }
   'read-settings'?: { request: RequestTemplate; extract: { automaticUpdates?: Extract; notifications?: Extract } }
   'change-settings'?: Partial<Record<SettingChange, RequestTemplate>>
-  'deliver-image'?: {
-    /** `raw`: the image is the body; `multipart`: a form field; `url`: the device is told where to fetch it. */
-    mode: 'raw' | 'multipart' | 'url'
-    request: RequestTemplate
-    field?: string
-    extract?: { accepted?: Extract; message?: Extract }
-    /** Which values of `extract.accepted` mean yes and no; without it, the shared verdict words. */
-    receipt?: ReceiptTable
-  }
+  'deliver-image'?: HttpDelivery
+  /** Named deliveries beside `deliver-image`, for mechanisms that name one (`mechanisms.<id>.delivery`). */
+  deliveries?: Record<string, HttpDelivery>
   'read-outcome'?: OutcomeConfig
   'read-notifications'?: { request: RequestTemplate; extract: { items: Extract; text: Extract; kind?: Extract; time?: Extract } }
   'check-now'?: { request: RequestTemplate }
   reboot?: { request: RequestTemplate; readyTimeoutMs: number }
   'factory-reset'?: { request: RequestTemplate; readyTimeoutMs: number }
   restore?: { request: RequestTemplate; readyTimeoutMs: number }
+}
+
+/** One way of handing the device an image over its API. */
+export interface HttpDelivery {
+  /** `raw`: the image is the body; `multipart`: a form field; `url`: the device is told where to fetch it. */
+  mode: 'raw' | 'multipart' | 'url'
+  request: RequestTemplate
+  field?: string
+  extract?: { accepted?: Extract; message?: Extract }
+  /** Which values of `extract.accepted` mean yes and no; without it, the shared verdict words. */
+  receipt?: ReceiptTable
 }
 
 type OutcomeExtract = { state: Extract; version?: Extract; detail?: Extract }
@@ -91,7 +96,7 @@ function checkHttp(adapter: Record<string, unknown>, operations: Record<string, 
     (node, path) => {
       checkExtraction(node, path, report)
       if (typeof node.method === 'string' && typeof node.path === 'string') {
-        const allowed: readonly string[] = path[1] === 'deliver-image' ? IMAGE_PLACEHOLDERS : []
+        const allowed: readonly string[] = path[1] === 'deliver-image' || path[1] === 'deliveries' ? IMAGE_PLACEHOLDERS : []
         const texts: Array<[PathSegment[], string]> = [[[...path, 'path'], node.path]]
         if (typeof node.body === 'string') texts.push([[...path, 'body'], node.body])
         if (isRecord(node.headers)) {

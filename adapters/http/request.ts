@@ -267,13 +267,16 @@ export class HttpClient {
   }
 }
 
-/** Non-2xx answers stop an operation: 401/403 as refused credentials, the rest as protocol errors. */
+/** Non-2xx answers stop an operation: 401/403 as refused credentials, 503 as a device not there yet, the rest as protocol errors. */
 export function expectOk(answer: HttpAnswer, op: Operation): void {
   if (answer.status >= 200 && answer.status < 300) return
   const status = `${answer.status} ${STATUS_CODES[answer.status] ?? ''}`.trim()
   if (answer.status === 401 || answer.status === 403) {
     throw new DutError('E_DUT_REFUSED', op, `the device refused ${answer.request} (${status}); check adapter.auth and the credentials`)
   }
+  // Unavailable for now (restarting, busy): a caller that waits for the device asks again.
+  if (answer.status === 503)
+    throw new DutError('E_DUT_UNREACHABLE', op, `the device is unavailable for now: ${answer.request} answered ${status}`)
   throw new DutError(
     'E_DUT_PROTOCOL',
     op,

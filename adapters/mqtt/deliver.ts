@@ -7,11 +7,12 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import type { Readable } from 'node:stream'
-import type { MqttOperationMap } from './profile.ts'
+import type { MqttDelivery } from './profile.ts'
 import { topicNameProblem } from './topics.ts'
 import { Deadline } from '../../core/duration.ts'
 import type { DeliverOptions, DeliveryReceipt, ImageSource } from '../../core/dut.ts'
-import { DutError, notDeclared } from '../../core/dut.ts'
+import { DutError } from '../../core/dut.ts'
+import { deliveryConfig } from '../kit/delivery.ts'
 import { checkSize, imageVars as sharedImageVars } from '../kit/image.ts'
 import { deviceWords } from '../kit/receipt.ts'
 import { newRequestId, type Vars } from '../kit/template.ts'
@@ -21,12 +22,11 @@ import { fromMessage } from './extract.ts'
 import type { IncomingMessage } from './record.ts'
 import type { Session } from './session.ts'
 
-type DeliverConfig = NonNullable<MqttOperationMap['deliver-image']>
+type DeliverConfig = MqttDelivery
 type ChunksConfig = Extract<DeliverConfig, { mode: 'chunks' }>
 
 export async function deliverImage(ctx: Ctx, image: ImageSource, options: DeliverOptions = {}): Promise<DeliveryReceipt> {
-  const cfg = ctx.profile.operations['deliver-image']
-  if (!cfg) throw notDeclared('deliver-image')
+  const cfg = deliveryConfig(ctx.profile.operations, options)
   const vars = imageVars(ctx, image, options)
   if (cfg.mode === 'url' && vars['image.url'] === undefined) {
     throw new DutError('E_DUT_PROTOCOL', 'deliver-image', 'mode url needs the URL the image is served at, and none was given')

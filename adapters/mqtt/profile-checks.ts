@@ -50,18 +50,14 @@ export function checkMqtt(adapter: Record<string, unknown>, operations: Record<s
         checkExchange(record(exchange), [...at, change], MQTT_PLACEHOLDERS, report)
       continue
     }
+    if (op === 'deliveries') {
+      for (const [name, delivery] of Object.entries(record(node) ?? {})) checkDelivery(record(delivery), [...at, name], report)
+      continue
+    }
     const cfg = record(node)
     if (!cfg) continue
-    const allowed = op === 'deliver-image' ? MQTT_DELIVERY_PLACEHOLDERS : MQTT_PLACEHOLDERS
-    checkExchange(cfg, at, allowed, report)
-    if (op === 'deliver-image') {
-      for (const key of ['begin', 'end']) checkPublish(record(cfg[key]), [...at, key], allowed, report)
-      if (typeof cfg.topic === 'string') {
-        const problem = topicNameProblem(cfg.topic)
-        if (problem) report('bad-topic', [...at, 'topic'], problem)
-        checkPlaceholders(report, [...at, 'topic'], cfg.topic, MQTT_CHUNK_PLACEHOLDERS)
-      }
-    }
+    if (op === 'deliver-image') checkDelivery(cfg, at, report)
+    else checkExchange(cfg, at, MQTT_PLACEHOLDERS, report)
     if ((RESTARTS as readonly string[]).includes(op) && operations.identify === undefined) {
       warn('missing-operation', [...at], `${op} waits until identify answers again, but operations.identify is not declared`, 'key')
     }
@@ -90,6 +86,18 @@ export function checkMqtt(adapter: Record<string, unknown>, operations: Record<s
       )
     }
   })
+}
+
+/** `deliver-image` or one of `deliveries`: the exchange, and in chunks mode begin, end and the chunk topic. */
+function checkDelivery(cfg: Record<string, unknown> | undefined, at: PathSegment[], report: Report): void {
+  if (!cfg) return
+  checkExchange(cfg, at, MQTT_DELIVERY_PLACEHOLDERS, report)
+  for (const key of ['begin', 'end']) checkPublish(record(cfg[key]), [...at, key], MQTT_DELIVERY_PLACEHOLDERS, report)
+  if (typeof cfg.topic === 'string') {
+    const problem = topicNameProblem(cfg.topic)
+    if (problem) report('bad-topic', [...at, 'topic'], problem)
+    checkPlaceholders(report, [...at, 'topic'], cfg.topic, MQTT_CHUNK_PLACEHOLDERS)
+  }
 }
 
 function checkExchange(cfg: Record<string, unknown> | undefined, at: PathSegment[], allowed: readonly string[], report: Report): void {

@@ -56,29 +56,34 @@ export interface MqttExchange {
   reply?: MqttReply
 }
 
+/** One way of handing the device an image over MQTT. */
+export type MqttDelivery =
+  /** The device is told where to fetch the image (served by the update-server emulator). */
+  | (MqttExchange & { mode: 'url'; publish: MqttPublish; extract?: { accepted?: Extract; message?: Extract }; receipt?: ReceiptTable })
+  /**
+   * The image itself goes over MQTT in chunks: `begin`, then one message per chunk on `topic`
+   * (`{{chunk.index}}`, `{{chunk.total}}` in the topic; payload raw or base64), then `end`.
+   */
+  | {
+      mode: 'chunks'
+      begin?: MqttPublish
+      topic: string
+      chunkBytes: number
+      encoding: 'binary' | 'base64'
+      end?: MqttPublish
+      reply?: MqttReply
+      extract?: { accepted?: Extract; message?: Extract }
+      /** Which values of `extract.accepted` mean yes and no; without it, the shared verdict words. */
+      receipt?: ReceiptTable
+    }
+
 export interface MqttOperationMap {
   identify?: MqttExchange & { reply: MqttReply; extract: { model: Extract; version: Extract } }
   'read-settings'?: MqttExchange & { reply: MqttReply; extract: { automaticUpdates?: Extract; notifications?: Extract } }
   'change-settings'?: Partial<Record<SettingChange, MqttExchange & { publish: MqttPublish }>>
-  'deliver-image'?:
-    /** The device is told where to fetch the image (served by the update-server emulator). */
-    | (MqttExchange & { mode: 'url'; publish: MqttPublish; extract?: { accepted?: Extract; message?: Extract }; receipt?: ReceiptTable })
-    /**
-     * The image itself goes over MQTT in chunks: `begin`, then one message per chunk on `topic`
-     * (`{{chunk.index}}`, `{{chunk.total}}` in the topic; payload raw or base64), then `end`.
-     */
-    | {
-        mode: 'chunks'
-        begin?: MqttPublish
-        topic: string
-        chunkBytes: number
-        encoding: 'binary' | 'base64'
-        end?: MqttPublish
-        reply?: MqttReply
-        extract?: { accepted?: Extract; message?: Extract }
-        /** Which values of `extract.accepted` mean yes and no; without it, the shared verdict words. */
-        receipt?: ReceiptTable
-      }
+  'deliver-image'?: MqttDelivery
+  /** Named deliveries beside `deliver-image`, for mechanisms that name one (`mechanisms.<id>.delivery`). */
+  deliveries?: Record<string, MqttDelivery>
   'read-outcome'?: {
     publish?: MqttPublish
     reply: MqttReply

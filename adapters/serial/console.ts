@@ -7,7 +7,7 @@
 import { StringDecoder } from 'node:string_decoder'
 import type { SerialAdapterConfig, SerialDutProfile } from './profile.ts'
 import { sleep, type Deadline } from '../../core/duration.ts'
-import { DutError, type Operation } from '../../core/dut.ts'
+import { DutError, type ConsoleLine, type Operation } from '../../core/dut.ts'
 import { LineCleaner, type CleanLine } from './clean.ts'
 import { describeAddress, LinkClosed, OpenFailure, openLink, refusal, type Link, type PortAddress } from './port.ts'
 import type { Transcript } from './transcript.ts'
@@ -59,6 +59,7 @@ export class Console {
   private dropped = 0
   private readonly waiters = new Set<Waiter>()
   private sink?: (line: CleanLine) => void
+  private readonly taps = new Set<(line: ConsoleLine) => void>()
 
   constructor(o: ConsoleOptions) {
     this.profile = o.profile
@@ -153,17 +154,36 @@ export class Console {
   }
 
   private onLine(line: CleanLine): void {
+    const time = Date.now()
     if (this.sink) {
       this.sink(line)
+      // A transfer summarises what it heard; a line a listener keeps is recorded on its own.
+      let id: string | undefined
+      const op = this.op
+      this.tell({ text: line.text, time, evidence: () => (id ??= this.transcript.received(op, line)) })
       return
     }
-    this.transcript.received(this.op, line)
+    const id = this.transcript.received(this.op, line)
+    this.tell({ text: line.text, time, evidence: () => id })
     this.window.push(line)
     if (this.window.length > MAX_WINDOW_LINES) {
       const excess = this.window.length - MAX_WINDOW_LINES
       this.window.splice(0, excess)
       this.dropped += excess
     }
+  }
+
+  /**
+   * Every complete line from now on goes to `listener` too, whatever window or transfer is
+   * running; returns the function that ends it.
+   */
+  tap(listener: (line: ConsoleLine) => void): () => void {
+    this.taps.add(listener)
+    return () => this.taps.delete(listener)
+  }
+
+  private tell(line: ConsoleLine): void {
+    for (const listener of [...this.taps]) listener(line)
   }
 
   private onClosed(generation: number, reason: string): void {

@@ -7,7 +7,8 @@
  * port that is gone (E_DUT_UNREACHABLE) or a console that stops answering (E_DUT_TIMEOUT) throws.
  */
 import type { DeliverOptions, DeliveryReceipt, ImageSource } from '../../core/dut.ts'
-import { DutError, notDeclared } from '../../core/dut.ts'
+import { DutError } from '../../core/dut.ts'
+import { deliveryConfig } from '../kit/delivery.ts'
 import { ExtractError } from '../kit/extract.ts'
 import { checkSize, imageVars } from '../kit/image.ts'
 import { acceptedBy, type ReceiptTable } from '../kit/receipt.ts'
@@ -19,8 +20,7 @@ import { excerpt } from './transcript.ts'
 const op = 'deliver-image' as const
 
 export async function deliverImage(c: Console, image: ImageSource, options: DeliverOptions = {}): Promise<DeliveryReceipt> {
-  const cfg = c.profile.operations[op]
-  if (!cfg) throw notDeclared(op)
+  const cfg = deliveryConfig(c.profile.operations, options)
   const vars = imageVars(c.profile, image, options)
   if (cfg.mode === 'url') {
     if (options.imageUrl === undefined) {

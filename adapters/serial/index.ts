@@ -6,7 +6,8 @@
  */
 import type { SerialDutProfile } from './profile.ts'
 import { ChannelDut, type ChannelOperations } from '../channel-dut.ts'
-import { DutError, type Dut, type Operation } from '../../core/dut.ts'
+import { DutError, type ConsoleLine, type Dut, type Operation } from '../../core/dut.ts'
+import { Deadline } from '../../core/duration.ts'
 import type { EvidenceLog } from '../../core/evidence.ts'
 import { ExtractError } from '../kit/extract.ts'
 import { Console } from './console.ts'
@@ -61,6 +62,21 @@ class SerialDut extends ChannelDut<Console> {
   constructor(profile: SerialDutProfile, options: SerialDutOptions) {
     const console = openConsole(profile, options)
     super(profile.operations, SERIAL_OPERATIONS, console, console.transcript.masker)
+  }
+
+  /**
+   * Opens the port (outside the operation queue: listening must not wait for an exchange) and
+   * hands every line from now on to `listener`.
+   */
+  async tapConsole(listener: (line: ConsoleLine) => void): Promise<() => void> {
+    const off = this.ctx.tap(listener)
+    try {
+      await this.ctx.connect('identify', Deadline.after(this.ctx.timeoutFor('identify')))
+    } catch (err) {
+      off()
+      throw err
+    }
+    return off
   }
 
   /** Closes the port at once; an operation still running fails with E_DUT_UNREACHABLE. */

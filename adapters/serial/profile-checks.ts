@@ -36,7 +36,10 @@ export function checkSerial(adapter: Record<string, unknown>, operations: Record
         for (const [change, exchange] of Object.entries(cfg)) checkExchange(report, [...at, change], record(exchange), [])
         break
       case 'deliver-image':
-        for (const key of ['exchange', 'begin', 'end']) checkExchange(report, [...at, key], record(cfg[key]), IMAGE_PLACEHOLDERS)
+        checkDelivery(report, at, cfg)
+        break
+      case 'deliveries':
+        for (const [name, delivery] of Object.entries(cfg)) checkDelivery(report, [...at, name], record(delivery))
         break
       case 'read-notifications': {
         if (typeof cfg.send === 'string') checkPlaceholders(report, [...at, 'send'], cfg.send, [])
@@ -52,6 +55,12 @@ export function checkSerial(adapter: Record<string, unknown>, operations: Record
       warn('missing-operation', at, `${op} waits until identify answers again, but operations.identify is not declared`, 'key')
     }
   }
+}
+
+/** `deliver-image` or one of `deliveries`: its exchanges may use the image placeholders. */
+function checkDelivery(report: Report, at: PathSegment[], cfg: Record<string, unknown> | undefined): void {
+  if (!cfg) return
+  for (const key of ['exchange', 'begin', 'end']) checkExchange(report, [...at, key], record(cfg[key]), IMAGE_PLACEHOLDERS)
 }
 
 function checkExchange(

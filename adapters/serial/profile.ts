@@ -44,20 +44,24 @@ export interface SerialExchange {
   timeoutMs?: number
 }
 
+/** One way of handing the device an image over its console; the verdict's `accepted` group is read with `receipt` where it is declared. */
+export type SerialDelivery = (
+  | { mode: 'url'; exchange: SerialExchange }
+  /** `begin` (with `{{image.size}}`, `{{image.sha256}}`), base64 lines of `lineBytes` input bytes each, then `end`. */
+  | { mode: 'base64-lines'; begin: SerialExchange; lineBytes: number; end: SerialExchange }
+  /** `begin` announces the length; the raw bytes follow; `end` collects the device's verdict. */
+  | { mode: 'raw'; begin: SerialExchange; end: SerialExchange }
+) & { receipt?: ReceiptTable }
+
 export interface SerialOperationMap {
   /** Named groups `model` and `version`. */
   identify?: SerialExchange
   /** Named groups `automaticUpdates` and/or `notifications` (on/off, true/false, 1/0, enabled/disabled). */
   'read-settings'?: SerialExchange
   'change-settings'?: Partial<Record<SettingChange, SerialExchange>>
-  /** The verdict's `accepted` group is read with `receipt` where it is declared. */
-  'deliver-image'?: (
-    | { mode: 'url'; exchange: SerialExchange }
-    /** `begin` (with `{{image.size}}`, `{{image.sha256}}`), base64 lines of `lineBytes` input bytes each, then `end`. */
-    | { mode: 'base64-lines'; begin: SerialExchange; lineBytes: number; end: SerialExchange }
-    /** `begin` announces the length; the raw bytes follow; `end` collects the device's verdict. */
-    | { mode: 'raw'; begin: SerialExchange; end: SerialExchange }
-  ) & { receipt?: ReceiptTable }
+  'deliver-image'?: SerialDelivery
+  /** Named deliveries beside `deliver-image`, for mechanisms that name one (`mechanisms.<id>.delivery`). */
+  deliveries?: Record<string, SerialDelivery>
   /** Named groups `state` and optionally `version`, `detail`. */
   'read-outcome'?: SerialExchange & { states: OutcomeStates; intervalMs: number; timeoutMs: number }
   /** `item` matches one notification line (groups `text`, optional `kind`, `time`); `end` closes the list. */

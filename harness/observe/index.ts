@@ -9,6 +9,7 @@ import type { Dut, UpdateOutcome } from '../../core/dut.ts'
 import type { EvidenceLog } from '../../core/evidence.ts'
 import type { AliveFact, ChecksFact, DutProfile, MqttFact, OutcomeFact, ServerFact, VersionFact } from '../../profile/types.ts'
 import { feedAlive, feedChecks, feedOutcome, feedValue, type Feed } from './feed.ts'
+import { ConsoleWatcher, consoleOutcomeExtract, consoleValueExtract } from './console.ts'
 import { brokerOf, MqttWatcher } from './mqtt.ts'
 import { operationAlive, operationOutcome, operationVersion } from './operation.ts'
 import { probeAlive, probeOutcome, probeValue, type ProbeContext } from './probe.ts'
@@ -31,6 +32,8 @@ export interface SessionObserve {
    * one to come when there is none yet. `waitMs`: a device that may be restarting is given that long.
    */
   version(options?: { since?: number; waitMs?: number }): Promise<Reading<string>>
+  /** The model designation, read as the version is (identify by default). */
+  model(options?: { since?: number; waitMs?: number }): Promise<Reading<string>>
   /** The outcome of the last delivery, as the device reported it from `since` on. */
   outcome(since: number): Promise<Reading<UpdateOutcome>>
   /** The update checks the device made between `since` and `until`. */
@@ -52,7 +55,7 @@ export interface ObserveDeps {
   credentials: Record<string, string>
 }
 
-type FeedFact = ServerFact | MqttFact | (ChecksFact & { timeoutMs?: number })
+type FeedFact = ServerFact | MqttFact | Exclude<ChecksFact, { from: 'console' }>
 
 const DEFAULT_OUTCOME_MS = 60_000
 
@@ -61,20 +64,23 @@ const undeclared = (fact: string, operation: string): Reading<never> =>
 
 export class Observer implements SessionObserve {
   readonly sources: FactSources
-  private readonly facts: { version?: VersionFact; outcome?: OutcomeFact; checks?: ChecksFact; alive?: AliveFact }
+  private readonly facts: { version?: VersionFact; model?: VersionFact; outcome?: OutcomeFact; checks?: ChecksFact; alive?: AliveFact }
   private watcher: MqttWatcher | undefined
+  private console: ConsoleWatcher | undefined
 
   constructor(private readonly d: ObserveDeps) {
     const o = d.profile.observe ?? {}
     const op = (name: 'identify' | 'read-outcome') => (d.dut.supports(name) ? { from: 'operation' as const } : undefined)
     this.facts = {
       ...((o.version ?? op('identify')) && { version: o.version ?? op('identify')! }),
+      ...((o.model ?? op('identify')) && { model: o.model ?? op('identify')! }),
       ...((o.outcome ?? op('read-outcome')) && { outcome: o.outcome ?? op('read-outcome')! }),
       ...(o.checks && { checks: o.checks }),
       ...((o.alive ?? op('identify')) && { alive: o.alive ?? op('identify')! }),
     }
     this.sources = {
       version: this.facts.version?.from,
+      model: this.facts.model?.from,
       outcome: this.facts.outcome?.from,
       checks: this.facts.checks?.from ?? 'server',
       alive: this.facts.alive?.from,
@@ -88,23 +94,42 @@ export class Observer implements SessionObserve {
   }
 
   async listen(): Promise<void> {
-    const used = [this.facts.version, this.facts.outcome, this.facts.checks, this.facts.alive].map((f) => f?.from)
+    const { version, model, outcome, checks, alive } = this.facts
+    const used = [version, model, outcome, checks, alive].map((f) => f?.from)
     if (used.includes('server')) await this.d.emulator()
     if (used.includes('mqtt')) await this.mqtt().start()
+    if (used.includes('console')) await this.tap().start()
   }
 
-  async version(options: { since?: number; waitMs?: number } = {}): Promise<Reading<string>> {
-    const fact = this.facts.version
-    if (!fact) return undeclared('version', 'identify')
+  version(options: { since?: number; waitMs?: number } = {}): Promise<Reading<string>> {
+    return this.value('version', options)
+  }
+
+  model(options: { since?: number; waitMs?: number } = {}): Promise<Reading<string>> {
+    return this.value('model', options)
+  }
+
+  private async value(name: 'version' | 'model', options: { since?: number; waitMs?: number }): Promise<Reading<string>> {
+    const fact = this.facts[name]
+    if (!fact) return undeclared(name, 'identify')
+    const wait = (timeoutMs: number) => Math.max(timeoutMs, options.waitMs ?? 0)
     switch (fact.from) {
       case 'operation':
         return this.d.dut.supports('identify')
-          ? operationVersion(this.d.dut, this.d.evidence, options.waitMs)
-          : undeclared('version', 'identify')
+          ? operationVersion(this.d.dut, this.d.evidence, options.waitMs, name)
+          : undeclared(name, 'identify')
       case 'probe':
-        return probeValue(fact, this.probe(), 'version', options.waitMs)
+        return probeValue(fact, this.probe(), name, options.waitMs)
+      case 'console':
+        return feedValue(
+          await this.consoleFeed(fact.match),
+          consoleValueExtract(fact.match, name, fact.extract),
+          name,
+          options.since,
+          wait(fact.timeoutMs),
+        )
       default:
-        return feedValue(await this.feed(fact), fact.extract, 'version', options.since, Math.max(fact.timeoutMs, options.waitMs ?? 0))
+        return feedValue(await this.feed(fact), fact.extract, name, options.since, wait(fact.timeoutMs))
     }
   }
 
@@ -116,6 +141,8 @@ export class Observer implements SessionObserve {
         return this.d.dut.supports('read-outcome') ? operationOutcome(this.d.dut, this.d.evidence) : undeclared('outcome', 'read-outcome')
       case 'probe':
         return probeOutcome(fact, this.probe())
+      case 'console':
+        return feedOutcome(await this.consoleFeed(fact.match), { ...fact, extract: consoleOutcomeExtract(fact.match, fact.extract) }, since)
       default:
         return feedOutcome(await this.feed(fact), fact, since)
     }
@@ -140,17 +167,22 @@ export class Observer implements SessionObserve {
           : undeclared('alive', 'identify')
       case 'probe':
         return probeAlive(fact, this.probe(), options.waitMs)
+      case 'console':
+        return feedAlive(await this.consoleFeed(fact.match), options.since ?? Date.now(), Math.max(fact.timeoutMs, options.waitMs ?? 0))
       default:
         return feedAlive(await this.feed(fact), options.since ?? Date.now(), Math.max(fact.timeoutMs, options.waitMs ?? 0))
     }
   }
 
   async close(): Promise<void> {
+    this.console?.close()
     await this.watcher?.close()
   }
 
   private checksFeed(): Promise<Feed> {
-    if (this.facts.checks) return this.feed(this.facts.checks)
+    const checks = this.facts.checks
+    if (checks?.from === 'console') return this.consoleFeed(checks.match)
+    if (checks) return this.feed(checks)
     // Without a declaration, what counted before: every request the emulator did not answer with the image.
     return serverFeed(this.d.emulator, nonImageRequests(this.d.profile.updateServer?.routes ?? []), 'the update server')()
   }
@@ -164,6 +196,17 @@ export class Observer implements SessionObserve {
     if (!this.d.profile.updateServer)
       throw new ObserveError('E_OBSERVE_CONFIG', 'an observation from the update server needs updateServer in the DUT profile')
     return serverFeed(this.d.emulator, hitMatcher(fact), describeMatch(fact))()
+  }
+
+  private async consoleFeed(match: string | undefined): Promise<Feed> {
+    const tap = this.tap()
+    await tap.start()
+    return tap.feed(match)
+  }
+
+  private tap(): ConsoleWatcher {
+    this.console ??= new ConsoleWatcher(this.d.dut)
+    return this.console
   }
 
   private mqtt(): MqttWatcher {

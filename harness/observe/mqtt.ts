@@ -13,6 +13,7 @@ import type { EvidenceLog } from '../../core/evidence.ts'
 import { loopbackProblem } from '../../core/loopback.ts'
 import { redactUrl } from '../../core/mask.ts'
 import type { DutProfile } from '../../profile/types.ts'
+import { Backlog } from './backlog.ts'
 import type { Feed, FeedItem } from './feed.ts'
 import { ObserveError } from './types.ts'
 
@@ -28,20 +29,12 @@ interface Message extends FeedItem {
   topic: string
 }
 
-interface Waiter {
-  filter: string
-  test: (item: FeedItem) => boolean
-  since: number
-  done: (item: FeedItem | undefined) => void
-}
-
 const CONNECT_TIMEOUT_MS = 10_000
 /** A day of polling is far less; the oldest go first beyond it. */
 const KEEP = 10_000
 
 export class MqttWatcher {
-  private readonly messages: Message[] = []
-  private readonly waiters = new Set<Waiter>()
+  private readonly messages = new Backlog<Message>(KEEP, (m) => m)
   private client: MqttClient | undefined
   private starting: Promise<void> | undefined
   private readonly shown: string
@@ -61,31 +54,11 @@ export class MqttWatcher {
   }
 
   feed(filter: string): Feed {
-    const source = `MQTT ${filter} at ${this.shown}`
-    const mine = (since: number) => this.messages.filter((m) => m.time >= since && topicMatches(filter, m.topic))
-    return {
-      source,
-      items: mine,
-      next: (test, since, timeoutMs) => {
-        const found = mine(since).find(test)
-        if (found) return Promise.resolve(found)
-        return new Promise((resolve) => {
-          const waiter: Waiter = { filter, test, since, done: resolve }
-          const timer = setTimeout(() => finish(undefined), timeoutMs)
-          const finish = (item: FeedItem | undefined) => {
-            clearTimeout(timer)
-            this.waiters.delete(waiter)
-            resolve(item)
-          }
-          waiter.done = finish
-          this.waiters.add(waiter)
-        })
-      },
-    }
+    return this.messages.feed(`MQTT ${filter} at ${this.shown}`, (m) => topicMatches(filter, m.topic))
   }
 
   async close(): Promise<void> {
-    for (const w of [...this.waiters]) w.done(undefined)
+    this.messages.close()
     const client = this.client
     this.client = undefined
     if (client) await client.endAsync(true).catch(() => undefined)
@@ -133,6 +106,8 @@ export class MqttWatcher {
           reject(new Error('the broker closed the connection'))
         })
       })
+      // Listening before subscribing: a retained message may come in the same packet as the SUBACK.
+      client.on('message', (topic, payload, packet) => this.received(topic, payload, packet.retain))
       const grants = await client.subscribeAsync([...new Set(this.filters)], { qos: 1 })
       const refused = grants.filter((g) => g.qos === 128).map((g) => g.topic)
       if (refused.length) throw new Error(`the broker refused the subscription to ${refused.join(', ')}`)
@@ -146,7 +121,6 @@ export class MqttWatcher {
     client.options.reconnectPeriod = 1000
     client.on('error', (err) => this.evidence.record({ channel: 'mqtt', summary: `observer at ${this.shown}: ${err.message}` }))
     client.on('offline', () => this.evidence.record({ channel: 'mqtt', summary: `observer lost the broker at ${this.shown}` }))
-    client.on('message', (topic, payload, packet) => this.received(topic, payload, packet.retain))
     this.client = client
     this.evidence.record({ channel: 'mqtt', summary: `observing ${this.filters.join(', ')} at ${this.shown}` })
   }
@@ -159,12 +133,7 @@ export class MqttWatcher {
       summary: `observed ${topic}: ${excerpt(text, 120)}`,
       detail: { topic, bytes: payload.length, ...(retained && { retained: true }) },
     })
-    const message: Message = { time: Date.now(), evidence, topic, what: `message on ${topic}`, report: { text } }
-    this.messages.push(message)
-    if (this.messages.length > KEEP) this.messages.shift()
-    for (const w of [...this.waiters]) {
-      if (message.time >= w.since && topicMatches(w.filter, topic) && w.test(message)) w.done(message)
-    }
+    this.messages.push({ time: Date.now(), evidence, topic, what: `message on ${topic}`, report: { text } })
   }
 }
 

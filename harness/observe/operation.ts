@@ -5,7 +5,7 @@
  * until the wait is over, and only a protocol error (the profile does not fit the device) ends it early.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
-import { DutError, type Dut, type UpdateOutcome } from '../../core/dut.ts'
+import { DutError, type Dut, type DutIdentity, type UpdateOutcome } from '../../core/dut.ts'
 import type { EvidenceLog } from '../../core/evidence.ts'
 import { notObserved, observed, type Reading } from './types.ts'
 
@@ -15,7 +15,7 @@ const IDENTIFY = 'the identify operation'
 const ids = (evidence: EvidenceLog, mark: number) => evidence.since(mark).map((e) => e.id)
 
 /** identify, retried while the device may be restarting; why it gave up when it did. */
-async function identifyWithin(dut: Dut, waitMs: number): Promise<{ version: string } | { failed: string }> {
+async function identifyWithin(dut: Dut, waitMs: number): Promise<DutIdentity | { failed: string }> {
   const until = Date.now() + waitMs
   for (;;) {
     try {
@@ -30,13 +30,19 @@ async function identifyWithin(dut: Dut, waitMs: number): Promise<{ version: stri
   }
 }
 
-export async function operationVersion(dut: Dut, evidence: EvidenceLog, waitMs?: number): Promise<Reading<string>> {
+/** The version, or (`field` model) the model designation, identify answers. */
+export async function operationVersion(
+  dut: Dut,
+  evidence: EvidenceLog,
+  waitMs?: number,
+  field: 'version' | 'model' = 'version',
+): Promise<Reading<string>> {
   const mark = evidence.mark()
-  if (waitMs === undefined) return observed(IDENTIFY, (await dut.identify()).version, ids(evidence, mark))
+  if (waitMs === undefined) return observed(IDENTIFY, (await dut.identify())[field], ids(evidence, mark))
   const got = await identifyWithin(dut, waitMs)
   if ('failed' in got)
     return notObserved(IDENTIFY, `the DUT did not answer identify within ${waitMs} ms (${got.failed})`, ids(evidence, mark))
-  return observed(IDENTIFY, got.version, ids(evidence, mark))
+  return observed(IDENTIFY, got[field], ids(evidence, mark))
 }
 
 export async function operationAlive(dut: Dut, evidence: EvidenceLog, waitMs = 0): Promise<Reading<boolean>> {

@@ -85,7 +85,8 @@ export const observed = <T>(source: string, value: T, evidence: string[], at = D
 /** Which source answers each fact for this profile and device; undefined when none does. */
 export interface FactSources {
   version: ObserveSource | undefined
+  model: ObserveSource | undefined
   outcome: ObserveSource | undefined
-  checks: 'server' | 'mqtt'
+  checks: 'server' | 'mqtt' | 'console'
   alive: ObserveSource | undefined
 }

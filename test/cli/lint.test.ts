@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { EXAMPLE } from '../helpers.ts'
-import { exampleCopy, ts701InProcess } from './helpers.ts'
+import { exampleCopy, tempDir, ts701InProcess } from './helpers.ts'
 
 const FINDING = /^(\S+):(\d+):(\d+): (error|warning): \S.*$/
 
@@ -26,6 +26,23 @@ describe('ts701 lint', () => {
       'examples/broken/ics.yaml:8:14: error: /provisions/5.3-1/support: expected one of "Y", "N", "N/A", found "yes"',
     )
     expect(r.stderr).not.toMatch(/\n\s+at /)
+  })
+
+  it('checks a DUT profile with --dut: an unquoted template in a flow mapping is an error at its line, exit 3', async () => {
+    const dir = await tempDir('lint-dut')
+    const file = join(dir, 'dut.yaml')
+    await writeFile(
+      file,
+      'name: x\nadapter: { kind: none }\nobserve:\n  version: { from: probe, command: { argv: [echo, {{image.version}}] } }\n',
+    )
+    const r = await ts701InProcess(['lint', EXAMPLE, '--dut', file])
+    expect(r.code).toBe(3)
+    expect(r.stderr.split('\n')[0]).toMatch(new RegExp(`^${file}:4:\\d+: error: `))
+    await writeFile(file, "name: x\nadapter: { kind: none }\nobserve:\n  version: { from: probe, command: { argv: [echo, '1.0'] } }\n")
+    const ok = await ts701InProcess(['lint', EXAMPLE, '--dut', file])
+    expect(ok.stderr).toBe('')
+    expect(ok.stdout).toBe(`${EXAMPLE} and ${file}: no errors`)
+    expect(ok.code).toBe(0)
   })
 
   it('points at YAML syntax errors by line and column', async () => {

@@ -137,7 +137,7 @@ describe('ts701 run exit codes', () => {
     })
     expect(conformant.unit.evidence?.length).toBeGreaterThan(0)
     expect(conformant.unit.durationMs).toEqual(expect.any(Number))
-    expect(conformant.results.observedDut).toEqual({ model: 'TS701-REF-1', version: expect.any(String) })
+    expect(conformant.results.observedDut).toEqual({ model: 'TS701-REF-1', version: expect.any(String), source: 'the identify operation' })
     expect(conformant.results.files.map((f) => f.path)).toEqual(['evidence/exchanges.jsonl', 'junit.xml', 'results.json'])
     expect(conformant.stdout.trim().split('\n').at(-1)).toBe(`reports written to ${conformant.out}/ (junit.xml, results.json, evidence/)`)
     const flawed = await run(['--flaw', 'wrong-model'])
@@ -145,4 +145,24 @@ describe('ts701 run exit codes', () => {
     expect(flawed.unit).toMatchObject({ verdict: 'FAIL', reason: 'the DUT reports "TS701-REF-2", the IXIT states "TS701-REF-1"' })
     expect(flawed.results.observedDut?.model).toBe('TS701-REF-2')
   })
+
+  it('refuses a channel the chosen mode does not run over, and --mode with --dut, before starting anything', async () => {
+    const wrong = ts701(['run', '--assessment', EXAMPLE, '--mode', 'pull', '--channel', 'http'])
+    expect(wrong.code).toBe(3)
+    expect(wrong.stderr).toMatch(/--mode pull runs over its own channel; leave out --channel http/)
+    const dut = ts701(['run', '--assessment', EXAMPLE, '--mode', 'console', '--dut', 'x.yaml'])
+    expect(dut.code).toBe(3)
+    expect(dut.stderr).toMatch(/--flaw, --channel and --mode choose how the bundled reference DUT runs/)
+  })
+
+  it('assesses the bundled reference DUT in a mode without an API, its baseline read from what it reported', async () => {
+    const out = await tempDir('out')
+    const r = ts701(['run', '--assessment', EXAMPLE, '--group', '5.3-16', '--mode', 'pull', '--out', out])
+    const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResults
+    expect(r.stdout).toMatch(/^reference DUT in mode pull \(no lab API\)/m)
+    const unit = results.groups[0]!.cases.find((c) => c.kind === 'functional')!.units[0]!
+    expect(unit).toMatchObject({ id: '5.3-16-2a', verdict: 'PASS' })
+    expect(results.observedDut).toEqual({ version: '1.0.0', source: expect.stringMatching(/^the update server/) })
+    expect(r.code).toBe(0)
+  }, 120_000)
 })

@@ -26,7 +26,7 @@ describe('a run with a device', () => {
       .map((l) => JSON.parse(l) as { id: string; channel: string; detail?: { event?: string } })
     const server = evidence.filter((e) => e.channel === 'update-server')
     expect(server.at(-1)?.detail?.event).toBe('close')
-    expect(results.observedDut).toEqual({ model: 'TS701-REF-1', version: expect.any(String) })
+    expect(results.observedDut).toEqual({ model: 'TS701-REF-1', version: expect.any(String), source: 'the identify operation' })
     expect(results.files).toEqual([{ path: 'evidence/exchanges.jsonl', kind: 'evidence' }])
     expect(results.attacks.length).toBeGreaterThan(3)
     const units = results.groups.flatMap((g) => g.cases.flatMap((c) => c.units))

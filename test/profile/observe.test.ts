@@ -12,7 +12,6 @@ import { tempAssessment } from '../ixit/helpers.ts'
 /** A Mender-style client: it polls for deployments, reports its inventory and each deployment's status. */
 const MENDER = `name: update agent without an API
 adapter: { kind: none }
-operations: {}
 updateServer:
   host: 127.0.0.1
   port: 8702
@@ -65,7 +64,7 @@ describe('a device without an API, observed on its update server', () => {
 
   it('declares no operations and no adapter settings beyond a name', async () => {
     const { lines } = await load(
-      MENDER.replace('operations: {}', 'operations: { identify: {} }').replace('{ kind: none }', '{ kind: none, baseUrl: x }'),
+      MENDER.replace('adapter: { kind: none }', 'adapter: { kind: none, baseUrl: x }\noperations: { identify: {} }'),
     )
     expect(lines).toEqual([
       'error: /adapter: unknown property "baseUrl" (allowed: kind, name, timeouts)',
@@ -93,7 +92,7 @@ describe('observe findings', () => {
     expect(lines).toEqual(
       expect.arrayContaining([
         expect.stringMatching(/^error: \/observe\/version: /),
-        expect.stringMatching(/^error: \/observe\/checks\/from: expected one of "server", "mqtt", found "operation"/),
+        expect.stringMatching(/^error: \/observe\/checks\/from: expected one of "server", "mqtt", "console", found "operation"/),
         expect.stringMatching(/^error: \/observe\/alive: invalid property name "topic", expected a property of from: operation \(from\)/),
       ]),
     )

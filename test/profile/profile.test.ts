@@ -198,6 +198,22 @@ describe('loading a DUT profile', () => {
     expect(profile!.adapter.kind === 'http' && profile!.adapter.tls).toBeFalsy()
   })
 
+  it('reads the signed byte ranges a lab declares for a raw image, and refuses an empty range', async () => {
+    const dir = await folder({})
+    const absolute = join(dir, 'images/valid.bin')
+    const ranged = (ranges: string) =>
+      MINIMAL.replace('ABSOLUTE', absolute).replace("version: '2' }\n", `version: '2' }\n  signedRanges: ${ranges}\n`)
+    await writeFile(join(dir, 'dut.yaml'), ranged('[{ offset: 0, length: 512 }, { offset: 4096, length: 100 }]'))
+    const { profile, findings } = await loadDutProfile(join(dir, 'dut.yaml'))
+    expect(findings).toEqual([])
+    expect(profile?.images?.signedRanges).toEqual([
+      { offset: 0, length: 512 },
+      { offset: 4096, length: 100 },
+    ])
+    const { lines, file } = await lint(ranged('[{ offset: 0, length: 0 }]'))
+    expect(lines).toEqual([`${file}:13:39: error: /images/signedRanges/0/length: must be >= 1, found 0`])
+  })
+
   it('reads JSON profiles too', async () => {
     const text = JSON.stringify({ name: 'j', adapter: { kind: 'http', baseUrl: 'http://127.0.0.2:80' }, operations: {} }, null, 2)
     const dir = await folder({ 'dut.json': text })

@@ -17,7 +17,7 @@ export function sampleResults(): RunResults {
     standard: 'en303645-v3.1.3',
     standardTitle: 'EN 303 645 V3.1.3 / TS 103 701 V2.1.1',
     dut: 'Wärmepumpe "Kühl & Co" <WP-7>',
-    observedDut: { model: 'WP-7', version: '4.2.0' },
+    observedDut: { model: 'WP-7', version: '4.2.0', source: 'the identify operation' },
     startedAt: '2025-11-26T09:17:03.120Z',
     finishedAt: '2025-11-26T09:19:44.010Z',
     conceptualOnly: false,

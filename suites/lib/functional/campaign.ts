@@ -26,6 +26,9 @@ function lostAfter(a: Attempt): string {
     : `the DUT stopped answering after ${imageWords(a)} was delivered`
 }
 
+/** The named delivery an attempt used, for reasons; nothing for `operations.deliver-image`. */
+const withDelivery = (a: Attempt): string => (a.deliveryName !== undefined ? ` (delivery "${a.deliveryName}")` : '')
+
 function describeDevice(a: Attempt): string {
   const o = a.outcome ? `; the device reported ${a.outcome.state}${a.outcome.detail ? ` (${a.outcome.detail})` : ''}` : ''
   const r = a.receipt?.message ? `; upload: ${a.receipt.message}` : ''
@@ -49,28 +52,39 @@ function refusedOffer(a: Attempt, kind: string): boolean {
   return kind === 'downgrade' && a.delivery === 'update-server' && a.announced === true && !a.fetched
 }
 
+/** A byte flip of a `raw` image (fixtures/attacks.ts): which byte, and whether the lab declared it signed. */
+type RawFlip = { offset: number; signed: boolean }
+
+const flipOf = (s: Session, name: string): RawFlip | undefined => s.lab.attacks.find((x) => x.name === name)?.flip
+
 /**
  * Judges one attack attempt. FAIL: the device installed it. PASS "rejected" needs the device to
  * have got the image and answered afterwards, its version unchanged and, where anything reports
  * outcomes, a final report: an outcome still pending may be an installation under way.
  */
-function judgeAttack(a: Attempt, kind: string): Observation {
+function judgeAttack(a: Attempt, kind: string, flip?: RawFlip): Observation {
   const evidence = a.evidence
   const open = unmet(readable(a), evidence)
   if (open) return open
   const now = a.after!.version // answered: checked above
+  if (installed(a) && flip && !flip.signed)
+    return {
+      verdict: 'INCONCLUSIVE',
+      reason: `installed the ${a.image.name} image${withDelivery(a)}: version ${a.before.version} → ${now}${describeDevice(a)}; but byte ${flip.offset} of a raw image is not known to be covered by the signature (it may be padding or an unsigned header field a device rightly ignores), so this is no evidence of a flaw; declare images.signedRanges to place the flips in signed bytes`,
+      evidence,
+    }
   if (installed(a))
     return {
       verdict: 'FAIL',
-      reason: `installed the ${a.image.name} image: version ${a.before.version} → ${now}${describeDevice(a)}`,
+      reason: `installed the ${a.image.name} image${withDelivery(a)}: version ${a.before.version} → ${now}${describeDevice(a)}`,
       evidence,
     }
   const refused = refusedOffer(a, kind)
   return given(refused ? [] : [received(a), finalOutcome(a)], {
     verdict: 'PASS',
     reason: refused
-      ? `rejected the ${a.image.name} image: still at ${now}; the device read the offer of the older version and did not download it; the DUT kept answering`
-      : `rejected the ${a.image.name} image: still at ${now}${describeDevice(a)}; the DUT kept answering`,
+      ? `rejected the ${a.image.name} image${withDelivery(a)}: still at ${now}; the device read the offer of the older version and did not download it; the DUT kept answering`
+      : `rejected the ${a.image.name} image${withDelivery(a)}: still at ${now}${describeDevice(a)}; the DUT kept answering`,
     evidence,
   })
 }
@@ -86,11 +100,11 @@ function judgeControl(a: Attempt): Observation {
   if (open) return open
   const now = a.after!.version // answered: checked above
   if (now === a.image.version)
-    return { verdict: 'PASS', reason: `installed the valid image: version ${a.before.version} → ${now}`, evidence }
+    return { verdict: 'PASS', reason: `installed the valid image${withDelivery(a)}: version ${a.before.version} → ${now}`, evidence }
   const where = installed(a) ? `now at ${now}` : `still at ${now}`
   return given([received(a), finalOutcome(a)], {
     verdict: 'FAIL',
-    reason: `did not install the valid image ${a.image.version}: ${where}${describeDevice(a)}`,
+    reason: `did not install the valid image ${a.image.version}${withDelivery(a)}: ${where}${describeDevice(a)}`,
     evidence,
   })
 }
@@ -164,7 +178,7 @@ async function runCampaign(s: Session, mechanism: string): Promise<CampaignResul
       dirty = `not attempted: the DUT stopped answering properly during the ${image.name} attempt (${why})`
       continue
     }
-    byVariant.set(image.name, { kind, ...(kind === 'control' ? judgeControl(a) : judgeAttack(a, kind)) })
+    byVariant.set(image.name, { kind, ...(kind === 'control' ? judgeControl(a) : judgeAttack(a, kind, flipOf(s, image.name))) })
     previous = image.name
     if (!a.after) {
       dirty = a.lost

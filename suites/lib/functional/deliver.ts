@@ -12,6 +12,8 @@ export type Delivery = 'update-server' | 'upload' | 'url'
 export interface Attempt {
   image: OfferedImage
   delivery: Delivery
+  /** The named delivery (`operations.deliveries.<name>`) the mechanism drives; absent for `operations.deliver-image`. */
+  deliveryName?: string
   before: VersionSeen
   /** Absent when the device did not answer again in time. */
   after?: VersionSeen
@@ -147,20 +149,44 @@ async function reported(s: Session, since: number): Promise<{ outcome?: UpdateOu
   return r.observed ? { outcome: r.value, reportedAt: r.at } : {}
 }
 
+/** The delivery a mechanism driven via deliver-image names: its name (none for `deliver-image`) and mode. */
+interface DeliveryChoice {
+  name?: string
+  mode?: string
+}
+
+function deliveryOf(s: Session, mechanism: string): DeliveryChoice {
+  const name = s.profile.mechanisms[mechanism]?.delivery
+  const ops = s.profile.operations
+  if (name === undefined) return { mode: ops['deliver-image']?.mode }
+  const deliveries = ops.deliveries ?? {}
+  return { name, mode: Object.hasOwn(deliveries, name) ? deliveries[name]?.mode : undefined }
+}
+
 /**
- * Hands the image to the device the way the profile says (upload, or a URL to fetch). A device
- * told a URL may answer before it fetches, or never fetch: the emulator's requests tell which.
+ * Hands the image to the device the way the profile says (upload, or a URL to fetch), with the
+ * delivery the mechanism names. A device told a URL may answer before it fetches, or never
+ * fetch: the emulator's requests tell which.
  */
-async function viaDeliverImage(s: Session, image: OfferedImage, wait: WaitFor) {
-  const byUrl = s.profile.operations['deliver-image']?.mode === 'url'
+async function viaDeliverImage(s: Session, image: OfferedImage, wait: WaitFor, choice: DeliveryChoice) {
+  const byUrl = choice.mode === 'url'
   const server = byUrl ? await s.emulator() : undefined
   if (server) await server.offer(image, { valid: await s.valid().catch(() => undefined) })
   try {
     const imageUrl = server
       ? `${server.url}${s.profile.updateServer!.imagePath.replace('{{image.name}}', encodeURIComponent(image.name))}`
       : undefined
+    if (choice.name !== undefined) {
+      // Only for named deliveries: evidence of profiles that name none stays as it was.
+      s.evidence.record({
+        channel: 'harness',
+        summary: `deliver-image: ${image.name} with delivery "${choice.name}" (mode ${choice.mode ?? 'unknown'})`,
+        detail: { image: image.name, delivery: choice.name, mode: choice.mode, ...(imageUrl && { imageUrl }) },
+      })
+    }
     const since = Date.now()
-    const receipt = await s.dut.deliverImage(image, imageUrl ? { imageUrl } : {})
+    const options = { ...(imageUrl && { imageUrl }), ...(choice.name !== undefined && { delivery: choice.name }) }
+    const receipt = await s.dut.deliverImage(image, options)
     const fetched = server ? await fetchedSince(s, since, wait.fetchMs) : undefined
     // An image never fetched has no outcome to wait for.
     const outcome = wait.outcome && fetched !== false ? await reported(s, since) : undefined
@@ -195,9 +221,10 @@ export async function attempt(s: Session, mechanism: string, image: OfferedImage
   await s.observe.listen()
   const before = await currentVersion(s)
   const since = await nextMillisecond()
-  const delivery: Delivery = via === 'update-server' ? via : s.profile.operations['deliver-image']?.mode === 'url' ? 'url' : 'upload'
+  const choice: DeliveryChoice = via === 'update-server' ? {} : deliveryOf(s, mechanism)
+  const delivery: Delivery = via === 'update-server' ? via : choice.mode === 'url' ? 'url' : 'upload'
   const { reportedAt, ...happened } =
-    via === 'update-server' ? await viaUpdateServer(s, image, since, wait) : await viaDeliverImage(s, image, wait)
+    via === 'update-server' ? await viaUpdateServer(s, image, since, wait) : await viaDeliverImage(s, image, wait, choice)
   if (wait.settleMs > 0) await sleep(wait.settleMs)
   // What the device reports must come after it said it was done; identify answers for now anyway.
   const read = await versionSince(s, reportedAt ?? Date.now())
@@ -205,6 +232,7 @@ export async function attempt(s: Session, mechanism: string, image: OfferedImage
   return {
     image,
     delivery,
+    ...(choice.name !== undefined && { deliveryName: choice.name }),
     reports: wait.outcome && s.observe.sources.outcome !== undefined,
     before,
     ...(after && { after }),

@@ -1,15 +1,20 @@
 import type { Observation } from '../../../harness/functional.ts'
 import type { UpdMech } from '../../../ixit/types.ts'
-import { durationSeconds } from '../../../core/duration.ts'
+import { durationSeconds, naturalDuration } from '../../../core/duration.ts'
 import type { Session } from './session.ts'
 import { readyTimeoutMs, sleep } from './timing.ts'
 
 export interface CheckTimeline {
-  /** Real epoch ms when the restart was requested: everything after it is the new boot's doing. */
-  bootedAt: number
-  /** Device seconds from boot to each check the emulator saw. */
+  /** Real epoch ms when the device was seen back after the restart: its boot clock starts here. */
+  backAt: number
+  /** How it was seen back, in words: `the identify operation`, `its first check`. */
+  back: string
+  /** Device seconds from then to each check the profile counts (observe.checks). */
   checksAt: number[]
+  /** Device seconds watched from the moment it was back. */
   windowSeconds: number
+  /** TLS handshakes with the update server that failed meanwhile: the device tried, the lab's TLS stopped it. */
+  failedHandshakes: { count: number; error?: string }
   evidence: string[]
 }
 
@@ -30,34 +35,45 @@ function progress(s: Session, label: string, endsAt: number): () => void {
 }
 
 /**
- * Restarts the device and watches the update server for the observation window. The emulator
- * offers nothing meanwhile: what it sees are the device's own checks.
+ * Restarts the device and watches for the observation window what the profile counts as update
+ * checks. The emulator offers nothing meanwhile: what it sees are the device's own checks. The
+ * clock starts when the device is seen back (or at its first check, if that came sooner), not when
+ * the restart was asked for: a power cycle or a slow boot is not the device's delay.
  */
 async function watch(s: Session): Promise<CheckTimeline> {
   const server = await s.emulator()
   server.withdraw()
-  // An MQTT subscriber sees only what is published while it listens: it must be there before the restart.
+  // An MQTT subscriber or a console tap sees only what comes while it listens: it must be there before the restart.
   await s.observe.listen()
   const mark = s.evidence.mark()
-  // A fast device may check before it answers the API again, so time runs from the request.
-  const bootedAt = Date.now()
-  await s.act(s.supportsAction('reboot') || !s.supportsAction('power-cycle') ? 'reboot' : 'power-cycle')
+  const askedAt = Date.now()
+  const acted = await s.act(s.supportsAction('reboot') || !s.supportsAction('power-cycle') ? 'reboot' : 'power-cycle')
+  // A device operation returns once the device is back, and a fast device may check before that;
+  // a relay or an operator is done only once the power was cut, and what came before is the old boot's.
+  const requestedAt = acted.by === 'operation' ? askedAt : acted.doneAt
   // Where the profile gives no way to see the device alive, the checks themselves are the sign of life.
-  const alive = await s.observe.alive({ since: bootedAt, waitMs: readyTimeoutMs(s) })
+  const alive = await s.observe.alive({ since: requestedAt, waitMs: readyTimeoutMs(s) })
   if (alive.observed && !alive.value) throw new Error('the DUT did not answer after the restart')
+  const first = (await s.observe.checks(requestedAt))[0]
+  const seen = alive.observed ? alive.at : Date.now()
+  const backAt = first && first.time < seen ? first.time : seen
+  const back = first && first.time < seen ? 'its first check' : alive.observed ? alive.source : 'the end of the restart'
   const windowMs = s.profile.observationSeconds * 1000
-  const done = progress(s, '5.3-5 observing update checks', bootedAt + windowMs)
+  const done = progress(s, '5.3-5 observing update checks', backAt + windowMs)
   try {
-    await sleep(Math.max(0, bootedAt + windowMs - Date.now()))
+    await sleep(Math.max(0, backAt + windowMs - Date.now()))
   } finally {
     done()
   }
-  // What the profile counts as an update check (observe.checks); by default every request but image downloads.
-  const checks = await s.observe.checks(bootedAt)
+  const until = backAt + windowMs
+  const checks = await s.observe.checks(requestedAt, until)
+  const failures = server.handshakeFailures().filter((f) => f.time >= requestedAt && f.time <= until)
   return {
-    bootedAt,
-    checksAt: checks.map((h) => ((h.time - bootedAt) / 1000) * s.profile.timeScale),
+    backAt,
+    back,
+    checksAt: checks.map((h) => (Math.max(0, h.time - backAt) / 1000) * s.profile.timeScale),
     windowSeconds: s.profile.observationSeconds * s.profile.timeScale,
+    failedHandshakes: { count: failures.length, ...(failures[0] && { error: failures[0].error }) },
     evidence: s.evidence.since(mark).map((e) => e.id),
   }
 }
@@ -65,8 +81,6 @@ async function watch(s: Session): Promise<CheckTimeline> {
 export function checkTimeline(s: Session): Promise<CheckTimeline> {
   return s.once('check-timeline', () => watch(s))
 }
-
-const days = (seconds: number) => `${(seconds / 86400).toFixed(2)} device days`
 
 function intervals(t: CheckTimeline): number[] {
   return t.checksAt.slice(1).map((at, i) => at - t.checksAt[i]!)
@@ -77,6 +91,25 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!
 }
 
+const claimOf = (m: UpdMech): { text: string; seconds: number } | undefined => {
+  const text = m.facts.checking?.period
+  const seconds = text ? durationSeconds(text) : undefined
+  return text && seconds ? { text, seconds } : undefined
+}
+
+/**
+ * A device that tried to reach the update server and failed the TLS handshake every time has not
+ * shown that it never checks: the lab's certificate or TLS setup is not one it accepts.
+ */
+function triedButRefused(t: CheckTimeline, fewer: number): Observation | undefined {
+  if (t.checksAt.length >= fewer || t.failedHandshakes.count === 0) return undefined
+  return {
+    verdict: 'INCONCLUSIVE',
+    reason: `the device tried to reach the update server ${t.failedHandshakes.count} time(s) within ${naturalDuration(t.windowSeconds)} but the TLS handshake failed (${t.failedHandshakes.error ?? 'no detail'}): its checks could not be seen; check the emulator's certificate against what the device trusts`,
+    evidence: t.evidence,
+  }
+}
+
 /**
  * A check "after initialization" comes well before one period has passed; a device whose first
  * check only arrives with its periodic schedule has no boot check.
@@ -84,31 +117,45 @@ function median(values: number[]): number {
 export function judgeBootCheck(t: CheckTimeline, m: UpdMech): Observation {
   const evidence = t.evidence
   const first = t.checksAt[0]
-  if (first === undefined) return { verdict: 'FAIL', reason: `no update check within ${days(t.windowSeconds)} after the restart`, evidence }
-  const claimed = m.facts.checking?.period ? durationSeconds(m.facts.checking.period) : undefined
-  const period = claimed ?? (t.checksAt.length > 1 ? median(intervals(t)) : undefined)
+  const refused = triedButRefused(t, 1)
+  if (refused) return refused
+  if (first === undefined)
+    return { verdict: 'FAIL', reason: `no update check within ${naturalDuration(t.windowSeconds)} after the device was back`, evidence }
+  const claim = claimOf(m)
+  const period = claim?.seconds ?? (t.checksAt.length > 1 ? median(intervals(t)) : undefined)
   if (period !== undefined && first >= period / 2) {
+    const schedule = claim ? `the IXIT says ${claim.text}` : 'measured'
     return {
       verdict: 'FAIL',
-      reason: `the first check came ${days(first)} after the restart, with the periodic schedule (${days(period)}), not after initialization`,
+      reason: `the first check came ${naturalDuration(first)} after the device was back, with the periodic schedule (${naturalDuration(period)}, ${schedule}), not after initialization`,
       evidence,
     }
   }
-  return { verdict: 'PASS', reason: `first check ${Math.round(first)} device seconds after the restart`, evidence }
+  return { verdict: 'PASS', reason: `first check ${naturalDuration(first)} after the device was back (seen by ${t.back})`, evidence }
 }
 
-export function judgePeriodic(t: CheckTimeline): Observation {
+export function judgePeriodic(t: CheckTimeline, m: UpdMech): Observation {
   const evidence = t.evidence
+  const refused = triedButRefused(t, 2)
+  if (refused) return refused
   if (t.checksAt.length < 2) {
+    const claim = claimOf(m)
+    // A window that ends before the next check is due cannot show it, whatever the device does.
+    if (claim && t.windowSeconds - (t.checksAt[0] ?? 0) < claim.seconds)
+      return {
+        verdict: 'INCONCLUSIVE',
+        reason: `the observation window (${naturalDuration(t.windowSeconds)}) ends before a second check is due (the IXIT says every ${claim.text}): raise observationSeconds`,
+        evidence,
+      }
     return {
       verdict: 'FAIL',
-      reason: `${t.checksAt.length} check(s) within ${days(t.windowSeconds)} after the restart: no periodic checking`,
+      reason: `${t.checksAt.length} check(s) within ${naturalDuration(t.windowSeconds)} after the device was back: no periodic checking`,
       evidence,
     }
   }
   return {
     verdict: 'PASS',
-    reason: `${t.checksAt.length} checks within ${days(t.windowSeconds)}, every ${days(median(intervals(t)))} (median)`,
+    reason: `${t.checksAt.length} checks within ${naturalDuration(t.windowSeconds)}, median interval ${naturalDuration(median(intervals(t)))}`,
     evidence,
   }
 }
@@ -118,18 +165,18 @@ const TOLERANCE = 0.5
 
 export function judgePeriodClaim(t: CheckTimeline, m: UpdMech): Observation {
   const evidence = t.evidence
-  const claimedText = m.facts.checking?.period
-  const claimed = claimedText ? durationSeconds(claimedText) : undefined
-  if (claimed === undefined)
+  const claim = claimOf(m)
+  if (claim === undefined)
     return { verdict: 'INCONCLUSIVE', reason: `${m.id} states no check period in its facts (checking.period)`, evidence }
   if (t.checksAt.length < 2) return { verdict: 'INCONCLUSIVE', reason: 'fewer than two checks observed: no period to compare', evidence }
   const measured = median(intervals(t))
-  const off = Math.abs(measured - claimed) / claimed
+  const off = Math.abs(measured - claim.seconds) / claim.seconds
+  const figures = `median interval ${naturalDuration(measured)} over ${t.checksAt.length} checks`
   return off <= TOLERANCE
-    ? { verdict: 'PASS', reason: `measured period ${days(measured)} agrees with the IXIT's ${claimedText}`, evidence }
+    ? { verdict: 'PASS', reason: `${figures} agrees with the IXIT's ${claim.text}`, evidence }
     : {
         verdict: 'FAIL',
-        reason: `measured period ${days(measured)} disagrees with the IXIT's ${claimedText} (${Math.round(off * 100)} % off)`,
+        reason: `${figures} disagrees with the IXIT's ${claim.text} (${Math.round(off * 100)} % off)`,
         evidence,
       }
 }

@@ -44,35 +44,96 @@ export function publication(s: Session, info: UserInfo, which: Which): Promise<F
 }
 
 const LOGIN = /login|log-in|signin|sign-in|account|register|auth/i
+const PASSWORD_FORM = /<input[^>]+type=["']?password/i
 
+const ok = (status: number): boolean => status >= 200 && status < 300
+
+const redirects = (n: number): string => (n === 1 ? '1 redirect' : `${n} redirects`)
+
+/** The answer with the redirects that led to it, for reasons. */
+function answered(f: { page: WebPage; url: string }): string {
+  const { page } = f
+  if (page.hops.length < 2) return `${f.url} answered ${page.status}`
+  const chain = page.hops.map((h) => h.url.replace(/#.*$/, '')).join(' → ')
+  return `${f.url} answered ${page.status} after ${redirects(page.hops.length - 1)} (${chain})`
+}
+
+/** A redirect on the way that points at a login or registration page. */
+function loginRedirect(page: WebPage): string | undefined {
+  return page.hops.find((h) => h.location !== undefined && LOGIN.test(h.location))?.location
+}
+
+/**
+ * Why no publication content was served, or nothing when a page was: a judge of what the page
+ * says has nothing to judge on a login wall, an error or a broken redirect chain.
+ */
+function unserved(f: { page: WebPage; url: string }): string | undefined {
+  const { page } = f
+  const login = loginRedirect(page)
+  if (login !== undefined) return `${f.url} redirects to ${login}, a login or registration page`
+  if (page.stopped) return `${f.url}: ${page.stopped.reason}`
+  if (page.status === 401 || page.status === 403) return `${answered(f)}: it asks for an account`
+  if (!ok(page.status)) return answered(f)
+  if (PASSWORD_FORM.test(page.text)) return `${f.url} shows a password form instead of the publication`
+  return undefined
+}
+
+/** 5.3-13-2a, 5.3-14-2a: the publication is where the IXIT says; PASS only on a page actually read. */
 export function judgeReachable(f: Fetched): Observation {
   if ('problem' in f) return f.problem
   const { page } = f
-  if (page.status >= 200 && page.status < 300)
-    return { verdict: 'PASS', reason: `${f.url} answered ${page.status}`, evidence: [page.evidence] }
-  if (page.status >= 300 && page.status < 400)
-    return { verdict: 'PASS', reason: `${f.url} answered ${page.status}, redirecting to ${page.location}`, evidence: [page.evidence] }
-  return {
-    verdict: 'FAIL',
-    reason: `${f.url} answered ${page.status}: the publication is not where the IXIT says`,
-    evidence: [page.evidence],
-  }
+  const evidence = page.evidence
+  const login = loginRedirect(page) !== undefined || (ok(page.status) && PASSWORD_FORM.test(page.text))
+  if (login || page.status === 401 || page.status === 403)
+    return {
+      verdict: 'INCONCLUSIVE',
+      reason: `${unserved(f)}; the publication behind it was not seen (the access unit judges the restriction)`,
+      evidence,
+    }
+  if (page.stopped) return { verdict: 'INCONCLUSIVE', reason: `${f.url}: ${page.stopped.reason}; no page was read`, evidence }
+  if (ok(page.status)) return { verdict: 'PASS', reason: answered(f), evidence }
+  if (page.status === 404 || page.status === 410)
+    return { verdict: 'FAIL', reason: `${answered(f)}: the publication is not where the IXIT says`, evidence }
+  return { verdict: 'INCONCLUSIVE', reason: `${answered(f)}; whether the publication is there could not be judged`, evidence }
 }
 
+/** 5.3-13-2b, 5.3-14-2a: no account or registration stands before the publication. */
 export function judgeUnrestricted(f: Fetched): Observation {
   if ('problem' in f) return f.problem
   const { page } = f
-  const evidence = [page.evidence]
-  if (page.status === 401 || page.status === 403)
-    return { verdict: 'FAIL', reason: `${f.url} answered ${page.status}: it requires an account`, evidence }
-  if (page.location && LOGIN.test(page.location))
-    return { verdict: 'FAIL', reason: `${f.url} redirects to ${page.location}: it requires registration or login`, evidence }
-  if (page.status >= 200 && page.status < 300 && !/<input[^>]+type=["']?password/i.test(page.text)) {
-    return { verdict: 'PASS', reason: `${f.url} was read without credentials`, evidence }
-  }
-  if (page.status >= 200 && page.status < 300)
+  const evidence = page.evidence
+  // A redirect to a login page is itself the finding, wherever the chain went afterwards.
+  const login = loginRedirect(page)
+  if (login !== undefined) return { verdict: 'FAIL', reason: `${f.url} redirects to ${login}: it requires registration or login`, evidence }
+  if (page.stopped) return { verdict: 'INCONCLUSIVE', reason: `${f.url}: ${page.stopped.reason}; access could not be judged`, evidence }
+  if (page.status === 401 || page.status === 403) return { verdict: 'FAIL', reason: `${answered(f)}: it requires an account`, evidence }
+  if (ok(page.status) && PASSWORD_FORM.test(page.text))
     return { verdict: 'FAIL', reason: `${f.url} shows a password form instead of the publication`, evidence }
-  return { verdict: 'INCONCLUSIVE', reason: `${f.url} answered ${page.status}; access could not be judged`, evidence }
+  if (ok(page.status)) return { verdict: 'PASS', reason: `${f.url} was read without credentials`, evidence }
+  return { verdict: 'INCONCLUSIVE', reason: `${answered(f)}; access could not be judged`, evidence }
+}
+
+/**
+ * What a judge of the page's content may work on: the text of a publication actually served and
+ * read whole; otherwise INCONCLUSIVE naming why (never FAIL: a page not seen states nothing).
+ */
+function content(f: Fetched, what: string): { text: string; evidence: string[] } | { open: Observation } {
+  if ('problem' in f) return { open: f.problem }
+  const evidence = f.page.evidence
+  const why = unserved(f)
+  if (why !== undefined)
+    return {
+      open: { verdict: 'INCONCLUSIVE', reason: `the publication was not served (${why}); whether it ${what} could not be seen`, evidence },
+    }
+  if (f.page.truncated)
+    return {
+      open: {
+        verdict: 'INCONCLUSIVE',
+        reason: `page larger than the limit: ${f.url} was cut after the first ${f.page.bytes} bytes; whether it ${what} needs the whole page (assessor review)`,
+        evidence,
+      },
+    }
+  return { text: f.page.text, evidence }
 }
 
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December']
@@ -94,9 +155,10 @@ function plain(html: string): string {
 
 /** The publication states the support period the IXIT gives (its end date, or failing that its year). */
 export function judgeStatesPeriod(f: Fetched, info: UserInfo): Observation {
-  if ('problem' in f) return f.problem
-  const text = plain(f.page.text)
-  const evidence = [f.page.evidence]
+  const read = content(f, 'states the support period')
+  if ('open' in read) return read.open
+  const text = plain(read.text)
+  const evidence = read.evidence
   const forms = info.facts.supportEnds ? dateForms(info.facts.supportEnds) : (info.supportPeriod.match(/\b20\d\d\b/g) ?? [])
   if (forms.length === 0)
     return { verdict: 'INCONCLUSIVE', reason: `${info.id} states no date or year to look for; assessor review of the page`, evidence }
@@ -108,4 +170,15 @@ export function judgeStatesPeriod(f: Fetched, info: UserInfo): Observation {
         reason: `the publication does not state the support period (looked for ${forms.slice(0, 2).join(' / ')})`,
         evidence,
       }
+}
+
+/**
+ * 5.3-14-2a (access as described and without restriction): a login wall FAILs it whatever lies
+ * behind; otherwise the publication must have been read and be open.
+ */
+export function judgeOpen(f: Fetched): Observation {
+  const open = judgeUnrestricted(f)
+  if (open.verdict === 'FAIL') return open
+  const reachable = judgeReachable(f)
+  return reachable.verdict === 'PASS' ? open : reachable
 }

@@ -2,7 +2,6 @@ import type { SettingChange } from '../../../core/dut.ts'
 import type { Observation } from '../../../harness/functional.ts'
 import {
   attempt,
-  currentVersion,
   disagreement,
   identifyWhenBack,
   installed,
@@ -37,10 +36,9 @@ export async function freshState(s: Session): Promise<string | undefined> {
   return onBaseline(s, baseline, since)
 }
 
-/** The software experiments return to: what identify said first (the session's baseline), or the first version observed. */
+/** The software experiments return to: the session's baseline (identify, or the first version observed). */
 export function baselineVersion(s: Session): Promise<VersionSeen> {
-  if (s.observe.sources.version === 'operation') return s.baseline().then((b) => ({ version: b.version, source: 'the identify operation' }))
-  return s.once('baseline-version', () => currentVersion(s))
+  return s.baseline().then((b) => ({ version: b.version, source: b.source }))
 }
 
 /** The settings in the initialized state: read after a factory reset, and only then. */

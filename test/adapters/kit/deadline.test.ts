@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { Deadline, durationSeconds, sleep } from '../../../core/duration.ts'
+import { Deadline, durationSeconds, naturalDuration, sleep } from '../../../core/duration.ts'
 
 describe('Deadline', () => {
   it('counts down from its timeout and expires', async () => {
@@ -80,5 +80,16 @@ describe('durationSeconds', () => {
   it('is undefined for what is not a duration', () => {
     for (const bad of ['', 'P', 'PT', 'P1DT', '1D', 'P1H', 'PT1D', 'P-1D', 'p1d', 'daily'])
       expect(durationSeconds(bad), bad).toBeUndefined()
+  })
+})
+
+describe('naturalDuration', () => {
+  it('says each duration in the unit a person reads best', () => {
+    expect(naturalDuration(0.42)).toBe('0.4 s')
+    expect(naturalDuration(42)).toBe('42 s')
+    expect(naturalDuration(120)).toBe('2.0 min')
+    expect(naturalDuration(3 * 3600)).toBe('3.0 h')
+    expect(naturalDuration(86_400)).toBe('24.0 h')
+    expect(naturalDuration(6 * 86_400)).toBe('6.00 days')
   })
 })

@@ -14,7 +14,13 @@ describe('observing a device with an API', () => {
     const evidence = new EvidenceLog()
     dut.evidence = evidence
     const { observe } = observing(observeProfile({}), { dut, evidence })
-    expect(observe.sources).toEqual({ version: 'operation', outcome: 'operation', checks: 'server', alive: 'operation' })
+    expect(observe.sources).toEqual({
+      version: 'operation',
+      model: 'operation',
+      outcome: 'operation',
+      checks: 'server',
+      alive: 'operation',
+    })
     const v = await observe.version()
     expect(v).toMatchObject({ observed: true, value: '1.0.0', source: 'the identify operation', evidence: ['E000001'] })
     dut.lastOutcome = { state: 'rejected', detail: 'bad signature' }
@@ -61,7 +67,7 @@ describe('observing a device with an API', () => {
 describe('observing a device without an API', () => {
   it('has no version, outcome or sign of life until observe names a source, and says so', async () => {
     const { observe } = observing(observeProfile({}))
-    expect(observe.sources).toEqual({ version: undefined, outcome: undefined, checks: 'server', alive: undefined })
+    expect(observe.sources).toEqual({ version: undefined, model: undefined, outcome: undefined, checks: 'server', alive: undefined })
     expect(observe.outcomeTimeoutMs).toBeUndefined()
     const v = await observe.version()
     expect(v).toEqual({

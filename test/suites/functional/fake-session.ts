@@ -20,7 +20,7 @@ import { UpdateServerEmulator, type OfferedImage } from '../../../emulator/index
 import { createCa, issueServerCert } from '../../../fixtures/certs.ts'
 import { hashFile } from '../../../fixtures/hash.ts'
 import { findEntry } from '../../../harness/evaluate.ts'
-import { benchAct, benchSupports } from '../../../harness/session.ts'
+import { actAndWait, benchSupports, readBaseline } from '../../../harness/session.ts'
 import { Observer } from '../../../harness/observe/index.ts'
 import { indexChecks, runFunctionalUnit, type FunctionalCheck, type FunctionalInput, type LabPayload } from '../../../harness/functional.ts'
 import { loadAssessment } from '../../../ixit/load.ts'
@@ -52,6 +52,8 @@ export interface AttackSpec {
   name: string
   /** The attack family (fixtures/attacks.ts AttackKind); `downgrade` is the genuine older image. */
   kind: string
+  /** A raw byte flip: its offset and whether it lies in a declared signed range. */
+  flip?: { offset: number; signed: boolean }
 }
 
 /** One of each family the campaign meets, as the lab derives them for a ts701-format image. */
@@ -267,7 +269,7 @@ export async function fakeSession(o: FakeSessionOptions = {}): Promise<FakeSessi
   for (const a of o.attacks ?? DEFAULT_ATTACKS) {
     if (a.kind === 'downgrade' && !older) continue
     const file = a.kind === 'downgrade' ? { path: older!.path, size: older!.size, sha256: older!.sha256 } : await writeImage(a.name)
-    attacks.push({ name: a.name, kind: a.kind, description: `the ${a.name} attack`, ...file })
+    attacks.push({ name: a.name, kind: a.kind, description: `the ${a.name} attack`, ...file, ...(a.flip && { flip: a.flip }) })
   }
 
   const tlsOption = o.updateServer ? o.updateServer.tls : undefined
@@ -348,6 +350,8 @@ export async function fakeSession(o: FakeSessionOptions = {}): Promise<FakeSessi
 
   // Bench actions as the run session does them, on the fake device.
   const bench = { profile, dut, evidence, ...(o.terminal !== undefined && { terminal: o.terminal }) }
+  // Backed by the fake device unless the options name other sources, as the run session's is.
+  const observe = new Observer({ profile, dut, evidence, emulator, credentials: {} })
   const s: FakeSession = {
     lab,
     profile,
@@ -355,14 +359,13 @@ export async function fakeSession(o: FakeSessionOptions = {}): Promise<FakeSessi
     evidence,
     progress: false,
     emulator,
-    baseline: () => once('baseline', () => dut.identify()),
+    baseline: () => once('baseline', () => readBaseline(dut, observe)),
     valid: () => once('image:valid', async () => valid),
     older: () => once('image:older', async () => older),
     once,
-    act: (action) => benchAct(bench, action),
+    act: (action) => actAndWait(bench, observe, action),
     supportsAction: (action) => benchSupports(bench, action),
-    // Backed by the fake device unless the options name other sources, as the run session's is.
-    observe: new Observer({ profile, dut, evidence, emulator, credentials: {} }),
+    observe,
     server,
     images: { valid, ...(older && { older }) },
   }

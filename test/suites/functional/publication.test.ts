@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { Assessment, UserInfo } from '../../../ixit/types.ts'
+import { MAX_PAGE_BYTES } from '../../../adapters/web.ts'
 import { judgeReachable, judgeStatesPeriod, judgeUnrestricted, publication } from '../../../suites/lib/functional/publication.ts'
 import { fakeSession, referenceAssessment, runUnit, type FakeSession } from './fake-session.ts'
 
@@ -112,13 +113,82 @@ describe('5.3-13-2a: the support period publication is reachable', () => {
     expect(await unit(s, '5.3-13-2a', a)).toMatchObject({ verdict: 'PASS', reason: `${origin}/support answered 200` })
   })
 
-  it('a redirect counts as reachable, wherever it leads', async () => {
-    const { s, origin, requests } = await vendor({ '/support': { status: 302, headers: { location: '/gone' } } })
-    // KNOWN GAP: PASS "reachable" on a redirect that is not followed: the page it leads to (here
-    // a 404) was never fetched, so the publication was not observed; should be INCONCLUSIVE or
-    // follow the redirect.
-    expect(await unit(s, '5.3-13-2a')).toMatchObject({ verdict: 'PASS', reason: `${origin}/support answered 302, redirecting to /gone` })
-    expect(requests).toEqual(['/support'])
+  it('PASS: a redirect within loopback leads to the page; every answer is evidence', async () => {
+    const { s, origin, requests } = await vendor({
+      '/support': { status: 302, headers: { location: '/support/en' } },
+      '/support/en': { status: 200, body: SUPPORT },
+    })
+    const r = await unit(s, '5.3-13-2a')
+    expect(r).toMatchObject({
+      verdict: 'PASS',
+      reason: `${origin}/support answered 200 after 1 redirect (${origin}/support → ${origin}/support/en)`,
+    })
+    expect(r.evidence).toHaveLength(2)
+    expect(requests).toEqual(['/support', '/support/en'])
+  })
+
+  it('FAIL: the redirect leads to a page that is not there', async () => {
+    const { s, origin } = await vendor({ '/support': { status: 302, headers: { location: '/gone' } } })
+    expect(await unit(s, '5.3-13-2a')).toMatchObject({
+      verdict: 'FAIL',
+      reason: `${origin}/support answered 404 after 1 redirect (${origin}/support → ${origin}/gone): the publication is not where the IXIT says`,
+    })
+  })
+
+  it('INCONCLUSIVE: a redirect loop, too many redirects, a redirect off loopback, or one that says nowhere', async () => {
+    const loop = await vendor({
+      '/support': { status: 302, headers: { location: '/a' } },
+      '/a': { status: 302, headers: { location: '/support' } },
+    })
+    const looped = await unit(loop.s, '5.3-13-2a')
+    expect(looped).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: `${loop.origin}/support: the redirects loop (${loop.origin}/support → ${loop.origin}/a → ${loop.origin}/support); no page was read`,
+    })
+    expect(looped.evidence).toHaveLength(2)
+
+    const hops: Record<string, Page> = { '/support': { status: 302, headers: { location: '/r1' } } }
+    for (let i = 1; i <= 6; i++) hops[`/r${i}`] = { status: 302, headers: { location: `/r${i + 1}` } }
+    const long = await vendor(hops)
+    const stopped = await unit(long.s, '5.3-13-2a')
+    expect(stopped).toMatchObject({ verdict: 'INCONCLUSIVE', reason: expect.stringContaining(': more than 5 redirects (') })
+    expect(stopped.evidence).toHaveLength(6)
+
+    const away = await vendor({ '/support': { status: 301, headers: { location: 'https://vendor.example/support' } } })
+    expect(await unit(away.s, '5.3-13-2a')).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: `${away.origin}/support: the redirects lead off loopback (${away.origin}/support → https://vendor.example/support); ts701 does not follow them there; no page was read`,
+    })
+    expect(away.requests).toEqual(['/support'])
+
+    const nowhere = await vendor({ '/support': { status: 302 } })
+    expect(await unit(nowhere.s, '5.3-13-2a')).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: `${nowhere.origin}/support: ${nowhere.origin}/support answered 302 without saying where to; no page was read`,
+    })
+  })
+
+  it('INCONCLUSIVE: an account wall or a server error hides whether the publication is there', async () => {
+    for (const status of [401, 403]) {
+      const { s, origin } = await vendor({ '/support': { status } })
+      expect(await unit(s, '5.3-13-2a')).toMatchObject({
+        verdict: 'INCONCLUSIVE',
+        reason: `${origin}/support answered ${status}: it asks for an account; the publication behind it was not seen (the access unit judges the restriction)`,
+      })
+    }
+    const login = await vendor({
+      '/support': { status: 302, headers: { location: '/login' } },
+      '/login': { status: 200, body: '<form><input type="password"></form>' },
+    })
+    expect(await unit(login.s, '5.3-13-2a')).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: expect.stringContaining(`${login.origin}/support redirects to /login, a login or registration page`),
+    })
+    const broken = await vendor({ '/support': { status: 503 } })
+    expect(await unit(broken.s, '5.3-13-2a')).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: `${broken.origin}/support answered 503; whether the publication is there could not be judged`,
+    })
   })
 })
 
@@ -165,8 +235,32 @@ describe('5.3-13-2b: the publication needs no account', () => {
     const moved = await vendor({ '/support': { status: 301, headers: { location: '/support/' } } })
     expect(await unit(moved.s, '5.3-13-2b')).toMatchObject({
       verdict: 'INCONCLUSIVE',
-      reason: `${moved.origin}/support answered 301; access could not be judged`,
+      reason: `${moved.origin}/support answered 404 after 1 redirect (${moved.origin}/support → ${moved.origin}/support/); access could not be judged`,
     })
+    const loop = await vendor({ '/support': { status: 302, headers: { location: '/support' } } })
+    expect(await unit(loop.s, '5.3-13-2b')).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: `${loop.origin}/support: the redirects loop (${loop.origin}/support → ${loop.origin}/support); access could not be judged`,
+    })
+  })
+
+  it('PASS: a redirect to the page itself is followed', async () => {
+    const { s, origin } = await vendor({
+      '/support': { status: 301, headers: { location: '/support/' } },
+      '/support/': { status: 200, body: SUPPORT },
+    })
+    expect(await unit(s, '5.3-13-2b')).toMatchObject({ verdict: 'PASS', reason: `${origin}/support was read without credentials` })
+  })
+
+  it('FAIL: a login redirect, even off loopback where it is not followed', async () => {
+    const { s, origin, requests } = await vendor({
+      '/support': { status: 302, headers: { location: 'https://accounts.vendor.example/login' } },
+    })
+    expect(await unit(s, '5.3-13-2b')).toMatchObject({
+      verdict: 'FAIL',
+      reason: `${origin}/support redirects to https://accounts.vendor.example/login: it requires registration or login`,
+    })
+    expect(requests).toEqual(['/support'])
   })
 })
 
@@ -225,18 +319,52 @@ describe('5.3-13-2c: the publication states the support period', () => {
     })
   })
 
-  it('a page that was not served', async () => {
-    const { s } = await vendor({ '/support': { status: 302, headers: { location: '/account/login' } } })
-    // KNOWN GAP: FAIL "does not state the support period" although the publication was never
-    // served (the answer was a redirect to a login page; a 404 or 500 gives the same): the text
-    // judged is the error or redirect body; should be INCONCLUSIVE. (The detection matrix's
-    // support-page-login flaw currently relies on this FAIL.)
-    expect(await unit(s, '5.3-13-2c')).toMatchObject({
-      verdict: 'FAIL',
-      reason: 'the publication does not state the support period (looked for 2031-12-31 / 31 December 2031)',
+  it('INCONCLUSIVE, never FAIL: no publication was served', async () => {
+    const cases: Array<[Record<string, Page>, (origin: string) => string]> = [
+      [{ '/support': { status: 401 } }, (o) => `${o}/support answered 401: it asks for an account`],
+      [{ '/support': { status: 403 } }, (o) => `${o}/support answered 403: it asks for an account`],
+      [
+        { '/support': { status: 302, headers: { location: '/account/login' } }, '/account/login': { status: 200, body: '<p>Sign in</p>' } },
+        (o) => `${o}/support redirects to /account/login, a login or registration page`,
+      ],
+      [
+        { '/support': { status: 200, body: '<form><input name="user"><input type="password" name="pw"></form>' } },
+        (o) => `${o}/support shows a password form instead of the publication`,
+      ],
+      [{ '/support': { status: 500 } }, (o) => `${o}/support answered 500`],
+      [{}, (o) => `${o}/support answered 404`],
+      [
+        { '/support': { status: 302, headers: { location: '/support' } } },
+        (o) => `${o}/support: the redirects loop (${o}/support → ${o}/support)`,
+      ],
+    ]
+    for (const [pages, why] of cases) {
+      const { s, origin } = await vendor(pages)
+      const r = await unit(s, '5.3-13-2c')
+      expect(r).toMatchObject({
+        verdict: 'INCONCLUSIVE',
+        reason: `the publication was not served (${why(origin)}); whether it states the support period could not be seen`,
+      })
+      expect(r.evidence?.length).toBeGreaterThan(0)
+    }
+  })
+
+  it('INCONCLUSIVE: a page larger than the read limit, with the cut in the evidence', async () => {
+    // The date would be found in the part read; the rest of the page was never seen either way.
+    const huge = SUPPORT + `<p>${'x'.repeat(3 * 1024 * 1024)}</p>`
+    const { s, origin } = await vendor({ '/support': { status: 200, body: huge } })
+    const mark = s.evidence.mark()
+    const r = await unit(s, '5.3-13-2c')
+    expect(r).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: `page larger than the limit: ${origin}/support was cut after the first ${MAX_PAGE_BYTES} bytes; whether it states the support period needs the whole page (assessor review)`,
     })
-    const missing = await vendor({})
-    expect(await unit(missing.s, '5.3-13-2c')).toMatchObject({ verdict: 'FAIL' })
+    const entries = s.evidence.since(mark)
+    expect(r.evidence).toEqual(entries.map((e) => e.id))
+    expect(entries[0]!.detail).toMatchObject({ truncated: true, limitBytes: MAX_PAGE_BYTES, bytes: MAX_PAGE_BYTES })
+    // Reachable and open it still is: a page was served without credentials.
+    expect((await unit(s, '5.3-13-2a')).verdict).toBe('PASS')
+    expect((await unit(s, '5.3-13-2b')).verdict).toBe('PASS')
   })
 
   it('the page is fetched once for the three units', async () => {
@@ -271,6 +399,26 @@ describe('5.3-14-2a/2b: the publication on software that cannot be updated', () 
       verdict: 'FAIL',
       reason: `${login.origin}/support#non-updatable redirects to /signin: it requires registration or login`,
     })
+  })
+
+  it('a login wall: 2a FAILs on access, 2b is INCONCLUSIVE on content never served', async () => {
+    const { s, origin } = await vendor({
+      '/support': { status: 302, headers: { location: '/login?next=%2Fsupport' } },
+      '/login': { status: 200, body: '<form><input type="password"></form>' },
+    })
+    expect(await unit(s, '5.3-14-2a')).toMatchObject({
+      verdict: 'FAIL',
+      reason: `${origin}/support#non-updatable redirects to /login?next=%2Fsupport: it requires registration or login`,
+    })
+    expect(await unit(s, '5.3-14-2b')).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: `the publication was not served (${origin}/support#non-updatable redirects to /login?next=%2Fsupport, a login or registration page); whether it states the support period could not be seen`,
+    })
+  })
+
+  it('2a INCONCLUSIVE: a redirect loop is neither reachable nor restricted', async () => {
+    const { s } = await vendor({ '/support': { status: 302, headers: { location: '/support' } } })
+    expect(await unit(s, '5.3-14-2a')).toMatchObject({ verdict: 'INCONCLUSIVE', reason: expect.stringContaining('the redirects loop') })
   })
 
   it('2b FAIL: the period is missing', async () => {

@@ -114,7 +114,7 @@ describe('5.3-5 counts only what observe.checks names as update checks', () => {
     expect(await runUnit(s, '5.3-5-2a', { target: NETWORK })).toMatchObject({ verdict: 'PASS' })
     expect(await runUnit(s, '5.3-5-2b', { target: NETWORK })).toMatchObject({
       verdict: 'FAIL',
-      reason: '1 check(s) within 6.00 device days after the restart: no periodic checking',
+      reason: '1 check(s) within 6.00 days after the device was back: no periodic checking',
     })
     // Without identify and without observe.alive, the restart is not waited on: the checks tell.
     expect(s.dut.calls).toEqual(['reboot'])
