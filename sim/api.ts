@@ -135,8 +135,8 @@ export class ApiServer {
     const path = new URL(req.url ?? '/', 'http://device').pathname
     res.on('finish', () => this.device.log.add('api', `${req.method} ${path} → ${res.statusCode}`))
     try {
-      // Agents without a lab API (modes pull, hawkbit) serve the published support page and nothing else.
-      if ((this.device.mode === 'pull' || this.device.mode === 'hawkbit') && path !== '/support' && path !== '/login')
+      // Outside mode api the device has no lab API: only the published support page is served.
+      if (this.device.mode !== 'api' && path !== '/support' && path !== '/login')
         return discard(req, () => sendJson(res, 404, { code: 'E_SIM_NOT_FOUND', error: `no such resource ${path}` }))
       if (!this.device.isUp) {
         const seconds = Math.max(1, Math.ceil(this.device.restartRemainingMs / 1000))

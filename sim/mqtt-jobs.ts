@@ -1,9 +1,18 @@
 import { randomBytes } from 'node:crypto'
-import type { MqttClient, IClientOptions } from 'mqtt'
-import { isLoopbackHost } from '../core/loopback.ts'
+import type { MqttClient } from 'mqtt'
+import { sleep } from '../core/duration.ts'
 import type { ReferenceDut } from './device.ts'
 import { SimError, errorCode, errorMessage } from './errors.ts'
-import { defaultTopicRoot, dial } from './mqtt.ts'
+import {
+  deviceTopics,
+  MqttLink,
+  OnBroker,
+  type DeviceTopics,
+  SETTINGS_COMMANDS,
+  settingsCommands,
+  type Body,
+  type MqttLinkOptions,
+} from './mqtt-link.ts'
 import type { StatusView } from './status.ts'
 import type { Trigger } from './update-client.ts'
 
@@ -34,57 +43,35 @@ import type { Trigger } from './update-client.ts'
  * A successful installation is reported after the restart, from the new firmware (SUCCEEDED with
  * the version it booted), as agents do that persist the job across the reboot; a refusal is
  * reported at once (FAILED), a job that cannot be read is REJECTED. Installations the update
- * server offered become jobs too (`ota-<n>`), so every outcome has a status.
+ * server offered become jobs too (`ota-<n>`), so every outcome has a status. The connection
+ * itself (power cycles, last will, reconnects) is `MqttLink`'s, shared with the command front end.
  */
-export interface JobsAgentOptions {
-  /** `mqtt://` or `ws://` on a loopback host. */
-  brokerUrl: string
-  /** Default `ts701-<hardwareId>`. */
-  clientId?: string
-  /** Default `ts701/<hardwareId>`. */
-  topicRoot?: string
-  /** Real milliseconds the first connection may take before `start` fails; default 10 s. */
-  connectTimeoutMs?: number
-  /** Real milliseconds between reconnection attempts; default 500. */
-  reconnectMs?: number
-}
+export type JobsAgentOptions = MqttLinkOptions
 
-export interface JobsTopics {
-  root: string
-  availability: string
-  state: string
+export interface JobsTopics extends DeviceTopics {
   /** The check announcement. */
   jobsGet: string
   notifyNext: string
   jobUpdate(jobId: string): string
   /** Every job's status topic (a subscription filter). */
   jobUpdates: string
-  notificationEvents: string
-  cmd(name: string): string
-  reply(name: string): string
 }
 
 export function jobsTopics(root: string): JobsTopics {
   return {
-    root,
-    availability: `${root}/availability`,
-    state: `${root}/state`,
+    ...deviceTopics(root),
     jobsGet: `${root}/jobs/get`,
     notifyNext: `${root}/jobs/notify-next`,
     jobUpdate: (jobId) => `${root}/jobs/${jobId}/update`,
     jobUpdates: `${root}/jobs/+/update`,
-    notificationEvents: `${root}/events/notification`,
-    cmd: (name) => `${root}/cmd/${name}`,
-    reply: (name) => `${root}/reply/${name}`,
   }
 }
 
 export type JobStatus = 'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED' | 'REJECTED'
 
 /** The settings commands the agent keeps; nothing else on `cmd/` is subscribed to. */
-export const JOBS_COMMANDS = ['settings/get', 'settings/set', 'update/postpone', 'notifications/postpone', 'notifications/list'] as const
+export const JOBS_COMMANDS = SETTINGS_COMMANDS
 
-type Body = Record<string, unknown>
 type Handler = (body: Body) => Body
 
 interface Job {
@@ -96,8 +83,6 @@ interface Job {
 const JOB_ID = /^[A-Za-z0-9_-]{1,64}$/
 const SEEN_LIMIT = 1000
 const QUEUE_LIMIT = 100
-/** A restart waits this long for jobs in progress to report. */
-const DRAIN_MS = 5000
 /**
  * Between a job's final status and the state refresh that follows it. The lab stamps what it
  * observes by the millisecond and reads the version "after the report": both in one millisecond
@@ -105,21 +90,12 @@ const DRAIN_MS = 5000
  */
 const REPORT_GAP_MS = 3
 
-export class JobsAgent {
+export class JobsAgent extends OnBroker {
   readonly topics: JobsTopics
-  readonly clientId: string
-  private client: MqttClient | undefined
-  private transitions: Promise<void> = Promise.resolve()
-  private ready = false
-  private connectedOnce: { promise: Promise<void>; resolve: () => void }
-  private lastError: unknown
-  private readonly inflight = new Set<Promise<void>>()
-  /** Messages that came before the agent was ready: handled once it is. */
-  private deferred: Array<{ topic: string; payload: Buffer }> = []
+  protected readonly link: MqttLink
   /** Checks made before the connection stood: announced once it does. */
   private unannounced: Trigger[] = []
   private readonly seen = new Set<string>()
-  private readonly unsubscribe: Array<() => void> = []
   private readonly handlers: Map<string, Handler>
   /** The job the device is working on. */
   private job: Job | undefined
@@ -127,158 +103,62 @@ export class JobsAgent {
   private awaitingBoot: Job | undefined
   private attempts: number
   private otaJobs = 0
-  private closed = false
 
   constructor(
     private readonly device: ReferenceDut,
-    private readonly options: JobsAgentOptions,
+    options: JobsAgentOptions,
   ) {
-    let url: URL
-    try {
-      url = new URL(options.brokerUrl)
-    } catch {
-      throw new SimError('E_SIM_CONFIG', `"${options.brokerUrl}" is not a broker URL (expected mqtt://127.0.0.1:1883)`)
-    }
-    if (url.protocol !== 'mqtt:' && url.protocol !== 'ws:')
-      throw new SimError('E_SIM_CONFIG', `the broker URL must be mqtt:// or ws://, got ${url.protocol}//`)
-    if (!isLoopbackHost(url.hostname))
-      throw new SimError('E_SIM_NOT_LOOPBACK', `broker ${url.host} is not a loopback address; the simulator only connects to this machine`)
-    this.topics = jobsTopics(options.topicRoot ?? defaultTopicRoot(device.hardwareId))
-    this.clientId = options.clientId ?? `ts701-${device.hardwareId}`
-    this.handlers = this.table()
+    super()
+    this.link = new MqttLink(device, options, {
+      name: 'jobs agent',
+      closeReason: 'agent closed',
+      subscriptions: () => [this.topics.notifyNext, ...JOBS_COMMANDS.map((c) => this.topics.cmd(c))],
+      deferLimit: QUEUE_LIMIT,
+      announce: (client) => this.announce(client),
+      message: (topic, payload) => this.receive(topic, payload),
+      goingDown: () => {
+        // Checks not announced and a job that did not finish belong to the power cycle that ended.
+        this.unannounced = []
+        this.job = undefined
+      },
+    })
+    this.topics = jobsTopics(this.link.root)
+    this.handlers = new Map(Object.entries(settingsCommands(device)))
     this.attempts = device.statusView().attempt
-    let resolve!: () => void
-    this.connectedOnce = { promise: new Promise<void>((r) => (resolve = r)), resolve }
-  }
-
-  get brokerUrl(): string {
-    return this.options.brokerUrl
-  }
-
-  get connected(): boolean {
-    return this.client?.connected === true
   }
 
   /** Follows the device's power cycles; resolves once connected (fails after `connectTimeoutMs`). */
   async start(): Promise<void> {
     const d = this.device
-    this.unsubscribe.push(
-      d.signals.power.on((e) => {
-        if (e.up) this.transition(() => this.open())
-        else this.transition(() => this.shut(e.reason))
-      }),
+    this.link.own(
       d.signals.status.on((view) => this.onStatus(view)),
       d.signals.check.on((check) => this.onCheck(check.trigger)),
-      d.signals.settings.on(() => this.send(this.topics.state, this.state(), true)),
-      d.signals.notification.on((n) => this.send(this.topics.notificationEvents, n)),
     )
-    if (d.isUp) this.transition(() => this.open())
-    const timeoutMs = this.options.connectTimeoutMs ?? 10_000
-    let timer: NodeJS.Timeout | undefined
-    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)))
-    const first = await Promise.race([this.connectedOnce.promise.then(() => 'connected' as const), timedOut])
-    clearTimeout(timer)
-    if (first === 'timeout') {
-      const why = this.lastError ? errorMessage(this.lastError) : 'no answer'
-      await this.close()
-      throw new SimError('E_SIM_CONFIG', `cannot reach the MQTT broker at ${this.options.brokerUrl} within ${timeoutMs} ms (${why})`)
-    }
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return
-    this.closed = true
-    for (const off of this.unsubscribe.splice(0)) off()
-    this.transition(() => this.shut('agent closed'))
-    await this.transitions
-  }
-
-  private transition(step: () => Promise<void>): void {
-    this.transitions = this.transitions
-      .then(step)
-      .catch((err: unknown) => this.device.log.add('mqtt', `connection step failed: ${errorMessage(err)}`))
-  }
-
-  // --- connection ---------------------------------------------------------------------------------
-
-  private async open(): Promise<void> {
-    if (this.client || this.closed || !this.device.isUp) return
-    this.ready = false
-    const options: IClientOptions = {
-      clientId: this.clientId,
-      clean: false,
-      protocolVersion: 4,
-      keepalive: 30,
-      reconnectPeriod: this.options.reconnectMs ?? 500,
-      connectTimeout: 10_000,
-      resubscribe: false,
-      will: { topic: this.topics.availability, payload: Buffer.from('offline'), qos: 1, retain: true },
-    }
-    const client = dial(this.options.brokerUrl, options)
-    this.client = client
-    client.on('connect', () => void this.announce(client))
-    client.on('message', (topic, payload) => this.receive(topic, payload))
-    client.on('error', (err) => {
-      this.lastError = err
-    })
+    await this.link.start()
   }
 
   /**
-   * After every CONNACK: subscribe, say it is online, report a job the restart finished, publish
-   * the state, then announce the checks made while the connection was not yet there.
+   * After the subscription and `online` on every CONNACK: report a job the restart finished,
+   * publish the state, then announce the checks made while the connection was not yet there.
    */
   private async announce(client: MqttClient): Promise<void> {
-    const t = this.topics
-    try {
-      await client.subscribeAsync([t.notifyNext, ...JOBS_COMMANDS.map((c) => t.cmd(c))], { qos: 1 })
-      await client.publishAsync(t.availability, 'online', { qos: 1, retain: true })
-      const finished = this.awaitingBoot
-      if (finished) {
-        this.awaitingBoot = undefined
-        const version = this.device.firmware().version
-        if (version !== finished.from) await this.report(client, finished.id, 'SUCCEEDED', { version })
-        else await this.report(client, finished.id, 'FAILED', { version, reason: 'the device came back on the version it had' })
-        await sleep(REPORT_GAP_MS)
-      }
-      await client.publishAsync(t.state, JSON.stringify(this.state()), { qos: 1, retain: true })
-      for (const trigger of this.unannounced.splice(0)) await this.announceCheck(client, trigger)
-    } catch (err) {
-      this.lastError = err
-      this.device.log.add('mqtt', `announcing on the broker failed: ${errorMessage(err)}`)
-      return
+    const finished = this.awaitingBoot
+    if (finished) {
+      this.awaitingBoot = undefined
+      const version = this.device.firmware().version
+      if (version !== finished.from) await this.report(client, finished.id, 'SUCCEEDED', { version })
+      else await this.report(client, finished.id, 'FAILED', { version, reason: 'the device came back on the version it had' })
+      await sleep(REPORT_GAP_MS)
     }
-    if (this.client !== client) return
-    this.device.log.add('mqtt', `jobs agent connected to ${this.options.brokerUrl} as ${this.clientId}`, { topics: `${t.root}/#` })
-    this.ready = true
-    this.connectedOnce.resolve()
-    for (const m of this.deferred.splice(0)) this.receive(m.topic, m.payload)
-  }
-
-  private async shut(reason: string): Promise<void> {
-    const client = this.client
-    if (!client) return
-    this.ready = false
-    await Promise.race([Promise.allSettled([...this.inflight]), sleep(DRAIN_MS)])
-    // Checks not announced and a job that did not finish belong to the power cycle that ended.
-    this.unannounced = []
-    this.job = undefined
-    this.client = undefined
-    if (client.connected) {
-      await withTimeout(client.publishAsync(this.topics.availability, 'offline', { qos: 1, retain: true }), 2000).catch(() => {})
-    }
-    const ended = await withTimeout(client.endAsync(), 2000).then(
-      () => true,
-      () => false,
-    )
-    if (!ended) client.end(true)
-    this.device.log.add('mqtt', `disconnected from the broker (${reason})`)
+    await this.link.publishState(client)
+    for (const trigger of this.unannounced.splice(0)) await this.announceCheck(client, trigger)
   }
 
   // --- what the device does on its own -------------------------------------------------------------
 
   private onCheck(trigger: Trigger): void {
-    const client = this.client
-    if (client?.connected && this.ready) {
+    const client = this.link.client
+    if (client?.connected && this.link.ready) {
       void this.track(this.announceCheck(client, trigger, true))
     } else if (this.device.isUp && this.unannounced.length < QUEUE_LIMIT) {
       this.unannounced.push(trigger)
@@ -287,7 +167,7 @@ export class JobsAgent {
 
   /** The shadow-style state refresh, then the request for jobs that marks the check. */
   private async announceCheck(client: MqttClient, trigger: Trigger, refresh = false): Promise<void> {
-    if (refresh) await client.publishAsync(this.topics.state, JSON.stringify(this.state()), { qos: 1, retain: true })
+    if (refresh) await this.link.publishState(client)
     const message = { clientToken: token(), trigger, time: this.device.clock.now().toISOString() }
     await client.publishAsync(this.topics.jobsGet, JSON.stringify(message), { qos: 1 })
   }
@@ -333,14 +213,14 @@ export class JobsAgent {
 
   /** Publishes a job status, and with `refresh` the state after it. */
   private status(jobId: string, status: JobStatus, details: Body, refresh = false): void {
-    const client = this.client
+    const client = this.link.client
     if (!client?.connected) return
     void this.track(
       (async () => {
         await this.report(client, jobId, status, details)
         if (!refresh) return
         await sleep(REPORT_GAP_MS)
-        await client.publishAsync(this.topics.state, JSON.stringify(this.state()), { qos: 1, retain: true })
+        await this.link.publishState(client)
       })(),
     )
   }
@@ -353,11 +233,8 @@ export class JobsAgent {
 
   // --- what the lab sends ----------------------------------------------------------------------------
 
+  /** A message, once the agent has announced itself (earlier ones waited in the link). */
   private receive(topic: string, payload: Buffer): void {
-    if (!this.ready || !this.device.isUp) {
-      if (this.deferred.length < QUEUE_LIMIT) this.deferred.push({ topic, payload })
-      return
-    }
     const t = this.topics
     if (topic === t.notifyNext) {
       void this.track(this.takeJob(payload))
@@ -368,10 +245,7 @@ export class JobsAgent {
   }
 
   private track(task: Promise<void>): Promise<void> {
-    const tracked = task.catch((err: unknown) => this.device.log.add('mqtt', `jobs agent: ${errorMessage(err)}`))
-    this.inflight.add(tracked)
-    void tracked.finally(() => this.inflight.delete(tracked))
-    return tracked
+    return this.link.track(task, 'jobs agent')
   }
 
   /** A job naming an image URL: fetch, verify, install; the status follows from the device's. */
@@ -417,7 +291,7 @@ export class JobsAgent {
       }
     }
     this.device.log.add('mqtt', `cmd/${name} → ${answer.ok ? 'ok' : String(answer.code)}`)
-    const client = this.client
+    const client = this.link.client
     if (!client) return
     const message = JSON.stringify({ ...(requestId !== undefined ? { requestId } : {}), ...answer })
     await client.publishAsync(this.topics.reply(name), message, { qos: 1 })
@@ -429,34 +303,6 @@ export class JobsAgent {
     this.seen.add(key)
     if (this.seen.size > SEEN_LIMIT) this.seen.delete(this.seen.values().next().value!)
     return false
-  }
-
-  private send(topic: string, value: unknown, retain = false): void {
-    const client = this.client
-    if (!client?.connected) return
-    client.publishAsync(topic, JSON.stringify(value), { qos: 1, retain }).catch(() => {})
-  }
-
-  private state(): Body {
-    const d = this.device
-    return { ...d.info(), settings: d.settings.view(), time: d.clock.now().toISOString() }
-  }
-
-  private table(): Map<string, Handler> {
-    const d = this.device
-    const via = 'mqtt'
-    const settingsOf = (body: Body) => {
-      const { requestId: _id, ...changes } = body
-      return changes
-    }
-    const handlers: Record<(typeof JOBS_COMMANDS)[number], Handler> = {
-      'settings/get': () => ({ ...d.settings.view() }),
-      'settings/set': (body) => ({ ...d.changeSettings(settingsOf(body), via) }),
-      'update/postpone': (body) => ({ ...d.postponeUpdates(body.days, via) }),
-      'notifications/postpone': (body) => ({ ...d.postponeNotifications(body.days, via) }),
-      'notifications/list': () => ({ notifications: d.notifications.list() }),
-    }
-    return new Map(Object.entries(handlers))
   }
 }
 
@@ -476,16 +322,4 @@ function failure(err: unknown): Body {
 
 function token(): string {
   return randomBytes(8).toString('hex')
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms))),
-  ])
 }

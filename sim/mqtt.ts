@@ -1,9 +1,10 @@
-import { createConnection } from 'node:net'
-import { connect, MqttClient, type IClientOptions } from 'mqtt'
-import { isLoopbackHost } from '../core/loopback.ts'
+import type { MqttClient } from 'mqtt'
 import type { ReferenceDut } from './device.ts'
 import { SimError, errorCode, errorMessage } from './errors.ts'
+import { deviceTopics, MqttLink, OnBroker, type DeviceTopics, settingsCommands, type Body, type MqttLinkOptions } from './mqtt-link.ts'
 import { ImageReceiver } from './receiver.ts'
+
+export { defaultTopicRoot } from './mqtt-link.ts'
 
 /**
  * The device's MQTT client: the reference DUT reachable through a broker, as many IoT devices are.
@@ -31,51 +32,24 @@ import { ImageReceiver } from './receiver.ts'
  * The session is persistent (clean session off, QoS 1): commands sent while the device restarts
  * wait at the broker and are answered after the boot. A restart ends the connection (availability
  * `offline`) and the boot opens a new one; a broker that goes away is reconnected to every
- * `reconnectMs` for as long as the device runs.
+ * `reconnectMs` for as long as the device runs (the connection itself is `MqttLink`'s).
  */
-export interface MqttFrontEndOptions {
-  /** `mqtt://` or `ws://` on a loopback host. */
-  brokerUrl: string
-  /** Default `ts701-<hardwareId>`. */
-  clientId?: string
-  /** Default `ts701/<hardwareId>`. */
-  topicRoot?: string
-  /** Real milliseconds the first connection may take before `start` fails; default 10 s. */
-  connectTimeoutMs?: number
-  /** Real milliseconds between reconnection attempts; default 500. */
-  reconnectMs?: number
-}
+export type MqttFrontEndOptions = MqttLinkOptions
 
-export interface MqttTopics {
-  root: string
-  availability: string
-  state: string
+export interface MqttTopics extends DeviceTopics {
   updateEvents: string
-  notificationEvents: string
-  cmd(name: string): string
-  reply(name: string): string
   /** The chunk topic with `{{chunk.index}}` where the index goes (a DUT-profile template). */
   chunkTemplate: string
 }
 
 export function mqttTopics(root: string): MqttTopics {
   return {
-    root,
-    availability: `${root}/availability`,
-    state: `${root}/state`,
+    ...deviceTopics(root),
     updateEvents: `${root}/events/update`,
-    notificationEvents: `${root}/events/notification`,
-    cmd: (name) => `${root}/cmd/${name}`,
-    reply: (name) => `${root}/reply/${name}`,
     chunkTemplate: `${root}/cmd/update/chunk/{{chunk.index}}`,
   }
 }
 
-export function defaultTopicRoot(hardwareId: string): string {
-  return `ts701/${hardwareId}`
-}
-
-type Body = Record<string, unknown>
 type Handler = (body: Body, requestId: string | undefined) => Promise<Body> | Body
 
 interface Transfer {
@@ -89,196 +63,64 @@ interface Transfer {
 
 const SEEN_LIMIT = 1000
 const DEFERRED_LIMIT = 1000
-/** A restart waits this long for commands in progress to send their replies. */
-const DRAIN_MS = 5000
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
 
-export class MqttFrontEnd {
+export class MqttFrontEnd extends OnBroker {
   readonly topics: MqttTopics
-  readonly clientId: string
-  private client: MqttClient | undefined
-  /** Connect and disconnect, one after the other. */
-  private transitions: Promise<void> = Promise.resolve()
-  /** The device has announced itself on the current connection and takes commands. */
-  private ready = false
-  private connectedOnce: { promise: Promise<void>; resolve: () => void }
-  private lastError: unknown
-  private readonly inflight = new Set<Promise<void>>()
-  /** Commands that arrived while the device was going down: answered after the boot. */
-  private deferred: Array<{ topic: string; payload: Buffer }> = []
+  protected readonly link: MqttLink
   private readonly seen = new Set<string>()
   private transfer: Transfer | undefined
   /** Transfer messages in the order they came. */
   private transferChain: Promise<void> = Promise.resolve()
-  private readonly unsubscribe: Array<() => void> = []
   private readonly handlers: Map<string, Handler>
-  private lostLogged = false
   private lastEvent = ''
-  private closed = false
 
   constructor(
     private readonly device: ReferenceDut,
-    private readonly options: MqttFrontEndOptions,
+    options: MqttFrontEndOptions,
   ) {
-    let url: URL
-    try {
-      url = new URL(options.brokerUrl)
-    } catch {
-      throw new SimError('E_SIM_CONFIG', `"${options.brokerUrl}" is not a broker URL (expected mqtt://127.0.0.1:1883)`)
-    }
-    if (url.protocol !== 'mqtt:' && url.protocol !== 'ws:')
-      throw new SimError('E_SIM_CONFIG', `the broker URL must be mqtt:// or ws://, got ${url.protocol}//`)
-    if (!isLoopbackHost(url.hostname))
-      throw new SimError('E_SIM_NOT_LOOPBACK', `broker ${url.host} is not a loopback address; the simulator only connects to this machine`)
-    this.topics = mqttTopics(options.topicRoot ?? defaultTopicRoot(device.hardwareId))
-    this.clientId = options.clientId ?? `ts701-${device.hardwareId}`
+    super()
+    this.link = new MqttLink(device, options, {
+      closeReason: 'front end closed',
+      subscriptions: () => `${this.topics.root}/cmd/#`,
+      showSessionPresent: true,
+      logLoss: true,
+      deferLimit: DEFERRED_LIMIT,
+      wants: (topic) => topic.startsWith(`${this.topics.root}/cmd/`),
+      announce: (client) => this.announce(client),
+      message: (topic, payload) => this.receive(topic, payload),
+      goingDown: (reason) => this.dropTransfer(`restart (${reason})`),
+    })
+    this.topics = mqttTopics(this.link.root)
     this.handlers = this.table()
-    let resolve!: () => void
-    this.connectedOnce = { promise: new Promise<void>((r) => (resolve = r)), resolve }
-  }
-
-  get brokerUrl(): string {
-    return this.options.brokerUrl
-  }
-
-  get connected(): boolean {
-    return this.client?.connected === true
   }
 
   /** Follows the device's power cycles; resolves once connected (fails after `connectTimeoutMs`). */
   async start(): Promise<void> {
-    const d = this.device
-    this.unsubscribe.push(
-      d.signals.power.on((e) => {
-        if (e.up) this.transition(() => this.open())
-        else this.transition(() => this.shut(e.reason))
-      }),
-      d.signals.status.on((view) => {
+    this.link.own(
+      this.device.signals.status.on((view) => {
         // Only what changed: a check re-announcing "checking" is no news.
         const { lastCheck: _check, ...shown } = view
         const key = JSON.stringify(shown)
         if (key === this.lastEvent) return
         this.lastEvent = key
-        this.send(this.topics.updateEvents, view)
+        this.link.send(this.topics.updateEvents, view)
       }),
-      d.signals.settings.on(() => this.send(this.topics.state, this.state(), true)),
-      d.signals.notification.on((n) => this.send(this.topics.notificationEvents, n)),
     )
-    if (d.isUp) this.transition(() => this.open())
-    const timeoutMs = this.options.connectTimeoutMs ?? 10_000
-    let timer: NodeJS.Timeout | undefined
-    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)))
-    const first = await Promise.race([this.connectedOnce.promise.then(() => 'connected' as const), timedOut])
-    clearTimeout(timer)
-    if (first === 'timeout') {
-      const why = this.lastError ? errorMessage(this.lastError) : 'no answer'
-      await this.close()
-      throw new SimError('E_SIM_CONFIG', `cannot reach the MQTT broker at ${this.options.brokerUrl} within ${timeoutMs} ms (${why})`)
-    }
+    await this.link.start()
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return
-    this.closed = true
-    for (const off of this.unsubscribe.splice(0)) off()
-    this.transition(() => this.shut('front end closed'))
-    await this.transitions
-  }
-
-  private transition(step: () => Promise<void>): void {
-    this.transitions = this.transitions
-      .then(step)
-      .catch((err: unknown) => this.device.log.add('mqtt', `connection step failed: ${errorMessage(err)}`))
-  }
-
-  // --- connection ---------------------------------------------------------------------------------
-
-  private async open(): Promise<void> {
-    if (this.client || this.closed || !this.device.isUp) return
-    this.ready = false
-    const options: IClientOptions = {
-      clientId: this.clientId,
-      clean: false,
-      protocolVersion: 4,
-      keepalive: 30,
-      reconnectPeriod: this.options.reconnectMs ?? 500,
-      connectTimeout: 10_000,
-      resubscribe: false,
-      will: { topic: this.topics.availability, payload: Buffer.from('offline'), qos: 1, retain: true },
-    }
-    const client = dial(this.options.brokerUrl, options)
-    this.client = client
-    client.on('connect', (connack) => {
-      this.lostLogged = false
-      void this.announce(client, connack.sessionPresent)
-    })
-    client.on('message', (topic, payload) => this.receive(topic, payload))
-    client.on('error', (err) => {
-      this.lastError = err
-    })
-    client.on('offline', () => {
-      if (this.client !== client || this.lostLogged) return
-      this.lostLogged = true
-      this.device.log.add(
-        'mqtt',
-        `lost the connection to the broker at ${this.options.brokerUrl}; reconnecting every ${options.reconnectPeriod} ms`,
-      )
-    })
-  }
-
-  /** After every CONNACK: subscribe (the broker may have forgotten the session), then say who we are. */
-  private async announce(client: MqttClient, sessionPresent: boolean): Promise<void> {
-    try {
-      await client.subscribeAsync(`${this.topics.root}/cmd/#`, { qos: 1 })
-      await client.publishAsync(this.topics.availability, 'online', { qos: 1, retain: true })
-      await client.publishAsync(this.topics.state, JSON.stringify(this.state()), { qos: 1, retain: true })
-      await client.publishAsync(this.topics.updateEvents, JSON.stringify(this.device.statusView()), { qos: 1 })
-    } catch (err) {
-      this.lastError = err
-      this.device.log.add('mqtt', `announcing on the broker failed: ${errorMessage(err)}`)
-      return
-    }
-    if (this.client !== client) return
-    this.device.log.add('mqtt', `connected to ${this.options.brokerUrl} as ${this.clientId}`, {
-      topics: `${this.topics.root}/#`,
-      sessionPresent,
-    })
-    this.ready = true
-    this.connectedOnce.resolve()
-    const deferred = this.deferred.splice(0)
-    for (const m of deferred) this.receive(m.topic, m.payload)
-  }
-
-  /** Power-down: replies in progress go out, availability says offline, the connection ends. */
-  private async shut(reason: string): Promise<void> {
-    const client = this.client
-    if (!client) return
-    this.ready = false
-    await Promise.race([Promise.allSettled([...this.inflight]), sleep(DRAIN_MS)])
-    await this.dropTransfer(`restart (${reason})`)
-    this.client = undefined
-    if (client.connected) {
-      await withTimeout(client.publishAsync(this.topics.availability, 'offline', { qos: 1, retain: true }), 2000).catch(() => {})
-    }
-    const ended = await withTimeout(client.endAsync(), 2000).then(
-      () => true,
-      () => false,
-    )
-    if (!ended) client.end(true)
-    this.device.log.add('mqtt', `disconnected from the broker (${reason})`)
+  /** After the subscription and `online` on every CONNACK: the state, then the update status. */
+  private async announce(client: MqttClient): Promise<void> {
+    await this.link.publishState(client)
+    await client.publishAsync(this.topics.updateEvents, JSON.stringify(this.device.statusView()), { qos: 1 })
   }
 
   // --- messages -----------------------------------------------------------------------------------
 
+  /** A command, once the device has announced itself (earlier ones waited in the link). */
   private receive(topic: string, payload: Buffer): void {
-    const prefix = `${this.topics.root}/cmd/`
-    if (!topic.startsWith(prefix)) return
-    if (!this.ready || !this.device.isUp) {
-      // Still announcing itself, or going down: the command waits, as it would at the broker.
-      if (this.deferred.length < DEFERRED_LIMIT) this.deferred.push({ topic, payload })
-      return
-    }
-    const name = topic.slice(prefix.length)
+    const name = topic.slice(`${this.topics.root}/cmd/`.length)
     let task: Promise<void>
     if (name.startsWith('update/chunk/')) {
       task = this.inTransfer(() => this.chunk(name.slice('update/chunk/'.length), payload))
@@ -287,9 +129,7 @@ export class MqttFrontEnd {
     } else {
       task = this.command(name, payload)
     }
-    const tracked = task.catch((err: unknown) => this.device.log.add('mqtt', `internal error on ${name}: ${errorMessage(err)}`))
-    this.inflight.add(tracked)
-    void tracked.finally(() => this.inflight.delete(tracked))
+    void this.link.track(task, `internal error on ${name}`)
   }
 
   private inTransfer(step: () => Promise<void>): Promise<void> {
@@ -341,7 +181,7 @@ export class MqttFrontEnd {
   }
 
   private async reply(name: string, requestId: string | undefined, answer: Body): Promise<void> {
-    const client = this.client
+    const client = this.link.client
     if (!client) return
     const message = JSON.stringify({ ...(requestId !== undefined ? { requestId } : {}), ...answer })
     await client.publishAsync(this.topics.reply(name), message, { qos: 1 }).catch((err: unknown) => {
@@ -349,25 +189,8 @@ export class MqttFrontEnd {
     })
   }
 
-  /** Fire and forget: state and events go out when connected (the state again on every connect). */
-  private send(topic: string, value: unknown, retain = false): void {
-    const client = this.client
-    if (!client?.connected) return
-    client.publishAsync(topic, JSON.stringify(value), { qos: 1, retain }).catch(() => {})
-  }
-
-  private state(): Body {
-    const d = this.device
-    return { ...d.info(), settings: d.settings.view(), time: d.clock.now().toISOString() }
-  }
-
   private table(): Map<string, Handler> {
     const d = this.device
-    const via = 'mqtt'
-    const settingsOf = (body: Body) => {
-      const { requestId: _id, ...changes } = body
-      return changes
-    }
     const restart =
       (action: () => Promise<void> | void, extra: () => Body = () => ({})): Handler =>
       async () => {
@@ -376,17 +199,13 @@ export class MqttFrontEnd {
       }
     return new Map<string, Handler>([
       ['identify', () => ({ ...d.info() })],
-      ['settings/get', () => ({ ...d.settings.view() })],
-      ['settings/set', (body) => ({ ...d.changeSettings(settingsOf(body), via) })],
-      ['update/postpone', (body) => ({ ...d.postponeUpdates(body.days, via) })],
-      ['notifications/postpone', (body) => ({ ...d.postponeNotifications(body.days, via) })],
-      ['notifications/list', () => ({ notifications: d.notifications.list() })],
+      ...Object.entries(settingsCommands(d)),
       ['update/check', () => ({ ...d.checkNow() })],
       [
         'update/status',
         (_body, requestId) => {
           const view = d.statusView()
-          this.send(this.topics.updateEvents, { ...view, ...(requestId !== undefined ? { requestId } : {}) })
+          this.link.send(this.topics.updateEvents, { ...view, ...(requestId !== undefined ? { requestId } : {}) })
           return { ...view }
         },
       ],
@@ -508,33 +327,9 @@ export class MqttFrontEnd {
   }
 }
 
-/**
- * mqtt.js, but with Nagle off on plain TCP: every exchange is a few small packets each way, and
- * Nagle with delayed ACKs would add 40 ms to each of them.
- */
-export function dial(brokerUrl: string, options: IClientOptions): MqttClient {
-  const url = new URL(brokerUrl)
-  if (url.protocol !== 'mqtt:') return connect(brokerUrl, options)
-  const port = Number(url.port || 1883)
-  const host = url.hostname.replace(/^\[|\]$/g, '')
-  return new MqttClient(() => createConnection({ port, host, noDelay: true }), options)
-}
-
 function failure(name: string, err: unknown): Body {
   const code = errorCode(err)
   const error = errorMessage(err)
   const update = name.startsWith('update/')
   return { ok: false, code, error, message: error, ...(update ? { accepted: false } : {}) }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  return Promise.race([
-    promise.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms))),
-  ])
 }

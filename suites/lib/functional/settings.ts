@@ -111,7 +111,12 @@ async function offerValid(s: Session, mechanism: string, wait: WaitFor): Promise
 function readable(a: Attempt, setting: string): Precondition[] {
   const contradiction = disagreement(a)
   return [
-    need('answered', a.after !== undefined, `the DUT stopped answering with ${setting}${a.lost ? ` (${a.lost})` : ''}`),
+    // A device read through its reports may simply have said nothing new: "stopped answering" is for identify.
+    need(
+      'answered',
+      a.after !== undefined,
+      a.lost ? `no version observed with ${setting}: ${a.lost}` : `the DUT stopped answering with ${setting}`,
+    ),
     need('consistent', contradiction === undefined, `with ${setting} ${contradiction}`),
   ]
 }

@@ -20,7 +20,12 @@ export function pollWaitMs(s: Session): number {
   return seconds === undefined ? window : Math.min(window, Math.max(1000, realMs(s, seconds) * 1.5))
 }
 
-/** How long a device may take to answer again after installing (it may restart). */
+/**
+ * How long a device may take to answer again after installing (it may restart): what its reboot
+ * operation allows, else what the lab's bench gives it to come back after a restart.
+ */
 export function readyTimeoutMs(s: Session): number {
-  return s.profile.operations.reboot?.readyTimeoutMs ?? 60_000
+  const bench = s.profile.bench
+  const step = [bench?.reboot, bench?.['power-cycle'], bench?.restore].find((b) => b && 'readyTimeoutMs' in b && b.readyTimeoutMs)
+  return s.profile.operations.reboot?.readyTimeoutMs ?? (step && 'readyTimeoutMs' in step ? step.readyTimeoutMs : undefined) ?? 60_000
 }
