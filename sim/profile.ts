@@ -297,6 +297,11 @@ export function serialProfile(input: ProfileInput, channel: { port: string }): W
   }
 }
 
+/** The emulator route that serves the offered image, as every mode's update server does. */
+export function imageRoute(name: string, path: string): EmulatorRoute {
+  return { name, method: 'GET', path, status: 200, headers: { 'content-type': 'application/octet-stream' }, serve: 'image' }
+}
+
 /** What every channel's profile shares: time, mechanisms, the vendor update server, images, publications. */
 export function common(input: ProfileInput): WrittenCommon {
   const json = { 'content-type': 'application/json' }
@@ -312,14 +317,7 @@ export function common(input: ProfileInput): WrittenCommon {
   const routes: EmulatorRoute[] = [
     { name: 'check-offering', method: 'GET', path: '/v1/check', when: 'offering', status: 200, headers: json, body: offer },
     { name: 'check-idle', method: 'GET', path: '/v1/check', when: 'idle', status: 200, headers: json, body: '{"available": false}' },
-    {
-      name: 'image',
-      method: 'GET',
-      path: '/images/:name',
-      status: 200,
-      headers: { 'content-type': 'application/octet-stream' },
-      serve: 'image',
-    },
+    imageRoute('image', '/images/:name'),
   ]
   return {
     timeScale: input.timeScale,

@@ -6,7 +6,7 @@
 import type { EmulatorRoute, ObserveSection } from '../../profile/types.ts'
 import { DEVICE_SECONDS } from '../clock.ts'
 import { HAWKBIT_TENANT } from '../protocols/hawkbit.ts'
-import { common, readyTimeoutMs, type ChannelInput, type ProfileInput, type WrittenProfile } from '../profile.ts'
+import { common, imageRoute, readyTimeoutMs, type ChannelInput, type ProfileInput, type WrittenProfile } from '../profile.ts'
 import { benchSection, deviceWait, NAME } from './bench-steps.ts'
 
 /** hawkBit writes its sleep as HH:MM:SS; no emulator placeholder does, so it is written out. */
@@ -63,14 +63,7 @@ export function hawkbitProfile(input: ProfileInput, _reach: ChannelInput): Writt
     },
     { name: 'feedback', method: 'POST', path: `${base}/deploymentBase/:actionId/feedback`, status: 200 },
     { name: 'config-data', method: 'PUT', path: `${base}/configData`, status: 200 },
-    {
-      name: 'artifact',
-      method: 'GET',
-      path: '/artifacts/:name',
-      status: 200,
-      headers: { 'content-type': 'application/octet-stream' },
-      serve: 'image',
-    },
+    imageRoute('artifact', '/artifacts/:name'),
   ]
   const waitMs = deviceWait(input)
   const observe: ObserveSection = {

@@ -5,7 +5,7 @@
  */
 import type { EmulatorRoute, ObserveSection } from '../../profile/types.ts'
 import { MENDER_PATHS } from '../protocols/mender.ts'
-import { common, readyTimeoutMs, type ChannelInput, type ProfileInput, type WrittenProfile } from '../profile.ts'
+import { common, imageRoute, readyTimeoutMs, type ChannelInput, type ProfileInput, type WrittenProfile } from '../profile.ts'
 import { benchSection, deviceWait, NAME } from './bench-steps.ts'
 
 const STATUS_PATH = '/api/devices/v1/deployments/device/deployments/:id/status'
@@ -26,14 +26,7 @@ export function pullProfile(input: ProfileInput, _reach: ChannelInput): WrittenP
     { name: 'next-idle', method: 'GET', path: MENDER_PATHS.next, when: 'idle', status: 204 },
     { name: 'deployment-status', method: 'PUT', path: STATUS_PATH, status: 204 },
     { name: 'inventory', method: ['PATCH', 'PUT'], path: MENDER_PATHS.inventory, status: 200 },
-    {
-      name: 'image',
-      method: 'GET',
-      path: '/images/:name',
-      status: 200,
-      headers: { 'content-type': 'application/octet-stream' },
-      serve: 'image',
-    },
+    imageRoute('image', '/images/:name'),
   ]
   const waitMs = deviceWait(input)
   const observe: ObserveSection = {
