@@ -63,7 +63,7 @@ export interface SessionOptions {
  * a device operation has waited already (the Dut contract), the bench cannot tell when the device
  * is back. Without identify there is nothing to wait on; the experiment's next step will tell.
  */
-export async function benchAct(ctx: BenchContext, action: BenchAction): Promise<Acted> {
+async function benchAct(ctx: BenchContext, action: BenchAction): Promise<Acted> {
   const plan = await perform(ctx, action)
   const acted: Acted = { by: plan.by, doneAt: Date.now() }
   if (plan.by === 'operation' || !RESTARTS.has(action) || !ctx.dut.supports('identify')) return acted

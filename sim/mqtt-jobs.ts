@@ -69,9 +69,6 @@ export function jobsTopics(root: string): JobsTopics {
 
 export type JobStatus = 'IN_PROGRESS' | 'SUCCEEDED' | 'FAILED' | 'REJECTED'
 
-/** The settings commands the agent keeps; nothing else on `cmd/` is subscribed to. */
-export const JOBS_COMMANDS = SETTINGS_COMMANDS
-
 type Handler = (body: Body) => Body
 
 interface Job {
@@ -112,7 +109,8 @@ export class JobsAgent extends OnBroker {
     this.link = new MqttLink(device, options, {
       name: 'jobs agent',
       closeReason: 'agent closed',
-      subscriptions: () => [this.topics.notifyNext, ...JOBS_COMMANDS.map((c) => this.topics.cmd(c))],
+      // The settings commands are all the agent keeps on `cmd/`; nothing else there is subscribed to.
+      subscriptions: () => [this.topics.notifyNext, ...SETTINGS_COMMANDS.map((c) => this.topics.cmd(c))],
       deferLimit: QUEUE_LIMIT,
       announce: (client) => this.announce(client),
       message: (topic, payload) => this.receive(topic, payload),
