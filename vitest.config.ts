@@ -7,5 +7,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // Most tests wait on a time-compressed device or a CLI child, not on the CPU: one worker per core
+    // (vitest's default leaves one core idle on a 2-core rig) would run the detection matrix serially.
+    maxWorkers: 3,
   },
 })

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto'
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, relative, resolve } from 'node:path'
 import { stringify } from 'yaml'
@@ -9,6 +8,7 @@ import { buildImage, type BuiltImage } from '../fixtures/image.ts'
 import { exportPublicKeyPem, generateSigningKey, type SigningKey } from '../fixtures/keys.ts'
 import { BENCH_SCRIPT, BenchController, writeBenchScript } from './bench.ts'
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker.ts'
+import { freePort } from './ports.ts'
 import { SerialConsole } from './console.ts'
 import { ReferenceDut } from './device.ts'
 import { SimError } from './errors.ts'
@@ -319,17 +319,4 @@ export async function writeEnvFile(file: string, env: Record<string, string>): P
     { mode: 0o600 },
   )
   await chmod(file, 0o600)
-}
-
-/** A port that was free a moment ago; the emulator binds it later. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      probe.close(() => resolve(port))
-    })
-  })
 }

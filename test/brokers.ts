@@ -12,6 +12,7 @@ import { createServer, connect as tcpConnect, type Server, type Socket } from 'n
 import { tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
 import { Aedes, type AedesOptions } from 'aedes'
+import { freePort } from '../sim/ports.ts'
 
 export interface TestBroker {
   /** `mqtt://127.0.0.1:<port>` (or `mqtts://` with TLS). */
@@ -247,13 +248,7 @@ function accepts(port: number): Promise<boolean> {
   })
 }
 
-/** A loopback port nothing listens on (at the moment of asking). */
-export async function freePort(): Promise<number> {
-  const server = createServer()
-  const port = await listen(server)
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
+export { freePort }
 
 function listen(server: Server, port = 0): Promise<number> {
   return new Promise((resolve, reject) => {
