@@ -5,6 +5,7 @@ export const EXIT = {
   ok: 0,
   fail: 1,
   inconclusive: 2,
+  /** Unusable input (documents, profile, command line), or a lab fault (harness/lab-fault.ts): no verdicts. */
   invalidInput: 3,
   /** A bug in ts701 itself, never a statement about the device. */
   internal: 4,

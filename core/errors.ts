@@ -15,3 +15,14 @@ export class UsageError extends Ts701Error {
     super('E_USAGE', message)
   }
 }
+
+/**
+ * Something of the lab's is broken, not the device: the update-server emulator cannot take its
+ * port, a certificate, key or image file cannot be read. Nothing observed after it would be about
+ * the DUT, so the run stops with exit code 3 and writes no verdict.
+ */
+export class LabFaultError extends Ts701Error {
+  constructor(message: string) {
+    super('E_LAB_FAULT', message)
+  }
+}

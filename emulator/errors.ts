@@ -14,3 +14,10 @@ export class EmulatorConfigError extends Ts701Error {
     super('E_EMULATOR_CONFIG', message)
   }
 }
+
+/** The emulator was asked for something after `close` (a run that is stopping): not a lab fault. */
+export class EmulatorClosedError extends Ts701Error {
+  constructor() {
+    super('E_EMULATOR_CLOSED', 'the update-server emulator is closed')
+  }
+}

@@ -28,4 +28,4 @@ export {
   type TlsMaterial,
 } from './server.ts'
 export { emulatorOptions, updateServerTiming, type ProfileExtras, type UpdateServerTiming } from './profile-options.ts'
-export { EmulatorConfigError } from './errors.ts'
+export { EmulatorClosedError, EmulatorConfigError } from './errors.ts'

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { EvidenceLog } from '../core/evidence.ts'
 import type { EmulatorRoute, UpdateServerConfig } from '../profile/types.ts'
 import type { Contact } from './contact.ts'
-import { EmulatorConfigError } from './errors.ts'
+import { EmulatorClosedError, EmulatorConfigError } from './errors.ts'
 import { openExchange, type Exchange } from './exchange.ts'
 import { HitLog, type Hit } from './hit-log.ts'
 import { Listener, withDefaults, type EmulatorTimeouts } from './listener.ts'
@@ -105,7 +105,7 @@ export class UpdateServerEmulator {
    */
   setTls(tls: TlsMaterial | undefined): Promise<void> {
     return this.serial(async () => {
-      if (this.closing) throw new EmulatorConfigError('the update-server emulator is closed')
+      if (this.closing) throw new EmulatorClosedError()
       await this.listener.setTls(tls)
       this.recorder.tlsChanged(this.url, tls)
     })

@@ -5,6 +5,7 @@ import type { Assessment, IxitEntry } from '../ixit/types.ts'
 import type { DutProfile } from '../profile/types.ts'
 import { Ts701Error } from '../core/errors.ts'
 import { conclude, findEntry, notApplicable } from './evaluate.ts'
+import { rethrowLabFault } from './lab-fault.ts'
 import type { Outcome } from './rule.ts'
 import type { Session } from './session.ts'
 import type { UnitResult } from '../core/verdict.ts'
@@ -106,8 +107,10 @@ async function observe(p: PlannedUnit, ctx: FunctionalContext): Promise<Observat
       lab: ctx.session.lab,
       session: ctx.session,
     })
-  } catch (err) {
-    // A device that stops answering, or answers garbage, leaves the unit undecided, never the run.
+  } catch (caught) {
+    // A lab fault stops the run (harness/lab-fault.ts); a device that stops answering, or answers
+    // garbage, leaves the unit undecided, never the run.
+    const err = rethrowLabFault(caught)
     const why = err instanceof Ts701Error ? err.message : `check ${check.name} failed: ${err instanceof Error ? err.message : String(err)}`
     return { verdict: 'INCONCLUSIVE', reason: why }
   }

@@ -6,7 +6,7 @@ import { InvalidAssessmentError } from '../ixit/errors.ts'
 import { hasErrors } from '../ixit/findings.ts'
 import { loadAssessment } from '../ixit/load.ts'
 import type { Assessment, Finding } from '../ixit/types.ts'
-import { UsageError } from '../core/errors.ts'
+import { LabFaultError, UsageError } from '../core/errors.ts'
 import { prepareLab, type PreparedLab } from './lab.ts'
 import { composeGroups } from './results.ts'
 import { resultFrom, runSuites } from './suite-runner.ts'
@@ -125,6 +125,10 @@ export async function execute(prepared: PreparedAssessment, options: ExecuteOpti
     unitTimeoutMs: lab ? unitBudgetMs(lab) : 30_000,
     progress: options.progress,
   })
+  if (outcome.labFault !== undefined) {
+    const where = lab ? ` (what happened is in ${lab.lab.evidenceFile})` : ''
+    throw new LabFaultError(`lab fault, the run stopped without verdicts: ${outcome.labFault}${where}`)
+  }
   const groups = composeGroups(prepared.plan, (p) => resultFrom(outcome, p))
   return {
     standard: prepared.plan.edition.id,

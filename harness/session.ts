@@ -4,11 +4,13 @@ import { waitUntilAnswering, type RestartOp } from '../adapters/kit/ready.ts'
 import { BenchError } from '../bench/errors.ts'
 import { perform, planFor, readyTimeoutMs, RESTARTS, type BenchAction, type BenchContext, type BenchPlan } from '../bench/actions.ts'
 import { DutError, type BaselineIdentity, type Dut } from '../core/dut.ts'
+import { LabFaultError } from '../core/errors.ts'
 import { EvidenceLog } from '../core/evidence.ts'
 import { UpdateServerEmulator, updateServerTiming, type OfferedImage } from '../emulator/index.ts'
 import { hashFile } from '../fixtures/hash.ts'
 import type { DutProfile, ImageRef } from '../profile/types.ts'
 import type { LabPayload } from './functional.ts'
+import { asLabFault } from './lab-fault.ts'
 import { Observer, required, type SessionObserve } from './observe/index.ts'
 
 /**
@@ -137,14 +139,18 @@ export async function readBaseline(dut: Dut, observe: SessionObserve): Promise<B
 export const benchSupports = (ctx: BenchContext, action: BenchAction): boolean => planFor(ctx, action) !== undefined
 
 async function offered(ref: ImageRef, name: string): Promise<OfferedImage> {
-  const { sha256, size } = await hashFile(ref.file)
+  const { sha256, size } = await hashFile(ref.file).catch((err: unknown) => {
+    throw new LabFaultError(`cannot read the ${name} file ${ref.file}: ${err instanceof Error ? err.message : String(err)}`)
+  })
   return { name, path: ref.file, size, sha256, version: ref.version }
 }
 
 async function startEmulator(profile: DutProfile, evidence: EvidenceLog): Promise<UpdateServerEmulator> {
   const server = profile.updateServer
   if (!server) throw new Error('the DUT profile declares no updateServer')
-  return UpdateServerEmulator.fromProfile(server, { evidence })
+  return UpdateServerEmulator.fromProfile(server, { evidence }).catch((err: unknown) => {
+    throw asLabFault(err) ?? err
+  })
 }
 
 /**
@@ -185,7 +191,12 @@ export class RunSession implements Session {
     const evidence = new EvidenceLog(lab.evidenceFile, profileSecrets(lab.profile, lab.credentials))
     const dut = (options.createDut ?? createDut)(lab.profile, { evidence, env: lab.credentials })
     const session = new RunSession(lab, evidence, dut, options.progress, options.terminal)
-    await session.listenEarly()
+    try {
+      await session.listenEarly()
+    } catch (err) {
+      await session.stop().catch(() => undefined)
+      throw err
+    }
     return session
   }
 

@@ -21,6 +21,8 @@ export interface SuiteOutcome {
   observedDut?: BaselineIdentity
   /** Errors outside any test (a worker that crashed or was killed), first one per run. */
   runError?: string
+  /** The lab fault that stopped the functional units, if one did: the run has no verdicts then. */
+  labFault?: string
 }
 
 const firstError = (errors: ReadonlyArray<{ message?: string }> | undefined): string =>
@@ -30,7 +32,11 @@ class VerdictCollector implements Reporter {
   readonly outcome: SuiteOutcome = { results: new Map(), broken: new Map(), brokenGroups: new Map() }
 
   onTestCaseResult(test: TestCase): void {
-    const { ts701: result, ts701Dut } = test.meta()
+    const { ts701: result, ts701Dut, ts701LabFault } = test.meta()
+    if (ts701LabFault !== undefined) {
+      this.outcome.labFault ??= ts701LabFault
+      return
+    }
     // vitest's own clock: it also times the units that ended without a verdict.
     const duration = test.diagnostic()?.duration
     const timed = duration === undefined ? {} : { durationMs: Math.round(duration) }

@@ -1,9 +1,11 @@
 import type * as Vitest from 'vitest'
 import type { Plan, PlannedGroup } from '../catalog/plan.ts'
 import type { BaselineIdentity } from '../core/dut.ts'
+import { LabFaultError } from '../core/errors.ts'
 import type { Assessment } from '../ixit/types.ts'
 import { evaluateUnit, indexRules } from './evaluate.ts'
 import { indexChecks, runFunctionalUnit, type FunctionalCheck, type LabPayload } from './functional.ts'
+import { asLabFault } from './lab-fault.ts'
 import { unitName } from './results.ts'
 import type { Rule } from './rule.ts'
 import { RunSession } from './session.ts'
@@ -28,8 +30,13 @@ declare module 'vitest' {
     ts701?: UnitResult
     /** The DUT's baseline identity, once the session knows it. */
     ts701Dut?: BaselineIdentity
+    /** A lab fault met in this worker: the run stops without verdicts (harness/lab-fault.ts). */
+    ts701LabFault?: string
   }
 }
+
+/** The first lab fault of this worker: every functional unit after it stops at once. */
+let labFault: LabFaultError | undefined
 
 /** The verdict rides along to the main process in the task meta; the thrown text is for humans. */
 class VerdictError extends Error {
@@ -52,8 +59,15 @@ export interface GroupSuite {
 function defineSessionTest(vi: typeof Vitest, payload: RunPayload & { lab: LabPayload }) {
   // vitest reads a fixture's dependencies from its first parameter's pattern: it must be written, empty.
   // eslint-disable-next-line no-empty-pattern
-  return vi.test.extend('ts701Session', { scope: 'worker' }, async ({}, { onCleanup }) => {
-    const session = await RunSession.start({ lab: payload.lab, progress: payload.progress })
+  return vi.test.extend('ts701Session', { scope: 'worker' }, async ({}, { onCleanup }): Promise<RunSession | LabFaultError> => {
+    // A lab fault at the start (the emulator cannot listen) is handed to every unit, which stops on it.
+    const started = await RunSession.start({ lab: payload.lab, progress: payload.progress }).catch((err: unknown) => {
+      const fault = asLabFault(err)
+      if (!fault) throw err
+      return fault
+    })
+    if (started instanceof LabFaultError) return started
+    const session = started
     onCleanup(() =>
       session.stop().catch((err: unknown) => {
         // The verdicts are in by now; what would not close goes on the record, not into a verdict.
@@ -80,6 +94,12 @@ function report({ task, skip }: Reporting, result: UnitResult): void {
   }
 }
 
+/** No verdict: the fault goes to the main process, which ends the run with it. */
+function stopForFault(task: Reporting['task'], fault: LabFaultError): never {
+  task.meta.ts701LabFault = fault.message
+  throw new VerdictError(`lab fault: ${fault.message}`)
+}
+
 function registerUnits(
   vi: typeof Vitest,
   group: PlannedGroup,
@@ -100,8 +120,20 @@ function registerUnits(
       for (const p of c.units) {
         if (p.unit.kind === 'functional' && withSession) {
           withSession(unitName(p), options, async ({ task, skip, ts701Session }) => {
-            const result = await runFunctionalUnit(p, group.applicability, { assessment, edition, checks, session: ts701Session })
-            if (ts701Session.observedDut) task.meta.ts701Dut = ts701Session.observedDut
+            if (ts701Session instanceof LabFaultError) labFault ??= ts701Session
+            if (labFault || ts701Session instanceof LabFaultError) return stopForFault(task, labFault ?? (ts701Session as LabFaultError))
+            const session = ts701Session
+            const result = await runFunctionalUnit(p, group.applicability, { assessment, edition, checks, session }).catch(
+              (err: unknown) => {
+                const fault = asLabFault(err)
+                if (!fault) throw err
+                labFault ??= fault
+                session.evidence.record({ channel: 'harness', summary: `lab fault, the run stops: ${fault.message}` })
+                return undefined
+              },
+            )
+            if (!result) return stopForFault(task, labFault!)
+            if (session.observedDut) task.meta.ts701Dut = session.observedDut
             report({ task, skip }, result)
           })
         } else {

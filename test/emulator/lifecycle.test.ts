@@ -4,7 +4,7 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { EvidenceLog } from '../../core/evidence.ts'
-import { EmulatorConfigError, UpdateServerEmulator } from '../../emulator/index.ts'
+import { EmulatorClosedError, EmulatorConfigError, UpdateServerEmulator } from '../../emulator/index.ts'
 import type { EmulatorRoute } from '../../profile/types.ts'
 import { fetchRaw, HOST, rawConnect, readUntilClose, settledHits, sleep, startEmulator, tempDir } from './helpers.ts'
 
@@ -151,7 +151,7 @@ describe('start and close', () => {
   it('rejects setTls after close', async () => {
     const emu = await startEmulator(routes)
     await emu.close()
-    await expect(emu.setTls(undefined)).rejects.toBeInstanceOf(EmulatorConfigError)
+    await expect(emu.setTls(undefined)).rejects.toBeInstanceOf(EmulatorClosedError)
   })
 })
 

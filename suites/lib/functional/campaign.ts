@@ -1,5 +1,6 @@
 import type { OfferedImage } from '../../../emulator/index.ts'
 import { CONTROL_VARIANT, type Observation } from '../../../harness/functional.ts'
+import { rethrowLabFault } from '../../../harness/lab-fault.ts'
 import { attempt, disagreement, installed, onBaseline, type Attempt, type WaitFor } from './deliver.ts'
 import { finalOutcome, given, imageWords, need, received, settled, unmet, type Precondition } from './preconditions.ts'
 import type { Session } from './session.ts'
@@ -171,8 +172,10 @@ async function runCampaign(s: Session, mechanism: string): Promise<CampaignResul
     let a: Attempt
     try {
       a = await attempt(s, mechanism, image, wait)
-    } catch (err) {
-      // Keep what earlier attempts showed; this one and the rest stay open, with the reason.
+    } catch (caught) {
+      // Keep what earlier attempts showed; this one and the rest stay open, with the reason. A lab
+      // fault (the emulator lost its port) is no attempt at all: the run stops.
+      const err = rethrowLabFault(caught)
       const why = err instanceof Error ? err.message : String(err)
       byVariant.set(image.name, { kind, verdict: 'INCONCLUSIVE', reason: `the ${image.name} attempt broke off: ${why}` })
       dirty = `not attempted: the DUT stopped answering properly during the ${image.name} attempt (${why})`
