@@ -7,6 +7,7 @@ import { lint } from './lint.ts'
 import { consoleOutput, printFindings, type Output } from './output.ts'
 import { plan } from './plan.ts'
 import { run } from './run.ts'
+import { KEY_ALGORITHMS, type KeyAlgorithm } from '../fixtures/certs.ts'
 import { runSim, SIM_DEFAULTS } from '../sim/command.ts'
 import { MODES, type Mode } from '../sim/modes/index.ts'
 import { CHANNELS, type Channel } from '../sim/profile.ts'
@@ -15,6 +16,12 @@ function standardOption(): Option {
   return new Option('--standard <edition>', 'edition of EN 303 645 and TS 103 701 to assess against')
     .choices(listEditions())
     .default(DEFAULT_EDITION)
+}
+
+function caKeyOption(who: string): Option {
+  return new Option('--ca-key <alg>', `key type of the update CA ${who} trusts, and of its server certificate (default rsa-2048)`).choices(
+    KEY_ALGORITHMS,
+  )
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',').filter(Boolean)]
@@ -57,6 +64,7 @@ function program(io: Output, env: NodeJS.ProcessEnv, setExit: (code: number) => 
     .addOption(
       new Option('--mode <mode>', 'which kind of update agent the bundled reference DUT behaves like (default api)').choices(MODES),
     )
+    .addOption(caKeyOption('the bundled reference DUT'))
     .action(
       async (o: {
         assessment: string
@@ -68,6 +76,7 @@ function program(io: Output, env: NodeJS.ProcessEnv, setExit: (code: number) => 
         flaw?: string[]
         channel?: Channel
         mode?: Mode
+        caKey?: KeyAlgorithm
       }) => setExit(await run({ ...o, groups: o.group, flaws: o.flaw ?? [] }, io, env)),
     )
 
@@ -88,6 +97,7 @@ function program(io: Output, env: NodeJS.ProcessEnv, setExit: (code: number) => 
       ).choices(['http', 'mqtt', 'serial']),
     )
     .addOption(new Option('--mode <mode>', 'which kind of update agent the device behaves like (default api)').choices(MODES))
+    .addOption(caKeyOption('the device'))
     .option('--bench-port <n>', 'port of the lab bench controller (power relay, reflashing jig)', (v) => Number(v), SIM_DEFAULTS.benchPort)
     .option('--broker <url>', 'mqtt: the broker to connect to (default: an embedded broker on --broker-port)')
     .option('--broker-port <n>', 'mqtt: port of the embedded broker', (v) => Number(v), SIM_DEFAULTS.brokerPort)
@@ -110,6 +120,7 @@ function program(io: Output, env: NodeJS.ProcessEnv, setExit: (code: number) => 
         brokerPort: number
         consolePort: number
         pty?: boolean
+        caKey?: KeyAlgorithm
       }) => {
         const { broker, ...rest } = o
         setExit(await runSim({ ...rest, ...(broker ? { brokerUrl: broker } : {}), flaws: o.flaw ?? [] }, io))

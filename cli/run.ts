@@ -6,6 +6,7 @@ import { runReporters } from '../reports/index.ts'
 import type { Channel } from '../sim/profile.ts'
 import { channelOfMode, type Mode } from '../sim/modes/index.ts'
 import { createReferenceSetup, type ReferenceSetup } from '../sim/setup.ts'
+import type { KeyAlgorithm } from '../fixtures/certs.ts'
 import { runExitCode } from './exit.ts'
 import { printFindings, type Output } from './output.ts'
 
@@ -23,6 +24,8 @@ export interface RunCommandOptions {
   channel?: Channel
   /** Which kind of update agent the bundled reference DUT behaves like (default api). */
   mode?: Mode
+  /** The key type of the bundled reference DUT's update CA (default rsa-2048). */
+  caKey?: KeyAlgorithm
 }
 
 function timestamp(): string {
@@ -33,8 +36,14 @@ function timestamp(): string {
 }
 
 /** The embedded default: the reference DUT, started in this process for the run's duration. */
-async function referenceDut(flaws: string[], channel: Channel | undefined, mode: Mode, io: Output): Promise<ReferenceSetup> {
-  const setup = await createReferenceSetup({ flaws, mode, ...(channel && { channel }) })
+async function referenceDut(
+  flaws: string[],
+  channel: Channel | undefined,
+  mode: Mode,
+  io: Output,
+  caKey?: KeyAlgorithm,
+): Promise<ReferenceSetup> {
+  const setup = await createReferenceSetup({ flaws, mode, ...(channel && { channel }), ...(caKey && { caKey }) })
   const how =
     mode === 'api' ? `over ${setup.channel}` : `in mode ${mode} (${setup.channel === 'none' ? 'no lab API' : `over ${setup.channel}`})`
   io.out(`reference DUT${flaws.length ? ` with flaws ${flaws.join(', ')}` : ''} ${how}, support page on ${setup.apiUrl}`)
@@ -55,12 +64,18 @@ export async function run(options: RunCommandOptions, io: Output, env: NodeJS.Pr
   if (options.dut && (options.flaws?.length || options.channel || options.mode)) {
     throw new UsageError('--flaw, --channel and --mode choose how the bundled reference DUT runs; they cannot be combined with --dut')
   }
+  if (options.dut && options.caKey) {
+    throw new UsageError(
+      "--ca-key picks the key type of the bundled reference DUT's update CA; with --dut, the profile names the CA (updateServer.tls)",
+    )
+  }
   const mode = options.mode ?? 'api'
   if (options.channel && channelOfMode(mode, options.channel) === undefined) {
     throw new UsageError(`--mode ${mode} runs over its own channel; leave out --channel ${options.channel}`)
   }
   const out = options.out ?? join('reports', timestamp())
-  const setup = options.conceptualOnly || options.dut ? undefined : await referenceDut(options.flaws ?? [], options.channel, mode, io)
+  const setup =
+    options.conceptualOnly || options.dut ? undefined : await referenceDut(options.flaws ?? [], options.channel, mode, io, options.caKey)
   try {
     const profileFile = options.dut ?? setup?.profileFile
     const prepared = await prepare(options.assessment, {

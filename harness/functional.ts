@@ -36,6 +36,8 @@ export interface LabPayload {
     sha256: string
     /** Raw byte flips: the byte changed and whether it lies in a declared signed range (fixtures/attacks.ts). */
     flip?: { offset: number; signed: boolean }
+    /** Offered once the valid image is installed (a rollback to the version before), not from the baseline. */
+    afterUpdate?: true
   }>
 }
 

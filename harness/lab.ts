@@ -53,6 +53,7 @@ export async function prepareLab(profileFile: string, out: string, env: NodeJS.P
         valid: await source(images.valid, 'valid-image'),
         workDir: join(workDir, 'attacks'),
         ...(images.older && { older: await source(images.older, 'older-image') }),
+        ...(images.baseline && { previous: await source(images.baseline, 'baseline-image') }),
         prepared: images.attacks.map((a) => ({ name: a.name, description: a.description, path: a.file, kind: a.kind })),
         ...(images.format === 'raw' && images.signedRanges && { signedRanges: images.signedRanges }),
       })
@@ -62,7 +63,14 @@ export async function prepareLab(profileFile: string, out: string, env: NodeJS.P
     credentials: credentials(profile, env),
     evidenceFile: resolve(out, EVIDENCE.path),
     workDir,
-    attacks: attacks.map((a) => ({ ...a.image, name: a.name, description: a.description, kind: a.kind, ...(a.flip && { flip: a.flip }) })),
+    attacks: attacks.map((a) => ({
+      ...a.image,
+      name: a.name,
+      description: a.description,
+      kind: a.kind,
+      ...(a.flip && { flip: a.flip }),
+      ...(a.afterUpdate && { afterUpdate: a.afterUpdate }),
+    })),
   }
   return { lab, findings, variants: attacks.length ? [...attacks.map((a) => a.name), CONTROL_VARIANT] : [], evidence: EVIDENCE }
 }

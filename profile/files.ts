@@ -15,6 +15,7 @@ export const COMMON_FILES: readonly FilePattern[] = [
   ...['certFile', 'keyFile', 'caCertFile', 'caKeyFile'].map((key) => ['updateServer', 'tls', key]),
   ['images', 'valid', 'file'],
   ['images', 'older', 'file'],
+  ['images', 'baseline', 'file'],
   ['images', 'attacks', '*', 'file'],
 ]
 

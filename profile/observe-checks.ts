@@ -5,6 +5,7 @@
  * warned about when nothing observes its version: every unit that installs an image would stay open.
  */
 import { loopbackProblem } from '../core/loopback.ts'
+import { isSensitive } from '../core/mask.ts'
 import { isRecord } from '../ixit/documents.ts'
 import type { PathSegment } from '../ixit/source.ts'
 import { checkExtraction, compileRegex, groupsOf, list, walk, type Report } from './check-kit.ts'
@@ -30,6 +31,22 @@ export function checkObserve(data: Record<string, unknown>, report: Report, warn
   if (broker && typeof broker.url === 'string') {
     const problem = loopbackProblem(broker.url)
     if (problem) report(problem.includes('not a valid URL') ? 'bad-url' : 'not-loopback', ['observe', 'mqtt', 'url'], problem)
+  }
+
+  const identity = isRecord(observe.identity) ? observe.identity : {}
+  for (const [i, way] of list(identity.server).entries()) {
+    if (!isRecord(way)) continue
+    // The emulator records credentials masked: a name carried there would never equal the device's.
+    for (const key of ['query', 'header'] as const)
+      if (typeof way[key] === 'string' && isSensitive(way[key]))
+        report(
+          'bad-identity',
+          ['observe', 'identity', 'server', i, key],
+          `${way[key]} looks like a credential: its value is masked when recorded and cannot name the device`,
+        )
+    if (typeof way.path !== 'string' || typeof way.param !== 'string') continue
+    if (!way.path.split('/').includes(`:${way.param}`))
+      report('bad-identity', ['observe', 'identity', 'server', i, 'param'], `the path pattern ${way.path} has no segment :${way.param}`)
   }
 
   for (const name of FACTS) {

@@ -224,6 +224,11 @@ export interface ImageSet {
   format: 'ts701' | 'raw'
   valid: ImageRef
   older?: ImageRef
+  /**
+   * The genuine image of the version the device runs at the start. Once the valid image is
+   * installed it is offered again: the device must refuse to go back to it.
+   */
+  baseline?: ImageRef
   /** `raw` only: byte ranges of the valid image its signature covers, as the lab declares them. */
   signedRanges?: ByteRange[]
   attacks: PreparedAttack[]
@@ -313,6 +318,26 @@ export interface ObserveBroker {
 }
 
 /**
+ * How the device names itself in a request to the update server: a query parameter, a request
+ * header (credential headers are masked when recorded, so they cannot name it), or a `:name`
+ * segment of a path pattern the request path starts with (hawkBit's `/:tenant/controller/v1/:controllerId`).
+ * `equals` is the value that is this device.
+ */
+export type ServerIdentity =
+  { query: string; equals: string } | { header: string; equals: string } | { path: string; param: string; equals: string }
+
+/**
+ * `observe.identity`: the device's own name in its traffic, so that other clients of the lab's
+ * update server (a second device, a script, a browser) are not taken for it.
+ */
+export interface ObserveIdentity {
+  /** Any one of them present in a request decides whether it is the device's. */
+  server: ServerIdentity[]
+  /** Requests that carry none of them: left out as strangers' (default) or taken as the device's. */
+  unnamed?: 'stranger' | 'device'
+}
+
+/**
  * `observe`: where the facts the judges rest on are read, for devices that report them only to
  * their update server, over MQTT or on a lab probe. A fact left out is read through the device
  * operation where the channel declares it (identify for version and alive, read-outcome for the
@@ -320,6 +345,8 @@ export interface ObserveBroker {
  */
 export interface ObserveSection {
   mqtt?: ObserveBroker
+  /** How the device names itself; without it every client of the update server counts as the device. */
+  identity?: ObserveIdentity
   version?: VersionFact
   /** The model designation (5.3-16), from the same sources as the version. */
   model?: VersionFact

@@ -7,6 +7,7 @@ import { BENCH_SCRIPT } from './bench.ts'
 import { channelOfMode, MODE_HELP, MODES, type Mode } from './modes/index.ts'
 import { CHANNELS, PASSWORD_ENV, type Channel } from './profile.ts'
 import { createReferenceSetup, writeEnvFile, type ReferenceSetup } from './setup.ts'
+import type { KeyAlgorithm } from '../fixtures/certs.ts'
 
 export interface SimOptions {
   flaws: string[]
@@ -32,6 +33,8 @@ export interface SimOptions {
   mode?: Mode
   /** The lab bench controller's port. */
   benchPort?: number
+  /** The key type of the update CA the device trusts (default rsa-2048). */
+  caKey?: KeyAlgorithm
 }
 
 export interface SimIo {
@@ -95,6 +98,7 @@ export async function runSim(options: SimOptions, io: SimIo): Promise<number> {
       mode,
       ...(channel !== 'none' && { channel }),
       benchPort: options.benchPort ?? SIM_DEFAULTS.benchPort,
+      ...(options.caKey && { caKey: options.caKey }),
       ...(channel === 'mqtt'
         ? options.brokerUrl
           ? { brokerUrl: options.brokerUrl }

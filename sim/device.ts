@@ -251,7 +251,11 @@ export class ReferenceDut implements UpdateHost {
 
   verify(path: string): Promise<Verification> {
     const { counter } = this.flash.boot
-    return verifyImage(path, verificationPolicy({ keys: this.options.trustedKeys, hardwareId: this.hardwareId, counter }, this.flaws))
+    const factoryCounter = this.baseline?.versionCounter ?? counter
+    return verifyImage(
+      path,
+      verificationPolicy({ keys: this.options.trustedKeys, hardwareId: this.hardwareId, counter, factoryCounter }, this.flaws),
+    )
   }
 
   /**

@@ -3,7 +3,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, relative, resolve } from 'node:path'
 import { stringify } from 'yaml'
-import { createCa, issueServerCert, type Pki } from '../fixtures/certs.ts'
+import { createCa, issueServerCert, KEY_ALGORITHMS, type KeyAlgorithm, type Pki } from '../fixtures/certs.ts'
 import { buildImage, type BuiltImage } from '../fixtures/image.ts'
 import { exportPublicKeyPem, generateSigningKey, type SigningKey } from '../fixtures/keys.ts'
 import { BENCH_SCRIPT, BenchController, writeBenchScript } from './bench.ts'
@@ -35,6 +35,8 @@ export interface ReferenceSetupOptions {
   updateServerPort?: number
   /** Default true. */
   https?: boolean
+  /** The key type of the lab's update CA and the server's certificate; default rsa-2048. */
+  caKey?: KeyAlgorithm
   /** Receives the device log as it is written. */
   onLog?: (entry: LogEntry) => void
   /** The device's staging area; 64 MiB by default. */
@@ -150,6 +152,8 @@ export async function createReferenceSetup(options: ReferenceSetupOptions = {}):
       `mode ${mode} runs over ${mode === 'api' ? 'any channel' : MODE_CHANNEL[mode]}, not ${options.channel}`,
     )
   if (options.pty === true && channel === 'serial' && !findSocat()) throw new SimError('E_SIM_CONFIG', SOCAT_MISSING)
+  if (options.caKey !== undefined && !KEY_ALGORITHMS.includes(options.caKey))
+    throw new SimError('E_SIM_CONFIG', `unknown CA key type ${String(options.caKey)}; key types: ${KEY_ALGORITHMS.join(', ')}`)
   const ownsDir = options.dir === undefined
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'ts701-sim-')))
   // Closed in reverse order of starting; every part started so far, also when a later one fails.
@@ -164,7 +168,7 @@ export async function createReferenceSetup(options: ReferenceSetupOptions = {}):
     const at = (...parts: string[]) => join(dir, ...parts)
 
     const vendorKey = generateSigningKey('ecdsa-p256-sha256')
-    const ca = await createCa('TS701 Vendor Update CA (lab)')
+    const ca = await createCa('TS701 Vendor Update CA (lab)', { key: options.caKey ?? 'rsa-2048' })
     const server = await issueServerCert(ca, { hosts: ['127.0.0.1', 'localhost'] })
     const tlsFiles = {
       caCert: at(LAYOUT.caCert),
@@ -271,9 +275,10 @@ export async function createReferenceSetup(options: ReferenceSetupOptions = {}):
         caKey: rel(tlsFiles.caKey),
         valid: rel(images.valid.path),
         older: rel(images.older.path),
+        baseline: rel(images.baseline.path),
         otherHardware: rel(images.otherHardware.path),
       },
-      versions: { valid: images.valid.manifest.version, older: images.older.manifest.version },
+      versions: { valid: images.valid.manifest.version, older: images.older.manifest.version, baseline: images.baseline.manifest.version },
       otherHardwareId: OTHER_HARDWARE_ID,
       benchScript: BENCH_SCRIPT,
     }

@@ -20,7 +20,7 @@ function versionOf(profile: DutProfile, image: ImageSource): string | undefined 
   const own = (image as ImageSource & { version?: unknown }).version
   if (typeof own === 'string') return own
   const images = profile.images
-  return [images?.valid, images?.older].find((ref) => ref?.file === image.path)?.version
+  return [images?.valid, images?.older, images?.baseline].find((ref) => ref?.file === image.path)?.version
 }
 
 /** A file that changed since it was prepared would make the evidence describe another image. */

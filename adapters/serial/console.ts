@@ -45,6 +45,12 @@ export class Console {
   fresh = false
   /** When the last byte came. */
   lastDataAt = 0
+  /**
+   * The device has echoed a command before. From then on a prompt before the echo is not the end
+   * of the answer: under load the echo can come after a line the device printed on its own and the
+   * fresh prompt below it, which would otherwise pass for an empty answer.
+   */
+  echoes = false
 
   private readonly address: PortAddress
   private readonly refused?: string

@@ -242,10 +242,12 @@ export function answerView(c: Console, command: string, prompt: RegExp | undefin
       }
     }
   }
+  if (echoed) c.echoes = true
   const open = partial.text
   // The echo still arriving (after a late prompt, say) is not the device's answer, nor its prompt.
   const echoArriving = !echoed && sent !== '' && open.trimEnd().endsWith(sent)
-  const line = echoArriving ? undefined : promptLine(c)
+  const awaitingEcho = !echoed && sent !== '' && c.echoes
+  const line = echoArriving || awaitingEcho ? undefined : promptLine(c)
   return {
     lines: lines.slice(start).map((l) => l.text),
     partial: echoArriving ? '' : open,

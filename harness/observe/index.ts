@@ -13,8 +13,9 @@ import { ConsoleWatcher, consoleOutcomeExtract, consoleValueExtract } from './co
 import { brokerOf, MqttWatcher } from './mqtt.ts'
 import { operationAlive, operationOutcome, operationVersion } from './operation.ts'
 import { probeAlive, probeOutcome, probeValue, type ProbeContext } from './probe.ts'
-import { describeMatch, hitMatcher, nonImageRequests, serverFeed, type HitSource } from './server.ts'
-import { notObserved, ObserveError, type CheckSeen, type FactSources, type Reading } from './types.ts'
+import { identityFilter, type IdentityFilter } from './identity.ts'
+import { clientMix, describeMatch, hitMatcher, nonImageRequests, ownRequests, serverFeed, type HitSource } from './server.ts'
+import { notObserved, ObserveError, type CheckSeen, type ClientMix, type FactSources, type Reading } from './types.ts'
 
 export * from './types.ts'
 export type { HitSource } from './server.ts'
@@ -40,6 +41,11 @@ export interface SessionObserve {
   checks(since: number, until?: number): Promise<CheckSeen[]>
   /** The first update check from `since` on, made already or within `timeoutMs`. */
   nextCheck(since: number, timeoutMs: number): Promise<CheckSeen | undefined>
+  /**
+   * Other clients of the update server between `since` and `until`: left out and listed when the
+   * profile declares the device's identity, else only whether the counted checks name several devices.
+   */
+  clients(since: number, until: number): Promise<ClientMix>
   /** Whether the device works: false when it showed no sign of life (then `detail` says what was watched). */
   alive(options?: { since?: number; waitMs?: number }): Promise<Reading<boolean>>
   close(): Promise<void>
@@ -67,9 +73,11 @@ export class Observer implements SessionObserve {
   private readonly facts: { version?: VersionFact; model?: VersionFact; outcome?: OutcomeFact; checks?: ChecksFact; alive?: AliveFact }
   private watcher: MqttWatcher | undefined
   private console: ConsoleWatcher | undefined
+  private readonly identity: IdentityFilter | undefined
 
   constructor(private readonly d: ObserveDeps) {
     const o = d.profile.observe ?? {}
+    this.identity = o.identity && identityFilter(o.identity)
     const op = (name: 'identify' | 'read-outcome') => (d.dut.supports(name) ? { from: 'operation' as const } : undefined)
     this.facts = {
       ...((o.version ?? op('identify')) && { version: o.version ?? op('identify')! }),
@@ -157,6 +165,14 @@ export class Observer implements SessionObserve {
     return item && { time: item.time, evidence: item.evidence, what: item.what }
   }
 
+  async clients(since: number, until: number): Promise<ClientMix> {
+    const checks = this.facts.checks
+    if (checks && checks.from !== 'server') return { declared: this.identity !== undefined, strangers: [] }
+    const hits = (await this.d.emulator()).hits().filter((h) => h.time >= since && h.time <= until)
+    const routes = this.d.profile.updateServer?.routes ?? []
+    return clientMix(hits, this.identity, checks ? hitMatcher(checks) : nonImageRequests(routes), routes)
+  }
+
   async alive(options: { since?: number; waitMs?: number } = {}): Promise<Reading<boolean>> {
     const fact = this.facts.alive
     if (!fact) return undeclared('alive', 'identify')
@@ -184,7 +200,8 @@ export class Observer implements SessionObserve {
     if (checks?.from === 'console') return this.consoleFeed(checks.match)
     if (checks) return this.feed(checks)
     // Without a declaration, what counted before: every request the emulator did not answer with the image.
-    return serverFeed(this.d.emulator, nonImageRequests(this.d.profile.updateServer?.routes ?? []), 'the update server')()
+    const all = nonImageRequests(this.d.profile.updateServer?.routes ?? [])
+    return serverFeed(this.d.emulator, ownRequests(all, this.identity), 'the update server')()
   }
 
   private async feed(fact: FeedFact): Promise<Feed> {
@@ -195,7 +212,7 @@ export class Observer implements SessionObserve {
     }
     if (!this.d.profile.updateServer)
       throw new ObserveError('E_OBSERVE_CONFIG', 'an observation from the update server needs updateServer in the DUT profile')
-    return serverFeed(this.d.emulator, hitMatcher(fact), describeMatch(fact))()
+    return serverFeed(this.d.emulator, ownRequests(hitMatcher(fact), this.identity), describeMatch(fact))()
   }
 
   private async consoleFeed(match: string | undefined): Promise<Feed> {

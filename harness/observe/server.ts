@@ -7,6 +7,8 @@ import type { Hit } from '../../emulator/index.ts'
 import type { EmulatorRoute, ServerMatch } from '../../profile/types.ts'
 import type { Report } from './extract.ts'
 import type { Feed, FeedItem } from './feed.ts'
+import { groupStrangers, obviousMix, type IdentityFilter } from './identity.ts'
+import type { ClientMix } from './types.ts'
 
 /** What the source needs of the emulator (the judges' fake server offers the same). */
 export interface HitSource {
@@ -71,3 +73,31 @@ export function serverFeed(server: () => Promise<HitSource>, match: (h: Hit) => 
 
 /** A feed whose transport (the emulator, a broker connection) starts on first use. */
 export type AsyncFeed = () => Promise<Feed>
+
+/** Only the device's requests among those `match` takes, when the profile says how it names itself. */
+export function ownRequests(match: (h: Hit) => boolean, identity: IdentityFilter | undefined): (h: Hit) => boolean {
+  return identity ? (h) => match(h) && identity.isDevice(h) : match
+}
+
+/**
+ * Who else used the update server in `hits` (one window): with a declared identity, every request
+ * that is not the device's, whatever it asked; without one, whether the requests counted as
+ * checks (`checks`) name more than one device.
+ */
+export function clientMix(
+  hits: readonly Hit[],
+  identity: IdentityFilter | undefined,
+  checks: (h: Hit) => boolean,
+  routes: readonly EmulatorRoute[],
+): ClientMix {
+  if (identity) {
+    const others = hits.filter((h) => !identity.isDevice(h))
+    return {
+      declared: true,
+      strangers: groupStrangers(others, (h) => identity.seen(h)),
+      own: hits.length - others.length,
+    }
+  }
+  const mixed = obviousMix(hits.filter(checks), routes)
+  return { declared: false, strangers: [], ...(mixed !== undefined && { mixed }) }
+}

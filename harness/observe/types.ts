@@ -82,6 +82,29 @@ export const observed = <T>(source: string, value: T, evidence: string[], at = D
   ...(detail !== undefined && { detail }),
 })
 
+/** Requests to the update server from another client than the device, alike in method, path and the name they gave. */
+export interface StrangerGroup {
+  method: string
+  path: string
+  /** The name the requests gave their client: `controllerId=dev-2`, `no device name`. */
+  identity: string
+  count: number
+  /** The first few. */
+  evidence: string[]
+}
+
+/** Who else used the update server in a window, as far as the requests tell. */
+export interface ClientMix {
+  /** Whether the profile declares the device's identity (observe.identity): then strangers were left out. */
+  declared: boolean
+  /** Declared: the requests left out as other clients'. */
+  strangers: StrangerGroup[]
+  /** Declared: how many requests of the window were the device's (any route), so none at all can be told from a device that does not check. */
+  own?: number
+  /** Undeclared: the device-like names that took more than one value among the counted checks, e.g. `controllerId: dev-1 (5), dev-2 (12)`. */
+  mixed?: string
+}
+
 /** Which source answers each fact for this profile and device; undefined when none does. */
 export interface FactSources {
   version: ObserveSource | undefined

@@ -5,6 +5,7 @@
  */
 import type { EmulatorRoute, ObserveSection } from '../../profile/types.ts'
 import { DEVICE_SECONDS } from '../clock.ts'
+import { DEFAULT_HARDWARE_ID } from '../identity.ts'
 import { HAWKBIT_TENANT } from '../protocols/hawkbit.ts'
 import { common, imageRoute, readyTimeoutMs, type ChannelInput, type ProfileInput, type WrittenProfile } from '../profile.ts'
 import { benchSection, deviceWait, NAME } from './bench-steps.ts'
@@ -67,6 +68,9 @@ export function hawkbitProfile(input: ProfileInput, _reach: ChannelInput): Writt
   ]
   const waitMs = deviceWait(input)
   const observe: ObserveSection = {
+    // The controller ID in the path names the device (its hardware ID); another ID is another client.
+    // Artifact downloads name no one and are observed by nothing, so they may as well count as strangers'.
+    identity: { server: [{ path: base, param: 'controllerId', equals: DEFAULT_HARDWARE_ID }] },
     version: { from: 'server', routes: ['config-data'], extract: { pointer: '/data/version' }, timeoutMs: waitMs },
     model: { from: 'server', routes: ['config-data'], extract: { pointer: '/data/model' }, timeoutMs: waitMs },
     outcome: {

@@ -4,6 +4,7 @@
  * deployment's status, so every fact is read there, and the bench power-cycles and reflashes it.
  */
 import type { EmulatorRoute, ObserveSection } from '../../profile/types.ts'
+import { DEFAULT_HARDWARE_ID } from '../identity.ts'
 import { MENDER_PATHS } from '../protocols/mender.ts'
 import { common, imageRoute, readyTimeoutMs, type ChannelInput, type ProfileInput, type WrittenProfile } from '../profile.ts'
 import { benchSection, deviceWait, NAME } from './bench-steps.ts'
@@ -30,6 +31,9 @@ export function pullProfile(input: ProfileInput, _reach: ChannelInput): WrittenP
   ]
   const waitMs = deviceWait(input)
   const observe: ObserveSection = {
+    // The poll names the device by its device type; inventory and status reports name no one (a real
+    // Mender client is named by its auth token, which the emulator masks), so unnamed requests are its.
+    identity: { server: [{ query: 'device_type', equals: DEFAULT_HARDWARE_ID }], unnamed: 'device' },
     version: { from: 'server', routes: ['inventory'], extract: attribute('artifact_name'), timeoutMs: waitMs },
     model: { from: 'server', routes: ['inventory'], extract: attribute('model'), timeoutMs: waitMs },
     outcome: {

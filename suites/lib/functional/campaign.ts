@@ -110,18 +110,29 @@ function judgeControl(a: Attempt): Observation {
   })
 }
 
-async function attackImages(s: Session): Promise<Array<{ kind: string; image: OfferedImage }>> {
+interface AttackOffer {
+  kind: string
+  image: OfferedImage
+  afterUpdate?: true
+}
+
+async function attackImages(s: Session): Promise<AttackOffer[]> {
   const valid = await s.valid()
+  const claims = async (a: Session['lab']['attacks'][number]): Promise<string> => {
+    if (a.afterUpdate) return s.profile.images?.baseline?.version ?? valid.version
+    return a.kind === 'downgrade' ? ((await s.older())?.version ?? valid.version) : valid.version
+  }
   return Promise.all(
     s.lab.attacks.map(async (a) => ({
       kind: a.kind,
+      ...(a.afterUpdate && { afterUpdate: a.afterUpdate }),
       // Attacks claim the valid image's version: the device must reject them for what they are.
       image: {
         name: a.name,
         path: a.path,
         size: a.size,
         sha256: a.sha256,
-        version: a.kind === 'downgrade' ? ((await s.older())?.version ?? valid.version) : valid.version,
+        version: await claims(a),
       },
     })),
   )
@@ -144,9 +155,10 @@ async function runCampaign(s: Session, mechanism: string): Promise<CampaignResul
     await s.dut.changeSettings('enable-automatic-updates')
   }
   const attacks = await attackImages(s)
-  const all = [...attacks, { kind: 'control', image: valid }]
+  const later = attacks.filter((a) => a.afterUpdate)
+  const all = [...attacks.filter((a) => !a.afterUpdate), { kind: 'control', image: valid }]
   if (baseline.version === valid.version) {
-    for (const { image, kind } of all) {
+    for (const { image, kind } of [...all, ...later]) {
       byVariant.set(image.name, {
         kind,
         verdict: 'INCONCLUSIVE',
@@ -193,6 +205,7 @@ async function runCampaign(s: Session, mechanism: string): Promise<CampaignResul
       await s.act('restore').catch(() => undefined)
     }
   }
+  dirty = await afterUpdate(s, { mechanism, later, wait, valid, dirty, byVariant })
   // Later experiments start from the baseline too; they check it again themselves.
   if (!dirty) await onBaseline(s, baseline)
 
@@ -210,6 +223,58 @@ async function runCampaign(s: Session, mechanism: string): Promise<CampaignResul
     }
   }
   return { byVariant }
+}
+
+/**
+ * The attacks offered once the valid image runs (a rollback to the version before it), one after
+ * another from that state. Returns why later experiments must not trust the device's state, if so.
+ */
+async function afterUpdate(
+  s: Session,
+  c: {
+    mechanism: string
+    later: AttackOffer[]
+    wait: WaitFor
+    valid: OfferedImage
+    dirty: string | undefined
+    byVariant: CampaignResult['byVariant']
+  },
+): Promise<string | undefined> {
+  let dirty = c.dirty
+  for (const { image, kind } of c.later) {
+    const control = c.byVariant.get(CONTROL)
+    const open =
+      dirty ??
+      (control?.verdict !== 'PASS'
+        ? `not attempted: the valid image was not seen installed, so there is no newer version to go back from`
+        : undefined)
+    if (open) {
+      c.byVariant.set(image.name, { kind, verdict: 'INCONCLUSIVE', reason: open })
+      continue
+    }
+    let a: Attempt
+    try {
+      a = await attempt(s, c.mechanism, image, c.wait)
+    } catch (caught) {
+      const err = rethrowLabFault(caught)
+      const why = err instanceof Error ? err.message : String(err)
+      c.byVariant.set(image.name, { kind, verdict: 'INCONCLUSIVE', reason: `the ${image.name} attempt broke off: ${why}` })
+      dirty = `the DUT stopped answering properly during the ${image.name} attempt (${why})`
+      continue
+    }
+    // The attempt must start where it means to: on the valid version, not back on the baseline.
+    const judged =
+      a.before.version === c.valid.version
+        ? judgeAttack(a, kind)
+        : {
+            verdict: 'INCONCLUSIVE' as const,
+            reason: `the DUT ran ${a.before.version}, not the valid ${c.valid.version}, when ${image.name} was offered`,
+            evidence: a.evidence,
+          }
+    c.byVariant.set(image.name, { kind, ...judged })
+    if (!a.after) dirty = `no version observed after the ${image.name} attempt`
+  }
+  return dirty
 }
 
 export function campaign(s: Session, mechanism: string): Promise<CampaignResult> {

@@ -1,4 +1,5 @@
 import type { Observation } from '../../../harness/functional.ts'
+import type { ClientMix } from '../../../harness/observe/index.ts'
 import type { UpdMech } from '../../../ixit/types.ts'
 import { durationSeconds, naturalDuration } from '../../../core/duration.ts'
 import type { Session } from './session.ts'
@@ -15,6 +16,8 @@ export interface CheckTimeline {
   windowSeconds: number
   /** TLS handshakes with the update server that failed meanwhile: the device tried, the lab's TLS stopped it. */
   failedHandshakes: { count: number; error?: string }
+  /** Other clients of the update server in the window (absent: none looked for). */
+  clients?: ClientMix
   evidence: string[]
 }
 
@@ -68,12 +71,24 @@ async function watch(s: Session): Promise<CheckTimeline> {
   const until = backAt + windowMs
   const checks = await s.observe.checks(requestedAt, until)
   const failures = server.handshakeFailures().filter((f) => f.time >= requestedAt && f.time <= until)
+  const clients = await s.observe.clients(requestedAt, until)
+  const strangers = clients.strangers.reduce((n, g) => n + g.count, 0)
+  if (strangers > 0 || clients.mixed !== undefined)
+    s.evidence.record({
+      channel: 'harness',
+      summary:
+        strangers > 0
+          ? `5.3-5: ${strangers} request(s) from other clients than the device left out`
+          : `5.3-5: the update checks name more than one device (${clients.mixed})`,
+      detail: { strangers: clients.strangers, ...(clients.mixed !== undefined && { mixed: clients.mixed }) },
+    })
   return {
     backAt,
     back,
     checksAt: checks.map((h) => (Math.max(0, h.time - backAt) / 1000) * s.profile.timeScale),
     windowSeconds: s.profile.observationSeconds * s.profile.timeScale,
     failedHandshakes: { count: failures.length, ...(failures[0] && { error: failures[0].error }) },
+    clients,
     evidence: s.evidence.since(mark).map((e) => e.id),
   }
 }
@@ -114,7 +129,7 @@ function triedButRefused(t: CheckTimeline, fewer: number): Observation | undefin
  * A check "after initialization" comes well before one period has passed; a device whose first
  * check only arrives with its periodic schedule has no boot check.
  */
-export function judgeBootCheck(t: CheckTimeline, m: UpdMech): Observation {
+function bootCheck(t: CheckTimeline, m: UpdMech): Observation {
   const evidence = t.evidence
   const first = t.checksAt[0]
   const refused = triedButRefused(t, 1)
@@ -134,7 +149,7 @@ export function judgeBootCheck(t: CheckTimeline, m: UpdMech): Observation {
   return { verdict: 'PASS', reason: `first check ${naturalDuration(first)} after the device was back (seen by ${t.back})`, evidence }
 }
 
-export function judgePeriodic(t: CheckTimeline, m: UpdMech): Observation {
+function periodic(t: CheckTimeline, m: UpdMech): Observation {
   const evidence = t.evidence
   const refused = triedButRefused(t, 2)
   if (refused) return refused
@@ -163,7 +178,7 @@ export function judgePeriodic(t: CheckTimeline, m: UpdMech): Observation {
 /** Randomized schedules wander; half the claimed period either way still agrees with it. */
 const TOLERANCE = 0.5
 
-export function judgePeriodClaim(t: CheckTimeline, m: UpdMech): Observation {
+function periodClaim(t: CheckTimeline, m: UpdMech): Observation {
   const evidence = t.evidence
   const claim = claimOf(m)
   if (claim === undefined)
@@ -179,4 +194,57 @@ export function judgePeriodClaim(t: CheckTimeline, m: UpdMech): Observation {
         reason: `${figures} disagrees with the IXIT's ${claim.text} (${Math.round(off * 100)} % off)`,
         evidence,
       }
+}
+
+/** `3 requests from other clients left out (GET /v1/check, hw=other ×2; GET /, no device name ×1)`. */
+function strangersLeftOut(c: ClientMix): string | undefined {
+  const count = c.strangers.reduce((n, g) => n + g.count, 0)
+  if (count === 0) return undefined
+  const named = c.strangers
+    .slice(0, 3)
+    .map((g) => `${g.method} ${g.path}, ${g.identity} ×${g.count}`)
+    .join('; ')
+  const more = c.strangers.length > 3 ? `; ${c.strangers.length - 3} more` : ''
+  return `${count} request${count === 1 ? '' : 's'} from other clients left out (${named}${more})`
+}
+
+/**
+ * The same judgement, honest about who else used the update server. Declared strangers were left
+ * out before counting: the reason says so. Without a declared identity, checks that name several
+ * devices may be anyone's: a PASS (and any period comparison) would rest on other clients' checks,
+ * so it stays open; a FAIL stands only where more checks could not have changed it (`failHolds`).
+ */
+function minding(t: CheckTimeline, judged: Observation, failHolds: boolean): Observation {
+  const c = t.clients
+  if (!c) return judged
+  if (c.mixed !== undefined && !(judged.verdict === 'FAIL' && failHolds))
+    return {
+      verdict: 'INCONCLUSIVE',
+      reason: `the update checks seen name more than one device (${c.mixed}), so they cannot all be the device's: declare observe.identity in the DUT profile (would have been: ${judged.verdict}, ${judged.reason})`,
+      ...(judged.evidence && { evidence: judged.evidence }),
+    }
+  const left = strangersLeftOut(c)
+  // Nothing named the device while others came: a wrong observe.identity looks exactly like a silent device.
+  if (left && c.own === 0 && judged.verdict === 'FAIL')
+    return {
+      verdict: 'INCONCLUSIVE',
+      reason: `no request in the window named the device as observe.identity says, but ${left}: if one of them is the device, correct observe.identity`,
+      ...(judged.evidence && { evidence: judged.evidence }),
+    }
+  return left ? { ...judged, reason: `${judged.reason}; ${left}` } : judged
+}
+
+/** 5.3-5-2a: a late first check is late whoever else checked before it. */
+export function judgeBootCheck(t: CheckTimeline, m: UpdMech): Observation {
+  return minding(t, bootCheck(t, m), true)
+}
+
+/** 5.3-5-2b: other clients can only add checks, so a device short of two stays short. */
+export function judgePeriodic(t: CheckTimeline, m: UpdMech): Observation {
+  return minding(t, periodic(t, m), true)
+}
+
+/** 5.3-5-2c: other clients' checks move the median either way. */
+export function judgePeriodClaim(t: CheckTimeline, m: UpdMech): Observation {
+  return minding(t, periodClaim(t, m), false)
 }

@@ -211,3 +211,38 @@ describe('a port that goes away', () => {
     })
   })
 })
+
+describe('a console whose echo comes late', () => {
+  it('a line the device printed on its own and a fresh prompt before the echo are not taken for the answer', async () => {
+    const notifications = [
+      '[2024-05-01T10:00:00Z] update: Firmware 1.5.0 is available',
+      '[2024-05-03T12:45:00Z] update: Firmware 1.5.0 installed',
+      '-- end --',
+    ]
+    // No echo of its own: each handler writes the echo, so the test decides when it comes.
+    const { pair } = await deviceOnPty({
+      echo: false,
+      commands: {
+        settings: (_, d) => {
+          d.write('settings\n')
+          return ['auto-update: enabled', 'notify:      on']
+        },
+        notifications: (_, d) => {
+          // A loaded device: its log line and prompt go out first, the echo and the answer later.
+          d.print('[upd] checking for updates (periodic)')
+          d.showPrompt()
+          d.later(300, () => {
+            d.write('notifications\n')
+            for (const line of notifications) d.print(line)
+            d.showPrompt()
+          })
+        },
+      },
+    })
+    const { dut } = dutFor(profile(pair.a))
+    // The first exchange shows the device echoes.
+    await dut.readSettings()
+    const read = await dut.readNotifications()
+    expect(read.map((n) => n.text)).toEqual(['Firmware 1.5.0 is available', 'Firmware 1.5.0 installed'])
+  })
+})

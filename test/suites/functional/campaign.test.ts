@@ -39,6 +39,27 @@ describe.concurrent('campaign: PASS', () => {
     expect(s.dut.version).toBe('1.0.0')
   })
 
+  it('a conformant device, once updated, refuses the version it ran before, and ends on its baseline', async ({ expect }) => {
+    const s = await fakeSession({ previous: true })
+    const r = await campaign(s, LOCAL)
+    expect(verdicts(r)).toEqual({ ...all('PASS'), 'previous-version': 'PASS', [CONTROL]: 'PASS' })
+    expect(reason(r, 'previous-version')).toMatch(/^rejected the previous-version image: still at 1\.1\.0/)
+    // Offered after the control, from the valid version, and then the baseline was restored.
+    expect(s.dut.received.map((i) => i.name).slice(-2)).toEqual([CONTROL, 'previous-version'])
+    expect(s.dut.version).toBe('1.0.0')
+  })
+
+  it('the previous version is not offered when the valid image did not install', async ({ expect }) => {
+    const s = await fakeSession({ previous: true })
+    s.dut.accepts = () => false
+    const r = await campaign(s, LOCAL)
+    expect(r.byVariant.get('previous-version')).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: 'not attempted: the valid image was not seen installed, so there is no newer version to go back from',
+    })
+    expect(s.dut.received.map((i) => i.name)).not.toContain('previous-version')
+  })
+
   it('a conformant device handed the images with deliver-image rejects every upload and installs the valid one', async ({ expect }) => {
     const s = await fakeSession()
     const r = await campaign(s, LOCAL)
@@ -119,6 +140,20 @@ describe.concurrent('campaign: FAIL', () => {
       reason: 'installed the downgrade image: version 1.0.0 → 0.9.0; the device reported installed',
     })
     expect(verdicts(r)).toEqual({ ...all('PASS'), downgrade: 'FAIL', [CONTROL]: 'PASS' })
+  })
+
+  it('a device whose anti-rollback stops at its factory version goes back to it once updated', async ({ expect }) => {
+    const s = await fakeSession({ previous: true })
+    s.dut.factoryFloor = true
+    const r = await campaign(s, NETWORK)
+    expect(r.byVariant.get('previous-version')).toMatchObject({
+      kind: 'downgrade',
+      verdict: 'FAIL',
+      reason: expect.stringMatching(/^installed the previous-version image: version 1\.1\.0 → 1\.0\.0/),
+    })
+    // The older image is still refused from the baseline: only the relative test shows the flaw.
+    expect(verdicts(r)).toEqual({ ...all('PASS'), 'previous-version': 'FAIL', [CONTROL]: 'PASS' })
+    expect(await runUnit(s, '5.3-2-2b', { target: NETWORK, variant: 'previous-version' })).toMatchObject({ verdict: 'FAIL' })
   })
 
   it('a device that installs nothing fails the control, and its rejections prove nothing', async ({ expect }) => {

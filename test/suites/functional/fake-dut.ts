@@ -127,9 +127,10 @@ export class FakeDut implements Dut {
   // --- behaviour; the defaults are a conformant device --------------------------------------
   /** Monotonic version counter: older or equal versions are neither downloaded nor installed. */
   antiRollback = true
+  /** Anti-rollback against the baseline (factory) version, not the installed one: it goes back to it once updated. */
+  factoryFloor = false
   /** Verification of an image the device got hold of. */
-  accepts: (image: SeenImage) => boolean = (image) =>
-    this.genuine.has(image.sha256) && (!this.antiRollback || newer(image.version, this.version))
+  accepts: (image: SeenImage) => boolean = (image) => this.genuine.has(image.sha256) && this.notRollback(image.version)
   /** check-now makes the device contact its update server. */
   contactsServer = true
   /** Downloads an announced update (also while it would hold it back). */
@@ -160,6 +161,11 @@ export class FakeDut implements Dut {
   } = {}
   /** What the device does when restarted (e.g. schedule its update checks). */
   onReboot: ((dut: FakeDut, at: number) => void) | undefined
+
+  private notRollback(version: string): boolean {
+    if (!this.antiRollback) return true
+    return this.factoryFloor ? !newer(this.baselineVersion, version) : newer(version, this.version)
+  }
 
   constructor(options: FakeDutOptions = {}) {
     this.model = options.model ?? 'TS701-REF-1'
@@ -304,7 +310,7 @@ export class FakeDut implements Dut {
       return // the connection failed (e.g. the certificate was refused): nothing learned
     }
     if (!offer) return
-    if (this.antiRollback && !newer(offer.version, this.version)) return
+    if (!this.notRollback(offer.version)) return
     if (this.announces && this.notificationsOn && !this.notificationsPostponed) {
       this.notifications.push({ text: `Update ${offer.version} available`, kind: 'available', time: new Date().toISOString() })
     }

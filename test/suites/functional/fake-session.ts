@@ -92,6 +92,8 @@ export interface FakeSessionOptions {
   attacks?: readonly AttackSpec[]
   /** Whether the profile gives an older genuine image. Default true. */
   older?: boolean
+  /** Whether the profile gives the baseline's genuine image (the previous-version attack). Default false. */
+  previous?: boolean
   publications?: Array<{ from: string; to: string }>
   /** `once` keys whose results all sessions of this test file share (expensive fixtures such as certificates). */
   share?: string[]
@@ -122,9 +124,13 @@ async function writeImage(name: string): Promise<{ path: string; size: number; s
   return { path, size, sha256 }
 }
 
-let genuineImages: Promise<{ valid: string; older: string }> | undefined
+let genuineImages: Promise<{ valid: string; older: string; baseline: string }> | undefined
 const imageFiles = () =>
-  (genuineImages ??= (async () => ({ valid: (await writeImage('valid-1.1.0')).path, older: (await writeImage('older-0.9.0')).path }))())
+  (genuineImages ??= (async () => ({
+    valid: (await writeImage('valid-1.1.0')).path,
+    older: (await writeImage('older-0.9.0')).path,
+    baseline: (await writeImage('baseline-1.0.0')).path,
+  }))())
 
 export interface TlsFiles {
   certFile: string
@@ -264,12 +270,26 @@ export async function fakeSession(o: FakeSessionOptions = {}): Promise<FakeSessi
   ])
   dut.genuine.add(valid.sha256)
   if (older) dut.genuine.add(older.sha256)
+  const previous = o.previous ? { path: files.baseline, version: '1.0.0', ...(await hashFile(files.baseline)) } : undefined
+  if (previous) dut.genuine.add(previous.sha256)
 
   const attacks: LabPayload['attacks'] = []
   for (const a of o.attacks ?? DEFAULT_ATTACKS) {
     if (a.kind === 'downgrade' && !older) continue
     const file = a.kind === 'downgrade' ? { path: older!.path, size: older!.size, sha256: older!.sha256 } : await writeImage(a.name)
     attacks.push({ name: a.name, kind: a.kind, description: `the ${a.name} attack`, ...file, ...(a.flip && { flip: a.flip }) })
+  }
+  if (previous) {
+    const { path, size, sha256 } = previous
+    attacks.push({
+      name: 'previous-version',
+      kind: 'downgrade',
+      description: 'the previous version',
+      path,
+      size,
+      sha256,
+      afterUpdate: true,
+    })
   }
 
   const tlsOption = o.updateServer ? o.updateServer.tls : undefined
@@ -307,6 +327,7 @@ export async function fakeSession(o: FakeSessionOptions = {}): Promise<FakeSessi
       format: 'raw',
       valid: { file: valid.path, version: valid.version },
       ...(older && { older: { file: older.path, version: older.version } }),
+      ...(previous && { baseline: { file: previous.path, version: previous.version } }),
       attacks: [],
     },
     publications: o.publications ?? [],
