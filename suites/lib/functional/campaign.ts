@@ -17,6 +17,7 @@ export interface CampaignResult {
 function waitFor(s: Session): WaitFor {
   // Without any outcome report, a late installation shows only in the version: give it time to.
   const outcomeMs = s.observe.outcomeTimeoutMs
+  // Only the bound: the attempt stops waiting once the device downloaded, or showed it never will.
   return { fetchMs: outcomeMs ?? 60_000, settleMs: outcomeMs !== undefined ? 0 : 2_000, outcome: true }
 }
 

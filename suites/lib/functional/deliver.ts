@@ -1,9 +1,9 @@
 import type { DeliveryReceipt, DutIdentity, UpdateOutcome } from '../../../core/dut.ts'
 import { DutError } from '../../../core/dut.ts'
 import type { Hit, OfferedImage } from '../../../emulator/index.ts'
-import { required, type Reading } from '../../../harness/observe/index.ts'
+import { required, type CheckSeen, type Reading } from '../../../harness/observe/index.ts'
 import type { Session } from './session.ts'
-import { pollWaitMs, readyTimeoutMs, sleep } from './timing.ts'
+import { pollWaitMs, readyTimeoutMs, sleep, watchStepMs } from './timing.ts'
 
 /** How the image reached the device: served to it on its update server, uploaded, or fetched from a URL it was given. */
 export type Delivery = 'update-server' | 'upload' | 'url'
@@ -28,6 +28,11 @@ export interface Attempt {
   announced?: boolean
   /** Update-server and URL delivery: whether the device downloaded the image whole from the emulator. */
   fetched?: boolean
+  /**
+   * Why the wait for the download ended before its bound, in words for a reason: the device showed
+   * it would not fetch the image (it checked again without downloading, or reported a refusal).
+   */
+  declined?: string
   /** Whether anything reports outcomes and the attempt waited for the report. */
   reports: boolean
   /** Evidence recorded during the attempt. */
@@ -122,24 +127,119 @@ async function viaUpdateServer(s: Session, image: OfferedImage, since: number, w
   try {
     if (s.supportsAction('check-now')) await s.act('check-now')
     const asked = await s.observe.nextCheck(since, pollWaitMs(s))
-    const fetched = asked ? await fetchedSince(s, since, wait.fetchMs) : false
+    const { fetched, declined } = asked ? await fetchedSince(s, image, since, wait.fetchMs, asked) : { fetched: false }
     const outcome = fetched && wait.outcome ? await reported(s, since) : undefined
     // How often it asked, for the reason when it never downloaded (a client in back-off, a broken
     // download), and whether it read the announcement (a device may refuse an offer it read).
     const asks = fetched ? undefined : (await s.observe.checks(since)).length
     const offers = offerRoutes(s)
     const announced = fetched || server.hits().some((h) => h.time >= since && offers.has(h.route ?? ''))
-    return { asked: asked !== undefined, fetched, announced, ...(asks !== undefined && { asks }), ...outcome }
+    return {
+      asked: asked !== undefined,
+      fetched,
+      announced,
+      ...(declined !== undefined && { declined }),
+      ...(asks !== undefined && { asks }),
+      ...outcome,
+    }
   } finally {
     server.withdraw()
   }
 }
 
-/** Whether the device downloaded the offered image whole from the emulator since `since`, waiting up to `timeoutMs`. */
-async function fetchedSince(s: Session, since: number, timeoutMs: number): Promise<boolean> {
+/**
+ * Further checks, each the same request as the device's first, that show it declined an offer it
+ * read: a client may put the download off by one poll, so one check more is no refusal yet.
+ */
+const DECLINING_CHECKS = 2
+
+interface Fetch {
+  fetched: boolean
+  declined?: string
+}
+
+/**
+ * Whether the device downloaded the offered image whole from the emulator since `since`. The wait
+ * ends as soon as the download completed or the device showed it will not make it, and after
+ * `timeoutMs` at the latest. `first`: the device's first update check of the attempt, when it made
+ * one (a delivery by URL has none); only then can a further check say anything.
+ */
+async function fetchedSince(s: Session, image: OfferedImage, since: number, timeoutMs: number, first?: CheckSeen): Promise<Fetch> {
   const serves = serveRoutes(s)
   const server = await s.emulator()
-  return (await server.waitForHit((h: Hit) => serves.has(h.route ?? '') && h.completed, { timeoutMs, since })) !== undefined
+  const until = Date.now() + timeoutMs
+  const refusal = refusalSince(s, since)
+  for (;;) {
+    const images = server.hits().filter((h: Hit) => h.time >= since && serves.has(h.route ?? ''))
+    if (images.some((h) => h.completed)) return { fetched: true }
+    // A download under way, or broken off and perhaps retried, is waited for to the bound.
+    if (images.length === 0) {
+      const declined = refusal.said() ?? (first && (await checkedAgain(s, since, first)))
+      if (declined) {
+        s.evidence.record({
+          channel: 'harness',
+          summary: `stopped waiting for the download of ${image.name}: ${declined.why}`,
+          detail: { image: image.name, waitedMs: Date.now() - since, boundMs: timeoutMs, evidence: declined.evidence },
+        })
+        return { fetched: false, declined: declined.why }
+      }
+    }
+    const left = until - Date.now()
+    if (left <= 0) return { fetched: false }
+    await sleep(Math.min(watchStepMs(s), left))
+  }
+}
+
+interface Declined {
+  why: string
+  evidence: string[]
+}
+
+const at = (ms: number): string => new Date(ms).toISOString()
+
+/**
+ * A final refusal the device reported from `since` on, once it has come. Only sources read from
+ * `since` on count: an operation answers with its last outcome, which may be the previous attempt's.
+ */
+function refusalSince(s: Session, since: number): { said: () => Declined | undefined } {
+  const source = s.observe.sources.outcome
+  if (source !== 'server' && source !== 'mqtt' && source !== 'console') return { said: () => undefined }
+  let said: Declined | undefined
+  s.observe.outcome(since).then(
+    (r) => {
+      if (!r.observed || r.value.state !== 'rejected') return
+      const detail = r.value.detail ? ` (${r.value.detail})` : ''
+      said = {
+        why: `the device reported rejected${detail} at ${at(r.at)} without downloading the image: it declined the offer`,
+        evidence: r.evidence,
+      }
+    },
+    // A report that cannot be read is for the outcome wait to say; here it only ends nothing early.
+    () => undefined,
+  )
+  return { said: () => said }
+}
+
+/**
+ * The device asked its update server again after it had read the announcement, with no image
+ * request in between: a poller that declines an offer asks again on its next poll instead of
+ * downloading. Only the same request as its first check counts: a hawkBit-style client reads the
+ * deployment on another resource, and reports status and inventory on others, before it downloads.
+ */
+async function checkedAgain(s: Session, since: number, first: CheckSeen): Promise<Declined | undefined> {
+  const offers = offerRoutes(s)
+  const server = await s.emulator()
+  // Without a route that answers only while offering, the check's own answer is the announcement.
+  const read = offers.size === 0 ? first.time : server.hits().find((h) => h.time >= since && offers.has(h.route ?? ''))?.time
+  if (read === undefined) return undefined
+  const same = s.observe.sources.checks === 'server'
+  const again = (await s.observe.checks(read + 1)).filter((c) => c.evidence !== first.evidence && (!same || c.what === first.what))
+  if (again.length < DECLINING_CHECKS) return undefined
+  const times = again.slice(0, DECLINING_CHECKS).map((c) => at(c.time))
+  return {
+    why: `the device checked again at ${times.join(' and ')} (${first.what}) without downloading the image: it declined the offer`,
+    evidence: again.slice(0, DECLINING_CHECKS).map((c) => c.evidence),
+  }
 }
 
 /** The outcome the device reported from `since` on, where anything reports outcomes, and when it said it. */
@@ -187,17 +287,26 @@ async function viaDeliverImage(s: Session, image: OfferedImage, wait: WaitFor, c
     const since = Date.now()
     const options = { ...(imageUrl && { imageUrl }), ...(choice.name !== undefined && { delivery: choice.name }) }
     const receipt = await s.dut.deliverImage(image, options)
-    const fetched = server ? await fetchedSince(s, since, wait.fetchMs) : undefined
+    const got = server ? await fetchedSince(s, image, since, wait.fetchMs) : undefined
+    const fetched = got?.fetched
     // An image never fetched has no outcome to wait for.
     const outcome = wait.outcome && fetched !== false ? await reported(s, since) : undefined
-    return { receipt, ...(fetched !== undefined && { fetched }), ...outcome }
+    return {
+      receipt,
+      ...(fetched !== undefined && { fetched }),
+      ...(got?.declined !== undefined && { declined: got.declined }),
+      ...outcome,
+    }
   } finally {
     server?.withdraw()
   }
 }
 
 export interface WaitFor {
-  /** How long to wait for the download once the device asked. */
+  /**
+   * The most to wait for the download once the device asked: the wait ends earlier when the
+   * download completes or the device shows it will not make it.
+   */
   fetchMs: number
   /** After the device's answer, how long to keep watching for a late installation. */
   settleMs: number

@@ -21,6 +21,15 @@ export function pollWaitMs(s: Session): number {
 }
 
 /**
+ * How often a wait for the device's next move (a download, a further check) looks at what it did:
+ * a twentieth of the wait for its own check, so a device that polls fast is followed closely and
+ * a daily poller is not watched in a busy loop.
+ */
+export function watchStepMs(s: Session): number {
+  return Math.min(250, Math.max(10, Math.round(pollWaitMs(s) / 20)))
+}
+
+/**
  * How long a device may take to answer again after installing (it may restart): what its reboot
  * operation allows, else what the lab's bench gives it to come back after a restart.
  */

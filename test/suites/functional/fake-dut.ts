@@ -135,6 +135,8 @@ export class FakeDut implements Dut {
   contactsServer = true
   /** Downloads an announced update (also while it would hold it back). */
   downloads: (offer: Announcement) => boolean = () => true
+  /** When above 0, the check ends at once and the download starts that much later (real ms), as a client that schedules it does. */
+  downloadDelayMs = 0
   /** Fetches the image when deliver-image gives it a URL. */
   fetchesUrl: (url: string) => boolean = () => true
   /** Installs downloaded updates by itself when automatic updates are on and not postponed. */
@@ -315,8 +317,13 @@ export class FakeDut implements Dut {
       this.notifications.push({ text: `Update ${offer.version} available`, kind: 'available', time: new Date().toISOString() })
     }
     if (!this.downloads(offer)) return
-    const got = await this.link.download(offer.url)
-    if (got) this.take({ name: offer.name, version: offer.version, sha256: got.sha256, via: 'update-server' })
+    const link = this.link
+    const fetch = async () => {
+      const got = await link.download(offer.url)
+      if (got) this.take({ name: offer.name, version: offer.version, sha256: got.sha256, via: 'update-server' })
+    }
+    if (this.downloadDelayMs > 0) setTimeout(() => void fetch(), this.downloadDelayMs).unref()
+    else await fetch()
   }
 
   /** Verifies what the device got hold of and installs it, or holds it back; true when accepted. */

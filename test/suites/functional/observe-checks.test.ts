@@ -69,11 +69,11 @@ describe.concurrent('observing update checks', () => {
 
   it('FAIL: the first check only comes with the periodic schedule', async ({ expect }) => {
     const s = await session([1, 2, 3])
-    // One device day is 25 ms here: a loaded machine's late timers add hours of device time.
+    // One device day is 25 ms here: on a loaded machine late timers move either end by hours of device time.
     expect(await unit(s, '5.3-5-2a')).toMatchObject({
       verdict: 'FAIL',
       reason: expect.stringMatching(
-        /^the first check came (2\d|[3-4]\d)\.\d h after the device was back, with the periodic schedule \(24\.0 h, the IXIT says P1D\), not after initialization$/,
+        /^the first check came (1[5-9]|[2-4]\d)\.\d h after the device was back, with the periodic schedule \(24\.0 h, the IXIT says P1D\), not after initialization$/,
       ),
     })
     expect(await unit(s, '5.3-5-2b')).toMatchObject({ verdict: 'PASS' })
