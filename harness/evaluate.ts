@@ -98,10 +98,12 @@ export function unitResult(p: PlannedUnit, d: Decided): UnitResult {
 
 /**
  * Turns an outcome into the unit's result. Assessor decisions settle only what the rules or
- * observations leave open: a mechanical or observed FAIL is not overruled by paperwork.
+ * observations leave open: a mechanical or observed FAIL is not overruled by paperwork, nor is an
+ * observation that could not be made (only an observed unit's question for review is theirs).
  */
 export function conclude(p: PlannedUnit, outcome: Outcome & { evidence?: string[] }, source: VerdictSource, a: Assessment): UnitResult {
-  const decision = outcome.verdict === 'INCONCLUSIVE' ? findDecision(a, p) : undefined
+  const open = outcome.verdict === 'INCONCLUSIVE' && (source !== 'observed' || outcome.review === true)
+  const decision = open ? findDecision(a, p) : undefined
   if (decision) {
     return unitResult(p, {
       verdict: decision.verdict,

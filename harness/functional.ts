@@ -97,6 +97,7 @@ async function observe(p: PlannedUnit, ctx: FunctionalContext): Promise<Observat
     return {
       verdict: 'INCONCLUSIVE',
       reason: `no automated functional test exists for this unit (it needs ${needs}); assessor to record the result`,
+      review: true,
     }
   try {
     return await check.run({

@@ -6,6 +6,12 @@ import { fieldTitle } from '../ixit/fields.ts'
 export interface Outcome {
   verdict: 'PASS' | 'FAIL' | 'INCONCLUSIVE'
   reason: string
+  /**
+   * INCONCLUSIVE as a question for a person (the content of a page, a unit without automation), not
+   * as an observation that could not be made. Only such an observed unit may an assessor decision
+   * settle: a decision must not paper over a device that did not answer or a page that did not load.
+   */
+  review?: true
 }
 
 export interface RuleInput {

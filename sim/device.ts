@@ -251,11 +251,7 @@ export class ReferenceDut implements UpdateHost {
 
   verify(path: string): Promise<Verification> {
     const { counter } = this.flash.boot
-    const factoryCounter = this.baseline?.versionCounter ?? counter
-    return verifyImage(
-      path,
-      verificationPolicy({ keys: this.options.trustedKeys, hardwareId: this.hardwareId, counter, factoryCounter }, this.flaws),
-    )
+    return verifyImage(path, verificationPolicy({ keys: this.options.trustedKeys, hardwareId: this.hardwareId, counter }, this.flaws))
   }
 
   /**

@@ -38,10 +38,9 @@ export function exampleInput(): ProfileInput {
       caKey: LAYOUT.caKey,
       valid: LAYOUT.image(REFERENCE_IMAGES.valid.name),
       older: LAYOUT.image(REFERENCE_IMAGES.older.name),
-      baseline: LAYOUT.image(REFERENCE_IMAGES.baseline.name),
       otherHardware: LAYOUT.image(REFERENCE_IMAGES.otherHardware.name),
     },
-    versions: { valid: REFERENCE_IMAGES.valid.version, older: REFERENCE_IMAGES.older.version, baseline: REFERENCE_IMAGES.baseline.version },
+    versions: { valid: REFERENCE_IMAGES.valid.version, older: REFERENCE_IMAGES.older.version },
     otherHardwareId: OTHER_HARDWARE_ID,
     benchScript: BENCH_SCRIPT,
   }

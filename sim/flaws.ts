@@ -14,10 +14,6 @@ export const FLAWS = [
   { name: 'skip-signature-check', description: 'never checks image signatures or signing keys' },
   { name: 'header-only-hash', description: 'trusts the manifest without checking payload length or hash' },
   { name: 'no-anti-rollback', description: 'installs older validly signed images (no version counter check)' },
-  {
-    name: 'factory-rollback-floor',
-    description: 'refuses only versions older than its factory version: once updated, it installs the previous version again',
-  },
   { name: 'ignore-hardware-id', description: 'installs images signed for other hardware' },
   { name: 'no-boot-check', description: 'no update check after initialization; the daily schedule starts one period after boot' },
   { name: 'no-periodic-check', description: 'checks for updates only once after boot, never periodically' },

@@ -44,11 +44,9 @@ export interface ProfileInput {
     caKey: string
     valid: string
     older: string
-    /** The image of the version the device starts on, for the previous-version rollback. */
-    baseline: string
     otherHardware: string
   }
-  versions: { valid: string; older: string; baseline: string }
+  versions: { valid: string; older: string }
   otherHardwareId: string
   /** The lab bench script (sim/bench.ts) relative to the profile's folder: `node <script> <action>`. */
   benchScript: string
@@ -349,7 +347,6 @@ export function common(input: ProfileInput): WrittenCommon {
       format: 'ts701',
       valid: { file: input.files.valid, version: input.versions.valid },
       older: { file: input.files.older, version: input.versions.older },
-      baseline: { file: input.files.baseline, version: input.versions.baseline },
       attacks: [
         {
           name: 'other-hardware',

@@ -275,10 +275,9 @@ export async function createReferenceSetup(options: ReferenceSetupOptions = {}):
         caKey: rel(tlsFiles.caKey),
         valid: rel(images.valid.path),
         older: rel(images.older.path),
-        baseline: rel(images.baseline.path),
         otherHardware: rel(images.otherHardware.path),
       },
-      versions: { valid: images.valid.manifest.version, older: images.older.manifest.version, baseline: images.baseline.manifest.version },
+      versions: { valid: images.valid.manifest.version, older: images.older.manifest.version },
       otherHardwareId: OTHER_HARDWARE_ID,
       benchScript: BENCH_SCRIPT,
     }

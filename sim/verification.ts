@@ -3,22 +3,14 @@ import type { VerifyPolicy } from '../fixtures/image.ts'
 import type { FlawSet } from './flaws.ts'
 
 /**
- * The device's image checks, as the policy handed to `verifyImage`. Six flaws are each one
- * switch here, so the flawed device runs the very same verification code with one check off. The
- * counter check is strict (newer only): the factory floor one below lets the factory version back in.
+ * The device's image checks, as the policy handed to `verifyImage`. Five flaws are each one
+ * switch here, so the flawed device runs the very same verification code with one check off.
  */
-export function verificationPolicy(
-  trust: { keys: KeyObject[]; hardwareId: string; counter: number; factoryCounter: number },
-  flaws: FlawSet,
-): VerifyPolicy {
+export function verificationPolicy(trust: { keys: KeyObject[]; hardwareId: string; counter: number }, flaws: FlawSet): VerifyPolicy {
   return {
     trustedKeys: trust.keys,
     hardwareId: flaws.has('ignore-hardware-id') ? undefined : trust.hardwareId,
-    minVersionCounter: flaws.has('no-anti-rollback')
-      ? undefined
-      : flaws.has('factory-rollback-floor')
-        ? trust.factoryCounter - 1
-        : trust.counter,
+    minVersionCounter: flaws.has('no-anti-rollback') ? undefined : trust.counter,
     requireSignature: !flaws.has('accept-unsigned'),
     checkSignature: !flaws.has('skip-signature-check'),
     checkPayload: !flaws.has('header-only-hash'),

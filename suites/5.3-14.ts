@@ -50,6 +50,7 @@ export const checks: FunctionalCheck[] = [
       return {
         verdict: 'INCONCLUSIVE',
         reason: `assessor review: does ${fetched.url} give the rationale and the replacement period and method? (${period.reason})`,
+        review: true,
         evidence: period.evidence,
       }
     }),

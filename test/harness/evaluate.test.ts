@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { buildPlan } from '../../catalog/plan.ts'
 import { loadEdition } from '../../catalog/editions.ts'
-import { evaluateUnit, indexRules } from '../../harness/evaluate.ts'
+import { conclude, evaluateUnit, indexRules } from '../../harness/evaluate.ts'
 import { unusedDecisions } from '../../harness/run.ts'
 import type { Rule } from '../../harness/rule.ts'
 import { resultFrom } from '../../harness/suite-runner.ts'
+import type { GroupResult } from '../../core/verdict.ts'
 import type { Decision } from '../../ixit/types.ts'
 import { evaluate, loadExample, unitsOf, variant } from '../helpers.ts'
 
@@ -52,6 +53,36 @@ describe('assessor decisions', () => {
     expect(unitsOf(groups, '5.3-7-1c').find((u) => u.target === 'UpdMech-Network')).toMatchObject({ verdict: 'PASS', source: 'rule' })
     expect(unusedDecisions(a, groups)).toEqual([
       expect.objectContaining({ severity: 'warning', code: 'decision-not-applied', file: 'decisions.yaml', line: 3 }),
+    ])
+  })
+})
+
+describe('assessor decisions on observed units', () => {
+  const plan = buildPlan(loadEdition('en303645-v3.1.3'), example)
+  const planned = plan.groups.flatMap((g) => g.cases.flatMap((c) => c.units)).find((p) => p.unit.id === '5.3-14-2b')!
+  const a = variant(example, (copy) => {
+    copy.decisions = [decision({ unit: '5.3-14-2b', target: planned.target, verdict: 'PASS', rationale: 'the page says it all' })]
+  })
+
+  it('settle a question the observation left to a person', () => {
+    const u = conclude(planned, { verdict: 'INCONCLUSIVE', reason: 'assessor review: is the page clear?', review: true }, 'observed', a)
+    expect(u).toMatchObject({ verdict: 'PASS', source: 'assessor', reason: 'the page says it all' })
+  })
+
+  it('do not paper over an observation that could not be made', () => {
+    const open = { verdict: 'INCONCLUSIVE' as const, reason: 'the publication was not served (HTTP 302 to /login)' }
+    const u = conclude(planned, open, 'observed', a)
+    expect(u).toMatchObject({ ...open, source: 'observed' })
+    const group: GroupResult = {
+      id: '5.3-14',
+      provision: '5.3-14',
+      status: 'M',
+      title: 'support period',
+      verdict: 'INCONCLUSIVE',
+      cases: [{ id: '5.3-14-2', kind: 'functional', verdict: 'INCONCLUSIVE', units: [u] }],
+    }
+    expect(unusedDecisions(a, [group])).toEqual([
+      expect.objectContaining({ code: 'decision-not-applied', message: expect.stringMatching(/the observation decided INCONCLUSIVE/) }),
     ])
   })
 })

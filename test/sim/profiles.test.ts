@@ -45,10 +45,9 @@ function inputOf(written: any, setup: ReferenceSetup) {
       caKey: written.updateServer.tls.caKeyFile,
       valid: written.images.valid.file,
       older: written.images.older.file,
-      baseline: written.images.baseline.file,
       otherHardware: written.images.attacks[0].file,
     },
-    versions: { valid: '1.1.0', older: '0.9.0', baseline: '1.0.0' },
+    versions: { valid: '1.1.0', older: '0.9.0' },
     otherHardwareId: 'ts701-ref-hw2',
     benchScript: 'bench.mjs',
   }

@@ -170,11 +170,15 @@ async function fetchedSince(s: Session, image: OfferedImage, since: number, time
   const until = Date.now() + timeoutMs
   const refusal = refusalSince(s, since)
   for (;;) {
-    const images = server.hits().filter((h: Hit) => h.time >= since && serves.has(h.route ?? ''))
+    const hits = server.hits().filter((h: Hit) => h.time >= since)
+    const images = hits.filter((h) => serves.has(h.route ?? ''))
     if (images.some((h) => h.completed)) return { fetched: true }
-    // A download under way, or broken off and perhaps retried, is waited for to the bound.
-    if (images.length === 0) {
-      const declined = refusal.said() ?? (first && (await checkedAgain(s, since, first)))
+    // A download broken off (perhaps to be retried) is waited for to the bound. One still under way
+    // shows nowhere yet (the emulator records a request once answered); a poller that downloads
+    // does not poll meanwhile, and two further checks are asked for before the wait ends.
+    const read = first ? readAt(s, hits, first) : since
+    if (images.length === 0 && read !== undefined) {
+      const declined = refusal.said(read) ?? (first && (await checkedAgain(s, read, first)))
       if (declined) {
         s.evidence.record({
           channel: 'harness',
@@ -198,18 +202,30 @@ interface Declined {
 const at = (ms: number): string => new Date(ms).toISOString()
 
 /**
- * A final refusal the device reported from `since` on, once it has come. Only sources read from
- * `since` on count: an operation answers with its last outcome, which may be the previous attempt's.
+ * When the device read the announcement: its first request to a route that answers only while an
+ * image is offered, else (no such route: the check's own answer announces) its first check.
  */
-function refusalSince(s: Session, since: number): { said: () => Declined | undefined } {
+function readAt(s: Session, hits: readonly Hit[], first: CheckSeen): number | undefined {
+  const offers = offerRoutes(s)
+  return offers.size === 0 ? first.time : hits.find((h) => offers.has(h.route ?? ''))?.time
+}
+
+/**
+ * A final refusal the device reported from `since` on, once it has come; `said(from)` takes it
+ * only when it came at `from` or later (after the device read the offer: a late report on the
+ * attempt before is not about this one). Only sources read from a moment on count: an operation
+ * answers with its last outcome, which may be the previous attempt's.
+ */
+function refusalSince(s: Session, since: number): { said: (from: number) => Declined | undefined } {
   const source = s.observe.sources.outcome
   if (source !== 'server' && source !== 'mqtt' && source !== 'console') return { said: () => undefined }
-  let said: Declined | undefined
+  let said: (Declined & { at: number }) | undefined
   s.observe.outcome(since).then(
     (r) => {
       if (!r.observed || r.value.state !== 'rejected') return
       const detail = r.value.detail ? ` (${r.value.detail})` : ''
       said = {
+        at: r.at,
         why: `the device reported rejected${detail} at ${at(r.at)} without downloading the image: it declined the offer`,
         evidence: r.evidence,
       }
@@ -217,21 +233,16 @@ function refusalSince(s: Session, since: number): { said: () => Declined | undef
     // A report that cannot be read is for the outcome wait to say; here it only ends nothing early.
     () => undefined,
   )
-  return { said: () => said }
+  return { said: (from) => (said && said.at >= from ? { why: said.why, evidence: said.evidence } : undefined) }
 }
 
 /**
- * The device asked its update server again after it had read the announcement, with no image
+ * The device asked its update server again after it had read the announcement at `read`, with no image
  * request in between: a poller that declines an offer asks again on its next poll instead of
  * downloading. Only the same request as its first check counts: a hawkBit-style client reads the
  * deployment on another resource, and reports status and inventory on others, before it downloads.
  */
-async function checkedAgain(s: Session, since: number, first: CheckSeen): Promise<Declined | undefined> {
-  const offers = offerRoutes(s)
-  const server = await s.emulator()
-  // Without a route that answers only while offering, the check's own answer is the announcement.
-  const read = offers.size === 0 ? first.time : server.hits().find((h) => h.time >= since && offers.has(h.route ?? ''))?.time
-  if (read === undefined) return undefined
+async function checkedAgain(s: Session, read: number, first: CheckSeen): Promise<Declined | undefined> {
   const same = s.observe.sources.checks === 'server'
   const again = (await s.observe.checks(read + 1)).filter((c) => c.evidence !== first.evidence && (!same || c.what === first.what))
   if (again.length < DECLINING_CHECKS) return undefined

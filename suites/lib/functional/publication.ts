@@ -130,6 +130,7 @@ function content(f: Fetched, what: string): { text: string; evidence: string[] }
       open: {
         verdict: 'INCONCLUSIVE',
         reason: `page larger than the limit: ${f.url} was cut after the first ${f.page.bytes} bytes; whether it ${what} needs the whole page (assessor review)`,
+        review: true,
         evidence,
       },
     }
@@ -161,7 +162,12 @@ export function judgeStatesPeriod(f: Fetched, info: UserInfo): Observation {
   const evidence = read.evidence
   const forms = info.facts.supportEnds ? dateForms(info.facts.supportEnds) : (info.supportPeriod.match(/\b20\d\d\b/g) ?? [])
   if (forms.length === 0)
-    return { verdict: 'INCONCLUSIVE', reason: `${info.id} states no date or year to look for; assessor review of the page`, evidence }
+    return {
+      verdict: 'INCONCLUSIVE',
+      reason: `${info.id} states no date or year to look for; assessor review of the page`,
+      review: true,
+      evidence,
+    }
   const found = forms.find((form) => text.toLowerCase().includes(form.toLowerCase()))
   return found
     ? { verdict: 'PASS', reason: `the publication states the support period ("${found}")`, evidence }

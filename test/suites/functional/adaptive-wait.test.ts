@@ -5,9 +5,10 @@
 import { request } from 'undici'
 import { describe, it, vi } from 'vitest'
 import { attempt, installed, type WaitFor } from '../../../suites/lib/functional/deliver.ts'
+import { watchStepMs } from '../../../suites/lib/functional/timing.ts'
 import { campaign, CONTROL } from '../../../suites/lib/functional/campaign.ts'
 import { FakeDut, operationsWithout } from './fake-dut.ts'
-import { fakeSession, NETWORK, type FakeSession } from './fake-session.ts'
+import { fakeSession, NETWORK, type FakeSession, type FakeSessionOptions } from './fake-session.ts'
 
 vi.setConfig({ maxConcurrency: 10 })
 
@@ -74,30 +75,11 @@ describe.concurrent('the wait for a download', () => {
   })
 
   it('ends when the device reports it refused the offer, before any download', async ({ expect }) => {
-    const s = await fakeSession({
-      emulator: 'real',
-      routes: [{ name: 'status', method: 'PUT', path: '/v1/status', status: 204 }],
-      observe: {
-        outcome: {
-          from: 'server',
-          routes: ['status'],
-          extract: { state: { pointer: '/status' }, detail: { pointer: '/detail' } },
-          states: { installed: ['success'], rejected: ['failure'], pending: ['downloading'] },
-          timeoutMs: 20_000,
-        },
-      },
-    })
+    const s = await reportingSession()
     const reports: Promise<unknown>[] = []
     s.dut.downloads = () => {
       // Tells its update server, as a Mender-style client does, and downloads nothing.
-      const report = s.emulator().then((e) =>
-        request(`${e.url}/v1/status`, {
-          method: 'PUT',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ status: 'failure', detail: 'manifest signature invalid' }),
-        }).then((r) => r.body.dump()),
-      )
-      reports.push(report)
+      reports.push(report(s, 'manifest signature invalid'))
       return false
     }
     const bound = s.observe.outcomeTimeoutMs!
@@ -110,7 +92,60 @@ describe.concurrent('the wait for a download', () => {
     expect(a.elapsedMs).toBeLessThan(bound / 2)
     expect(entry(s, a.evidence, /^stopped waiting for the download of valid-image: the device reported rejected/)).toBeDefined()
   })
+
+  it('is not ended by a refusal reported before the device read the offer', async ({ expect }) => {
+    // Its first check may come late: the wait for it is long enough.
+    const s = await reportingSession({ observationSeconds: 2 })
+    // A late word on something earlier, then the check (a quarter second on) that reads this offer.
+    s.dut.contactsServer = false
+    const reports: Promise<unknown>[] = []
+    s.dut.fault = (op, d) => {
+      if (op === 'check-now') reports.push(report(s, 'an earlier job').then(() => setTimeout(() => void d.check(), 250)))
+      return undefined
+    }
+    s.dut.downloads = () => false
+    const a = await attempt(s, NETWORK, await s.valid(), { ...UNTIL_BOUND, fetchMs: 1_500 })
+    await Promise.all(reports)
+    expect(a).toMatchObject({ asked: true, fetched: false })
+    expect(a.declined).toBeUndefined()
+    expect(a.elapsedMs).toBeGreaterThanOrEqual(1_500)
+  })
+
+  it('looks at what the device did often for a fast poller, rarely for a daily one', async ({ expect }) => {
+    expect(watchStepMs(await fakeSession({ observationSeconds: 0.2 }))).toBe(10)
+    expect(watchStepMs(await fakeSession({ observationSeconds: 2 }))).toBe(100)
+    expect(watchStepMs(await fakeSession({ observationSeconds: 86_400, updateServer: { pollInterval: 'P1D' } }))).toBe(250)
+  })
 })
+
+/** A device that tells its update server (the real emulator) how each offer ended: `PUT /v1/status`. */
+function reportingSession(o: FakeSessionOptions = {}): Promise<FakeSession> {
+  return fakeSession({
+    ...o,
+    emulator: 'real',
+    routes: [{ name: 'status', method: 'PUT', path: '/v1/status', status: 204 }],
+    observe: {
+      outcome: {
+        from: 'server',
+        routes: ['status'],
+        extract: { state: { pointer: '/status' }, detail: { pointer: '/detail' } },
+        states: { installed: ['success'], rejected: ['failure'], pending: ['downloading'] },
+        timeoutMs: 20_000,
+      },
+    },
+  })
+}
+
+/** The device reports a failure to its update server. */
+function report(s: FakeSession, detail: string): Promise<void> {
+  return s.emulator().then((e) =>
+    request(`${e.url}/v1/status`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 'failure', detail }),
+    }).then((r) => r.body.dump()),
+  )
+}
 
 describe('a campaign on a device nothing reports outcomes for', () => {
   it('does not spend the whole bound on offers the device declines, and judges them as before', async ({ expect, onTestFinished }) => {
