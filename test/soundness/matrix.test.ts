@@ -11,7 +11,6 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { connect, type TLSSocket } from 'node:tls'
 import { afterAll, describe, it, vi, type ExpectStatic } from 'vitest'
 import { buildPlan } from '../../catalog/plan.ts'
 import { loadEdition } from '../../catalog/editions.ts'
@@ -22,7 +21,8 @@ import { resultFrom, type SuiteOutcome } from '../../harness/suite-runner.ts'
 import type { Decision } from '../../ixit/types.ts'
 import { campaign, CONTROL } from '../../suites/lib/functional/campaign.ts'
 import { evaluate, loadExample, unitsOf, variant } from '../helpers.ts'
-import { FakeDut, operationsWithout, timeout, type Announcement, type SeenImage, type ServerLink } from '../suites/functional/fake-dut.ts'
+import { FakeDut, operationsWithout, timeout, type SeenImage } from '../suites/functional/fake-dut.ts'
+import { SilentRefusalLink } from '../suites/functional/tls-links.ts'
 import {
   fakeSession,
   genuineTls,
@@ -109,47 +109,6 @@ async function prepared(kind?: 'signature-removed' | 'untrusted-key'): Promise<A
 /** The harness entry that counts what the device did with one impostor. */
 const impostorCount = (s: FakeSession, variant: string) =>
   s.evidence.since(0).find((e) => e.channel === 'harness' && e.summary.startsWith(`impostor ${variant} `))
-
-/**
- * A TLS 1.3 client that completes the handshake without checking, then checks the chain and host
- * itself and, on a bad certificate, sends no alert: it either holds the socket open or drops it.
- * With the genuine certificate it goes on as `genuine` does.
- */
-class SilentRefusalLink implements ServerLink {
-  readonly sockets: TLSSocket[] = []
-
-  constructor(
-    private readonly mode: 'hold' | 'drop',
-    private readonly base: () => Promise<string>,
-    private readonly caPem: string,
-    private readonly genuine: ServerLink,
-  ) {}
-
-  async check(): Promise<Announcement | undefined> {
-    const url = new URL(await this.base())
-    const socket = await new Promise<TLSSocket>((resolve, reject) => {
-      const s = connect(
-        { host: url.hostname, port: Number(url.port), ca: this.caPem, rejectUnauthorized: false, minVersion: 'TLSv1.3' },
-        () => resolve(s),
-      )
-      s.once('error', reject)
-    })
-    socket.on('error', () => {})
-    if (socket.authorized && socket.getPeerCertificate().subjectaltname?.includes('127.0.0.1')) {
-      socket.destroy()
-      return this.genuine.check()
-    }
-    this.sockets.push(socket)
-    // It logs its verdict on the chain first, then drops the socket without close_notify:
-    // destroy() ends the TCP stream only.
-    if (this.mode === 'drop') setTimeout(() => socket.destroy(), 100).unref()
-    throw new Error(`certificate refused: ${String(socket.authorizationError ?? 'host name mismatch')}`)
-  }
-
-  download(url: string): Promise<{ sha256: string } | undefined> {
-    return this.genuine.download(url)
-  }
-}
 
 const withTls: FakeSessionOptions = { updateServer: { tls: true }, share: ['impostor-certificates'] }
 

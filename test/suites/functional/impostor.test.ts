@@ -1,10 +1,10 @@
 // Impostor update servers (suites/lib/functional/impostor.ts), unit 5.3-10-1d per impostor:
 // untrusted-ca, wrong-host, expired.
-import { checkServerIdentity, connect, type TLSSocket } from 'node:tls'
 import { describe, expect, it, vi } from 'vitest'
 import { certificateFingerprint } from '../../../emulator/tls.ts'
 import { impostorResult } from '../../../suites/lib/functional/impostor.ts'
-import { timeout, type Announcement, type ServerLink } from './fake-dut.ts'
+import { timeout } from './fake-dut.ts'
+import { SilentRefusalLink } from './tls-links.ts'
 import { fakeSession, genuineTls, NETWORK, runUnit, type FakeSession, type FakeSessionOptions } from './fake-session.ts'
 
 // The tests wait on fake devices, not on the CPU: let them all run at once.
@@ -185,44 +185,6 @@ describe.concurrent('impostor servers (fake update server)', () => {
   })
 })
 
-/**
- * A TLS 1.3 client that completes the handshake without checking, then checks the chain and the
- * host name itself; on a bad certificate it sends no alert and keeps the socket open. With the
- * genuine certificate it goes on as `genuine` does.
- */
-class HeldOpenLink implements ServerLink {
-  readonly held: TLSSocket[] = []
-
-  constructor(
-    private readonly base: () => Promise<string>,
-    private readonly caPem: string,
-    private readonly genuine: ServerLink,
-  ) {}
-
-  async check(): Promise<Announcement | undefined> {
-    const url = new URL(await this.base())
-    const socket = await new Promise<TLSSocket>((resolve, reject) => {
-      const s = connect(
-        { host: url.hostname, port: Number(url.port), ca: this.caPem, rejectUnauthorized: false, minVersion: 'TLSv1.3' },
-        () => resolve(s),
-      )
-      s.once('error', reject)
-    })
-    socket.on('error', () => {})
-    const refused = socket.authorized ? checkServerIdentity(url.hostname, socket.getPeerCertificate()) : socket.authorizationError
-    if (refused) {
-      this.held.push(socket)
-      throw new Error(`certificate refused: ${String(refused)}`)
-    }
-    socket.destroy()
-    return this.genuine.check()
-  }
-
-  download(url: string): Promise<{ sha256: string } | undefined> {
-    return this.genuine.download(url)
-  }
-}
-
 describe('impostor servers (real update-server emulator, real TLS)', () => {
   // The fake server stands in for TLS; here a device that really verifies the certificate chain
   // and host name talks to the real emulator, which swaps in the impostor's certificate.
@@ -242,7 +204,7 @@ describe('impostor servers (real update-server emulator, real TLS)', () => {
 
   it('PASS: a TLS 1.3 client that completes the handshake, sends no alert and holds the socket open has refused', async () => {
     const s = await fakeSession({ ...withTls, emulator: 'real' })
-    const link = new HeldOpenLink(async () => (await s.emulator()).url, (await genuineTls()).caPem, s.dut.link!)
+    const link = new SilentRefusalLink('hold', async () => (await s.emulator()).url, (await genuineTls()).caPem, s.dut.link!)
     s.dut.link = link
     for (const variant of ['untrusted-ca', 'wrong-host']) {
       expect(await unit(s, variant)).toMatchObject({
@@ -254,8 +216,8 @@ describe('impostor servers (real update-server emulator, real TLS)', () => {
       expect(summary(s, variant)).toMatch(counts(1, 1, 0))
     }
     // The emulator closed the held sockets when it swapped the genuine certificate back.
-    expect(link.held).toHaveLength(2)
-    await vi.waitFor(() => expect(link.held.every((h) => h.destroyed)).toBe(true))
+    expect(link.sockets).toHaveLength(2)
+    await vi.waitFor(() => expect(link.sockets.every((h) => h.destroyed)).toBe(true))
   })
 
   it('FAIL: a client that skips certificate verification installs from the impostor', async () => {
