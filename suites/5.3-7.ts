@@ -5,7 +5,7 @@ import { registerGroup } from '../harness/vitest-group.ts'
 import { groupOf } from './lib/group.ts'
 import { cryptoThresholds, rateCrypto } from './lib/crypto.ts'
 import { each, missingFrom } from './lib/each.ts'
-import { designWeaknesses } from './lib/mechanisms.ts'
+import { cryptoWeaknesses, designWeaknesses } from './lib/mechanisms.ts'
 
 const REQUIRED_GUARANTEES = ['integrity', 'authenticity'] as const
 
@@ -29,10 +29,11 @@ export const rules: Rule[] = [
       if (f.integrityProtection === undefined || f.verifiedBy === undefined) {
         return review('does the described mechanism achieve integrity and authenticity?', m, ['description', 'cryptographicDetails'])
       }
-      if (f.verifiedBy !== 'dut')
-        return fail(`${m.id}: ${f.verifiedBy === 'host' ? 'a host tool' : 'nothing'} verifies the image, not the device`)
+      // Who verifies is 5.3-9-1c/d's question; here only whether a primitive gives the guarantees.
+      if (f.verifiedBy === 'none') return fail(`${m.id}: nothing verifies the image, so no primitive gives integrity or authenticity`)
+      const by = f.verifiedBy === 'host' ? 'a host tool verifies' : 'the device verifies'
       if (f.integrityProtection === 'signature' || f.integrityProtection === 'mac') {
-        return pass(`${m.id}: the device verifies a ${f.integrityProtection}, giving integrity and authenticity`)
+        return pass(`${m.id}: ${by} a ${f.integrityProtection}, giving integrity and authenticity`)
       }
       if (f.integrityProtection === 'hash' && f.transport?.serverAuthenticated) {
         return review(`a hash fetched over an authenticated ${f.transport.protocol} channel: does the channel give authenticity?`, m, [
@@ -68,12 +69,16 @@ export const rules: Rule[] = [
     name: 'no-feasible-basic-attack',
     decides: ['5.3-7-1d'],
     decide: each<UpdMech>((m) => {
-      const weaknesses = designWeaknesses(m)
+      const weaknesses = cryptoWeaknesses(m)
       if (weaknesses.length) return fail(`${m.id}: feasible with basic means: ${weaknesses.join('; ')}`)
-      return review('is any attack feasible at basic attack potential? No known design weakness is documented', m, [
-        'description',
-        'cryptographicDetails',
-      ])
+      // Other design weaknesses FAIL the misuse and verification units; they are no cryptographic finding.
+      const elsewhere = designWeaknesses(m).filter((w) => !weaknesses.includes(w))
+      const note = elsewhere.length ? ` (judged under 5.3-2-1 and 5.3-9-1, not here: ${elsewhere.join('; ')})` : ''
+      return review(
+        `is any attack on the cryptography feasible at basic attack potential? No known weakness of it is documented${note}`,
+        m,
+        ['description', 'cryptographicDetails'],
+      )
     }),
   },
 ]

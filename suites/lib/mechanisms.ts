@@ -7,17 +7,29 @@ export function mechanismsOf(comp: SoftComp, a: Assessment): UpdMech[] {
 }
 
 /**
- * Design weaknesses that make a mechanism misusable whatever its primitives: each one alone lets
- * an attacker with basic means install code or an old version.
+ * Weaknesses of the cryptography itself: no authenticity or integrity primitive in effect. These
+ * are 5.3-7's findings as well as misuse findings.
  */
-export function designWeaknesses(m: UpdMech): string[] {
+export function cryptoWeaknesses(m: UpdMech): string[] {
   const f = m.facts
   const found: string[] = []
   if (f.verifiedBy === 'none') found.push('nothing verifies the image')
-  if (f.verifiedBy === 'host') found.push('only a host tool verifies the image; the device installs what it is given')
   if (f.integrityProtection === 'checksum' || f.integrityProtection === 'none') {
     found.push(`the image is protected by ${f.integrityProtection === 'none' ? 'nothing' : 'a checksum anyone can recompute'}`)
   }
+  return found
+}
+
+/**
+ * Design weaknesses that make a mechanism misusable whatever its primitives: each one alone lets
+ * an attacker with basic means install code or an old version. Those beyond the cryptography
+ * (who verifies, rollback, when) are misuse and verification findings (5.3-1-1, 5.3-2-1, 5.3-9-1),
+ * not cryptographic ones (5.3-7).
+ */
+export function designWeaknesses(m: UpdMech): string[] {
+  const f = m.facts
+  const found = cryptoWeaknesses(m)
+  if (f.verifiedBy === 'host') found.splice(0, 0, 'only a host tool verifies the image; the device installs what it is given')
   if (f.antiRollback === false) found.push('no anti-rollback: an older, vulnerable release installs')
   if (f.verifiedBeforeInstall === false) found.push('the image is verified only after it is committed')
   return found

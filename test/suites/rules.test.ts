@@ -231,7 +231,7 @@ const cases: Case[] = [
     change: (a) => {
       mech(a).facts.verifiedBy = 'none'
     },
-    reason: /nothing verifies the image/,
+    reason: /nothing verifies the image, so no primitive gives/,
   },
   {
     flaw: 'a plain hash without authenticated channel',
@@ -298,13 +298,13 @@ const cases: Case[] = [
     reason: /checksum" on a network-delivered update/,
   },
   {
-    flaw: 'no anti-rollback',
+    flaw: 'a checksum as the only protection',
     unit: '5.3-7-1d',
     target: 'UpdMech-Network',
     change: (a) => {
-      mech(a).facts.antiRollback = false
+      mech(a).facts.integrityProtection = 'checksum'
     },
-    reason: /feasible with basic means/,
+    reason: /feasible with basic means: the image is protected by a checksum anyone can recompute/,
   },
   {
     flaw: 'empty cryptographic details',
@@ -521,6 +521,27 @@ describe('verdicts the rules leave to people', () => {
     const [u] = unitsOf(evaluate(a), '5.3-7-1c').filter((r) => r.target === 'UpdMech-Network')
     expect(u).toMatchObject({ verdict: 'INCONCLUSIVE', source: 'rule' })
     expect(u!.reason).toMatch(/^assessor review: legacy parameters.*RSA-PKCS1-v1_5 2048-bit.*Cryptographic Details: "Image signature/)
+  })
+
+  it('keeps 5.3-7 to the cryptography: design weaknesses FAIL the misuse and verification units instead', () => {
+    const unit = (a: typeof example, id: string) => unitsOf(evaluate(a), id).find((r) => r.target === 'UpdMech-Network')!
+    // Without the example's assessor decisions, which would settle the review.
+    const noRollback = variant(example, (copy) => {
+      copy.decisions = []
+      mech(copy).facts.antiRollback = false
+    })
+    expect(unit(noRollback, '5.3-2-1a').verdict).toBe('FAIL')
+    expect(unit(noRollback, '5.3-7-1d')).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: expect.stringMatching(/^assessor review: .*judged under 5\.3-2-1 and 5\.3-9-1, not here: no anti-rollback/),
+    })
+    const hostOnly = variant(example, (copy) => {
+      copy.decisions = []
+      mech(copy).facts.verifiedBy = 'host'
+    })
+    expect(unit(hostOnly, '5.3-9-1c').verdict).toBe('FAIL')
+    expect(unit(hostOnly, '5.3-7-1b')).toMatchObject({ verdict: 'PASS', reason: expect.stringMatching(/a host tool verifies a signature/) })
+    expect(unit(hostOnly, '5.3-7-1d').verdict).toBe('INCONCLUSIVE')
   })
 
   it('asks the assessor where the facts are silent, instead of passing', () => {

@@ -43,7 +43,8 @@ export function publication(s: Session, info: UserInfo, which: Which): Promise<F
   })
 }
 
-const LOGIN = /login|log-in|signin|sign-in|account|register|auth/i
+/** A login, sign-in or registration step as a whole word of a URL (`/authors/` is not `auth`). */
+const LOGIN = /(?:^|[/?#&=._-])(?:log-?in|sign-?in|sign-?on|sso|accounts?|register|registration|auth|oauth2?|authorize)(?=$|[/?#&=._-])/i
 const PASSWORD_FORM = /<input[^>]+type=["']?password/i
 
 const ok = (status: number): boolean => status >= 200 && status < 300

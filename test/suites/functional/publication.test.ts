@@ -216,6 +216,14 @@ describe('5.3-13-2b: the publication needs no account', () => {
     })
   })
 
+  it('PASS: a redirect to a page whose path only contains such a word (/authors/), not a login', async () => {
+    const { s } = await vendor({
+      '/support': { status: 302, headers: { location: '/authors/support-team.html' } },
+      '/authors/support-team.html': { status: 200, body: '<p>Security updates until 2030-12-31.</p>' },
+    })
+    expect(await unit(s, '5.3-13-2b')).toMatchObject({ verdict: 'PASS' })
+  })
+
   it('FAIL: a password form instead of the publication', async () => {
     const { s, origin } = await vendor({
       '/support': { status: 200, body: '<form><input name="user"><input type="password" name="pw"></form>' },
