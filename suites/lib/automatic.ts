@@ -32,7 +32,14 @@ export function offersControls(m: UpdMech, input: RuleInput, feature: 'automatic
   const label = feature === 'automaticUpdates' ? 'automatic updates' : 'update notifications'
   const config = m.facts[feature]
   if (!config) return review(`can the user ${listParam(input, 'controls').join(', ')} ${label}?`, m, [field as string, 'configuration'])
-  const missing = missingFrom(listParam(input, 'controls') as UserControl[], config.userCan)
+  const wanted = listParam(input, 'controls') as UserControl[]
+  const missing = missingFrom(wanted, config.userCan)
+  // Where the edition lists the controls as alternatives (anyControl), one of them is enough.
+  if (input.unit.params?.anyControl === true) {
+    if (missing.length === wanted.length) return fail(`${m.id}: the user can neither ${wanted.join(' nor ')} ${label}`)
+    const also = missing.length ? ` (not ${missing.join(' or ')}: one of ${wanted.join(', ')} suffices in this edition)` : ''
+    return pass(`${m.id}: the user can ${config.userCan.join(', ')} ${label}${also}`)
+  }
   if (missing.length) return fail(`${m.id}: the user cannot ${missing.join(' or ')} ${label}`)
   return pass(`${m.id}: the user can ${config.userCan.join(', ')} ${label}`)
 }

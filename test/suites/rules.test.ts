@@ -167,14 +167,14 @@ const cases: Case[] = [
     reason: /cannot postpone automatic updates/,
   },
   {
-    flaw: 'automatic updates cannot be disabled',
+    flaw: 'automatic updates the user cannot control at all',
     unit: '5.3-6-1b',
     target: 'UpdMech-Network',
     standard: V2,
     change: (a) => {
-      mech(a).facts.automaticUpdates!.userCan = ['enable', 'postpone']
+      mech(a).facts.automaticUpdates!.userCan = []
     },
-    reason: /cannot disable/,
+    reason: /can neither enable nor disable nor postpone automatic updates/,
   },
   {
     flaw: 'automatic updates off initially',
@@ -187,14 +187,14 @@ const cases: Case[] = [
     reason: /off in the initialized state/,
   },
   {
-    flaw: 'notifications cannot be postponed',
+    flaw: 'notifications the user cannot control at all',
     unit: '5.3-6-1d',
     target: 'UpdMech-Network',
     standard: V2,
     change: (a) => {
-      mech(a).facts.notifications!.userCan = ['enable', 'disable']
+      mech(a).facts.notifications!.userCan = []
     },
-    reason: /cannot postpone update notifications/,
+    reason: /can neither enable nor disable nor postpone update notifications/,
   },
   {
     flaw: 'notifications cannot be disabled',
@@ -542,6 +542,18 @@ describe('verdicts the rules leave to people', () => {
     expect(unit(hostOnly, '5.3-9-1c').verdict).toBe('FAIL')
     expect(unit(hostOnly, '5.3-7-1b')).toMatchObject({ verdict: 'PASS', reason: expect.stringMatching(/a host tool verifies a signature/) })
     expect(unit(hostOnly, '5.3-7-1d').verdict).toBe('INCONCLUSIVE')
+  })
+
+  it('V2.1.1 5.3-6: one of enable, disable, postpone suffices, as its test units list them as alternatives', () => {
+    const a = variant(example, (copy) => {
+      mech(copy).facts.automaticUpdates!.userCan = ['disable']
+    })
+    const u = unitsOf(evaluate(a, V2), '5.3-6-1b').find((r) => r.target === 'UpdMech-Network')
+    expect(u).toMatchObject({
+      verdict: 'PASS',
+      reason:
+        'UpdMech-Network: the user can disable automatic updates (not enable or postpone: one of enable, disable, postpone suffices in this edition)',
+    })
   })
 
   it('asks the assessor where the facts are silent, instead of passing', () => {
