@@ -35,8 +35,12 @@ export function findEntry(a: Assessment, id: string | undefined): IxitEntry | un
   return undefined
 }
 
-/** The supplier left a pro-forma field the unit depends on empty: the design is not shown. */
+/**
+ * The supplier left a pro-forma field the unit depends on empty: the design is not shown. Not for
+ * units the provision can meet without it (`emptyMayBeMet`): their rule decides from the facts.
+ */
 function emptyField(p: PlannedUnit, entry: IxitEntry): Outcome | undefined {
+  if (p.unit.params?.emptyMayBeMet === true) return undefined
   const record = entry as unknown as Record<string, unknown>
   for (const read of p.unit.reads) {
     const { table, path } = parseRead(read)

@@ -12,6 +12,8 @@ export const rules: Rule[] = [
     decide: each<UpdMech>((m) => {
       const { disruptsBasicFunctioning, notifications } = m.facts
       if (disruptsBasicFunctioning === false) return pass(`${m.id}: updating does not disrupt basic functioning`)
+      if (disruptsBasicFunctioning === true && !notifications && m.userNotification.trim() === '')
+        return fail(`${m.id}: updating disrupts basic functioning, and the IXIT describes no notification of it`)
       if (disruptsBasicFunctioning === undefined || !notifications) {
         return review('is the user told on the device when updating disrupts basic functioning?', m, ['userNotification'])
       }

@@ -556,6 +556,25 @@ describe('verdicts the rules leave to people', () => {
     })
   })
 
+  it('5.3-12-1a: an empty notification field is no FAIL for a device that is never disrupted, but is for one that is', () => {
+    const judged = (disrupts: boolean) =>
+      unitsOf(
+        evaluate(
+          variant(example, (copy) => {
+            mech(copy).userNotification = ''
+            delete mech(copy).facts.notifications
+            mech(copy).facts.disruptsBasicFunctioning = disrupts
+          }),
+        ),
+        '5.3-12-1a',
+      ).find((r) => r.target === 'UpdMech-Network')
+    expect(judged(false)).toMatchObject({ verdict: 'PASS', reason: 'UpdMech-Network: updating does not disrupt basic functioning' })
+    expect(judged(true)).toMatchObject({
+      verdict: 'FAIL',
+      reason: 'UpdMech-Network: updating disrupts basic functioning, and the IXIT describes no notification of it',
+    })
+  })
+
   it('asks the assessor where the facts are silent, instead of passing', () => {
     const a = variant(
       example,
