@@ -34,7 +34,9 @@ export function checkAgainstCatalog(edition: Edition, a: Assessment): Finding[] 
       findings.push(at(icsFile, 'error', 'ics-missing-provision', `ICS has no entry for ${group.id}, a provision of ${edition.title}`))
       continue
     }
-    if (entry.status !== undefined && entry.status.replace(/\s+/g, '') !== group.status.replace(/\s+/g, '')) {
+    const compact = (status: string) => status.replace(/\s+/g, '')
+    const printed = [group.status, ...(group.printedAs ?? [])].map(compact)
+    if (entry.status !== undefined && !printed.includes(compact(entry.status))) {
       findings.push(
         at(
           entry.source,

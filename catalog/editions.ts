@@ -381,7 +381,7 @@ function resolveEdition(id: string, dir: string): Edition {
   return resolved
 }
 
-const GROUP_KEYS = ['id', 'title', 'status', 'level', 'requires', 'cases'] as const
+const GROUP_KEYS = ['id', 'title', 'status', 'printedAs', 'level', 'requires', 'cases'] as const
 const CASE_KEYS = ['id', 'kind', 'aggregate', 'origin', 'units'] as const
 const UNIT_KEYS = ['id', 'kind', 'origin', 'needs', 'gist', 'reads', 'forEach', 'variants', 'params'] as const
 

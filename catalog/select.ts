@@ -23,7 +23,11 @@ const FILTERS: Record<SelectorName, Filter> = {
     none: 'updates automatically',
   },
   'with-notifications': {
-    keep: (e) => (mech(e).facts.notifications?.kinds.length ?? 1) > 0,
+    // A notice that updating interrupts the device (5.3-12) tells nothing about updates to come.
+    keep: (e) => {
+      const kinds = mech(e).facts.notifications?.kinds
+      return kinds === undefined || kinds.some((k) => k !== 'disruption')
+    },
     none: 'notifies the user about updates',
   },
   'not-updatable': { keep: (e) => comp(e).updateMechanisms.length === 0, none: 'lacks an update mechanism' },

@@ -42,6 +42,8 @@ export interface GroupDef {
   title: string
   /** As the edition prints it, e.g. `M C(12)`, `RF(g)`. */
   status: string
+  /** Other ways the edition's own tables print it (V2.1.1 Table B.1 gives 5.3-10 as `M (11, 12)`). */
+  printedAs?: string[]
   level: 'M' | 'R'
   /** All must hold for the provision to apply; IDs into `Edition.conditions`. */
   requires: string[]

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { buildPlan } from '../../catalog/plan.ts'
 import { loadEdition } from '../../catalog/editions.ts'
+import { checkAgainstCatalog } from '../../catalog/check.ts'
+import { select } from '../../catalog/select.ts'
 import type { FactName } from '../../catalog/types.ts'
 import type { Assessment, Finding } from '../../ixit/types.ts'
 import { EDITIONS, loadExample, variant } from '../helpers.ts'
@@ -125,5 +127,35 @@ describe('cross-checking the ICS against the IXIT', () => {
     for (const standard of EDITIONS) {
       for (const id of ['5.3-13', '5.3-16']) expect(applicabilityOf(example, standard, id).applicable).toBe(true)
     }
+  })
+})
+
+describe('selectors', () => {
+  it('with-notifications: a mechanism whose only notice is the disruption does not notify about updates', async () => {
+    const a = await loadExample()
+    const only = (kinds: Array<'available' | 'disruption'>) =>
+      variant(a, (copy) => {
+        for (const m of copy.ixit['7-UpdMech']) m.facts.notifications = { enabledByDefault: true, userCan: ['disable'], kinds }
+      })
+    expect(select({ table: '7-UpdMech', where: 'with-notifications' }, only(['disruption'])).entries).toEqual([])
+    expect(select({ table: '7-UpdMech', where: 'with-notifications' }, only(['available', 'disruption'])).entries.length).toBeGreaterThan(0)
+  })
+})
+
+describe('ICS statuses', () => {
+  const statusWarnings = async (status: string) => {
+    const a = variant(await loadExample(), (copy) => {
+      copy.ics.provisions['5.3-10']!.status = status
+    })
+    return checkAgainstCatalog(loadEdition('en303645-v2.1.1'), a).filter((f) => f.code === 'ics-status')
+  }
+
+  it('accept a status as the edition prints it in its own tables (V2.1.1 5.3-10: M (11, 12))', async () => {
+    expect(await statusWarnings('M C(11,12)')).toEqual([])
+    expect(await statusWarnings('M (11, 12)')).toEqual([])
+  })
+
+  it('warn about a status the edition does not give', async () => {
+    expect(await statusWarnings('R C(12)')).toEqual([expect.objectContaining({ severity: 'warning', code: 'ics-status' })])
   })
 })
