@@ -19,6 +19,8 @@ export interface PlannedUnit {
 export interface PlannedCase {
   def: CaseDef
   units: PlannedUnit[]
+  /** Units of the case this run leaves out by kind (`--conceptual-only`): the case cannot PASS without them. */
+  notRun?: string[]
 }
 
 export interface PlannedGroup {
@@ -67,10 +69,15 @@ export function buildPlan(edition: Edition, a: Assessment, options: PlanOptions 
       def: g,
       applicability: decideApplicability(edition, g, a, findings),
       cases: g.cases
-        .map((c) => ({
-          def: c,
-          units: c.units.filter((u) => !options.kinds || options.kinds.includes(u.kind)).flatMap((u) => expand(g.id, c.id, u, a, options)),
-        }))
+        .map((c): PlannedCase => {
+          const run = (u: UnitDef) => !options.kinds || options.kinds.includes(u.kind)
+          const notRun = c.units.filter((u) => !run(u)).map((u) => u.id)
+          return {
+            def: c,
+            units: c.units.filter(run).flatMap((u) => expand(g.id, c.id, u, a, options)),
+            ...(notRun.length && { notRun }),
+          }
+        })
         .filter((c) => c.units.length > 0),
     }))
   return { edition, groups, findings }

@@ -42,6 +42,8 @@ export interface CaseResult {
   id: string
   kind: CaseKind
   verdict: Verdict
+  /** Why the verdict is not the units' own, e.g. units of the case the run left out. */
+  reason?: string
   units: UnitResult[]
 }
 

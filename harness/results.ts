@@ -15,7 +15,13 @@ export function composeGroups(plan: Plan, resultOf: (p: PlannedUnit) => UnitResu
   return plan.groups.map((g) => {
     const cases = g.cases.map((c) => {
       const units = c.units.map(resultOf)
-      return { id: c.def.id, kind: c.def.kind, verdict: caseVerdict(c.def, units), units }
+      const verdict = caseVerdict(c.def, units)
+      // A case is not passed on part of its units: those left out (--conceptual-only) leave it open.
+      if (verdict === 'PASS' && c.notRun?.length) {
+        const reason = `${c.notRun.join(', ')} not run (this run tests the documents only)`
+        return { id: c.def.id, kind: c.def.kind, verdict: 'INCONCLUSIVE' as const, reason, units }
+      }
+      return { id: c.def.id, kind: c.def.kind, verdict, units }
     })
     return {
       id: g.def.id,
