@@ -44,7 +44,8 @@ export function publication(s: Session, info: UserInfo, which: Which): Promise<F
 }
 
 /** A login, sign-in or registration step as a whole word of a URL (`/authors/` is not `auth`). */
-const LOGIN = /(?:^|[/?#&=._-])(?:log-?in|sign-?in|sign-?on|sso|accounts?|register|registration|auth|oauth2?|authorize)(?=$|[/?#&=._-])/i
+const LOGIN =
+  /(?:^|[/?#&=._-])(?:log[-_]?in|sign[-_]?in|sign[-_]?on|sso|accounts?|register|registration|auth|oauth2?|authorize)(?=$|[/?#&=._-])/i
 const PASSWORD_FORM = /<input[^>]+type=["']?password/i
 
 const ok = (status: number): boolean => status >= 200 && status < 300

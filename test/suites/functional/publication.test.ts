@@ -216,6 +216,13 @@ describe('5.3-13-2b: the publication needs no account', () => {
     })
   })
 
+  it('FAIL: a login step however the framework spells it', async () => {
+    for (const location of ['/users/sign_in', '/Login.aspx?ReturnUrl=%2fsupport', '/oauth2/authorize?client_id=web']) {
+      const { s } = await vendor({ '/support': { status: 302, headers: { location } } })
+      expect(await unit(s, '5.3-13-2b'), location).toMatchObject({ verdict: 'FAIL' })
+    }
+  })
+
   it('PASS: a redirect to a page whose path only contains such a word (/authors/), not a login', async () => {
     const { s } = await vendor({
       '/support': { status: 302, headers: { location: '/authors/support-team.html' } },
