@@ -21,7 +21,7 @@ import { resultFrom, type SuiteOutcome } from '../../harness/suite-runner.ts'
 import type { Decision } from '../../ixit/types.ts'
 import { campaign, CONTROL } from '../../suites/lib/functional/campaign.ts'
 import { evaluate, loadExample, unitsOf, variant } from '../helpers.ts'
-import { FakeDut, operationsWithout, timeout, type SeenImage } from '../suites/functional/fake-dut.ts'
+import { FakeDut, operationsWithout, silentAfter, timeout, type SeenImage } from '../suites/functional/fake-dut.ts'
 import { SilentRefusalLink } from '../suites/functional/tls-links.ts'
 import {
   fakeSession,
@@ -318,12 +318,7 @@ export const ROWS: Row[] = [
     why: 'not PASS: the reason says the device stopped answering after the experiment',
     run: async () => {
       const s = await fakeSession(withTls)
-      let refused = false
-      s.dut.fault = (op) => {
-        if (refused && op === 'identify') return timeout('identify')
-        if (op === 'check-now') refused = true
-        return undefined
-      }
+      silentAfter(s.dut, 'check-now')
       return { '5.3-10-1d expired': await variantUnit(s, '5.3-10-1d', 'expired') }
     },
     expected: {

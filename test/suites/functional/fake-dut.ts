@@ -44,6 +44,16 @@ export const changesWithout = (...missing: SettingChange[]): SettingChange[] => 
 /** What the adapters throw when the device does not answer in time. */
 export const timeout = (op: Operation, ms = 300): DutError => new DutError('E_DUT_TIMEOUT', op, `no answer within ${ms} ms`)
 
+/** The device answers identify no more once it has been asked to `after` (say, after an impostor experiment). */
+export function silentAfter(dut: FakeDut, after: Operation): void {
+  let asked = false
+  dut.fault = (op) => {
+    if (asked && op === 'identify') return timeout('identify')
+    if (op === after) asked = true
+    return undefined
+  }
+}
+
 /** `a` is a newer dotted version than `b`. */
 export function newer(a: string, b: string): boolean {
   const pa = a.split('.').map(Number)

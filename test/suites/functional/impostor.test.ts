@@ -3,7 +3,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { certificateFingerprint } from '../../../emulator/tls.ts'
 import { impostorResult } from '../../../suites/lib/functional/impostor.ts'
-import { timeout } from './fake-dut.ts'
+import { silentAfter, timeout } from './fake-dut.ts'
 import { SilentRefusalLink } from './tls-links.ts'
 import { fakeSession, genuineTls, NETWORK, runUnit, type FakeSession, type FakeSessionOptions } from './fake-session.ts'
 
@@ -108,12 +108,7 @@ describe.concurrent('impostor servers (fake update server)', () => {
 
   it('INCONCLUSIVE: a device that stops answering after refusing the impostor', async ({ expect }) => {
     const s = await fakeSession(withTls)
-    let refused = false
-    s.dut.fault = (op) => {
-      if (refused && op === 'identify') return timeout('identify')
-      if (op === 'check-now') refused = true
-      return undefined
-    }
+    silentAfter(s.dut, 'check-now')
     expect(await unit(s, 'expired')).toMatchObject({
       verdict: 'INCONCLUSIVE',
       reason: expect.stringMatching(
