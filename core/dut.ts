@@ -66,6 +66,19 @@ export interface ImageSource {
   path: string
   size: number
   sha256: string
+  /**
+   * Companion files of an update that is more than one file (a payload and a detached signature
+   * beside a manifest, which is then the main file), by part name. The update server serves each
+   * at a URL of its own.
+   */
+  parts?: Record<string, ImagePart>
+}
+
+/** One companion file of a multi-file update. */
+export interface ImagePart {
+  path: string
+  size: number
+  sha256: string
 }
 
 /** The DUT's immediate answer to a delivery; many devices only tell later. */

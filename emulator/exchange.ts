@@ -29,7 +29,8 @@ export interface Exchange {
   body?: RequestBody
   responseHeaders?: Record<string, string>
   responseBody?: string
-  image?: { name: string; version: string; range?: string }
+  /** `part`: the companion file served, when not the image's main file. */
+  image?: { name: string; version: string; part?: string; range?: string }
   error?: string
 }
 

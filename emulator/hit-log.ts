@@ -23,6 +23,8 @@ export interface Hit {
   bytesSent: number
   /** false when the client went away before the answer was complete. */
   completed: boolean
+  /** The companion file a `serve: image` route served (or was asked for), when not the image's main file. */
+  part?: string
   /**
    * The request body as UTF-8 text, when it was at most 64 KiB and text-like; absent otherwise
    * (no body, too large, binary, or the request never completed). Kept as sent, credentials

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import type { ImageSource } from '../core/dut.ts'
 import { hashFile } from '../fixtures/hash.ts'
 import { EmulatorConfigError } from './errors.ts'
@@ -36,7 +37,22 @@ export interface Offer {
   /** What the file holds. */
   fileSha256: string
   etag: string
+  /** The companion files of a multi-file image, by part name; empty for a single file. */
+  parts: Record<string, OfferedPart>
 }
+
+/** One companion file as offered: hashed at offer time like the main file. */
+export interface OfferedPart {
+  path: string
+  size: number
+  sha256: string
+  etag: string
+  /** The file's bytes as base64, for parts small enough to inline in a job (a detached signature). */
+  base64?: string
+}
+
+/** Parts up to this size can be inserted inline (`{{image.parts.<part>.base64}}`). */
+export const INLINE_PART_LIMIT = 64 * 1024
 
 export interface OfferEvents {
   offered(offer: Offer): void
@@ -77,7 +93,7 @@ export class Offers {
       throw new EmulatorConfigError(`the valid image beside ${image.name} needs a version`)
     }
     const seq = ++this.seq
-    const [digests, validFacts] = await Promise.all([hashOf(image), valid && factsOf(valid)])
+    const [digests, validFacts, parts] = await Promise.all([hashOf(image), valid && factsOf(valid), partsOf(image, seq)])
     // A later offer or withdrawal wins over this one.
     if (seq !== this.seq) return
     const announced = typeof image.sha256 === 'string' && image.sha256 !== '' ? image.sha256.toLowerCase() : digests.sha256
@@ -90,6 +106,7 @@ export class Offers {
       md5: digests.md5,
       fileSha256: digests.sha256,
       etag: `"ts701-${seq}-${digests.size}"`,
+      parts,
     }
     this.events.offered(this.offer)
   }
@@ -112,6 +129,26 @@ async function hashOf(image: ImageSource): Promise<Awaited<ReturnType<typeof has
     return await hashFile(image.path)
   } catch (e) {
     throw new EmulatorConfigError(`cannot offer image ${image.name}: ${(e as Error).message}`)
+  }
+}
+
+async function partsOf(image: ImageSource, seq: number): Promise<Record<string, OfferedPart>> {
+  const entries = await Promise.all(
+    Object.entries(image.parts ?? {}).map(async ([name, part]): Promise<[string, OfferedPart]> => {
+      const digests = await hashOf({ name: `${image.name} part ${name}`, ...part })
+      const base64 = digests.size <= INLINE_PART_LIMIT ? await inline(part.path, image.name, name) : undefined
+      const etag = `"ts701-${seq}-${name}-${digests.size}"`
+      return [name, { path: part.path, size: digests.size, sha256: digests.sha256, etag, ...(base64 !== undefined && { base64 }) }]
+    }),
+  )
+  return Object.fromEntries(entries)
+}
+
+async function inline(path: string, image: string, part: string): Promise<string> {
+  try {
+    return (await readFile(path)).toString('base64')
+  } catch (e) {
+    throw new EmulatorConfigError(`cannot offer part ${part} of image ${image}: ${(e as Error).message}`)
   }
 }
 

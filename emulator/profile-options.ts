@@ -19,6 +19,7 @@ export async function emulatorOptions(server: UpdateServerConfig, extra: Profile
     port: server.port,
     routes: server.routes,
     imagePath: server.imagePath,
+    partPath: server.partPath,
     announceInterval: server.announceInterval,
     pollInterval: server.pollInterval,
     tls,

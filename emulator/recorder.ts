@@ -184,6 +184,7 @@ export class Recorder {
       status: x.status,
       bytesSent: x.bytesSent,
       completed,
+      part: x.image?.part,
       body: x.body?.text,
       ...(x.body?.json ? { bodyJson: x.body.json.value } : {}),
     })

@@ -6,7 +6,7 @@ import type { CompiledConfig } from './routes.ts'
 import { hasHeader, sendFixed, TEXT } from './send-fixed.ts'
 import { sendImage } from './send-image.ts'
 import { conditionsHold } from './condition.ts'
-import { render, type ImageValues, type TemplateContext } from './template.ts'
+import { render, type ImageValues, type PartValues, type TemplateContext } from './template.ts'
 
 export interface ResponderParts {
   config: CompiledConfig
@@ -69,7 +69,7 @@ export class Responder {
         sendFixed(res, exchange, 404, { 'Content-Type': TEXT }, 'no image offered\n', head)
         return
       }
-      await sendImage(req, res, exchange, { status: compiled.route.status, headers }, offer, head)
+      await sendImage(req, res, exchange, { status: compiled.route.status, headers }, offer, head, compiled.route.part)
       return
     }
     const body = compiled.body ? render(compiled.body, ctx) : ''
@@ -84,9 +84,16 @@ export class Responder {
       valid: { sha256: valid.sha256, size: String(valid.size), version: valid.version },
       offer: { id: String(offer.id), version: offer.image.version },
     }
-    // imagePath cannot use {{image.url}} (checked at start), so it renders without one.
-    const path = render(this.parts.config.imagePath, { query: {}, params: {}, image: imageFacts(offer, ''), ...values }, encodeURIComponent)
-    return { image: imageFacts(offer, `${this.parts.baseUrl()}${path}`), ...values }
+    // imagePath and partPath cannot use URLs (checked at start), so they render without them.
+    const bare = { query: {}, params: {}, image: imageFacts(offer, ''), ...values }
+    const base = this.parts.baseUrl()
+    const path = render(this.parts.config.imagePath, bare, encodeURIComponent)
+    const parts: Record<string, PartValues> = {}
+    for (const [name, part] of Object.entries(offer.parts)) {
+      const at = render(this.parts.config.partPath, { ...bare, part: { name } }, encodeURIComponent)
+      parts[name] = { url: `${base}${at}`, size: String(part.size), sha256: part.sha256, base64: part.base64 ?? '' }
+    }
+    return { image: { ...imageFacts(offer, `${base}${path}`), parts }, ...values }
   }
 }
 

@@ -20,6 +20,8 @@ export interface CompiledRoute {
 export interface CompiledConfig {
   routes: CompiledRoute[]
   imagePath: Template
+  /** Where each part of a multi-file image is served (`{{part.name}}` names it). */
+  partPath: Template
   /** The interval announced to the device: `announceInterval`, or its old name `pollInterval`. */
   interval?: string
   intervalSeconds?: number
@@ -38,6 +40,7 @@ const METHOD = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
 export function compileConfig(input: {
   routes: unknown
   imagePath: unknown
+  partPath?: unknown
   announceInterval?: unknown
   pollInterval?: unknown
 }): CompiledConfig {
@@ -51,6 +54,20 @@ export function compileConfig(input: {
     request: false,
     imageUrl: false,
   })
+  if (input.partPath !== undefined && (typeof input.partPath !== 'string' || !input.partPath.startsWith('/'))) {
+    throw new EmulatorConfigError(`partPath ${JSON.stringify(input.partPath)} must be a path starting with "/"`)
+  }
+  const partSource = (input.partPath as string | undefined) ?? `${input.imagePath.replace(/\/+$/, '')}/{{part.name}}`
+  const partPath = templateOf(partSource, 'partPath', undefined, {
+    params: [],
+    interval: false,
+    request: false,
+    imageUrl: false,
+    part: true,
+  })
+  if (!partPath.keys.includes('part.name')) {
+    throw new EmulatorConfigError(`partPath ${JSON.stringify(partSource)} must contain {{part.name}}: every part needs a URL of its own`)
+  }
 
   if (!Array.isArray(input.routes)) throw new EmulatorConfigError('routes must be a list')
   const routes = input.routes as unknown[]
@@ -62,9 +79,9 @@ export function compileConfig(input: {
     names.add(name)
   })
   const compiled = routes.map((r) => compileRoute(r as EmulatorRoute, names, interval !== undefined))
-  const templates = [imagePath, ...compiled.flatMap((c) => templatesOf(c))]
+  const templates = [imagePath, partPath, ...compiled.flatMap((c) => templatesOf(c))]
   const usesOfferId = templates.some((t) => t.keys.includes('offer.id'))
-  return { routes: compiled, imagePath, interval, intervalSeconds, usesOfferId }
+  return { routes: compiled, imagePath, partPath, interval, intervalSeconds, usesOfferId }
 }
 
 /** `announceInterval`, or the old `pollInterval`; both may be given only when they agree. */
@@ -110,6 +127,11 @@ function compileRoute(route: EmulatorRoute, names: Set<string>, interval: boolea
   }
   if (route.serve !== undefined && route.serve !== 'image') fail(`serve must be "image", not ${JSON.stringify(route.serve)}`)
   if (route.serve !== undefined && route.body !== undefined) fail('declares both a body and serve: image')
+  if (route.part !== undefined) {
+    if (route.serve !== 'image') fail('part needs serve: image')
+    if (typeof route.part !== 'string' || !/^[A-Za-z][A-Za-z0-9_-]*$/.test(route.part))
+      fail(`part ${JSON.stringify(route.part)} is not a part name`)
+  }
   if (route.body !== undefined && typeof route.body !== 'string') fail('body must be text (a template)')
 
   const scope: KeyScope = { params, interval, request: true, imageUrl: true }

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { open, type FileHandle } from 'node:fs/promises'
 import type { Exchange } from './exchange.ts'
 import type { Offer } from './offer.ts'
-import { sendFixed } from './send-fixed.ts'
+import { sendFixed, TEXT } from './send-fixed.ts'
 
 /**
  * Streams the offered file with single-range support (`Range`, `If-Range` against our ETag), so
@@ -16,17 +16,24 @@ export async function sendImage(
   route: { status: number; headers: Record<string, string> },
   offer: Offer,
   head: boolean,
+  part?: string,
 ): Promise<void> {
-  const size = offer.size
+  const served = servedFile(offer, part)
+  if (!served) {
+    exchange.image = { name: offer.image.name, version: offer.image.version, part: part! }
+    sendFixed(res, exchange, 404, { 'Content-Type': TEXT }, `image ${offer.image.name} has no part ${part}\n`, head)
+    return
+  }
+  const size = served.size
   let start = 0
   let end = size - 1
   let status = route.status
-  const headers: Record<string, string> = { 'Content-Type': 'application/octet-stream', 'Accept-Ranges': 'bytes', ETag: offer.etag }
-  exchange.image = { name: offer.image.name, version: offer.image.version }
+  const headers: Record<string, string> = { 'Content-Type': 'application/octet-stream', 'Accept-Ranges': 'bytes', ETag: served.etag }
+  exchange.image = { name: offer.image.name, version: offer.image.version, ...(part !== undefined && { part }) }
   const rangeHeader = req.headers.range
   if (route.status === 200 && rangeHeader !== undefined) {
     const ifRange = req.headers['if-range']
-    const range = ifRange === undefined || ifRange === offer.etag ? parseRange(rangeHeader, size) : undefined
+    const range = ifRange === undefined || ifRange === served.etag ? parseRange(rangeHeader, size) : undefined
     if (range === 'unsatisfiable') {
       exchange.image.range = rangeHeader
       sendFixed(res, exchange, 416, { ...headers, 'Content-Range': `bytes */${size}`, ...route.headers }, '', head)
@@ -41,7 +48,7 @@ export async function sendImage(
   }
   const length = Math.max(0, end - start + 1)
 
-  const file = await openUnchanged(offer)
+  const file = await openUnchanged(served)
   if (res.destroyed) {
     await file.close()
     return
@@ -73,13 +80,25 @@ export async function sendImage(
   if (!res.destroyed) res.end()
 }
 
+interface ServedFile {
+  path: string
+  size: number
+  etag: string
+}
+
+/** The main file, or the named part; undefined when the offered image has no such part. */
+function servedFile(offer: Offer, part: string | undefined): ServedFile | undefined {
+  if (part === undefined) return { path: offer.image.path, size: offer.size, etag: offer.etag }
+  return Object.hasOwn(offer.parts, part) ? offer.parts[part] : undefined
+}
+
 /** The digests announced were computed at offer time; a file that changed since would contradict them. */
-async function openUnchanged(offer: Offer): Promise<FileHandle> {
+async function openUnchanged(served: ServedFile): Promise<FileHandle> {
   let file: FileHandle | undefined
   try {
-    file = await open(offer.image.path, 'r')
+    file = await open(served.path, 'r')
     const actual = (await file.stat()).size
-    if (actual !== offer.size) throw new Error(`${offer.image.path} changed size since it was offered (${offer.size} → ${actual} bytes)`)
+    if (actual !== served.size) throw new Error(`${served.path} changed size since it was offered (${served.size} → ${actual} bytes)`)
     return file
   } catch (e) {
     await file?.close()

@@ -25,6 +25,8 @@ export interface EmulatorOptions {
   tls?: TlsMaterial
   routes: EmulatorRoute[]
   imagePath: string
+  /** Where each part of a multi-file image is served; default: the image path then `/{{part.name}}`. */
+  partPath?: string
   /** The interval `{{announceInterval}}` tells the device, ISO-8601. */
   announceInterval?: string
   /** The old name of `announceInterval`; when both are given they must agree. */

@@ -25,6 +25,16 @@ export interface ImageValues {
   sha1: string
   md5: string
   version: string
+  /** The companion files of a multi-file image, by part name. */
+  parts?: Record<string, PartValues>
+}
+
+/** What `{{image.parts.<part>.<field>}}` inserts; `base64` is empty for a part too large to inline. */
+export interface PartValues {
+  url: string
+  size: string
+  sha256: string
+  base64: string
 }
 
 /** The genuine image's facts: the offered one's, unless a tampered image is offered in its place. */
@@ -40,6 +50,8 @@ export interface TemplateContext {
   valid?: ValidValues
   /** `id` changes with every new offer (a deployment ID). */
   offer?: { id: string; version: string }
+  /** In `partPath` only: the part whose URL is built. */
+  part?: { name: string }
   /** The interval announced to the device (ISO-8601) and in seconds. */
   interval?: string
   intervalSeconds?: number
@@ -51,6 +63,8 @@ export interface TemplateContext {
 }
 
 export const IMAGE_FIELDS = ['url', 'name', 'size', 'sha256', 'sha1', 'md5', 'version'] as const
+export const PART_FIELDS = ['url', 'size', 'sha256', 'base64'] as const
+const PART_NAME = /^[A-Za-z][A-Za-z0-9_-]*$/
 export const VALID_FIELDS = ['sha256', 'size', 'version'] as const
 export const OFFER_FIELDS = ['id', 'version'] as const
 /** The new names and the old ones (`pollInterval…`), which insert the same. */
@@ -90,12 +104,16 @@ export interface KeyScope {
   /** Request placeholders make no sense in `imagePath`, nor `image.url` (it is built from it). */
   request: boolean
   imageUrl: boolean
+  /** `{{part.name}}`: only in `partPath`. */
+  part?: boolean
 }
 
 /** Why a placeholder cannot be used here, or `undefined` when it can. */
 export function checkKey(key: string, scope: KeyScope): string | undefined {
   const [head, ...rest] = key.split('.')
   const field = rest.join('.')
+  if (head === 'image' && rest[0] === 'parts') return checkPartKey(key, rest.slice(1), scope)
+  if (head === 'part') return key === 'part.name' && scope.part ? undefined : `{{${key}}} can only be {{part.name}}, in partPath`
   if (head === 'image' || head === 'valid' || head === 'offer') {
     const fields: readonly string[] = head === 'image' ? IMAGE_FIELDS : head === 'valid' ? VALID_FIELDS : OFFER_FIELDS
     if (!fields.includes(field)) return `unknown placeholder {{${key}}} (${head} fields: ${fields.join(', ')})`
@@ -109,6 +127,16 @@ export function checkKey(key: string, scope: KeyScope): string | undefined {
   if (head !== 'request') return `unknown placeholder {{${key}}}`
   if (!scope.request) return `{{${key}}} cannot be used here (there is no request)`
   return checkRequestKey(key, scope)
+}
+
+function checkPartKey(key: string, rest: string[], scope: KeyScope): string | undefined {
+  const [part, field] = rest
+  const fields: readonly string[] = PART_FIELDS
+  if (rest.length !== 2 || !PART_NAME.test(part!) || !fields.includes(field!)) {
+    return `unknown placeholder {{${key}}} (image.parts.<part>.<field>, fields: ${PART_FIELDS.join(', ')})`
+  }
+  if (field === 'url' && !scope.imageUrl) return `{{${key}}} cannot be used here (part URLs are built from partPath)`
+  return undefined
 }
 
 function checkRequestKey(key: string, scope: KeyScope): string | undefined {
@@ -138,8 +166,14 @@ function resolve(key: string, ctx: TemplateContext): string {
   const head = dot < 0 ? key : key.slice(0, dot)
   const rest = key.slice(dot + 1)
   switch (head) {
-    case 'image':
-      return ctx.image?.[rest as keyof ImageValues] ?? ''
+    case 'image': {
+      const part = /^parts\.([^.]+)\.([^.]+)$/.exec(rest)
+      if (part) return ctx.image?.parts?.[part[1]!]?.[part[2] as keyof PartValues] ?? ''
+      const value = ctx.image?.[rest as Exclude<keyof ImageValues, 'parts'>]
+      return typeof value === 'string' ? value : ''
+    }
+    case 'part':
+      return rest === 'name' ? (ctx.part?.name ?? '') : ''
     case 'valid':
       return ctx.valid?.[rest as keyof ValidValues] ?? ''
     case 'offer':

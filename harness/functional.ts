@@ -38,6 +38,10 @@ export interface LabPayload {
     flip?: { offset: number; signed: boolean }
     /** Offered once the valid image is installed (a rollback to the version before), not from the baseline. */
     afterUpdate?: true
+    /** Companion files of a multi-file image, by part name. */
+    parts?: Record<string, { path: string; size: number; sha256: string }>
+    /** The part that carries the change, when not the main file (fixtures/attack-types.ts). */
+    tamperedPart?: string
   }>
 }
 

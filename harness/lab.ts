@@ -2,10 +2,10 @@ import { join, resolve } from 'node:path'
 import { loadDutProfile, profileSecrets } from '../adapters/index.ts'
 import type { OutputFile } from '../core/verdict.ts'
 import { deriveAttacks } from '../fixtures/attacks.ts'
-import { hashFile } from '../fixtures/hash.ts'
+import { imageSource } from '../fixtures/source.ts'
 import { InvalidAssessmentError } from '../ixit/errors.ts'
 import { hasErrors } from '../ixit/findings.ts'
-import type { DutProfile, ImageRef } from '../profile/types.ts'
+import type { DutProfile } from '../profile/types.ts'
 import type { Finding } from '../ixit/types.ts'
 import { CONTROL_VARIANT, type LabPayload } from './functional.ts'
 
@@ -20,11 +20,6 @@ export interface PreparedLab {
 
 /** Where the evidence log goes inside the output folder (forward slashes, as results.json lists it). */
 const EVIDENCE: OutputFile = { path: 'evidence/exchanges.jsonl', kind: 'evidence' }
-
-async function source(ref: ImageRef, name: string) {
-  const { sha256, size } = await hashFile(ref.file)
-  return { name, path: ref.file, size, sha256 }
-}
 
 /**
  * The variables of `env` the profile names as credentials. `profileSecrets` is the one place
@@ -50,11 +45,18 @@ export async function prepareLab(profileFile: string, out: string, env: NodeJS.P
   const attacks = images
     ? await deriveAttacks({
         format: images.format,
-        valid: await source(images.valid, 'valid-image'),
+        valid: await imageSource(images.valid, 'valid-image'),
         workDir: join(workDir, 'attacks'),
-        ...(images.older && { older: await source(images.older, 'older-image') }),
-        ...(images.baseline && { previous: await source(images.baseline, 'baseline-image') }),
-        prepared: images.attacks.map((a) => ({ name: a.name, description: a.description, path: a.file, kind: a.kind })),
+        ...(images.detached && { detached: images.detached }),
+        ...(images.older && { older: await imageSource(images.older, 'older-image') }),
+        ...(images.baseline && { previous: await imageSource(images.baseline, 'baseline-image') }),
+        prepared: images.attacks.map((a) => ({
+          name: a.name,
+          description: a.description,
+          path: a.file,
+          kind: a.kind,
+          ...(a.parts && { parts: a.parts }),
+        })),
         ...(images.format === 'raw' && images.signedRanges && { signedRanges: images.signedRanges }),
       })
     : []
@@ -70,6 +72,7 @@ export async function prepareLab(profileFile: string, out: string, env: NodeJS.P
       kind: a.kind,
       ...(a.flip && { flip: a.flip }),
       ...(a.afterUpdate && { afterUpdate: a.afterUpdate }),
+      ...(a.tamperedPart !== undefined && { tamperedPart: a.tamperedPart }),
     })),
   }
   return { lab, findings, variants: attacks.length ? [...attacks.map((a) => a.name), CONTROL_VARIANT] : [], evidence: EVIDENCE }

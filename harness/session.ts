@@ -7,7 +7,7 @@ import { DutError, type BaselineIdentity, type Dut } from '../core/dut.ts'
 import { LabFaultError } from '../core/errors.ts'
 import { EvidenceLog } from '../core/evidence.ts'
 import { UpdateServerEmulator, updateServerTiming, type OfferedImage } from '../emulator/index.ts'
-import { hashFile } from '../fixtures/hash.ts'
+import { imageSource } from '../fixtures/source.ts'
 import type { DutProfile, ImageRef } from '../profile/types.ts'
 import type { LabPayload } from './functional.ts'
 import { asLabFault } from './lab-fault.ts'
@@ -139,10 +139,10 @@ export async function readBaseline(dut: Dut, observe: SessionObserve): Promise<B
 export const benchSupports = (ctx: BenchContext, action: BenchAction): boolean => planFor(ctx, action) !== undefined
 
 async function offered(ref: ImageRef, name: string): Promise<OfferedImage> {
-  const { sha256, size } = await hashFile(ref.file).catch((err: unknown) => {
-    throw new LabFaultError(`cannot read the ${name} file ${ref.file}: ${err instanceof Error ? err.message : String(err)}`)
+  const source = await imageSource(ref, name).catch((err: unknown) => {
+    throw new LabFaultError(`cannot read the ${name} files: ${err instanceof Error ? err.message : String(err)}`)
   })
-  return { name, path: ref.file, size, sha256, version: ref.version }
+  return { ...source, version: ref.version }
 }
 
 async function startEmulator(profile: DutProfile, evidence: EvidenceLog): Promise<UpdateServerEmulator> {

@@ -11,6 +11,7 @@ import { durationSeconds } from '../core/duration.ts'
 import { LOOPBACK_RULE, isLoopbackHost } from '../core/loopback.ts'
 import { channelOf, type ChannelDescriptor } from './channel.ts'
 import { checkLoopbackUrl, compileRegex, isValidPointer, list, type Report } from './check-kit.ts'
+import { checkImages } from './image-checks.ts'
 import { checkObserve } from './observe-checks.ts'
 
 /**
@@ -67,6 +68,7 @@ export function checkProfile(doc: SourceDoc, channels: readonly ChannelDescripto
 
   channelOf(channels, data)?.check(adapter, operations, report, warn)
   checkObserve(data, report, warn)
+  checkImages(data, report, warn)
   return findings
 }
 

@@ -7,7 +7,7 @@ import { isRecord } from '../ixit/documents.ts'
 import type { PathSegment } from '../ixit/source.ts'
 import { channelOf, type ChannelDescriptor } from './channel.ts'
 
-/** A path into the document; a `*` segment stands for every item of an array. */
+/** A path into the document; a `*` segment stands for every item of an array, or every value of an object. */
 export type FilePattern = readonly string[]
 
 /** The files every profile may name, whatever the channel. */
@@ -17,6 +17,8 @@ export const COMMON_FILES: readonly FilePattern[] = [
   ['images', 'older', 'file'],
   ['images', 'baseline', 'file'],
   ['images', 'attacks', '*', 'file'],
+  ...['valid', 'older', 'baseline'].map((ref) => ['images', ref, 'parts', '*']),
+  ['images', 'attacks', '*', 'parts', '*'],
 ]
 
 /** Where a document names files: everywhere, and where its channel does. */
@@ -62,7 +64,8 @@ function slots(
 ): Array<{ path: PathSegment[]; holder: Record<string, unknown>; key: string }> {
   const [head, ...rest] = pattern
   if (head === undefined) return []
-  if (head === '*') return Array.isArray(node) ? node.flatMap((item, i) => slots(item, rest, [...path, i])) : []
+  if (head === '*' && Array.isArray(node)) return node.flatMap((item, i) => slots(item, rest, [...path, i]))
   if (!isRecord(node)) return []
+  if (head === '*') return Object.keys(node).flatMap((key) => slots(node, [key, ...rest], path))
   return rest.length === 0 ? [{ path: [...path, head], holder: node, key: head }] : slots(node[head], rest, [...path, head])
 }

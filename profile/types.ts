@@ -156,6 +156,11 @@ export interface UpdateServerConfig {
   listenAtStart?: boolean
   /** Where the emulator serves the offered image; `{{image.name}}` is replaced. */
   imagePath: string
+  /**
+   * Where the emulator serves each companion file of a multi-file image (`{{image.parts.<part>.url}}`);
+   * `{{part.name}}` names the part. Default: the image path followed by `/{{part.name}}`.
+   */
+  partPath?: string
   routes: EmulatorRoute[]
 }
 
@@ -181,6 +186,8 @@ export interface EmulatorRoute {
   /** Body template, or `serve: image` to stream the image under test. */
   body?: string
   serve?: 'image'
+  /** With `serve: image`: stream this companion file of a multi-file image instead of its main file. */
+  part?: string
 }
 
 /**
@@ -200,6 +207,8 @@ export interface RouteCondition {
 export interface ImageRef {
   file: string
   version: string
+  /** Companion files of a multi-file image by part name (`detached`: `payload` and `signature`). */
+  parts?: Record<string, string>
 }
 
 /**
@@ -217,11 +226,19 @@ export interface PreparedAttack {
   kind?: PreparedAttackKind
   /** What the device must do with it; only rejection is meaningful for an attack. */
   expect: 'rejected'
+  /** Companion files, as the valid image has them. */
+  parts?: Record<string, string>
 }
 
 export interface ImageSet {
-  /** `ts701`: the reference format (the harness can parse and re-sign it); `raw`: unknown bytes. */
-  format: 'ts701' | 'raw'
+  /**
+   * `ts701`: the reference format (the harness can parse and re-sign it); `raw`: unknown bytes;
+   * `detached`: a JSON manifest (the main file) with a `payload` and a detached `signature` over the
+   * manifest as parts, read and edited where `detached` points.
+   */
+  format: 'ts701' | 'raw' | 'detached'
+  /** `detached` only (and required there): where the manifest keeps its facts, and how it is signed. */
+  detached?: DetachedLayout
   valid: ImageRef
   older?: ImageRef
   /**
@@ -232,6 +249,21 @@ export interface ImageSet {
   /** `raw` only: byte ranges of the valid image its signature covers, as the lab declares them. */
   signedRanges?: ByteRange[]
   attacks: PreparedAttack[]
+}
+
+/** How a detached manifest is laid out and signed. */
+export interface DetachedLayout {
+  /** JSON pointers into the manifest; `payloadSha256` is required. */
+  manifest: {
+    payloadSha256: string
+    payloadSize?: string
+    version?: string
+    versionCounter?: string
+    hardwareId?: string
+    keyId?: string
+  }
+  /** The scheme signing keys of the ts701 format use too; `encoding` defaults to `binary` in the schema. */
+  signature: { algorithm: 'ecdsa-p256-sha256' | 'rsa-pss-3072-sha256'; encoding: 'binary' | 'base64' }
 }
 
 /** `length` bytes of a file from `offset` (counted from 0). */

@@ -186,9 +186,18 @@ describe('Recorder', () => {
     const recorder = new Recorder(evidence, hits)
     const image = { name: 'fw.bin', path: '/x', size: 10, sha256: 'aa', version: '2.0' }
     recorder.started('http://127.0.0.1:8702', ['check', 'image'])
-    recorder.offered({ id: 1, image, size: 10, sha1: 's1', md5: 'm5', fileSha256: 'aa', etag: '"e"' })
-    recorder.offered({ id: 2, image: { ...image, sha256: 'bb' }, size: 10, sha1: 's1', md5: 'm5', fileSha256: 'aa', etag: '"e"' })
-    recorder.withdrawn({ id: 2, image, size: 10, sha1: 's1', md5: 'm5', fileSha256: 'aa', etag: '"e"' })
+    recorder.offered({ id: 1, image, size: 10, sha1: 's1', md5: 'm5', fileSha256: 'aa', etag: '"e"', parts: {} })
+    recorder.offered({
+      id: 2,
+      image: { ...image, sha256: 'bb' },
+      size: 10,
+      sha1: 's1',
+      md5: 'm5',
+      fileSha256: 'aa',
+      etag: '"e"',
+      parts: {},
+    })
+    recorder.withdrawn({ id: 2, image, size: 10, sha1: 's1', md5: 'm5', fileSha256: 'aa', etag: '"e"', parts: {} })
     recorder.tlsChanged('http://127.0.0.1:8702', undefined)
     recorder.serverError(new Error('EMFILE'))
     recorder.stopped()

@@ -49,6 +49,15 @@ operations:
   read-outcome: { send: s, expect: '(?<state>\\w+)', states: { installed: [a], rejected: [b] } }
   reboot: { send: r, expect: ok }
 `,
+  'none, detached': `name: d
+adapter: { kind: none }
+operations: {}
+observe: { version: { from: probe, command: { argv: [cat, version] } } }
+images:
+  format: detached
+  detached: { manifest: { payloadSha256: /sha256 }, signature: { algorithm: ecdsa-p256-sha256 } }
+  valid: { file: f.bin, version: '1', parts: { payload: f.bin, signature: f.bin } }
+`,
   'none, observed': `name: n
 adapter: { kind: none }
 operations: {}

@@ -214,6 +214,68 @@ describe('loading a DUT profile', () => {
     expect(lines).toEqual([`${file}:13:39: error: /images/signedRanges/0/length: must be >= 1, found 0`])
   })
 
+  it('reads a detached image: its layout, and parts resolved beside the profile; both parts are required', async () => {
+    const detached = (valid: string, extra = '') => `name: detached
+adapter: { kind: none, name: manifest client }
+operations: {}
+mechanisms: { UpdMech-Network: { via: update-server } }
+updateServer:
+  host: 127.0.0.1
+  port: 8080
+  partPath: '/u/{{image.name}}/{{part.name}}'
+  routes:
+    - { name: manifest, method: GET, path: '/u/:name', status: 200, serve: image }
+    - { name: payload, method: GET, path: '/u/:name/payload', status: 200, serve: image, part: payload }
+    - { name: signature, method: GET, path: '/u/:name/signature', status: 200, serve: image, part: signature }
+images:
+  format: detached
+  detached: { manifest: { payloadSha256: /payload/sha256, version: /version }, signature: { algorithm: ecdsa-p256-sha256 } }
+  valid: ${valid}
+${extra}`
+    const files = { 'u/m.json': '{}', 'u/p.bin': 'x', 'u/m.sig': 'x' }
+    const dir = await folder({
+      ...files,
+      'dut.yaml': detached('{ file: u/m.json, version: "2", parts: { payload: u/p.bin, signature: u/m.sig } }'),
+    })
+    const { profile, findings } = await loadDutProfile(join(dir, 'dut.yaml'))
+    // A device without an API and nothing declared to observe it: the one warning a sketch like this earns.
+    expect(findings.map((f) => f.code)).toEqual(['nothing-observed'])
+    expect(profile?.images).toMatchObject({
+      format: 'detached',
+      detached: {
+        manifest: { payloadSha256: '/payload/sha256', version: '/version' },
+        signature: { algorithm: 'ecdsa-p256-sha256', encoding: 'binary' },
+      },
+      valid: { file: join(dir, 'u/m.json'), parts: { payload: join(dir, 'u/p.bin'), signature: join(dir, 'u/m.sig') } },
+    })
+    expect(profile?.updateServer).toMatchObject({ partPath: '/u/{{image.name}}/{{part.name}}' })
+
+    const missingPart = await lint(detached('{ file: u/m.json, version: "2", parts: { payload: u/p.bin } }'))
+    expect(missingPart.lines.join('\n')).toMatch(
+      /error: \/images\/valid\/parts: a detached image needs parts payload and signature; signature missing/,
+    )
+    const missingFile = await lint(detached('{ file: u/m.json, version: "2", parts: { payload: u/nothing.bin, signature: u/m.sig } }'))
+    expect(missingFile.lines.join('\n')).toMatch(/\/images\/valid\/parts\/payload.*u\/nothing\.bin/)
+    const noLayout = await lint(
+      detached('{ file: u/m.json, version: "2", parts: { payload: u/p.bin, signature: u/m.sig } }').replace(/ {2}detached: .*\n/, ''),
+    )
+    expect(noLayout.lines.join('\n')).toMatch(/format detached needs images\.detached/)
+  })
+
+  it('warns that a pushed mechanism hands over only the main file of a multi-file image', async () => {
+    const dir = await folder({ 'm.json': '{}', 'p.bin': 'x' })
+    const text = MINIMAL.replace('ABSOLUTE', join(dir, 'm.json'))
+      .replace("version: '2' }", `version: '2', parts: { payload: ${join(dir, 'p.bin')} } }`)
+      .replace(
+        'operations:\n',
+        'mechanisms: { UpdMech-Local: { via: deliver-image } }\noperations:\n  deliver-image: { mode: raw, request: { method: POST, path: /up } }\n',
+      )
+    await writeFile(join(dir, 'dut.yaml'), text)
+    const { profile, findings } = await loadDutProfile(join(dir, 'dut.yaml'))
+    expect(profile).toBeDefined()
+    expect(findings.map((f) => [f.severity, f.code])).toEqual([['warning', 'parts-not-delivered']])
+  })
+
   it('reads JSON profiles too', async () => {
     const text = JSON.stringify({ name: 'j', adapter: { kind: 'http', baseUrl: 'http://127.0.0.2:80' }, operations: {} }, null, 2)
     const dir = await folder({ 'dut.json': text })

@@ -1,7 +1,7 @@
 import type { OfferedImage } from '../../../emulator/index.ts'
 import { CONTROL_VARIANT, type Observation } from '../../../harness/functional.ts'
 import { rethrowLabFault } from '../../../harness/lab-fault.ts'
-import { attempt, disagreement, installed, onBaseline, type Attempt, type WaitFor } from './deliver.ts'
+import { attempt, disagreement, installed, onBaseline, type Attempt, type ImageUnderTest, type WaitFor } from './deliver.ts'
 import { finalOutcome, given, imageWords, need, received, settled, unmet, type Precondition } from './preconditions.ts'
 import type { Session } from './session.ts'
 import { baselineVersion, freshState } from './settings.ts'
@@ -113,7 +113,7 @@ function judgeControl(a: Attempt): Observation {
 
 interface AttackOffer {
   kind: string
-  image: OfferedImage
+  image: ImageUnderTest
   afterUpdate?: true
 }
 
@@ -134,6 +134,8 @@ async function attackImages(s: Session): Promise<AttackOffer[]> {
         size: a.size,
         sha256: a.sha256,
         version: await claims(a),
+        ...(a.parts && { parts: a.parts }),
+        ...(a.tamperedPart !== undefined && { tamperedPart: a.tamperedPart }),
       },
     })),
   )

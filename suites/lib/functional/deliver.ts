@@ -8,9 +8,17 @@ import { pollWaitMs, readyTimeoutMs, sleep, watchStepMs } from './timing.ts'
 /** How the image reached the device: served to it on its update server, uploaded, or fetched from a URL it was given. */
 export type Delivery = 'update-server' | 'upload' | 'url'
 
+/**
+ * An image put in front of the device. `tamperedPart`: the companion file that carries an attack's
+ * change; the device has received the attack only once it downloaded that part whole.
+ */
+export interface ImageUnderTest extends OfferedImage {
+  tamperedPart?: string
+}
+
 /** What happened when one image was put in front of the device. */
 export interface Attempt {
-  image: OfferedImage
+  image: ImageUnderTest
   delivery: Delivery
   /** The named delivery (`operations.deliveries.<name>`) the mechanism drives; absent for `operations.deliver-image`. */
   deliveryName?: string
@@ -119,7 +127,7 @@ function offerRoutes(s: Session): Set<string> {
 }
 
 /** Offers the image on the emulator and lets the device find it, as it would in the field. */
-async function viaUpdateServer(s: Session, image: OfferedImage, since: number, wait: WaitFor) {
+async function viaUpdateServer(s: Session, image: ImageUnderTest, since: number, wait: WaitFor) {
   const server = await s.emulator()
   server.resetState()
   // Offers name the genuine image's hash beside the one served, as a real job would.
@@ -164,15 +172,17 @@ interface Fetch {
  * `timeoutMs` at the latest. `first`: the device's first update check of the attempt, when it made
  * one (a delivery by URL has none); only then can a further check say anything.
  */
-async function fetchedSince(s: Session, image: OfferedImage, since: number, timeoutMs: number, first?: CheckSeen): Promise<Fetch> {
+async function fetchedSince(s: Session, image: ImageUnderTest, since: number, timeoutMs: number, first?: CheckSeen): Promise<Fetch> {
   const serves = serveRoutes(s)
   const server = await s.emulator()
   const until = Date.now() + timeoutMs
   const refusal = refusalSince(s, since)
   for (;;) {
     const hits = server.hits().filter((h: Hit) => h.time >= since)
-    const images = hits.filter((h) => serves.has(h.route ?? ''))
-    if (images.some((h) => h.completed)) return { fetched: true }
+    // The main file, or the part that carries the change: an intact manifest beside a flipped
+    // payload is not the attack.
+    const images = hits.filter((h) => serves.has(h.route ?? '') && h.part === image.tamperedPart)
+    if (images.some((h) => h.completed && h.status < 400)) return { fetched: true }
     // A download broken off (perhaps to be retried) is waited for to the bound. One still under way
     // shows nowhere yet (the emulator records a request once answered); a poller that downloads
     // does not poll meanwhile, and two further checks are asked for before the wait ends.
@@ -279,7 +289,7 @@ function deliveryOf(s: Session, mechanism: string): DeliveryChoice {
  * delivery the mechanism names. A device told a URL may answer before it fetches, or never
  * fetch: the emulator's requests tell which.
  */
-async function viaDeliverImage(s: Session, image: OfferedImage, wait: WaitFor, choice: DeliveryChoice) {
+async function viaDeliverImage(s: Session, image: ImageUnderTest, wait: WaitFor, choice: DeliveryChoice) {
   const byUrl = choice.mode === 'url'
   const server = byUrl ? await s.emulator() : undefined
   if (server) await server.offer(image, { valid: await s.valid().catch(() => undefined) })
@@ -333,7 +343,7 @@ export interface WaitFor {
  * device did. The decisive fact is the version `identify` reports before and after: outcome
  * APIs can lag, a version cannot lie about an installation that happened.
  */
-export async function attempt(s: Session, mechanism: string, image: OfferedImage, wait: WaitFor): Promise<Attempt> {
+export async function attempt(s: Session, mechanism: string, image: ImageUnderTest, wait: WaitFor): Promise<Attempt> {
   const via = s.profile.mechanisms[mechanism]?.via
   if (!via) throw new Error(`the DUT profile does not say how to drive ${mechanism} (mechanisms.${mechanism}.via)`)
   const mark = s.evidence.mark()

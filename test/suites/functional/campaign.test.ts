@@ -248,6 +248,32 @@ describe.concurrent('campaign: INCONCLUSIVE', () => {
     expect(s.dut.received).toEqual([])
   })
 
+  it('a refusal of a detached update counts only once the device downloaded the part that carries the change', async ({ expect }) => {
+    const attacks = [
+      { name: 'payload-byte', kind: 'bit-flip', tamperedPart: 'payload' },
+      { name: 'manifest-byte', kind: 'manifest' },
+    ]
+    // Refusing after reading only the intact manifest: nothing shows it ever saw the changed payload.
+    const lazy = await fakeSession({ attacks, outcomeTimeoutMs: 50 })
+    lazy.dut.fetchesParts = false
+    const r = await campaign(lazy, NETWORK)
+    expect(r.byVariant.get('payload-byte')).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: expect.stringMatching(/^the device never fetched the payload-byte image/),
+    })
+    // The change of manifest-byte lies in the manifest itself: reading it is receiving the attack.
+    expect(r.byVariant.get('manifest-byte')).toMatchObject({ verdict: 'PASS' })
+
+    const thorough = await fakeSession({ attacks })
+    const done = await campaign(thorough, NETWORK)
+    expect(done.byVariant.get('payload-byte')).toMatchObject({
+      verdict: 'PASS',
+      reason: expect.stringMatching(/^rejected the payload-byte image/),
+    })
+    alsoAccepts(thorough.dut, 'payload-byte')
+    const flawed = await campaign(await fakeSession({ attacks, dut: thorough.dut }), NETWORK)
+    expect(flawed.byVariant.get('payload-byte')).toMatchObject({ verdict: 'FAIL' })
+  })
   it('a client in back-off that stops asking before the valid image is offered does not fail the control', async ({ expect }) => {
     const s = await fakeSession({ observationSeconds: 0.05 })
     // It checks for every attack, then backs off after the last one: the valid image is never asked for.

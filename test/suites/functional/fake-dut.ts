@@ -149,6 +149,8 @@ export class FakeDut implements Dut {
   downloadDelayMs = 0
   /** Fetches the image when deliver-image gives it a URL. */
   fetchesUrl: (url: string) => boolean = () => true
+  /** Downloads the parts of a multi-file image after its main file (a payload beside its manifest). */
+  fetchesParts = true
   /** Installs downloaded updates by itself when automatic updates are on and not postponed. */
   installsAutomatically = true
   /** Shows a notification when it learns of an update (and notifications are on). */
@@ -486,6 +488,7 @@ export class FakeUpdateServer {
     bytesSent?: number
     time?: number
     on?: ConnectionTag
+    part?: string
   }): Hit {
     const time = request.time ?? Date.now()
     const tag = request.on ?? this.connection(time)
@@ -505,6 +508,7 @@ export class FakeUpdateServer {
       status: request.status ?? 200,
       bytesSent: request.bytesSent ?? 0,
       completed: request.completed ?? true,
+      ...(request.part !== undefined && { part: request.part }),
     }
     this.log.push(hit)
     for (const w of this.waiters) {
@@ -557,6 +561,9 @@ export class FakeServerLink implements ServerLink {
       return undefined
     }
     this.server.hit({ path, route: 'image', bytesSent: offer.size })
+    for (const [part, file] of Object.entries(offer.parts ?? {})) {
+      if (this.dut.fetchesParts) this.server.hit({ path: `${path}/${part}`, route: `image-${part}`, part, bytesSent: file.size })
+    }
     return { sha256: offer.sha256 }
   }
 }

@@ -54,6 +54,8 @@ export interface AttackSpec {
   kind: string
   /** A raw byte flip: its offset and whether it lies in a declared signed range. */
   flip?: { offset: number; signed: boolean }
+  /** A detached update whose change lies in this part (a payload beside an intact manifest). */
+  tamperedPart?: string
 }
 
 /** One of each family the campaign meets, as the lab derives them for a ts701-format image. */
@@ -186,6 +188,7 @@ const ROUTES: EmulatorRoute[] = [
     body: '{"available":false}',
   },
   { name: 'image', method: 'GET', path: '/images/:name', status: 200, serve: 'image' },
+  { name: 'image-payload', method: 'GET', path: '/images/:name/payload', status: 200, serve: 'image', part: 'payload' },
 ]
 
 /** A request as an HTTP profile would write it; the judges only read the timeouts and the delivery mode. */
@@ -277,7 +280,11 @@ export async function fakeSession(o: FakeSessionOptions = {}): Promise<FakeSessi
   for (const a of o.attacks ?? DEFAULT_ATTACKS) {
     if (a.kind === 'downgrade' && !older) continue
     const file = a.kind === 'downgrade' ? { path: older!.path, size: older!.size, sha256: older!.sha256 } : await writeImage(a.name)
-    attacks.push({ name: a.name, kind: a.kind, description: `the ${a.name} attack`, ...file, ...(a.flip && { flip: a.flip }) })
+    const parts = a.tamperedPart !== undefined && {
+      parts: { [a.tamperedPart]: await writeImage(`${a.name}-${a.tamperedPart}`) },
+      tamperedPart: a.tamperedPart,
+    }
+    attacks.push({ name: a.name, kind: a.kind, description: `the ${a.name} attack`, ...file, ...(a.flip && { flip: a.flip }), ...parts })
   }
   if (previous) {
     const { path, size, sha256 } = previous
