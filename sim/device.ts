@@ -3,9 +3,10 @@ import type { KeyObject } from 'node:crypto'
 import { mkdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { hashRange } from '../fixtures/hash.ts'
-import { verifyImage, type ImageManifest, type Verification } from '../fixtures/image.ts'
+import { verifyImage, type ImageManifest, type Verification, type VerifyPolicy } from '../fixtures/image.ts'
 import { ApiServer } from './api.ts'
 import { DEVICE_SECONDS, DeviceClock } from './clock.ts'
+import { verifyDetachedManifest, verifyStaged } from './detached-image.ts'
 import { SimError, errorCode, errorMessage } from './errors.ts'
 import { parseFlaws, type FlawSet } from './flaws.ts'
 import { Flash } from './flash.ts'
@@ -250,8 +251,16 @@ export class ReferenceDut implements UpdateHost {
   }
 
   verify(path: string): Promise<Verification> {
+    return verifyStaged(path, this.policy(), this.mode === 'detached')
+  }
+
+  verifyManifest(manifest: Buffer, signature: Buffer): Verification {
+    return verifyDetachedManifest(manifest, signature, this.policy())
+  }
+
+  private policy(): VerifyPolicy {
     const { counter } = this.flash.boot
-    return verifyImage(path, verificationPolicy({ keys: this.options.trustedKeys, hardwareId: this.hardwareId, counter }, this.flaws))
+    return verificationPolicy({ keys: this.options.trustedKeys, hardwareId: this.hardwareId, counter }, this.flaws)
   }
 
   /**

@@ -14,7 +14,7 @@ import { MODE_PROFILES } from './modes/profiles.ts'
 import { pushProfile } from './modes/push.ts'
 import { defaultTopicRoot } from './mqtt.ts'
 import { channelProfile, type Channel, type ChannelInput, type ProfileInput, type WrittenProfile } from './profile.ts'
-import { DEFAULT_TIME_SCALE, LAYOUT, OTHER_HARDWARE_ID, REFERENCE_IMAGES } from './setup.ts'
+import { DEFAULT_TIME_SCALE, detachedLayout, LAYOUT, OTHER_HARDWARE_ID, REFERENCE_IMAGES } from './setup.ts'
 
 export const EXAMPLES_DIR = 'examples/reference-dut/profiles'
 
@@ -154,6 +154,21 @@ export const SHAPES: readonly Shape[] = [
     sim: '--mode console',
     what: 'a console-only A/B updater: it prints its checks and results on the serial console unprompted',
     build: () => MODE_PROFILES.console(exampleInput(), exampleChannel('serial')),
+  },
+  {
+    file: 'detached-manifest-client.yaml',
+    sim: '--mode detached',
+    what: 'a client of a signed-manifest update service: it checks a JSON manifest and its detached signature before it fetches the payload, and reports only to its update server',
+    build: () => {
+      const { baseline, valid, older, otherHardware } = REFERENCE_IMAGES
+      const detached = {
+        baseline: detachedLayout(baseline),
+        valid: detachedLayout(valid),
+        older: detachedLayout(older),
+        otherHardware: detachedLayout(otherHardware),
+      }
+      return MODE_PROFILES.detached({ ...exampleInput(), detached }, { kind: 'none' })
+    },
   },
 ]
 

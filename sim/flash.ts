@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { extractPayload, type ImageManifest } from '../fixtures/image.ts'
+import { extractStagedPayload } from './detached-image.ts'
 
 export type Slot = 'a' | 'b'
 
@@ -56,10 +57,10 @@ export class Flash {
     })
   }
 
-  /** Writes an image's payload into the inactive slot; the running firmware is untouched. */
+  /** Writes an update's payload (of a ts701 image or a staged detached update) into the inactive slot; the running firmware is untouched. */
   async stage(imagePath: string): Promise<{ slot: Slot; sha256: string }> {
     const slot = this.inactiveSlot
-    const { sha256 } = await extractPayload(imagePath, this.slotPath(slot))
+    const { sha256 } = await extractStagedPayload(imagePath, this.slotPath(slot))
     return { slot, sha256 }
   }
 

@@ -47,9 +47,18 @@ export interface ProfileInput {
     otherHardware: string
   }
   versions: { valid: string; older: string }
+  /** Mode `detached`: its bundles (manifest file and parts), paths relative to the profile's folder. */
+  detached?: Record<'valid' | 'older' | 'baseline' | 'otherHardware', DetachedFiles>
   otherHardwareId: string
   /** The lab bench script (sim/bench.ts) relative to the profile's folder: `node <script> <action>`. */
   benchScript: string
+}
+
+/** A detached update as a profile names it: the manifest (main file) and its two parts. */
+export interface DetachedFiles {
+  file: string
+  version: string
+  parts: { payload: string; signature: string }
 }
 
 export const POSTPONE_DAYS = 7

@@ -3,6 +3,7 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, relative, resolve } from 'node:path'
 import { stringify } from 'yaml'
+import { buildDetached, type DetachedBundle } from '../fixtures/detached.ts'
 import { createCa, issueServerCert, KEY_ALGORITHMS, type KeyAlgorithm, type Pki } from '../fixtures/certs.ts'
 import { buildImage, type BuiltImage } from '../fixtures/image.ts'
 import { exportPublicKeyPem, generateSigningKey, type SigningKey } from '../fixtures/keys.ts'
@@ -20,7 +21,15 @@ import { MODE_PROFILES } from './modes/profiles.ts'
 import { defaultTopicRoot, MqttFrontEnd, type MqttTopics } from './mqtt.ts'
 import { JobsAgent } from './mqtt-jobs.ts'
 import { firmwarePayload } from './payload.ts'
-import { CHANNELS, channelProfile, PASSWORD_ENV, type Channel, type ChannelInput, type ProfileInput } from './profile.ts'
+import {
+  CHANNELS,
+  channelProfile,
+  PASSWORD_ENV,
+  type Channel,
+  type ChannelInput,
+  type DetachedFiles,
+  type ProfileInput,
+} from './profile.ts'
 import { exposeOnPty, findSocat, SOCAT_MISSING, type PtyBridge } from './pty.ts'
 
 export interface ReferenceSetupOptions {
@@ -95,12 +104,24 @@ export const LAYOUT = {
 } as const
 const PAYLOAD_BYTES = 320 * 1024
 
+/** Mode `detached`: a bundle's files as `buildDetached` names them, relative to the setup's folder. */
+export function detachedLayout({ name, version }: { name: string; version: string }): DetachedFiles {
+  return {
+    file: `images/${name}.manifest.json`,
+    version,
+    parts: { payload: `images/${name}.payload`, signature: `images/${name}.sig` },
+  }
+}
+
 export interface ReferenceImages {
   baseline: BuiltImage
   valid: BuiltImage
   older: BuiltImage
   otherHardware: BuiltImage
 }
+
+/** Mode `detached`: the same updates as manifest, payload and signature (`images/<name>.manifest.json`, `.payload`, `.sig`). */
+export type DetachedImages = Record<keyof ReferenceImages, DetachedBundle>
 
 export interface ReferenceSetup {
   sim: ReferenceDut
@@ -114,6 +135,8 @@ export interface ReferenceSetup {
   /** The vendor CA and the update server's certificate (for the emulator to present). */
   tls: { ca: Pki; server: Pki; files: { caCert: string; caKey: string; serverCert: string; serverKey: string } }
   images: ReferenceImages
+  /** Mode `detached` only: its bundles, signed with the same key and of the same versions and counters. */
+  detached?: DetachedImages
   /** The vendor's update-signing key (kept in memory only, as in the vendor's HSM). */
   vendorKey: SigningKey
   /** The channel the profile drives: `none` for the modes without a lab API. */
@@ -199,6 +222,25 @@ export async function createReferenceSetup(options: ReferenceSetupOptions = {}):
       older: await image(REFERENCE_IMAGES.older),
       otherHardware: await image(REFERENCE_IMAGES.otherHardware, OTHER_HARDWARE_ID),
     }
+    const bundle = ({ name, version, counter }: { name: string; version: string; counter: number }, hardwareId = DEFAULT_HARDWARE_ID) =>
+      buildDetached({
+        name,
+        version,
+        versionCounter: counter,
+        hardwareId,
+        key: vendorKey,
+        payload: firmwarePayload(`${hardwareId}/${version}`, PAYLOAD_BYTES),
+        dir: at('images'),
+      })
+    const detached: DetachedImages | undefined =
+      mode === 'detached'
+        ? {
+            baseline: await bundle(REFERENCE_IMAGES.baseline),
+            valid: await bundle(REFERENCE_IMAGES.valid),
+            older: await bundle(REFERENCE_IMAGES.older),
+            otherHardware: await bundle(REFERENCE_IMAGES.otherHardware, OTHER_HARDWARE_ID),
+          }
+        : undefined
 
     // 0 means "any": the profile needs the real number, and nothing listens there yet to ask.
     const updateServerPort = options.updateServerPort || (await freePort())
@@ -264,6 +306,11 @@ export async function createReferenceSetup(options: ReferenceSetupOptions = {}):
     }
 
     const rel = (path: string) => relative(dir, path)
+    const files = (b: DetachedBundle): DetachedFiles => ({
+      file: rel(b.path),
+      version: b.manifest.version,
+      parts: { payload: rel(b.parts.payload.path), signature: rel(b.parts.signature.path) },
+    })
     const input: ProfileInput = {
       apiUrl,
       timeScale,
@@ -280,6 +327,14 @@ export async function createReferenceSetup(options: ReferenceSetupOptions = {}):
       versions: { valid: images.valid.manifest.version, older: images.older.manifest.version },
       otherHardwareId: OTHER_HARDWARE_ID,
       benchScript: BENCH_SCRIPT,
+      ...(detached && {
+        detached: {
+          valid: files(detached.valid),
+          older: files(detached.older),
+          baseline: files(detached.baseline),
+          otherHardware: files(detached.otherHardware),
+        },
+      }),
     }
     const profile = mode === 'api' ? channelProfile(input, reach) : MODE_PROFILES[mode](input, reach)
     const profileFile = at('dut.yaml')
@@ -295,6 +350,7 @@ export async function createReferenceSetup(options: ReferenceSetupOptions = {}):
       dir,
       tls: { ca, server, files: tlsFiles },
       images,
+      ...(detached && { detached }),
       vendorKey,
       channel,
       mode,

@@ -1,5 +1,6 @@
-import { rename, rm } from 'node:fs/promises'
 import type { ImageManifest, Verification } from '../fixtures/image.ts'
+import { fetchDetached, type DetachedFetchContext } from './detached-fetch.ts'
+import { moveStaged, removeStaged } from './detached-image.ts'
 import { CHECK_JITTER, DEVICE_SECONDS, TimerGroup, type DeviceClock } from './clock.ts'
 import { SimError, errorCode, errorMessage } from './errors.ts'
 import type { FlawSet } from './flaws.ts'
@@ -10,7 +11,7 @@ import type { DeploymentState, Offer, ProtocolContext, UpdateProtocol } from './
 import { VendorProtocol } from './protocols/vendor.ts'
 import type { Settings } from './settings.ts'
 import type { UpdateStatus } from './status.ts'
-import type { UpdateTransport } from './transport.ts'
+import type { Download, UpdateTransport } from './transport.ts'
 
 export type { Offer } from './protocols/protocol.ts'
 export { parseOffer } from './protocols/vendor.ts'
@@ -52,6 +53,8 @@ export interface UpdateHost {
   firmware(): { version: string; counter: number; hardwareId: string; imageSha256: string }
   stagingFile(kind: string): string
   verify(path: string): Promise<Verification>
+  /** The checks of a detached manifest that need no payload: signature over its bytes, hardware, counter. */
+  verifyManifest(manifest: Buffer, signature: Buffer): Verification
   /** Verifies again and installs; the caller holds the lock. */
   installLocked(path: string, origin: string): Promise<InstallResult>
   /** A check begins: front ends that announce checks (MQTT, console) say so. */
@@ -143,7 +146,7 @@ export class UpdateClient {
       if (!pending) throw new SimError('E_SIM_NO_PENDING', 'no update is waiting to be installed')
       this.pending = undefined
       const result = await this.host.installLocked(pending.path, 'user, install pending')
-      await rm(pending.path, { force: true })
+      await removeStaged(pending.path)
       return result
     } finally {
       release()
@@ -153,7 +156,7 @@ export class UpdateClient {
   async dropPending(): Promise<void> {
     const pending = this.pending
     this.pending = undefined
-    if (pending) await rm(pending.path, { force: true })
+    if (pending) await removeStaged(pending.path)
   }
 
   private period(): number {
@@ -294,9 +297,19 @@ export class UpdateClient {
     await this.report(offer.deployment, 'downloading', `version ${offer.version}`, signal)
     try {
       const url = new URL(offer.url, this.options.serverUrl)
-      // Without an announced size the staging area is the limit, as it is for any download.
-      const got = await this.options.transport.download(url, offer.size ?? this.options.maxImageBytes, file, signal)
-      log.add('download', `downloaded ${got.bytes} bytes`, { url: url.href, sha256: got.sha256 })
+      let got: Download
+      if (offer.parts) {
+        const fetched = await fetchDetached(url, offer.parts, file, this.detachedContext(signal))
+        if ('refused' in fetched) {
+          log.add('download', 'the manifest is refused: the payload is not fetched')
+          return await this.refuse(file, offer, fetched.refused, signal)
+        }
+        got = fetched.got
+      } else {
+        // Without an announced size the staging area is the limit, as it is for any download.
+        got = await this.options.transport.download(url, offer.size ?? this.options.maxImageBytes, file, signal)
+        log.add('download', `downloaded ${got.bytes} bytes`, { url: url.href, sha256: got.sha256 })
+      }
       const sizeOk = offer.size === undefined || got.bytes === offer.size
       const hashOk = offer.sha256 === undefined || got.sha256 === offer.sha256
       if (!sizeOk || !hashOk) {
@@ -306,14 +319,14 @@ export class UpdateClient {
         )
       }
       if (got.sha256 === this.host.firmware().imageSha256) {
-        await rm(file, { force: true })
+        await removeStaged(file)
         log.add('download', `the download is the image installed (version ${this.host.firmware().version})`)
         status.done()
         await this.report(offer.deployment, 'already-installed', `version ${this.host.firmware().version} is installed`, signal)
         return undefined
       }
     } catch (err) {
-      await rm(file, { force: true })
+      await removeStaged(file)
       if (signal.aborted) {
         log.add('download', 'download interrupted by restart')
         return undefined
@@ -325,17 +338,33 @@ export class UpdateClient {
     }
     status.working('verifying', `version ${offer.version}`)
     const verdict = await this.host.verify(file)
-    if (!verdict.ok) {
-      await rm(file, { force: true })
-      log.add('verify', `rejected: ${verdict.reason}`, { code: verdict.code, origin: 'network' })
-      status.settle('rejected', `${verdict.code}: ${verdict.reason}`)
-      await this.report(offer.deployment, 'failure', `${verdict.code}: ${verdict.reason}`, signal)
-      return undefined
-    }
+    if (!verdict.ok) return this.refuse(file, offer, verdict, signal)
     log.add('verify', `verified version ${verdict.manifest.version}`, { counter: verdict.manifest.versionCounter, origin: 'network' })
     const path = this.host.stagingFile('pending')
-    await rename(file, path)
+    await moveStaged(file, path)
     return { path, key, manifest: verdict.manifest, offer, notified: false, paused: false }
+  }
+
+  private async refuse(file: string, offer: Offer, verdict: Exclude<Verification, { ok: true }>, signal: AbortSignal): Promise<undefined> {
+    await removeStaged(file)
+    this.host.log.add('verify', `rejected: ${verdict.reason}`, { code: verdict.code, origin: 'network' })
+    this.host.status.settle('rejected', `${verdict.code}: ${verdict.reason}`)
+    await this.report(offer.deployment, 'failure', `${verdict.code}: ${verdict.reason}`, signal)
+    return undefined
+  }
+
+  private detachedContext(signal: AbortSignal): DetachedFetchContext {
+    const { transport, serverUrl, maxImageBytes } = this.options
+    return {
+      transport,
+      serverUrl,
+      signal,
+      maxImageBytes,
+      log: this.host.log,
+      installedSha256: this.host.firmware().imageSha256,
+      verifyManifest: (manifest: Buffer, signature: Buffer) => this.host.verifyManifest(manifest, signature),
+      checkPayload: !this.host.flaws.has('header-only-hash'),
+    }
   }
 
   private async decide(pending: Pending): Promise<void> {
@@ -364,7 +393,7 @@ export class UpdateClient {
       await this.report(deployment, 'installing', `version ${pending.manifest.version}`, signal)
       if (deployment !== undefined) this.committing = { deployment, version: pending.manifest.version }
       const result = await this.host.installLocked(pending.path, 'network, automatic')
-      await rm(pending.path, { force: true })
+      await removeStaged(pending.path)
       if (!result.accepted) {
         this.committing = undefined
         await this.report(deployment, 'failure', `${result.code ?? 'E_SIM_INSTALL'}: ${result.reason ?? result.message}`, signal)

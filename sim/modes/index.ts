@@ -6,9 +6,9 @@
  */
 import type { Channel } from '../profile.ts'
 
-export type Mode = 'api' | 'pull' | 'hawkbit' | 'jobs' | 'console'
+export type Mode = 'api' | 'pull' | 'hawkbit' | 'jobs' | 'console' | 'detached'
 
-export const MODES: readonly Mode[] = ['api', 'pull', 'hawkbit', 'jobs', 'console']
+export const MODES: readonly Mode[] = ['api', 'pull', 'hawkbit', 'jobs', 'console', 'detached']
 
 /** The channel each mode is driven over; `api` runs over any of them. */
 export const MODE_CHANNEL: Record<Exclude<Mode, 'api'>, Channel | 'none'> = {
@@ -16,6 +16,7 @@ export const MODE_CHANNEL: Record<Exclude<Mode, 'api'>, Channel | 'none'> = {
   hawkbit: 'none',
   jobs: 'mqtt',
   console: 'serial',
+  detached: 'none',
 }
 
 export const MODE_HELP: Record<Mode, string> = {
@@ -24,6 +25,8 @@ export const MODE_HELP: Record<Mode, string> = {
   hawkbit: 'no API: a hawkBit-DDI-style poller that reports feedback only to its update server',
   jobs: 'an MQTT jobs-style agent: announces its checks and job status over MQTT; no identify, no reboot command',
   console: 'a console-only A/B updater: prints its checks and install results on the serial console unprompted',
+  detached:
+    'no API: fetches a signed JSON manifest and its detached signature, checks them, and only then the payload; reports to its update server',
 }
 
 /** The channel a run in this mode uses; undefined when the mode cannot run over the one asked for. */

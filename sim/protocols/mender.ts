@@ -7,7 +7,7 @@ import { DEVICE_SECONDS } from '../clock.ts'
 import { SimError } from '../errors.ts'
 import {
   expectAccepted,
-  NO_OFFER,
+  pollForJson,
   type CheckAnswer,
   type DeploymentState,
   type Offer,
@@ -34,17 +34,8 @@ export class MenderProtocol implements UpdateProtocol {
     return url
   }
 
-  async check(url: URL, ctx: ProtocolContext): Promise<CheckAnswer> {
-    const answer = await ctx.transport.exchange(url, ctx.signal)
-    if (answer.status === 204) return { offer: NO_OFFER }
-    if (answer.status !== 200) throw new SimError('E_SIM_CHECK', `update server answered ${answer.status}`)
-    let value: unknown
-    try {
-      value = JSON.parse(answer.text)
-    } catch {
-      throw new SimError('E_SIM_CHECK', 'deployment answer is not JSON')
-    }
-    return { offer: parseDeployment(value, ctx.maxImageBytes) }
+  check(url: URL, ctx: ProtocolContext): Promise<CheckAnswer> {
+    return pollForJson(url, ctx, 'deployment answer', (value) => parseDeployment(value, ctx.maxImageBytes))
   }
 
   async reportAttributes(ctx: ProtocolContext): Promise<void> {

@@ -4,6 +4,7 @@
  * Mender- and hawkBit-style agents report their version and every deployment's progress there
  * and nowhere else. Whatever a protocol says, the signed manifest of the downloaded image decides.
  */
+import { SimError } from '../errors.ts'
 import type { UpdateTransport } from '../transport.ts'
 
 /** One offer in the client's terms, whatever the server's words were. All of it is a hint. */
@@ -19,6 +20,8 @@ export interface Offer {
   risks?: string
   /** The server's deployment (action) ID, for protocols that report on each deployment. */
   deployment?: string
+  /** A detached update: `url` is its manifest, these its signature and payload (fetched only if the manifest passes). */
+  parts?: { signature: string; payload: string }
 }
 
 export const NO_OFFER: Offer = { available: false, version: '', url: '', security: false }
@@ -72,4 +75,21 @@ export interface UpdateProtocol {
 export function expectAccepted(what: string, answer: { status: number; text: string }): void {
   if (answer.status >= 200 && answer.status < 300) return
   throw new Error(`${what} answered ${answer.status}${answer.text ? `: ${answer.text.trim().slice(0, 120)}` : ''}`)
+}
+
+/**
+ * A poll answered as Mender-like servers answer: 204 when nothing is offered, 200 with a JSON
+ * body the protocol reads as an offer (`what` names that body in errors).
+ */
+export async function pollForJson(url: URL, ctx: ProtocolContext, what: string, parse: (value: unknown) => Offer): Promise<CheckAnswer> {
+  const answer = await ctx.transport.exchange(url, ctx.signal)
+  if (answer.status === 204) return { offer: NO_OFFER }
+  if (answer.status !== 200) throw new SimError('E_SIM_CHECK', `update server answered ${answer.status}`)
+  let value: unknown
+  try {
+    value = JSON.parse(answer.text)
+  } catch {
+    throw new SimError('E_SIM_CHECK', `${what} is not JSON`)
+  }
+  return { offer: parse(value) }
 }
