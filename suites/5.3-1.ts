@@ -29,7 +29,8 @@ export const checks: FunctionalCheck[] = [
   {
     name: 'referenced-mechanism-resists-attacks',
     decides: ['5.3-1-2a'],
-    run: perMechanism(async (s, m) => summarize(await campaign(s, m.id), (name) => name !== CONTROL)),
+    // The replay of the running version is its own 5.3-2-2b variant, for the assessor when taken: no attack here.
+    run: perMechanism(async (s, m) => summarize(await campaign(s, m.id), (name, kind) => name !== CONTROL && kind !== 'replay')),
   },
 ]
 

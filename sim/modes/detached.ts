@@ -64,7 +64,12 @@ export function detachedProfile(input: ProfileInput, _reach: ChannelInput): Writ
       from: 'server',
       routes: ['deployment-status'],
       extract: { state: { pointer: '/status' }, detail: { pointer: '/detail' } },
-      states: { installed: ['success'], rejected: ['failure'], pending: ['downloading', 'installing', 'pause_before_installing'] },
+      // An update it already runs it declines to install: for the judges that is a refusal.
+      states: {
+        installed: ['success'],
+        rejected: ['failure', 'already-installed'],
+        pending: ['downloading', 'installing', 'pause_before_installing'],
+      },
       timeoutMs: 30_000,
     },
     // Downloads, inventory and status reports follow a poll; only the poll is the check.

@@ -92,6 +92,60 @@ function judgeAttack(a: Attempt, kind: string, flip?: RawFlip): Observation {
 }
 
 /**
+ * Judges the offer of the version the device already runs. Refusing it (or reading the offer and not
+ * downloading it) PASSes. Taking it is no rollback (many a sound anti-rollback rule lets an equal
+ * version through), so it goes to the assessor with what was seen, never FAIL by itself. Only a report
+ * read from the offer on shows a reinstallation: an outcome operation answers with its last outcome,
+ * which may be the valid image's own installation.
+ */
+function judgeReplay(a: Attempt, reportsFromOffer: boolean): Observation {
+  const evidence = a.evidence
+  // An installation that leaves the version as it was is what a replay taken looks like, no contradiction.
+  const open = unmet([need('answered', a.after !== undefined, lostAfter(a))], evidence)
+  if (open) return open
+  const now = a.after!.version // answered: checked above
+  const words = `the ${a.image.name} image${withDelivery(a)}`
+  const said = a.outcome?.version
+  if (a.outcome?.state === 'installed' && said !== undefined && said !== now) {
+    return {
+      verdict: 'INCONCLUSIVE',
+      reason: `${words}: the device reported installed ${said}, but ${a.after!.source} shows ${now}`,
+      evidence,
+    }
+  }
+  if (now !== a.before.version) {
+    return {
+      verdict: 'INCONCLUSIVE',
+      reason: `offered ${words} of the version it runs, the DUT went from ${a.before.version} to ${now}`,
+      evidence,
+    }
+  }
+  if (a.outcome?.state === 'installed') {
+    if (!reportsFromOffer) {
+      return {
+        verdict: 'INCONCLUSIVE',
+        reason: `the outcome operation says installed after ${words}, but it answers with the last outcome, which may be that of the valid image installed before`,
+        evidence,
+      }
+    }
+    return {
+      verdict: 'INCONCLUSIVE',
+      review: true,
+      reason: `installed ${words} again: the version it already runs (${now})${describeDevice(a)}; no rollback, but a replay it accepts: whether the anti-rollback the IXIT describes allows an equal version is for the assessor`,
+      evidence,
+    }
+  }
+  if (a.delivery === 'update-server' && a.announced === true && !a.fetched) {
+    return { verdict: 'PASS', reason: `read the offer of ${words}, the version it runs (${now}), and did not download it`, evidence }
+  }
+  return given([received(a), finalOutcome(a)], {
+    verdict: 'PASS',
+    reason: `refused ${words}, the version it already runs: still at ${now}${describeDevice(a)}; the DUT kept answering`,
+    evidence,
+  })
+}
+
+/**
  * Judges the positive control. PASS: the valid version runs. FAIL "did not install" needs the
  * device to have got the image and answered afterwards with a final word on it: a device that
  * never asked, never downloaded, or is still installing has not refused anything.
@@ -120,6 +174,7 @@ interface AttackOffer {
 async function attackImages(s: Session): Promise<AttackOffer[]> {
   const valid = await s.valid()
   const claims = async (a: Session['lab']['attacks'][number]): Promise<string> => {
+    if (a.kind === 'replay') return valid.version
     if (a.afterUpdate) return s.profile.images?.baseline?.version ?? valid.version
     return a.kind === 'downgrade' ? ((await s.older())?.version ?? valid.version) : valid.version
   }
@@ -266,9 +321,12 @@ async function afterUpdate(
       continue
     }
     // The attempt must start where it means to: on the valid version, not back on the baseline.
+    const reportsFromOffer = ['server', 'mqtt', 'console'].includes(s.observe.sources.outcome ?? '')
     const judged =
       a.before.version === c.valid.version
-        ? judgeAttack(a, kind)
+        ? kind === 'replay'
+          ? judgeReplay(a, reportsFromOffer)
+          : judgeAttack(a, kind)
         : {
             verdict: 'INCONCLUSIVE' as const,
             reason: `the DUT ran ${a.before.version}, not the valid ${c.valid.version}, when ${image.name} was offered`,

@@ -96,6 +96,8 @@ export interface FakeSessionOptions {
   older?: boolean
   /** Whether the profile gives the baseline's genuine image (the previous-version attack). Default false. */
   previous?: boolean
+  /** With `previous`: also the replay of the valid image once it is installed (the same-version attack), as derivation adds it. */
+  sameVersion?: boolean
   publications?: Array<{ from: string; to: string }>
   /** `once` keys whose results all sessions of this test file share (expensive fixtures such as certificates). */
   share?: string[]
@@ -285,6 +287,10 @@ export async function fakeSession(o: FakeSessionOptions = {}): Promise<FakeSessi
       tamperedPart: a.tamperedPart,
     }
     attacks.push({ name: a.name, kind: a.kind, description: `the ${a.name} attack`, ...file, ...(a.flip && { flip: a.flip }), ...parts })
+  }
+  if (previous && o.sameVersion) {
+    const { path, size, sha256 } = valid
+    attacks.push({ name: 'same-version', kind: 'replay', description: 'the valid image again', path, size, sha256, afterUpdate: true })
   }
   if (previous) {
     const { path, size, sha256 } = previous

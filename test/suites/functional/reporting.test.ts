@@ -39,6 +39,45 @@ describe('a device that reports only to its update server', () => {
     expect(verdicts(r)).toEqual(ALL_PASS)
   })
 
+  it('the version it already runs, offered again: refused is PASS, taken goes to the assessor, never FAIL by itself', async ({
+    expect,
+  }) => {
+    const attacks = [{ name: 'payload-byte', kind: 'bit-flip' }]
+    const conformant = await campaign(await reportingSession({ attacks, previous: true, sameVersion: true }), NETWORK)
+    expect(conformant.byVariant.get('same-version')).toMatchObject({
+      verdict: 'PASS',
+      reason: 'read the offer of the same-version image, the version it runs (1.1.0), and did not download it',
+    })
+    // A device whose anti-rollback lets an equal version through reinstalls it, and reports so.
+    const dut = new FakeDut({ operations: operationsWithout('identify', 'read-outcome') })
+    dut.factoryFloor = true
+    const s = await reportingSession({ dut, attacks, previous: true, sameVersion: true })
+    const equal = await campaign(s, NETWORK)
+    expect(equal.byVariant.get('same-version')).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      review: true,
+      reason: expect.stringMatching(
+        /^installed the same-version image again: the version it already runs \(1\.1\.0\); the device reported installed; no rollback/,
+      ),
+    })
+    expect(equal.byVariant.get('previous-version')).toMatchObject({ verdict: 'FAIL' })
+    // 5.3-1-2a rests on the attacks: the replay is not one of them.
+    const unit = await runUnit(s, '5.3-1-2a', { target: NETWORK })
+    expect(unit).toMatchObject({ verdict: 'FAIL' })
+    expect(unit.reason).not.toMatch(/same-version/)
+  })
+
+  it("a reinstallation an outcome operation tells is not attributed to the replay: its last outcome may be the control's", async ({
+    expect,
+  }) => {
+    const s = await fakeSession({ attacks: [{ name: 'payload-byte', kind: 'bit-flip' }], previous: true, sameVersion: true })
+    s.dut.factoryFloor = true
+    const r = await campaign(s, NETWORK)
+    const replay = r.byVariant.get('same-version')
+    expect(replay).toMatchObject({ verdict: 'INCONCLUSIVE', reason: expect.stringMatching(/answers with the last outcome/) })
+    expect(replay?.review).toBeUndefined()
+  })
+
   it('FAIL: an attack it accepts is installed, as its version reports show', async ({ expect }) => {
     const reporting = await reportingSession()
     const api = await fakeSession({ emulator: 'real' })
