@@ -1,6 +1,6 @@
 // Test group 5.3-7: best-practice cryptography secures the update mechanism.
 import { fail, pass, review, type Rule } from '../harness/rule.ts'
-import type { UpdMech } from '../ixit/types.ts'
+import type { Assessment, UpdMech } from '../ixit/types.ts'
 import { registerGroup } from '../harness/vitest-group.ts'
 import { groupOf } from './lib/group.ts'
 import { cryptoThresholds, rateCrypto } from './lib/crypto.ts'
@@ -8,6 +8,12 @@ import { each, missingFrom } from './lib/each.ts'
 import { cryptoWeaknesses, designWeaknesses } from './lib/mechanisms.ts'
 
 const REQUIRED_GUARANTEES = ['integrity', 'authenticity'] as const
+
+/** The latest support end any 2-UserInfo entry states: the crypto must hold for the longest-supported model. */
+function supportEnds(a: Assessment): string | undefined {
+  const stated = a.ixit['2-UserInfo'].flatMap((u) => (u.facts.supportEnds ? [u.facts.supportEnds] : []))
+  return stated.sort().at(-1)
+}
 
 export const rules: Rule[] = [
   {
@@ -47,14 +53,15 @@ export const rules: Rule[] = [
   {
     name: 'crypto-is-best-practice',
     decides: ['5.3-7-1c'],
-    decide: each<UpdMech>((m) => {
-      const { items, worst } = rateCrypto(m)
+    decide: each<UpdMech>((m, input) => {
+      const { items, worst } = rateCrypto(m, supportEnds(input.assessment))
       const table = `crypto thresholds ${cryptoThresholds().version}`
-      if (!worst) return review('are the primitives and parameters best practice? The IXIT facts name none', m, ['cryptographicDetails'])
+      if (!worst)
+        return review(`are the primitives and parameters best practice? The IXIT facts name none (${table})`, m, ['cryptographicDetails'])
       const list = (rating: string) =>
         items
           .filter((i) => i.rating === rating)
-          .map((i) => i.what)
+          .map((i) => (i.lifetime ? `${i.what} (${i.lifetime})` : i.what))
           .join(', ')
       if (worst === 'deprecated') return fail(`${m.id}: not best practice: ${list('deprecated')} (${table})`)
       if (worst === 'legacy') {
