@@ -7,8 +7,7 @@ import { groupOf } from './lib/group.ts'
 import type { FunctionalCheck } from '../harness/functional.ts'
 import { each } from './lib/each.ts'
 import { perEntry } from './lib/functional/check.ts'
-import { judgeOpen, judgeStatesPeriod, publication } from './lib/functional/publication.ts'
-import type { Observation } from '../harness/functional.ts'
+import { judgeContentReview, judgeReachable, judgeStatesPeriod, judgeUnrestricted, publication } from './lib/functional/publication.ts'
 
 const undocumented = (reason: string) => fail(`2-UserInfo is missing: ${reason}`)
 
@@ -18,17 +17,11 @@ export const rules: Rule[] = [
     decides: ['5.3-14-1a'],
     decide: each<UserInfo>(
       (info) =>
-        review('can a user with limited technical knowledge follow the way to the publication on non-updatable software?', info, [
-          'publicationOfNonUpdatable',
-        ]),
-      undocumented,
-    ),
-  },
-  {
-    name: 'replacement-period-and-method-documented',
-    decides: ['5.3-14-1b'],
-    decide: each<UserInfo>(
-      (info) => review('does the documentation give a hardware replacement period and method?', info, ['documentationOfReplacement']),
+        review(
+          'can a user with limited technical knowledge follow the way to the publication on non-updatable software and to the replacement documentation?',
+          info,
+          ['publicationOfNonUpdatable', 'documentationOfReplacement'],
+        ),
       undocumented,
     ),
   },
@@ -36,24 +29,36 @@ export const rules: Rule[] = [
 
 export const checks: FunctionalCheck[] = [
   {
-    name: 'non-updatable-publication-open',
+    name: 'non-updatable-publication-reachable',
     decides: ['5.3-14-2a'],
-    run: perEntry<UserInfo>(async (s, info) => judgeOpen(await publication(s, info, 'non-updatable'))),
+    run: perEntry<UserInfo>(async (s, info) => judgeReachable(await publication(s, info, 'non-updatable'))),
   },
   {
-    name: 'non-updatable-publication-complete',
+    name: 'non-updatable-publication-unrestricted',
     decides: ['5.3-14-2b'],
-    run: perEntry<UserInfo>(async (s, info): Promise<Observation> => {
-      const fetched = await publication(s, info, 'non-updatable')
-      const period = judgeStatesPeriod(fetched, info)
-      if (period.verdict !== 'PASS' || 'problem' in fetched) return period
-      return {
-        verdict: 'INCONCLUSIVE',
-        reason: `assessor review: does ${fetched.url} give the rationale and the replacement period and method? (${period.reason})`,
-        review: true,
-        evidence: period.evidence,
-      }
-    }),
+    run: perEntry<UserInfo>(async (s, info) => judgeUnrestricted(await publication(s, info, 'non-updatable'))),
+  },
+  {
+    name: 'non-updatable-rationale-published',
+    decides: ['5.3-14-2c'],
+    run: perEntry<UserInfo>(async (s, info) =>
+      judgeContentReview(await publication(s, info, 'non-updatable'), 'give the rationale for the absence of software updates'),
+    ),
+  },
+  {
+    name: 'replacement-period-and-method-published',
+    decides: ['5.3-14-2d'],
+    run: perEntry<UserInfo>(async (s, info) =>
+      judgeContentReview(
+        await publication(s, info, 'non-updatable'),
+        `give the period and the method of hardware replacement support (${info.documentationOfReplacement})`,
+      ),
+    ),
+  },
+  {
+    name: 'non-updatable-publication-states-period',
+    decides: ['5.3-14-2e'],
+    run: perEntry<UserInfo>(async (s, info) => judgeStatesPeriod(await publication(s, info, 'non-updatable'), info)),
   },
 ]
 

@@ -59,9 +59,9 @@ describe('assessor decisions', () => {
 
 describe('assessor decisions on observed units', () => {
   const plan = buildPlan(loadEdition('en303645-v3.1.3'), example)
-  const planned = plan.groups.flatMap((g) => g.cases.flatMap((c) => c.units)).find((p) => p.unit.id === '5.3-14-2b')!
+  const planned = plan.groups.flatMap((g) => g.cases.flatMap((c) => c.units)).find((p) => p.unit.id === '5.3-14-2c')!
   const a = variant(example, (copy) => {
-    copy.decisions = [decision({ unit: '5.3-14-2b', target: planned.target, verdict: 'PASS', rationale: 'the page says it all' })]
+    copy.decisions = [decision({ unit: '5.3-14-2c', target: planned.target, verdict: 'PASS', rationale: 'the page says it all' })]
   })
 
   it('settle a question the observation left to a person', () => {

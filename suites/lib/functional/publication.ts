@@ -99,7 +99,7 @@ export function judgeReachable(f: Fetched): Observation {
   return { verdict: 'INCONCLUSIVE', reason: `${answered(f)}; whether the publication is there could not be judged`, evidence }
 }
 
-/** 5.3-13-2b, 5.3-14-2a: no account or registration stands before the publication. */
+/** 5.3-13-2b, 5.3-14-2b: no account or registration stands before the publication. */
 export function judgeUnrestricted(f: Fetched): Observation {
   if ('problem' in f) return f.problem
   const { page } = f
@@ -181,12 +181,12 @@ export function judgeStatesPeriod(f: Fetched, info: UserInfo): Observation {
 }
 
 /**
- * 5.3-14-2a (access as described and without restriction): a login wall FAILs it whatever lies
- * behind; otherwise the publication must have been read and be open.
+ * A question about the content of a publication actually served, for the assessor (5.3-14-2c/2d):
+ * `what` completes "does <url> …?".
  */
-export function judgeOpen(f: Fetched): Observation {
-  const open = judgeUnrestricted(f)
-  if (open.verdict === 'FAIL') return open
-  const reachable = judgeReachable(f)
-  return reachable.verdict === 'PASS' ? open : reachable
+export function judgeContentReview(f: Fetched, what: string): Observation {
+  const read = content(f, what)
+  if ('open' in read) return read.open
+  const url = 'problem' in f ? '' : f.url
+  return { verdict: 'INCONCLUSIVE', reason: `assessor review: does ${url} ${what}?`, review: true, evidence: read.evidence }
 }

@@ -1,4 +1,4 @@
-// 5.3-16-2a judged from `observe.model`: a device without identify (or one whose model shows
+// 5.3-16-2b judged from `observe.model`: a device without identify (or one whose model shows
 // somewhere else, here a lab probe) is still judged on the model designation it shows.
 import { describe, expect, it } from 'vitest'
 import type { CommandSpec } from '../../../profile/types.ts'
@@ -15,10 +15,10 @@ async function judge(model: string) {
     dut: new FakeDut({ operations: operationsWithout('identify') }),
     observe: { model: { from: 'probe', command: says(model) } },
   })
-  return runUnit(s, '5.3-16-2a', { target: 'UserInfo-1' })
+  return runUnit(s, '5.3-16-2b', { target: 'UserInfo-1' })
 }
 
-describe('5.3-16-2a with observe.model', () => {
+describe('5.3-16-2b with observe.model', () => {
   it('PASS: the model the probe shows is the one the IXIT states, without identify', async () => {
     const r = await judge('TS701-REF-1\n')
     expect(r).toMatchObject({ verdict: 'PASS', reason: 'the DUT reports "TS701-REF-1", as the IXIT states' })

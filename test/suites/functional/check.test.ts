@@ -1,11 +1,11 @@
 // How the suites run a judge (suites/lib/functional/check.ts): once per mechanism or per IXIT
-// entry, with the run's session; and the one judge written inline in a suite, 5.3-16-2a.
+// entry, with the run's session; and the judges written inline in a suite, 5.3-16-2a/2b.
 import { describe, expect, it } from 'vitest'
 import type { Observation } from '../../../harness/functional.ts'
 import { perEntry, perMechanism, withSession } from '../../../suites/lib/functional/check.ts'
 import { DutError } from '../../../core/dut.ts'
 import { FakeDut, operationsWithout, timeout } from './fake-dut.ts'
-import { fakeSession, LOCAL, NETWORK, runUnit, unitInput } from './fake-session.ts'
+import { fakeSession, LOCAL, NETWORK, referenceAssessment, runUnit, unitInput } from './fake-session.ts'
 
 const decided: Observation = { verdict: 'PASS', reason: 'the body decided' }
 
@@ -70,8 +70,24 @@ describe('withSession, perMechanism, perEntry', () => {
   })
 })
 
-describe('5.3-16-2a: the model designation the device reports', () => {
-  const unit = (s: Awaited<ReturnType<typeof fakeSession>>) => runUnit(s, '5.3-16-2a', { target: 'UserInfo-1' })
+describe('5.3-16-2a: the model designation is obtained the way the IXIT describes', () => {
+  it('PASS where the IXIT names an interface the device is read over; a label only is read by a person', async () => {
+    const s = await fakeSession()
+    expect(await runUnit(s, '5.3-16-2a', { target: 'UserInfo-1' })).toMatchObject({
+      verdict: 'PASS',
+      reason: 'the designation was obtained from the identify operation: "TS701-REF-1"',
+    })
+    const labelOnly = structuredClone(await referenceAssessment())
+    labelOnly.ixit['2-UserInfo'][0]!.facts.designationMedia = ['label']
+    expect(await runUnit(s, '5.3-16-2a', { target: 'UserInfo-1', assessment: labelOnly })).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: 'the IXIT places the designation on a label only: a person reads it there (the identify operation gave "TS701-REF-1")',
+    })
+  })
+})
+
+describe('5.3-16-2b: the model designation the device reports', () => {
+  const unit = (s: Awaited<ReturnType<typeof fakeSession>>) => runUnit(s, '5.3-16-2b', { target: 'UserInfo-1' })
 
   it('PASS: the device reports the designation the IXIT states', async () => {
     const s = await fakeSession()

@@ -1,6 +1,6 @@
 // Publications on the web (suites/lib/functional/publication.ts): the support period publication
 // (5.3-13-2a reachable, 2b without login, 2c states the period) and the publication on software
-// that cannot be updated (5.3-14-2a open, 2b complete). The vendor's pages are served on 127.0.0.1
+// that cannot be updated (5.3-14-2a reachable, 2b open, 2c–2e content). The vendor's pages are served on 127.0.0.1
 // and the IXIT's address is mapped to them with the profile's `publications`.
 import { once } from 'node:events'
 import { createServer, type Server } from 'node:http'
@@ -389,59 +389,71 @@ describe('5.3-13-2c: the publication states the support period', () => {
   })
 })
 
-describe('5.3-14-2a/2b: the publication on software that cannot be updated', () => {
-  it("2a PASS: reachable and open; 2b: the period is there, the rest is the assessor's", async () => {
+describe('5.3-14-2: the publication on software that cannot be updated', () => {
+  const V2 = 'en303645-v2.1.1'
+  it("PASS on a page read without credentials; the rationale and the replacement are the assessor's", async () => {
     const { s, origin, requests } = await vendor({ '/support': { status: 200, body: SUPPORT } })
-    expect(await unit(s, '5.3-14-2a')).toMatchObject({
+    expect(await unit(s, '5.3-14-2a')).toMatchObject({ verdict: 'PASS', reason: `${origin}/support#non-updatable answered 200` })
+    expect(await unit(s, '5.3-14-2b')).toMatchObject({
       verdict: 'PASS',
       reason: `${origin}/support#non-updatable was read without credentials`,
     })
-    expect(await unit(s, '5.3-14-2b')).toMatchObject({
+    expect(await unit(s, '5.3-14-2c')).toMatchObject({
       verdict: 'INCONCLUSIVE',
-      reason: `assessor review: does ${origin}/support#non-updatable give the rationale and the replacement period and method? (the publication states the support period ("31 December 2031"))`,
+      reason: `assessor review: does ${origin}/support#non-updatable give the rationale for the absence of software updates?`,
     })
-    expect(requests).toEqual(['/support']) // the fragment is not sent; one fetch for both units
+    expect(await unit(s, '5.3-14-2d')).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: expect.stringMatching(/^assessor review: .*period and the method of hardware replacement/),
+    })
+    expect(requests).toEqual(['/support']) // the fragment is not sent; one fetch for every unit
   })
 
-  it('2a FAIL: not there, or behind a login', async () => {
+  it('2e (V2.1.1 only) asks the publication for the support period; V3.1.3 has no such unit', async () => {
+    const { s } = await vendor({ '/support': { status: 200, body: SUPPORT } })
+    expect(await runUnit(s, '5.3-14-2e', { target: 'UserInfo-1', standard: V2 })).toMatchObject({ verdict: 'PASS' })
+    const missing = await vendor({ '/support': { status: 200, body: '<p>The boot ROM cannot be updated.</p>' } })
+    expect(await runUnit(missing.s, '5.3-14-2e', { target: 'UserInfo-1', standard: V2 })).toMatchObject({
+      verdict: 'FAIL',
+      reason: expect.stringMatching(/^the publication does not state the support period/),
+    })
+    await expect(unit(s, '5.3-14-2e')).rejects.toThrow(/5\.3-14-2e/)
+  })
+
+  it('2a FAIL: not where the IXIT says; 2b FAIL: behind a login', async () => {
     const gone = await vendor({})
     expect(await unit(gone.s, '5.3-14-2a')).toMatchObject({
       verdict: 'FAIL',
       reason: `${gone.origin}/support#non-updatable answered 404: the publication is not where the IXIT says`,
     })
     const login = await vendor({ '/support': { status: 302, headers: { location: '/signin' } } })
-    expect(await unit(login.s, '5.3-14-2a')).toMatchObject({
+    expect(await unit(login.s, '5.3-14-2b')).toMatchObject({
       verdict: 'FAIL',
       reason: `${login.origin}/support#non-updatable redirects to /signin: it requires registration or login`,
     })
   })
 
-  it('a login wall: 2a FAILs on access, 2b is INCONCLUSIVE on content never served', async () => {
+  it('a login wall: 2b FAILs on access, 2a and the content units stay open on a page never served', async () => {
     const { s, origin } = await vendor({
       '/support': { status: 302, headers: { location: '/login?next=%2Fsupport' } },
       '/login': { status: 200, body: '<form><input type="password"></form>' },
     })
-    expect(await unit(s, '5.3-14-2a')).toMatchObject({
+    expect(await unit(s, '5.3-14-2b')).toMatchObject({
       verdict: 'FAIL',
       reason: `${origin}/support#non-updatable redirects to /login?next=%2Fsupport: it requires registration or login`,
     })
-    expect(await unit(s, '5.3-14-2b')).toMatchObject({
-      verdict: 'INCONCLUSIVE',
-      reason: `the publication was not served (${origin}/support#non-updatable redirects to /login?next=%2Fsupport, a login or registration page); whether it states the support period could not be seen`,
-    })
+    for (const id of ['5.3-14-2a', '5.3-14-2c', '5.3-14-2d']) {
+      const r = await unit(s, id)
+      expect(r.verdict, id).toBe('INCONCLUSIVE')
+      expect(r.reason, id).not.toMatch(/^assessor review/)
+    }
   })
 
-  it('2a INCONCLUSIVE: a redirect loop is neither reachable nor restricted', async () => {
+  it('INCONCLUSIVE: a redirect loop is neither reachable nor restricted', async () => {
     const { s } = await vendor({ '/support': { status: 302, headers: { location: '/support' } } })
-    expect(await unit(s, '5.3-14-2a')).toMatchObject({ verdict: 'INCONCLUSIVE', reason: expect.stringContaining('the redirects loop') })
-  })
-
-  it('2b FAIL: the period is missing', async () => {
-    const { s } = await vendor({ '/support': { status: 200, body: '<p>The boot ROM cannot be updated.</p>' } })
-    expect(await unit(s, '5.3-14-2b')).toMatchObject({
-      verdict: 'FAIL',
-      reason: expect.stringMatching(/^the publication does not state the support period/),
-    })
+    for (const id of ['5.3-14-2a', '5.3-14-2b']) {
+      expect(await unit(s, id)).toMatchObject({ verdict: 'INCONCLUSIVE', reason: expect.stringContaining('the redirects loop') })
+    }
   })
 
   it('INCONCLUSIVE: unreachable or without an address', async () => {
@@ -450,14 +462,12 @@ describe('5.3-14-2a/2b: the publication on software that cannot be updated', () 
       delete info.facts.nonUpdatablePublication
       info.publicationOfNonUpdatable = 'Section 9 of the printed manual.'
     })
-    expect(await unit(s, '5.3-14-2a', a)).toMatchObject({
-      verdict: 'INCONCLUSIVE',
-      reason: 'UserInfo-1 names no web address for the publication; check the described way by hand',
-    })
-    expect(await unit(s, '5.3-14-2b', a)).toMatchObject({
-      verdict: 'INCONCLUSIVE',
-      reason: 'UserInfo-1 names no web address for the publication; check the described way by hand',
-    })
+    for (const id of ['5.3-14-2a', '5.3-14-2b', '5.3-14-2c', '5.3-14-2d']) {
+      expect(await unit(s, id, a)).toMatchObject({
+        verdict: 'INCONCLUSIVE',
+        reason: 'UserInfo-1 names no web address for the publication; check the described way by hand',
+      })
+    }
   })
 })
 
