@@ -13,7 +13,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv'
 import Ajv2020Module from 'ajv/dist/2020.js'
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml'
 import { Ts701Error } from '../core/errors.ts'
-import type { CaseDef, ConditionDef, Edition, GroupDef, UnitDef } from './types.ts'
+import type { CaseDef, ConditionDef, Edition, GroupDef, UnitBasis, UnitDef } from './types.ts'
 
 // CommonJS module whose export is also its `default`; `.default` is what NodeNext typing accepts.
 const Ajv2020 = Ajv2020Module.default
@@ -134,6 +134,7 @@ interface BaseFile {
 interface EditionFile {
   id: string
   title: string
+  unitBasis: UnitBasis
   conditions?: Record<string, ConditionData | Removal>
   groups?: Record<string, GroupEntry>
 }
@@ -333,7 +334,7 @@ function resolveEdition(id: string, dir: string): Edition {
   const groups = apply(base.value.groups, delta.value.groups, groupLevel, ['groups'], complain)
   if (problems.length > 0) throw new EditionInvalidError(id, problems)
 
-  const edition = { id: delta.value.id, title: delta.value.title, conditions, groups }
+  const edition = { id: delta.value.id, title: delta.value.title, unitBasis: delta.value.unitBasis, conditions, groups }
   if (!v.resolved(edition)) {
     const combined = `once ${BASE_FILE} and this file are combined`
     throw new EditionInvalidError(
@@ -372,7 +373,10 @@ function resolveEdition(id: string, dir: string): Edition {
     ...edition,
     groups: edition.groups.map((g) => ({
       ...ordered(g, GROUP_KEYS),
-      cases: g.cases.map((c) => ({ ...ordered(c, CASE_KEYS), units: c.units.map((u) => ordered(u, UNIT_KEYS)) })),
+      cases: g.cases.map((c) => ({
+        ...ordered(c, CASE_KEYS),
+        units: c.units.map((u) => ordered(marked(u, c, edition.unitBasis), UNIT_KEYS)),
+      })),
     })),
     conditions: edition.conditions as Record<string, ConditionDef>,
   }
@@ -383,7 +387,17 @@ function resolveEdition(id: string, dir: string): Edition {
 
 const GROUP_KEYS = ['id', 'title', 'status', 'printedAs', 'level', 'requires', 'cases'] as const
 const CASE_KEYS = ['id', 'kind', 'aggregate', 'origin', 'units'] as const
-const UNIT_KEYS = ['id', 'kind', 'origin', 'needs', 'gist', 'reads', 'forEach', 'variants', 'params'] as const
+const UNIT_KEYS = ['id', 'kind', 'origin', 'basis', 'needs', 'gist', 'reads', 'forEach', 'variants', 'params'] as const
+
+/**
+ * A unit of a case ts701 added is ts701's too, so the marker reaches every report of it; the
+ * standard's units carry what their ID and meaning rest on.
+ */
+function marked<U extends { origin?: 'ts701'; basis?: UnitBasis }>(unit: U, c: { origin?: 'ts701' }, basis: UnitBasis): U {
+  const origin = unit.origin ?? c.origin
+  if (origin) return { ...unit, origin }
+  return { ...unit, basis: unit.basis ?? basis }
+}
 
 function ordered<T extends object>(item: T, keys: readonly (keyof T)[]): T {
   const out: Partial<T> = {}

@@ -5,11 +5,16 @@ import type { IxitTableId } from '../ixit/types.ts'
  * The catalog describes one edition pair (EN 303 645 + TS 103 701) as data: which provisions
  * exist, when they apply, and which test cases and units check them. Rules live in suites/.
  */
+/** `text`: the published TS 103 701 text; `reading`: ts701's reading where that text is not public. */
+export type UnitBasis = 'text' | 'reading'
+
 export interface Edition {
   /** CLI key, e.g. `en303645-v3.1.3`. */
   id: string
   /** e.g. `EN 303 645 V3.1.3 / TS 103 701 V2.1.1`. */
   title: string
+  /** What the unit IDs and meanings rest on: the published TS text, or ts701's reading of the provision. */
+  unitBasis: UnitBasis
   conditions: Record<string, ConditionDef>
   groups: GroupDef[]
 }
@@ -77,8 +82,10 @@ export interface UnitDef {
    * `attacks`, the attack images derived for the DUT under test.
    */
   variants?: string[] | 'attacks'
-  /** `ts701` marks units the harness adds to corroborate the standard's own; reports say so. */
+  /** `ts701` marks units the harness adds to corroborate the standard's own (a unit of a ts701 case is one too); reports say so. */
   origin?: 'ts701'
+  /** The standard's units only: what the unit's ID and meaning rest on (the edition's `unitBasis` unless given). */
+  basis?: UnitBasis
   /** Edition-specific knobs a rule reads, so a new edition can differ by data alone. */
   params?: Record<string, string[] | string | boolean>
 }

@@ -25,6 +25,8 @@ export interface UnitResult {
   variant?: string
   /** `ts701` when the harness added the unit to corroborate the standard's own. */
   origin?: 'ts701'
+  /** For the standard's units: `text` (the published TS 103 701 text) or `reading` (ts701's reading of the provision). */
+  basis?: 'text' | 'reading'
   verdict: Verdict
   reason: string
   source: VerdictSource

@@ -91,6 +91,7 @@ export function unitResult(p: PlannedUnit, d: Decided): UnitResult {
     ...(p.target !== undefined && { target: p.target }),
     ...(p.variant !== undefined && { variant: p.variant }),
     ...(p.unit.origin && { origin: p.unit.origin }),
+    ...(p.unit.basis && { basis: p.unit.basis }),
     verdict: d.verdict,
     reason: d.reason,
     source: d.source,

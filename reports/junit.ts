@@ -87,6 +87,7 @@ function addProperties(tc: TestCase, results: RunResults, group: GroupResult, te
     .property('verdict', unit.verdict)
     .property('source', unit.source)
   if (unit.origin) tc.property('origin', unit.origin)
+  if (unit.basis) tc.property('basis', unit.basis)
   if (unit.assessor) tc.property('assessor', unit.assessor.name).property('date', unit.assessor.date)
 }
 

@@ -186,6 +186,23 @@ describe('JUnit report (writeJunit)', () => {
 })
 
 describe('renderJunit', () => {
+  it('carries what each unit rests on: origin ts701 for additions, basis text or reading for the standard units', async () => {
+    const results = sampleResults()
+    const [added, standard] = results.groups[3]!.cases[0]!.units
+    added!.origin = 'ts701'
+    standard!.basis = 'reading'
+    const path = join(dir, 'basis.xml')
+    await writeFile(path, renderJunit(results))
+    expect(validate(path, SCHEMA).valid).toBe(true)
+    const name = (u: typeof added) => `${u!.id}${u!.target ? ` [${u!.target}]` : ''}`
+    const property = (u: typeof added, key: string) =>
+      xpath(path, `string(//testcase[@name="${name(u)}"]/properties/property[@name="${key}"]/@value)`)
+    expect(property(added, 'origin')).toBe('ts701')
+    expect(property(added, 'basis')).toBe('')
+    expect(property(standard, 'basis')).toBe('reading')
+    expect(property(standard, 'origin')).toBe('')
+  })
+
   it('drops characters XML cannot carry and keeps carriage returns', async () => {
     const results = sampleResults()
     const unit = results.groups[3]!.cases[0]!.units[1]!
