@@ -43,6 +43,12 @@ export interface UnitResult {
 export interface CaseResult {
   id: string
   kind: CaseKind
+  /** `ts701` for a case ts701 added: its verdict corroborates and does not count toward the group's. */
+  origin?: 'ts701'
+  /**
+   * The case's own verdict, from the standard's units only; a unit ts701 added inside a standard
+   * case is reported with it but does not change it.
+   */
   verdict: Verdict
   /** Why the verdict is not the units' own, e.g. units of the case the run left out. */
   reason?: string
@@ -50,7 +56,7 @@ export interface CaseResult {
 }
 
 export interface GroupResult {
-  /** Test group ID; equals the provision ID, e.g. `5.3-7`. */
+  /** Test group ID; equals the provision ID, e.g. `5.3-7`. The group's verdict rests on the standard's cases alone. */
   id: string
   provision: string
   /** Status as the edition prints it, e.g. `M C(12)` or `RF(g)`. */

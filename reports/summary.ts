@@ -1,8 +1,11 @@
 /**
- * Terminal summary: one line per test group with unit verdict counts. Plain text; callers that
- * want colour can match the verdict column, which is fixed-width for that reason.
+ * Terminal summary: one line per test group with unit verdict counts, and under a group the units
+ * ts701 adds to corroborate it, on a line of their own (they do not count toward the group).
+ * Plain text; callers that want colour can match the verdict column, which is fixed-width for that
+ * reason.
  */
-import type { GroupResult, RunResults, Verdict } from '../core/verdict.ts'
+import { allOf } from '../harness/aggregate.ts'
+import type { GroupResult, RunResults, UnitResult, Verdict } from '../core/verdict.ts'
 import type { Reporter } from './reporter.ts'
 
 const WIDTH = 100
@@ -20,24 +23,38 @@ export function renderSummary(results: RunResults): string {
 
   const totals = new Map<Verdict, number>()
   for (const group of results.groups) {
-    const counts = countUnits(group)
-    for (const [verdict, n] of counts) totals.set(verdict, (totals.get(verdict) ?? 0) + n)
-    const cells = COUNTED.map((v) => String(counts.get(v) ?? 0))
-    lines.push(row(group.id, group.verdict, group.status, cells, group.title))
+    const [standard, added] = split(group)
+    for (const units of [standard, added]) {
+      for (const [verdict, n] of countUnits(units)) totals.set(verdict, (totals.get(verdict) ?? 0) + n)
+    }
+    lines.push(row(group.id, group.verdict, group.status, cells(standard), group.title))
+    if (added.length > 0) {
+      const ids = [...new Set(added.map((u) => u.id))].join(', ')
+      lines.push(row('+ts701', allOf(added.map((u) => u.verdict)), '', cells(added), `corroboration, not counted: ${ids}`))
+    }
   }
   const units = [...totals.values()].reduce((sum, n) => sum + n, 0)
   const groups = `${results.groups.length} group${results.groups.length === 1 ? '' : 's'}`
-  const cells = COUNTED.map((v) => String(totals.get(v) ?? 0))
-  lines.push(row('total', groups, '', cells, `${units} unit${units === 1 ? '' : 's'}`))
+  const totalCells = COUNTED.map((v) => String(totals.get(v) ?? 0))
+  lines.push(row('total', groups, '', totalCells, `${units} unit${units === 1 ? '' : 's'}`))
   return lines.join('\n')
 }
 
-function countUnits(group: GroupResult): Map<Verdict, number> {
+/** The group's units: the standard's, and those ts701 adds (a case of its own, or a unit inside a standard case). */
+function split(group: GroupResult): [UnitResult[], UnitResult[]] {
+  const units = group.cases.flatMap((c) => c.units.map((u) => ({ u, added: c.origin === 'ts701' || u.origin === 'ts701' })))
+  return [units.filter((x) => !x.added).map((x) => x.u), units.filter((x) => x.added).map((x) => x.u)]
+}
+
+function countUnits(units: UnitResult[]): Map<Verdict, number> {
   const counts = new Map<Verdict, number>()
-  for (const testCase of group.cases) {
-    for (const unit of testCase.units) counts.set(unit.verdict, (counts.get(unit.verdict) ?? 0) + 1)
-  }
+  for (const unit of units) counts.set(unit.verdict, (counts.get(unit.verdict) ?? 0) + 1)
   return counts
+}
+
+const cells = (units: UnitResult[]): string[] => {
+  const counts = countUnits(units)
+  return COUNTED.map((v) => String(counts.get(v) ?? 0))
 }
 
 function row(id: string, verdict: string, status: string, counts: string[], title: string): string {

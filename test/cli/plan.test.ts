@@ -13,7 +13,7 @@ describe('ts701 plan', () => {
     expect(lines[na + 1]).toMatch(
       /condition 4 \(the device is constrained\) does not hold per the ICS; ICS 5\.3-15: N\/A — "Not applicable/,
     )
-    expect(r.stdout).toMatch(/5\.3-16-2\s+functional 1 unit run\(s\) over UserInfo-1\n\s+needs from the lab: identify/)
+    expect(r.stdout).toMatch(/5\.3-16-2\s+functional 2 unit run\(s\) over UserInfo-1\n\s+needs from the lab: identify/)
     expect(r.stdout).toMatch(/5\.3-7-1\s+conceptual 8 unit run\(s\) over UpdMech-Network, UpdMech-LocalUpload/)
   })
 
