@@ -96,6 +96,13 @@ export interface UpdMechFacts {
   verifiedBy?: 'dut' | 'host' | 'none'
   /** Security objectives the supplier claims. */
   guarantees?: Array<'integrity' | 'authenticity' | 'confidentiality'>
+  /** The authenticated data names the device the update is for (hardware ID, device type). */
+  targetBound?: boolean
+  /**
+   * Trust relationships besides a checked signature or MAC and an authenticated channel (the
+   * standard accepts these too); `[]` states there is none.
+   */
+  otherTrust?: Array<'secret-protected-network' | 'user-confirmation' | 'trusted-hub' | 'comparable'>
   /** The strongest protection of the image itself. */
   integrityProtection?: 'signature' | 'mac' | 'hash' | 'checksum' | 'none'
   signature?: {

@@ -19,6 +19,13 @@ function authenticAndIntegral(m: UpdMech): Outcome {
   )
 }
 
+const OTHER_TRUST = {
+  'secret-protected-network': 'a network that takes a secret to join',
+  'user-confirmation': 'the user confirming the update',
+  'trusted-hub': 'a trusted hub that checks a signature for the device',
+  comparable: 'comparable secure functionality',
+} as const
+
 function trustRelationship(m: UpdMech): Outcome {
   const f = m.facts
   if (f.verifiedBy === 'dut' && f.integrityProtection === 'signature') {
@@ -30,10 +37,23 @@ function trustRelationship(m: UpdMech): Outcome {
   if (f.transport?.serverAuthenticated && f.transport.minTlsVersion !== undefined) {
     return pass(`${m.id}: an authenticated ${f.transport.protocol} channel (TLS ${f.transport.minTlsVersion} minimum)`)
   }
+  // The standard accepts trust relationships besides signatures and channels; whether one stated
+  // here holds for this mechanism is for a person to judge, never a FAIL by the facts alone.
+  const other = f.otherTrust
+  if (other !== undefined && other.length > 0) {
+    return review(`does ${other.map((t) => OTHER_TRUST[t]).join(' or ')} establish a valid trust relationship for the update?`, m, [
+      'description',
+      'securityGuarantees',
+    ])
+  }
   const known = f.integrityProtection !== undefined && f.verifiedBy !== undefined && f.transport !== undefined
-  if (known) return fail(`${m.id}: neither a verified signature or MAC nor an authenticated channel establishes trust`)
+  if (known && other !== undefined) {
+    return fail(
+      `${m.id}: neither a verified signature or MAC nor an authenticated channel establishes trust, and the IXIT states no other trust relationship`,
+    )
+  }
   return review(
-    'which trust relationship (authenticated channel, signature, secret-protected network, user confirmation) does the mechanism rely on?',
+    'which trust relationship (authenticated channel, signature, secret-protected network, user confirmation, a trusted hub, comparable functionality) does the mechanism rely on?',
     m,
     ['description', 'securityGuarantees'],
   )

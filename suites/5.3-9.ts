@@ -1,5 +1,5 @@
 // Test group 5.3-9: the device verifies authenticity and integrity of updates.
-import type { Rule } from '../harness/rule.ts'
+import { fail, pass, review, type Outcome, type Rule } from '../harness/rule.ts'
 import type { UpdMech } from '../ixit/types.ts'
 import { registerGroup } from '../harness/vitest-group.ts'
 import { groupOf } from './lib/group.ts'
@@ -9,8 +9,27 @@ import { verifies } from './lib/mechanisms.ts'
 import { campaign, summarize } from './lib/functional/campaign.ts'
 import { perMechanism } from './lib/functional/check.ts'
 
+/**
+ * 5.3-9-1a asks for authenticity of source and target: a verified source is not enough when a
+ * genuine update for another device passes too.
+ */
+function boundToTarget(m: UpdMech, source: Outcome): Outcome {
+  if (source.verdict !== 'PASS') return source
+  const bound = m.facts.targetBound
+  if (bound === true) return pass(`${source.reason}; the authenticated data names the target device`)
+  if (bound === false) return fail(`${m.id}: the source is verified, but nothing authenticated names the device the update is for`)
+  return review('does the authenticated data name the device the update is for (hardware ID, device type)?', m, [
+    'cryptographicDetails',
+    'description',
+  ])
+}
+
 export const rules: Rule[] = [
-  { name: 'authenticity-verified', decides: ['5.3-9-1a'], decide: each<UpdMech>((m) => verifies(m, 'authenticity', false)) },
+  {
+    name: 'authenticity-verified',
+    decides: ['5.3-9-1a'],
+    decide: each<UpdMech>((m) => boundToTarget(m, verifies(m, 'authenticity', false))),
+  },
   { name: 'integrity-verified', decides: ['5.3-9-1b'], decide: each<UpdMech>((m) => verifies(m, 'integrity', false)) },
   { name: 'authenticity-verified-by-device', decides: ['5.3-9-1c'], decide: each<UpdMech>((m) => verifies(m, 'authenticity', true)) },
   { name: 'integrity-verified-by-device', decides: ['5.3-9-1d'], decide: each<UpdMech>((m) => verifies(m, 'integrity', true)) },

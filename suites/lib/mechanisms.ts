@@ -81,6 +81,19 @@ export function verifies(m: UpdMech, property: Property, byDevice: boolean): Out
   if (!accepted.includes(f.integrityProtection)) {
     return fail(`${m.id}: ${f.integrityProtection} protection does not establish ${property}`)
   }
+  // An unkeyed hash is replaced as easily as the image beside it; it protects only what an
+  // authenticated channel delivers.
+  if (f.integrityProtection === 'hash') {
+    const channel = f.transport?.serverAuthenticated === true && f.transport.minTlsVersion !== undefined
+    if (f.transport !== undefined && !channel) {
+      return fail(`${m.id}: a bare hash establishes ${property} only over an authenticated channel, and the update arrives over none`)
+    }
+    if (f.transport === undefined) {
+      return review(`does the hash arrive over an authenticated channel? Unkeyed, it establishes ${property} only then`, m, [
+        'cryptographicDetails',
+      ])
+    }
+  }
   if (f.verifiedBy === 'none') return fail(`${m.id}: nothing verifies ${property}`)
   if (byDevice && f.verifiedBy !== 'dut') return fail(`${m.id}: ${property} is verified by a host tool, not by the device`)
   if (f.verifiedBeforeInstall === false) return fail(`${m.id}: ${property} is checked only after the image is committed`)

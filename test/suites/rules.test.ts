@@ -409,6 +409,7 @@ const cases: Case[] = [
     change: (a) => {
       mech(a).facts.integrityProtection = 'checksum'
       mech(a).facts.transport!.serverAuthenticated = false
+      mech(a).facts.otherTrust = []
     },
     reason: /neither a verified signature or MAC nor an authenticated channel/,
   },
@@ -575,6 +576,64 @@ describe('verdicts the rules leave to people', () => {
       verdict: 'FAIL',
       reason: 'UpdMech-Network: updating disrupts basic functioning, and the IXIT describes no notification of it',
     })
+  })
+
+  it('5.3-9-1a asks for the target too: a verified source that names no device is not enough', () => {
+    const bound = (value?: boolean) =>
+      variant(example, (a) => {
+        if (value === undefined) delete mech(a).facts.targetBound
+        else mech(a).facts.targetBound = value
+      })
+    const unit = (a: Assessment) => unitsOf(evaluate(a), '5.3-9-1a').find((r) => r.target === 'UpdMech-Network')!
+    expect(unit(bound(true))).toMatchObject({ verdict: 'PASS', reason: expect.stringMatching(/names the target device$/) })
+    // The old rule passed both of these.
+    expect(unit(bound(false))).toMatchObject({ verdict: 'FAIL', reason: expect.stringMatching(/nothing authenticated names the device/) })
+    expect(unit(bound())).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: expect.stringMatching(/^assessor review: does the authenticated data name the device/),
+    })
+  })
+
+  it('5.3-9-1b and 5.3-10-1a count a bare hash as integrity only over an authenticated channel', () => {
+    const hashed = (authenticated: boolean | undefined) =>
+      variant(example, (a) => {
+        const m = mech(a)
+        m.facts.integrityProtection = 'hash'
+        if (authenticated === undefined) delete m.facts.transport
+        else m.facts.transport!.serverAuthenticated = authenticated
+      })
+    const verdicts = (a: Assessment) =>
+      ['5.3-9-1b', '5.3-10-1a'].map((id) => unitsOf(evaluate(a), id).find((r) => r.target === 'UpdMech-Network')!.verdict)
+    // The old rules passed an unkeyed hash over an unauthenticated channel.
+    expect(verdicts(hashed(false))).toEqual(['FAIL', 'FAIL'])
+    expect(unitsOf(evaluate(hashed(false)), '5.3-9-1b')[0]!.reason).toMatch(/only over an authenticated channel/)
+    // Unstated transport: integrity is a question; 5.3-10-1a also needs authenticity, which no hash gives.
+    expect(verdicts(hashed(undefined))).toEqual(['INCONCLUSIVE', 'FAIL'])
+    // Over TLS with the server authenticated the hash stands for integrity (authenticity still needs a key).
+    expect(verdicts(hashed(true))[0]).toBe('PASS')
+  })
+
+  it('5.3-10-1b: a trust relationship besides signatures and channels goes to the assessor, not FAIL', () => {
+    const bare = (other?: Array<'secret-protected-network' | 'user-confirmation' | 'trusted-hub' | 'comparable'>) =>
+      variant(example, (a) => {
+        const m = mech(a)
+        m.facts.integrityProtection = 'checksum'
+        m.facts.transport!.serverAuthenticated = false
+        if (other) m.facts.otherTrust = other
+        else delete m.facts.otherTrust
+      })
+    const unit = (a: Assessment) => unitsOf(evaluate(a), '5.3-10-1b').find((r) => r.target === 'UpdMech-Network')!
+    // A network that takes a secret to join: the old rule failed this device.
+    expect(unit(bare(['secret-protected-network']))).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: expect.stringMatching(/^assessor review: does a network that takes a secret to join establish a valid trust relationship/),
+    })
+    // Silent on other trust: a question, not a FAIL; stated as none: FAIL.
+    expect(unit(bare())).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: expect.stringMatching(/^assessor review: which trust relationship/),
+    })
+    expect(unit(bare([]))).toMatchObject({ verdict: 'FAIL' })
   })
 
   it('asks the assessor where the facts are silent, instead of passing', () => {
