@@ -121,7 +121,13 @@ export interface UpdMechFacts {
   verifiedBeforeInstall?: boolean
   initiation?: 'automatic' | 'user' | 'associated-service'
   automaticUpdates?: { enabledByDefault: boolean; userCan: UserControl[] }
-  notifications?: { enabledByDefault: boolean; userCan: UserControl[]; kinds: NotificationKind[] }
+  notifications?: {
+    enabledByDefault: boolean
+    userCan: UserControl[]
+    kinds: NotificationKind[]
+    /** Where the user sees them: on the device itself, in an app, on a web page, by e-mail. */
+    shownOn?: Array<'device' | 'app' | 'web' | 'email'>
+  }
   checking?: {
     by: 'dut' | 'associated-service' | 'user'
     afterInitialization: boolean

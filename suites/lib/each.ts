@@ -21,6 +21,11 @@ export function listParam(input: RuleInput, name: string): string[] {
   return value
 }
 
+/** Reads a yes/no parameter of the unit from the catalog; absent is no. */
+export function flag(input: RuleInput, name: string): boolean {
+  return input.unit.params?.[name] === true
+}
+
 export function missingFrom<T>(wanted: readonly T[], have: readonly T[] | undefined): T[] {
   return wanted.filter((w) => !(have ?? []).includes(w))
 }

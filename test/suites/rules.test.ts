@@ -403,6 +403,17 @@ const cases: Case[] = [
     reason: /does not establish authenticity/,
   },
   {
+    flaw: 'disruption announced only in the app (V1.1.1 asks for the device itself)',
+    unit: '5.3-12-1a',
+    target: 'UpdMech-Network',
+    standard: V2,
+    change: (a) => {
+      mech(a).facts.disruptsBasicFunctioning = true
+      mech(a).facts.notifications!.shownOn = ['app', 'email']
+    },
+    reason: /announced only by app, email, not on the device itself/,
+  },
+  {
     flaw: 'no trust relationship',
     unit: '5.3-10-1b',
     target: 'UpdMech-Network',
@@ -611,6 +622,24 @@ describe('verdicts the rules leave to people', () => {
     expect(verdicts(hashed(undefined))).toEqual(['INCONCLUSIVE', 'FAIL'])
     // Over TLS with the server authenticated the hash stands for integrity (authenticity still needs a key).
     expect(verdicts(hashed(true))[0]).toBe('PASS')
+  })
+
+  it('5.3-12-1a: where the notice shows is asked under V1.1.1 only; unstated, it is a question', () => {
+    const appOnly = variant(example, (a) => {
+      mech(a).facts.disruptsBasicFunctioning = true
+      mech(a).facts.notifications!.shownOn = ['app']
+    })
+    const unstated = variant(example, (a) => {
+      mech(a).facts.disruptsBasicFunctioning = true
+      delete mech(a).facts.notifications!.shownOn
+    })
+    const unit = (a: Assessment, standard: string) =>
+      unitsOf(evaluate(a, standard), '5.3-12-1a').find((r) => r.target === 'UpdMech-Network')!.verdict
+    // The old rule passed the app-only notice under V2.1.1.
+    expect(unit(appOnly, V2)).toBe('FAIL')
+    expect(unit(appOnly, V3)).toBe('PASS')
+    expect(unit(unstated, V2)).toBe('INCONCLUSIVE')
+    expect(unit(unstated, V3)).toBe('PASS')
   })
 
   it('5.3-10-1b: a trust relationship besides signatures and channels goes to the assessor, not FAIL', () => {
