@@ -1,5 +1,5 @@
 // Test group 5.3-5: the device (or, since V3, an associated service) checks for security updates
-// after initialization and then periodically.
+// after initialization and (V2.1.1) then periodically.
 import type { Rule } from '../harness/rule.ts'
 import type { SoftComp, UpdMech } from '../ixit/types.ts'
 import { registerGroup } from '../harness/vitest-group.ts'
@@ -7,15 +7,18 @@ import { groupOf } from './lib/group.ts'
 import type { FunctionalCheck } from '../harness/functional.ts'
 import { noComponents, someMechanism } from './lib/components.ts'
 import { durationSeconds } from '../core/duration.ts'
-import { each, listParam } from './lib/each.ts'
+import { each, flag, listParam } from './lib/each.ts'
 import { perMechanism } from './lib/functional/check.ts'
 import { checkTimeline, judgeBootCheck, judgePeriodClaim, judgePeriodic } from './lib/functional/observe-checks.ts'
 
-function checksPeriodically(m: UpdMech, checkers: string[]): boolean | undefined {
+/** Whether one of `checkers` checks after initialization and, where the edition asks, then periodically. */
+function checksAsAsked(m: UpdMech, checkers: string[], periodic: boolean): boolean | undefined {
   const c = m.facts.checking
   if (!c) return undefined
+  if (!checkers.includes(c.by) || !c.afterInitialization) return false
+  if (!periodic) return true
   const period = c.period === undefined ? undefined : durationSeconds(c.period)
-  return checkers.includes(c.by) && c.afterInitialization && period !== undefined && period > 0
+  return period !== undefined && period > 0
 }
 
 export const rules: Rule[] = [
@@ -24,11 +27,12 @@ export const rules: Rule[] = [
     decides: ['5.3-5-1a'],
     decide: each<SoftComp>((comp, input) => {
       const checkers = listParam(input, 'checkers')
+      const periodic = flag(input, 'periodic')
       return someMechanism(
         comp,
         input,
-        `is checked by ${checkers.join(' or ')} after initialization and then periodically`,
-        (m) => checksPeriodically(m, checkers),
+        `is checked by ${checkers.join(' or ')} after initialization${periodic ? ' and then periodically' : ''}`,
+        (m) => checksAsAsked(m, checkers, periodic),
         ['updateChecking'],
       )
     }, noComponents),

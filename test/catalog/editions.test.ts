@@ -135,7 +135,7 @@ describe('the edition files', () => {
       '5.3-3': 1,
       '5.3-4A': 2,
       '5.3-4B': 3,
-      '5.3-5': 4,
+      '5.3-5': 3,
       '5.3-6A': 3,
       '5.3-6B': 3,
       '5.3-7': 4,
@@ -165,8 +165,8 @@ describe('the edition files', () => {
     expect([group(v2!, '5.3-2').status, group(v3!, '5.3-2').status]).toEqual(['M C(5)', 'MC(15)'])
     expect([group(v2!, '5.3-2').requires, group(v3!, '5.3-2').requires]).toEqual([['5'], ['15']])
     const unit = (e: Edition, id: string) => units(e).find((u) => u.id === id)!
-    expect(unit(v2!, '5.3-5-1a').params).toEqual({ checkers: ['dut'] })
-    expect(unit(v3!, '5.3-5-1a').params).toEqual({ checkers: ['dut', 'associated-service'] })
+    expect(unit(v2!, '5.3-5-1a').params).toEqual({ checkers: ['dut'], periodic: true })
+    expect(unit(v3!, '5.3-5-1a').params).toEqual({ checkers: ['dut', 'associated-service'], periodic: false })
     expect(group(v3!, '5.3-9').cases.map((c) => c.id)).toEqual(['5.3-9-1', '5.3-9-2'])
     expect(Object.keys(v2!.conditions).sort()).toEqual(['11', '12', '3', '4', '5', '9'])
     expect(Object.keys(v3!.conditions).sort()).toEqual(['12', '15', '3', 'f', 'g', 'h', 'i', 'j'])

@@ -90,7 +90,7 @@ const V3_UNITS: Table = [
   ['5.3-4B-2a', 'after initialization with consent, automatic security updates are on'],
   [
     '5.3-5-1a',
-    'each updatable component has a mechanism whose check is triggered by the device or an associated service after initialization and then periodically',
+    'each updatable component has a mechanism whose check is triggered by the device or an associated service after initialization',
   ],
   ['5.3-6A-1a', 'identify which mechanisms update automatically'],
   ['5.3-6A-1b', 'the user can enable, disable and postpone automatic installation'],
@@ -141,7 +141,7 @@ const V3_UNITS: Table = [
 /** Units ts701 adds to corroborate the standard's own, and why. */
 const ADDITIONS: Record<string, string> = {
   '5.3-5-2a': 'after a restart the device checks its update server on its own (observed)',
-  '5.3-5-2b': 'it keeps checking periodically without being asked (observed)',
+  '5.3-5-2b': 'it keeps checking periodically without being asked (observed; V2.1.1 only, V3.1.3 asks for no periodic check)',
   '5.3-5-2c': 'the measured check period agrees with the one the IXIT states',
   '5.3-10-1d': 'the device refuses update servers with impostor certificates',
 }
@@ -168,7 +168,10 @@ describe.each(EDITIONS)('the units of %s', (id, table, basis) => {
     ).toEqual([])
     for (const u of standard) expect(u.basis, u.id).toBe(basis)
     const added = units.filter((u) => u.origin === 'ts701')
-    expect(added.map((u) => u.id).sort()).toEqual(Object.keys(ADDITIONS).sort())
+    expect(
+      added.map((u) => u.id).filter((u) => !(u in ADDITIONS)),
+      'additions not listed',
+    ).toEqual([])
     for (const u of added) expect(u.basis, `${u.id} is ts701's, not the standard's`).toBeUndefined()
   })
 

@@ -30,7 +30,8 @@ const EXPECTED: Record<FlawName, { standard?: string; fails: string[] }> = {
   'no-anti-rollback': { fails: ['5.3-1-2a', '5.3-2-2b downgrade'] },
   'ignore-hardware-id': { fails: ['5.3-1-2a', '5.3-2-2b other-hardware', '5.3-9-2c'] },
   'no-boot-check': { fails: ['5.3-5-2a'] },
-  'no-periodic-check': { fails: ['5.3-5-2b'] },
+  // V3.1.3 asks for no periodic check: the flaw is caught where V2.1.1 asks for one.
+  'no-periodic-check': { standard: V2, fails: ['5.3-5-2b'] },
   'auto-update-off-by-default': { fails: ['5.3-4B-2a'] },
   'notifications-off-by-default': { standard: V2, fails: ['5.3-6-2c'] },
   'disable-ignored': { fails: ['5.3-6A-2a disable'] },

@@ -132,6 +132,7 @@ const cases: Case[] = [
     flaw: 'no periodic check',
     unit: '5.3-5-1a',
     target: 'SoftComp-WebUI',
+    standard: V2,
     change: (a) => {
       delete mech(a).facts.checking!.period
     },
@@ -640,6 +641,16 @@ describe('verdicts the rules leave to people', () => {
     expect(unit(appOnly, V3)).toBe('PASS')
     expect(unit(unstated, V2)).toBe('INCONCLUSIVE')
     expect(unit(unstated, V3)).toBe('PASS')
+  })
+
+  it('V3.1.3 5.3-5-1a asks for a check after initialization only: no periodic check is no FAIL there', () => {
+    const once = variant(example, (a) => {
+      delete mech(a).facts.checking!.period
+    })
+    const verdict = (standard: string) => unitsOf(evaluate(once, standard), '5.3-5-1a').find((r) => r.target === 'SoftComp-WebUI')!.verdict
+    // The old rule failed this device under V3.1.3 too.
+    expect(verdict(V3)).toBe('PASS')
+    expect(verdict(V2)).toBe('FAIL')
   })
 
   it('5.3-10-1b: a trust relationship besides signatures and channels goes to the assessor, not FAIL', () => {

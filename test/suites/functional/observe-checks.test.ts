@@ -35,7 +35,9 @@ async function session(days: number[], o: FakeSessionOptions = {}): Promise<Fake
   return s
 }
 
-const unit = (s: FakeSession, id: string, assessment?: Assessment) => runUnit(s, id, { target: NETWORK, ...(assessment && { assessment }) })
+// Periodic checks (5.3-5-2b) are asked for by V2.1.1 only.
+const unit = (s: FakeSession, id: string, assessment?: Assessment) =>
+  runUnit(s, id, { target: NETWORK, ...(assessment && { assessment }), ...(id === '5.3-5-2b' && { standard: 'en303645-v2.1.1' }) })
 
 /** The reference assessment with UpdMech-Network's checking facts changed. */
 async function claiming(change: (m: UpdMech) => void): Promise<Assessment> {

@@ -72,7 +72,8 @@ async function shared(deviceDays: number[], observe?: ObserveSection): Promise<F
   return s
 }
 
-const unit = (s: FakeSession, id: string) => runUnit(s, id, { target: NETWORK })
+// Periodic checks (5.3-5-2b) are asked for by V2.1.1 only.
+const unit = (s: FakeSession, id: string) => runUnit(s, id, { target: NETWORK, ...(id === '5.3-5-2b' && { standard: 'en303645-v2.1.1' }) })
 
 /** The harness entry that names the strangers, among the evidence the unit cites. */
 function strangersEntry(s: FakeSession, cited: readonly string[] | undefined) {
