@@ -15,7 +15,14 @@ function anyStated<T>(items: T[], read: (item: T) => boolean | undefined): boole
   return undefined
 }
 
-const automatic = (m: UpdMech): boolean | undefined => (m.facts.initiation === undefined ? undefined : m.facts.initiation === 'automatic')
+/**
+ * A mechanism supports automatic updates when it initiates them itself, or when automatic updates
+ * are a setting of it at all (switched off by default included: that is what 5.3-4B must see).
+ */
+export const automatic = (m: UpdMech): boolean | undefined => {
+  if (m.facts.initiation === 'automatic' || m.facts.automaticUpdates !== undefined) return true
+  return m.facts.initiation === undefined ? undefined : false
+}
 
 const notifies = (m: UpdMech): boolean | undefined =>
   m.facts.notifications === undefined ? undefined : m.facts.notifications.kinds.length > 0

@@ -1,4 +1,5 @@
 import type { Assessment, IxitEntry, SoftComp, UpdMech } from '../ixit/types.ts'
+import { automatic } from './facts.ts'
 import type { Selector, SelectorName } from './types.ts'
 
 /**
@@ -19,7 +20,7 @@ const FILTERS: Record<SelectorName, Filter> = {
   all: { keep: () => true, none: 'exists' },
   network: { keep: (e) => mech(e).facts.delivery !== 'local', none: 'delivers updates over a network' },
   automatic: {
-    keep: (e) => mech(e).facts.initiation === undefined || mech(e).facts.initiation === 'automatic',
+    keep: (e) => automatic(mech(e)) !== false,
     none: 'updates automatically',
   },
   'with-notifications': {

@@ -31,7 +31,11 @@ const ABSENT: Record<FactName, (a: Assessment) => void> = {
     for (const m of a.ixit['7-UpdMech']) m.facts.delivery = 'local'
   },
   hasAutomaticUpdates: (a) => {
-    for (const m of a.ixit['7-UpdMech']) m.facts.initiation = 'user'
+    // Automatic updates that are a setting count even when off: absent means neither.
+    for (const m of a.ixit['7-UpdMech']) {
+      m.facts.initiation = 'user'
+      delete m.facts.automaticUpdates
+    }
   },
   hasUpdateNotifications: (a) => {
     for (const m of a.ixit['7-UpdMech']) m.facts.notifications = { enabledByDefault: false, userCan: [], kinds: [] }

@@ -653,6 +653,19 @@ describe('verdicts the rules leave to people', () => {
     expect(verdict(V2)).toBe('FAIL')
   })
 
+  it('V3.1.3 5.3-4B sees automatic updates that are a setting switched off, not only those a mechanism initiates', () => {
+    const offByDefault = variant(example, (a) => {
+      const m = mech(a)
+      m.facts.initiation = 'user'
+      m.facts.automaticUpdates = { enabledByDefault: false, userCan: ['enable'] }
+    })
+    const group = evaluate(offByDefault, V3, ['5.3-4B'])[0]!
+    // The old selector and feature h looked at initiation alone: the group was NOT APPLICABLE.
+    expect(group.verdict).toBe('FAIL')
+    const units = group.cases.flatMap((c) => c.units).filter((u) => u.target === 'UpdMech-Network' && u.verdict === 'FAIL')
+    expect(units.map((u) => u.id)).toContain('5.3-4B-1b')
+  })
+
   it('5.3-10-1b: a trust relationship besides signatures and channels goes to the assessor, not FAIL', () => {
     const bare = (other?: Array<'secret-protected-network' | 'user-confirmation' | 'trusted-hub' | 'comparable'>) =>
       variant(example, (a) => {
