@@ -1,20 +1,31 @@
 // Test group 5.3-4A (EN 303 645 V3.1.3): at least one mechanism can be configured to update automatically.
-import type { Rule } from '../harness/rule.ts'
-import type { SoftComp } from '../ixit/types.ts'
+import { fail, type Outcome, type Rule, type RuleInput } from '../harness/rule.ts'
 import { registerGroup } from '../harness/vitest-group.ts'
 import { groupOf } from './lib/group.ts'
 import type { FunctionalCheck, FunctionalInput, Observation } from '../harness/functional.ts'
 import { componentUpdatesUnattended } from './lib/automatic.ts'
 import { noComponents } from './lib/components.ts'
-import { each } from './lib/each.ts'
 import { perMechanism } from './lib/functional/check.ts'
 import { controlResult } from './lib/functional/settings.ts'
 
+/**
+ * One mechanism of the device that updates unattended meets the provision, whichever component it
+ * updates: the first component that has one decides; otherwise an open question before a FAIL.
+ */
+function deviceUpdatesUnattended(input: RuleInput): Outcome {
+  const comps = input.assessment.ixit['6-SoftComp'].filter((c) => c.updateMechanisms.length > 0)
+  if (comps.length === 0) return noComponents('no 6-SoftComp entry names an update mechanism')
+  const outcomes = comps.map((c) => componentUpdatesUnattended(c, { ...input, target: c }))
+  const met = outcomes.find((o) => o.verdict === 'PASS')
+  if (met) return met
+  return outcomes.find((o) => o.verdict === 'INCONCLUSIVE') ?? fail(outcomes.map((o) => o.reason).join('; '))
+}
+
 export const rules: Rule[] = [
   {
-    name: 'component-can-update-unattended',
+    name: 'device-can-update-unattended',
     decides: ['5.3-4A-1a'],
-    decide: each<SoftComp>(componentUpdatesUnattended, noComponents),
+    decide: deviceUpdatesUnattended,
   },
 ]
 

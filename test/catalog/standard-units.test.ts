@@ -83,7 +83,7 @@ const V3_UNITS: Table = [
   ['5.3-2-2a', 'devise misuse attacks for the mechanism (interception, resumed steps, downgrade, altered bytes, replay)'],
   ['5.3-2-2b', 'attempt the attacks; the DUT shows no sign of misuse'],
   ['5.3-3-1a', 'each updatable component has at least one mechanism that is automatic, app- or web-UI-driven, or comparably simple'],
-  ['5.3-4A-1a', 'each updatable component has a mechanism that can run automatically, checking and installing without user interaction'],
+  ['5.3-4A-1a', 'at least one update mechanism of the device can run automatically, checking and installing without user interaction'],
   ['5.3-4A-2a', 'configured for automatic updates, the DUT installs a new update without user interaction'],
   ['5.3-4B-1a', 'initialization asks the user to consent to automatic security updates and enables them on consent'],
   ['5.3-4B-1b', 'with consent given, automatic security updates are on in the initialized state'],

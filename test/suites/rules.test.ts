@@ -74,7 +74,6 @@ const cases: Case[] = [
   {
     flaw: 'every mechanism needs the user',
     unit: '5.3-4A-1a',
-    target: 'SoftComp-Firmware',
     change: allMechs((m) => {
       m.facts.initiation = 'user'
       delete m.facts.automaticUpdates
@@ -720,11 +719,14 @@ describe('verdicts the rules leave to people', () => {
     expect(u!.target).toBeUndefined()
   })
 
-  it('judges mechanism coverage per component: one automatic mechanism is enough', () => {
+  it('V3.1.3 5.3-4A-1a asks for one automatic mechanism of the device, not one per component', () => {
+    // A component updated only by hand beside one updated automatically: the old per-component rule failed it.
     const a = variant(example, (copy) => {
-      mech(copy, 'UpdMech-LocalUpload').facts.initiation = 'user'
+      copy.ixit['6-SoftComp'].find((c) => c.id === 'SoftComp-WebUI')!.updateMechanisms = ['UpdMech-LocalUpload']
     })
-    expect(unitsOf(evaluate(a), '5.3-4A-1a').map((u) => u.verdict)).toEqual(['PASS', 'PASS'])
+    const units = unitsOf(evaluate(a), '5.3-4A-1a')
+    expect(units.map((u) => [u.target, u.verdict])).toEqual([[undefined, 'PASS']])
+    expect(units[0]!.reason).toMatch(/UpdMech-Network/)
   })
 })
 

@@ -44,9 +44,12 @@ describe('5.3-4A-2a with no automatic mechanism', () => {
     expect(s.dut.received).toEqual([])
   })
 
-  it('through the plan: every mechanism user-initiated gives INCONCLUSIVE, while the group applies', async () => {
+  it('through the plan: every mechanism user-initiated, none with an automatic setting, gives INCONCLUSIVE, while the group applies', async () => {
     const a = await withMechanisms((x) => {
-      for (const m of x.ixit['7-UpdMech']) m.facts.initiation = 'user'
+      for (const m of x.ixit['7-UpdMech']) {
+        m.facts.initiation = 'user'
+        delete m.facts.automaticUpdates
+      }
     })
     const { results } = await planned(a)
     expect(results).toHaveLength(1)
