@@ -4,7 +4,7 @@
 // let the judge decide.
 import { describe, it } from 'vitest'
 import { campaign, CONTROL, type CampaignResult } from '../../../suites/lib/functional/campaign.ts'
-import { FakeDut, operationsWithout, type SeenImage } from './fake-dut.ts'
+import { FakeDut, operationsWithout, timeout, type SeenImage } from './fake-dut.ts'
 import { DEFAULT_ATTACKS, fakeSession, LOCAL, NETWORK, runUnit, type FakeSession } from './fake-session.ts'
 import { REPORT_ROUTES, reportingSession } from './reporting-device.ts'
 
@@ -65,6 +65,20 @@ describe('a device that reports only to its update server', () => {
     const unit = await runUnit(s, '5.3-1-2a', { target: NETWORK })
     expect(unit).toMatchObject({ verdict: 'FAIL' })
     expect(unit.reason).not.toMatch(/same-version/)
+  })
+
+  it('a device that does not answer after the replay leaves it open, neither refused nor taken', async ({ expect }) => {
+    const s = await fakeSession({ attacks: [{ name: 'payload-byte', kind: 'bit-flip' }], previous: true, sameVersion: true })
+    let replayed = false
+    const offer = s.server.offer.bind(s.server)
+    s.server.offer = async (image) => {
+      if (image.name === 'same-version') replayed = true
+      return offer(image)
+    }
+    s.dut.fault = (op) => (replayed && op === 'identify' ? timeout('identify') : undefined)
+    const r = await campaign(s, NETWORK)
+    expect(r.byVariant.get('same-version')).toMatchObject({ verdict: 'INCONCLUSIVE' })
+    expect(r.byVariant.get('same-version')?.reason).not.toMatch(/^(read the offer|refused|installed)/)
   })
 
   it("a reinstallation an outcome operation tells is not attributed to the replay: its last outcome may be the control's", async ({
