@@ -265,7 +265,8 @@ export class UpdateClient {
               ? `deployment ${offer.deployment} (version ${offer.version}) is settled already`
               : `offered image (version ${offer.version}) is the one installed`,
         )
-        if (same) await this.report(offer.deployment, 'already-installed', `version ${fw.version} is installed`, signal)
+        // A settled deployment was reported once; a server that keeps linking it hears nothing more.
+        if (same && !done) await this.report(offer.deployment, 'already-installed', `version ${fw.version} is installed`, signal)
         // An update downloaded earlier still waits, whatever the server says today.
         if (this.pending) await this.decide(this.pending)
         return

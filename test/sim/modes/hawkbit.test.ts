@@ -86,6 +86,10 @@ describe('mode hawkbit: a hawkBit DDI poller with no lab API', () => {
     offered = { id: '41', image: h.setup.images.valid }
     const done = await closed('41')
     expect(done.body).toMatchObject({ id: '41', status: { execution: 'closed', result: { finished: 'success' } } })
+    // The server keeps linking the settled deployment: later polls must not report it again.
+    const after = server.requests.length
+    await server.seen((r) => r.path === BASE, 10_000, after)
+    await server.seen((r) => r.path === BASE, 10_000, server.requests.length)
     expect(feedback('41')).toEqual(['proceeding/none', 'proceeding/none', 'closed/success'])
     await configData('1.1.0')
     expect(server.to('GET', `/artifacts/${h.setup.images.valid.name}`)).toHaveLength(1)
