@@ -5,25 +5,46 @@
  * script or asks a person. The profile's `bench` section says which, per action; an action it does
  * not name is the device operation, where the device has it.
  */
-import { notDeclared, type Dut, type Operation } from '../core/dut.ts'
+import { notDeclared, type Dut, type Operation, type SettingChange } from '../core/dut.ts'
 import type { EvidenceLog } from '../core/evidence.ts'
 import type { BenchCommandStep, BenchManualStep, DutProfile } from '../profile/types.ts'
 import { resolveCommand, runCommand } from './command.ts'
 import { BenchError } from './errors.ts'
 import { manualStep } from './manual.ts'
 
-export type BenchAction = 'reboot' | 'power-cycle' | 'restore' | 'factory-reset' | 'check-now'
+export type BenchAction =
+  'reboot' | 'power-cycle' | 'restore' | 'factory-reset' | 'check-now' | 'consent-automatic-updates' | 'decline-automatic-updates'
 
-export const BENCH_ACTIONS: readonly BenchAction[] = ['reboot', 'power-cycle', 'restore', 'factory-reset', 'check-now']
+export const BENCH_ACTIONS: readonly BenchAction[] = [
+  'reboot',
+  'power-cycle',
+  'restore',
+  'factory-reset',
+  'check-now',
+  'consent-automatic-updates',
+  'decline-automatic-updates',
+]
 
-/** The device operation of each action; a power cycle is something only the bench can do. */
+/**
+ * The device operation of each action; a power cycle is something only the bench can do. The
+ * answers to initialization's consent question are setting changes of that name, where the device's
+ * API takes them; on most devices they are given in an app, by an operator or a script.
+ */
 const OPERATION = {
   reboot: 'reboot',
   'power-cycle': undefined,
   restore: 'restore',
   'factory-reset': 'factory-reset',
   'check-now': 'check-now',
+  'consent-automatic-updates': 'change-settings',
+  'decline-automatic-updates': 'change-settings',
 } as const satisfies Record<BenchAction, Operation | undefined>
+
+/** The setting change a bench action is, where it is one. */
+const CHANGE: Partial<Record<BenchAction, SettingChange>> = {
+  'consent-automatic-updates': 'consent-automatic-updates',
+  'decline-automatic-updates': 'decline-automatic-updates',
+}
 
 /** After these the device restarts: it must answer again before the experiment goes on. */
 export const RESTARTS: ReadonlySet<BenchAction> = new Set(['reboot', 'power-cycle', 'restore', 'factory-reset'])
@@ -49,7 +70,7 @@ export function planFor(ctx: BenchContext, action: BenchAction): BenchPlan | und
   if (step && 'command' in step) return { by: 'command', ...step }
   if (step && 'manual' in step) return { by: 'manual', ...step }
   // `operation: true`, or not named: the device's own, if the profile declares it.
-  return operation && ctx.dut.supports(operation) ? { by: 'operation' } : undefined
+  return operation && ctx.dut.supports(operation, CHANGE[action]) ? { by: 'operation' } : undefined
 }
 
 const DEFAULT_READY_MS = 60_000
@@ -75,6 +96,9 @@ async function byOperation(dut: Dut, action: BenchAction): Promise<void> {
       return dut.factoryReset()
     case 'check-now':
       return dut.checkNow()
+    case 'consent-automatic-updates':
+    case 'decline-automatic-updates':
+      return dut.changeSettings(action)
     case 'power-cycle':
       throw new BenchError('E_BENCH_NOT_DECLARED', 'power-cycle: a power cycle is no device operation; declare bench.power-cycle')
   }

@@ -85,6 +85,7 @@ function program(io: Output, env: NodeJS.ProcessEnv, setExit: (code: number) => 
     .description('run the bundled reference DUT (a simulated device) until interrupted')
     .option('--flaw <name>', 'switch on a flaw (repeatable)', collect)
     .option('--list-flaws', 'list the flaw switches and exit', false)
+    .option('--awaits-consent', 'automatic updates stay off after a factory reset until consent is given during setup', false)
     .option('--port <n>', 'HTTP API port', (v) => Number(v), SIM_DEFAULTS.port)
     .option('--update-server-port <n>', 'port of the update server the device polls', (v) => Number(v), SIM_DEFAULTS.updateServerPort)
     .option('--time-scale <n>', 'device seconds per real second', (v) => Number(v))
@@ -108,6 +109,7 @@ function program(io: Output, env: NodeJS.ProcessEnv, setExit: (code: number) => 
       async (o: {
         flaw?: string[]
         listFlaws: boolean
+        awaitsConsent: boolean
         port: number
         updateServerPort: number
         timeScale?: number

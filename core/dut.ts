@@ -36,6 +36,9 @@ export type SettingChange =
   | 'enable-notifications'
   | 'disable-notifications'
   | 'postpone-notifications'
+  // The user's answer when initialization asks for consent to automatic updates (V3 5.3-4B).
+  | 'consent-automatic-updates'
+  | 'decline-automatic-updates'
 
 export interface DutIdentity {
   model: string

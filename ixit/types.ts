@@ -170,6 +170,8 @@ export interface UserDec extends EntryBase {
     duringInitialization?: boolean
     /** The option chosen when the user consents or does nothing. */
     defaultOption?: string
+    /** Automatic updates: whether the user's consent turns them on. */
+    enablesOnConsent?: boolean
   }
 }
 

@@ -117,6 +117,8 @@ export interface BenchSection {
   restore?: BenchStep
   'factory-reset'?: BenchStep
   'check-now'?: BenchStep
+  'consent-automatic-updates'?: BenchStep
+  'decline-automatic-updates'?: BenchStep
 }
 
 /** How to pull one value out of an answer (channels without headers reject `header`). */

@@ -17,6 +17,7 @@ const STATUS_OF: Record<string, number> = {
   E_SIM_BAD_REQUEST: 400,
   E_SIM_BUSY: 409,
   E_SIM_NO_PENDING: 409,
+  E_SIM_SETUP_DONE: 409,
   E_SIM_TOO_LARGE: 413,
   E_SIM_RESTARTING: 503,
 }
@@ -78,6 +79,7 @@ export class ApiServer {
       ['GET', '/login', (_q, res) => sendHtml(res, 200, loginPage())],
       ['GET', '/api/settings', (_q, res) => sendJson(res, 200, d.settings.view())],
       ['PUT', '/api/settings', async (req, res) => sendJson(res, 200, d.changeSettings(await readJson(req), 'http'))],
+      ['POST', '/api/setup/consent', async (req, res) => sendJson(res, 200, d.answerConsent(await readJson(req), 'http'))],
       ['POST', '/api/update/postpone', async (req, res) => sendJson(res, 200, d.postponeUpdates(daysOf(await readJson(req)), 'http'))],
       [
         'POST',

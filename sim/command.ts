@@ -12,6 +12,8 @@ import type { KeyAlgorithm } from '../fixtures/certs.ts'
 export interface SimOptions {
   flaws: string[]
   listFlaws: boolean
+  /** Automatic updates stay off after a factory reset until the user consents during setup. */
+  awaitsConsent?: boolean
   port?: number
   updateServerPort?: number
   timeScale?: number
@@ -91,6 +93,7 @@ export async function runSim(options: SimOptions, io: SimIo): Promise<number> {
   try {
     setup = await createReferenceSetup({
       flaws: options.flaws,
+      ...(options.awaitsConsent && { awaitsConsent: true }),
       timeScale: options.timeScale,
       dir,
       apiPort: options.port ?? SIM_DEFAULTS.port,

@@ -40,6 +40,7 @@ export const CONSOLE_COMMANDS: Array<[string, string]> = [
   ['postpone auto <days>', 'postpone automatic installation'],
   ['set notify on|off', 'update notifications'],
   ['postpone notify <days>', 'postpone notifications'],
+  ['consent auto on|off', 'answer the setup question on automatic updates (after a factory reset)'],
   ['check', 'check the update server now'],
   ['update status', 'state=... version=... attempt=... detail=...'],
   ['update url <url> [<size> [<sha256>]]', 'fetch an image from a URL, verify and install it'],
@@ -410,7 +411,7 @@ class Session {
     }
     d.log.add(
       'console',
-      `command ${printable(cmd === 'update' || cmd === 'set' || cmd === 'postpone' || cmd === 'service' ? command : (cmd ?? ''))}`,
+      `command ${printable(cmd === 'update' || cmd === 'set' || cmd === 'consent' || cmd === 'postpone' || cmd === 'service' ? command : (cmd ?? ''))}`,
     )
     switch (cmd) {
       case 'help':
@@ -434,6 +435,13 @@ class Session {
         const view = d.changeSettings(arg1 === 'auto' ? { autoUpdate: on } : { notifications: on }, 'console')
         const value = arg1 === 'auto' ? view.autoUpdate : view.notifications
         this.say(`${C.green}ok${C.reset}: ${arg1 === 'auto' ? 'auto-update' : 'notifications'} ${onOff(value)}`)
+        return 'prompt'
+      }
+      case 'consent': {
+        const on = switchOf(arg2)
+        if (words.length !== 3 || on === undefined || arg1 !== 'auto') return this.usage('consent auto on|off')
+        const view = d.answerConsent({ automaticUpdates: on }, 'console')
+        this.say(`${C.green}ok${C.reset}: setup done, auto-update ${onOff(view.autoUpdate)}`)
         return 'prompt'
       }
       case 'postpone': {

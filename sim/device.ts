@@ -53,6 +53,8 @@ export interface ReferenceDutOptions {
   random?: () => number
   /** Which kind of update agent the device behaves like (sim/modes/); default `api`. */
   mode?: Mode
+  /** Automatic updates stay off after a factory reset until the user consents during initialization. */
+  awaitsConsent?: boolean
 }
 
 export interface DeviceInfo {
@@ -131,7 +133,7 @@ export class ReferenceDut implements UpdateHost {
     this.flaws = parseFlaws(options.flaws ?? [])
     this.clock = new DeviceClock(options.timeScale ?? 1)
     this.log = new DeviceLog(this.clock, options.onLog)
-    this.settings = new Settings(this.clock, this.flaws)
+    this.settings = new Settings(this.clock, this.flaws, options.awaitsConsent)
     this.notifications = new Notifications(this.clock, this.settings, this.flaws, this.log)
     this.status = new UpdateStatus(this.clock)
     this.random = options.random ?? Math.random
@@ -219,6 +221,16 @@ export class ReferenceDut implements UpdateHost {
   changeSettings(changes: unknown, via: string): SettingsView {
     this.settings.apply(changes)
     this.log.add('settings', 'settings changed', { ...this.settings.view(), via })
+    return this.settings.view()
+  }
+
+  /** `{automaticUpdates: boolean}`: the user's answer when initialization asks about automatic updates. */
+  answerConsent(answer: unknown, via: string): SettingsView {
+    this.settings.answerConsent(answer)
+    this.log.add('settings', 'initialization: the user answered the consent question on automatic updates', {
+      ...this.settings.view(),
+      via,
+    })
     return this.settings.view()
   }
 

@@ -8,6 +8,7 @@ export type SimErrorCode =
   | 'E_SIM_BUSY'
   | 'E_SIM_RESTARTING'
   | 'E_SIM_NO_PENDING'
+  | 'E_SIM_SETUP_DONE'
   | 'E_SIM_TOO_LARGE'
   | 'E_SIM_CHECK'
   | 'E_SIM_DOWNLOAD'

@@ -17,7 +17,10 @@ export const FLAWS = [
   { name: 'ignore-hardware-id', description: 'installs images signed for other hardware' },
   { name: 'no-boot-check', description: 'no update check after initialization; the daily schedule starts one period after boot' },
   { name: 'no-periodic-check', description: 'checks for updates only once after boot, never periodically' },
-  { name: 'auto-update-off-by-default', description: 'automatic updates are off in the initialized state' },
+  {
+    name: 'auto-update-off-by-default',
+    description: 'automatic updates are off in the initialized state, and consenting during setup leaves them off',
+  },
   { name: 'notifications-off-by-default', description: 'update notifications are off in the initialized state' },
   { name: 'disable-ignored', description: 'turning automatic updates off does not stop automatic installation' },
   { name: 'postpone-ignored', description: 'postponing automatic updates does not delay installation' },

@@ -321,6 +321,7 @@ export abstract class OnBroker {
 export const SETTINGS_COMMANDS = [
   'settings/get',
   'settings/set',
+  'setup/consent',
   'update/postpone',
   'notifications/postpone',
   'notifications/list',
@@ -338,6 +339,7 @@ export function settingsCommands(device: ReferenceDut): Record<SettingsCommand, 
   return {
     'settings/get': () => ({ ...d.settings.view() }),
     'settings/set': (body) => ({ ...d.changeSettings(settingsOf(body), via) }),
+    'setup/consent': (body) => ({ ...d.answerConsent(settingsOf(body), via) }),
     'update/postpone': (body) => ({ ...d.postponeUpdates(body.days, via) }),
     'notifications/postpone': (body) => ({ ...d.postponeNotifications(body.days, via) }),
     'notifications/list': () => ({ notifications: d.notifications.list() }),

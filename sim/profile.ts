@@ -142,6 +142,8 @@ export function httpProfile(input: ProfileInput): WrittenHttpProfile {
         'enable-notifications': put({ notifications: true }),
         'disable-notifications': put({ notifications: false }),
         'postpone-notifications': post('/api/notifications/postpone', { days: POSTPONE_DAYS }),
+        'consent-automatic-updates': post('/api/setup/consent', { automaticUpdates: true }),
+        'decline-automatic-updates': post('/api/setup/consent', { automaticUpdates: false }),
       },
       'deliver-image': {
         mode: 'raw',
@@ -207,6 +209,8 @@ export function mqttProfile(input: ProfileInput, channel: { brokerUrl: string; t
         'enable-notifications': command('settings/set', { notifications: true }),
         'disable-notifications': command('settings/set', { notifications: false }),
         'postpone-notifications': command('notifications/postpone', { days: POSTPONE_DAYS }),
+        'consent-automatic-updates': command('setup/consent', { automaticUpdates: true }),
+        'decline-automatic-updates': command('setup/consent', { automaticUpdates: false }),
       },
       'deliver-image': {
         mode: 'chunks',
@@ -281,6 +285,8 @@ export function serialProfile(input: ProfileInput, channel: { port: string }): W
         'enable-notifications': x('set notify on', '^ok: notifications on$'),
         'disable-notifications': x('set notify off', '^ok: notifications off$'),
         'postpone-notifications': x(`postpone notify ${POSTPONE_DAYS}`, '^ok: notifications postponed until \\S+'),
+        'consent-automatic-updates': x('consent auto on', '^ok: setup done, auto-update (on|off)$'),
+        'decline-automatic-updates': x('consent auto off', '^ok: setup done, auto-update (on|off)$'),
       },
       'deliver-image': {
         mode: 'base64-lines',

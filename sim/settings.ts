@@ -22,18 +22,26 @@ export class Settings {
   notifications = true
   updatePostponedUntil: Date | undefined
   notificationsPostponedUntil: Date | undefined
+  /** Until the user answers the consent question of initialization (first boot, and after every factory reset). */
+  setupPending = true
   /** Called after every change (the MQTT front end republishes its state topic). */
   onChange: (() => void) | undefined
 
+  /**
+   * `awaitsConsent`: automatic updates stay off until the user consents during initialization, as
+   * on devices that ask instead of preselecting; otherwise the preselected answer is consent.
+   */
   constructor(
     private readonly clock: DeviceClock,
     private readonly flaws: FlawSet,
+    private readonly awaitsConsent = false,
   ) {
     this.reset()
   }
 
   reset(): void {
-    this.autoUpdate = !this.flaws.has('auto-update-off-by-default')
+    this.autoUpdate = !this.awaitsConsent && !this.flaws.has('auto-update-off-by-default')
+    this.setupPending = true
     this.notifications = !this.flaws.has('notifications-off-by-default')
     this.updatePostponedUntil = undefined
     this.notificationsPostponedUntil = undefined
@@ -65,6 +73,18 @@ export class Settings {
     }
     if (typeof changes.autoUpdate === 'boolean') this.autoUpdate = changes.autoUpdate
     if (typeof changes.notifications === 'boolean') this.notifications = changes.notifications
+    this.onChange?.()
+  }
+
+  /** The user's answer to initialization's question on automatic updates; asked only until answered. */
+  answerConsent(body: unknown): void {
+    const consent = (body as { automaticUpdates?: unknown } | null)?.automaticUpdates
+    if (typeof body !== 'object' || body === null || Array.isArray(body) || typeof consent !== 'boolean')
+      throw new SimError('E_SIM_BAD_REQUEST', 'the answer must be {"automaticUpdates": true|false}')
+    if (!this.setupPending)
+      throw new SimError('E_SIM_SETUP_DONE', 'initialization is complete: consent is asked again only after a factory reset')
+    this.autoUpdate = consent && !this.flaws.has('auto-update-off-by-default')
+    this.setupPending = false
     this.onChange?.()
   }
 

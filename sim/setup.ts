@@ -34,6 +34,8 @@ import { exposeOnPty, findSocat, SOCAT_MISSING, type PtyBridge } from './pty.ts'
 
 export interface ReferenceSetupOptions {
   flaws?: string[]
+  /** Automatic updates stay off after a factory reset until the user consents during initialization. */
+  awaitsConsent?: boolean
   /** Device seconds per real second; default 43200 (a device day in 2 real seconds). */
   timeScale?: number
   /** Default: a fresh temporary folder, removed by `close()`. A given folder is kept. */
@@ -254,6 +256,7 @@ export async function createReferenceSetup(options: ReferenceSetupOptions = {}):
       updateServerUrl,
       vendorCaPem: ca.certPem,
       flaws,
+      awaitsConsent: options.awaitsConsent,
       timeScale,
       port: options.apiPort ?? 0,
       onLog: options.onLog,

@@ -5,10 +5,10 @@ import type { UpdMech } from '../ixit/types.ts'
 import { registerGroup } from '../harness/vitest-group.ts'
 import { groupOf } from './lib/group.ts'
 import type { FunctionalCheck } from '../harness/functional.ts'
-import { onByDefault } from './lib/automatic.ts'
+import { consentAtInitialization, onAfterConsent } from './lib/consent.ts'
 import { each } from './lib/each.ts'
 import { perMechanism } from './lib/functional/check.ts'
-import { judgeDefault } from './lib/functional/settings.ts'
+import { judgeConsent } from './lib/functional/consent.ts'
 
 export const rules: Rule[] = [
   {
@@ -17,7 +17,9 @@ export const rules: Rule[] = [
     decide: ({ assessment }) => {
       const decisions = assessment.ixit['26-UserDec']
       const aboutUpdates = decisions.filter((d) => d.facts.subject === 'automatic-updates')
-      const atInit = aboutUpdates.find((d) => d.facts.duringInitialization === true)
+      const atInit = consentAtInitialization(decisions)
+      if (atInit?.facts.enablesOnConsent === false)
+        return fail(`${atInit.id}: initialization asks for consent to automatic updates, but consenting leaves them off`)
       if (atInit)
         return pass(
           `${atInit.id}: initialization asks for consent to automatic updates (default: ${atInit.facts.defaultOption ?? 'not stated'})`,
@@ -38,15 +40,15 @@ export const rules: Rule[] = [
   {
     name: 'automatic-updates-on-after-consent',
     decides: ['5.3-4B-1b'],
-    decide: each<UpdMech>((m) => onByDefault(m, 'automaticUpdates', 'configuration')),
+    decide: each<UpdMech>((m, { assessment }) => onAfterConsent(m, assessment.ixit['26-UserDec'])),
   },
 ]
 
 export const checks: FunctionalCheck[] = [
   {
-    name: 'automatic-updates-on-after-initialization',
+    name: 'automatic-updates-on-after-consent',
     decides: ['5.3-4B-2a'],
-    run: perMechanism((s) => judgeDefault(s, 'automatic-updates')),
+    run: perMechanism((s, _m, input) => judgeConsent(s, input)),
   },
 ]
 

@@ -156,7 +156,7 @@ describe('the reference DUT example', () => {
     expect(ixit['4-Conf']).toMatchObject([{ id: 'Conf-1', subject: 'update-procedures', confirmed: true }])
     expect(ixit['8-UpdProc'][0]?.timeFrame).toMatch(/within 30 days/)
     expect(ixit['26-UserDec'].map((d) => d.facts)).toEqual([
-      { subject: 'automatic-updates', duringInitialization: true, defaultOption: 'automatic security updates on' },
+      { subject: 'automatic-updates', duringInitialization: true, defaultOption: 'automatic security updates on', enablesOnConsent: true },
       { subject: 'update-notifications', duringInitialization: true, defaultOption: 'update notifications on' },
     ])
   })

@@ -43,6 +43,27 @@ describe('conformant reference DUT, restarts and service operations', () => {
     expect((await h.api.upload(h.setup.images.baseline)).json).toMatchObject({ accepted: false, code: 'rollback' })
   })
 
+  it('asks about automatic updates once per initialization: the answer counts until the next factory reset', async () => {
+    h = await startDevice()
+    // The preselected answer is consent: on before anyone answers.
+    expect((await h.api.get('/api/settings')).json.autoUpdate).toBe(true)
+    expect((await h.api.post('/api/setup/consent', { automaticUpdates: false })).json).toMatchObject({ autoUpdate: false })
+    const again = await h.api.post('/api/setup/consent', { automaticUpdates: true })
+    expect(again.status).toBe(409)
+    expect(again.json).toMatchObject({ code: 'E_SIM_SETUP_DONE' })
+    expect((await h.api.post('/api/setup/consent', {})).status).toBe(400)
+    await h.api.post('/api/factory-reset')
+    expect((await h.api.post('/api/setup/consent', { automaticUpdates: true })).json).toMatchObject({ autoUpdate: true })
+  })
+
+  it('awaiting consent: automatic updates are off after a factory reset until the user consents', async () => {
+    h = await startDevice({ awaitsConsent: true })
+    expect((await h.api.get('/api/settings')).json.autoUpdate).toBe(false)
+    expect((await h.api.post('/api/setup/consent', { automaticUpdates: true })).json).toMatchObject({ autoUpdate: true })
+    await h.api.post('/api/factory-reset')
+    expect((await h.api.get('/api/settings')).json.autoUpdate).toBe(false)
+  })
+
   it('keeps settings across a reboot and an update', async () => {
     h = await startDevice()
     await h.api.put('/api/settings', { notifications: false })

@@ -31,6 +31,8 @@ const CHANGES: SettingChange[] = [
   'disable-notifications',
   'postpone-notifications',
 ]
+/** The answers to the consent question of initialization, asked once per factory reset. */
+const CONSENT: SettingChange[] = ['consent-automatic-updates', 'decline-automatic-updates']
 
 /** The profile's input as the setup made it, read back from what it wrote. */
 function inputOf(written: any, setup: ReferenceSetup) {
@@ -96,14 +98,14 @@ describe('DUT profiles per channel', () => {
     expect(s.operations['deliver-image']).toMatchObject({ mode: 'base64-lines', lineBytes: 768 })
   })
 
-  it('declares every operation and all six setting changes on every channel, and the same common part', () => {
+  it('declares every operation and all eight setting changes on every channel, and the same common part', () => {
     const common = (p: any) => {
       const { name: _n, adapter: _a, operations: _o, publications, ...rest } = p
       return { ...rest, publications }
     }
     for (const [channel, p] of written) {
       expect(Object.keys(p.operations).sort(), channel).toEqual([...OPERATIONS].sort())
-      expect(Object.keys(p.operations['change-settings']).sort(), channel).toEqual([...CHANGES].sort())
+      expect(Object.keys(p.operations['change-settings']).sort(), channel).toEqual([...CHANGES, ...CONSENT].sort())
       expect(p.mechanisms, channel).toEqual({
         'UpdMech-Network': { via: 'update-server' },
         'UpdMech-LocalUpload': { via: 'deliver-image' },
@@ -240,6 +242,10 @@ describe('the MQTT profile drives the device', () => {
     await exchange(ops['factory-reset']!)
     expect((await exchange(ops.identify!)).ok).toBe(true)
     expect(await read()).toEqual({ auto: true, notify: true })
+    // Initialization asks once: declining turns automatic updates off, a second answer is refused.
+    expect((await exchange(ops['change-settings']!['decline-automatic-updates']!)).ok).toBe(true)
+    expect(await read()).toEqual({ auto: false, notify: true })
+    expect((await exchange(ops['change-settings']!['consent-automatic-updates']!)).ok).toBe(false)
   })
 
   it('deliver-image in chunks, read-outcome, read-notifications, restore', async () => {

@@ -41,9 +41,11 @@ describe('createReferenceSetup', () => {
     expect(Object.keys(profile)).not.toContain('source')
   })
 
-  it('declares every operation, with all six setting changes', () => {
+  it('declares every operation, with all eight setting changes', () => {
     expect(Object.keys(profile.operations).sort()).toEqual([...OPERATIONS].sort())
     expect(Object.keys(profile.operations['change-settings']).sort()).toEqual([
+      'consent-automatic-updates',
+      'decline-automatic-updates',
       'disable-automatic-updates',
       'disable-notifications',
       'enable-automatic-updates',

@@ -124,8 +124,17 @@ const cases: Case[] = [
     target: 'UpdMech-Network',
     change: (a) => {
       mech(a).facts.automaticUpdates!.enabledByDefault = false
+      a.ixit['26-UserDec'][0]!.facts.enablesOnConsent = false
     },
-    reason: /off in the initialized state/,
+    reason: /stay off even when the user consents during initialization/,
+  },
+  {
+    flaw: 'consenting leaves automatic updates off',
+    unit: '5.3-4B-1a',
+    change: (a) => {
+      a.ixit['26-UserDec'][0]!.facts.enablesOnConsent = false
+    },
+    reason: /consenting leaves them off/,
   },
   {
     flaw: 'no periodic check',
@@ -657,12 +666,39 @@ describe('verdicts the rules leave to people', () => {
       const m = mech(a)
       m.facts.initiation = 'user'
       m.facts.automaticUpdates = { enabledByDefault: false, userCan: ['enable'] }
+      a.ixit['26-UserDec'][0]!.facts.duringInitialization = false
     })
     const group = evaluate(offByDefault, V3, ['5.3-4B'])[0]!
     // The old selector and feature h looked at initiation alone: the group was NOT APPLICABLE.
     expect(group.verdict).toBe('FAIL')
     const units = group.cases.flatMap((c) => c.units).filter((u) => u.target === 'UpdMech-Network' && u.verdict === 'FAIL')
     expect(units.map((u) => u.id)).toContain('5.3-4B-1b')
+  })
+
+  it('V3.1.3 5.3-4B: a device that keeps automatic updates off until the user consents during initialization passes', () => {
+    const waits = (enables: boolean | undefined) =>
+      variant(example, (a) => {
+        mech(a).facts.automaticUpdates!.enabledByDefault = false
+        const asked = a.ixit['26-UserDec'][0]!
+        if (enables === undefined) delete asked.facts.enablesOnConsent
+        else asked.facts.enablesOnConsent = enables
+      })
+    const unit = (a: Assessment, id: string) =>
+      unitsOf(evaluate(a, V3), id).find((r) => r.target === undefined || r.target === 'UpdMech-Network')!
+    // The old rule judged "on after a factory reset" and failed this device.
+    expect(unit(waits(true), '5.3-4B-1b')).toMatchObject({
+      verdict: 'PASS',
+      reason: expect.stringMatching(/off until the user consents during initialization \(UserDec-AutoUpdates\), which turns them on/),
+    })
+    expect(unit(waits(true), '5.3-4B-1a').verdict).toBe('PASS')
+    // Silent on what consent does: the assessor reads the options.
+    expect(unit(waits(undefined), '5.3-4B-1b')).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: expect.stringMatching(
+        /^assessor review: does consenting during initialization \(UserDec-AutoUpdates\) turn automatic updates of UpdMech-Network on\?/,
+      ),
+    })
+    expect(unit(waits(false), '5.3-4B-1b').verdict).toBe('FAIL')
   })
 
   it('5.3-10-1b: a trust relationship besides signatures and channels goes to the assessor, not FAIL', () => {

@@ -32,7 +32,11 @@ const inconclusive = (reason: string): Observation => ({ verdict: 'INCONCLUSIVE'
 export async function freshState(s: Session): Promise<string | undefined> {
   const baseline = await baselineVersion(s)
   const since = Date.now()
-  if (s.supportsAction('factory-reset')) await s.act('factory-reset')
+  if (s.supportsAction('factory-reset')) {
+    await s.act('factory-reset')
+    // A device that asks for consent to automatic updates during initialization is given it, as a user would.
+    if (s.supportsAction('consent-automatic-updates')) await s.act('consent-automatic-updates')
+  }
   return onBaseline(s, baseline, since)
 }
 

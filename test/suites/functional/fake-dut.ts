@@ -35,6 +35,9 @@ export const ALL_CHANGES: readonly SettingChange[] = [
   'postpone-notifications',
 ]
 
+/** The answers to initialization's consent question, for devices whose profile can give them. */
+export const CONSENT_CHANGES: readonly SettingChange[] = ['consent-automatic-updates', 'decline-automatic-updates']
+
 /** Every operation but the ones named: for devices whose profile lacks some. */
 export const operationsWithout = (...missing: Operation[]): Operation[] => OPERATIONS.filter((op) => !missing.includes(op))
 
@@ -155,6 +158,9 @@ export class FakeDut implements Dut {
   installsAutomatically = true
   /** Shows a notification when it learns of an update (and notifications are on). */
   announces = true
+  /** The user's consent during initialization turns automatic updates on; declining turns them off. */
+  consentEnables = true
+  declineDisables = true
   /** Setting changes the device acknowledges and then ignores. */
   readonly ignores = new Set<SettingChange>()
   /** Accepts any TLS certificate from its update server. */
@@ -242,6 +248,12 @@ export class FakeDut implements Dut {
         break
       case 'postpone-notifications':
         this.notificationsPostponed = true
+        break
+      case 'consent-automatic-updates':
+        if (this.consentEnables) this.automaticUpdates = true
+        break
+      case 'decline-automatic-updates':
+        if (this.declineDisables) this.automaticUpdates = false
         break
     }
   }

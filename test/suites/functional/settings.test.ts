@@ -7,13 +7,13 @@
 import { describe, expect, it, vi } from 'vitest'
 import { campaign, CONTROL } from '../../../suites/lib/functional/campaign.ts'
 import { controlResult, judgeDefault } from '../../../suites/lib/functional/settings.ts'
-import { changesWithout, FakeDut, operationsWithout, timeout } from './fake-dut.ts'
-import { fakeSession, LOCAL, NETWORK, runUnit, V2, type FakeSession } from './fake-session.ts'
+import { ALL_CHANGES, changesWithout, CONSENT_CHANGES, FakeDut, operationsWithout, timeout } from './fake-dut.ts'
+import { fakeSession, LOCAL, NETWORK, referenceAssessment, runUnit, V2, type FakeSession, type UnitOptions } from './fake-session.ts'
 
 // Every experiment waits on the device, none on the CPU: run them all at once.
 vi.setConfig({ maxConcurrency: 50 })
 
-const unit = (s: FakeSession, id: string, o: { variant?: string; standard?: string } = {}) => runUnit(s, id, { target: NETWORK, ...o })
+const unit = (s: FakeSession, id: string, o: Omit<UnitOptions, 'target'> = {}) => runUnit(s, id, { target: NETWORK, ...o })
 
 describe.concurrent('settings', () => {
   describe('defaults in the initialized state', () => {
@@ -40,7 +40,7 @@ describe.concurrent('settings', () => {
 
     it('FAIL: automatic updates off in the initialized state', async () => {
       const s = await fakeSession({ dut: new FakeDut({ settings: { automaticUpdates: false, notifications: true } }) })
-      const r = await unit(s, '5.3-4B-2a')
+      const r = await unit(s, '5.3-6-2a', { standard: V2 })
       expect(r).toMatchObject({ verdict: 'FAIL', reason: 'automatic updates are off after a factory reset' })
       expect(r.evidence?.length).toBeGreaterThan(0)
     })
@@ -90,6 +90,69 @@ describe.concurrent('settings', () => {
       expect(await unit(s, '5.3-6-2c', { standard: V2 })).toMatchObject({
         verdict: 'INCONCLUSIVE',
         reason: expect.stringMatching(/^the initialized state could not be established: .*; as found, update notifications are on$/),
+      })
+    })
+  })
+
+  describe('V3 5.3-4B-2a: automatic updates on once the user consents during initialization', () => {
+    const offUntilConsent = () =>
+      new FakeDut({ settings: { automaticUpdates: false, notifications: true }, changes: [...ALL_CHANGES, ...CONSENT_CHANGES] })
+    const noConsentAsked = async () => {
+      const a = structuredClone(await referenceAssessment())
+      a.ixit['26-UserDec'] = a.ixit['26-UserDec'].filter((d) => d.facts.subject !== 'automatic-updates')
+      return a
+    }
+
+    it('PASS: off after a factory reset, on once initialization is answered with consent (the old judge failed it)', async () => {
+      const s = await fakeSession({ dut: offUntilConsent() })
+      const r = await unit(s, '5.3-4B-2a')
+      expect(r).toMatchObject({
+        verdict: 'PASS',
+        reason: 'automatic updates are on after an initialization in which the user consented; declining left them off',
+      })
+      // Declined first, consented last: the experiments after this one find the device as a user leaves it.
+      expect(s.dut.calls.filter((op) => op === 'factory-reset' || op === 'change-settings')).toEqual([
+        'factory-reset',
+        'change-settings',
+        'factory-reset',
+        'change-settings',
+      ])
+      expect(s.dut.automaticUpdates).toBe(true)
+    })
+
+    it('FAIL: consent given during initialization, automatic updates stay off', async () => {
+      const dut = offUntilConsent()
+      dut.consentEnables = false
+      const s = await fakeSession({ dut })
+      const r = await unit(s, '5.3-4B-2a')
+      expect(r).toMatchObject({
+        verdict: 'FAIL',
+        reason: 'automatic updates are off after an initialization in which the user consented to them',
+      })
+      expect(r.evidence?.length).toBeGreaterThan(0)
+    })
+
+    it('INCONCLUSIVE (assessor review): on after consent and after declining alike', async () => {
+      const dut = new FakeDut({ changes: [...ALL_CHANGES, ...CONSENT_CHANGES] })
+      dut.declineDisables = false
+      const s = await fakeSession({ dut })
+      expect(await unit(s, '5.3-4B-2a')).toMatchObject({
+        verdict: 'INCONCLUSIVE',
+        reason: expect.stringMatching(/^assessor review: automatic updates are on after .* also after one in which the user declined/),
+      })
+    })
+
+    it('without a way to answer: off after a reset is INCONCLUSIVE where the IXIT says initialization asks, FAIL where it asks nothing', async () => {
+      const asks = await fakeSession({ dut: new FakeDut({ settings: { automaticUpdates: false, notifications: true } }) })
+      expect(await unit(asks, '5.3-4B-2a')).toMatchObject({
+        verdict: 'INCONCLUSIVE',
+        reason:
+          'automatic updates are off after a factory reset, and initialization asks for consent (UserDec-AutoUpdates), which the profile cannot give: declare bench.consent-automatic-updates (an operation, a command or a manual step)',
+      })
+      const silent = await fakeSession({ dut: new FakeDut({ settings: { automaticUpdates: false, notifications: true } }) })
+      expect(await unit(silent, '5.3-4B-2a', { assessment: await noConsentAsked() })).toMatchObject({
+        verdict: 'FAIL',
+        reason: 'automatic updates are off after a factory reset, and the IXIT documents no consent asked during initialization',
       })
     })
   })
