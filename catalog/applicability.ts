@@ -71,12 +71,13 @@ export function decideApplicability(edition: Edition, group: GroupDef, a: Assess
   }
 
   const which = unknown.map((c) => describeCondition(c.def)).join(' and ')
+  const readings = unknown.flatMap((c) => (c.def.reading ? [`; reading applied to ${c.def.kind} ${c.def.id}: ${c.def.reading}`] : [])).join('')
   if (ics?.support === 'N/A') {
     return {
       applicable: false,
-      reason: `the ICS declares ${which} absent and the IXIT does not say otherwise${icsQuote(ics)}`,
+      reason: `the ICS declares ${which} absent and the IXIT does not say otherwise${readings}${icsQuote(ics)}`,
       conditions,
     }
   }
-  return { applicable: true, reason: `the ICS declares ${which} present${icsQuote(ics)}`, conditions }
+  return { applicable: true, reason: `the ICS declares ${which} present${readings}${icsQuote(ics)}`, conditions }
 }

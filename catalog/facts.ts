@@ -31,6 +31,15 @@ export const FACTS: Record<FactName, Fact> = {
   hasUpdateMechanism: (a) => a.ixit['7-UpdMech'].length > 0,
   hasNotUpdatableComponent: (a) =>
     a.ixit['6-SoftComp'].length === 0 ? undefined : a.ixit['6-SoftComp'].some((c) => c.updateMechanisms.length === 0),
+  // A component immutable for security reasons (a ROM boot stage) cannot be updated by design:
+  // whether that alone makes condition 3 hold is the supplier's answer in the ICS, not the IXIT's.
+  hasNotUpdatableComponentBesidesImmutable: (a) => {
+    const comps = a.ixit['6-SoftComp']
+    if (comps.length === 0) return undefined
+    const notUpdatable = comps.filter((c) => c.updateMechanisms.length === 0)
+    if (notUpdatable.length === 0) return false
+    return notUpdatable.some((c) => c.facts.immutable !== true) ? true : undefined
+  },
   hasMutableComponent: (a) =>
     a.ixit['6-SoftComp'].length === 0 ? undefined : a.ixit['6-SoftComp'].some((c) => c.facts.immutable !== true),
   constrained: (a) => a.ics.constrained,

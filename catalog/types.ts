@@ -28,11 +28,17 @@ export interface ConditionDef {
   kind: 'condition' | 'feature'
   text: string
   fact?: FactName
+  /**
+   * How ts701 reads the condition where the standard leaves it open and the documents cannot
+   * settle it; said in every applicability reason that the ICS decides for it.
+   */
+  reading?: string
 }
 
 export type FactName =
   | 'hasUpdateMechanism'
   | 'hasNotUpdatableComponent'
+  | 'hasNotUpdatableComponentBesidesImmutable'
   | 'hasMutableComponent'
   | 'constrained'
   | 'notConstrained'

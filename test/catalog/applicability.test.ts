@@ -18,6 +18,7 @@ const ABSENT: Record<FactName, (a: Assessment) => void> = {
   hasNotUpdatableComponent: (a) => {
     for (const c of a.ixit['6-SoftComp']) if (c.updateMechanisms.length === 0) c.updateMechanisms = [a.ixit['7-UpdMech'][0]!.id]
   },
+  hasNotUpdatableComponentBesidesImmutable: (a) => ABSENT.hasNotUpdatableComponent(a),
   hasMutableComponent: (a) => {
     for (const c of a.ixit['6-SoftComp']) c.facts.immutable = true
   },
@@ -113,6 +114,33 @@ describe('cross-checking the ICS against the IXIT', () => {
     expect(result.findings.map((f) => f.message)).toEqual([
       expect.stringMatching(/ICS answers 5\.3-14 with Y.*some software components cannot be updated.*does not hold/),
     ])
+  })
+
+  it('V3.1.3 condition 3: a component immutable for security reasons alone leaves it to the ICS, and the reason says so', () => {
+    // The reference device's only component without an update mechanism is its boot ROM, immutable on purpose.
+    const answered = (support: 'Y' | 'N/A') =>
+      variant(example, (copy) => {
+        copy.ics.provisions['5.3-14'] = { ...copy.ics.provisions['5.3-14']!, support, detail: 'the ROM is the only fixed part' }
+      })
+    // The old fact counted the ROM: 5.3-14 applied against the ICS's N/A, with a contradiction warning.
+    const absent = applicabilityOf(answered('N/A'), 'en303645-v3.1.3', '5.3-14')
+    expect(absent).toMatchObject({ applicable: false, findings: [] })
+    expect(absent.reason).toMatch(
+      /^the ICS declares condition 3 \(some software components cannot be updated\) absent .*; reading applied to condition 3: a component immutable for security reasons .* the ICS decides; ICS 5\.3-14: N\/A/,
+    )
+    const present = applicabilityOf(answered('Y'), 'en303645-v3.1.3', '5.3-14')
+    expect(present.applicable).toBe(true)
+    expect(present.reason).toMatch(/reading applied to condition 3/)
+    // A component that is neither updatable nor immutable decides it, whatever the ICS says.
+    const mutable = variant(answered('N/A'), (copy) => {
+      copy.ixit['6-SoftComp'].find((c) => c.id === 'SoftComp-BootROM')!.facts.immutable = false
+    })
+    expect(applicabilityOf(mutable, 'en303645-v3.1.3', '5.3-14')).toMatchObject({
+      applicable: true,
+      findings: [expect.objectContaining({ code: 'ics-contradiction' })],
+    })
+    // V2.1.1 knows no such exemption: the ROM makes condition 3 hold there.
+    expect(applicabilityOf(answered('N/A'), 'en303645-v2.1.1', '5.3-14').reason).not.toMatch(/reading applied/)
   })
 
   it('follows the ICS where the IXIT is silent', () => {
