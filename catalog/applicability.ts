@@ -71,7 +71,9 @@ export function decideApplicability(edition: Edition, group: GroupDef, a: Assess
   }
 
   const which = unknown.map((c) => describeCondition(c.def)).join(' and ')
-  const readings = unknown.flatMap((c) => (c.def.reading ? [`; reading applied to ${c.def.kind} ${c.def.id}: ${c.def.reading}`] : [])).join('')
+  const readings = unknown
+    .flatMap((c) => (c.def.reading ? [`; reading applied to ${c.def.kind} ${c.def.id}: ${c.def.reading}`] : []))
+    .join('')
   if (ics?.support === 'N/A') {
     return {
       applicable: false,
