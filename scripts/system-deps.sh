@@ -3,6 +3,7 @@
 #   libxml2-utils  xmllint, which validates junit.xml against the JUnit schema
 #   mosquitto      a real MQTT broker for the MQTT adapter and channel tests
 #   socat          pseudo-terminal pairs for the serial adapter and channel tests
+#   mender-artifact  writes and verifies Mender artifacts for the tests of the mender image format
 # Without root it only says what is missing; the tests then fail loudly rather than skip.
 set -euo pipefail
 
@@ -10,6 +11,7 @@ missing=()
 command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
 [ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null 2>&1 || missing+=(mosquitto)
 command -v socat >/dev/null 2>&1 || missing+=(socat)
+command -v mender-artifact >/dev/null 2>&1 || missing+=(mender-artifact)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
