@@ -4,6 +4,7 @@
 #   mosquitto      a real MQTT broker for the MQTT adapter and channel tests
 #   socat          pseudo-terminal pairs for the serial adapter and channel tests
 #   mender-artifact  writes and verifies Mender artifacts for the tests of the mender image format
+#   swupdate, cpio, openssl  build and check SWUpdate images for the tests of the swu image format
 # Without root it only says what is missing; the tests then fail loudly rather than skip.
 set -euo pipefail
 
@@ -12,6 +13,9 @@ command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
 [ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null 2>&1 || missing+=(mosquitto)
 command -v socat >/dev/null 2>&1 || missing+=(socat)
 command -v mender-artifact >/dev/null 2>&1 || missing+=(mender-artifact)
+command -v swupdate >/dev/null 2>&1 || missing+=(swupdate)
+command -v cpio >/dev/null 2>&1 || missing+=(cpio)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
