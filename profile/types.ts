@@ -237,9 +237,10 @@ export interface ImageSet {
    * `ts701`: the reference format (the harness can parse and re-sign it); `raw`: unknown bytes;
    * `detached`: a JSON manifest (the main file) with a `payload` and a detached `signature` over the
    * manifest as parts, read and edited where `detached` points; `mender`: a signed Mender artifact
-   * (format version 3); `swu`: a signed SWUpdate image (cpio with `sw-description` and its signature).
+   * (format version 3); `swu`: a signed SWUpdate image (cpio with `sw-description` and its signature);
+   * `rauc`: a signed RAUC bundle in the plain format.
    */
-  format: 'ts701' | 'raw' | 'detached' | 'mender' | 'swu'
+  format: 'ts701' | 'raw' | 'detached' | 'mender' | 'swu' | 'rauc'
   /** `detached` only (and required there): where the manifest keeps its facts, and how it is signed. */
   detached?: DetachedLayout
   valid: ImageRef

@@ -5,6 +5,7 @@
 #   socat          pseudo-terminal pairs for the serial adapter and channel tests
 #   mender-artifact  writes and verifies Mender artifacts for the tests of the mender image format
 #   swupdate, cpio, openssl  build and check SWUpdate images for the tests of the swu image format
+#   rauc, squashfs-tools     build and check RAUC bundles for the tests of the rauc image format
 # Without root it only says what is missing; the tests then fail loudly rather than skip.
 set -euo pipefail
 
@@ -16,6 +17,8 @@ command -v mender-artifact >/dev/null 2>&1 || missing+=(mender-artifact)
 command -v swupdate >/dev/null 2>&1 || missing+=(swupdate)
 command -v cpio >/dev/null 2>&1 || missing+=(cpio)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v rauc >/dev/null 2>&1 || missing+=(rauc)
+command -v mksquashfs >/dev/null 2>&1 || missing+=(squashfs-tools)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
