@@ -18,6 +18,8 @@ const MAX_WINDOW_LINES = 20_000
 const TICK_MS = 25
 /** Pause before the one retry of an open that failed. */
 const REOPEN_DELAY_MS = 250
+/** A port that does not close within this after a stalled write is left to close on its own. */
+const DISCARD_CLOSE_MS = 2000
 
 export interface Waiter {
   op: Operation
@@ -232,34 +234,64 @@ export class Console {
   /** Sends one line (the line ending is added), recorded in evidence (masked for secrets). */
   async sendLine(op: Operation, text: string, deadline: Deadline, options: { masked?: boolean } = {}): Promise<void> {
     this.transcript.sent(op, text, options)
-    await this.write(op, Buffer.from(text + this.cfg.lineEnding, 'utf8'), deadline, () =>
-      options.masked ? 'the password' : JSON.stringify(text),
-    )
+    // The answer is awaited anyway; waiting for the line to drain as well would only add a stage that can stall.
+    await this.write(op, Buffer.from(text + this.cfg.lineEnding, 'utf8'), deadline, {
+      what: () => (options.masked ? 'the password' : JSON.stringify(text)),
+      until: 'accepted',
+    })
   }
 
-  /** Writes bytes and waits until the port took them (drained), or the deadline. */
-  async write(op: Operation, data: Buffer, deadline: Deadline, what: () => string = () => `${data.length} bytes`): Promise<void> {
+  /** Writes bytes and waits until the port sent them (drained), or took them with `until: 'accepted'`, or the deadline. */
+  async write(
+    op: Operation,
+    data: Buffer,
+    deadline: Deadline,
+    options: { what?: () => string; until?: 'drained' | 'accepted' } = {},
+  ): Promise<void> {
     const link = this.link
     if (!link?.isOpen) throw new DutError('E_DUT_UNREACHABLE', op, `the serial port ${this.label} closed`)
     this.fresh = false
     const ms = Math.round(deadline.remaining())
+    const what = options.what ?? (() => `${data.length} bytes`)
+    let accepted = false
     try {
       // A write still pending when the timeout wins may fail later; that is already answered.
       const outcome = await deadline.race(
-        link.write(data).then(() => 'written' as const),
+        link
+          .write(data, {
+            until: options.until ?? 'drained',
+            onAccepted: () => {
+              accepted = true
+            },
+          })
+          .then(() => 'written' as const),
         () => 'timeout' as const,
       )
       if (outcome === 'timeout') {
-        throw new DutError(
-          'E_DUT_TIMEOUT',
-          op,
-          `the serial port ${this.label} did not take ${what()} within ${ms} ms (flow control held it back)`,
-        )
+        await this.discard(op, link)
+        const held = accepted ? 'the operating system took the bytes, but the port did not report them sent' : 'flow control held it back'
+        throw new DutError('E_DUT_TIMEOUT', op, `the serial port ${this.label} did not take ${what()} within ${ms} ms (${held})`)
       }
     } catch (err) {
       if (err instanceof LinkClosed) throw new DutError('E_DUT_UNREACHABLE', op, `the serial port ${this.label} closed (${err.message})`)
       throw err
     }
+  }
+
+  /**
+   * After a write that did not finish, the port still holds the rest and would send it whenever
+   * the device reads again, into whatever the device is doing by then. Closing the port drops it;
+   * the next operation opens the port afresh.
+   */
+  private async discard(op: Operation, link: Link): Promise<void> {
+    this.transcript.note(
+      op,
+      `closing the serial port ${this.label}: a write did not finish, and what it still holds must not reach the device later`,
+      {
+        event: 'discard',
+      },
+    )
+    await Promise.race([link.close(), sleep(DISCARD_CLOSE_MS)])
   }
 
   /**

@@ -64,10 +64,19 @@ export function describeAddress(address: PortAddress): string {
 
 /** An open port. `closed` is called once, whoever closed it; writes after that reject. */
 export interface Link {
-  /** Writes the bytes and resolves once the port has taken them all (drained), for flow. */
-  write(data: Buffer): Promise<void>
+  /**
+   * Writes the bytes. Resolves once the port has sent them all (drained), which paces a transfer
+   * to the line; with `accepted` once the operating system has taken them, which is enough for a
+   * command line whose answer is awaited anyway. `onAccepted` tells a timeout which stage held.
+   */
+  write(data: Buffer, options?: WriteOptions): Promise<void>
   close(): Promise<void>
   readonly isOpen: boolean
+}
+
+export interface WriteOptions {
+  until?: 'drained' | 'accepted'
+  onAccepted?: () => void
 }
 
 export interface LinkEvents {
@@ -133,7 +142,7 @@ function openDevice(path: string, cfg: SerialAdapterConfig, events: LinkEvents, 
         get isOpen() {
           return closedReason === undefined && port.isOpen
         },
-        write(data: Buffer): Promise<void> {
+        write(data: Buffer, options: WriteOptions = {}): Promise<void> {
           return new Promise<void>((done, fail) => {
             if (closedReason !== undefined || !port.isOpen) {
               fail(new LinkClosed(closedReason ?? 'the port is not open'))
@@ -148,6 +157,12 @@ function openDevice(path: string, cfg: SerialAdapterConfig, events: LinkEvents, 
                 return
               }
               if (closedReason !== undefined || !port.isOpen) return
+              options.onAccepted?.()
+              if (options.until === 'accepted') {
+                writes.delete(onClosed)
+                done()
+                return
+              }
               port.drain((drainErr) => {
                 writes.delete(onClosed)
                 if (drainErr) fail(new LinkClosed(closedReason ?? lower(drainErr.message)))
@@ -212,7 +227,7 @@ function openTcp(address: Extract<PortAddress, { kind: 'tcp' }>, events: LinkEve
         get isOpen() {
           return closedReason === undefined && !socket.destroyed
         },
-        write(data: Buffer): Promise<void> {
+        write(data: Buffer, options: WriteOptions = {}): Promise<void> {
           return new Promise<void>((done, fail) => {
             if (closedReason !== undefined || socket.destroyed) {
               fail(new LinkClosed(closedReason ?? 'the connection is closed'))
@@ -223,7 +238,10 @@ function openTcp(address: Extract<PortAddress, { kind: 'tcp' }>, events: LinkEve
             socket.write(data, (err) => {
               writes.delete(onClosed)
               if (err) fail(new LinkClosed(closedReason ?? socketProblem(err)))
-              else done()
+              else {
+                options.onAccepted?.()
+                done()
+              }
             })
           })
         },

@@ -130,9 +130,12 @@ export async function streamImage(
         data = Buffer.from(line + c.cfg.lineEnding, 'latin1')
         lines++
       }
-      await c.write(op, data, Deadline.after(budget(data.length)), () =>
-        mode === 'raw' ? `the image bytes after ${bytes} of ${image.size}` : `base64 line ${lines} (after ${bytes} of ${image.size} bytes)`,
-      )
+      await c.write(op, data, Deadline.after(budget(data.length)), {
+        what: () =>
+          mode === 'raw'
+            ? `the image bytes after ${bytes} of ${image.size}`
+            : `base64 line ${lines} (after ${bytes} of ${image.size} bytes)`,
+      })
       hash.update(piece)
       bytes += piece.length
       wireBytes += data.length

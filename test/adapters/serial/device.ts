@@ -55,6 +55,7 @@ interface Wire {
   write(data: Buffer | string): void
   /** Stops reading from the line: what is sent piles up until flow control holds the sender back. */
   pause(): void
+  resume(): void
   close(): Promise<void>
 }
 
@@ -285,6 +286,11 @@ export class FakeConsole {
     this.wire?.pause()
   }
 
+  /** Reads input again after `stopReading`. */
+  resumeReading(): void {
+    this.wire?.resume()
+  }
+
   /** Counts the polls of `update status`. */
   poll(): number {
     return ++this.outcomePolls
@@ -355,6 +361,9 @@ export async function onPty(path: string, device: FakeConsole): Promise<FakeCons
     pause: () => {
       port.pause()
     },
+    resume: () => {
+      port.resume()
+    },
     close: () => new Promise<void>((resolve) => (port.isOpen ? port.close(() => resolve()) : resolve())),
   })
   return device
@@ -374,6 +383,9 @@ export async function onTcp(device: FakeConsole): Promise<{ url: string; server:
       },
       pause: () => {
         socket.pause()
+      },
+      resume: () => {
+        socket.resume()
       },
       close: async () => {
         socket.destroy()

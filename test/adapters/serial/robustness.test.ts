@@ -155,6 +155,43 @@ describe('a port that goes away', () => {
     expect(Date.now() - started).toBeLessThan(2000)
   })
 
+  it('after a write that stalled the port is closed, so nothing held back reaches the device later; the next operation opens it again', async () => {
+    const image = await imageFile(await tempDir(), 'fw', 4 * 1024 * 1024)
+    const { device, pair } = await deviceOnPty({ echo: false })
+    const { dut, entries } = dutFor(
+      profile(
+        pair.a,
+        {
+          ...OPERATIONS,
+          'deliver-image': {
+            mode: 'raw',
+            begin: { send: 'upload raw {{image.size}}', expect: 'READY' },
+            end: { send: 'upload end', expect: 'ok' },
+          },
+        },
+        fast,
+      ),
+    )
+    const original = device.feed.bind(device)
+    device.feed = (data) => {
+      original(data)
+      if (device.state.kind === 'raw' && device.state.bytes > 10_000) device.stopReading()
+    }
+    expect(await rejection(dut.deliverImage(image))).toMatchObject({ code: 'E_DUT_TIMEOUT' })
+    const summaries = () => entries().map((e) => e.summary)
+    expect(summaries()).toContain(
+      `closing the serial port ${pair.a}: a write did not finish, and what it still holds must not reach the device later`,
+    )
+    expect(summaries()).toContain(`the serial port ${pair.a} closed (closed by ts701)`)
+    // The device comes back (as after a reset): what was already in the line is dropped while it boots.
+    device.state = { kind: 'deaf' }
+    device.resumeReading()
+    await sleep(300)
+    device.state = { kind: 'shell' }
+    expect(await dut.identify()).toEqual({ model: 'TS-Cam 3000', version: '1.4.2' })
+    expect(summaries().filter((s) => s?.startsWith(`opened the serial port ${pair.a}`))).toHaveLength(2)
+  })
+
   it('the TCP peer resets the connection: E_DUT_UNREACHABLE, and the next operation connects again', async () => {
     const { device, url, server } = await deviceOnTcp()
     const { dut } = dutFor(profile(url))

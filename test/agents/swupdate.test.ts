@@ -1,0 +1,82 @@
+// SWUpdate (Debian's 2022.12) as the DUT: its web server takes the upload, its WebSocket tells the
+// outcome, a lab probe reads the version and a lab reflash restores the baseline. The example
+// gateway's assessment runs against it as a lab would run it, and gets the verdicts the agent's
+// configuration deserves: with -N every attack refused, without it the downgrade installed.
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { RunResults, UnitResult } from '../../core/verdict.ts'
+import { tempDir, ts701Async, type CliResult } from '../cli/helpers.ts'
+import { BASELINE, startSwupdate, type SwupdateAgent } from './swupdate.ts'
+
+interface Run {
+  cli: CliResult
+  units: UnitResult[]
+}
+
+const nameOf = (u: UnitResult) => (u.variant ? `${u.id} ${u.variant}` : u.id)
+
+async function assess(agent: SwupdateAgent, args: string[] = []): Promise<Run> {
+  const out = await tempDir('swupdate-run')
+  const cli = await ts701Async(['run', '--assessment', 'examples/swupdate-gateway', '--dut', agent.profile, '--out', out, ...args])
+  const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResults
+  return { cli, units: results.groups.flatMap((g) => g.cases.flatMap((c) => c.units)) }
+}
+
+const verdicts = (run: Run, prefix: string) =>
+  Object.fromEntries(run.units.filter((u) => u.id.startsWith(prefix)).map((u) => [nameOf(u), u.verdict]))
+
+const ATTACKS = ['payload-byte', 'manifest-byte', 'signature-removed', 'untrusted-key', 'truncated', 'downgrade']
+
+describe('SWUpdate web server as the DUT (examples/swupdate-gateway)', () => {
+  let guarded: SwupdateAgent
+  let open: SwupdateAgent
+  let withMinimum: Run
+  let withoutMinimum: Run
+
+  beforeAll(async () => {
+    ;[guarded, open] = await Promise.all([startSwupdate({ noDowngrade: BASELINE }), startSwupdate()])
+    ;[withMinimum, withoutMinimum] = await Promise.all([assess(guarded), assess(open, ['--group', '5.3-2', '--group', '5.3-9'])])
+  }, 300_000)
+
+  afterAll(async () => {
+    await Promise.all([guarded?.stop(), open?.stop()])
+  })
+
+  it('with -N it refuses every attack and installs the genuine image: 5.3-2-2b and 5.3-9-2a/b/c PASS', () => {
+    const why = withMinimum.units.map((u) => `${nameOf(u)} ${u.verdict}: ${u.reason}`).join('\n')
+    expect(verdicts(withMinimum, '5.3-2-2b'), why).toEqual(
+      Object.fromEntries([...ATTACKS, 'valid-image'].map((a) => [`5.3-2-2b ${a}`, 'PASS'])),
+    )
+    expect(verdicts(withMinimum, '5.3-9-2'), why).toEqual({ '5.3-9-2a': 'PASS', '5.3-9-2b': 'PASS', '5.3-9-2c': 'PASS' })
+    const valid = withMinimum.units.find((u) => nameOf(u) === '5.3-2-2b valid-image')!
+    expect(valid.reason).toBe(`installed the valid image: version ${BASELINE} → 1.1.0`)
+    // Each refusal rests on the agent's own report on /ws and on the version the probe read.
+    for (const a of ATTACKS) {
+      const u = withMinimum.units.find((x) => nameOf(x) === `5.3-2-2b ${a}`)!
+      expect(u.reason, a).toMatch(
+        new RegExp(`^rejected the ${a} image: still at ${BASELINE.replaceAll('.', '\\.')}; the device reported rejected`),
+      )
+    }
+  })
+
+  it('with -N the only FAIL of the whole assessment is the missing automatic update mechanism (5.3-4A-1a)', () => {
+    const failed = withMinimum.units.filter((u) => u.verdict === 'FAIL').map((u) => `${nameOf(u)}: ${u.reason}`)
+    expect(failed).toEqual([expect.stringMatching(/^5\.3-4A-1a: .*without user interaction/)])
+    expect(withMinimum.cli.code).toBe(1)
+    // What the agent cannot tell (its model) stays open, never PASS.
+    expect(verdicts(withMinimum, '5.3-16-2')).toEqual({ '5.3-16-2a': 'INCONCLUSIVE', '5.3-16-2b': 'INCONCLUSIVE' })
+  })
+
+  it('without -N it installs the older release: 5.3-2-2b downgrade FAILs, every other attack is refused', () => {
+    const why = withoutMinimum.units.map((u) => `${nameOf(u)} ${u.verdict}: ${u.reason}`).join('\n')
+    expect(verdicts(withoutMinimum, '5.3-2-2b'), why).toEqual({
+      ...Object.fromEntries([...ATTACKS, 'valid-image'].map((a) => [`5.3-2-2b ${a}`, 'PASS'])),
+      '5.3-2-2b downgrade': 'FAIL',
+    })
+    const downgrade = withoutMinimum.units.find((u) => nameOf(u) === '5.3-2-2b downgrade')!
+    expect(downgrade.reason).toBe(`installed the downgrade image: version ${BASELINE} → 0.9.0; the device reported installed`)
+    expect(verdicts(withoutMinimum, '5.3-9-2'), why).toEqual({ '5.3-9-2a': 'PASS', '5.3-9-2b': 'PASS', '5.3-9-2c': 'PASS' })
+    expect(withoutMinimum.cli.code).toBe(1)
+  })
+})

@@ -1,0 +1,189 @@
+/**
+ * SWUpdate as a DUT: Debian's swupdate with its web server on loopback, set up the way the
+ * example gateway (examples/swupdate-gateway) describes it. The folder it runs in holds the
+ * vendor PKI, the signed images, the "flash" the raw handler writes (state/rootfs.img) and the
+ * lab bench; the example profile is written into it with the agent's port.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { createHash } from 'node:crypto'
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { parseDocument } from 'yaml'
+import { tempDir } from '../cli/helpers.ts'
+
+const run = promisify(execFile)
+const EXAMPLE = 'examples/swupdate-gateway'
+export const BOARD = 'ts701-gw'
+export const REVISION = '1.0'
+export const BASELINE = '1.0.0'
+
+export interface SwupdateOptions {
+  /** `-N`: the oldest release SWUpdate installs; without it, any release goes. */
+  noDowngrade?: string
+}
+
+export interface SwupdateAgent {
+  dir: string
+  profile: string
+  port: number
+  pid: number
+  /** Everything SWUpdate printed, for a failing test's message. */
+  log(): string
+  stop(): Promise<void>
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number }
+      s.close(() => resolve(port))
+    })
+    s.on('error', reject)
+  })
+}
+
+/** A root file system image whose first line names its version, as /etc/os-release would. */
+function rootfs(version: string): Buffer {
+  const filler = createHash('sha256').update(version).digest()
+  return Buffer.concat([Buffer.from(`VERSION=${version}\n`), ...Array.from({ length: 2048 }, () => filler)])
+}
+
+/** A signed .swu as the vendor builds one: sw-description, its CMS signature, the image; cpio crc. */
+async function buildSwu(dir: string, version: string, slot: string, out: string): Promise<void> {
+  const work = join(dir, 'build', version)
+  await mkdir(work, { recursive: true })
+  const image = rootfs(version)
+  await writeFile(join(work, 'rootfs.img'), image)
+  const sha256 = createHash('sha256').update(image).digest('hex')
+  await writeFile(
+    join(work, 'sw-description'),
+    [
+      'software =',
+      '{',
+      `\tversion = "${version}";`,
+      `\thardware-compatibility: [ "${REVISION}" ];`,
+      '\timages: (',
+      '\t\t{',
+      '\t\t\tfilename = "rootfs.img";',
+      '\t\t\ttype = "raw";',
+      `\t\t\tdevice = "${slot}";`,
+      `\t\t\tsha256 = "${sha256}";`,
+      '\t\t}',
+      '\t);',
+      '}',
+      '',
+    ].join('\n'),
+  )
+  const keys = join(dir, 'keys')
+  await run('openssl', [
+    'cms',
+    '-sign',
+    '-in',
+    join(work, 'sw-description'),
+    '-out',
+    join(work, 'sw-description.sig'),
+    '-signer',
+    join(keys, 'vendor.crt'),
+    '-inkey',
+    join(keys, 'vendor.key'),
+    '-outform',
+    'DER',
+    '-nosmimecap',
+    '-binary',
+  ])
+  await run('sh', ['-c', `printf 'sw-description\\nsw-description.sig\\nrootfs.img\\n' | cpio -o --quiet -H crc > "${out}"`], { cwd: work })
+}
+
+/** The gateway's folder: PKI, images (valid 1.1.0, older 0.9.0), the flash on the baseline, bench and profile. */
+async function prepare(port: number): Promise<{ dir: string; profile: string }> {
+  const dir = await tempDir('swupdate')
+  for (const sub of ['keys', 'images', 'state', 'www', 'tmp']) await mkdir(join(dir, sub), { recursive: true })
+  const keys = join(dir, 'keys')
+  await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    join(keys, 'vendor.key'),
+    '-out',
+    join(keys, 'vendor.crt'),
+    '-subj',
+    '/CN=GW-100 update signing',
+    '-days',
+    '2',
+    '-addext',
+    'extendedKeyUsage=emailProtection',
+  ])
+  const slot = join(dir, 'state', 'rootfs.img')
+  await writeFile(join(dir, 'state', 'baseline.img'), rootfs(BASELINE))
+  await copyFile(join(dir, 'state', 'baseline.img'), slot)
+  await buildSwu(dir, '1.1.0', slot, join(dir, 'images', 'valid-1.1.0.swu'))
+  await buildSwu(dir, '0.9.0', slot, join(dir, 'images', 'older-0.9.0.swu'))
+  await copyFile(join(EXAMPLE, 'bench.mjs'), join(dir, 'bench.mjs'))
+  const doc = parseDocument(await readFile(join(EXAMPLE, 'profile.yaml'), 'utf8'))
+  doc.setIn(['adapter', 'baseUrl'], `http://127.0.0.1:${port}`)
+  const profile = join(dir, 'profile.yaml')
+  await writeFile(profile, doc.toString())
+  return { dir, profile }
+}
+
+/** Resolves once the web server answers, or rejects with what SWUpdate said. */
+async function answering(port: number, child: ChildProcess, log: () => string): Promise<void> {
+  const until = Date.now() + 20_000
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`swupdate exited (${child.exitCode}) before it answered:\n${log()}`)
+    try {
+      await fetch(`http://127.0.0.1:${port}/`)
+      return
+    } catch {
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  }
+  throw new Error(`swupdate did not answer on 127.0.0.1:${port} within 20 s:\n${log()}`)
+}
+
+/** Builds the gateway's folder and starts SWUpdate's web server on it; `stop` ends it by PID. */
+export async function startSwupdate(options: SwupdateOptions = {}): Promise<SwupdateAgent> {
+  const port = await freePort()
+  const { dir, profile } = await prepare(port)
+  const args = [
+    '-k',
+    join(dir, 'keys', 'vendor.crt'),
+    '-H',
+    `${BOARD}:${REVISION}`,
+    ...(options.noDowngrade ? ['-N', options.noDowngrade] : []),
+    '-w',
+    `-r ${join(dir, 'www')} -p 127.0.0.1:${port}`,
+  ]
+  // Its IPC sockets go to TMPDIR: one folder per agent, so agents side by side do not meet.
+  const child = spawn('swupdate', args, { env: { PATH: process.env.PATH, TMPDIR: join(dir, 'tmp') }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let said = ''
+  const keep = (d: Buffer) => (said = (said + d.toString()).slice(-20_000))
+  child.stdout!.on('data', keep)
+  child.stderr!.on('data', keep)
+  const spawned = new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve)
+    child.once('error', reject) // not installed: scripts/system-deps.sh installs swupdate
+  })
+  await spawned
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      process.kill(child.pid!, 'SIGTERM')
+      const timer = setTimeout(() => child.exitCode === null && child.kill('SIGKILL'), 3000)
+      await exited
+      clearTimeout(timer)
+    }
+  }
+  try {
+    await answering(port, child, () => said)
+  } catch (err) {
+    await stop()
+    throw err
+  }
+  return { dir, profile, port, pid: child.pid!, log: () => said, stop }
+}
