@@ -1,13 +1,15 @@
-// SWUpdate (Debian's 2022.12) as the DUT: its web server takes the upload, its WebSocket tells the
-// outcome, a lab probe reads the version and a lab reflash restores the baseline. The example
-// gateway's assessment runs against it as a lab would run it, and gets the verdicts the agent's
-// configuration deserves: with -N every attack refused, without it the downgrade installed.
+// SWUpdate (Debian's 2022.12) as the DUT, two ways. Its web server takes an upload and tells the
+// outcome on its WebSocket; its suricatta client polls ts701's emulator as a hawkBit server and
+// reports feedback there. A lab probe reads the version and a lab reflash restores the baseline.
+// The example assessments run against the agents as a lab would run them, and get the verdicts
+// the agent's configuration deserves: with -N every attack refused, without it the downgrade
+// installed; suricatta trusting only its vendor CA refuses every impostor server.
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunResults, UnitResult } from '../../core/verdict.ts'
 import { tempDir, ts701Async, type CliResult } from '../cli/helpers.ts'
-import { BASELINE, startSwupdate, type SwupdateAgent } from './swupdate.ts'
+import { BASELINE, startSuricatta, startSwupdate, type SwupdateAgent } from './swupdate.ts'
 
 interface Run {
   cli: CliResult
@@ -16,9 +18,9 @@ interface Run {
 
 const nameOf = (u: UnitResult) => (u.variant ? `${u.id} ${u.variant}` : u.id)
 
-async function assess(agent: SwupdateAgent, args: string[] = []): Promise<Run> {
+async function assess(agent: SwupdateAgent, args: string[] = [], assessment = 'examples/swupdate-gateway'): Promise<Run> {
   const out = await tempDir('swupdate-run')
-  const cli = await ts701Async(['run', '--assessment', 'examples/swupdate-gateway', '--dut', agent.profile, '--out', out, ...args])
+  const cli = await ts701Async(['run', '--assessment', assessment, '--dut', agent.profile, '--out', out, ...args])
   const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResults
   return { cli, units: results.groups.flatMap((g) => g.cases.flatMap((c) => c.units)) }
 }
@@ -78,5 +80,48 @@ describe('SWUpdate web server as the DUT (examples/swupdate-gateway)', () => {
     expect(downgrade.reason).toBe(`installed the downgrade image: version ${BASELINE} → 0.9.0; the device reported installed`)
     expect(verdicts(withoutMinimum, '5.3-9-2'), why).toEqual({ '5.3-9-2a': 'PASS', '5.3-9-2b': 'PASS', '5.3-9-2c': 'PASS' })
     expect(withoutMinimum.cli.code).toBe(1)
+  })
+})
+
+describe('SWUpdate suricatta polling the emulator as its hawkBit server (examples/swupdate-hawkbit)', () => {
+  let agent: SwupdateAgent
+  let run: Run
+
+  beforeAll(async () => {
+    agent = await startSuricatta({ noDowngrade: BASELINE })
+    run = await assess(agent, [], 'examples/swupdate-hawkbit')
+  }, 300_000)
+
+  afterAll(async () => {
+    await agent?.stop()
+  })
+
+  const why = () => run.units.map((u) => `${nameOf(u)} ${u.verdict}: ${u.reason}`).join('\n')
+
+  it('refuses every attack it downloads and installs the genuine image, reporting on its feedback resource', () => {
+    expect(verdicts(run, '5.3-2-2b'), why()).toEqual(Object.fromEntries([...ATTACKS, 'valid-image'].map((a) => [`5.3-2-2b ${a}`, 'PASS'])))
+    expect(verdicts(run, '5.3-9-2'), why()).toEqual({ '5.3-9-2a': 'PASS', '5.3-9-2b': 'PASS', '5.3-9-2c': 'PASS' })
+    // Each refusal rests on its feedback (closed, failure) and on the version the probe read.
+    for (const a of ATTACKS) {
+      const u = run.units.find((x) => nameOf(x) === `5.3-2-2b ${a}`)!
+      expect(u.reason, a).toMatch(
+        new RegExp(`^rejected the ${a} image: still at ${BASELINE.replaceAll('.', '\\.')}; the device reported rejected \\(`),
+      )
+    }
+  })
+
+  it('trusting only its vendor CA, it refuses every impostor server and still reaches the genuine one', () => {
+    expect(verdicts(run, '5.3-10-1d'), why()).toEqual({
+      '5.3-10-1d expired': 'PASS',
+      '5.3-10-1d untrusted-ca': 'PASS',
+      '5.3-10-1d wrong-host': 'PASS',
+    })
+  })
+
+  it('its polls are its update checks (5.3-5-1a), and the only FAIL is the consent it does not ask for (5.3-4B-1a)', () => {
+    expect(verdicts(run, '5.3-5-1a'), why()).toEqual({ '5.3-5-1a': 'PASS' })
+    const failed = run.units.filter((u) => u.verdict === 'FAIL').map((u) => `${nameOf(u)}: ${u.reason}`)
+    expect(failed).toEqual([expect.stringMatching(/^5\.3-4B-1a: /)])
+    expect(run.cli.code).toBe(1)
   })
 })

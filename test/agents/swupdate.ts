@@ -4,17 +4,19 @@
  * vendor PKI, the signed images, the "flash" the raw handler writes (state/rootfs.img) and the
  * lab bench; the example profile is written into it with the agent's port.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process'
+import { execFile, spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { parseDocument } from 'yaml'
+import { parseDocument, type Document } from 'yaml'
 import { tempDir } from '../cli/helpers.ts'
 
 const run = promisify(execFile)
-const EXAMPLE = 'examples/swupdate-gateway'
+const WEB_EXAMPLE = 'examples/swupdate-gateway'
+const HAWKBIT_EXAMPLE = 'examples/swupdate-hawkbit'
+export const CONTROLLER_ID = 'hb-200-0001'
 export const BOARD = 'ts701-gw'
 export const REVISION = '1.0'
 export const BASELINE = '1.0.0'
@@ -96,8 +98,8 @@ async function buildSwu(dir: string, version: string, slot: string, out: string)
   await run('sh', ['-c', `printf 'sw-description\\nsw-description.sig\\nrootfs.img\\n' | cpio -o --quiet -H crc > "${out}"`], { cwd: work })
 }
 
-/** The gateway's folder: PKI, images (valid 1.1.0, older 0.9.0), the flash on the baseline, bench and profile. */
-async function prepare(port: number): Promise<{ dir: string; profile: string }> {
+/** The device's folder: PKI, images (valid 1.1.0, older 0.9.0), the flash on the baseline, bench and profile. */
+async function prepare(example: string, edit: (doc: Document) => void): Promise<{ dir: string; profile: string }> {
   const dir = await tempDir('swupdate')
   for (const sub of ['keys', 'images', 'state', 'www', 'tmp']) await mkdir(join(dir, sub), { recursive: true })
   const keys = join(dir, 'keys')
@@ -105,7 +107,7 @@ async function prepare(port: number): Promise<{ dir: string; profile: string }> 
     'req',
     '-x509',
     '-newkey',
-    'rsa:2048',
+    'rsa:3072',
     '-nodes',
     '-keyout',
     join(keys, 'vendor.key'),
@@ -123,19 +125,28 @@ async function prepare(port: number): Promise<{ dir: string; profile: string }> 
   await copyFile(join(dir, 'state', 'baseline.img'), slot)
   await buildSwu(dir, '1.1.0', slot, join(dir, 'images', 'valid-1.1.0.swu'))
   await buildSwu(dir, '0.9.0', slot, join(dir, 'images', 'older-0.9.0.swu'))
-  await copyFile(join(EXAMPLE, 'bench.mjs'), join(dir, 'bench.mjs'))
-  const doc = parseDocument(await readFile(join(EXAMPLE, 'profile.yaml'), 'utf8'))
-  doc.setIn(['adapter', 'baseUrl'], `http://127.0.0.1:${port}`)
+  await copyFile(join(example, 'bench.mjs'), join(dir, 'bench.mjs'))
+  const doc = parseDocument(await readFile(join(example, 'profile.yaml'), 'utf8'))
+  edit(doc)
   const profile = join(dir, 'profile.yaml')
   await writeFile(profile, doc.toString())
   return { dir, profile }
 }
 
-/** Resolves once the web server answers, or rejects with what SWUpdate said. */
-async function answering(port: number, child: ChildProcess, log: () => string): Promise<void> {
+/** Resolves once the web server answers; else stops the agent and rejects with what SWUpdate said. */
+async function answering(port: number, agent: Launched): Promise<void> {
+  try {
+    await waitAnswer(port, agent)
+  } catch (err) {
+    await agent.stop()
+    throw err
+  }
+}
+
+async function waitAnswer(port: number, agent: Launched): Promise<void> {
   const until = Date.now() + 20_000
   while (Date.now() < until) {
-    if (child.exitCode !== null) throw new Error(`swupdate exited (${child.exitCode}) before it answered:\n${log()}`)
+    if (agent.exited()) throw new Error(`swupdate exited before it answered:\n${agent.log()}`)
     try {
       await fetch(`http://127.0.0.1:${port}/`)
       return
@@ -143,22 +154,85 @@ async function answering(port: number, child: ChildProcess, log: () => string): 
       await new Promise((r) => setTimeout(r, 100))
     }
   }
-  throw new Error(`swupdate did not answer on 127.0.0.1:${port} within 20 s:\n${log()}`)
+  throw new Error(`swupdate did not answer on 127.0.0.1:${port} within 20 s:\n${agent.log()}`)
 }
 
 /** Builds the gateway's folder and starts SWUpdate's web server on it; `stop` ends it by PID. */
 export async function startSwupdate(options: SwupdateOptions = {}): Promise<SwupdateAgent> {
   const port = await freePort()
-  const { dir, profile } = await prepare(port)
-  const args = [
-    '-k',
-    join(dir, 'keys', 'vendor.crt'),
-    '-H',
-    `${BOARD}:${REVISION}`,
-    ...(options.noDowngrade ? ['-N', options.noDowngrade] : []),
-    '-w',
-    `-r ${join(dir, 'www')} -p 127.0.0.1:${port}`,
-  ]
+  const { dir, profile } = await prepare(WEB_EXAMPLE, (doc) => doc.setIn(['adapter', 'baseUrl'], `http://127.0.0.1:${port}`))
+  const agent = await launch(dir, [...common(dir, options), '-w', `-r ${join(dir, 'www')} -p 127.0.0.1:${port}`])
+  await answering(port, agent)
+  return { dir, profile, port, pid: agent.pid, log: agent.log, stop: agent.stop }
+}
+
+/**
+ * Builds the display's folder (with a vendor CA and the server certificate the emulator presents)
+ * and starts suricatta polling the emulator's address, where nothing listens until the run starts.
+ */
+export async function startSuricatta(options: SwupdateOptions = {}): Promise<SwupdateAgent> {
+  const port = await freePort()
+  const { dir, profile } = await prepare(HAWKBIT_EXAMPLE, (doc) => doc.setIn(['updateServer', 'port'], port))
+  await serverPki(join(dir, 'tls'))
+  const url = `https://127.0.0.1:${port}`
+  await writeFile(
+    join(dir, 'swupdate.cfg'),
+    [
+      // SWUpdate refuses a configuration file without a globals section.
+      'globals: {',
+      '  loglevel = 5;',
+      '};',
+      'suricatta: {',
+      '  tenant = "DEFAULT";',
+      `  id = "${CONTROLLER_ID}";`,
+      `  url = "${url}";`,
+      '  polldelay = 2;',
+      `  cafile = "${join(dir, 'tls', 'vendor-ca.pem')}";`,
+      '  retry = 1;',
+      '  retrywait = 1;',
+      '};',
+      'identify: (',
+      '  { name = "model"; value = "HB-200"; }',
+      ');',
+      '',
+    ].join('\n'),
+  )
+  const args = ['-f', join(dir, 'swupdate.cfg'), ...common(dir, options), '-u', `-t DEFAULT -u ${url} -i ${CONTROLLER_ID}`]
+  const agent = await launch(dir, args)
+  return { dir, profile, port, pid: agent.pid, log: agent.log, stop: agent.stop }
+}
+
+/** The vendor CA and the update server's certificate for 127.0.0.1 (EC P-256, two days). */
+async function serverPki(tls: string): Promise<void> {
+  await mkdir(tls, { recursive: true })
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes']
+  const ca = ['-CA', join(tls, 'vendor-ca.pem'), '-CAkey', join(tls, 'vendor-ca.key'), '-CAcreateserial']
+  await run('openssl', [
+    ...['req', '-x509', ...ec, '-keyout', join(tls, 'vendor-ca.key'), '-out', join(tls, 'vendor-ca.pem')],
+    ...['-subj', '/CN=HB-200 vendor CA', '-days', '2'],
+    ...['-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'],
+  ])
+  await run('openssl', ['req', ...ec, '-keyout', join(tls, 'server.key'), '-out', join(tls, 'server.csr'), '-subj', '/CN=127.0.0.1'])
+  await writeFile(join(tls, 'server.ext'), 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n')
+  await run('openssl', [
+    ...['x509', '-req', '-in', join(tls, 'server.csr'), ...ca],
+    ...['-out', join(tls, 'server.pem'), '-days', '2', '-extfile', join(tls, 'server.ext')],
+  ])
+}
+
+const common = (dir: string, options: SwupdateOptions): string[] => [
+  ...['-k', join(dir, 'keys', 'vendor.crt'), '-H', `${BOARD}:${REVISION}`],
+  ...(options.noDowngrade ? ['-N', options.noDowngrade] : []),
+]
+
+interface Launched {
+  pid: number
+  log(): string
+  stop(): Promise<void>
+  exited(): boolean
+}
+
+async function launch(dir: string, args: string[]): Promise<Launched> {
   // Its IPC sockets go to TMPDIR: one folder per agent, so agents side by side do not meet.
   const child = spawn('swupdate', args, { env: { PATH: process.env.PATH, TMPDIR: join(dir, 'tmp') }, stdio: ['ignore', 'pipe', 'pipe'] })
   let said = ''
@@ -179,11 +253,5 @@ export async function startSwupdate(options: SwupdateOptions = {}): Promise<Swup
       clearTimeout(timer)
     }
   }
-  try {
-    await answering(port, child, () => said)
-  } catch (err) {
-    await stop()
-    throw err
-  }
-  return { dir, profile, port, pid: child.pid!, log: () => said, stop }
+  return { pid: child.pid!, log: () => said, stop, exited: () => child.exitCode !== null || child.signalCode !== null }
 }
