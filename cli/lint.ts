@@ -1,6 +1,7 @@
 import { loadDutProfile } from '../adapters/index.ts'
 import { InvalidAssessmentError } from '../ixit/errors.ts'
 import { hasErrors } from '../ixit/findings.ts'
+import { imageFactFindings } from '../harness/image-facts.ts'
 import { prepare } from '../harness/run.ts'
 import { EXIT } from './exit.ts'
 import { printFindings, type Output } from './output.ts'
@@ -13,7 +14,8 @@ export async function lint(dir: string, standard: string | undefined, io: Output
   const { findings } = await prepare(dir, { standard })
   const profile = dut ? await loadDutProfile(dut) : undefined
   if (profile && (!profile.profile || hasErrors(profile.findings))) throw new InvalidAssessmentError([...findings, ...profile.findings])
-  const all = [...findings, ...(profile?.findings ?? [])]
+  const told = profile?.profile && dut ? await imageFactFindings(dut, profile.profile) : []
+  const all = [...findings, ...(profile?.findings ?? []), ...told]
   printFindings(all, io)
   const warnings = all.filter((f) => f.severity === 'warning').length
   const what = dut ? `${dir} and ${dut}` : dir

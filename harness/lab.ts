@@ -8,6 +8,7 @@ import { hasErrors } from '../ixit/findings.ts'
 import type { DutProfile } from '../profile/types.ts'
 import type { Finding } from '../ixit/types.ts'
 import { CONTROL_VARIANT, type LabPayload } from './functional.ts'
+import { imageFactFindings } from './image-facts.ts'
 
 export interface PreparedLab {
   lab: LabPayload
@@ -75,5 +76,11 @@ export async function prepareLab(profileFile: string, out: string, env: NodeJS.P
       ...(a.tamperedPart !== undefined && { tamperedPart: a.tamperedPart }),
     })),
   }
-  return { lab, findings, variants: attacks.length ? [...attacks.map((a) => a.name), CONTROL_VARIANT] : [], evidence: EVIDENCE }
+  const told = images ? await imageFactFindings(profileFile, profile) : []
+  return {
+    lab,
+    findings: [...findings, ...told],
+    variants: attacks.length ? [...attacks.map((a) => a.name), CONTROL_VARIANT] : [],
+    evidence: EVIDENCE,
+  }
 }

@@ -4,11 +4,11 @@
 // The example assessments run against the agents as a lab would run them, and get the verdicts
 // the agent's configuration deserves: with -N every attack refused, without it the downgrade
 // installed; suricatta trusting only its vendor CA refuses every impostor server.
-import { readFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunResults, UnitResult } from '../../core/verdict.ts'
-import { tempDir, ts701Async, type CliResult } from '../cli/helpers.ts'
+import { tempDir, ts701Async, ts701InProcess, type CliResult } from '../cli/helpers.ts'
 import { BASELINE, startSuricatta, startSwupdate, type SwupdateAgent } from './swupdate.ts'
 
 interface Run {
@@ -68,6 +68,18 @@ describe('SWUpdate web server as the DUT (examples/swupdate-gateway)', () => {
     expect(withMinimum.cli.code).toBe(1)
     // What the agent cannot tell (its model) stays open, never PASS.
     expect(verdicts(withMinimum, '5.3-16-2')).toEqual({ '5.3-16-2a': 'INCONCLUSIVE', '5.3-16-2b': 'INCONCLUSIVE' })
+  })
+
+  it('lint reads the version the images declare: one the profile misstates is a warning naming both', async () => {
+    const clean = await ts701InProcess(['lint', 'examples/swupdate-gateway', '--dut', guarded.profile])
+    expect(clean.stdout).toMatch(/: no errors$/)
+    const misstated = join(guarded.dir, 'misstated.yaml')
+    await writeFile(misstated, (await readFile(guarded.profile, 'utf8')).replace('version: 1.1.0', 'version: 1.2.0'))
+    const warned = await ts701InProcess(['lint', 'examples/swupdate-gateway', '--dut', misstated])
+    expect(warned.code).toBe(0)
+    expect(warned.stderr).toMatch(
+      /misstated\.yaml:\d+:\d+: warning: \/images\/valid\/version: the image itself says version "1\.1\.0" \(sw-description\), the profile "1\.2\.0"/,
+    )
   })
 
   it('without -N it installs the older release: 5.3-2-2b downgrade FAILs, every other attack is refused', () => {
