@@ -24,6 +24,7 @@ import { UpdateServerEmulator } from '../emulator/index.ts'
 import { deriveAttacks } from '../fixtures/attacks.ts'
 import type { FormatName } from '../fixtures/formats/index.ts'
 import { imageSource } from '../fixtures/source.ts'
+import { packSignedSwu } from '../test/fixtures/swu-build.ts'
 
 const run = promisify(execFile)
 const MIB = 1024 * 1024
@@ -82,26 +83,8 @@ async function build(dir: string, format: FormatName, sizeMiB: number): Promise<
     '-days',
     '1',
   ])
-  await run('openssl', [
-    'cms',
-    '-sign',
-    '-in',
-    join(work, 'sw-description'),
-    '-out',
-    join(work, 'sw-description.sig'),
-    '-signer',
-    cert,
-    '-inkey',
-    key,
-    '-outform',
-    'DER',
-    '-nosmimecap',
-    '-binary',
-  ])
   const image = join(dir, 'valid.swu')
-  await run('sh', ['-c', `printf 'sw-description\\nsw-description.sig\\nrootfs.img\\n' | cpio -o --quiet -H crc > "${image}"`], {
-    cwd: work,
-  })
+  await packSignedSwu(work, { cert, key }, image)
   await rm(join(work, 'rootfs.img'))
   return image
 }

@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { parseDocument, type Document } from 'yaml'
 import { tempDir } from '../cli/helpers.ts'
+import { packSignedSwu } from '../fixtures/swu-build.ts'
 
 const run = promisify(execFile)
 const WEB_EXAMPLE = 'examples/swupdate-gateway'
@@ -79,23 +80,7 @@ async function buildSwu(dir: string, version: string, slot: string, out: string)
     ].join('\n'),
   )
   const keys = join(dir, 'keys')
-  await run('openssl', [
-    'cms',
-    '-sign',
-    '-in',
-    join(work, 'sw-description'),
-    '-out',
-    join(work, 'sw-description.sig'),
-    '-signer',
-    join(keys, 'vendor.crt'),
-    '-inkey',
-    join(keys, 'vendor.key'),
-    '-outform',
-    'DER',
-    '-nosmimecap',
-    '-binary',
-  ])
-  await run('sh', ['-c', `printf 'sw-description\\nsw-description.sig\\nrootfs.img\\n' | cpio -o --quiet -H crc > "${out}"`], { cwd: work })
+  await packSignedSwu(work, { cert: join(keys, 'vendor.crt'), key: join(keys, 'vendor.key') }, out)
 }
 
 /** The device's folder: PKI, images (valid 1.1.0, older 0.9.0), the flash on the baseline, bench and profile. */
@@ -125,7 +110,8 @@ async function prepare(example: string, edit: (doc: Document) => void): Promise<
   await copyFile(join(dir, 'state', 'baseline.img'), slot)
   await buildSwu(dir, '1.1.0', slot, join(dir, 'images', 'valid-1.1.0.swu'))
   await buildSwu(dir, '0.9.0', slot, join(dir, 'images', 'older-0.9.0.swu'))
-  await copyFile(join(example, 'bench.mjs'), join(dir, 'bench.mjs'))
+  // One bench for both devices: the same flash, the same reflash.
+  await copyFile(join(WEB_EXAMPLE, 'bench.mjs'), join(dir, 'bench.mjs'))
   const doc = parseDocument(await readFile(join(example, 'profile.yaml'), 'utf8'))
   edit(doc)
   const profile = join(dir, 'profile.yaml')

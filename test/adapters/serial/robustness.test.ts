@@ -123,27 +123,26 @@ describe('a port that goes away', () => {
     expect(transfer?.detail?.bytes as number).toBeLessThan(image.size)
   })
 
-  it('a device that stops taking data in the middle of a transfer: E_DUT_TIMEOUT saying how far it got', async () => {
+  /** A 4 MiB raw upload to a device that stops reading after 10 000 bytes of it. */
+  async function stallingUpload() {
     const image = await imageFile(await tempDir(), 'fw', 4 * 1024 * 1024)
     const { device, pair } = await deviceOnPty({ echo: false })
-    const { dut } = dutFor(
-      profile(
-        pair.a,
-        {
-          'deliver-image': {
-            mode: 'raw',
-            begin: { send: 'upload raw {{image.size}}', expect: 'READY' },
-            end: { send: 'upload end', expect: 'ok' },
-          },
-        },
-        fast,
-      ),
-    )
+    const raw = {
+      mode: 'raw' as const,
+      begin: { send: 'upload raw {{image.size}}', expect: 'READY' },
+      end: { send: 'upload end', expect: 'ok' },
+    }
+    const { dut, entries } = dutFor(profile(pair.a, { ...OPERATIONS, 'deliver-image': raw }, fast))
     const original = device.feed.bind(device)
     device.feed = (data) => {
       original(data)
       if (device.state.kind === 'raw' && device.state.bytes > 10_000) device.stopReading()
     }
+    return { image, device, pair, dut, entries }
+  }
+
+  it('a device that stops taking data in the middle of a transfer: E_DUT_TIMEOUT saying how far it got', async () => {
+    const { image, pair, dut } = await stallingUpload()
     const started = Date.now()
     const err = await rejection(dut.deliverImage(image))
     expect(err).toMatchObject({ code: 'E_DUT_TIMEOUT' })
@@ -156,27 +155,7 @@ describe('a port that goes away', () => {
   })
 
   it('after a write that stalled the port is closed, so nothing held back reaches the device later; the next operation opens it again', async () => {
-    const image = await imageFile(await tempDir(), 'fw', 4 * 1024 * 1024)
-    const { device, pair } = await deviceOnPty({ echo: false })
-    const { dut, entries } = dutFor(
-      profile(
-        pair.a,
-        {
-          ...OPERATIONS,
-          'deliver-image': {
-            mode: 'raw',
-            begin: { send: 'upload raw {{image.size}}', expect: 'READY' },
-            end: { send: 'upload end', expect: 'ok' },
-          },
-        },
-        fast,
-      ),
-    )
-    const original = device.feed.bind(device)
-    device.feed = (data) => {
-      original(data)
-      if (device.state.kind === 'raw' && device.state.bytes > 10_000) device.stopReading()
-    }
+    const { image, device, pair, dut, entries } = await stallingUpload()
     expect(await rejection(dut.deliverImage(image))).toMatchObject({ code: 'E_DUT_TIMEOUT' })
     const summaries = () => entries().map((e) => e.summary)
     expect(summaries()).toContain(
