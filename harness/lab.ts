@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { loadDutProfile, profileSecrets } from '../adapters/index.ts'
 import type { OutputFile } from '../core/verdict.ts'
@@ -59,6 +60,12 @@ export async function prepareLab(profileFile: string, out: string, env: NodeJS.P
           ...(a.parts && { parts: a.parts }),
         })),
         ...(images.format === 'raw' && images.signedRanges && { signedRanges: images.signedRanges }),
+        ...(images.vendorSigner && {
+          vendorSigner: {
+            certPem: await readFile(images.vendorSigner.certFile, 'utf8'),
+            keyPem: await readFile(images.vendorSigner.keyFile, 'utf8'),
+          },
+        }),
       })
     : []
   const lab: LabPayload = {

@@ -19,6 +19,8 @@ export const COMMON_FILES: readonly FilePattern[] = [
   ['images', 'attacks', '*', 'file'],
   ...['valid', 'older', 'baseline'].map((ref) => ['images', ref, 'parts', '*']),
   ['images', 'attacks', '*', 'parts', '*'],
+  ['images', 'vendorSigner', 'certFile'],
+  ['images', 'vendorSigner', 'keyFile'],
 ]
 
 /** Where a document names files: everywhere, and where its channel does. */

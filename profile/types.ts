@@ -250,6 +250,11 @@ export interface ImageSet {
    * installed it is offered again: the device must refuse to go back to it.
    */
   baseline?: ImageRef
+  /**
+   * The vendor's signing certificate and key, where the lab holds them (a development key the
+   * device trusts): a changed field re-signed with it leaves only the device's check on that field.
+   */
+  vendorSigner?: { certFile: string; keyFile: string }
   /** `raw` only: byte ranges of the valid image its signature covers, as the lab declares them. */
   signedRanges?: ByteRange[]
   attacks: PreparedAttack[]

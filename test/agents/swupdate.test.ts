@@ -28,7 +28,7 @@ async function assess(agent: SwupdateAgent, args: string[] = [], assessment = 'e
 const verdicts = (run: Run, prefix: string) =>
   Object.fromEntries(run.units.filter((u) => u.id.startsWith(prefix)).map((u) => [nameOf(u), u.verdict]))
 
-const ATTACKS = ['payload-byte', 'manifest-byte', 'signature-removed', 'untrusted-key', 'truncated', 'downgrade']
+const ATTACKS = ['payload-byte', 'manifest-byte', 'signature-removed', 'untrusted-key', 'other-hardware', 'truncated', 'downgrade']
 
 describe('SWUpdate web server as the DUT (examples/swupdate-gateway)', () => {
   let guarded: SwupdateAgent

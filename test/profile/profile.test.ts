@@ -417,6 +417,20 @@ mechanisms:
     ])
   })
 
+  it("points at a vendor signer's files that do not exist", async () => {
+    const text = variant(
+      'older: { file: images/older.bin',
+      'vendorSigner: { certFile: keys/vendor.crt, keyFile: keys/vendor.key }\n  older: { file: images/older.bin',
+    )
+    const { lines, file } = await lint(text)
+    const cert = positionOf(text, 'certFile: keys/vendor.crt', 'keys')
+    const key = positionOf(text, 'keyFile: keys/vendor.key', 'keys')
+    expect(lines).toEqual([
+      `${file}:${cert.line}:${cert.column}: error: /images/vendorSigner/certFile: file "keys/vendor.crt" (resolved to ${join(file, '..', 'keys/vendor.crt')}) does not exist`,
+      `${file}:${key.line}:${key.column}: error: /images/vendorSigner/keyFile: file "keys/vendor.key" (resolved to ${join(file, '..', 'keys/vendor.key')}) does not exist`,
+    ])
+  })
+
   it('reports semantic problems together with schema errors', async () => {
     const text = variant('baseUrl: http://127.0.0.1:8701', 'baseUrl: http://10.1.2.3:8701').replace('timeScale: 3600', "timeScale: 'fast'")
     const { lines } = await lint(text)
