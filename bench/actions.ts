@@ -13,11 +13,21 @@ import { BenchError } from './errors.ts'
 import { manualStep } from './manual.ts'
 
 export type BenchAction =
-  'reboot' | 'power-cycle' | 'restore' | 'factory-reset' | 'check-now' | 'consent-automatic-updates' | 'decline-automatic-updates'
+  | 'reboot'
+  | 'power-cycle'
+  | 'power-off'
+  | 'power-on'
+  | 'restore'
+  | 'factory-reset'
+  | 'check-now'
+  | 'consent-automatic-updates'
+  | 'decline-automatic-updates'
 
 export const BENCH_ACTIONS: readonly BenchAction[] = [
   'reboot',
   'power-cycle',
+  'power-off',
+  'power-on',
   'restore',
   'factory-reset',
   'check-now',
@@ -33,6 +43,8 @@ export const BENCH_ACTIONS: readonly BenchAction[] = [
 const OPERATION = {
   reboot: 'reboot',
   'power-cycle': undefined,
+  'power-off': undefined,
+  'power-on': undefined,
   restore: 'restore',
   'factory-reset': 'factory-reset',
   'check-now': 'check-now',
@@ -47,7 +59,7 @@ const CHANGE: Partial<Record<BenchAction, SettingChange>> = {
 }
 
 /** After these the device restarts: it must answer again before the experiment goes on. */
-export const RESTARTS: ReadonlySet<BenchAction> = new Set(['reboot', 'power-cycle', 'restore', 'factory-reset'])
+export const RESTARTS: ReadonlySet<BenchAction> = new Set(['reboot', 'power-cycle', 'power-on', 'restore', 'factory-reset'])
 
 /** How one action is done in this run. */
 export type BenchPlan = { by: 'operation' } | ({ by: 'command' } & BenchCommandStep) | ({ by: 'manual' } & BenchManualStep)
@@ -100,7 +112,9 @@ async function byOperation(dut: Dut, action: BenchAction): Promise<void> {
     case 'decline-automatic-updates':
       return dut.changeSettings(action)
     case 'power-cycle':
-      throw new BenchError('E_BENCH_NOT_DECLARED', 'power-cycle: a power cycle is no device operation; declare bench.power-cycle')
+    case 'power-off':
+    case 'power-on':
+      throw new BenchError('E_BENCH_NOT_DECLARED', `${action}: switching the power is no device operation; declare bench.${action}`)
   }
 }
 

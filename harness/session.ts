@@ -48,6 +48,8 @@ export interface Session {
   act(action: BenchAction): Promise<Acted>
   /** Whether the profile declares a way to do the action (bench step or device operation). */
   supportsAction(action: BenchAction): boolean
+  /** Who does the action in this run: the device, a lab command, an operator; undefined where none is declared. */
+  actionBy(action: BenchAction): BenchPlan['by'] | undefined
 }
 
 export interface SessionOptions {
@@ -66,8 +68,9 @@ export interface SessionOptions {
  * is back. Without identify there is nothing to wait on; the experiment's next step will tell.
  */
 async function benchAct(ctx: BenchContext, action: BenchAction): Promise<Acted> {
+  const startedAt = Date.now()
   const plan = await perform(ctx, action)
-  const acted: Acted = { by: plan.by, doneAt: Date.now() }
+  const acted: Acted = { by: plan.by, startedAt, doneAt: Date.now() }
   if (plan.by === 'operation' || !RESTARTS.has(action) || !ctx.dut.supports('identify')) return acted
   // The kit names the restart it waits for; a power cycle waits as a reboot does.
   const op: RestartOp = action === 'restore' || action === 'factory-reset' ? action : 'reboot'
@@ -94,6 +97,8 @@ async function benchAct(ctx: BenchContext, action: BenchAction): Promise<Acted> 
 /** How a bench action was done, and when its step was over (before any wait for the device). */
 export interface Acted {
   by: BenchPlan['by']
+  /** Epoch ms: when the step began. */
+  startedAt: number
   /** Epoch ms: a device operation's return, a command's exit, the operator's Enter. */
   doneAt: number
 }
@@ -106,8 +111,9 @@ export interface Acted {
 export async function actAndWait(ctx: BenchContext, observe: SessionObserve, action: BenchAction): Promise<Acted> {
   const acted = await benchAct(ctx, action)
   const plan = planFor(ctx, action)!
-  // What the device sent before the bench step was over may come from before the restart.
-  const since = acted.doneAt
+  // What the device sent before the bench step was over may come from before the restart, except
+  // after power-on: the device was off until it began.
+  const since = action === 'power-on' ? acted.startedAt : acted.doneAt
   if (plan.by === 'operation' || !RESTARTS.has(action) || ctx.dut.supports('identify')) return acted
   if (observe.sources.alive === undefined) return acted
   const waitMs = readyTimeoutMs(ctx, action, plan)
@@ -137,6 +143,8 @@ export async function readBaseline(dut: Dut, observe: SessionObserve): Promise<B
 }
 
 export const benchSupports = (ctx: BenchContext, action: BenchAction): boolean => planFor(ctx, action) !== undefined
+
+export const benchActionBy = (ctx: BenchContext, action: BenchAction): BenchPlan['by'] | undefined => planFor(ctx, action)?.by
 
 async function offered(ref: ImageRef, name: string): Promise<OfferedImage> {
   const source = await imageSource(ref, name).catch((err: unknown) => {
@@ -269,6 +277,10 @@ export class RunSession implements Session {
 
   supportsAction(action: BenchAction): boolean {
     return benchSupports(this.bench, action)
+  }
+
+  actionBy(action: BenchAction): BenchPlan['by'] | undefined {
+    return benchActionBy(this.bench, action)
   }
 
   stop(): Promise<void> {

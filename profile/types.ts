@@ -114,6 +114,9 @@ export type BenchStep = BenchOperationStep | BenchCommandStep | BenchManualStep
 export interface BenchSection {
   reboot?: BenchStep
   'power-cycle'?: BenchCommandStep | BenchManualStep
+  /** With power-on: a restart in two steps, so the harness knows when the power came back. */
+  'power-off'?: BenchCommandStep | BenchManualStep
+  'power-on'?: BenchCommandStep | BenchManualStep
   restore?: BenchStep
   'factory-reset'?: BenchStep
   'check-now'?: BenchStep

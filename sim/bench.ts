@@ -10,9 +10,9 @@ import type { AddressInfo } from 'node:net'
 import type { ReferenceDut } from './device.ts'
 import { errorMessage } from './errors.ts'
 
-export type BenchWire = 'power-cycle' | 'reflash-baseline' | 'factory-reset'
+export type BenchWire = 'power-cycle' | 'power-off' | 'power-on' | 'reflash-baseline' | 'factory-reset'
 
-export const BENCH_WIRES: readonly BenchWire[] = ['power-cycle', 'reflash-baseline', 'factory-reset']
+export const BENCH_WIRES: readonly BenchWire[] = ['power-cycle', 'power-off', 'power-on', 'reflash-baseline', 'factory-reset']
 
 /** The lab script the profile's bench commands run: `node bench.mjs <action>`. */
 export const BENCH_SCRIPT = 'bench.mjs'
@@ -58,6 +58,8 @@ export class BenchController {
     const d = this.device
     this.device.log.add('bench', `lab bench: ${wire}`)
     if (wire === 'power-cycle') d.restart('power cycled by the lab', BENCH_OFF_MS)
+    else if (wire === 'power-off') d.powerOff('switched off by the lab')
+    else if (wire === 'power-on') d.powerOn()
     else if (wire === 'reflash-baseline') await d.restoreBaseline(BENCH_OFF_MS)
     else await d.factoryReset(BENCH_OFF_MS)
   }

@@ -186,9 +186,10 @@ export class ReferenceDut implements UpdateHost {
     return this.powered
   }
 
-  /** Real milliseconds until a restart is over; 0 when the device is up. */
+  /** Real milliseconds until a restart is over; 0 when the device is up, a second while it is off. */
   get restartRemainingMs(): number {
-    return this.powered ? 0 : Math.max(0, this.readyAt - Date.now())
+    if (this.powered) return 0
+    return Number.isFinite(this.readyAt) ? Math.max(0, this.readyAt - Date.now()) : 1000
   }
 
   /** Increases with every power-on: work begun in an earlier power cycle must not finish in this one. */
@@ -445,16 +446,29 @@ export class ReferenceDut implements UpdateHost {
    * scaled restart time the boot record is read again and the boot check is scheduled anew.
    */
   restart(reason: string, offMs = 0): void {
-    if (this.closed) return
+    if (this.powerOff(reason)) this.powerOn(offMs)
+  }
+
+  /** Cuts the power until powerOn; false once the device is closed. */
+  powerOff(reason: string): boolean {
+    if (this.closed) return false
     const wasUp = this.powered
     this.powered = false
     this.client.stop()
     this.cycle.abort()
     clearTimeout(this.restartTimer)
-    const ms = this.clock.realMs(DEVICE_SECONDS.restart) + offMs
-    this.readyAt = Date.now() + ms
+    this.restartTimer = undefined
+    this.readyAt = Number.POSITIVE_INFINITY
     this.log.add('power', `restarting: ${reason}`)
     if (wasUp) this.signals.power.emit({ up: false, reason })
+    return true
+  }
+
+  /** Gives power back to a device that is off: it boots after `offMs` and its scaled restart time. */
+  powerOn(offMs = 0): void {
+    if (this.closed || this.powered || this.restartTimer) return
+    const ms = this.clock.realMs(DEVICE_SECONDS.restart) + offMs
+    this.readyAt = Date.now() + ms
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined
       void this.boot().catch((err: unknown) => this.log.add('power', `boot failed: ${errorMessage(err)}`))

@@ -14,7 +14,8 @@ export function deviceWait(input: ProfileInput): number {
 }
 
 /**
- * The lab bench: the relay power-cycles, the jig reflashes the baseline or holds the reset pin.
+ * The lab bench: the relay power-cycles or switches off and on, the jig reflashes the baseline or
+ * holds the reset pin.
  * `restarts`: the device has no reboot and no "check now" of its own either, so a lab power-cycles
  * it for both (its check after boot follows; a device without one checks at its next period).
  */
@@ -22,6 +23,8 @@ export function benchSection(input: ProfileInput, readyTimeoutMs: number, o: { r
   const step = (wire: string) => ({ command: { argv: ['node', input.benchScript, wire], timeoutMs: 30_000 }, readyTimeoutMs })
   return {
     'power-cycle': step('power-cycle'),
+    'power-off': step('power-off'),
+    'power-on': step('power-on'),
     restore: step('reflash-baseline'),
     'factory-reset': step('factory-reset'),
     ...(o.restarts && { reboot: step('power-cycle'), 'check-now': step('power-cycle') }),

@@ -51,7 +51,7 @@ describe('the bench section of the DUT profile', () => {
     ])
     expect((await load('  reflash: { manual: do it }\n')).messages).toEqual([
       expect.stringMatching(
-        /^\d+: \/bench: unknown property "reflash" \(allowed: reboot, power-cycle, restore, factory-reset, check-now, consent-automatic-updates, decline-automatic-updates\)$/,
+        /^\d+: \/bench: unknown property "reflash" \(allowed: reboot, power-cycle, power-off, power-on, restore, factory-reset, check-now, consent-automatic-updates, decline-automatic-updates\)$/,
       ),
     ])
     expect((await load('  restore: { command: { argv: [] } }\n')).messages).toEqual([

@@ -329,6 +329,17 @@ describe('profile findings', () => {
     ])
   })
 
+  it('power-off comes with power-on: a device switched off by the bench must be switched on again', async () => {
+    const text = COMPLETE + 'bench:\n  power-off: { command: { argv: [uhubctl, -a, off] } }\n'
+    const { lines } = await lint(text)
+    expect(lines.map((l) => l.replace(/^.*?: error: /, ''))).toEqual(['/bench: missing required property "power-on"'])
+    const both = `${text}  power-on: { command: { argv: [uhubctl, -a, on] } }\n`
+    const dir = await folder({ 'dut.yaml': both })
+    const { profile, findings } = await loadDutProfile(join(dir, 'dut.yaml'))
+    expect(findings.filter((f) => f.severity === 'error')).toEqual([])
+    expect(Object.keys(profile?.bench ?? {})).toEqual(['power-off', 'power-on'])
+  })
+
   it('rejects targets that are not loopback', async () => {
     const text = variant('baseUrl: http://127.0.0.1:8701', 'baseUrl: http://192.168.1.20:8701')
       .replace('host: 127.0.0.1', 'host: dut.example.com')

@@ -16,6 +16,11 @@ export interface CheckTimeline {
   windowSeconds: number
   /** TLS handshakes with the update server that failed meanwhile: the device tried, the lab's TLS stopped it. */
   failedHandshakes: { count: number; error?: string }
+  /**
+   * A single bench step restarted the device: the checks that came while it ran, which may be the
+   * old boot's or the new boot's boot check.
+   */
+  unsure?: { label: string; checks: number; seconds: number }
   /** Other clients of the update server in the window (absent: none looked for). */
   clients?: ClientMix
   evidence: string[]
@@ -37,6 +42,39 @@ function progress(s: Session, label: string, endsAt: number): () => void {
   }
 }
 
+/** How the watch's restart went: from when on what the device sends is the new boot's. */
+interface Restarted {
+  /** Epoch ms: nothing before it counts. */
+  since: number
+  /** A single bench step: from when it was asked; what came until `since` may be either boot's. */
+  unsureFrom?: number
+  /** The bench action, for the reasons. */
+  label: string
+}
+
+/**
+ * A device's own reboot returns once it is back, and a fast device may check before that: its
+ * checks count from the request. Switched off and on in two bench steps, nothing comes from it
+ * while it is off, so what came before power-off ended is the old boot's. A single relay script or
+ * operator step ends some time after the power came back: a quick device's boot check and the old
+ * boot's last check look alike until the step is over.
+ */
+async function restart(s: Session): Promise<Restarted> {
+  const askedAt = Date.now()
+  if (s.actionBy('reboot') === 'operation') {
+    await s.act('reboot')
+    return { since: askedAt, label: 'reboot' }
+  }
+  if (s.supportsAction('power-off') && s.supportsAction('power-on')) {
+    const off = await s.act('power-off')
+    await s.act('power-on')
+    return { since: off.doneAt, label: 'power-off and power-on' }
+  }
+  const action = s.supportsAction('reboot') || !s.supportsAction('power-cycle') ? 'reboot' : 'power-cycle'
+  const acted = await s.act(action)
+  return { since: acted.doneAt, unsureFrom: askedAt, label: action }
+}
+
 /**
  * Restarts the device and watches for the observation window what the profile counts as update
  * checks. The emulator offers nothing meanwhile: what it sees are the device's own checks. The
@@ -49,11 +87,7 @@ async function watch(s: Session): Promise<CheckTimeline> {
   // An MQTT subscriber or a console tap sees only what comes while it listens: it must be there before the restart.
   await s.observe.listen()
   const mark = s.evidence.mark()
-  const askedAt = Date.now()
-  const acted = await s.act(s.supportsAction('reboot') || !s.supportsAction('power-cycle') ? 'reboot' : 'power-cycle')
-  // A device operation returns once the device is back, and a fast device may check before that;
-  // a relay or an operator is done only once the power was cut, and what came before is the old boot's.
-  const requestedAt = acted.by === 'operation' ? askedAt : acted.doneAt
+  const { since: requestedAt, unsureFrom, label } = await restart(s)
   // Where the profile gives no way to see the device alive, the checks themselves are the sign of life.
   const alive = await s.observe.alive({ since: requestedAt, waitMs: readyTimeoutMs(s) })
   if (alive.observed && !alive.value) throw new Error('the DUT did not answer after the restart')
@@ -88,6 +122,9 @@ async function watch(s: Session): Promise<CheckTimeline> {
     checksAt: checks.map((h) => (Math.max(0, h.time - backAt) / 1000) * s.profile.timeScale),
     windowSeconds: s.profile.observationSeconds * s.profile.timeScale,
     failedHandshakes: { count: failures.length, ...(failures[0] && { error: failures[0].error }) },
+    ...(unsureFrom !== undefined && {
+      unsure: { label, checks: (await s.observe.checks(unsureFrom, requestedAt)).length, seconds: (requestedAt - unsureFrom) / 1000 },
+    }),
     clients,
     evidence: s.evidence.since(mark).map((e) => e.id),
   }
@@ -126,6 +163,20 @@ function triedButRefused(t: CheckTimeline, fewer: number): Observation | undefin
 }
 
 /**
+ * A boot check that came before the bench step restarting the device was over cannot be told from
+ * the old boot's last check: without one after the step, the device may or may not check at boot.
+ */
+function unsureOf(t: CheckTimeline): Observation | undefined {
+  if (!t.unsure?.checks) return undefined
+  const { label, checks, seconds } = t.unsure
+  return {
+    verdict: 'INCONCLUSIVE',
+    reason: `${checks} check(s) came while the bench step ${label} ran (${seconds.toFixed(1)} s) and none soon after it: they may be the old boot's or the boot check; declare bench power-off and power-on, so the restart has a known moment the power came back`,
+    evidence: t.evidence,
+  }
+}
+
+/**
  * A check "after initialization" comes well before one period has passed; a device whose first
  * check only arrives with its periodic schedule has no boot check.
  */
@@ -135,16 +186,24 @@ function bootCheck(t: CheckTimeline, m: UpdMech): Observation {
   const refused = triedButRefused(t, 1)
   if (refused) return refused
   if (first === undefined)
-    return { verdict: 'FAIL', reason: `no update check within ${naturalDuration(t.windowSeconds)} after the device was back`, evidence }
+    return (
+      unsureOf(t) ?? {
+        verdict: 'FAIL',
+        reason: `no update check within ${naturalDuration(t.windowSeconds)} after the device was back`,
+        evidence,
+      }
+    )
   const claim = claimOf(m)
   const period = claim?.seconds ?? (t.checksAt.length > 1 ? median(intervals(t)) : undefined)
   if (period !== undefined && first >= period / 2) {
     const schedule = claim ? `the IXIT says ${claim.text}` : 'measured'
-    return {
-      verdict: 'FAIL',
-      reason: `the first check came ${naturalDuration(first)} after the device was back, with the periodic schedule (${naturalDuration(period)}, ${schedule}), not after initialization`,
-      evidence,
-    }
+    return (
+      unsureOf(t) ?? {
+        verdict: 'FAIL',
+        reason: `the first check came ${naturalDuration(first)} after the device was back, with the periodic schedule (${naturalDuration(period)}, ${schedule}), not after initialization`,
+        evidence,
+      }
+    )
   }
   return { verdict: 'PASS', reason: `first check ${naturalDuration(first)} after the device was back (seen by ${t.back})`, evidence }
 }

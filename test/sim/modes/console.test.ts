@@ -65,6 +65,20 @@ describe('reference DUT in mode console', () => {
     expect(setup.bench.pulls.get('power-cycle')).toBe(1)
   })
 
+  it('stays off after power-off, with no boot banner, until power-on', async () => {
+    await t.settle()
+    const mark = t.raw.length
+    await pull(setup, 'power-off')
+    expect(setup.sim.isUp).toBe(false)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    expect(setup.sim.isUp).toBe(false)
+    expect(t.raw.slice(mark)).not.toMatch(/boot ROM/)
+    await pull(setup, 'power-on')
+    const shown = await t.waitFor(/\[upd\] checking for updates \(boot\) at \S+\n/, mark)
+    expect(shown).toMatch(/starting firmware 1\.0\.0/)
+    expect(setup.sim.isUp).toBe(true)
+  })
+
   it('prints the result of every installation: success with the version, failure with the reason', async () => {
     await t.settle()
     let mark = t.raw.length

@@ -20,7 +20,7 @@ import { UpdateServerEmulator, type OfferedImage } from '../../../emulator/index
 import { createCa, issueServerCert } from '../../../fixtures/certs.ts'
 import { hashFile } from '../../../fixtures/hash.ts'
 import { findEntry } from '../../../harness/evaluate.ts'
-import { actAndWait, benchSupports, readBaseline } from '../../../harness/session.ts'
+import { actAndWait, benchSupports, benchActionBy, readBaseline } from '../../../harness/session.ts'
 import { Observer } from '../../../harness/observe/index.ts'
 import { indexChecks, runFunctionalUnit, type FunctionalCheck, type FunctionalInput, type LabPayload } from '../../../harness/functional.ts'
 import { loadAssessment } from '../../../ixit/load.ts'
@@ -399,6 +399,7 @@ export async function fakeSession(o: FakeSessionOptions = {}): Promise<FakeSessi
     once,
     act: (action) => actAndWait(bench, observe, action),
     supportsAction: (action) => benchSupports(bench, action),
+    actionBy: (action) => benchActionBy(bench, action),
     observe,
     server,
     images: { valid, ...(older && { older }) },

@@ -13,6 +13,7 @@ import {
   type CheckTimeline,
 } from '../../../suites/lib/functional/observe-checks.ts'
 import type { Assessment, UpdMech } from '../../../ixit/types.ts'
+import type { Acted } from '../../../harness/session.ts'
 import { FakeDut, operationsWithout, timeout } from './fake-dut.ts'
 import { fakeSession, NETWORK, referenceAssessment, runUnit, type FakeSession, type FakeSessionOptions } from './fake-session.ts'
 
@@ -192,6 +193,81 @@ describe.concurrent('observing update checks', () => {
       reason: 'the observation window (12.0 h) ends before a second check is due (the IXIT says every P1D): raise observationSeconds',
     })
     expect(await unit(s, '5.3-5-2c')).toMatchObject({ verdict: 'INCONCLUSIVE' })
+  })
+})
+
+/**
+ * A device the lab restarts from the bench, with no reboot of its own. One device day is a real
+ * second here: a bench command (`sleep`) takes a tenth of one. The device's checks are placed on
+ * the emulator's timeline around the bench steps, as a device that boots fast would send them.
+ */
+describe.concurrent('restarted by the bench', () => {
+  const DAY = 1000
+  const SLOW: FakeSessionOptions = { timeScale: 86_400_000 / DAY, observationSeconds: 3.6 }
+  const sleepStep = { command: { argv: ['sleep', '0.2'] } }
+
+  async function bench(bench: FakeSessionOptions['bench'], place: (s: FakeSession, action: string, acted: Acted) => void) {
+    const s = await fakeSession({ ...SLOW, bench, dut: new FakeDut({ operations: operationsWithout('reboot') }) })
+    const act = s.act
+    s.act = async (action) => {
+      const acted = await act(action)
+      place(s, action, acted)
+      return acted
+    }
+    return s
+  }
+  const check = (s: FakeSession, time: number) => s.server.hit({ path: '/v1/check', route: 'check-idle', time })
+  /** Checks a day apart from `at`: the device's periodic schedule. */
+  const daily = (s: FakeSession, at: number) => [1, 2, 3].forEach((d) => check(s, at + d * DAY))
+
+  it('one power-cycle step: a check while it ran is no FAIL and no PASS', async ({ expect }) => {
+    // The boot check (or the old boot's last one) came before the relay script exited.
+    const s = await bench({ 'power-cycle': sleepStep }, (s, action, a) => {
+      if (action !== 'power-cycle') return
+      check(s, (a.startedAt + a.doneAt) / 2)
+      daily(s, a.doneAt - 0.05 * DAY)
+    })
+    expect(await unit(s, '5.3-5-2a')).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: expect.stringMatching(
+        /^1 check\(s\) came while the bench step power-cycle ran \(0\.\d s\) and none soon after it: .*declare bench power-off and power-on/,
+      ),
+    })
+    // The periodic checks are the device's own whichever boot sent the first.
+    expect(await unit(s, '5.3-5-2c')).toMatchObject({ verdict: 'PASS' })
+  })
+
+  it('one power-cycle step, nothing while it ran: a late first check is a FAIL', async ({ expect }) => {
+    const s = await bench({ 'power-cycle': sleepStep }, (s, action, a) => {
+      if (action === 'power-cycle') daily(s, a.doneAt - 0.05 * DAY)
+    })
+    expect(await unit(s, '5.3-5-2a')).toMatchObject({ verdict: 'FAIL', reason: expect.stringContaining('not after initialization') })
+  })
+
+  const split = { 'power-cycle': sleepStep, 'power-off': sleepStep, 'power-on': sleepStep }
+
+  it('PASS: switched off and on, the boot check came before power-on was over', async ({ expect }) => {
+    const s = await bench(split, (s, action, a) => {
+      // The old boot's last check came as the power went off: it is not the boot check.
+      if (action === 'power-off') check(s, a.startedAt + 10)
+      if (action === 'power-on') {
+        check(s, (a.startedAt + a.doneAt) / 2)
+        daily(s, a.startedAt)
+      }
+    })
+    expect(await unit(s, '5.3-5-2a')).toMatchObject({ verdict: 'PASS', reason: expect.stringContaining('seen by its first check') })
+    expect(await unit(s, '5.3-5-2c')).toMatchObject({
+      verdict: 'PASS',
+      reason: "median interval 24.0 h over 4 checks agrees with the IXIT's P1D",
+    })
+  })
+
+  it('FAIL: switched off and on, only the old boot checked before the power went off', async ({ expect }) => {
+    const s = await bench(split, (s, action, a) => {
+      if (action === 'power-off') check(s, a.startedAt + 10)
+      if (action === 'power-on') daily(s, a.startedAt)
+    })
+    expect(await unit(s, '5.3-5-2a')).toMatchObject({ verdict: 'FAIL', reason: expect.stringContaining('not after initialization') })
   })
 })
 
