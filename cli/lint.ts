@@ -14,7 +14,7 @@ export async function lint(dir: string, standard: string | undefined, io: Output
   const { findings } = await prepare(dir, { standard })
   const profile = dut ? await loadDutProfile(dut) : undefined
   if (profile && (!profile.profile || hasErrors(profile.findings))) throw new InvalidAssessmentError([...findings, ...profile.findings])
-  const told = profile?.profile && dut ? await imageFactFindings(dut, profile.profile) : []
+  const told = profile?.profile && profile.locate ? await imageFactFindings(profile.profile, profile.locate) : []
   const all = [...findings, ...(profile?.findings ?? []), ...told]
   printFindings(all, io)
   const warnings = all.filter((f) => f.severity === 'warning').length

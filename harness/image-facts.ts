@@ -7,18 +7,17 @@
  */
 import { FORMATS } from '../fixtures/formats/index.ts'
 import { finding } from '../ixit/findings.ts'
-import { readSource, toPointer } from '../ixit/source.ts'
+import { toPointer, type SourceDoc } from '../ixit/source.ts'
 import type { Finding } from '../ixit/types.ts'
 import type { DutProfile, ImageRef } from '../profile/types.ts'
 
 const REFS = ['valid', 'older', 'baseline'] as const
 
-export async function imageFactFindings(profileFile: string, profile: DutProfile): Promise<Finding[]> {
+/** `locate`: the profile loader's, so the findings point into dut.yaml. */
+export async function imageFactFindings(profile: DutProfile, locate: SourceDoc['locate']): Promise<Finding[]> {
   const images = profile.images
   const read = images && FORMATS[images.format].facts
   if (!images || !read) return []
-  const { doc } = await readSource(profileFile)
-  if (!doc) return []
   const out: Finding[] = []
   for (const key of REFS) {
     const ref: ImageRef | undefined = images[key]
@@ -31,7 +30,7 @@ export async function imageFactFindings(profileFile: string, profile: DutProfile
           finding(
             'warning',
             'image-version',
-            doc.locate(path),
+            locate(path),
             `the image itself says version "${facts.version}" (${facts.where}), the profile "${ref.version}": the verdicts compare the version the device shows with the declared one`,
             toPointer(path),
           ),
@@ -43,7 +42,7 @@ export async function imageFactFindings(profileFile: string, profile: DutProfile
         finding(
           'warning',
           'image-facts',
-          doc.locate(['images', key, 'file']),
+          locate(['images', key, 'file']),
           `cannot read the version the image declares: ${why}`,
           toPointer(['images', key, 'file']),
         ),

@@ -40,7 +40,7 @@ function credentials(profile: DutProfile, env: NodeJS.ProcessEnv): Record<string
  * workers get the profile and the credentials as data and only read the files.
  */
 export async function prepareLab(profileFile: string, out: string, env: NodeJS.ProcessEnv): Promise<PreparedLab> {
-  const { profile, findings } = await loadDutProfile(profileFile)
+  const { profile, findings, locate } = await loadDutProfile(profileFile)
   if (!profile || hasErrors(findings)) throw new InvalidAssessmentError(findings)
   const workDir = resolve(out, 'work')
   const images = profile.images
@@ -62,8 +62,8 @@ export async function prepareLab(profileFile: string, out: string, env: NodeJS.P
         ...(images.format === 'raw' && images.signedRanges && { signedRanges: images.signedRanges }),
         ...(images.vendorSigner && {
           vendorSigner: {
-            certPem: await readFile(images.vendorSigner.certFile, 'utf8'),
             keyPem: await readFile(images.vendorSigner.keyFile, 'utf8'),
+            ...(images.vendorSigner.certFile !== undefined && { certPem: await readFile(images.vendorSigner.certFile, 'utf8') }),
           },
         }),
       })
@@ -83,7 +83,7 @@ export async function prepareLab(profileFile: string, out: string, env: NodeJS.P
       ...(a.tamperedPart !== undefined && { tamperedPart: a.tamperedPart }),
     })),
   }
-  const told = images ? await imageFactFindings(profileFile, profile) : []
+  const told = images && locate ? await imageFactFindings(profile, locate) : []
   return {
     lab,
     findings: [...findings, ...told],

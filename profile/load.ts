@@ -21,6 +21,8 @@ export interface ProfileLoadResult<P extends DutProfile = DutProfile> {
   /** Present iff there is no error-level finding. */
   profile?: P
   findings: Finding[]
+  /** Where a path of the profile's YAML sits, for findings made later (e.g. on the images' own facts). */
+  locate?: SourceDoc['locate']
 }
 
 export async function loadProfile<C extends ChannelDescriptor>(
@@ -41,7 +43,8 @@ async function load<C extends ChannelDescriptor>(file: string, channels: readonl
   const findings = [...parsed.findings]
   const done = (profile?: ProfileOf<C>): ProfileLoadResult<ProfileOf<C>> => {
     const sorted = sortFindings(dedupeFindings(findings))
-    return profile && !hasErrors(sorted) ? { profile, findings: sorted } : { findings: sorted }
+    const located = parsed.doc ? { locate: parsed.doc.locate } : {}
+    return profile && !hasErrors(sorted) ? { profile, findings: sorted, ...located } : { findings: sorted, ...located }
   }
   if (!parsed.doc) return done()
 

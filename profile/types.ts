@@ -257,7 +257,7 @@ export interface ImageSet {
    * The vendor's signing certificate and key, where the lab holds them (a development key the
    * device trusts): a changed field re-signed with it leaves only the device's check on that field.
    */
-  vendorSigner?: { certFile: string; keyFile: string }
+  vendorSigner?: { keyFile: string; certFile?: string }
   /** `raw` only: byte ranges of the valid image its signature covers, as the lab declares them. */
   signedRanges?: ByteRange[]
   attacks: PreparedAttack[]
