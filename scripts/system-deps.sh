@@ -6,6 +6,7 @@
 #   mender-artifact  writes and verifies Mender artifacts for the tests of the mender image format
 #   swupdate, cpio, openssl  build and check SWUpdate images for the tests of the swu image format
 #   rauc, squashfs-tools     build and check RAUC bundles for the tests of the rauc image format
+#   dbus-daemon    the private bus `rauc service` runs on in the RAUC agent test (rauc depends on it)
 # Without root it only says what is missing; the tests then fail loudly rather than skip.
 set -euo pipefail
 
@@ -19,6 +20,7 @@ command -v cpio >/dev/null 2>&1 || missing+=(cpio)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v rauc >/dev/null 2>&1 || missing+=(rauc)
 command -v mksquashfs >/dev/null 2>&1 || missing+=(squashfs-tools)
+command -v dbus-daemon >/dev/null 2>&1 || missing+=(dbus-daemon)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
