@@ -10,7 +10,7 @@
  * It exits 1 when a peak exceeds the budget (300 MB), or a served image hashes differently from
  * the file it stands for. Needs openssl and cpio (scripts/system-deps.sh) for the swu images.
  */
-import { execFile, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { createWriteStream } from 'node:fs'
@@ -19,14 +19,12 @@ import { get } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
 import { UpdateServerEmulator } from '../emulator/index.ts'
 import { deriveAttacks } from '../fixtures/attacks.ts'
 import type { FormatName } from '../fixtures/formats/index.ts'
 import { imageSource } from '../fixtures/source.ts'
-import { packSignedSwu } from '../test/fixtures/swu-build.ts'
+import { packSignedSwu, vendorCertificate } from '../test/fixtures/swu-build.ts'
 
-const run = promisify(execFile)
 const MIB = 1024 * 1024
 const BUDGET_MB = 300
 
@@ -66,23 +64,7 @@ async function build(dir: string, format: FormatName, sizeMiB: number): Promise<
   const description = `software =\n{\n\tversion = "1.1.0";\n\thardware-compatibility: [ "1.0" ];\n\timages: (\n\t\t{\n\t\t\tfilename = "rootfs.img";\n\t\t\ttype = "raw";\n\t\t\tdevice = "/dev/null";\n\t\t\tsha256 = "${sha256}";\n\t\t}\n\t);\n}\n`
   await writeFile(join(work, 'sw-description'), description)
   const [key, cert] = [join(work, 'vendor.key'), join(work, 'vendor.crt')]
-  await run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    key,
-    '-out',
-    cert,
-    '-subj',
-    '/CN=bench vendor',
-    '-days',
-    '1',
-  ])
+  await vendorCertificate({ cert, key }, { subject: 'bench vendor', ec: true })
   const image = join(dir, 'valid.swu')
   await packSignedSwu(work, { cert, key }, image)
   await rm(join(work, 'rootfs.img'))

@@ -9,6 +9,7 @@ import { mkdir, readFile, truncate, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { tempDir } from '../cli/helpers.ts'
+import { vendorCertificate } from '../fixtures/swu-build.ts'
 
 const run = promisify(execFile)
 export const COMPATIBLE = 'ts701-ref-hw1'
@@ -66,21 +67,7 @@ export async function startRauc(): Promise<RaucAgent> {
     await truncate(join(dir, `slot-${bootname}.img`), 1 << 20)
   }
   const [cert, key] = [join(dir, 'vendor.crt'), join(dir, 'vendor.key')]
-  await run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:3072',
-    '-nodes',
-    '-keyout',
-    key,
-    '-out',
-    cert,
-    '-subj',
-    '/CN=ts701 test vendor',
-    '-days',
-    '2',
-  ])
+  await vendorCertificate({ cert, key })
   await writeFile(join(dir, 'system.conf'), systemConf(dir))
 
   const address = `unix:path=${join(dir, 'bus')}`

@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { parseDocument, type Document } from 'yaml'
 import { tempDir } from '../cli/helpers.ts'
-import { packSignedSwu } from '../fixtures/swu-build.ts'
+import { packSignedSwu, vendorCertificate } from '../fixtures/swu-build.ts'
 
 const run = promisify(execFile)
 const WEB_EXAMPLE = 'examples/swupdate-gateway'
@@ -88,23 +88,10 @@ async function prepare(example: string, edit: (doc: Document) => void): Promise<
   const dir = await tempDir('swupdate')
   for (const sub of ['keys', 'images', 'state', 'www', 'tmp']) await mkdir(join(dir, sub), { recursive: true })
   const keys = join(dir, 'keys')
-  await run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:3072',
-    '-nodes',
-    '-keyout',
-    join(keys, 'vendor.key'),
-    '-out',
-    join(keys, 'vendor.crt'),
-    '-subj',
-    '/CN=GW-100 update signing',
-    '-days',
-    '2',
-    '-addext',
-    'extendedKeyUsage=emailProtection',
-  ])
+  await vendorCertificate(
+    { cert: join(keys, 'vendor.crt'), key: join(keys, 'vendor.key') },
+    { subject: 'GW-100 update signing', emailProtection: true },
+  )
   const slot = join(dir, 'state', 'rootfs.img')
   await writeFile(join(dir, 'state', 'baseline.img'), rootfs(BASELINE))
   await copyFile(join(dir, 'state', 'baseline.img'), slot)
