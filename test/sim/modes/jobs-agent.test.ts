@@ -54,6 +54,8 @@ describe('mode jobs: the reference DUT as an MQTT jobs agent', () => {
     expect(p.operations['deliver-image']).toMatchObject({ mode: 'url', publish: { topic: t.notifyNext } })
     expect(p.bench).toEqual({
       'power-cycle': expect.objectContaining({ command: expect.objectContaining({ argv: ['node', 'bench.mjs', 'power-cycle'] }) }),
+      'power-off': expect.objectContaining({ command: expect.objectContaining({ argv: ['node', 'bench.mjs', 'power-off'] }) }),
+      'power-on': expect.objectContaining({ command: expect.objectContaining({ argv: ['node', 'bench.mjs', 'power-on'] }) }),
       restore: expect.objectContaining({ command: expect.objectContaining({ argv: ['node', 'bench.mjs', 'reflash-baseline'] }) }),
       'factory-reset': expect.objectContaining({ command: expect.objectContaining({ argv: ['node', 'bench.mjs', 'factory-reset'] }) }),
     })
