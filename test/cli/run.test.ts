@@ -77,7 +77,9 @@ describe.each(EDITIONS)('ts701 run --conceptual-only on the reference assessment
   })
 })
 
-describe('ts701 run exit codes', () => {
+// Each test runs the CLI to its end (up to the helper's two-minute kill), and a run starts its own
+// vitest: beside the rest of the suite, one has taken over a minute.
+describe('ts701 run exit codes', { timeout: 180_000 }, () => {
   it('exits 1 on a FAIL and reports it as a JUnit failure with the reason', async () => {
     const dir = await exampleCopy({
       ixit: (doc) => {
