@@ -59,10 +59,14 @@ describe('observe from console lines', () => {
     device.print('boot: starting firmware 2.4.1 (slot B)')
     device.print('board: TS-Cam-3000')
     device.print('[upd] checking for updates (boot) at https://127.0.0.1:1/v1/check')
+    // Lines are stamped when they arrive: on a loaded machine the boot lines may arrive late, so the
+    // later lines are printed once the boot check has been seen, not after a fixed pause alone.
+    const boot = await observe.nextCheck(start - 1, 5000)
+    expect(boot).toMatchObject({ what: expect.stringContaining('(boot)') })
     await sleep(50)
     device.print('[upd] install 2.5.0: success')
     device.print('[upd] checking for updates (periodic) at https://127.0.0.1:1/v1/check')
-    expect(await observe.nextCheck(Date.now() - 20, 1000)).toMatchObject({ what: expect.stringContaining('(periodic)') })
+    expect(await observe.nextCheck(boot!.time + 1, 5000)).toMatchObject({ what: expect.stringContaining('(periodic)') })
 
     const version = await observe.version()
     expect(version).toMatchObject({ observed: true, value: '2.4.1' })
