@@ -136,15 +136,24 @@ function reportingSession(o: FakeSessionOptions = {}): Promise<FakeSession> {
   })
 }
 
-/** The device reports a failure to its update server. */
-function report(s: FakeSession, detail: string): Promise<void> {
-  return s.emulator().then((e) =>
-    request(`${e.url}/v1/status`, {
+/**
+ * The device reports a failure to its update server, trying again once its connection fails, as a
+ * real client retries a status report (under load a loopback connect was once reset).
+ */
+async function report(s: FakeSession, detail: string, tries = 3): Promise<void> {
+  const e = await s.emulator()
+  try {
+    const r = await request(`${e.url}/v1/status`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ status: 'failure', detail }),
-    }).then((r) => r.body.dump()),
-  )
+    })
+    await r.body.dump()
+  } catch (err) {
+    if (tries <= 1) throw err
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    await report(s, detail, tries - 1)
+  }
 }
 
 describe('a campaign on a device nothing reports outcomes for', () => {
