@@ -60,11 +60,7 @@ interface Restarted {
  * boot's last check look alike until the step is over.
  */
 async function restart(s: Session): Promise<Restarted> {
-  const askedAt = Date.now()
-  if (s.actionBy('reboot') === 'operation') {
-    await s.act('reboot')
-    return { since: askedAt, label: 'reboot' }
-  }
+  if (s.actionBy('reboot') === 'operation') return { since: (await s.act('reboot')).startedAt, label: 'reboot' }
   if (s.supportsAction('power-off') && s.supportsAction('power-on')) {
     const off = await s.act('power-off')
     await s.act('power-on')
@@ -72,7 +68,7 @@ async function restart(s: Session): Promise<Restarted> {
   }
   const action = s.supportsAction('reboot') || !s.supportsAction('power-cycle') ? 'reboot' : 'power-cycle'
   const acted = await s.act(action)
-  return { since: acted.doneAt, unsureFrom: askedAt, label: action }
+  return { since: acted.doneAt, unsureFrom: acted.startedAt, label: action }
 }
 
 /**
