@@ -28,15 +28,21 @@ export interface RaucAgent {
   stop(): Promise<void>
 }
 
-function systemConf(dir: string): string {
+/**
+ * RAUC's system.conf for two file-backed raw slots in `dir` (slot-A.img, slot-B.img). `noop`: no
+ * bootloader to switch, the slot written is all an installation leaves behind; `custom`: the
+ * given script keeps the boot choice, as a device's boot loader environment would.
+ */
+export function systemConf(dir: string, o: { compatible: string; keyring: string; bootBackend?: string }): string {
   const slot = (n: number, bootname: string) =>
     `[slot.rootfs.${n}]\ndevice=${join(dir, `slot-${bootname}.img`)}\ntype=raw\nbootname=${bootname}\n`
-  // noop: no bootloader to switch; the slot written is all an installation leaves behind.
-  return `[system]\ncompatible=${COMPATIBLE}\nbootloader=noop\ndata-directory=${join(dir, 'data')}\n\n[keyring]\npath=${join(dir, 'vendor.crt')}\n\n${slot(0, 'A')}\n${slot(1, 'B')}`
+  const boot = o.bootBackend ? `bootloader=custom` : 'bootloader=noop'
+  const handlers = o.bootBackend ? `[handlers]\nbootloader-custom-backend=${o.bootBackend}\n\n` : ''
+  return `[system]\ncompatible=${o.compatible}\n${boot}\ndata-directory=${join(dir, 'data')}\n\n[keyring]\npath=${o.keyring}\n\n${handlers}${slot(0, 'A')}\n${slot(1, 'B')}`
 }
 
 /** Spawns a daemon, keeps the tail of its output, and stops it with SIGTERM (SIGKILL after 3 s). */
-function daemon(argv: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; said: () => string; stop: () => Promise<void> } {
+export function daemon(argv: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; said: () => string; stop: () => Promise<void> } {
   const child = spawn(argv[0]!, argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] })
   let said = ''
   const keep = (d: Buffer) => (said = (said + d.toString()).slice(-20_000))
@@ -53,7 +59,7 @@ function daemon(argv: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; 
   return { child, said: () => said, stop }
 }
 
-const spawned = (child: ChildProcess) =>
+export const spawned = (child: ChildProcess) =>
   new Promise<void>((resolve, reject) => {
     child.once('spawn', resolve)
     child.once('error', reject) // not installed: scripts/system-deps.sh installs rauc and dbus
@@ -68,7 +74,7 @@ export async function startRauc(): Promise<RaucAgent> {
   }
   const [cert, key] = [join(dir, 'vendor.crt'), join(dir, 'vendor.key')]
   await vendorCertificate({ cert, key })
-  await writeFile(join(dir, 'system.conf'), systemConf(dir))
+  await writeFile(join(dir, 'system.conf'), systemConf(dir, { compatible: COMPATIBLE, keyring: cert }))
 
   const address = `unix:path=${join(dir, 'bus')}`
   const env = { PATH: process.env.PATH, TMPDIR: join(dir, 'tmp'), DBUS_SESSION_BUS_ADDRESS: address, DBUS_STARTER_BUS_TYPE: 'session' }
@@ -107,23 +113,34 @@ export async function startRauc(): Promise<RaucAgent> {
       const r = await rauc(['install', bundle])
       return { ok: r.ok, said: /LastError: (.*)/.exec(r.said)?.[1] ?? r.said.trim().split('\n').at(-1) ?? '' }
     },
-    bundle: async (name, o) => {
-      const content = join(dir, 'build', name)
-      await mkdir(content, { recursive: true })
-      await writeFile(join(content, 'rootfs.img'), Buffer.alloc(200_000, `VERSION=${o.version}\n`))
-      const manifest = `[update]\ncompatible=${o.compatible ?? COMPATIBLE}\nversion=${o.version}\n\n[bundle]\nformat=plain\n\n[image.rootfs]\nfilename=rootfs.img\n`
-      await writeFile(join(content, 'manifest.raucm'), manifest)
-      const out = join(dir, `${name}.raucb`)
-      await run('rauc', ['bundle', '--cert', cert, '--key', key, content, out], { env })
-      return out
-    },
+    bundle: (name, o) => raucBundle(join(dir, 'build'), { cert, key }, name, { compatible: COMPATIBLE, ...o }),
     log: () => service.said(),
     stop,
   }
 }
 
+/**
+ * A bundle built the vendor way (`rauc bundle`, plain format) in `dir`: one raw image whose first
+ * line names the version, as /etc/os-release would on the root file system it stands for.
+ */
+export async function raucBundle(
+  dir: string,
+  signer: { cert: string; key: string },
+  name: string,
+  o: { version: string; compatible: string },
+): Promise<string> {
+  const content = join(dir, name)
+  await mkdir(content, { recursive: true })
+  await writeFile(join(content, 'rootfs.img'), Buffer.alloc(200_000, `VERSION=${o.version}\n`))
+  const manifest = `[update]\ncompatible=${o.compatible}\nversion=${o.version}\n\n[bundle]\nformat=plain\n\n[image.rootfs]\nfilename=rootfs.img\n`
+  await writeFile(join(content, 'manifest.raucm'), manifest)
+  const out = join(dir, `${name}.raucb`)
+  await run('rauc', ['bundle', '--cert', signer.cert, '--key', signer.key, content, out])
+  return out
+}
+
 /** The service answers `rauc status` once it has taken its name on the bus. */
-async function waitForService(env: NodeJS.ProcessEnv, said: () => string): Promise<void> {
+export async function waitForService(env: NodeJS.ProcessEnv, said: () => string): Promise<void> {
   const until = Date.now() + 15_000
   let last = ''
   while (Date.now() < until) {
