@@ -38,6 +38,17 @@ export interface UnitResult {
   evidence?: string[]
   /** How long the unit ran; the first unit of a shared experiment carries all of it. */
   durationMs?: number
+  /** In a merged assessment: the label of the run this verdict comes from. */
+  run?: string
+  /** In a merged assessment: decisive verdicts other runs gave this unit that differ from this one. */
+  conflicts?: UnitConflict[]
+}
+
+/** A verdict another run of the same DUT gave a unit, shown beside the one kept, never dropped. */
+export interface UnitConflict {
+  run: string
+  verdict: Verdict
+  reason: string
 }
 
 export interface CaseResult {
@@ -84,6 +95,48 @@ export interface OutputFile {
   kind: string
 }
 
+/** An input document of the run, by its hash: which ICS, IXIT, decisions and profile were read. */
+export interface InputDocument {
+  /** `ics`, `ixit`, `decisions`, `profile`. */
+  kind: string
+  path: string
+  sha256: string
+}
+
+/** Who ran the assessment with what, for the report's cover. */
+export interface RunMeta {
+  ts701Version: string
+  /** The laboratory, from `--lab`. */
+  lab?: string
+  /** Assessors: from `--assessor`, and every assessor named in the decisions applied. */
+  assessors: string[]
+  inputs: InputDocument[]
+  /** The DUT as the IXIT declares it: its model designation(s). */
+  declared: { modelDesignations: string[] }
+}
+
+/**
+ * The run's evidence sealed before the reports are written: the SHA-256 of the manifest lines
+ * (`sha256sum` format, sorted by path) of every file in the run folder at that moment, so the
+ * reports name the evidence they rest on. MANIFEST.sha256 then lists every file, reports included.
+ */
+export interface EvidenceSeal {
+  algorithm: 'sha256'
+  files: number
+  digest: string
+}
+
+/** A run a merged assessment draws on. */
+export interface RunRef {
+  label: string
+  /** The run folder it was read from. */
+  dir: string
+  startedAt: string
+  finishedAt: string
+  observedDut?: BaselineIdentity
+  seal?: EvidenceSeal
+}
+
 /**
  * Everything a run concluded. Reporters read only this, and results.json writes it as built, so
  * a field added here reaches the file without touching a reporter.
@@ -107,6 +160,10 @@ export interface RunResults {
   /** Files of the run: its evidence, then every report written before results.json. */
   files: OutputFile[]
   groups: GroupResult[]
+  meta?: RunMeta
+  seal?: EvidenceSeal
+  /** In a merged assessment: the runs it draws on, in the order given. */
+  runs?: RunRef[]
 }
 
 /** The name a unit result carries in JUnit and vitest: `5.3-2-2b [UpdMech-Network] payload-byte`. */
