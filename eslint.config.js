@@ -3,7 +3,8 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'reports/*/', 'dist/', 'coverage/', '.ts701-sim/'] },
+  // Run folders (reports/<timestamp>/, reports/report-<timestamp>/), not the reporters' source.
+  { ignores: ['node_modules/', 'reports/[0-9]*/', 'reports/report-*/', 'dist/', 'coverage/', '.ts701-sim/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -6,7 +6,9 @@ import { EXIT } from './exit.ts'
 import { lint } from './lint.ts'
 import { consoleOutput, printFindings, type Output } from './output.ts'
 import { plan } from './plan.ts'
+import { report } from './report.ts'
 import { run } from './run.ts'
+import { verify } from './verify.ts'
 import { KEY_ALGORITHMS, type KeyAlgorithm } from '../fixtures/certs.ts'
 import { runSim, SIM_DEFAULTS } from '../sim/command.ts'
 import { MODES, type Mode } from '../sim/modes/index.ts'
@@ -51,6 +53,30 @@ function program(io: Output, env: NodeJS.ProcessEnv, setExit: (code: number) => 
     )
 
   cli
+    .command('decide')
+    .description('walk through the units waiting for an assessor and record each verdict in decisions.yaml')
+    .argument('<dir>', 'assessment folder')
+    .option('--from <run>', 'take the open units from this run folder instead of evaluating the documents')
+    .option('--assessor <name>', 'who decides (asked once when not given)')
+    .addOption(
+      new Option('--standard <edition>', `edition to evaluate the documents against (default ${DEFAULT_EDITION})`).choices(listEditions()),
+    )
+    .action(async (dir: string, o: { from?: string; assessor?: string; standard?: string }) => {
+      const { decide } = await import('./decide.ts')
+      setExit(await decide(dir, o, io))
+    })
+
+  cli
+    .command('report')
+    .description('render the report of stored results again, or merge several runs of one DUT into one assessment')
+    .argument('<runs...>', 'run folders (ts701 run --out) or their results.json')
+    .option('--out <dir>', 'output folder (default: reports/report-<timestamp>)')
+    .option('--label <name>', 'label of each run, in argument order (repeatable, or comma-separated; default run1, run2…)', collect)
+    .action(async (runs: string[], o: { out?: string; label?: string[] }) =>
+      setExit(await report(runs, { ...(o.out && { out: o.out }), ...(o.label && { labels: o.label }) }, io)),
+    )
+
+  cli
     .command('run')
     .description('run the test suites and write junit.xml and results.json')
     .requiredOption('--assessment <dir>', 'assessment folder')
@@ -65,6 +91,10 @@ function program(io: Output, env: NodeJS.ProcessEnv, setExit: (code: number) => 
       new Option('--mode <mode>', 'which kind of update agent the bundled reference DUT behaves like (default api)').choices(MODES),
     )
     .addOption(caKeyOption('the bundled reference DUT'))
+    .option('--sign-key <pem>', 'sign MANIFEST.sha256 with this private key (PEM: Ed25519, or RSA/EC with --sign-cert)')
+    .option('--sign-cert <pem>', 'X.509 certificate of --sign-key, put beside the signature for verify')
+    .option('--lab <name>', "the laboratory, named on the report's cover")
+    .option('--assessor <name>', "an assessor, named on the report's cover (repeatable)", (v: string, prev: string[] = []) => [...prev, v])
     .action(
       async (o: {
         assessment: string
@@ -77,8 +107,20 @@ function program(io: Output, env: NodeJS.ProcessEnv, setExit: (code: number) => 
         channel?: Channel
         mode?: Mode
         caKey?: KeyAlgorithm
-      }) => setExit(await run({ ...o, groups: o.group, flaws: o.flaw ?? [] }, io, env)),
+        signKey?: string
+        lab?: string
+        assessor?: string[]
+        signCert?: string
+      }) => setExit(await run({ ...o, groups: o.group, flaws: o.flaw ?? [], assessors: o.assessor ?? [] }, io, env)),
     )
+
+  cli
+    .command('verify')
+    .description('check a run folder against its MANIFEST.sha256, the signature and the seal in results.json')
+    .argument('<dir>', 'run folder (the --out of ts701 run)')
+    .option('--pub <pem>', "the lab's public key (PEM) the manifest must be signed with")
+    .option('--cert <pem>', "the lab's certificate (PEM) whose key must have signed the manifest")
+    .action(async (dir: string, o: { pub?: string; cert?: string }) => setExit(await verify(dir, o, io)))
 
   cli
     .command('sim')

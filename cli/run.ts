@@ -2,13 +2,15 @@ import { join } from 'node:path'
 import { UsageError } from '../core/errors.ts'
 import type { OutputFile } from '../core/verdict.ts'
 import { execute, prepare } from '../harness/run.ts'
-import { runReporters } from '../reports/index.ts'
+import { REPORT_HTML, runReporters } from '../reports/index.ts'
+import { loadSigner, MANIFEST, sealRunFolder, writePack } from '../pack/index.ts'
 import type { Channel } from '../sim/profile.ts'
 import { channelOfMode, type Mode } from '../sim/modes/index.ts'
 import { createReferenceSetup, type ReferenceSetup } from '../sim/setup.ts'
 import type { KeyAlgorithm } from '../fixtures/certs.ts'
 import { runExitCode } from './exit.ts'
 import { printFindings, type Output } from './output.ts'
+import { timestamp } from './timestamp.ts'
 
 export interface RunCommandOptions {
   assessment: string
@@ -26,13 +28,13 @@ export interface RunCommandOptions {
   mode?: Mode
   /** The key type of the bundled reference DUT's update CA (default rsa-2048). */
   caKey?: KeyAlgorithm
-}
-
-function timestamp(): string {
-  return new Date()
-    .toISOString()
-    .replace(/\.\d+Z$/, 'Z')
-    .replaceAll(':', '-')
+  /** A private key (PEM) to sign MANIFEST.sha256 with; read before the run, never copied. */
+  signKey?: string
+  /** The X.509 certificate of `signKey`, copied beside the signature. */
+  signCert?: string
+  /** The laboratory and the assessors, named on the report's cover. */
+  lab?: string
+  assessors?: string[]
 }
 
 /** The embedded default: the reference DUT, started in this process for the run's duration. */
@@ -50,9 +52,12 @@ async function referenceDut(
   return setup
 }
 
+/** The manifest and its signature files: listed among the files written, but not reports. */
+const PACK_KINDS = ['manifest', 'signature', 'public-key', 'certificate']
+
 /** `junit.xml, results.json, evidence/`: the reports by name, the evidence by its folder. */
 function describeFiles(files: readonly OutputFile[]): string {
-  const reports = files.filter((f) => f.kind !== 'evidence').map((f) => f.path)
+  const reports = files.filter((f) => f.kind !== 'evidence' && !PACK_KINDS.includes(f.kind)).map((f) => f.path)
   return [...reports, ...(files.some((f) => f.kind === 'evidence') ? ['evidence/'] : [])].join(', ')
 }
 
@@ -73,7 +78,10 @@ export async function run(options: RunCommandOptions, io: Output, env: NodeJS.Pr
   if (options.channel && channelOfMode(mode, options.channel) === undefined) {
     throw new UsageError(`--mode ${mode} runs over its own channel; leave out --channel ${options.channel}`)
   }
+  if (options.signCert && !options.signKey) throw new UsageError('--sign-cert names the certificate of --sign-key; give the key too')
   const out = options.out ?? join('reports', timestamp())
+  // A key that cannot sign is found now, not after a run whose evidence would then go unsigned.
+  const signer = options.signKey ? await loadSigner(options.signKey, options.signCert, out) : undefined
   const setup =
     options.conceptualOnly || options.dut ? undefined : await referenceDut(options.flaws ?? [], options.channel, mode, io, options.caKey)
   try {
@@ -84,10 +92,16 @@ export async function run(options: RunCommandOptions, io: Output, env: NodeJS.Pr
       conceptualOnly: options.conceptualOnly,
       ...(profileFile && { dut: { profileFile, out, env: { ...env, ...setup?.env } } }),
     })
-    const results = await execute(prepared, { progress: io.progress ?? false })
+    const people = { ...(options.lab && { lab: options.lab }), assessors: options.assessors ?? [] }
+    const results = await execute(prepared, { progress: io.progress ?? false, people })
     printFindings(results.findings, io)
-    const { files } = await runReporters(results, { outDir: out, io })
-    io.out(`reports written to ${out}/ (${describeFiles(files)})`)
+    const { files } = await runReporters({ ...results, seal: await sealRunFolder(out) }, { outDir: out, io })
+    const pack = await writePack(out, signer)
+    const written = [...files, ...pack.files]
+    io.out(`${MANIFEST} lists ${pack.listed} files${signer ? `, signed with the ${signer.label}` : ''}`)
+    io.out(`reports written to ${out}/ (${describeFiles(written)})`)
+    // Last, so a lab's terminal ends on the page a person reads.
+    io.out(`report: ${join(out, REPORT_HTML)}`)
     return runExitCode(results)
   } finally {
     await setup?.close()

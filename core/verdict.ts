@@ -122,8 +122,16 @@ export interface RunMeta {
  */
 export interface EvidenceSeal {
   algorithm: 'sha256'
+  /** How many files were sealed: `paths.length`. */
   files: number
   digest: string
+  /**
+   * The sealed files, relative to the run folder, sorted as in the manifest. MANIFEST.sha256 also
+   * lists the reports written after the seal; these paths say which of its lines the digest covers,
+   * so `ts701 verify` can recompute it from the manifest. `ts701 run` always writes them; a seal
+   * without them (made by other code) types, but verify cannot confirm it.
+   */
+  paths?: string[]
 }
 
 /** A run a merged assessment draws on. */

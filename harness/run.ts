@@ -8,9 +8,10 @@ import { loadAssessment } from '../ixit/load.ts'
 import type { Assessment, Finding } from '../ixit/types.ts'
 import { LabFaultError, UsageError } from '../core/errors.ts'
 import { prepareLab, type PreparedLab } from './lab.ts'
+import { inputDocuments, runMeta, type RunPeople } from './meta.ts'
 import { composeGroups } from './results.ts'
 import { resultFrom, runSuites } from './suite-runner.ts'
-import type { GroupResult, OutputFile, RunResults } from '../core/verdict.ts'
+import type { GroupResult, InputDocument, OutputFile, RunResults } from '../core/verdict.ts'
 
 export interface PreparedAssessment {
   assessment: Assessment
@@ -20,6 +21,8 @@ export interface PreparedAssessment {
   conceptualOnly: boolean
   /** Warnings from loading, the catalog check and applicability. */
   findings: Finding[]
+  /** The documents and the DUT profile read, by their hashes. */
+  inputs: InputDocument[]
 }
 
 export interface PrepareOptions {
@@ -59,6 +62,7 @@ export async function prepare(dir: string, options: PrepareOptions = {}): Promis
     ...(lab && { lab }),
     conceptualOnly,
     findings: [...findings, ...(lab?.findings ?? []), ...plan.findings],
+    inputs: await inputDocuments(loaded.assessment, lab ? options.dut?.profileFile : undefined),
   }
 }
 
@@ -112,6 +116,8 @@ async function runFiles(lab: PreparedLab | undefined): Promise<OutputFile[]> {
 export interface ExecuteOptions {
   /** Whether long waits may draw progress on stderr; the CLI knows whether that is a terminal. */
   progress: boolean
+  /** The lab and assessors, for the report's cover. */
+  people?: RunPeople
 }
 
 /** Runs the planned groups as vitest suites and folds the verdicts into the result model. */
@@ -142,5 +148,6 @@ export async function execute(prepared: PreparedAssessment, options: ExecuteOpti
     attacks: (lab?.lab.attacks ?? []).map((a) => ({ name: a.name, kind: a.kind, description: a.description, sha256: a.sha256 })),
     files: await runFiles(lab),
     groups,
+    meta: await runMeta(prepared.assessment, prepared.inputs, options.people),
   }
 }

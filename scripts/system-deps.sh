@@ -7,6 +7,7 @@
 #   swupdate, cpio, openssl  build and check SWUpdate images for the tests of the swu image format
 #   rauc, squashfs-tools     build and check RAUC bundles for the tests of the rauc image format
 #   dbus-daemon    the private bus `rauc service` runs on in the RAUC agent test (rauc depends on it)
+#   chromium, fonts-dejavu-core  a real browser that shows and prints report.html in the report tests
 # Without root it only says what is missing; the tests then fail loudly rather than skip.
 set -euo pipefail
 
@@ -21,6 +22,8 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v rauc >/dev/null 2>&1 || missing+=(rauc)
 command -v mksquashfs >/dev/null 2>&1 || missing+=(squashfs-tools)
 command -v dbus-daemon >/dev/null 2>&1 || missing+=(dbus-daemon)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+[ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -9,7 +9,7 @@ import { noComponents, someMechanism } from './lib/components.ts'
 import { durationSeconds } from '../core/duration.ts'
 import { each, flag, listParam } from './lib/each.ts'
 import { perMechanism } from './lib/functional/check.ts'
-import { checkTimeline, judgeBootCheck, judgePeriodClaim, judgePeriodic } from './lib/functional/observe-checks.ts'
+import { checkTimeline, judgeBootCheck, judgePeriodClaim, judgePeriodic, recordClaim } from './lib/functional/observe-checks.ts'
 
 /** Whether one of `checkers` checks after initialization and, where the edition asks, then periodically. */
 function checksAsAsked(m: UpdMech, checkers: string[], periodic: boolean): boolean | undefined {
@@ -45,7 +45,11 @@ export const checks: FunctionalCheck[] = [
   {
     name: 'check-period-as-documented',
     decides: ['5.3-5-2c'],
-    run: perMechanism(async (s, m) => judgePeriodClaim(await checkTimeline(s), m)),
+    run: perMechanism(async (s, m) => {
+      const judged = judgePeriodClaim(await checkTimeline(s), m)
+      const claim = recordClaim(s, m)
+      return claim ? { ...judged, evidence: [...(judged.evidence ?? []), claim] } : judged
+    }),
   },
 ]
 

@@ -23,10 +23,32 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   harness: ['core', 'ixit', 'catalog', 'profile', 'fixtures', 'adapters', 'emulator', 'bench'],
   suites: ['core', 'ixit', 'catalog', 'profile', 'fixtures', 'adapters', 'emulator', 'bench', 'harness'],
   reports: ['core', 'ixit', 'catalog', 'profile', 'harness'],
+  // Sealing a run folder and checking it later: hashes, signatures, the manifest.
+  pack: ['core', 'fixtures'],
+  // The assessor workflow: finds what a run left to a person and records the answers.
+  decide: ['core', 'ixit', 'harness', 'reports'],
+  // Several runs of one DUT as one assessment: folds cases and groups with the harness's aggregation.
+  merge: ['core', 'catalog', 'harness'],
   // The reference device is a device: it may share the vocabulary, the public image format and
   // PKI helpers, and it writes profiles in the public profile format (types only).
   sim: ['core', 'fixtures'],
-  cli: ['core', 'ixit', 'catalog', 'profile', 'fixtures', 'adapters', 'emulator', 'bench', 'harness', 'suites', 'reports', 'sim'],
+  cli: [
+    'core',
+    'ixit',
+    'catalog',
+    'profile',
+    'fixtures',
+    'adapters',
+    'emulator',
+    'bench',
+    'harness',
+    'suites',
+    'reports',
+    'merge',
+    'decide',
+    'pack',
+    'sim',
+  ],
 }
 
 /** Type-only imports sim may make: the shape of the profile documents it writes. */

@@ -12,9 +12,14 @@ export interface CliResult {
   stderr: string
 }
 
-/** Runs the real executable, as a lab's CI job would. */
-export function ts701(args: string[], env: Record<string, string> = {}): CliResult {
-  const r = spawnSync(process.execPath, ['bin/ts701.js', ...args], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env } })
+/** Runs the real executable, as a lab's CI job would; `input`, when given, is piped to its stdin. */
+export function ts701(args: string[], env: Record<string, string> = {}, input?: string): CliResult {
+  const r = spawnSync(process.execPath, ['bin/ts701.js', ...args], {
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, ...env },
+    ...(input !== undefined && { input }),
+  })
   if (r.error) throw r.error
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr }
 }

@@ -29,9 +29,12 @@ describe.each(EDITIONS)('ts701 run --conceptual-only on the reference assessment
 
   it('lists the reports it wrote, and no device side: no identity, attacks or evidence', async () => {
     const { stdout, out, results } = await run
-    expect(stdout.trim().split('\n').at(-1)).toBe(`reports written to ${out}/ (junit.xml, results.json)`)
+    const lines = stdout.trim().split('\n')
+    expect(lines.at(-2)).toBe(`reports written to ${out}/ (junit.xml, report.html, results.json)`)
+    expect(lines.at(-1)).toBe(`report: ${join(out, 'report.html')}`)
     expect(results.files).toEqual([
       { path: 'junit.xml', kind: 'junit' },
+      { path: 'report.html', kind: 'report' },
       { path: 'results.json', kind: 'results' },
     ])
     expect(results.observedDut).toBeUndefined()
@@ -147,8 +150,11 @@ describe('ts701 run exit codes', { timeout: 180_000 }, () => {
     expect(conformant.unit.evidence?.length).toBeGreaterThan(0)
     expect(conformant.unit.durationMs).toEqual(expect.any(Number))
     expect(conformant.results.observedDut).toEqual({ model: 'TS701-REF-1', version: expect.any(String), source: 'the identify operation' })
-    expect(conformant.results.files.map((f) => f.path)).toEqual(['evidence/exchanges.jsonl', 'junit.xml', 'results.json'])
-    expect(conformant.stdout.trim().split('\n').at(-1)).toBe(`reports written to ${conformant.out}/ (junit.xml, results.json, evidence/)`)
+    expect(conformant.results.files.map((f) => f.path)).toEqual(['evidence/exchanges.jsonl', 'junit.xml', 'report.html', 'results.json'])
+    expect(conformant.stdout.trim().split('\n').at(-2)).toBe(
+      `reports written to ${conformant.out}/ (junit.xml, report.html, results.json, evidence/)`,
+    )
+    expect(conformant.stdout.trim().split('\n').at(-1)).toBe(`report: ${join(conformant.out, 'report.html')}`)
     const flawed = await run(['--flaw', 'wrong-model'])
     expect(flawed.code).toBe(1)
     expect(flawed.unit).toMatchObject({ verdict: 'FAIL', reason: 'the DUT reports "TS701-REF-2", the IXIT states "TS701-REF-1"' })

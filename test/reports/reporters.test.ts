@@ -20,8 +20,8 @@ function capture() {
 }
 
 describe('the reporter list', () => {
-  it('registers JUnit, the terminal summary and results.json, results.json last', () => {
-    expect(REPORTERS.map((r) => r.name)).toEqual(['junit', 'summary', 'results.json'])
+  it('registers JUnit, the terminal summary, the HTML report and results.json, results.json last', () => {
+    expect(REPORTERS.map((r) => r.name)).toEqual(['junit', 'summary', 'html', 'results.json'])
   })
 
   it('writes every report into the output folder and prints the summary', async () => {
@@ -33,6 +33,7 @@ describe('the reporter list', () => {
     expect(final.files).toEqual([
       { path: 'evidence/exchanges.jsonl', kind: 'evidence' },
       { path: 'junit.xml', kind: 'junit' },
+      { path: 'report.html', kind: 'report' },
       { path: 'results.json', kind: 'results' },
     ])
     const json = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResults
@@ -49,7 +50,7 @@ describe('the reporter list', () => {
         return [{ path: 'verdicts.csv', kind: 'csv' }]
       },
     }
-    const [junit, summary, resultsJson] = REPORTERS
+    const [junit, summary, , resultsJson] = REPORTERS
     const { io } = capture()
     await runReporters(sampleResults(), { outDir: out, io }, [junit!, summary!, csv, resultsJson!])
     expect(await readFile(join(out, 'verdicts.csv'), 'utf8')).toContain('5.3-7,FAIL')

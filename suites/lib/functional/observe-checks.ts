@@ -112,11 +112,26 @@ async function watch(s: Session): Promise<CheckTimeline> {
           : `5.3-5: the update checks name more than one device (${clients.mixed})`,
       detail: { strangers: clients.strangers, ...(clients.mixed !== undefined && { mixed: clients.mixed }) },
     })
+  const checksAt = checks.map((h) => (Math.max(0, h.time - backAt) / 1000) * s.profile.timeScale)
+  const windowSeconds = s.profile.observationSeconds * s.profile.timeScale
+  // The whole watch in one entry, in device seconds: what the report draws as the timeline.
+  s.evidence.record({
+    channel: 'harness',
+    summary: `5.3-5: ${checksAt.length} update check(s) within ${naturalDuration(windowSeconds)} after the device was back (${back})`,
+    detail: {
+      event: 'check-timeline',
+      back,
+      backAt: new Date(backAt).toISOString(),
+      checksAt,
+      windowSeconds,
+      timeScale: s.profile.timeScale,
+    },
+  })
   return {
     backAt,
     back,
-    checksAt: checks.map((h) => (Math.max(0, h.time - backAt) / 1000) * s.profile.timeScale),
-    windowSeconds: s.profile.observationSeconds * s.profile.timeScale,
+    checksAt,
+    windowSeconds,
     failedHandshakes: { count: failures.length, ...(failures[0] && { error: failures[0].error }) },
     ...(unsureFrom !== undefined && {
       unsure: { label, checks: (await s.observe.checks(unsureFrom, requestedAt)).length, seconds: (requestedAt - unsureFrom) / 1000 },
@@ -232,6 +247,20 @@ function periodic(t: CheckTimeline, m: UpdMech): Observation {
 
 /** Randomized schedules wander; half the claimed period either way still agrees with it. */
 const TOLERANCE = 0.5
+
+/**
+ * The period the IXIT claims for `m`, as an evidence entry beside the timeline, so a report can
+ * draw the checks against it; undefined when it claims none.
+ */
+export function recordClaim(s: Session, m: UpdMech): string | undefined {
+  const claim = claimOf(m)
+  if (!claim) return undefined
+  return s.evidence.record({
+    channel: 'harness',
+    summary: `5.3-5: ${m.id} declares an update check every ${claim.text}`,
+    detail: { event: 'check-period-claim', mechanism: m.id, period: claim.text, seconds: claim.seconds },
+  })
+}
 
 function periodClaim(t: CheckTimeline, m: UpdMech): Observation {
   const evidence = t.evidence

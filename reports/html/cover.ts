@@ -1,0 +1,91 @@
+/** The cover: which device, which edition, who and when, with what inputs, and the evidence seal. */
+import type { RunResults } from '../../core/verdict.ts'
+import { html, type Markup } from './html.ts'
+
+const day = (iso: string) =>
+  iso
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC')
+    .replace(/Z$/, ' UTC')
+
+function row(label: string, value: Markup | string | undefined): Markup {
+  return value === undefined || value === ''
+    ? html``
+    : html`<tr>
+        <th scope="row">${label}</th>
+        <td>${value}</td>
+      </tr>`
+}
+
+export function cover(r: RunResults): Markup {
+  const meta = r.meta
+  const observed = r.observedDut
+  const observedText = observed
+    ? [observed.model && `model ${observed.model}`, observed.version && `software ${observed.version}`].filter(Boolean).join(', ')
+    : undefined
+  const declared = meta?.declared.modelDesignations.join(', ') || r.dut
+  const runs = r.runs?.length
+    ? html`<h3>Runs merged</h3>
+        <table class="plain">
+          <thead>
+            <tr>
+              <th scope="col">run</th>
+              <th scope="col">folder</th>
+              <th scope="col">started</th>
+              <th scope="col">finished</th>
+              <th scope="col">device seen</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${r.runs.map(
+              (x) =>
+                html`<tr>
+                  <td>${x.label}</td>
+                  <td><code>${x.dir}</code></td>
+                  <td>${day(x.startedAt)}</td>
+                  <td>${day(x.finishedAt)}</td>
+                  <td>${x.observedDut ? `${x.observedDut.model ?? '?'} ${x.observedDut.version ?? ''}` : '—'}</td>
+                </tr>`,
+            )}
+          </tbody>
+        </table>`
+    : html``
+  const inputs = meta?.inputs.length
+    ? html`<h3>Input documents</h3>
+        <table class="plain">
+          <thead>
+            <tr>
+              <th scope="col">kind</th>
+              <th scope="col">file</th>
+              <th scope="col">SHA-256</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${meta.inputs.map(
+              (d) =>
+                html`<tr>
+                  <td>${d.kind}</td>
+                  <td><code>${d.path}</code></td>
+                  <td><code class="hash">${d.sha256}</code></td>
+                </tr>`,
+            )}
+          </tbody>
+        </table>`
+    : html``
+  return html`<section class="cover" id="cover">
+    <p class="kicker">Conformance assessment, EN 303 645 clause 5.3 (software updates)</p>
+    <h1>${r.dut}</h1>
+    <table class="facts">
+      <tbody>
+        ${row('DUT as declared', `${declared} (IXIT 2-UserInfo)`)}
+        ${row('DUT as observed', observedText ? `${observedText} (${observed?.source ?? 'identify'})` : 'not observed (no device run)')}
+        ${row('Edition', r.standardTitle)}
+        ${row('Scope', r.conceptualOnly ? 'documents only (conceptual units)' : 'documents and device (conceptual and functional units)')}
+        ${row('Laboratory', meta?.lab)} ${row('Assessors', meta?.assessors.join(', '))} ${row('Started', day(r.startedAt))}
+        ${row('Finished', day(r.finishedAt))} ${row('ts701', meta?.ts701Version)}
+        ${row('Evidence seal', r.seal ? html`<code class="hash">${r.seal.digest}</code> (SHA-256 over ${r.seal.files} files; check with <code>ts701 verify</code>)` : undefined)}
+      </tbody>
+    </table>
+    ${runs} ${inputs}
+  </section>`
+}

@@ -1,0 +1,69 @@
+// The report of real runs of the bundled reference DUT, conformant and with two flaws, as a reader
+// meets it: every unit of results.json with its verdict, valid HTML, and a page a real browser
+// shows and prints without complaint.
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { beforeAll, describe, expect, it } from 'vitest'
+import type { RunResults } from '../../core/verdict.ts'
+import { resultName } from '../../core/verdict.ts'
+import { tempDir, ts701Async, type CliResult } from '../cli/helpers.ts'
+import { renderInChromium } from './chromium.ts'
+import { reportedUnits, validateHtml } from './html-checks.ts'
+
+interface Run {
+  cli: CliResult
+  dir: string
+  results: RunResults
+  page: string
+}
+
+async function run(flaws: string[]): Promise<Run> {
+  const dir = await tempDir('html-report')
+  const cli = await ts701Async(['run', '--assessment', 'examples/reference-dut', '--out', dir, ...flaws.flatMap((f) => ['--flaw', f])])
+  const results = JSON.parse(await readFile(join(dir, 'results.json'), 'utf8')) as RunResults
+  return { cli, dir, results, page: await readFile(join(dir, 'report.html'), 'utf8') }
+}
+
+const unitsOf = (r: RunResults) =>
+  r.groups.flatMap((g) => g.cases.flatMap((c) => c.units.map((u) => ({ unit: resultName(u), verdict: u.verdict }))))
+
+describe('report.html of the reference DUT', () => {
+  const runs: Record<'conformant' | 'flawed', Run> = {} as never
+  beforeAll(async () => {
+    runs.conformant = await run([])
+    runs.flawed = await run(['skip-signature-check', 'no-boot-check'])
+  }, 240_000)
+
+  for (const which of ['conformant', 'flawed'] as const) {
+    it(`${which}: ends the terminal output with the report's path, and holds every unit with its verdict`, async () => {
+      const r = runs[which]
+      expect(r.cli.stdout.trimEnd().split('\n').at(-1)).toBe(`report: ${join(r.dir, 'report.html')}`)
+      expect(reportedUnits(r.page)).toEqual(unitsOf(r.results))
+      expect(await validateHtml(r.page)).toEqual([])
+    })
+
+    it(`${which}: a real browser shows it and prints it to PDF, with nothing on its console`, async () => {
+      const shown = await renderInChromium(join(runs[which].dir, 'report.html'))
+      expect(shown.console).toEqual([])
+      expect(shown.screenshot.subarray(1, 4).toString()).toBe('PNG')
+      expect(shown.pdf.subarray(0, 5).toString()).toBe('%PDF-')
+      // A group per page: the print runs to many pages.
+      const pages = (shown.pdf.toString('latin1').match(/\/Type \/Page\b/g) ?? []).length
+      expect(pages).toBeGreaterThan(runs[which].results.groups.length)
+    }, 120_000)
+  }
+
+  it('puts the flawed device’s FAILs first, with the campaign and the missing boot check drawn', () => {
+    const { page, results } = runs.flawed
+    const failed = results.groups.flatMap((g) => g.cases.flatMap((c) => c.units)).filter((u) => u.verdict === 'FAIL')
+    expect(failed.length).toBeGreaterThan(0)
+    expect(page).toContain(`<h3>Failed (${failed.length})</h3>`)
+    expect(page.indexOf('<h3>Failed (')).toBeLessThan(page.indexOf('<h3>Open ('))
+    // The campaign table: the genuine image installed, signature attacks installed too (FAIL).
+    const campaign = /<section id="campaign">[\s\S]*?<\/section>/.exec(page)?.[0] ?? ''
+    expect(campaign).toMatch(/signature-removed<\/a>[\s\S]*?1\.0\.0 → 1\.1\.0[\s\S]*?badge fail/)
+    // The boot check that never came: the first dot lies a day after the restart.
+    expect(page).toMatch(/<figure class="timeline">/)
+    expect(runs.conformant.page).toContain('<h3>Failed (0)</h3>')
+  })
+})
