@@ -85,9 +85,9 @@ function closing(t: Tally, dir: string, path: string): string[] {
   if (t.decided === 0) return lines
   return [
     ...lines,
-    `the decisions are in ${path}; the next run applies them, e.g.`,
-    `  ts701 run --assessment ${dir} --conceptual-only --out <new run>`,
-    'decisions on functional units take a run with the device; ts701 report <earlier run> <new run> makes one report of both',
+    `the decisions are in ${path}; the next run applies them, or apply them to runs already made:`,
+    `  ts701 report <run dir>… --assessment ${dir}`,
+    `  ts701 run --assessment ${dir} --out <new run>`,
   ]
 }
 

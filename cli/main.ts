@@ -72,8 +72,15 @@ function program(io: Output, env: NodeJS.ProcessEnv, setExit: (code: number) => 
     .argument('<runs...>', 'run folders (ts701 run --out) or their results.json')
     .option('--out <dir>', 'output folder (default: reports/report-<timestamp>)')
     .option('--label <name>', 'label of each run, in argument order (repeatable, or comma-separated; default run1, run2…)', collect)
-    .action(async (runs: string[], o: { out?: string; label?: string[] }) =>
-      setExit(await report(runs, { ...(o.out && { out: o.out }), ...(o.label && { labels: o.label }) }, io)),
+    .option('--assessment <dir>', "apply this assessment folder's decisions.yaml to the runs first (as the next run would)")
+    .action(async (runs: string[], o: { out?: string; label?: string[]; assessment?: string }) =>
+      setExit(
+        await report(
+          runs,
+          { ...(o.out && { out: o.out }), ...(o.label && { labels: o.label }), ...(o.assessment && { assessment: o.assessment }) },
+          io,
+        ),
+      ),
     )
 
   cli

@@ -4,7 +4,10 @@ import { loadEdition } from '../catalog/editions.ts'
 import type { RecordedEntry } from '../core/evidence.ts'
 import { Ts701Error, UsageError } from '../core/errors.ts'
 import { resultName, type OutputFile, type RunResults, type UnitResult } from '../core/verdict.ts'
-import { StoredResultsError } from '../merge/errors.ts'
+import { formatFinding, hasErrors } from '../ixit/findings.ts'
+import { loadAssessment } from '../ixit/load.ts'
+import { applyDecisions } from '../merge/decisions.ts'
+import { MergeError, StoredResultsError } from '../merge/errors.ts'
 import { checkMergeable, mergeRuns, type LabelledRun } from '../merge/runs.ts'
 import { parseStoredResults } from '../merge/stored.ts'
 import { EVIDENCE_LOG, loadEvidence, REPORT_HTML, writeHtmlReport } from '../reports/html/index.ts'
@@ -19,6 +22,8 @@ export interface ReportCommandOptions {
   out?: string
   /** One label per run, in argument order; `run1`, `run2`… when absent. */
   labels?: string[]
+  /** An assessment folder whose decisions.yaml is applied to the stored runs. */
+  assessment?: string
 }
 
 interface StoredRun {
@@ -111,7 +116,31 @@ async function write(args: readonly string[], options: ReportCommandOptions, io:
   const out = options.out ?? join('reports', `report-${timestamp()}`)
   checkOutside(out, stored)
   const labels = options.labels ?? stored.map((_, i) => `run${i + 1}`)
+  if (options.assessment) return merge(await decided(stored, options.assessment, io), labels, out, io)
   return stored.length === 1 ? rerender(stored[0]!, out) : merge(stored, labels, out, io)
+}
+
+/**
+ * The runs with the assessment's decisions applied where each left a unit open to one: what the
+ * next run would conclude, without running again. Cases and groups are folded again by the merge.
+ */
+async function decided(stored: readonly StoredRun[], dir: string, io: Output): Promise<StoredRun[]> {
+  const loaded = await loadAssessment(dir)
+  if (!loaded.assessment || hasErrors(loaded.findings)) {
+    const errors = loaded.findings.filter((f) => f.severity === 'error').map(formatFinding)
+    throw new MergeError('E_MERGE_DECISIONS', `${dir}: the assessment cannot be read:\n${errors.join('\n')}`)
+  }
+  const { assessment } = loaded
+  return stored.map((s) => {
+    if (s.results.dut !== assessment.dut) {
+      throw new MergeError('E_MERGE_DECISIONS', `${dir} assesses ${assessment.dut}, but ${s.dir} is a run of ${s.results.dut}`)
+    }
+    const { results, applied } = applyDecisions(s.results, assessment.decisions, loadEdition(s.results.standard))
+    io.out(
+      `${s.dir}: ${applied.length} decision${applied.length === 1 ? '' : 's'} applied from ${dir}${applied.length ? ` (${applied.map(resultName).join(', ')})` : ''}`,
+    )
+    return { ...s, results }
+  })
 }
 
 /**

@@ -38,6 +38,8 @@ export interface UnitResult {
   evidence?: string[]
   /** How long the unit ran; the first unit of a shared experiment carries all of it. */
   durationMs?: number
+  /** An observed INCONCLUSIVE that puts a question to the assessor: a decision may settle it. */
+  review?: true
   /** In a merged assessment: the label of the run this verdict comes from. */
   run?: string
   /** In a merged assessment: decisive verdicts other runs gave this unit that differ from this one. */

@@ -79,7 +79,16 @@ function decide(p: PlannedUnit, ctx: EvaluationContext): Outcome {
 }
 
 /** What decides a unit, whoever decided it. */
-export type Decided = Pick<UnitResult, 'verdict' | 'reason' | 'source' | 'assessor' | 'evidence'>
+export type Decided = Pick<UnitResult, 'verdict' | 'reason' | 'source' | 'assessor' | 'evidence' | 'review'>
+
+/**
+ * Whether an assessor's decision may settle a unit: one the rules left open, or an observation
+ * that put a question to the assessor. A mechanical or observed FAIL is not overruled by
+ * paperwork, nor is an observation that could not be made. The run and `ts701 report` both ask.
+ */
+export function openToDecision(u: Pick<UnitResult, 'verdict' | 'source' | 'review'>): boolean {
+  return u.verdict === 'INCONCLUSIVE' && (u.source === 'rule' || (u.source === 'observed' && u.review === true))
+}
 
 /**
  * Builds every unit result, field by field from the plan and the decision: the key order is
@@ -98,6 +107,7 @@ export function unitResult(p: PlannedUnit, d: Decided): UnitResult {
     reads: p.unit.reads,
     ...(d.assessor && { assessor: { name: d.assessor.name, date: d.assessor.date } }),
     ...(d.evidence?.length && { evidence: [...d.evidence] }),
+    ...(d.review && { review: true as const }),
   }
 }
 
@@ -107,8 +117,8 @@ export function unitResult(p: PlannedUnit, d: Decided): UnitResult {
  * observation that could not be made (only an observed unit's question for review is theirs).
  */
 export function conclude(p: PlannedUnit, outcome: Outcome & { evidence?: string[] }, source: VerdictSource, a: Assessment): UnitResult {
-  const open = outcome.verdict === 'INCONCLUSIVE' && (source !== 'observed' || outcome.review === true)
-  const decision = open ? findDecision(a, p) : undefined
+  const review = source === 'observed' && outcome.review === true ? { review: true as const } : {}
+  const decision = openToDecision({ verdict: outcome.verdict, source, ...review }) ? findDecision(a, p) : undefined
   if (decision) {
     return unitResult(p, {
       verdict: decision.verdict,
@@ -117,7 +127,7 @@ export function conclude(p: PlannedUnit, outcome: Outcome & { evidence?: string[
       assessor: { name: decision.assessor, date: decision.date },
     })
   }
-  return unitResult(p, { verdict: outcome.verdict, reason: outcome.reason, source, evidence: outcome.evidence })
+  return unitResult(p, { verdict: outcome.verdict, reason: outcome.reason, source, evidence: outcome.evidence, ...review })
 }
 
 export function notApplicable(p: PlannedUnit, applicability: Applicability): UnitResult {

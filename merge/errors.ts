@@ -29,6 +29,8 @@ export type MergeErrorCode =
   | 'E_MERGE_NESTED'
   /** A run names a case or unit the edition does not have, so it cannot be aggregated by its rules. */
   | 'E_MERGE_CATALOG'
+  /** The assessment whose decisions were to be applied cannot be read, or is of another DUT. */
+  | 'E_MERGE_DECISIONS'
 
 /** Runs that cannot be merged into one assessment. */
 export class MergeError extends Ts701Error {

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunResults, UnitResult } from '../../core/verdict.ts'
 import { tempDir, ts701Async, type CliResult } from '../cli/helpers.ts'
 import { BASELINE, COMPATIBLE, startRaucDevice, type RaucDevice } from './rauc-device.ts'
+import { raucRefusals } from './rauc.ts'
 
 interface Run {
   cli: CliResult
@@ -34,13 +35,7 @@ const verdicts = (run: Run, prefix: string) =>
 const why = (run: Run) => run.units.map((u) => `${nameOf(u)} ${u.verdict}: ${u.reason}`).join('\n')
 
 /** Each refused bundle, with the words of RAUC's own refusal the console showed. */
-const REFUSED: Record<string, RegExp> = {
-  'payload-byte': /signature verification failed/,
-  'signature-removed': /Signature size is 0/,
-  'untrusted-key': /signature verification failed: Verify error/,
-  'other-hardware': new RegExp(`Compatible mismatch: Expected '${COMPATIBLE}' but bundle manifest has 'ts701-other-hardware'`),
-  truncated: /Invalid bundle format/,
-}
+const REFUSED = raucRefusals(COMPATIBLE)
 
 describe('RAUC behind its serial console as the DUT (examples/rauc-console)', () => {
   let onPty: RaucDevice

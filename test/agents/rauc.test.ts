@@ -7,15 +7,9 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { deriveAttacks } from '../../fixtures/attacks.ts'
 import { imageSource } from '../../fixtures/source.ts'
-import { COMPATIBLE, inactiveSlot, startRauc, type RaucAgent } from './rauc.ts'
+import { COMPATIBLE, inactiveSlot, raucRefusals, startRauc, type RaucAgent } from './rauc.ts'
 
-const REFUSED_FOR: Record<string, RegExp> = {
-  'payload-byte': /signature verification failed/,
-  'signature-removed': /Signature size is 0/,
-  'untrusted-key': /signature verification failed: Verify error/,
-  'other-hardware': new RegExp(`Compatible mismatch: Expected '${COMPATIBLE}' but bundle manifest has 'ts701-other-hardware'`),
-  truncated: /Invalid bundle format/,
-}
+const REFUSED_FOR = raucRefusals(COMPATIBLE)
 
 describe('rauc service as the update agent', () => {
   let agent: RaucAgent

@@ -139,6 +139,20 @@ export async function raucBundle(
   return out
 }
 
+/**
+ * What `rauc install` says when it refuses each attack ts701 derives from a bundle for
+ * `compatible`: the check each attack was made to trip.
+ */
+export function raucRefusals(compatible: string): Record<string, RegExp> {
+  return {
+    'payload-byte': /signature verification failed/,
+    'signature-removed': /Signature size is 0/,
+    'untrusted-key': /signature verification failed: Verify error/,
+    'other-hardware': new RegExp(`Compatible mismatch: Expected '${compatible}' but bundle manifest has 'ts701-other-hardware'`),
+    truncated: /Invalid bundle format/,
+  }
+}
+
 /** The service answers `rauc status` once it has taken its name on the bus. */
 export async function waitForService(env: NodeJS.ProcessEnv, said: () => string): Promise<void> {
   const until = Date.now() + 15_000

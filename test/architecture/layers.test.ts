@@ -28,7 +28,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   // The assessor workflow: finds what a run left to a person and records the answers.
   decide: ['core', 'ixit', 'harness', 'reports'],
   // Several runs of one DUT as one assessment: folds cases and groups with the harness's aggregation.
-  merge: ['core', 'catalog', 'harness'],
+  merge: ['core', 'ixit', 'catalog', 'harness'],
   // The reference device is a device: it may share the vocabulary, the public image format and
   // PKI helpers, and it writes profiles in the public profile format (types only).
   sim: ['core', 'fixtures'],

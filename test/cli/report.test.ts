@@ -105,4 +105,27 @@ describe('ts701 report', () => {
       expect(r.stderr, arg).toMatch(said)
     }
   })
+
+  it("applies an assessment's decisions to a stored run where it left a unit open, and folds the group again", async () => {
+    const { a } = await runs
+    const open = await tempDir('open-unit')
+    const stored = await readResults(a)
+    // The run as it would be without the decision: the unit asks the assessor.
+    for (const u of units(stored).filter((x) => x.id === CHANGED.id && x.target === CHANGED.target)) {
+      Object.assign(u, { verdict: 'INCONCLUSIVE', source: 'rule', reason: 'assessor review: is any attack feasible?' })
+      delete u.assessor
+    }
+    await writeFile(join(open, 'results.json'), JSON.stringify(stored))
+    const out = await tempDir('decided')
+    const r = await ts701InProcess(['report', open, '--assessment', await failingDecision(), '--out', out])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toContain(`: 1 decision applied from `)
+    const decided = await readResults(out)
+    const unit = units(decided).find((u) => u.id === CHANGED.id && u.target === CHANGED.target)
+    expect(unit).toMatchObject({ verdict: 'FAIL', source: 'assessor', run: 'run1' })
+    expect(decided.groups.find((g) => g.id === '5.3-7')?.verdict).toBe('FAIL')
+    // A unit the run decided is not the decisions' to change: the stored run itself is left as it was.
+    const untouched = await ts701InProcess(['report', a, '--assessment', await failingDecision(), '--out', await tempDir('kept')])
+    expect(untouched.stdout).toContain(': 0 decisions applied from ')
+  })
 })
