@@ -4,6 +4,7 @@ import { loadEdition } from '../../catalog/editions.ts'
 import type { RunResults, UnitResult } from '../../core/verdict.ts'
 import type { Decision } from '../../ixit/types.ts'
 import { applyDecisions } from '../../merge/decisions.ts'
+import { oneCaseRun } from '../reports/fixture.ts'
 
 const decision = (unit: string, target?: string): Decision => ({
   unit,
@@ -15,29 +16,8 @@ const decision = (unit: string, target?: string): Decision => ({
   source: { file: 'decisions.yaml', line: 1, column: 1 },
 })
 
-function results(units: UnitResult[]): RunResults {
-  return {
-    standard: 'en303645-v3.1.3',
-    standardTitle: 'EN 303 645 V3.1.3 / TS 103 701 V2.1.1',
-    dut: 'X',
-    startedAt: '2026-12-02T10:00:00.000Z',
-    finishedAt: '2026-12-02T10:01:00.000Z',
-    conceptualOnly: false,
-    findings: [],
-    attacks: [],
-    files: [],
-    groups: [
-      {
-        id: '5.3-7',
-        provision: '5.3-7',
-        status: 'M',
-        title: 't',
-        verdict: 'INCONCLUSIVE',
-        cases: [{ id: '5.3-7-1', kind: 'conceptual', verdict: 'INCONCLUSIVE', units }],
-      },
-    ],
-  }
-}
+const results = (units: UnitResult[]): RunResults =>
+  oneCaseRun(units, { dut: 'X', conceptualOnly: false, groups: oneCaseRun(units).groups.map((g) => ({ ...g, verdict: 'INCONCLUSIVE' })) })
 
 const unit = (over: Partial<UnitResult>): UnitResult => ({
   id: '5.3-7-1d',

@@ -5,12 +5,38 @@
  * markup characters, newlines, umlauts, `]]>`, text that looks like our own placeholders or
  * elements).
  */
-import type { RunResults } from '../../core/verdict.ts'
+import type { RunResults, UnitResult } from '../../core/verdict.ts'
 
 export const AWKWARD_FAIL = `Update signature uses "SHA-1" <deprecated> & 'RSA-1024';\nsee Prüfbericht §4: Ärger über Öffnung & Schlüssel`
 export const AWKWARD_INCONCLUSIVE = 'DUT did not answer within 30 s: ]]> and again ]]> then </system-out><skipped/>'
 export const AWKWARD_NOT_APPLICABLE = 'Not applicable: the DUT has no "automatic" updates <UpdMech-1 & UpdMech-2>\nsecond line: Größe'
 export const PLACEHOLDER_LOOKALIKE = 'ts701-placeholder-00000000-0000-0000-0000-000000000000-0 <skipped/>'
+
+/** A run of one group and one case holding `units`, every run-level field at its plainest. */
+export function oneCaseRun(units: UnitResult[], over: Partial<RunResults> = {}): RunResults {
+  return {
+    standard: 'en303645-v3.1.3',
+    standardTitle: 'EN 303 645 V3.1.3 / TS 103 701 V2.1.1',
+    dut: 'DUT: TS701-REF-1',
+    startedAt: '2026-11-20T09:00:00.000Z',
+    finishedAt: '2026-11-20T09:01:00.000Z',
+    conceptualOnly: true,
+    findings: [],
+    attacks: [],
+    files: [],
+    groups: [
+      {
+        id: '5.3-7',
+        provision: '5.3-7',
+        status: 'M F(g)',
+        title: 'Best-practice cryptography',
+        verdict: 'PASS',
+        cases: [{ id: '5.3-7-1', kind: 'conceptual', verdict: 'PASS', units }],
+      },
+    ],
+    ...over,
+  }
+}
 
 export function sampleResults(): RunResults {
   return {
