@@ -38,12 +38,23 @@ export interface UnitResult {
   evidence?: string[]
   /** How long the unit ran; the first unit of a shared experiment carries all of it. */
   durationMs?: number
+  /** The IXIT fields the unit read from its own entry, quoted (long ones cut), for the report. */
+  quotes?: FieldQuote[]
   /** An observed INCONCLUSIVE that puts a question to the assessor: a decision may settle it. */
   review?: true
   /** In a merged assessment: the label of the run this verdict comes from. */
   run?: string
   /** In a merged assessment: decisive verdicts other runs gave this unit that differ from this one. */
   conflicts?: UnitConflict[]
+}
+
+/** A field of the supplier's IXIT as the unit read it. */
+export interface FieldQuote {
+  /** The IXIT entry, e.g. `UpdMech-Network`. */
+  entry: string
+  /** The field as the unit names it in `reads`, e.g. `7-UpdMech.cryptographicDetails`. */
+  field: string
+  text: string
 }
 
 /** A verdict another run of the same DUT gave a unit, shown beside the one kept, never dropped. */

@@ -79,7 +79,29 @@ function decide(p: PlannedUnit, ctx: EvaluationContext): Outcome {
 }
 
 /** What decides a unit, whoever decided it. */
-export type Decided = Pick<UnitResult, 'verdict' | 'reason' | 'source' | 'assessor' | 'evidence' | 'review'>
+export type Decided = Pick<UnitResult, 'verdict' | 'reason' | 'source' | 'assessor' | 'evidence' | 'review' | 'quotes'>
+
+/** How much of one field a unit result quotes: enough to read the claim, not a whole document. */
+const QUOTE_CHARS = 600
+
+/**
+ * The fields of its own IXIT entry a unit read, as the supplier wrote them: a reader of the
+ * report sees the words a verdict was drawn from beside it.
+ */
+function quotesOf(p: PlannedUnit, a: Assessment): Pick<UnitResult, 'quotes'> {
+  const entry = findEntry(a, p.target)
+  if (!entry) return {}
+  const table = IXIT_TABLES.find((t) => (a.ixit[t] as IxitEntry[]).includes(entry))
+  const record = entry as unknown as Record<string, unknown>
+  const quotes = p.unit.reads.flatMap((field) => {
+    const { table: t, path } = parseRead(field)
+    const value = t === table && path.length === 1 ? record[path[0]!] : undefined
+    if (typeof value !== 'string' || value.trim() === '') return []
+    const text = value.length > QUOTE_CHARS ? `${value.slice(0, QUOTE_CHARS - 1)}…` : value
+    return [{ entry: entry.id, field, text }]
+  })
+  return quotes.length ? { quotes } : {}
+}
 
 /**
  * Whether an assessor's decision may settle a unit: one the rules left open, or an observation
@@ -108,6 +130,7 @@ export function unitResult(p: PlannedUnit, d: Decided): UnitResult {
     ...(d.assessor && { assessor: { name: d.assessor.name, date: d.assessor.date } }),
     ...(d.evidence?.length && { evidence: [...d.evidence] }),
     ...(d.review && { review: true as const }),
+    ...(d.quotes?.length && { quotes: d.quotes }),
   }
 }
 
@@ -125,9 +148,17 @@ export function conclude(p: PlannedUnit, outcome: Outcome & { evidence?: string[
       reason: decision.rationale,
       source: 'assessor',
       assessor: { name: decision.assessor, date: decision.date },
+      ...quotesOf(p, a),
     })
   }
-  return unitResult(p, { verdict: outcome.verdict, reason: outcome.reason, source, evidence: outcome.evidence, ...review })
+  return unitResult(p, {
+    verdict: outcome.verdict,
+    reason: outcome.reason,
+    source,
+    evidence: outcome.evidence,
+    ...review,
+    ...quotesOf(p, a),
+  })
 }
 
 export function notApplicable(p: PlannedUnit, applicability: Applicability): UnitResult {

@@ -80,6 +80,10 @@ function unitBlock(g: GroupResult, u: UnitResult, evidence: ReadonlyMap<string, 
         : html``
     }
     ${u.reads.length ? html`<p class="reads">IXIT fields read: ${u.reads.map((r, i) => html`${i ? ', ' : ''}<code>${r}</code>`)}</p>` : html``}
+    ${(u.quotes ?? []).map(
+      (q) =>
+        html`<blockquote class="ixit"><p class="said">${q.text}</p><p class="from">${q.entry}, <code>${q.field}</code></p></blockquote>`,
+    )}
     ${evidenceTable(u, evidence)}
   </article>`
 }

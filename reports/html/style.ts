@@ -35,6 +35,10 @@ thead th { background: var(--soft); }
 .unit.added { border-left-style: dashed; }
 .unit header { display: flex; flex-wrap: wrap; gap: 8px; align-items: baseline; }
 .tag { font-size: 11px; background: var(--soft); border: 1px solid var(--line); border-radius: 3px; padding: 0 4px; }
+blockquote.ixit { margin: 6px 0 6px 4px; padding: 2px 10px; border-left: 3px solid #b8c7e0; background: #f7f9fc; }
+blockquote.ixit p { margin: 2px 0; }
+blockquote.ixit .said { white-space: pre-wrap; overflow-wrap: anywhere; }
+blockquote.ixit .from { font-size: 11px; color: var(--na); }
 .evidence { font-size: 12px; }
 .evidence caption { text-align: left; color: var(--na); font-size: 12px; }
 .evidence td.id, .evidence td.time, .evidence td.channel { white-space: nowrap; font-family: ui-monospace, "DejaVu Sans Mono", monospace; }

@@ -41,6 +41,16 @@ describe.each(EDITIONS)('ts701 run --conceptual-only on the reference assessment
     expect(results.attacks).toEqual([])
   })
 
+  it('quotes the IXIT fields a unit read from its own entry, as the supplier wrote them', async () => {
+    const { results } = await run
+    const units = results.groups.flatMap((g) => g.cases.flatMap((c) => c.units))
+    const crypto = units.find((u) => u.id === '5.3-7-1c' && u.target === 'UpdMech-Network')!
+    const quoted = crypto.quotes?.find((q) => q.field === '7-UpdMech.cryptographicDetails')
+    expect(quoted).toMatchObject({ entry: 'UpdMech-Network', text: expect.stringMatching(/^Image signature: ECDSA over NIST P-256/) })
+    // Not applicable units read nothing to quote.
+    expect(units.filter((u) => u.verdict === 'NOT APPLICABLE').every((u) => u.quotes === undefined)).toBe(true)
+  })
+
   it('writes a junit.xml that validates against the JUnit schema', async () => {
     const { junit } = await run
     const check = validate(junit, XSD)

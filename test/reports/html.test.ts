@@ -42,6 +42,7 @@ function withTimeline(r: RunResults): RunResults {
                 reason: 'first check 1.0 h after the device was back',
                 source: 'observed',
                 reads: ['7-UpdMech.updateChecking'],
+                quotes: [{ entry: 'UpdMech-1', field: '7-UpdMech.updateChecking', text: 'Checks <daily> after boot & then every day.' }],
                 evidence: ['E000001', 'E000002', 'E000404'],
               },
             ],
@@ -114,5 +115,11 @@ describe('report.html', () => {
     const items = openList.match(/<li class="inc">/g) ?? []
     expect(items.length).toBeGreaterThan(0)
     expect(openList.match(/class="settle">To settle: /g)).toHaveLength(items.length)
+  })
+
+  it('quotes the IXIT fields a unit read, beside its verdict', () => {
+    expect(page).toMatch(
+      /<blockquote class="ixit"><p class="said">Checks &#60;daily&#62; after boot &#38; then every day\.<\/p><p class="from">UpdMech-1, <code>7-UpdMech\.updateChecking<\/code><\/p><\/blockquote>/,
+    )
   })
 })
