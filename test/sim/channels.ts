@@ -199,7 +199,9 @@ export class Terminal {
   async answer(line: string, timeoutMs = 10_000): Promise<string> {
     const text = await this.command(line, timeoutMs)
     const lines = text.split('\n')
-    return lines.slice(1, -1).join('\n')
+    // A line the device printed unprompted just before the echo is not part of the answer.
+    const found = line.trim() ? lines.findIndex((l) => l.trim().endsWith(line.trim())) : -1
+    return lines.slice(Math.max(found, 0) + 1, -1).join('\n')
   }
 
   /** Waits until the console shows a prompt and is quiet, then returns. */

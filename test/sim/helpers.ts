@@ -242,6 +242,8 @@ export class StubUpdateServer {
       res.writeHead(200, { 'content-type': 'application/octet-stream' })
       const extra = offered.options.extraBytes ?? 0
       const file = createReadStream(offered.image.path)
+      // An image removed after its test (the device polls on) ends the download, not the test run.
+      file.on('error', () => res.destroy())
       file.pipe(res, { end: extra === 0 })
       if (extra > 0) {
         file.on('end', () => {
