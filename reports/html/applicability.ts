@@ -3,7 +3,7 @@
  * against each other or against the run: a reader checks these before trusting the rest.
  */
 import type { RunResults } from '../../core/verdict.ts'
-import { html, type Markup } from './html.ts'
+import { html, plainTable, type Markup } from './html.ts'
 import { groupAnchor, unitAnchor, unitLabel, unitsOf } from './verdicts.ts'
 
 export function notApplicable(r: RunResults): Markup {
@@ -16,45 +16,19 @@ export function notApplicable(r: RunResults): Markup {
     <h2>Not applicable</h2>
     ${
       groups.length
-        ? html`<table class="plain">
-            <thead>
-              <tr>
-                <th scope="col">group</th>
-                <th scope="col">why</th>
-              </tr>
-            </thead>
-            <tbody>
-              ${groups.map(
-                (g) =>
-                  html`<tr>
-                    <td><a href="#${groupAnchor(g)}">${g.id}</a></td>
-                    <td>${g.reason ?? '—'}</td>
-                  </tr>`,
-              )}
-            </tbody>
-          </table>`
+        ? plainTable(
+            ['group', 'why'],
+            groups.map((g) => [html`<a href="#${groupAnchor(g)}">${g.id}</a>`, g.reason ?? '—']),
+          )
         : html`<p>Every test group applies.</p>`
     }
     ${
       units.length
         ? html`<h3>Units not applicable in applicable groups</h3>
-            <table class="plain">
-              <thead>
-                <tr>
-                  <th scope="col">unit</th>
-                  <th scope="col">why</th>
-                </tr>
-              </thead>
-              <tbody>
-                ${units.map(
-                  (u) =>
-                    html`<tr>
-                      <td><a href="#${unitAnchor(u)}">${unitLabel(u)}</a></td>
-                      <td>${u.reason}</td>
-                    </tr>`,
-                )}
-              </tbody>
-            </table>`
+          ${plainTable(
+            ['unit', 'why'],
+            units.map((u) => [html`<a href="#${unitAnchor(u)}">${unitLabel(u)}</a>`, u.reason]),
+          )}`
         : html``
     }
   </section>`

@@ -1,6 +1,6 @@
 /** The cover: which device, which edition, who and when, with what inputs, and the evidence seal. */
 import type { RunResults } from '../../core/verdict.ts'
-import { html, type Markup } from './html.ts'
+import { html, plainTable, type Markup } from './html.ts'
 
 const day = (iso: string) =>
   iso
@@ -26,51 +26,23 @@ export function cover(r: RunResults): Markup {
   const declared = meta?.declared.modelDesignations.join(', ') || r.dut
   const runs = r.runs?.length
     ? html`<h3>Runs merged</h3>
-        <table class="plain">
-          <thead>
-            <tr>
-              <th scope="col">run</th>
-              <th scope="col">folder</th>
-              <th scope="col">started</th>
-              <th scope="col">finished</th>
-              <th scope="col">device seen</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${r.runs.map(
-              (x) =>
-                html`<tr>
-                  <td>${x.label}</td>
-                  <td><code>${x.dir}</code></td>
-                  <td>${day(x.startedAt)}</td>
-                  <td>${day(x.finishedAt)}</td>
-                  <td>${x.observedDut ? `${x.observedDut.model ?? '?'} ${x.observedDut.version ?? ''}` : '—'}</td>
-                </tr>`,
-            )}
-          </tbody>
-        </table>`
+        ${plainTable(
+          ['run', 'folder', 'started', 'finished', 'device seen'],
+          r.runs.map((x) => [
+            x.label,
+            html`<code>${x.dir}</code>`,
+            day(x.startedAt),
+            day(x.finishedAt),
+            x.observedDut ? `${x.observedDut.model ?? '?'} ${x.observedDut.version ?? ''}` : '—',
+          ]),
+        )}`
     : html``
   const inputs = meta?.inputs.length
     ? html`<h3>Input documents</h3>
-        <table class="plain">
-          <thead>
-            <tr>
-              <th scope="col">kind</th>
-              <th scope="col">file</th>
-              <th scope="col">SHA-256</th>
-            </tr>
-          </thead>
-          <tbody>
-            ${meta.inputs.map(
-              (d) =>
-                html`<tr>
-                  <td>${d.kind}</td>
-                  <td><code>${d.path}</code></td>
-                  <td><code class="hash">${d.sha256}</code></td>
-                </tr>`,
-            )}
-          </tbody>
-        </table>`
+        ${plainTable(
+          ['kind', 'file', 'SHA-256'],
+          meta.inputs.map((d) => [d.kind, html`<code>${d.path}</code>`, html`<code class="hash">${d.sha256}</code>`]),
+        )}`
     : html``
   return html`<section class="cover" id="cover">
     <p class="kicker">Conformance assessment, EN 303 645 clause 5.3 (software updates)</p>

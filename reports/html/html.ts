@@ -33,3 +33,13 @@ export function html(strings: TemplateStringsArray, ...parts: Part[]): Markup {
 
 /** Markup that is already safe (CSS, an SVG built here). */
 export const trusted = (text: string): Markup => new Markup(text)
+
+type Cell = Markup | string
+
+/** A plain table: a header row of column names, then one row per entry. */
+export function plainTable(columns: readonly string[], rows: readonly (readonly Cell[])[]): Markup {
+  return html`<table class="plain">
+    <thead><tr>${columns.map((c) => html`<th scope="col">${c}</th>`)}</tr></thead>
+    <tbody>${rows.map((cells) => html`<tr>${cells.map((c) => html`<td>${c}</td>`)}</tr>`)}</tbody>
+  </table>`
+}
