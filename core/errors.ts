@@ -26,3 +26,10 @@ export class LabFaultError extends Ts701Error {
     super('E_LAB_FAULT', message)
   }
 }
+
+/**
+ * The lab machine, not the documents or the device, stops the run: the output folder cannot be
+ * made, another run holds it, it holds files that are not ts701's, or a disk is full or read-only.
+ * Exit code 3, one line naming the path and the cause.
+ */
+export class EnvironmentError extends Ts701Error {}

@@ -1,6 +1,7 @@
 import type { Dirent } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
+import { OUT_LOCK } from '../core/lock-file.ts'
 
 /** The manifest, at the top of the run folder. */
 export const MANIFEST = 'MANIFEST.sha256'
@@ -43,6 +44,8 @@ export async function listFolder(dir: string): Promise<FolderListing> {
       const path = rel === '' ? entry.name : `${rel}/${entry.name}`
       if (entry.isDirectory()) await visit(path)
       else if (rel === '' && PACK_FILES.includes(entry.name)) continue
+      // The lock of the run writing the folder: it is gone once the run ends, so it is not evidence.
+      else if (rel === '' && entry.name === OUT_LOCK) continue
       else if (entry.isFile()) listing.files.push(path)
       else listing.others.push(path)
     }

@@ -1,5 +1,6 @@
-import { rm, stat, writeFile } from 'node:fs/promises'
+import { rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
+import { writeFileAtomic } from '../core/atomic-file.ts'
 import type { EvidenceSeal, OutputFile } from '../core/verdict.ts'
 import { CERTIFICATE, listFolder, MANIFEST, PUBLIC_KEY, SIGNATURE } from './files.ts'
 import { digestOf, formatManifest, hashFiles, type ManifestEntry } from './manifest.ts'
@@ -44,11 +45,11 @@ export async function writePack(dir: string, signer?: Signer): Promise<PackWritt
   await Promise.all([SIGNATURE, PUBLIC_KEY, CERTIFICATE].map((name) => rm(join(dir, name), { force: true })))
   const entries = await entriesOf(dir)
   const manifest = Buffer.from(formatManifest(entries), 'utf8')
-  await writeFile(join(dir, MANIFEST), manifest)
+  await writeFileAtomic(join(dir, MANIFEST), manifest)
   const files: OutputFile[] = [{ path: MANIFEST, kind: 'manifest' }]
   if (signer) {
-    await writeFile(join(dir, SIGNATURE), `${signer.sign(manifest)}\n`)
-    await writeFile(join(dir, signer.companion.path), signer.companion.pem)
+    await writeFileAtomic(join(dir, SIGNATURE), `${signer.sign(manifest)}\n`)
+    await writeFileAtomic(join(dir, signer.companion.path), signer.companion.pem)
     files.push({ path: SIGNATURE, kind: 'signature' }, { path: signer.companion.path, kind: signer.companion.kind })
   }
   return { files, listed: entries.length }

@@ -4,10 +4,11 @@
  * into properties and, because GitLab ignores properties, into the first line of system-out.
  */
 import { randomUUID } from 'node:crypto'
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import type { Builder, TestCase } from 'junit-report-builder'
+import { writeFileAtomic } from '../core/atomic-file.ts'
 import { resultName, type CaseResult, type GroupResult, type OutputFile, type RunResults, type UnitResult } from '../core/verdict.ts'
 import type { Reporter } from './reporter.ts'
 
@@ -64,7 +65,7 @@ export function renderJunit(results: RunResults): string {
 export async function writeJunit(results: RunResults, file: string): Promise<void> {
   const xml = renderJunit(results)
   await mkdir(dirname(file), { recursive: true })
-  await writeFile(file, xml.endsWith('\n') ? xml : `${xml}\n`, 'utf8')
+  await writeFileAtomic(file, xml.endsWith('\n') ? xml : `${xml}\n`)
 }
 
 const FILE: OutputFile = { path: 'junit.xml', kind: 'junit' }

@@ -3,8 +3,9 @@
  * written as the harness built it, in the model's key order; nothing is copied field by field,
  * so a field added to `RunResults` reaches the file without a change here.
  */
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
+import { writeFileAtomic } from '../core/atomic-file.ts'
 import type { OutputFile, RunResults } from '../core/verdict.ts'
 import type { Reporter } from './reporter.ts'
 
@@ -25,7 +26,7 @@ export function renderResultsJson(results: RunResults): string {
 
 export async function writeResultsJson(results: RunResults, file: string): Promise<void> {
   await mkdir(dirname(file), { recursive: true })
-  await writeFile(file, renderResultsJson(results), 'utf8')
+  await writeFileAtomic(file, renderResultsJson(results))
 }
 
 const FILE: OutputFile = { path: 'results.json', kind: 'results' }

@@ -1,5 +1,5 @@
-import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { writeFileAtomic } from '../../core/atomic-file.ts'
 import type { Reporter } from '../reporter.ts'
 import { EVIDENCE_LOG, loadEvidence, type ReportInput } from './input.ts'
 import { renderReport } from './render.ts'
@@ -12,7 +12,7 @@ export const REPORT_HTML = 'report.html'
 /** Renders the report into `dir` and names the file written. */
 export async function writeHtmlReport(input: ReportInput, dir: string): Promise<string> {
   const file = join(dir, REPORT_HTML)
-  await writeFile(file, renderReport(input))
+  await writeFileAtomic(file, renderReport(input))
   return file
 }
 
