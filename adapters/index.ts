@@ -4,7 +4,7 @@
  */
 import type { Dut } from '../core/dut.ts'
 import type { DutOptions } from '../profile/channel.ts'
-import type { ProfileLoadResult } from '../profile/load.ts'
+import type { ProfileLoadOptions, ProfileLoadResult } from '../profile/load.ts'
 import { bindChannels } from '../profile/registry.ts'
 import type { DutProfile } from '../profile/types.ts'
 import { CHANNELS, type RegisteredDutProfile } from './registry.ts'
@@ -14,8 +14,8 @@ export type { ChannelKind, RegisteredDutProfile } from './registry.ts'
 
 const channels = bindChannels(CHANNELS)
 
-export function loadDutProfile(file: string): Promise<ProfileLoadResult<RegisteredDutProfile>> {
-  return channels.load(file)
+export function loadDutProfile(file: string, options?: ProfileLoadOptions): Promise<ProfileLoadResult<RegisteredDutProfile>> {
+  return channels.load(file, options)
 }
 
 /** The adapter the profile names: the suites see the same `Dut` whatever the channel. */

@@ -19,7 +19,11 @@ function describeGroup(g: PlannedGroup): string[] {
 }
 
 /** Shows which test cases apply and why not, and what functional cases will need. */
-export async function plan(dir: string, options: { standard?: string; groups?: string[] }, io: Output): Promise<number> {
+export async function plan(
+  dir: string,
+  options: { standard?: string; groups?: string[]; maxDocumentBytes?: number },
+  io: Output,
+): Promise<number> {
   const prepared = await prepare(dir, options)
   printFindings(prepared.findings, io)
   io.out(`${prepared.plan.edition.title} — ${prepared.assessment.dut}`)

@@ -5,7 +5,12 @@ import type { OutputFile } from '../core/verdict.ts'
 import { deriveAttacks } from '../fixtures/attacks.ts'
 import { imageSource } from '../fixtures/source.ts'
 import { InvalidAssessmentError } from '../ixit/errors.ts'
-import { hasErrors } from '../ixit/findings.ts'
+import { finding, hasErrors } from '../ixit/findings.ts'
+import { toPointer, type SourceDoc } from '../ixit/source.ts'
+import { materialFindings } from '../profile/material.ts'
+import { AttackDerivationError } from '../fixtures/attack-types.ts'
+import { ImageFormatError } from '../fixtures/image.ts'
+import type { ProfileLoadOptions } from '../profile/load.ts'
 import type { DutProfile } from '../profile/types.ts'
 import type { Finding } from '../ixit/types.ts'
 import { CONTROL_VARIANT, type LabPayload } from './functional.ts'
@@ -35,13 +40,36 @@ function credentials(profile: DutProfile, env: NodeJS.ProcessEnv): Record<string
 }
 
 /**
+ * A valid image that does not parse as its format stops the derivation with the parser's words
+ * alone; the finding names the field and the file, so the lab knows which file to fix.
+ */
+function namingTheImage(profile: DutProfile, locate: SourceDoc['locate'] | undefined): (err: unknown) => never {
+  return (err) => {
+    const images = profile.images
+    if (!images || !locate || !(err instanceof ImageFormatError || err instanceof AttackDerivationError)) throw err
+    const signer = err.message.startsWith('images.vendorSigner')
+    const path = signer ? ['images', 'vendorSigner'] : ['images', 'valid', 'file']
+    const what = signer ? err.message : `file "${images.valid.file}" is not a usable ${images.format} image: ${err.message}`
+    throw new InvalidAssessmentError([finding('error', 'bad-image', locate(path), what, toPointer(path))])
+  }
+}
+
+/**
  * Loads the DUT profile, picks its credentials from `env` and derives the attack images from the
  * supplier's valid image, before any suite runs: the plan lists one unit per attack, and the
  * workers get the profile and the credentials as data and only read the files.
  */
-export async function prepareLab(profileFile: string, out: string, env: NodeJS.ProcessEnv): Promise<PreparedLab> {
-  const { profile, findings, locate } = await loadDutProfile(profileFile)
+export async function prepareLab(
+  profileFile: string,
+  out: string,
+  env: NodeJS.ProcessEnv,
+  limits: ProfileLoadOptions = {},
+): Promise<PreparedLab> {
+  const { profile, findings, locate, files } = await loadDutProfile(profileFile, limits)
   if (!profile || hasErrors(findings)) throw new InvalidAssessmentError(findings)
+  // Certificates, keys and images are the lab's: a bad one stops the run here, before any device step.
+  const material = files && locate ? await materialFindings(files, locate) : []
+  if (hasErrors(material)) throw new InvalidAssessmentError([...findings, ...material])
   const workDir = resolve(out, 'work')
   const images = profile.images
   const attacks = images
@@ -66,7 +94,7 @@ export async function prepareLab(profileFile: string, out: string, env: NodeJS.P
             ...(images.vendorSigner.certFile !== undefined && { certPem: await readFile(images.vendorSigner.certFile, 'utf8') }),
           },
         }),
-      })
+      }).catch(namingTheImage(profile, locate))
     : []
   const lab: LabPayload = {
     profile,

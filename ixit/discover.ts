@@ -2,9 +2,10 @@
  * Finds the documents of an assessment folder. Every document may be YAML or JSON; two spellings
  * of the same document would leave it unclear which one the supplier means, so that is an error.
  */
-import { readdir, stat } from 'node:fs/promises'
-import { basename, join } from 'node:path'
+import { lstat, readdir, realpath, stat } from 'node:fs/promises'
+import { basename, join, resolve } from 'node:path'
 import { finding } from './findings.ts'
+import { isWithin } from './paths.ts'
 import type { Finding } from './types.ts'
 
 const EXTENSIONS = ['.yaml', '.yml', '.json'] as const
@@ -35,26 +36,46 @@ export async function discoverDocuments(dir: string): Promise<Discovery> {
   }
 
   const findings: Finding[] = []
-  const pick = async (folder: string, entries: Set<string>, base: string, what: string): Promise<string | undefined> => {
+  // Symlinks that stay inside the folder are fine; the folder's own path may be one too.
+  const root = await realpath(dir).catch(() => resolve(dir))
+  /** True for a document that can be read; a name that is there but cannot be a document gets its finding. */
+  const usable = async (path: string): Promise<boolean> => {
+    const problem = await documentProblem(path, root)
+    if (problem) findings.push(finding('error', problem.code, { file: path, line: 1, column: 1 }, problem.message))
+    return problem === undefined
+  }
+  const inside = async (path: string, folder: string, what: string): Promise<boolean> => {
+    const problem = await outside(path, folder, what)
+    if (problem) findings.push(finding('error', 'outside-folder', { file: path, line: 1, column: 1 }, problem))
+    return problem === undefined
+  }
+  /** The document's file; `given` also when the name is there but refused, so it is not reported missing too. */
+  const pick = async (folder: string, entries: Set<string>, base: string, what: string): Promise<{ file?: string; given: boolean }> => {
     const present: string[] = []
+    let given = false
     for (const ext of EXTENSIONS) {
       const name = base + ext
-      if (entries.has(name) && (await isFile(join(folder, name)))) present.push(name)
+      if (!entries.has(name)) continue
+      given = true
+      if (await usable(join(folder, name))) present.push(name)
     }
     for (const extra of present.slice(1)) {
       findings.push(
         duplicateDocument(join(folder, extra), `${what} is already given by ${present[0]}; keep only one of ${present.join(', ')}`),
       )
     }
-    return present[0] === undefined ? undefined : join(folder, present[0])
+    return { given, ...(present[0] !== undefined && { file: join(folder, present[0]) }) }
   }
 
   const files: DocumentFiles = { ixit: [] }
-  files.ics = await pick(dir, names, 'ics', 'the ICS')
-  files.decisions = await pick(dir, names, 'decisions', 'the decisions document')
-  const ixitFile = await pick(dir, names, 'ixit', 'the IXIT')
+  const ics = await pick(dir, names, 'ics', 'the ICS')
+  files.ics = ics.file
+  files.decisions = (await pick(dir, names, 'decisions', 'the decisions document')).file
+  const ixit = await pick(dir, names, 'ixit', 'the IXIT')
+  const ixitFile = ixit.file
   const ixitDir = join(dir, 'ixit')
-  const hasIxitDir = names.has('ixit') && (await isDirectory(ixitDir))
+  const ixitDirGiven = names.has('ixit') && (await isDirectory(ixitDir))
+  const hasIxitDir = ixitDirGiven && (await inside(ixitDir, root, 'the IXIT folder'))
 
   if (ixitFile) {
     files.ixit = [ixitFile]
@@ -68,16 +89,41 @@ export async function discoverDocuments(dir: string): Promise<Discovery> {
       findings.push(missing(ixitDir, `cannot read IXIT folder: ${errorText(err)}`))
     }
     for (const name of inFolder) {
-      if (await isFile(join(ixitDir, name))) files.ixit.push(join(ixitDir, name))
+      if (await usable(join(ixitDir, name))) files.ixit.push(join(ixitDir, name))
     }
-    if (files.ixit.length === 0) {
+    if (inFolder.length === 0) {
       findings.push(missing(ixitDir, `no IXIT document in the folder (expected *.yaml, *.yml or *.json files)`))
     }
-  } else {
+  } else if (!ixit.given && !ixitDirGiven) {
     findings.push(missing(dir, `no IXIT document (expected ixit.yaml, ixit.yml, ixit.json or an ixit/ folder)`))
   }
-  if (!files.ics) findings.push(missing(dir, `no ICS document (expected ics.yaml, ics.yml or ics.json)`))
+  if (!ics.given) findings.push(missing(dir, `no ICS document (expected ics.yaml, ics.yml or ics.json)`))
   return { files, findings }
+}
+
+/**
+ * Why `path` cannot be a document of the folder whose real path is `root`: a symlink out of the
+ * folder (its target is not read, so nothing of it reaches a message), a directory, a device.
+ */
+async function documentProblem(path: string, root: string): Promise<{ code: string; message: string } | undefined> {
+  const away = await outside(path, root, 'the document')
+  if (away) return { code: 'outside-folder', message: away }
+  const info = await stat(path).catch((err: unknown) => err as NodeJS.ErrnoException)
+  if (info instanceof Error) return { code: 'unreadable', message: `cannot read file: ${info.message}` }
+  if (info.isDirectory()) return { code: 'not-a-file', message: 'is a directory, not a document' }
+  if (!info.isFile()) return { code: 'not-a-file', message: 'is not a regular file (a device, FIFO or socket)' }
+  return undefined
+}
+
+/** A message when `path` is a symlink whose target is outside `root` (or leads nowhere). */
+async function outside(path: string, root: string, what: string): Promise<string | undefined> {
+  const link = await lstat(path).catch(() => undefined)
+  if (!link?.isSymbolicLink()) return undefined
+  const target = await realpath(path).catch(() => undefined)
+  if (target === undefined) return 'is a symbolic link that leads nowhere (its target does not exist)'
+  if (!isWithin(root, target) || target === root)
+    return `is a symbolic link out of the assessment folder; ts701 does not follow it: put ${what} itself in the folder`
+  return undefined
 }
 
 function missing(file: string, message: string): Finding {
@@ -86,13 +132,6 @@ function missing(file: string, message: string): Finding {
 
 function duplicateDocument(file: string, message: string): Finding {
   return finding('error', 'duplicate-document', { file, line: 1, column: 1 }, message)
-}
-
-async function isFile(path: string): Promise<boolean> {
-  return stat(path).then(
-    (s) => s.isFile(),
-    () => false,
-  )
 }
 
 async function isDirectory(path: string): Promise<boolean> {

@@ -9,11 +9,44 @@ export function hasErrors(fs: readonly Finding[]): boolean {
   return fs.some((f) => f.severity === 'error')
 }
 
-/** Order by place in the documents; the rest only makes equal places deterministic. */
+/**
+ * Findings that say a file could not be taken in at all (missing, unreadable, too large, not
+ * YAML, not a document). Whatever else is wrong may follow from them (a cross-reference into a
+ * document that did not load), so they are read first.
+ */
+const ROOT_CAUSES: ReadonlySet<string> = new Set([
+  'internal-error',
+  'missing-document',
+  'duplicate-document',
+  'not-a-file',
+  'outside-folder',
+  'unreadable',
+  'too-large',
+  'invalid-utf8',
+  'yaml-syntax',
+  'not-a-document',
+])
+
+export function isRootCause(f: Finding): boolean {
+  return ROOT_CAUSES.has(f.code)
+}
+
+/** Root causes first, then by place in the documents; the rest only makes equal places deterministic. */
 export function sortFindings(fs: readonly Finding[]): Finding[] {
   return [...fs].sort(
-    (a, b) => compare(a.file, b.file) || a.line - b.line || a.column - b.column || compare(a.code, b.code) || compare(a.message, b.message),
+    (a, b) =>
+      Number(!isRootCause(a)) - Number(!isRootCause(b)) ||
+      compare(a.file, b.file) ||
+      a.line - b.line ||
+      a.column - b.column ||
+      compare(a.code, b.code) ||
+      compare(a.message, b.message),
   )
+}
+
+/** Keeps the order of `fs` otherwise: for lists put together from several sorted ones. */
+export function rootCausesFirst(fs: readonly Finding[]): Finding[] {
+  return [...fs.filter(isRootCause), ...fs.filter((f) => !isRootCause(f))]
 }
 
 /** Drops findings that say the same thing about the same place. */

@@ -8,7 +8,8 @@ import { checkDecisions, checkIxit } from './crossref.ts'
 import { discoverDocuments } from './discover.ts'
 import type { DocumentKind, DocumentKinds } from './documents.ts'
 import { dedupeFindings, finding, hasErrors, sortFindings } from './findings.ts'
-import { validateDocument } from './schemas.ts'
+import { readSchema, validateDocument } from './schemas.ts'
+import { notADocument } from './shape.ts'
 import { readSource, type SourceDoc } from './source.ts'
 import type { Assessment, Finding } from './types.ts'
 
@@ -18,9 +19,14 @@ export interface LoadResult {
   findings: Finding[]
 }
 
-export async function loadAssessment(dir: string): Promise<LoadResult> {
+export interface LoadOptions {
+  /** Refuse a document larger than this many bytes (default DEFAULT_MAX_DOCUMENT_BYTES). */
+  maxDocumentBytes?: number
+}
+
+export async function loadAssessment(dir: string, options: LoadOptions = {}): Promise<LoadResult> {
   try {
-    return await load(dir)
+    return await load(dir, options)
   } catch (err) {
     // A loader bug must still reach the user as a finding, not as a stack trace from the CLI.
     const message = err instanceof Error ? err.message : String(err)
@@ -35,16 +41,30 @@ interface Loaded<T> {
   valid?: ValidDocument<T>
 }
 
-async function load(dir: string): Promise<LoadResult> {
+const WHAT: Record<DocumentKind, string> = { ics: 'an ICS document', ixit: 'an IXIT document', decisions: 'a decisions document' }
+const topLevel = new Map<DocumentKind, string[]>()
+function topLevelOf(kind: DocumentKind): string[] {
+  let keys = topLevel.get(kind)
+  if (!keys) topLevel.set(kind, (keys = Object.keys((readSchema(kind).properties as object | undefined) ?? {})))
+  return keys
+}
+
+async function load(dir: string, options: LoadOptions): Promise<LoadResult> {
   const discovery = await discoverDocuments(dir)
   const findings = [...discovery.findings]
   const files = discovery.files
   if (!files) return { findings }
 
   const read = async <K extends DocumentKind>(kind: K, file: string): Promise<Loaded<DocumentKinds[K]>> => {
-    const parsed = await readSource(file)
+    const parsed = await readSource(file, { maxBytes: options.maxDocumentBytes })
     findings.push(...parsed.findings)
     if (!parsed.doc) return {}
+    // Not a document at all: said once; its content is neither schema-checked nor cross-checked.
+    const foreign = notADocument(parsed.doc, WHAT[kind], topLevelOf(kind))
+    if (foreign) {
+      findings.push(foreign)
+      return {}
+    }
     const { data, findings: schemaFindings } = validateDocument(kind, parsed.doc)
     findings.push(...schemaFindings)
     return { doc: parsed.doc, valid: data === undefined ? undefined : { doc: parsed.doc, data } }

@@ -232,7 +232,7 @@ function itemOf(value: unknown, index: number): unknown {
 }
 
 /** Levenshtein distance, to suggest the property a typo was meant to be. */
-function closest(name: string, candidates: readonly string[]): string | undefined {
+export function closest(name: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined
   let bestDistance = Infinity
   for (const c of candidates) {

@@ -2,7 +2,8 @@
  * Documents parsed with their positions. JSON goes through the YAML parser too (YAML 1.2 is a
  * superset of JSON), so both formats get node ranges and one code path reports positions.
  */
-import { readFile } from 'node:fs/promises'
+import { constants } from 'node:fs'
+import { open } from 'node:fs/promises'
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml'
 import { finding, type Place } from './findings.ts'
 import type { Finding } from './types.ts'
@@ -27,13 +28,18 @@ export interface ParseResult {
   findings: Finding[]
 }
 
-export async function readSource(file: string): Promise<ParseResult> {
-  let bytes: Buffer
-  try {
-    bytes = await readFile(file)
-  } catch (err) {
-    return { findings: [finding('error', 'unreadable', { file, line: 1, column: 1 }, `cannot read file: ${reason(err)}`)] }
-  }
+/** Documents are a few hundred kilobytes at most; anything far larger is a mistake or an attack. */
+export const DEFAULT_MAX_DOCUMENT_BYTES = 4 * 1024 * 1024
+
+export interface ReadOptions {
+  /** Refuse a document larger than this many bytes (default DEFAULT_MAX_DOCUMENT_BYTES). */
+  maxBytes?: number
+}
+
+export async function readSource(file: string, options: ReadOptions = {}): Promise<ParseResult> {
+  const read = await readBounded(file, options.maxBytes ?? DEFAULT_MAX_DOCUMENT_BYTES)
+  if ('problem' in read) return { findings: [read.problem] }
+  const bytes = read.bytes
   const invalid = firstInvalidUtf8(bytes)
   if (invalid < 0) return parseSource(file, bytes.toString('utf8'))
   const byte = bytes[invalid]!.toString(16).toUpperCase().padStart(2, '0')
@@ -48,6 +54,8 @@ export async function readSource(file: string): Promise<ParseResult> {
   return { ...parsed, findings: [problem, ...parsed.findings] }
 }
 
+const MAX_DUPLICATE_FINDINGS = 5
+
 export function parseSource(file: string, text: string): ParseResult {
   const lineCounter = new LineCounter()
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, version: '1.2' })
@@ -60,7 +68,11 @@ export function parseSource(file: string, text: string): ParseResult {
   // After the first real syntax error the parser's later complaints are mostly its own
   // confusion; duplicate keys are independent of each other, so all of them are worth showing.
   let syntaxReported = false
+  // A file that is not a document at all (a system file, a log) can repeat a key on every few
+  // lines; past a handful, more findings would only copy that file into the output.
+  let duplicates = 0
   for (const e of doc.errors) {
+    if (e.code === 'DUPLICATE_KEY' && ++duplicates > MAX_DUPLICATE_FINDINGS) continue
     if (e.code === 'DUPLICATE_KEY') {
       const key = keyAt(text, e.pos[0])
       findings.push(
@@ -77,7 +89,18 @@ export function parseSource(file: string, text: string): ParseResult {
       findings.push(finding('error', 'yaml-syntax', at(e.pos[0]), `invalid ${language}: ${e.message}${hint}`))
     }
   }
-  for (const w of doc.warnings) {
+  if (duplicates > MAX_DUPLICATE_FINDINGS) {
+    const more = duplicates - MAX_DUPLICATE_FINDINGS
+    findings.push(
+      finding(
+        'error',
+        'duplicate-key',
+        { file, line: 1, column: 1 },
+        `${more} more duplicate key${more === 1 ? '' : 's'} not listed: is this the right file?`,
+      ),
+    )
+  }
+  for (const w of doc.warnings.slice(0, MAX_DUPLICATE_FINDINGS)) {
     findings.push(finding('warning', 'yaml-warning', at(w.pos[0]), `${language}: ${w.message}`))
   }
   if (doc.errors.length > 0) return { findings }
@@ -93,6 +116,63 @@ export function parseSource(file: string, text: string): ParseResult {
     doc: { file, value, locate: (path, target = 'value') => locate(doc, at, file, path, target) },
     findings,
   }
+}
+
+/**
+ * Reads at most `limit` bytes, deciding from the open handle's own stat, so the size checked is
+ * that of the file read; a file still growing (or one that reports no size, like those of /proc)
+ * is cut off by the read itself. Anything but a regular file is refused unread: a FIFO or device
+ * would block or never end.
+ */
+async function readBounded(file: string, limit: number): Promise<{ bytes: Buffer } | { problem: Finding }> {
+  const at = { file, line: 1, column: 1 }
+  const refuse = (code: string, message: string) => ({ problem: finding('error', code, at, message) })
+  let handle
+  try {
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK)
+  } catch (err) {
+    if (isErrno(err, 'EISDIR')) return refuse('not-a-file', 'is a directory, not a document')
+    return refuse('unreadable', `cannot read file: ${reason(err)}`)
+  }
+  try {
+    const info = await handle.stat()
+    if (info.isDirectory()) return refuse('not-a-file', 'is a directory, not a document')
+    if (!info.isFile())
+      return refuse('not-a-file', 'is not a regular file (a device, FIFO or socket); give the path of the document itself')
+    if (info.size > limit) return refuse('too-large', tooLarge(formatBytes(info.size), limit))
+    const chunks: Buffer[] = []
+    let length = 0
+    // Up to one byte past the limit, whatever the size said: enough to tell "too large" apart.
+    while (length <= limit) {
+      const chunk = Buffer.alloc(Math.min(64 * 1024, limit + 1 - length))
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, length)
+      if (bytesRead === 0) break
+      chunks.push(chunk.subarray(0, bytesRead))
+      length += bytesRead
+    }
+    if (length > limit) return refuse('too-large', tooLarge(`more than ${formatBytes(limit)}`, limit))
+    return { bytes: Buffer.concat(chunks, length) }
+  } catch (err) {
+    if (isErrno(err, 'EISDIR')) return refuse('not-a-file', 'is a directory, not a document')
+    return refuse('unreadable', `cannot read file: ${reason(err)}`)
+  } finally {
+    await handle.close().catch(() => undefined)
+  }
+}
+
+function tooLarge(size: string, limit: number): string {
+  return `the file is ${size}, above the limit of ${formatBytes(limit)} for a document; check that this is the right file`
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} bytes`
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1).replace(/\.0$/, '')} KiB (${n} bytes)`
+  return `${(n / 1024 / 1024).toFixed(1).replace(/\.0$/, '')} MiB (${n} bytes)`
+}
+
+function isErrno(err: unknown, code: string): boolean {
+  return typeof err === 'object' && err !== null && 'code' in err && err.code === code
 }
 
 /** RFC 6901. */

@@ -6,15 +6,16 @@
  *
  * Which channels exist is the caller's business (adapters/registry.ts); see loadDutProfile.
  */
-import { stat } from 'node:fs/promises'
 import { dedupeFindings, finding, hasErrors, sortFindings } from '../ixit/findings.ts'
-import { readSource, toPointer, type SourceDoc } from '../ixit/source.ts'
+import { notADocument } from '../ixit/shape.ts'
+import { readSource, type SourceDoc } from '../ixit/source.ts'
 import type { Finding } from '../ixit/types.ts'
 import { buildProfile } from './build.ts'
 import type { ChannelDescriptor, ProfileOf } from './channel.ts'
 import { checkProfile } from './checks.ts'
 import { filePatterns, filesOf, type ProfileFile } from './files.ts'
-import { validateProfile } from './schema.ts'
+import { fileFindings } from './file-checks.ts'
+import { composeProfileSchema, validateProfile } from './schema.ts'
 import type { DutProfile } from './types.ts'
 
 export interface ProfileLoadResult<P extends DutProfile = DutProfile> {
@@ -23,14 +24,22 @@ export interface ProfileLoadResult<P extends DutProfile = DutProfile> {
   findings: Finding[]
   /** Where a path of the profile's YAML sits, for findings made later (e.g. on the images' own facts). */
   locate?: SourceDoc['locate']
+  /** The files the profile names, where they were written: for checks of their content (profile/material.ts). */
+  files?: ProfileFile[]
+}
+
+export interface ProfileLoadOptions {
+  /** Refuse a profile larger than this many bytes (default DEFAULT_MAX_DOCUMENT_BYTES). */
+  maxDocumentBytes?: number
 }
 
 export async function loadProfile<C extends ChannelDescriptor>(
   file: string,
   channels: readonly C[],
+  options: ProfileLoadOptions = {},
 ): Promise<ProfileLoadResult<ProfileOf<C>>> {
   try {
-    return await load(file, channels)
+    return await load(file, channels, options)
   } catch (err) {
     // A loader bug must still reach the user as a finding, not as a stack trace.
     const message = err instanceof Error ? err.message : String(err)
@@ -38,35 +47,36 @@ export async function loadProfile<C extends ChannelDescriptor>(
   }
 }
 
-async function load<C extends ChannelDescriptor>(file: string, channels: readonly C[]): Promise<ProfileLoadResult<ProfileOf<C>>> {
-  const parsed = await readSource(file)
+async function load<C extends ChannelDescriptor>(
+  file: string,
+  channels: readonly C[],
+  options: ProfileLoadOptions,
+): Promise<ProfileLoadResult<ProfileOf<C>>> {
+  const parsed = await readSource(file, { maxBytes: options.maxDocumentBytes })
   const findings = [...parsed.findings]
+  let files: ProfileFile[] | undefined
   const done = (profile?: ProfileOf<C>): ProfileLoadResult<ProfileOf<C>> => {
     const sorted = sortFindings(dedupeFindings(findings))
     const located = parsed.doc ? { locate: parsed.doc.locate } : {}
-    return profile && !hasErrors(sorted) ? { profile, findings: sorted, ...located } : { findings: sorted, ...located }
+    return profile && !hasErrors(sorted)
+      ? { profile, findings: sorted, ...located, ...(files && { files }) }
+      : { findings: sorted, ...located }
   }
   if (!parsed.doc) return done()
+  const foreign = notADocument(parsed.doc, 'a DUT profile', Object.keys(composeProfileSchema(channels).properties ?? {}))
+  if (foreign) {
+    findings.push(foreign)
+    return done()
+  }
 
   // Schema, semantic and file checks all run, so every problem is reported in one round.
   const { data: filled, findings: schemaFindings } = validateProfile(parsed.doc, channels)
   findings.push(...schemaFindings)
   findings.push(...checkProfile(parsed.doc, channels))
-  findings.push(...(await missingFiles(parsed.doc, filesOf(file, parsed.doc.value, filePatterns(channels, parsed.doc.value)))))
-  return done(filled ? buildProfile(file, parsed.doc.locate([]), filled, channels) : undefined)
-}
-
-async function missingFiles(doc: SourceDoc, files: readonly ProfileFile[]): Promise<Finding[]> {
-  const problems = await Promise.all(
-    files.map(async (f) => {
-      const what = await stat(f.resolved).then(
-        (s) => (s.isFile() ? undefined : 'is not a file'),
-        (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? 'does not exist' : `cannot be read (${err.code ?? err.message})`),
-      )
-      if (!what) return []
-      const where = f.resolved === f.written ? '' : ` (resolved to ${f.resolved})`
-      return [finding('error', 'missing-file', doc.locate(f.path), `file "${f.written}"${where} ${what}`, toPointer(f.path))]
-    }),
-  )
-  return problems.flat()
+  files = filesOf(file, parsed.doc.value, filePatterns(channels, parsed.doc.value))
+  findings.push(...(await fileFindings(parsed.doc, file, files)))
+  if (!filled) return done()
+  // Where files may come from is the loader's concern; the loaded profile holds the files themselves.
+  const { allowFiles: _, ...profile } = filled as Record<string, unknown>
+  return done(buildProfile(file, parsed.doc.locate([]), profile, channels))
 }

@@ -6,12 +6,12 @@
 import type { AnySchemaObject } from 'ajv'
 import type { Dut } from '../core/dut.ts'
 import { channelFor, type ChannelDescriptor, type DutOptions, type ProfileOf } from './channel.ts'
-import { loadProfile, type ProfileLoadResult } from './load.ts'
+import { loadProfile, type ProfileLoadOptions, type ProfileLoadResult } from './load.ts'
 import { composeProfileSchema } from './schema.ts'
 import type { DutProfile } from './types.ts'
 
 export interface Channels<P extends DutProfile> {
-  load(file: string): Promise<ProfileLoadResult<P>>
+  load(file: string, options?: ProfileLoadOptions): Promise<ProfileLoadResult<P>>
   schema(): AnySchemaObject
   create(profile: DutProfile, options: DutOptions): Dut
   /** The secret values the profile draws from `env`, so evidence can mask them anywhere. */
@@ -26,7 +26,7 @@ export function bindChannels<C extends ChannelDescriptor>(channels: readonly C[]
     return channel
   }
   return {
-    load: (file) => loadProfile(file, channels),
+    load: (file, options) => loadProfile(file, channels, options),
     schema: () => composeProfileSchema(channels),
     create: (profile, options) => of(profile).create(profile, options),
     // The observation broker's password is a secret of the profile like the adapter's own.

@@ -210,7 +210,8 @@ describe('loading a DUT profile', () => {
       { offset: 0, length: 512 },
       { offset: 4096, length: 100 },
     ])
-    const { lines, file } = await lint(ranged('[{ offset: 0, length: 0 }]'))
+    // lint() writes a folder of its own: the image is named inside it, where a profile's files must be.
+    const { lines, file } = await lint(ranged('[{ offset: 0, length: 0 }]').replace(absolute, 'images/valid.bin'))
     expect(lines).toEqual([`${file}:13:39: error: /images/signedRanges/0/length: must be >= 1, found 0`])
   })
 
