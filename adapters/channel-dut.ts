@@ -11,7 +11,7 @@ import {
   type UpdateOutcome,
   type UpdateSettings,
 } from '../core/dut.ts'
-import type { Masker } from '../core/mask.ts'
+import { withMasker, type Masker } from '../core/mask.ts'
 
 /** What one channel implements: every operation, on that channel's own context. */
 export interface ChannelOperations<C> {
@@ -96,7 +96,8 @@ export abstract class ChannelDut<C> implements Dut {
 
   private async call<T>(op: Operation, work: () => Promise<T>): Promise<T> {
     try {
-      return this.masker.value(await this.run(op, work))
+      // Quotes of the device's answers made during the operation mask before they cut.
+      return this.masker.value(await withMasker(this.masker, () => this.run(op, work)))
     } catch (err) {
       if (!(err instanceof DutError)) throw err
       const text = this.masker.text(err.message)

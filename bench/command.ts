@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process'
 import { stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { EvidenceLog } from '../core/evidence.ts'
+import { quoteMasked } from '../core/mask.ts'
 import { resolvePath } from '../profile/files.ts'
 import type { CommandSpec } from '../profile/types.ts'
 import { BenchError } from './errors.ts'
@@ -96,8 +97,6 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
-const excerpt = (text: string): string => (text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS)}…` : text)
-
 function describe(spec: CommandSpec): string {
   // One line: an inline script's newlines would break the summary.
   const text = (spec.shell ? `sh -c ${JSON.stringify(spec.argv[0])}` : spec.argv.join(' ')).replace(/\s+/g, ' ')
@@ -179,10 +178,10 @@ export async function runCommand(spec: CommandSpec, options: CommandOptions): Pr
       signal: ended.signal,
       timedOut,
       durationMs: ended.durationMs,
-      stdout: excerpt(stdout),
+      stdout: quoteMasked(stdout, evidence.masker, EXCERPT_CHARS + 1),
       stdoutBytes: out.total,
       ...(out.cut > 0 && { stdoutCutBytes: out.cut }),
-      stderr: excerpt(stderr),
+      stderr: quoteMasked(stderr, evidence.masker, EXCERPT_CHARS + 1),
       stderrBytes: err.total,
       ...(err.cut > 0 && { stderrCutBytes: err.cut }),
     },

@@ -24,8 +24,8 @@ export interface RecordedEntry extends EvidenceEntry {
 export class EvidenceLog {
   private count = 0
   private readonly entries: RecordedEntry[] = []
-  /** Secrets reach no evidence, whatever the adapter put into an entry. */
-  private readonly masker: Masker
+  /** Secrets reach no evidence, whatever the adapter put into an entry; quote with it before cutting. */
+  readonly masker: Masker
 
   constructor(
     private readonly file?: string,

@@ -5,6 +5,7 @@
  * not), user:password is cut from URLs, and secret values are masked wherever else they turn up
  * (a device echoing a token in an error page, say).
  */
+import { AsyncLocalStorage } from 'node:async_hooks'
 import type { IncomingHttpHeaders } from 'node:http'
 
 export const REDACTED = '***'
@@ -135,6 +136,54 @@ export class Masker {
   url(url: string | URL): string {
     return this.text(redactUrl(url))
   }
+
+  /** The longest secret, in characters: how far past a cut a secret may reach. */
+  get longest(): number {
+    return this.secrets[0]?.length ?? 0
+  }
+}
+
+/** Where a quote keeps its text when it is cut: the start (`abc…`) or the end (`…xyz`). */
+export type QuoteEnd = 'start' | 'end'
+
+/**
+ * Device output as messages and evidence quote it: secrets masked in the WHOLE text first, then
+ * cut to `max` characters with `…` marking the cut. Masking after the cut would miss a secret that
+ * straddles it, and its first (or last) characters would reach every report. Every place that
+ * quotes device output cuts it here.
+ */
+export function quoteMasked(text: string, secrets: Masker | Iterable<string> | undefined, max: number, keep: QuoteEnd = 'start'): string {
+  const masker = secrets === undefined ? undefined : secrets instanceof Masker ? secrets : new Masker(secrets)
+  return cut(masker ? masker.text(text) : text, max, keep)
+}
+
+function cut(text: string, max: number, keep: QuoteEnd): string {
+  if (text.length <= max) return text
+  const room = Math.max(0, max - 1)
+  if (keep === 'end') {
+    let start = text.length - room
+    // Half a surrogate pair is not text.
+    if (/[\uDC00-\uDFFF]/.test(text.charAt(start))) start++
+    return `…${text.slice(start)}`
+  }
+  let end = room
+  if (/[\uD800-\uDBFF]/.test(text.charAt(end - 1))) end--
+  return `${text.slice(0, end)}…`
+}
+
+/**
+ * The masker of the device operation under way. Errors thrown deep inside an operation (an
+ * extraction that found nothing) quote the device's answer without a masker at hand; they find the
+ * operation's masker here, so they too mask before they cut.
+ */
+const current = new AsyncLocalStorage<Masker>()
+
+export function withMasker<T>(masker: Masker, work: () => T): T {
+  return current.run(masker, work)
+}
+
+export function activeMasker(): Masker | undefined {
+  return current.getStore()
 }
 
 function jsonEscaped(s: string): string {

@@ -1,4 +1,4 @@
-import { isSensitive, REDACTED } from '../core/mask.ts'
+import { isSensitive, quoteMasked, REDACTED } from '../core/mask.ts'
 
 /** Request bodies up to this size are kept as text; status reports and inventories are far smaller. */
 export const BODY_LIMIT = 64 * 1024
@@ -70,7 +70,8 @@ export function maskedExcerpt(body: RequestBody, limit: number): string {
     body.json && typeof body.json.value === 'object' && body.json.value !== null
       ? JSON.stringify(maskValue(body.json.value))
       : body.text.replace(NAMED_VALUE, (all, name: string, sep: string) => (isSensitive(name) ? `${name}${sep}${REDACTED}` : all))
-  return masked.length > limit ? `${masked.slice(0, limit)}…` : masked
+  // `limit` characters kept, then the mark.
+  return quoteMasked(masked, undefined, limit + 1)
 }
 
 function maskValue(value: unknown): unknown {

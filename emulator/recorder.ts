@@ -5,7 +5,7 @@ import { definedOnly } from './defined.ts'
 import type { Exchange } from './exchange.ts'
 import type { Hit, HitLog } from './hit-log.ts'
 import type { Offer } from './offer.ts'
-import { redactQuery } from '../core/mask.ts'
+import { quoteMasked, redactQuery } from '../core/mask.ts'
 import { certificateFingerprint, type ConnectionTag, type TlsMaterial } from './tls.ts'
 
 /**
@@ -146,8 +146,7 @@ export class Recorder {
   /** A request that ended: answered, or left by its client (`completed: false`). */
   exchange(x: Omit<Exchange, 'res'>, completed: boolean): void {
     const query = redactQuery(x.rawQuery)
-    const responseBody =
-      x.responseBody !== undefined && x.responseBody.length > BODY_EXCERPT ? `${x.responseBody.slice(0, BODY_EXCERPT)}…` : x.responseBody
+    const responseBody = x.responseBody === undefined ? undefined : quoteMasked(x.responseBody, undefined, BODY_EXCERPT + 1)
     const summary = `${x.method} ${x.path} → ${x.status || 'no answer'}${x.route ? ` (${x.route})` : ''}${completed ? '' : ', client went away'}`
     const detail = {
       method: x.method,

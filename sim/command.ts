@@ -1,11 +1,12 @@
 import { isAbsolute, join, relative, resolve } from 'node:path'
 import { Ts701Error } from '../core/errors.ts'
-import { errorMessage } from './errors.ts'
+import { errorMessage, portError } from './errors.ts'
 import { formatFlawList, parseFlaws } from './flaws.ts'
 import { formatLogEntry } from './log.ts'
 import { BENCH_SCRIPT } from './bench.ts'
 import { channelOfMode, MODE_HELP, MODES, type Mode } from './modes/index.ts'
 import { CHANNELS, PASSWORD_ENV, type Channel } from './profile.ts'
+import { bindError } from './ports.ts'
 import { createReferenceSetup, writeEnvFile, type ReferenceSetup } from './setup.ts'
 import type { KeyAlgorithm } from '../fixtures/certs.ts'
 
@@ -54,6 +55,19 @@ export const SIM_DEFAULTS = {
   channel: 'http',
 } as const
 
+/** Which option set each port the device binds, so a taken port's message names the option to change. */
+function portOptions(options: SimOptions): Map<number, string> {
+  const ports: Array<[number | undefined, string]> = [
+    [options.consolePort ?? SIM_DEFAULTS.consolePort, '--console-port'],
+    [options.brokerPort ?? SIM_DEFAULTS.brokerPort, '--broker-port'],
+    [options.benchPort ?? SIM_DEFAULTS.benchPort, '--bench-port'],
+    [options.updateServerPort ?? SIM_DEFAULTS.updateServerPort, '--update-server-port'],
+    [options.port ?? SIM_DEFAULTS.port, '--port'],
+  ]
+  // Later entries win when two options name the same port: --port is the likeliest to be meant.
+  return new Map(ports.filter((p): p is [number, string] => p[0] !== undefined && p[0] > 0))
+}
+
 /**
  * `ts701 sim`: runs the reference DUT until SIGINT or SIGTERM. The API password goes only into
  * `<dir>/sim.env` (mode 0600); the terminal shows the variable's name, never its value.
@@ -88,6 +102,18 @@ export async function runSim(options: SimOptions, io: SimIo): Promise<number> {
     return 3
   }
 
+  // A taken port is refused before the keys and images are made, which takes seconds.
+  const bound = [options.port ?? SIM_DEFAULTS.port, options.benchPort ?? SIM_DEFAULTS.benchPort]
+  if (channel === 'mqtt' && !options.brokerUrl) bound.push(options.brokerPort ?? SIM_DEFAULTS.brokerPort)
+  if (channel === 'serial') bound.push(options.consolePort ?? SIM_DEFAULTS.consolePort)
+  for (const port of bound.filter((p) => p > 0)) {
+    const taken = portError(await bindError(port), portOptions(options))
+    if (taken) {
+      io.err(`cannot start the reference DUT: ${taken.message}`)
+      return 3
+    }
+  }
+
   const dir = options.dir ?? SIM_DEFAULTS.dir
   let setup: ReferenceSetup
   try {
@@ -113,8 +139,9 @@ export async function runSim(options: SimOptions, io: SimIo): Promise<number> {
       ...(options.verbose ? { onLog: (e) => io.out(formatLogEntry(e)) } : {}),
     })
   } catch (err) {
-    io.err(`cannot start the reference DUT: ${errorMessage(err)}`)
-    return err instanceof Ts701Error ? 3 : 4
+    const taken = portError(err, portOptions(options))
+    io.err(`cannot start the reference DUT: ${errorMessage(taken ?? err)}`)
+    return taken || err instanceof Ts701Error ? 3 : 4
   }
 
   const envFile = join(dir, 'sim.env')

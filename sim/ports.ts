@@ -25,6 +25,18 @@ function bindable(port: number): Promise<boolean> {
 }
 
 /**
+ * Why `port` cannot be bound on loopback right now (the listen error: EADDRINUSE, EACCES …), or
+ * nothing when it can. Lets a command refuse a taken port at once, before seconds of set-up.
+ */
+export function bindError(port: number): Promise<NodeJS.ErrnoException | undefined> {
+  return new Promise((resolve) => {
+    const probe = createServer()
+    probe.once('error', (err: NodeJS.ErrnoException) => resolve(err))
+    probe.listen({ host: '127.0.0.1', port, exclusive: true }, () => probe.close(() => resolve(undefined)))
+  })
+}
+
+/**
  * A loopback port that was free a moment ago, for a server that binds it later (and may rebind it
  * after a stop). It is taken below the kernel's ephemeral range: an ephemeral port can be handed
  * to any outgoing connection in the meantime, and then the later bind fails with EADDRINUSE.

@@ -259,7 +259,7 @@ export class HttpClient {
       ...(r.responseSha256 ? { responseSha256: r.responseSha256 } : {}),
       requestHeaders: mask.headers(req.headers),
       ...(r.reply ? { responseHeaders: mask.headers(r.reply.headers) } : {}),
-      ...(r.body && r.body.length > 0 ? { responseExcerpt: mask.text(excerpt(r.body, 300)) } : {}),
+      ...(r.body && r.body.length > 0 ? { responseExcerpt: excerpt(r.body, 300, mask) } : {}),
       ...(r.notes.length > 0 ? { notes: r.notes } : {}),
       ...(r.error ? { error: r.error } : {}),
     }

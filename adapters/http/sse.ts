@@ -101,11 +101,11 @@ async function events(ctx: Ctx, cfg: SseConfig, http: HttpStream, stream: Outcom
   for await (const chunk of http.chunks) {
     for (const event of parser.push(decoder.decode(chunk, { stream: true }))) {
       if (cfg.event !== undefined && event.event !== cfg.event) continue
-      ctx.client.note('read-outcome', `SSE event "${event.event}" on ${http.request}: ${excerpt(event.data, 120)}`, {
+      ctx.client.note('read-outcome', `SSE event "${event.event}" on ${http.request}: ${excerpt(event.data, 120, ctx.masker)}`, {
         event: event.event,
         ...(event.id !== undefined ? { id: event.id } : {}),
         dataBytes: Buffer.byteLength(event.data),
-        data: excerpt(event.data, 500),
+        data: excerpt(event.data, 500, ctx.masker),
       })
       stream.push({ kind: 'message', answer: { headers: http.headers, body: Buffer.from(event.data) } })
     }

@@ -68,10 +68,10 @@ export function openWebSocket(ctx: Ctx, cfg: WsConfig, connectMs: number): Outco
     if (done) return
     messages++
     const data = typeof event.data === 'string' ? event.data : Buffer.from(event.data as ArrayBuffer).toString('utf8')
-    ctx.client.note('read-outcome', `WebSocket message on ${url.pathname}: ${excerpt(data, 120)}`, {
+    ctx.client.note('read-outcome', `WebSocket message on ${url.pathname}: ${excerpt(data, 120, ctx.masker)}`, {
       url: shown,
       dataBytes: Buffer.byteLength(data),
-      data: excerpt(data, 500),
+      data: excerpt(data, 500, ctx.masker),
     })
     stream.push({ kind: 'message', answer: { headers: {}, body: Buffer.from(data) } })
   })

@@ -191,7 +191,10 @@ export class Console {
   }
 
   private tell(line: ConsoleLine): void {
-    for (const listener of [...this.taps]) listener(line)
+    if (this.taps.size === 0) return
+    // Observers quote and cut the line; a secret in it is masked before that, whole.
+    const masked = { ...line, text: this.transcript.masker.text(line.text) }
+    for (const listener of [...this.taps]) listener(masked)
   }
 
   private onClosed(generation: number, reason: string): void {

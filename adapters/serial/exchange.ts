@@ -173,7 +173,7 @@ export async function exchange(c: Console, op: Operation, ex: SerialExchange, o:
       }
       if (view.atPrompt) {
         const answer = complete.replace(/\n$/, '')
-        const instead = answer.trim() === '' ? 'nothing but the prompt' : c.transcript.masker.text(excerpt(answer))
+        const instead = answer.trim() === '' ? 'nothing but the prompt' : excerpt(answer, undefined, c.transcript.masker)
         return {
           fail: new AnswerMismatch(
             op,
@@ -261,7 +261,7 @@ export function answerView(c: Console, command: string, prompt: RegExp | undefin
 export function said(c: Console, command: string, prompt: RegExp | undefined): string {
   const view = answerView(c, command, prompt)
   const text = [...view.lines, view.partial].join('\n').trim()
-  if (text !== '') return `the console printed ${c.transcript.masker.text(tailExcerpt(text))}`
+  if (text !== '') return `the console printed ${tailExcerpt(text, undefined, c.transcript.masker)}`
   if (view.echoed) return 'the device echoed the command and said nothing else'
   return 'the console stayed silent'
 }

@@ -165,6 +165,6 @@ function timeout(c: Console, op: Operation, started: number, what: string): DutE
   return new DutError(
     'E_DUT_TIMEOUT',
     op,
-    `${what} within ${Date.now() - started} ms${shown ? ` (it printed ${c.transcript.masker.text(tailExcerpt(shown))})` : ''}`,
+    `${what} within ${Date.now() - started} ms${shown ? ` (it printed ${tailExcerpt(shown, undefined, c.transcript.masker)})` : ''}`,
   )
 }

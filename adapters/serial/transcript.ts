@@ -6,7 +6,7 @@
  */
 import type { Operation } from '../../core/dut.ts'
 import type { EvidenceLog } from '../../core/evidence.ts'
-import { Masker, REDACTED } from '../../core/mask.ts'
+import { activeMasker, Masker, quoteMasked, REDACTED } from '../../core/mask.ts'
 
 /** Longest line text put into one evidence entry. */
 const MAX_TEXT = 2000
@@ -74,14 +74,19 @@ export class Transcript {
   }
 }
 
-/** A short excerpt of console text for messages: quoted, white space folded, cut at `max`. */
-export function excerpt(text: string, max = 160): string {
-  const flat = text.replace(/\s+/g, ' ').trim()
-  return JSON.stringify(flat.length > max ? `${flat.slice(0, max - 1)}…` : flat)
+/**
+ * A short excerpt of console text for messages: quoted, white space folded, cut at `max`. Secrets
+ * are masked before the cut, by `masker` or else the running operation's.
+ */
+export function excerpt(text: string, max = 160, masker: Masker | undefined = activeMasker()): string {
+  return JSON.stringify(quoteMasked(fold(quoteMasked(text, masker, Infinity)), undefined, max))
 }
 
-/** The tail of console text, for messages about what came last. */
-export function tailExcerpt(text: string, max = 160): string {
-  const flat = text.replace(/\s+/g, ' ').trim()
-  return JSON.stringify(flat.length > max ? `…${flat.slice(-(max - 1))}` : flat)
+/** The tail of console text, for messages about what came last; masked like `excerpt`. */
+export function tailExcerpt(text: string, max = 160, masker: Masker | undefined = activeMasker()): string {
+  return JSON.stringify(quoteMasked(fold(quoteMasked(text, masker, Infinity)), undefined, max, 'end'))
+}
+
+function fold(text: string): string {
+  return text.replace(/\s+/g, ' ').trim()
 }

@@ -7,6 +7,7 @@
  */
 import type { Dut, UpdateOutcome } from '../../core/dut.ts'
 import type { EvidenceLog } from '../../core/evidence.ts'
+import { withMasker } from '../../core/mask.ts'
 import type { AliveFact, ChecksFact, DutProfile, MqttFact, OutcomeFact, ServerFact, VersionFact } from '../../profile/types.ts'
 import { feedAlive, feedChecks, feedOutcome, feedValue, type Feed } from './feed.ts'
 import { ConsoleWatcher, consoleOutcomeExtract, consoleValueExtract } from './console.ts'
@@ -101,6 +102,14 @@ export class Observer implements SessionObserve {
     return fact.from === 'operation' ? (this.d.profile.operations['read-outcome']?.timeoutMs ?? DEFAULT_OUTCOME_MS) : fact.timeoutMs
   }
 
+  /**
+   * What the device said is quoted in the reasons when a fact cannot be read from it; the quotes
+   * (harness/observe/extract.ts) mask the secrets the run knows before they cut.
+   */
+  private masked<T>(work: () => Promise<T>): Promise<T> {
+    return withMasker(this.d.evidence.masker, work)
+  }
+
   async listen(): Promise<void> {
     const { version, model, outcome, checks, alive } = this.facts
     const used = [version, model, outcome, checks, alive].map((f) => f?.from)
@@ -110,11 +119,11 @@ export class Observer implements SessionObserve {
   }
 
   version(options: { since?: number; waitMs?: number } = {}): Promise<Reading<string>> {
-    return this.value('version', options)
+    return this.masked(() => this.value('version', options))
   }
 
   model(options: { since?: number; waitMs?: number } = {}): Promise<Reading<string>> {
-    return this.value('model', options)
+    return this.masked(() => this.value('model', options))
   }
 
   private async value(name: 'version' | 'model', options: { since?: number; waitMs?: number }): Promise<Reading<string>> {
@@ -141,7 +150,11 @@ export class Observer implements SessionObserve {
     }
   }
 
-  async outcome(since: number): Promise<Reading<UpdateOutcome>> {
+  outcome(since: number): Promise<Reading<UpdateOutcome>> {
+    return this.masked(() => this.outcomeSince(since))
+  }
+
+  private async outcomeSince(since: number): Promise<Reading<UpdateOutcome>> {
     const fact = this.facts.outcome
     if (!fact) return undeclared('outcome', 'read-outcome')
     switch (fact.from) {
@@ -173,7 +186,11 @@ export class Observer implements SessionObserve {
     return clientMix(hits, this.identity, checks ? hitMatcher(checks) : nonImageRequests(routes), routes)
   }
 
-  async alive(options: { since?: number; waitMs?: number } = {}): Promise<Reading<boolean>> {
+  alive(options: { since?: number; waitMs?: number } = {}): Promise<Reading<boolean>> {
+    return this.masked(() => this.aliveNow(options))
+  }
+
+  private async aliveNow(options: { since?: number; waitMs?: number }): Promise<Reading<boolean>> {
     const fact = this.facts.alive
     if (!fact) return undeclared('alive', 'identify')
     switch (fact.from) {

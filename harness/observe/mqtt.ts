@@ -130,7 +130,7 @@ export class MqttWatcher {
     const text = payload.toString('utf8')
     const evidence = this.evidence.record({
       channel: 'mqtt',
-      summary: `observed ${topic}: ${excerpt(text, 120)}`,
+      summary: `observed ${topic}: ${excerpt(text, 120, this.evidence.masker)}`,
       detail: { topic, bytes: payload.length, ...(retained && { retained: true }) },
     })
     this.messages.push({ time: Date.now(), evidence, topic, what: `message on ${topic}`, report: { text } })

@@ -5,6 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { EvidenceLog } from '../../../core/evidence.ts'
 import type { CommandSpec } from '../../../profile/types.ts'
 import { sleep } from '../../emulator/helpers.ts'
 import { observeProfile, observing } from './helpers.ts'
@@ -35,6 +36,27 @@ describe.concurrent('probe source', () => {
 
     const whole = observing(observeProfile({ version: { from: 'probe', command: node('console.log("  2.0.0  ")') } }))
     expect(await whole.observe.version()).toMatchObject({ observed: true, value: '2.0.0' })
+  })
+
+  it('masks a secret in the output it quotes before cutting the quote short', async () => {
+    const secret = `pw-${Date.now().toString(36)}-hunter`
+    // The secret straddles the 160th character, where the quote of output without a match is cut.
+    const file = join(await scratch(), 'out.txt')
+    await writeFile(file, `${'x'.repeat(155)}${secret} and more\n`)
+    const { observe } = observing(
+      observeProfile({
+        version: {
+          from: 'probe',
+          command: node(`process.stdout.write(require('fs').readFileSync(${JSON.stringify(file)}))`),
+          extract: { regex: 'VERSION=(\\S+)' },
+        },
+      }),
+      { evidence: new EvidenceLog(undefined, [secret]) },
+    )
+    const v = await observe.version()
+    const reason = !v.observed ? v.reason : ''
+    expect(reason).toMatch(/finds nothing in "x+\*\*\*/)
+    expect(reason).not.toContain(secret.slice(0, 4))
   })
 
   it('is not observed when the probe fails, with its exit code and last error line', async () => {
