@@ -1,10 +1,12 @@
-import { Command, CommanderError, Option } from 'commander'
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { DEFAULT_EDITION, listEditions } from '../catalog/editions.ts'
+import { environmentFault } from '../core/atomic-file.ts'
 import { Ts701Error } from '../core/errors.ts'
 import { InvalidAssessmentError } from '../ixit/errors.ts'
 import { EXIT } from './exit.ts'
 import { lint } from './lint.ts'
 import { consoleOutput, printFindings, type Output } from './output.ts'
+import { documentLimit } from './limits.ts'
 import { plan } from './plan.ts'
 import { report } from './report.ts'
 import { run } from './run.ts'
@@ -40,7 +42,9 @@ function program(io: Output, env: NodeJS.ProcessEnv, setExit: (code: number) => 
     .argument('<dir>', 'assessment folder')
     .addOption(standardOption())
     .option('--dut <profile>', 'also check this DUT profile (dut.yaml)')
-    .action(async (dir: string, o: { standard: string; dut?: string }) => setExit(await lint(dir, o.standard, io, o.dut)))
+    .action(async (dir: string, o: { standard: string; dut?: string }) =>
+      setExit(await lint(dir, { standard: o.standard, ...documentLimit(env) }, io, o.dut)),
+    )
 
   cli
     .command('plan')
@@ -49,7 +53,7 @@ function program(io: Output, env: NodeJS.ProcessEnv, setExit: (code: number) => 
     .addOption(standardOption())
     .option('--group <id>', 'only this test group (repeatable, or comma-separated)', collect)
     .action(async (dir: string, o: { standard: string; group?: string[] }) =>
-      setExit(await plan(dir, { standard: o.standard, groups: o.group }, io)),
+      setExit(await plan(dir, { standard: o.standard, groups: o.group, ...documentLimit(env) }, io)),
     )
 
   cli
@@ -71,13 +75,19 @@ function program(io: Output, env: NodeJS.ProcessEnv, setExit: (code: number) => 
     .description('render the report of stored results again, or merge several runs of one DUT into one assessment')
     .argument('<runs...>', 'run folders (ts701 run --out) or their results.json')
     .option('--out <dir>', 'output folder (default: reports/report-<timestamp>)')
+    .option('--force', "write into a non-empty --out, removing an earlier report's files (never others)", false)
     .option('--label <name>', 'label of each run, in argument order (repeatable, or comma-separated; default run1, run2…)', collect)
     .option('--assessment <dir>', "apply this assessment folder's decisions.yaml to the runs first (as the next run would)")
-    .action(async (runs: string[], o: { out?: string; label?: string[]; assessment?: string }) =>
+    .action(async (runs: string[], o: { out?: string; label?: string[]; assessment?: string; force: boolean }) =>
       setExit(
         await report(
           runs,
-          { ...(o.out && { out: o.out }), ...(o.label && { labels: o.label }), ...(o.assessment && { assessment: o.assessment }) },
+          {
+            ...(o.out && { out: o.out }),
+            ...(o.label && { labels: o.label }),
+            ...(o.assessment && { assessment: o.assessment }),
+            force: o.force,
+          },
           io,
         ),
       ),
@@ -91,6 +101,7 @@ function program(io: Output, env: NodeJS.ProcessEnv, setExit: (code: number) => 
     .addOption(standardOption())
     .option('--group <id>', 'only this test group (repeatable, or comma-separated)', collect)
     .option('--out <dir>', 'output folder (default: reports/<timestamp>)')
+    .option('--force', "write into a non-empty --out, removing an earlier run's files (never others)", false)
     .option('--dut <profile>', 'DUT profile (dut.yaml) of the device to test (default: the bundled reference DUT)')
     .option('--flaw <name>', 'switch on a flaw of the bundled reference DUT (repeatable; see ts701 sim --list-flaws)', collect)
     .addOption(new Option('--channel <channel>', 'how to talk to the bundled reference DUT').choices(CHANNELS))
@@ -109,6 +120,7 @@ function program(io: Output, env: NodeJS.ProcessEnv, setExit: (code: number) => 
         standard: string
         group?: string[]
         out?: string
+        force: boolean
         dut?: string
         flaw?: string[]
         channel?: Channel
@@ -118,7 +130,7 @@ function program(io: Output, env: NodeJS.ProcessEnv, setExit: (code: number) => 
         lab?: string
         assessor?: string[]
         signCert?: string
-      }) => setExit(await run({ ...o, groups: o.group, flaws: o.flaw ?? [], assessors: o.assessor ?? [] }, io, env)),
+      }) => setExit(await run({ ...o, groups: o.group, flaws: o.flaw ?? [], assessors: o.assessor ?? [], ...documentLimit(env) }, io, env)),
     )
 
   cli
@@ -135,8 +147,8 @@ function program(io: Output, env: NodeJS.ProcessEnv, setExit: (code: number) => 
     .option('--flaw <name>', 'switch on a flaw (repeatable)', collect)
     .option('--list-flaws', 'list the flaw switches and exit', false)
     .option('--awaits-consent', 'automatic updates stay off after a factory reset until consent is given during setup', false)
-    .option('--port <n>', 'HTTP API port', (v) => Number(v), SIM_DEFAULTS.port)
-    .option('--update-server-port <n>', 'port of the update server the device polls', (v) => Number(v), SIM_DEFAULTS.updateServerPort)
+    .option('--port <n>', 'HTTP API port', portNumber, SIM_DEFAULTS.port)
+    .option('--update-server-port <n>', 'port of the update server the device polls', portNumber, SIM_DEFAULTS.updateServerPort)
     .option('--time-scale <n>', 'device seconds per real second', (v) => Number(v))
     .option('--dir <dir>', 'folder for the generated keys, images and dut.yaml', SIM_DEFAULTS.dir)
     .option('--verbose', 'print the device log', false)
@@ -148,10 +160,10 @@ function program(io: Output, env: NodeJS.ProcessEnv, setExit: (code: number) => 
     )
     .addOption(new Option('--mode <mode>', 'which kind of update agent the device behaves like (default api)').choices(MODES))
     .addOption(caKeyOption('the device'))
-    .option('--bench-port <n>', 'port of the lab bench controller (power relay, reflashing jig)', (v) => Number(v), SIM_DEFAULTS.benchPort)
+    .option('--bench-port <n>', 'port of the lab bench controller (power relay, reflashing jig)', portNumber, SIM_DEFAULTS.benchPort)
     .option('--broker <url>', 'mqtt: the broker to connect to (default: an embedded broker on --broker-port)')
-    .option('--broker-port <n>', 'mqtt: port of the embedded broker', (v) => Number(v), SIM_DEFAULTS.brokerPort)
-    .option('--console-port <n>', 'serial: TCP port of the console', (v) => Number(v), SIM_DEFAULTS.consolePort)
+    .option('--broker-port <n>', 'mqtt: port of the embedded broker', portNumber, SIM_DEFAULTS.brokerPort)
+    .option('--console-port <n>', 'serial: TCP port of the console', portNumber, SIM_DEFAULTS.consolePort)
     .option('--pty', 'serial: also expose the console on a pseudo-terminal <dir>/tty-dut (default when socat is installed)')
     .option('--no-pty', 'serial: only the TCP console')
     .action(
@@ -181,6 +193,13 @@ function program(io: Output, env: NodeJS.ProcessEnv, setExit: (code: number) => 
   return cli
 }
 
+/** A port option's value: an integer from 1 to 65535, else a usage error (exit 3) naming the value. */
+function portNumber(value: string): number {
+  const n = /^\d{1,5}$/.test(value.trim()) ? Number(value) : NaN
+  if (!(n >= 1 && n <= 65_535)) throw new InvalidArgumentError(`expected a port number from 1 to 65535, got ${JSON.stringify(value)}`)
+  return n
+}
+
 /**
  * Runs the CLI and returns the exit code; never throws, so no stack trace reaches a user. The
  * process environment is read here, once, and handed to the run, which takes the DUT's
@@ -205,6 +224,12 @@ export async function main(argv: string[], io: Output = consoleOutput, env: Node
     }
     if (err instanceof Ts701Error) {
       io.err(`ts701: ${err.message}`)
+      return EXIT.invalidInput
+    }
+    // A disk that filled up or a folder ts701 may not write is the machine's, not a bug.
+    const fault = environmentFault(err, undefined, 'cannot use')
+    if (fault) {
+      io.err(`ts701: ${fault.message}`)
       return EXIT.invalidInput
     }
     io.err(`ts701: internal error: ${err instanceof Error ? err.message : String(err)}`)

@@ -1,4 +1,4 @@
-import { formatFinding } from '../ixit/findings.ts'
+import { formatFinding, rootCausesFirst } from '../ixit/findings.ts'
 import type { Finding } from '../ixit/types.ts'
 
 /** Where the commands write; tests swap it to capture output without touching the process. */
@@ -9,12 +9,28 @@ export interface Output {
   progress?: boolean
 }
 
+/**
+ * A reader that went away (`ts701 lint | head`) ends the output, not the command: a run still
+ * writes its reports. Without a listener the EPIPE would surface as an uncaught stack trace.
+ */
+function closedPipeEndsOutput(stream: NodeJS.WriteStream): (line: string) => void {
+  let open = true
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err
+    open = false
+  })
+  return (line) => {
+    if (open) stream.write(`${line}\n`)
+  }
+}
+
 export const consoleOutput: Output = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
+  out: closedPipeEndsOutput(process.stdout),
+  err: closedPipeEndsOutput(process.stderr),
   progress: process.stderr.isTTY === true,
 }
 
+/** A file that could not be read comes before what follows from it, whichever list it came in. */
 export function printFindings(findings: readonly Finding[], io: Output): void {
-  for (const f of findings) io.err(formatFinding(f))
+  for (const f of rootCausesFirst(findings)) io.err(formatFinding(f))
 }

@@ -2,7 +2,7 @@ import { mkdir, readFile, stat } from 'node:fs/promises'
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import { loadEdition } from '../catalog/editions.ts'
 import type { RecordedEntry } from '../core/evidence.ts'
-import { Ts701Error, UsageError } from '../core/errors.ts'
+import { EnvironmentError, Ts701Error, UsageError } from '../core/errors.ts'
 import { resultName, type OutputFile, type RunResults, type UnitResult } from '../core/verdict.ts'
 import { formatFinding, hasErrors } from '../ixit/findings.ts'
 import { loadAssessment } from '../ixit/load.ts'
@@ -10,8 +10,11 @@ import { applyDecisions } from '../merge/decisions.ts'
 import { MergeError, StoredResultsError } from '../merge/errors.ts'
 import { checkMergeable, mergeRuns, type LabelledRun } from '../merge/runs.ts'
 import { parseStoredResults } from '../merge/stored.ts'
+import { openOutFolder } from '../harness/out-folder.ts'
 import { EVIDENCE_LOG, loadEvidence, REPORT_HTML, writeHtmlReport } from '../reports/html/index.ts'
+import { writeJunit } from '../reports/junit.ts'
 import { writeResultsJson } from '../reports/results-json.ts'
+import { JOURNAL, resultsFromJournal } from '../harness/journal.ts'
 import type { Output } from './output.ts'
 import { timestamp } from './timestamp.ts'
 
@@ -20,6 +23,8 @@ const RESULTS_JSON = 'results.json'
 export interface ReportCommandOptions {
   /** Where to write; never a run folder, whose files its manifest seals. */
   out?: string
+  /** Write into a non-empty `out`, removing an earlier report's files (only ts701's own). */
+  force?: boolean
   /** One label per run, in argument order; `run1`, `run2`… when absent. */
   labels?: string[]
   /** An assessment folder whose decisions.yaml is applied to the stored runs. */
@@ -29,6 +34,8 @@ export interface ReportCommandOptions {
 interface StoredRun {
   dir: string
   results: RunResults
+  /** Rebuilt from the run journal of a run that never wrote its results.json. */
+  fromJournal?: true
 }
 
 /** A run folder or its results.json, read and recognised as the result model of `ts701 run`. */
@@ -37,6 +44,10 @@ async function loadRun(arg: string): Promise<StoredRun> {
   if (!info) throw new StoredResultsError('E_RESULTS_MISSING', `${arg}: no such file or folder`)
   const file = info.isDirectory() ? join(arg, RESULTS_JSON) : arg
   const content = await readFile(file, 'utf8').catch(() => undefined)
+  // A run stopped at once (a second Ctrl+C, a kill, a power cut) left only its journal.
+  if (content === undefined && info.isDirectory() && (await stat(join(arg, JOURNAL)).catch(() => undefined))) {
+    return { dir: resolve(arg), results: resultsFromJournal(join(arg, JOURNAL), loadEdition), fromJournal: true }
+  }
   if (content === undefined) {
     throw new StoredResultsError(
       'E_RESULTS_MISSING',
@@ -95,9 +106,23 @@ async function merge(stored: readonly StoredRun[], labels: readonly string[], ou
   return writeHtmlReport({ results, evidence }, out)
 }
 
-async function rerender(stored: StoredRun, out: string): Promise<string> {
+async function rerender(stored: StoredRun, out: string, io: Output): Promise<string> {
   const evidence = await evidenceOf(stored)
   await mkdir(out, { recursive: true })
+  if (stored.fromJournal) {
+    // Everything the run would have written, from what its journal holds.
+    const decided = stored.results.groups.flatMap((g) => g.cases.flatMap((c) => c.units)).filter((u) => u.source !== 'harness')
+    io.out(`${stored.dir}: rebuilt from ${JOURNAL}, ${decided.length} unit(s) decided before the run ended`)
+    const results: RunResults = {
+      ...stored.results,
+      files: [
+        { path: 'junit.xml', kind: 'junit' },
+        { path: REPORT_HTML, kind: 'report' },
+      ],
+    }
+    await writeJunit(results, join(out, 'junit.xml'))
+    await writeResultsJson(results, join(out, RESULTS_JSON))
+  }
   return writeHtmlReport({ results: stored.results, evidence }, out)
 }
 
@@ -116,8 +141,14 @@ async function write(args: readonly string[], options: ReportCommandOptions, io:
   const out = options.out ?? join('reports', `report-${timestamp()}`)
   checkOutside(out, stored)
   const labels = options.labels ?? stored.map((_, i) => `run${i + 1}`)
-  if (options.assessment) return merge(await decided(stored, options.assessment, io), labels, out, io)
-  return stored.length === 1 ? rerender(stored[0]!, out) : merge(stored, labels, out, io)
+  const withDecisions = options.assessment ? await decided(stored, options.assessment, io) : undefined
+  const folder = await openOutFolder(out, { force: options.force ?? false, command: 'ts701 report', note: (l) => io.out(l) })
+  try {
+    if (withDecisions) return await merge(withDecisions, labels, out, io)
+    return await (stored.length === 1 ? rerender(stored[0]!, out, io) : merge(stored, labels, out, io))
+  } finally {
+    await folder.close()
+  }
 }
 
 /**
@@ -153,7 +184,8 @@ export async function report(args: readonly string[], options: ReportCommandOpti
     return REPORT_EXIT.written
   } catch (err) {
     // Every error ts701 raises on purpose here is about the runs given or the options.
-    if (!(err instanceof Ts701Error)) throw err
+    // The machine's faults (a locked or full --out) are not the runs': exit code 3, as for run.
+    if (!(err instanceof Ts701Error) || err instanceof EnvironmentError) throw err
     io.err(`ts701: ${err.message}`)
     return REPORT_EXIT.badInput
   }

@@ -1,6 +1,9 @@
 import { join } from 'node:path'
 import { UsageError } from '../core/errors.ts'
 import type { OutputFile } from '../core/verdict.ts'
+import { INTERRUPT_EXIT, RunInterrupt } from '../harness/interrupt.ts'
+import { JOURNAL } from '../harness/journal.ts'
+import { openOutFolder } from '../harness/out-folder.ts'
 import { execute, prepare } from '../harness/run.ts'
 import { REPORT_HTML, runReporters } from '../reports/index.ts'
 import { loadSigner, MANIFEST, sealRunFolder, writePack } from '../pack/index.ts'
@@ -10,6 +13,7 @@ import { createReferenceSetup, type ReferenceSetup } from '../sim/setup.ts'
 import type { KeyAlgorithm } from '../fixtures/certs.ts'
 import { runExitCode } from './exit.ts'
 import { printFindings, type Output } from './output.ts'
+import { watchSignals } from './signals.ts'
 import { timestamp } from './timestamp.ts'
 
 export interface RunCommandOptions {
@@ -18,6 +22,10 @@ export interface RunCommandOptions {
   groups?: string[]
   conceptualOnly: boolean
   out?: string
+  /** Replace an earlier run's files in `out` (only ts701's own: harness/out-folder.ts). */
+  force?: boolean
+  /** Refuse a document larger than this (TS701_MAX_DOCUMENT_BYTES); default ixit/source.ts. */
+  maxDocumentBytes?: number
   /** A DUT profile; without one, the bundled reference DUT is started and assessed. */
   dut?: string
   /** Flaws to switch on in the bundled reference DUT. */
@@ -82,18 +90,25 @@ export async function run(options: RunCommandOptions, io: Output, env: NodeJS.Pr
   const out = options.out ?? join('reports', timestamp())
   // A key that cannot sign is found now, not after a run whose evidence would then go unsigned.
   const signer = options.signKey ? await loadSigner(options.signKey, options.signCert, out) : undefined
-  const setup =
-    options.conceptualOnly || options.dut ? undefined : await referenceDut(options.flaws ?? [], options.channel, mode, io, options.caKey)
+  const device = options.dut && !options.conceptualOnly ? { dutProfile: options.dut } : {}
+  const folder = await openOutFolder(out, { force: options.force ?? false, command: 'ts701 run', ...device, note: (l) => io.out(l) })
+  const interrupt = new RunInterrupt()
+  const journalFile = join(out, JOURNAL)
+  const unwatch = watchSignals(interrupt, io, journalFile)
+  let setup: ReferenceSetup | undefined
   try {
+    setup =
+      options.conceptualOnly || options.dut ? undefined : await referenceDut(options.flaws ?? [], options.channel, mode, io, options.caKey)
     const profileFile = options.dut ?? setup?.profileFile
     const prepared = await prepare(options.assessment, {
       standard: options.standard,
       groups: options.groups,
       conceptualOnly: options.conceptualOnly,
+      ...(options.maxDocumentBytes !== undefined && { maxDocumentBytes: options.maxDocumentBytes }),
       ...(profileFile && { dut: { profileFile, out, env: { ...env, ...setup?.env } } }),
     })
     const people = { ...(options.lab && { lab: options.lab }), assessors: options.assessors ?? [] }
-    const results = await execute(prepared, { progress: io.progress ?? false, people })
+    const results = await execute(prepared, { progress: io.progress ?? false, people, journalFile, interrupt })
     printFindings(results.findings, io)
     const { files } = await runReporters({ ...results, seal: await sealRunFolder(out) }, { outDir: out, io })
     const pack = await writePack(out, signer)
@@ -102,8 +117,14 @@ export async function run(options: RunCommandOptions, io: Output, env: NodeJS.Pr
     io.out(`reports written to ${out}/ (${describeFiles(written)})`)
     // Last, so a lab's terminal ends on the page a person reads.
     io.out(`report: ${join(out, REPORT_HTML)}`)
+    if (interrupt.signal) {
+      io.err(`ts701: the run was interrupted (${interrupt.signal}); units not decided by then are INCONCLUSIVE`)
+      return INTERRUPT_EXIT[interrupt.signal]
+    }
     return runExitCode(results)
   } finally {
+    unwatch()
     await setup?.close()
+    await folder.close()
   }
 }

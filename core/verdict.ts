@@ -185,6 +185,8 @@ export interface RunResults {
   seal?: EvidenceSeal
   /** In a merged assessment: the runs it draws on, in the order given. */
   runs?: RunRef[]
+  /** Set when the run was stopped before it ended: the units not decided by then are INCONCLUSIVE. */
+  interrupted?: { signal: string; at: string }
 }
 
 /** The name a unit result carries in JUnit and vitest: `5.3-2-2b [UpdMech-Network] payload-byte`. */

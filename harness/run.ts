@@ -9,8 +9,10 @@ import type { Assessment, Finding } from '../ixit/types.ts'
 import { LabFaultError, UsageError } from '../core/errors.ts'
 import { prepareLab, type PreparedLab } from './lab.ts'
 import { inputDocuments, runMeta, type RunPeople } from './meta.ts'
+import type { RunInterrupt } from './interrupt.ts'
+import { RunJournal } from './journal.ts'
 import { composeGroups } from './results.ts'
-import { resultFrom, runSuites } from './suite-runner.ts'
+import { resultFrom, runSuites, type SuiteOutcome } from './suite-runner.ts'
 import type { GroupResult, InputDocument, OutputFile, RunResults } from '../core/verdict.ts'
 
 export interface PreparedAssessment {
@@ -34,6 +36,8 @@ export interface PrepareOptions {
    * from, for runs with a device.
    */
   dut?: { profileFile: string; out: string; env: NodeJS.ProcessEnv }
+  /** Refuse a document (ICS, IXIT, decisions, DUT profile) larger than this; default ixit/source.ts. */
+  maxDocumentBytes?: number
 }
 
 /** Loads and checks the documents and plans the run; invalid input throws with every finding. */
@@ -45,12 +49,14 @@ export async function prepare(dir: string, options: PrepareOptions = {}): Promis
       `${unknown.join(', ')}: not a test group of ${edition.title} (groups: ${edition.groups.map((g) => g.id).join(', ')})`,
     )
   }
-  const loaded = await loadAssessment(dir)
+  const limits = options.maxDocumentBytes === undefined ? {} : { maxDocumentBytes: options.maxDocumentBytes }
+  const loaded = await loadAssessment(dir, limits)
   if (!loaded.assessment) throw new InvalidAssessmentError(loaded.findings)
   const findings = [...loaded.findings, ...checkAgainstCatalog(edition, loaded.assessment)]
   if (hasErrors(findings)) throw new InvalidAssessmentError(findings)
   const conceptualOnly = options.conceptualOnly ?? false
-  const lab = options.dut && !conceptualOnly ? await prepareLab(options.dut.profileFile, options.dut.out, options.dut.env) : undefined
+  const lab =
+    options.dut && !conceptualOnly ? await prepareLab(options.dut.profileFile, options.dut.out, options.dut.env, limits) : undefined
   const plan = buildPlan(edition, loaded.assessment, {
     groups: options.groups,
     ...(conceptualOnly && { kinds: ['conceptual'] }),
@@ -118,36 +124,79 @@ export interface ExecuteOptions {
   progress: boolean
   /** The lab and assessors, for the report's cover. */
   people?: RunPeople
+  /** Where each unit's result is appended as it is decided (harness/journal.ts). */
+  journalFile?: string
+  /** Stops the run at a safe point; the units not decided by then are reported INCONCLUSIVE. */
+  interrupt?: RunInterrupt
+}
+
+/**
+ * How long an interrupted run's worker may take to wind down: a restore (a reflash) gets the
+ * time its bench step declares, anything else a few seconds.
+ */
+function graceMs(lab: PreparedLab | undefined): number {
+  const profile = lab?.lab.profile
+  const restore = profile?.bench?.restore
+  if (!restore && !profile?.operations.restore) return 5_000
+  // An operator asked to reflash has the time the step gives them; a command or the device a minute.
+  return (restore && 'manual' in restore && restore.timeoutMs !== undefined ? restore.timeoutMs : 60_000) + 5_000
 }
 
 /** Runs the planned groups as vitest suites and folds the verdicts into the result model. */
 export async function execute(prepared: PreparedAssessment, options: ExecuteOptions): Promise<RunResults> {
   const startedAt = new Date().toISOString()
   const lab = prepared.lab
-  const outcome = await runSuites({
-    assessment: prepared.assessment,
-    plan: prepared.plan,
-    ...(lab && { lab: lab.lab }),
-    unitTimeoutMs: lab ? unitBudgetMs(lab) : 30_000,
-    progress: options.progress,
-  })
-  if (outcome.labFault !== undefined) {
-    const where = lab ? ` (what happened is in ${lab.lab.evidenceFile})` : ''
-    throw new LabFaultError(`lab fault, the run stopped without verdicts: ${outcome.labFault}${where}`)
-  }
-  const groups = composeGroups(prepared.plan, (p) => resultFrom(outcome, p))
-  return {
+  const meta = await runMeta(prepared.assessment, prepared.inputs, options.people)
+  const attacks = (lab?.lab.attacks ?? []).map((a) => ({ name: a.name, kind: a.kind, description: a.description, sha256: a.sha256 }))
+  const base = {
     standard: prepared.plan.edition.id,
     standardTitle: prepared.plan.edition.title,
     dut: prepared.assessment.dut,
-    ...(outcome.observedDut && { observedDut: outcome.observedDut }),
     startedAt,
-    finishedAt: new Date().toISOString(),
     conceptualOnly: prepared.conceptualOnly,
-    findings: [...prepared.findings, ...unusedDecisions(prepared.assessment, groups)],
-    attacks: (lab?.lab.attacks ?? []).map((a) => ({ name: a.name, kind: a.kind, description: a.description, sha256: a.sha256 })),
-    files: await runFiles(lab),
-    groups,
-    meta: await runMeta(prepared.assessment, prepared.inputs, options.people),
+    attacks,
+    meta,
+  }
+  const journal =
+    options.journalFile === undefined
+      ? undefined
+      : RunJournal.create(options.journalFile, prepared.plan, {
+          ...base,
+          finishedAt: startedAt,
+          findings: prepared.findings,
+          files: lab ? [lab.evidence] : [],
+        })
+  const { interrupt } = options
+  try {
+    // Interrupted while the documents and images were being prepared: nothing reaches the device.
+    const outcome: SuiteOutcome = interrupt?.signal
+      ? { results: new Map(), broken: new Map(), brokenGroups: new Map() }
+      : await runSuites(
+          {
+            assessment: prepared.assessment,
+            plan: prepared.plan,
+            ...(lab && { lab: lab.lab }),
+            unitTimeoutMs: lab ? unitBudgetMs(lab) : 30_000,
+            progress: options.progress,
+          },
+          { ...(journal && { journal }), ...(interrupt && { interrupt }), graceMs: graceMs(lab) },
+        )
+    journal?.check()
+    if (outcome.labFault !== undefined) {
+      const where = lab ? ` (what happened is in ${lab.lab.evidenceFile})` : ''
+      throw new LabFaultError(`lab fault, the run stopped without verdicts: ${outcome.labFault}${where}`)
+    }
+    const groups = composeGroups(prepared.plan, (p) => resultFrom(outcome, p, interrupt?.signal))
+    return {
+      ...base,
+      ...(outcome.observedDut && { observedDut: outcome.observedDut }),
+      finishedAt: new Date().toISOString(),
+      findings: [...prepared.findings, ...unusedDecisions(prepared.assessment, groups)],
+      files: await runFiles(lab),
+      groups,
+      ...(interrupt?.signal && { interrupted: { signal: interrupt.signal, at: new Date(interrupt.at!).toISOString() } }),
+    }
+  } finally {
+    journal?.close()
   }
 }

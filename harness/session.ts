@@ -173,6 +173,7 @@ export class RunSession implements Session {
   private observed: BaselineIdentity | undefined
   private baselineRead: Promise<BaselineIdentity> | undefined
   private stopping: Promise<void> | undefined
+  private interrupting: Promise<void> | undefined
   private readonly bench: BenchContext
   readonly observe: Observer
 
@@ -286,6 +287,42 @@ export class RunSession implements Session {
   stop(): Promise<void> {
     this.stopping ??= this.close()
     return this.stopping
+  }
+
+  /**
+   * The run was interrupted: no further image reaches the device, the device goes back to its
+   * baseline where the profile says how (a lab must not find a half-tested device on the bench),
+   * and everything is closed. The unit still running fails on the closed handles; the main process
+   * no longer counts any verdict that comes after the interruption.
+   */
+  interrupt(): Promise<void> {
+    this.interrupting ??= this.windDown()
+    return this.interrupting
+  }
+
+  private async windDown(): Promise<void> {
+    this.evidence.record({ channel: 'harness', summary: 'the run was interrupted: the device experiments stop here' })
+    await this.server?.then(
+      (s) => s.close(),
+      () => undefined,
+    )
+    if (this.supportsAction('restore')) {
+      const at = Date.now()
+      await perform(this.bench, 'restore').then(
+        () =>
+          this.evidence.record({
+            channel: 'harness',
+            summary: 'restored the device after the interruption',
+            detail: { ms: Date.now() - at },
+          }),
+        (err: unknown) =>
+          this.evidence.record({
+            channel: 'harness',
+            summary: `could not restore the device after the interruption: ${err instanceof Error ? err.message : String(err)}`,
+          }),
+      )
+    }
+    await this.stop().catch(() => undefined)
   }
 
   private async close(): Promise<void> {

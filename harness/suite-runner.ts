@@ -1,9 +1,11 @@
 import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { Reporter, TestCase, TestModule, TestSequencer, TestSpecification } from 'vitest/node'
+import type { Reporter, TestCase, TestModule, TestSequencer, TestSpecification, Vitest } from 'vitest/node'
 import type { PlannedUnit } from '../catalog/plan.ts'
 import type { BaselineIdentity } from '../core/dut.ts'
-import { unitResult } from './evaluate.ts'
+import type { RunInterrupt } from './interrupt.ts'
+import { undecided, type RunJournal } from './journal.ts'
+import { signalAll, workerTrees } from './process-tree.ts'
 import { unitName } from './results.ts'
 import type { RunPayload } from './vitest-group.ts'
 import type { UnitResult } from '../core/verdict.ts'
@@ -28,10 +30,32 @@ export interface SuiteOutcome {
 const firstError = (errors: ReadonlyArray<{ message?: string }> | undefined): string =>
   errors?.[0]?.message?.split('\n')[0] ?? 'no error reported'
 
+/** How a run of the suites is watched over: its journal, and what stops it. */
+export interface SuiteControl {
+  journal?: RunJournal
+  interrupt?: RunInterrupt
+  /**
+   * How long the workers get to wind down after an interruption (restore the device, close what
+   * they opened) before they are killed.
+   */
+  graceMs?: number
+}
+
 class VerdictCollector implements Reporter {
   readonly outcome: SuiteOutcome = { results: new Map(), broken: new Map(), brokenGroups: new Map() }
+  vitest: Vitest | undefined
+
+  constructor(private readonly control: SuiteControl) {}
+
+  onInit(vitest: Vitest): void {
+    this.vitest = vitest
+    // Interrupted while vitest was starting: no test starts at all.
+    if (this.control.interrupt?.signal) void vitest.cancelCurrentRun('keyboard-input').catch(() => undefined)
+  }
 
   onTestCaseResult(test: TestCase): void {
+    // A unit that ends after the interruption ran against closed handles: its verdict says nothing.
+    if (this.control.interrupt?.signal) return
     const { ts701: result, ts701Dut, ts701LabFault } = test.meta()
     if (ts701LabFault !== undefined) {
       this.outcome.labFault ??= ts701LabFault
@@ -40,17 +64,21 @@ class VerdictCollector implements Reporter {
     // vitest's own clock: it also times the units that ended without a verdict.
     const duration = test.diagnostic()?.duration
     const timed = duration === undefined ? {} : { durationMs: Math.round(duration) }
-    if (result) this.outcome.results.set(test.name, { ...result, ...timed })
-    else this.outcome.broken.set(test.name, { error: firstError(test.result().errors), ...timed })
+    if (result) {
+      this.outcome.results.set(test.name, { ...result, ...timed })
+      this.control.journal?.unit(test.name, { ...result, ...timed }, ts701Dut)
+    } else this.outcome.broken.set(test.name, { error: firstError(test.result().errors), ...timed })
     this.outcome.observedDut ??= ts701Dut
   }
 
   onTestModuleEnd(module: TestModule): void {
+    if (this.control.interrupt?.signal) return
     const errors = module.errors()
     if (errors.length) this.outcome.brokenGroups.set(basename(module.moduleId, '.ts'), firstError(errors))
   }
 
   onTestRunEnd(_modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<{ message?: string }>): void {
+    if (this.control.interrupt?.signal) return
     if (unhandledErrors.length) this.outcome.runError = firstError(unhandledErrors)
   }
 }
@@ -74,10 +102,14 @@ function catalogOrder(groupIds: string[]): new () => TestSequencer {
  * verdicts the workers attach to their tests. Suites run in worker threads, so a group that
  * hangs or crashes costs its own units, not the run.
  */
-export async function runSuites(payload: RunPayload): Promise<SuiteOutcome> {
+export async function runSuites(payload: RunPayload, control: SuiteControl = {}): Promise<SuiteOutcome> {
   const { startVitest } = await import('vitest/node')
-  const collector = new VerdictCollector()
-  const vitest = await startVitest('test', [], {
+  const collector = new VerdictCollector(control)
+  const { interrupt } = control
+  // vitest ends the process on SIGINT/SIGTERM, leaving its worker to drive the device alone:
+  // with an interrupt to honour, the run handles those signals itself (see windDown).
+  const signalsBefore = interrupt ? signalListeners() : undefined
+  const started = startVitest('test', [], {
     root: ROOT,
     config: false,
     watch: false,
@@ -92,23 +124,72 @@ export async function runSuites(payload: RunPayload): Promise<SuiteOutcome> {
     // which keeps the session (device handle, emulator, experiments) alive across suite files.
     ...(payload.lab && { fileParallelism: false, maxWorkers: 1, isolate: false }),
   })
+  if (signalsBefore) dropNewSignalListeners(signalsBefore, started)
+  interrupt?.onInterrupt(() => void windDown(collector, control.graceMs ?? 10_000))
+  const vitest = await started
   // Stops the worker, and with it the session (a worker fixture): device and emulator are
   // closed by the time the run's results are put together.
-  await vitest.close()
+  await settleWithin(vitest.close(), 10_000)
   return collector.outcome
 }
 
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const
+
+function signalListeners(): Set<NodeJS.SignalsListener> {
+  return new Set(STOP_SIGNALS.flatMap((s) => process.listeners(s)))
+}
+
+/** Removes the signal listeners vitest adds while it starts, once it has added them. */
+function dropNewSignalListeners(before: Set<NodeJS.SignalsListener>, started: Promise<unknown>): void {
+  const drop = () => {
+    for (const signal of STOP_SIGNALS) {
+      for (const listener of process.listeners(signal)) if (!before.has(listener)) process.off(signal, listener)
+    }
+  }
+  // vitest's logger is made before the first reporter hears of the run; the test files take longer.
+  const timer = setInterval(drop, 20)
+  void started.finally(() => {
+    clearInterval(timer)
+    drop()
+  })
+}
+
+/** Resolves when `p` settles or after `ms`, whichever comes first; never rejects. */
+async function settleWithin(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  await Promise.race([p.catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, ms)))])
+  clearTimeout(timer)
+}
+
+/**
+ * After an interruption: no test after the running one starts, the worker is told (SIGINT, which
+ * a Ctrl+C has brought it already) and given `graceMs` to restore the device and close; a worker
+ * still there then is killed with everything it started.
+ */
+async function windDown(collector: VerdictCollector, graceMs: number): Promise<void> {
+  void collector.vitest?.cancelCurrentRun('keyboard-input').catch(() => undefined)
+  const workers = () => workerTrees()
+  signalAll(
+    workers().filter((p) => p.ppid === process.pid),
+    'SIGINT',
+  )
+  const until = Date.now() + graceMs
+  while (Date.now() < until && workers().length) await new Promise((resolve) => setTimeout(resolve, 100))
+  signalAll(workers(), 'SIGKILL')
+}
+
 /** The verdict of a planned unit; anything that did not report one is INCONCLUSIVE, with why. */
-export function resultFrom(outcome: SuiteOutcome, p: PlannedUnit): UnitResult {
+export function resultFrom(outcome: SuiteOutcome, p: PlannedUnit, interruptedBy?: string): UnitResult {
   const name = unitName(p)
   const found = outcome.results.get(name)
   if (found) return found
   const broken = outcome.broken.get(name)
   const why =
     broken?.error ??
+    (interruptedBy !== undefined ? `the run was interrupted (${interruptedBy}) before this unit was decided` : undefined) ??
     (outcome.brokenGroups.has(p.groupId) ? `suite ${p.groupId} failed: ${outcome.brokenGroups.get(p.groupId)}` : undefined) ??
     (outcome.runError !== undefined ? `the unit did not run: the test worker failed (${outcome.runError})` : undefined) ??
     'the unit did not run'
-  const result = unitResult(p, { verdict: 'INCONCLUSIVE', reason: `no verdict: ${why}`, source: 'harness' })
+  const result = undecided(p, why)
   return broken?.durationMs === undefined ? result : { ...result, durationMs: broken.durationMs }
 }

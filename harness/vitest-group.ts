@@ -6,6 +6,7 @@ import type { Assessment } from '../ixit/types.ts'
 import { evaluateUnit, indexRules } from './evaluate.ts'
 import { indexChecks, runFunctionalUnit, type FunctionalCheck, type LabPayload } from './functional.ts'
 import { asLabFault } from './lab-fault.ts'
+import { undecided } from './journal.ts'
 import { unitName } from './results.ts'
 import type { Rule } from './rule.ts'
 import { RunSession } from './session.ts'
@@ -38,6 +39,12 @@ declare module 'vitest' {
 /** The first lab fault of this worker: every functional unit after it stops at once. */
 let labFault: LabFaultError | undefined
 
+/**
+ * Set when this worker got SIGINT (Ctrl+C reaches the whole process group; the main process
+ * forwards SIGTERM as SIGINT): no further unit touches the device.
+ */
+let interrupted = false
+
 /** The verdict rides along to the main process in the task meta; the thrown text is for humans. */
 class VerdictError extends Error {
   override name = 'Verdict'
@@ -60,24 +67,39 @@ function defineSessionTest(vi: typeof Vitest, payload: RunPayload & { lab: LabPa
   // vitest reads a fixture's dependencies from its first parameter's pattern: it must be written, empty.
   // eslint-disable-next-line no-empty-pattern
   return vi.test.extend('ts701Session', { scope: 'worker' }, async ({}, { onCleanup }): Promise<RunSession | LabFaultError> => {
+    // The default would end the worker on the spot, leaving the device mid-experiment: it winds
+    // down instead (session.interrupt), and the main process waits for that, within its grace.
+    let session: RunSession | undefined
+    const onInterrupt = () => {
+      interrupted = true
+      void session?.interrupt()
+    }
+    process.on('SIGINT', onInterrupt)
     // A lab fault at the start (the emulator cannot listen) is handed to every unit, which stops on it.
     const started = await RunSession.start({ lab: payload.lab, progress: payload.progress }).catch((err: unknown) => {
       const fault = asLabFault(err)
       if (!fault) throw err
       return fault
     })
-    if (started instanceof LabFaultError) return started
-    const session = started
-    onCleanup(() =>
-      session.stop().catch((err: unknown) => {
+    if (started instanceof LabFaultError) {
+      process.off('SIGINT', onInterrupt)
+      return started
+    }
+    session = started
+    const open = started
+    if (interrupted) void open.interrupt()
+    onCleanup(async () => {
+      process.off('SIGINT', onInterrupt)
+      // An interrupted session finishes winding down (the restore) before it is closed.
+      await (interrupted ? open.interrupt() : open.stop()).catch((err: unknown) => {
         // The verdicts are in by now; what would not close goes on the record, not into a verdict.
-        session.evidence.record({ channel: 'harness', summary: err instanceof Error ? err.message : String(err) })
-      }),
-    )
+        open.evidence.record({ channel: 'harness', summary: err instanceof Error ? err.message : String(err) })
+      })
+    })
     // The lab first asks what the device is: the baseline experiments return to, and the identity
     // the report names. A device that does not answer is left to the units, which say so.
-    await session.baseline().catch(() => undefined)
-    return session
+    if (!interrupted) await open.baseline().catch(() => undefined)
+    return open
   })
 }
 
@@ -122,6 +144,7 @@ function registerUnits(
           withSession(unitName(p), options, async ({ task, skip, ts701Session }) => {
             if (ts701Session instanceof LabFaultError) labFault ??= ts701Session
             if (labFault || ts701Session instanceof LabFaultError) return stopForFault(task, labFault ?? (ts701Session as LabFaultError))
+            if (interrupted) return report({ task, skip }, undecided(p, 'the run was interrupted'))
             const session = ts701Session
             const result = await runFunctionalUnit(p, group.applicability, { assessment, edition, checks, session }).catch(
               (err: unknown) => {

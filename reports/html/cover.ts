@@ -54,7 +54,9 @@ export function cover(r: RunResults): Markup {
         ${row('Edition', r.standardTitle)}
         ${row('Scope', r.conceptualOnly ? 'documents only (conceptual units)' : 'documents and device (conceptual and functional units)')}
         ${row('Laboratory', meta?.lab)} ${row('Assessors', meta?.assessors.join(', '))} ${row('Started', day(r.startedAt))}
-        ${row('Finished', day(r.finishedAt))} ${row('ts701', meta?.ts701Version)}
+        ${row('Finished', day(r.finishedAt))}
+        ${row('Interrupted', r.interrupted ? `by ${r.interrupted.signal} at ${day(r.interrupted.at)}: the units not decided by then are INCONCLUSIVE` : undefined)}
+        ${row('ts701', meta?.ts701Version)}
         ${row('Evidence seal', r.seal ? html`<code class="hash">${r.seal.digest}</code> (SHA-256 over ${r.seal.files} files; check with <code>ts701 verify</code>)` : undefined)}
       </tbody>
     </table>

@@ -43,9 +43,14 @@ describe('the evidence pack of ts701 run, checked by sha256sum and ts701 verify'
       new RegExp(`^MANIFEST\\.sha256 lists ${reports.length} files, signed with the Ed25519 key \\(public key sha256 [0-9a-f]{64}\\)$`),
     )
 
-    // A conceptual run has no evidence yet when the seal is taken: it seals the empty set.
+    // A conceptual run has no device evidence when the seal is taken: it seals its run journal alone.
     const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResults
-    expect(results.seal).toEqual({ algorithm: 'sha256', files: 0, digest: expect.stringMatching(/^[0-9a-f]{64}$/), paths: [] })
+    expect(results.seal).toEqual({
+      algorithm: 'sha256',
+      files: 1,
+      digest: expect.stringMatching(/^[0-9a-f]{64}$/),
+      paths: ['journal.jsonl'],
+    })
     expect(JSON.stringify(results)).not.toContain(PRIVATE_LABEL)
     expect(run.stdout + run.stderr).not.toContain(PRIVATE_LABEL)
 
