@@ -189,6 +189,8 @@ export class Session {
   readonly lost: Promise<never>
   private rejectLost!: (failure: MqttFailure) => void
   private ending = false
+  /** ts701 cut the connection itself (see `acked`): not the broker's doing. */
+  private dropping = false
   private readonly listeners = new Set<Listener>()
   private readonly subscriptions = new Map<string, number>()
   /** UNSUBSCRIBEs not yet acknowledged: a new SUBSCRIBE to the filter waits, or a broker may apply them after it. */
@@ -216,11 +218,30 @@ export class Session {
     })
   }
 
+  /**
+   * `race` for the broker's own acknowledgement (PUBACK, SUBACK). A connection on which one does
+   * not come in time is no use any more: stalled, or stuck inside a packet that never ends (a
+   * peer sending endless data). It is cut, so the next operation connects afresh (once) instead
+   * of every later operation waiting behind it for the rest of the run.
+   */
+  private async acked<T>(work: Promise<T>, deadline: Deadline, onTimeout: () => MqttFailure): Promise<T> {
+    try {
+      return await this.race(work, deadline, onTimeout)
+    } catch (err) {
+      if (err instanceof MqttFailure && err.kind === 'timeout' && this.alive && !this.ending) {
+        this.recorder.note(undefined, `dropped the connection to ${this.shown}: ${err.message}`, { url: this.shown })
+        this.dropping = true
+        this.client.stream?.destroy()
+      }
+      throw err
+    }
+  }
+
   async publish(op: Operation, m: OutgoingMessage, deadline: Deadline, extra: Record<string, unknown> = {}): Promise<void> {
     this.check()
     this.recorder.out(op, m, extra)
     const ms = deadline.remaining()
-    await this.race(
+    await this.acked(
       this.client.publishAsync(m.topic, m.payload, { qos: m.qos, retain: m.retain }),
       deadline,
       () => new MqttFailure('timeout', `the broker at ${this.shown} did not acknowledge the message on ${m.topic} within ${ms} ms`),
@@ -243,7 +264,7 @@ export class Session {
           () => new MqttFailure('timeout', `the broker at ${this.shown} did not acknowledge leaving ${filter} within ${ms} ms`),
         )
       // Subscribing again to a filter in use is harmless and makes the broker resend retained messages.
-      const granted = await this.race(
+      const granted = await this.acked(
         this.client.subscribeAsync(filter, { qos }),
         deadline,
         () => new MqttFailure('timeout', `the broker at ${this.shown} did not acknowledge the subscription to ${filter} within ${ms} ms`),
@@ -313,7 +334,7 @@ export class Session {
     if (!this.alive) return
     this.alive = false
     const message = this.ending ? 'the MQTT adapter was closed' : `the broker at ${this.shown} closed the connection`
-    if (!this.ending)
+    if (!this.ending && !this.dropping)
       this.recorder.note(
         undefined,
         `${message}${this.listeners.size > 0 ? ` (waiting: ${[...new Set([...this.listeners].map((l) => l.op))].join(', ')})` : ''}`,
