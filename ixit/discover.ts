@@ -5,7 +5,7 @@
 import { lstat, readdir, realpath, stat } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
 import { finding } from './findings.ts'
-import { isWithin } from './paths.ts'
+import { isWithin } from '../core/paths.ts'
 import type { Finding } from './types.ts'
 
 const EXTENSIONS = ['.yaml', '.yml', '.json'] as const

@@ -259,7 +259,8 @@ function keyText(key: unknown): string {
   return String(key)
 }
 
-function reason(err: unknown): string {
+/** A system or library error in one line: its message, led by its code where the message lacks it. */
+export function reason(err: unknown): string {
   if (err && typeof err === 'object' && 'code' in err && typeof err.code === 'string') {
     const message = 'message' in err && typeof err.message === 'string' ? err.message : ''
     return message.includes(err.code) ? message : `${err.code} ${message}`.trim()

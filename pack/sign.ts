@@ -1,6 +1,7 @@
 import { createHash, createPrivateKey, createPublicKey, sign, verify, X509Certificate, type KeyObject } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
-import { isAbsolute, relative, resolve, sep } from 'node:path'
+import { resolve } from 'node:path'
+import { isWithin } from '../core/paths.ts'
 import { SignKeyError } from './errors.ts'
 import { CERTIFICATE, PUBLIC_KEY } from './files.ts'
 
@@ -42,9 +43,9 @@ export interface Signer {
   companion: Companion
 }
 
+/** Below `dir`, not `dir` itself. */
 function insideFolder(file: string, dir: string): boolean {
-  const rel = relative(resolve(dir), resolve(file))
-  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel)
+  return resolve(file) !== resolve(dir) && isWithin(resolve(dir), resolve(file))
 }
 
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err))

@@ -7,7 +7,7 @@
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto'
 import { open } from 'node:fs/promises'
 import { finding } from '../ixit/findings.ts'
-import { formatBytes, toPointer, type PathSegment, type SourceDoc } from '../ixit/source.ts'
+import { formatBytes, reason, toPointer, type PathSegment, type SourceDoc } from '../ixit/source.ts'
 import type { Finding } from '../ixit/types.ts'
 import type { ProfileFile } from './files.ts'
 
@@ -114,12 +114,4 @@ function certificateOf(bytes: Buffer): X509Certificate | string {
   } catch {
     return 'it has no "BEGIN CERTIFICATE" line, and it is not DER either'
   }
-}
-
-function reason(err: unknown): string {
-  if (err && typeof err === 'object' && 'code' in err && typeof err.code === 'string') {
-    const message = 'message' in err && typeof err.message === 'string' ? err.message : ''
-    return message.includes(err.code) ? message : `${err.code}: ${message}`.replace(/: $/, '')
-  }
-  return err instanceof Error ? err.message : String(err)
 }

@@ -1,3 +1,4 @@
+/** Paths compared as places on the disk. */
 import { isAbsolute, relative, sep } from 'node:path'
 
 /** Whether `target` is `folder` or lies below it; both absolute, symlinks already resolved. */
