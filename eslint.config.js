@@ -4,7 +4,9 @@ import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
   // Run folders (reports/<timestamp>/, reports/report-<timestamp>/), not the reporters' source.
-  { ignores: ['node_modules/', 'reports/[0-9]*/', 'reports/report-*/', 'dist/', 'coverage/', '.ts701-sim/'] },
+  {
+    ignores: ['node_modules/', 'reports/[0-9]*/', 'reports/report-*/', 'dist/', 'dist.next-*/', 'dist.old-*/', 'coverage/', '.ts701-sim/'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

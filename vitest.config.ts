@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The CLI tests run the compiled CLI: build it first when the sources are newer.
+    globalSetup: ['test/setup/build.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Most tests wait on a time-compressed device or a CLI child, not on the CPU, so two files run at

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto'
-import { request } from 'undici'
 import type { EvidenceLog } from '../core/evidence.ts'
 import { isLoopbackHost } from '../core/loopback.ts'
 import { redactUrl } from '../core/mask.ts'
@@ -71,6 +70,8 @@ interface Answer {
 }
 
 async function get(url: string, timeoutMs: number, maxBytes: number): Promise<Answer> {
+  // undici loads with the first page fetched: the suite files that may fetch one load in every run.
+  const { request } = await import('undici')
   const res = await request(url, {
     method: 'GET',
     headersTimeout: timeoutMs,

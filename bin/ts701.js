@@ -1,9 +1,13 @@
 #!/usr/bin/env node
-// The sources are TypeScript; tsx compiles them on load so the CLI needs no build step.
-import { register } from 'tsx/esm/api'
+// Runs the compiled CLI (dist/, built by `npm run build`, which `npm ci` and `npm install` run).
+import { existsSync } from 'node:fs'
 
-register()
-const { main } = await import('../cli/main.ts')
+const entry = new URL('../dist/cli/main.js', import.meta.url)
+if (!existsSync(entry)) {
+  process.stderr.write('ts701: the CLI is not built yet: run `npm run build` in the ts701 folder\n')
+  process.exit(4)
+}
+const { main } = await import(entry.href)
 const code = await main(process.argv.slice(2))
 // An interrupted run has written its reports and closed what it opened; it does not wait on
 // anything a device left half-open.

@@ -6,24 +6,18 @@
  * again, so a data mistake stops the load with the file and place to fix instead of surfacing
  * later as a wrong verdict.
  */
-import { readFileSync, readdirSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { isAbsolute, join, relative } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { ErrorObject, ValidateFunction } from 'ajv'
-import Ajv2020Module from 'ajv/dist/2020.js'
+import { newAjv } from '../core/ajv.ts'
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml'
 import { Ts701Error } from '../core/errors.ts'
+import { BASE_FILE, DEFAULT_EDITION, EDITIONS_DIR, listEditions } from './edition-ids.ts'
 import type { CaseDef, ConditionDef, Edition, GroupDef, UnitBasis, UnitDef } from './types.ts'
 
-// CommonJS module whose export is also its `default`; `.default` is what NodeNext typing accepts.
-const Ajv2020 = Ajv2020Module.default
+export { BASE_FILE, DEFAULT_EDITION, listEditions }
 
-export const DEFAULT_EDITION = 'en303645-v3.1.3'
-
-const EDITIONS_DIR = fileURLToPath(new URL('./editions/', import.meta.url))
 const SCHEMA_FILE = new URL('./schemas/edition.schema.json', import.meta.url)
-/** Not an edition: the content the edition files are written against. */
-export const BASE_FILE = 'base.yaml'
 
 export interface EditionOptions {
   /** Where the edition files live; tests point this at a scratch copy. */
@@ -75,14 +69,6 @@ function describe(edition: string, problems: readonly EditionProblem[]): string 
   return [`edition ${edition} has invalid catalog data (${problems.length} problems):`, ...listed].join('\n')
 }
 
-/** Editions are discovered from the data folder, so adding one means adding a YAML file. */
-export function listEditions(options: EditionOptions = {}): string[] {
-  return readdirSync(options.dir ?? EDITIONS_DIR)
-    .filter((name) => name.endsWith('.yaml') && name !== BASE_FILE)
-    .map((name) => name.slice(0, -'.yaml'.length))
-    .sort()
-}
-
 const cache = new Map<string, Edition>()
 
 export function loadEdition(id: string = DEFAULT_EDITION, options: EditionOptions = {}): Edition {
@@ -92,9 +78,21 @@ export function loadEdition(id: string = DEFAULT_EDITION, options: EditionOption
   if (cached) return cached
   const known = listEditions({ dir })
   if (!known.includes(id)) throw new UnknownEditionError(id, known)
-  const edition = resolveEdition(id, dir)
+  const edition = (options.dir === undefined && prebuilt(id)) || resolveEdition(id, dir)
   cache.set(key, edition)
   return edition
+}
+
+/**
+ * The build (scripts/build.mjs) resolves and checks every bundled edition once and stores the
+ * result beside the compiled module, so a compiled run reads one JSON file instead of parsing the
+ * YAML and compiling the schema on every start. The sources have no such file: they resolve.
+ */
+export const PREBUILT_DIR = new URL('./resolved/', import.meta.url)
+
+function prebuilt(id: string): Edition | undefined {
+  const file = new URL(`${id}.json`, PREBUILT_DIR)
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Edition) : undefined
 }
 
 // --- file shapes (the schema is authoritative; these only type what passed it) ---------------
@@ -152,7 +150,7 @@ function compiled(): Validators {
   if (!validators) {
     // Strict, as in ixit/schemas.ts, so a schema mistake fails on first use. strictRequired is
     // off because the entry variants require fields their shared field sets (via $ref) define.
-    const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true, verbose: true })
+    const ajv = newAjv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true, verbose: true })
     const schema = JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as { $id: string }
     ajv.addSchema(schema)
     const get = <T>(ref: string) => ajv.getSchema<T>(schema.$id + ref) as ValidateFunction<T>

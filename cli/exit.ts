@@ -12,8 +12,12 @@ export const EXIT = {
 } as const
 
 export function runExitCode(results: RunResults): number {
-  const verdicts = results.groups.flatMap((g) => g.cases.flatMap((c) => c.units.map((u) => u.verdict)))
+  // A failure the rig's baseline expects is known, not news: it does not fail the job.
+  const open = results.groups.flatMap((g) => g.cases.flatMap((c) => c.units)).filter((u) => u.baseline?.status !== 'known')
+  const verdicts = open.map((u) => u.verdict)
   if (verdicts.includes('FAIL')) return EXIT.fail
+  // Under --strict-baseline the job stays red until an entry whose units pass again is removed.
+  if (results.baseline?.strict && results.baseline.stale.length > 0) return EXIT.fail
   if (verdicts.includes('INCONCLUSIVE')) return EXIT.inconclusive
   return EXIT.ok
 }

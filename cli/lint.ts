@@ -1,9 +1,7 @@
-import { loadDutProfile } from '../adapters/index.ts'
 import { InvalidAssessmentError } from '../ixit/errors.ts'
 import { hasErrors } from '../ixit/findings.ts'
-import { imageFactFindings } from '../harness/image-facts.ts'
+import type { Finding } from '../ixit/types.ts'
 import { prepare } from '../harness/run.ts'
-import { materialFindings } from '../profile/material.ts'
 import { EXIT } from './exit.ts'
 import { printFindings, type Output } from './output.ts'
 
@@ -18,17 +16,27 @@ export async function lint(
   dut?: string,
 ): Promise<number> {
   const { findings } = await prepare(dir, options)
-  const limits = options.maxDocumentBytes === undefined ? {} : { maxDocumentBytes: options.maxDocumentBytes }
-  const profile = dut ? await loadDutProfile(dut, limits) : undefined
-  if (profile && (!profile.profile || hasErrors(profile.findings))) throw new InvalidAssessmentError([...findings, ...profile.findings])
-  // What the named files hold (certificates, keys, images), as a run checks it before any device step.
-  const material = profile?.files && profile.locate ? await materialFindings(profile.files, profile.locate) : []
-  if (hasErrors(material)) throw new InvalidAssessmentError([...findings, ...(profile?.findings ?? []), ...material])
-  const told = profile?.profile && profile.locate ? await imageFactFindings(profile.profile, profile.locate) : []
-  const all = [...findings, ...(profile?.findings ?? []), ...material, ...told]
+  const all = [...findings, ...(dut ? await profileFindings(dut, options, findings) : [])]
   printFindings(all, io)
   const warnings = all.filter((f) => f.severity === 'warning').length
   const what = dut ? `${dir} and ${dut}` : dir
   io.out(`${what}: no errors${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}`)
   return EXIT.ok
+}
+
+/** The DUT profile's findings; the adapters and image formats load only when there is a profile to check. */
+async function profileFindings(dut: string, options: { maxDocumentBytes?: number }, before: Finding[]): Promise<Finding[]> {
+  const [{ loadDutProfile }, { materialFindings }, { imageFactFindings }] = await Promise.all([
+    import('../adapters/index.ts'),
+    import('../profile/material.ts'),
+    import('../harness/image-facts.ts'),
+  ])
+  const limits = options.maxDocumentBytes === undefined ? {} : { maxDocumentBytes: options.maxDocumentBytes }
+  const profile = await loadDutProfile(dut, limits)
+  if (!profile.profile || hasErrors(profile.findings)) throw new InvalidAssessmentError([...before, ...profile.findings])
+  // What the named files hold (certificates, keys, images), as a run checks it before any device step.
+  const material = profile.files && profile.locate ? await materialFindings(profile.files, profile.locate) : []
+  if (hasErrors(material)) throw new InvalidAssessmentError([...before, ...profile.findings, ...material])
+  const told = profile.locate ? await imageFactFindings(profile.profile, profile.locate) : []
+  return [...profile.findings, ...material, ...told]
 }

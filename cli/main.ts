@@ -1,20 +1,18 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
-import { DEFAULT_EDITION, listEditions } from '../catalog/editions.ts'
+import { DEFAULT_EDITION, listEditions } from '../catalog/edition-ids.ts'
 import { environmentFault } from '../core/atomic-file.ts'
 import { Ts701Error } from '../core/errors.ts'
 import { InvalidAssessmentError } from '../ixit/errors.ts'
 import { EXIT } from './exit.ts'
-import { lint } from './lint.ts'
 import { consoleOutput, printFindings, type Output } from './output.ts'
 import { documentLimit } from './limits.ts'
-import { plan } from './plan.ts'
-import { report } from './report.ts'
-import { run } from './run.ts'
-import { verify } from './verify.ts'
-import { KEY_ALGORITHMS, type KeyAlgorithm } from '../fixtures/certs.ts'
-import { runSim, SIM_DEFAULTS } from '../sim/command.ts'
+import { KEY_ALGORITHMS, type KeyAlgorithm } from '../fixtures/key-algorithms.ts'
+import { SIM_DEFAULTS } from '../sim/defaults.ts'
 import { MODES, type Mode } from '../sim/modes/index.ts'
-import { CHANNELS, type Channel } from '../sim/profile.ts'
+import { CHANNELS, type Channel } from '../sim/channels.ts'
+
+// Each command's module is imported when the command runs: `ts701 --help` or a `lint` does not
+// pay for loading the run machinery, the emulator or the simulated device.
 
 function standardOption(): Option {
   return new Option('--standard <edition>', 'edition of EN 303 645 and TS 103 701 to assess against')
@@ -43,7 +41,7 @@ function program(io: Output, env: NodeJS.ProcessEnv, setExit: (code: number) => 
     .addOption(standardOption())
     .option('--dut <profile>', 'also check this DUT profile (dut.yaml)')
     .action(async (dir: string, o: { standard: string; dut?: string }) =>
-      setExit(await lint(dir, { standard: o.standard, ...documentLimit(env) }, io, o.dut)),
+      setExit(await (await import('./lint.ts')).lint(dir, { standard: o.standard, ...documentLimit(env) }, io, o.dut)),
     )
 
   cli
@@ -53,7 +51,7 @@ function program(io: Output, env: NodeJS.ProcessEnv, setExit: (code: number) => 
     .addOption(standardOption())
     .option('--group <id>', 'only this test group (repeatable, or comma-separated)', collect)
     .action(async (dir: string, o: { standard: string; group?: string[] }) =>
-      setExit(await plan(dir, { standard: o.standard, groups: o.group, ...documentLimit(env) }, io)),
+      setExit(await (await import('./plan.ts')).plan(dir, { standard: o.standard, groups: o.group, ...documentLimit(env) }, io)),
     )
 
   cli
@@ -80,7 +78,9 @@ function program(io: Output, env: NodeJS.ProcessEnv, setExit: (code: number) => 
     .option('--assessment <dir>', "apply this assessment folder's decisions.yaml to the runs first (as the next run would)")
     .action(async (runs: string[], o: { out?: string; label?: string[]; assessment?: string; force: boolean }) =>
       setExit(
-        await report(
+        await (
+          await import('./report.ts')
+        ).report(
           runs,
           {
             ...(o.out && { out: o.out }),
@@ -113,6 +113,8 @@ function program(io: Output, env: NodeJS.ProcessEnv, setExit: (code: number) => 
     .option('--sign-cert <pem>', 'X.509 certificate of --sign-key, put beside the signature for verify')
     .option('--lab <name>', "the laboratory, named on the report's cover")
     .option('--assessor <name>', "an assessor, named on the report's cover (repeatable)", (v: string, prev: string[] = []) => [...prev, v])
+    .option('--baseline <file>', "the rig's expected results: listed FAIL/INCONCLUSIVE units that recur do not fail the run")
+    .option('--strict-baseline', 'fail the run when a baseline entry is stale (its unit passes again)', false)
     .action(
       async (o: {
         assessment: string
@@ -130,7 +132,25 @@ function program(io: Output, env: NodeJS.ProcessEnv, setExit: (code: number) => 
         lab?: string
         assessor?: string[]
         signCert?: string
-      }) => setExit(await run({ ...o, groups: o.group, flaws: o.flaw ?? [], assessors: o.assessor ?? [], ...documentLimit(env) }, io, env)),
+        baseline?: string
+        strictBaseline: boolean
+      }) =>
+        setExit(
+          await (
+            await import('./run.ts')
+          ).run({ ...o, groups: o.group, flaws: o.flaw ?? [], assessors: o.assessor ?? [], ...documentLimit(env) }, io, env),
+        ),
+    )
+
+  cli
+    .command('baseline')
+    .description("write an expected-results baseline for ts701 run --baseline from a stored run's FAIL and INCONCLUSIVE units")
+    .argument('<run>', 'run folder (the --out of ts701 run) or its results.json')
+    .option('--out <file>', 'where to write it, or - for stdout (default: baseline.yaml)')
+    .option('--ticket <ref>', 'the ticket every entry names (default: a placeholder ts701 run refuses until it is filled in)')
+    .option('--force', 'replace an existing --out file', false)
+    .action(async (dir: string, o: { out?: string; ticket?: string; force: boolean }) =>
+      setExit(await (await import('./baseline.ts')).baseline(dir, o, io)),
     )
 
   cli
@@ -139,7 +159,7 @@ function program(io: Output, env: NodeJS.ProcessEnv, setExit: (code: number) => 
     .argument('<dir>', 'run folder (the --out of ts701 run)')
     .option('--pub <pem>', "the lab's public key (PEM) the manifest must be signed with")
     .option('--cert <pem>', "the lab's certificate (PEM) whose key must have signed the manifest")
-    .action(async (dir: string, o: { pub?: string; cert?: string }) => setExit(await verify(dir, o, io)))
+    .action(async (dir: string, o: { pub?: string; cert?: string }) => setExit(await (await import('./verify.ts')).verify(dir, o, io)))
 
   cli
     .command('sim')
@@ -186,7 +206,9 @@ function program(io: Output, env: NodeJS.ProcessEnv, setExit: (code: number) => 
         caKey?: KeyAlgorithm
       }) => {
         const { broker, ...rest } = o
-        setExit(await runSim({ ...rest, ...(broker ? { brokerUrl: broker } : {}), flaws: o.flaw ?? [] }, io))
+        setExit(
+          await (await import('../sim/command.ts')).runSim({ ...rest, ...(broker ? { brokerUrl: broker } : {}), flaws: o.flaw ?? [] }, io),
+        )
       },
     )
 

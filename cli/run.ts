@@ -1,4 +1,7 @@
 import { join } from 'node:path'
+import { applyBaseline } from '../baseline/apply.ts'
+import { loadBaseline } from '../baseline/load.ts'
+import { DEFAULT_EDITION } from '../catalog/edition-ids.ts'
 import { UsageError } from '../core/errors.ts'
 import type { OutputFile } from '../core/verdict.ts'
 import { INTERRUPT_EXIT, RunInterrupt } from '../harness/interrupt.ts'
@@ -9,7 +12,7 @@ import { REPORT_HTML, runReporters } from '../reports/index.ts'
 import { loadSigner, MANIFEST, sealRunFolder, writePack } from '../pack/index.ts'
 import type { Channel } from '../sim/profile.ts'
 import { channelOfMode, type Mode } from '../sim/modes/index.ts'
-import { createReferenceSetup, type ReferenceSetup } from '../sim/setup.ts'
+import type { ReferenceSetup } from '../sim/setup.ts'
 import type { KeyAlgorithm } from '../fixtures/certs.ts'
 import { runExitCode } from './exit.ts'
 import { printFindings, type Output } from './output.ts'
@@ -43,6 +46,10 @@ export interface RunCommandOptions {
   /** The laboratory and the assessors, named on the report's cover. */
   lab?: string
   assessors?: string[]
+  /** The rig's expected-results baseline (baseline/): listed failures that recur do not fail the run. */
+  baseline?: string
+  /** Stale baseline entries (their units pass again) fail the run. */
+  strictBaseline?: boolean
 }
 
 /** The embedded default: the reference DUT, started in this process for the run's duration. */
@@ -53,6 +60,8 @@ async function referenceDut(
   io: Output,
   caKey?: KeyAlgorithm,
 ): Promise<ReferenceSetup> {
+  // Loaded here: a run against a lab's own DUT, or without one, never starts the simulated device.
+  const { createReferenceSetup } = await import('../sim/setup.ts')
   const setup = await createReferenceSetup({ flaws, mode, ...(channel && { channel }), ...(caKey && { caKey }) })
   const how =
     mode === 'api' ? `over ${setup.channel}` : `in mode ${mode} (${setup.channel === 'none' ? 'no lab API' : `over ${setup.channel}`})`
@@ -87,6 +96,11 @@ export async function run(options: RunCommandOptions, io: Output, env: NodeJS.Pr
     throw new UsageError(`--mode ${mode} runs over its own channel; leave out --channel ${options.channel}`)
   }
   if (options.signCert && !options.signKey) throw new UsageError('--sign-cert names the certificate of --sign-key; give the key too')
+  if (options.strictBaseline && !options.baseline)
+    throw new UsageError('--strict-baseline applies to a baseline: give --baseline <file> too')
+  // Checked before anything starts: a baseline that cannot be used must not cost a rig its run.
+  const limit = options.maxDocumentBytes === undefined ? {} : { maxDocumentBytes: options.maxDocumentBytes }
+  const baseline = options.baseline ? await loadBaseline(options.baseline, options.standard ?? DEFAULT_EDITION, limit) : undefined
   const out = options.out ?? join('reports', timestamp())
   // A key that cannot sign is found now, not after a run whose evidence would then go unsigned.
   const signer = options.signKey ? await loadSigner(options.signKey, options.signCert, out) : undefined
@@ -108,7 +122,8 @@ export async function run(options: RunCommandOptions, io: Output, env: NodeJS.Pr
       ...(profileFile && { dut: { profileFile, out, env: { ...env, ...setup?.env } } }),
     })
     const people = { ...(options.lab && { lab: options.lab }), assessors: options.assessors ?? [] }
-    const results = await execute(prepared, { progress: io.progress ?? false, people, journalFile, interrupt })
+    const executed = await execute(prepared, { progress: io.progress ?? false, people, journalFile, interrupt })
+    const results = baseline ? applyBaseline(executed, baseline, { strict: options.strictBaseline ?? false }) : executed
     printFindings(results.findings, io)
     const { files } = await runReporters({ ...results, seal: await sealRunFolder(out) }, { outDir: out, io })
     const pack = await writePack(out, signer)

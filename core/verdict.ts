@@ -46,6 +46,54 @@ export interface UnitResult {
   run?: string
   /** In a merged assessment: decisive verdicts other runs gave this unit that differ from this one. */
   conflicts?: UnitConflict[]
+  /** What the rig's expected-results baseline (`ts701 run --baseline`) says of this unit; the verdict stays the true one. */
+  baseline?: UnitBaseline
+}
+
+/** The verdicts a baseline may expect: those that would otherwise fail a rig's CI job. */
+export type ExpectedVerdict = 'FAIL' | 'INCONCLUSIVE'
+
+/**
+ * A unit a baseline entry covers. `known`: the verdict is the one expected, so it does not fail
+ * the run. `changed`: still not passing, but not as expected, so it fails the run like an
+ * unlisted unit. `stale`: the entry's units no longer fail; the entry is due for removal.
+ */
+export interface UnitBaseline {
+  status: 'known' | 'changed' | 'stale'
+  expected: ExpectedVerdict
+  /** The ticket that tracks the failure, as the baseline names it. */
+  ticket: string
+  /** Why the failure is accepted for now, as the baseline says. */
+  reason: string
+}
+
+/** A baseline entry whose units no longer fail, named as the baseline file writes it. */
+export interface StaleBaselineEntry {
+  unit: string
+  target?: string
+  variant?: string
+  expected: ExpectedVerdict
+  ticket: string
+  reason: string
+  /** The verdicts its units have now; empty when the unit ran but nothing matched the entry's target or variant. */
+  now: Verdict[]
+}
+
+/** How a run compared with the baseline it was given; unit verdicts are not changed by it. */
+export interface BaselineSummary {
+  /** The baseline file, as given on the command line. */
+  file: string
+  sha256: string
+  /** `--strict-baseline`: a stale entry fails the run. */
+  strict: boolean
+  entries: number
+  /** Unit results whose FAIL or INCONCLUSIVE the baseline expected. */
+  known: number
+  /** Unit results listed with another non-pass verdict than they have now: they fail the run. */
+  changed: number
+  stale: StaleBaselineEntry[]
+  /** Entries about units this run did not run (a group left out, or a functional unit in a conceptual-only run). */
+  notRun: number
 }
 
 /** A field of the supplier's IXIT as the unit read it. */
@@ -187,6 +235,8 @@ export interface RunResults {
   runs?: RunRef[]
   /** Set when the run was stopped before it ended: the units not decided by then are INCONCLUSIVE. */
   interrupted?: { signal: string; at: string }
+  /** Set when the run was compared with an expected-results baseline (`ts701 run --baseline`). */
+  baseline?: BaselineSummary
 }
 
 /** The name a unit result carries in JUnit and vitest: `5.3-2-2b [UpdMech-Network] payload-byte`. */

@@ -1,6 +1,6 @@
 import { LabFaultError } from '../core/errors.ts'
 import { EmulatorConfigError } from '../emulator/index.ts'
-import { CertificateKeyError } from '../fixtures/certs.ts'
+import { CertificateKeyError } from '../fixtures/cert-errors.ts'
 
 /**
  * The lab fault an error stands for, if it is one. The emulator that cannot run as the profile

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises'
 import { discoverDocuments } from '../ixit/discover.ts'
 import type { Assessment } from '../ixit/types.ts'
 import type { InputDocument, RunMeta } from '../core/verdict.ts'
+import { packageFile } from '../core/package-root.ts'
 
 /** Who ran the assessment, as the lab says on the command line. */
 export interface RunPeople {
@@ -15,10 +16,8 @@ export interface RunPeople {
   assessors?: string[]
 }
 
-const packageFile = new URL('../package.json', import.meta.url)
-
 async function ts701Version(): Promise<string> {
-  const pkg = JSON.parse(await readFile(packageFile, 'utf8')) as { version?: string }
+  const pkg = JSON.parse(await readFile(packageFile('package.json'), 'utf8')) as { version?: string }
   return pkg.version ?? 'unknown'
 }
 

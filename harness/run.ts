@@ -7,7 +7,7 @@ import { hasErrors } from '../ixit/findings.ts'
 import { loadAssessment } from '../ixit/load.ts'
 import type { Assessment, Finding } from '../ixit/types.ts'
 import { LabFaultError, UsageError } from '../core/errors.ts'
-import { prepareLab, type PreparedLab } from './lab.ts'
+import type { PreparedLab } from './lab.ts'
 import { inputDocuments, runMeta, type RunPeople } from './meta.ts'
 import type { RunInterrupt } from './interrupt.ts'
 import { RunJournal } from './journal.ts'
@@ -56,7 +56,10 @@ export async function prepare(dir: string, options: PrepareOptions = {}): Promis
   if (hasErrors(findings)) throw new InvalidAssessmentError(findings)
   const conceptualOnly = options.conceptualOnly ?? false
   const lab =
-    options.dut && !conceptualOnly ? await prepareLab(options.dut.profileFile, options.dut.out, options.dut.env, limits) : undefined
+    options.dut && !conceptualOnly
+      ? // The lab side (adapters, emulator, images) loads only for a run that drives a device.
+        await (await import('./lab.ts')).prepareLab(options.dut.profileFile, options.dut.out, options.dut.env, limits)
+      : undefined
   const plan = buildPlan(edition, loaded.assessment, {
     groups: options.groups,
     ...(conceptualOnly && { kinds: ['conceptual'] }),

@@ -1,4 +1,4 @@
-import { basename, join } from 'node:path'
+import { basename, extname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Reporter, TestCase, TestModule, TestSequencer, TestSpecification, Vitest } from 'vitest/node'
 import type { PlannedUnit } from '../catalog/plan.ts'
@@ -10,7 +10,28 @@ import { unitName } from './results.ts'
 import type { RunPayload } from './vitest-group.ts'
 import type { UnitResult } from '../core/verdict.ts'
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url))
+const HERE = fileURLToPath(import.meta.url)
+/** The sources in a checkout, or dist/ once built: the suite files sit beside this folder either way. */
+const ROOT = join(HERE, '..', '..')
+/** `.ts` when run from the sources, `.js` compiled. */
+const EXT = extname(HERE)
+/**
+ * Compiled, the modules under the suite files are plain JavaScript: the worker imports them
+ * natively rather than through vite's transform, which more than halves a conceptual run. The suite
+ * files themselves stay with vitest (inline), which gives them `import.meta.vitest`, also when
+ * ts701 is installed under node_modules, which vitest would otherwise leave to Node as well.
+ */
+const NATIVE_DEPS = {
+  external: [new RegExp(`^${escapeRegExp(ROOT)}/`)],
+  inline: [new RegExp(`^${escapeRegExp(join(ROOT, 'suites'))}/[^/]+\\.js$`)],
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
+
+/** A suite file's group: its name without the extension. */
+const groupOfFile = (moduleId: string): string => basename(moduleId, extname(moduleId))
 
 /** What vitest reported back: unit results by test name, and why suites or tests broke. */
 export interface SuiteOutcome {
@@ -74,7 +95,7 @@ class VerdictCollector implements Reporter {
   onTestModuleEnd(module: TestModule): void {
     if (this.control.interrupt?.signal) return
     const errors = module.errors()
-    if (errors.length) this.outcome.brokenGroups.set(basename(module.moduleId, '.ts'), firstError(errors))
+    if (errors.length) this.outcome.brokenGroups.set(groupOfFile(module.moduleId), firstError(errors))
   }
 
   onTestRunEnd(_modules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<{ message?: string }>): void {
@@ -85,7 +106,7 @@ class VerdictCollector implements Reporter {
 
 /** Runs suite files in catalog order, so a run's evidence reads in the order of the standard. */
 function catalogOrder(groupIds: string[]): new () => TestSequencer {
-  const rank = (spec: TestSpecification) => groupIds.indexOf(basename(spec.moduleId, '.ts'))
+  const rank = (spec: TestSpecification) => groupIds.indexOf(groupOfFile(spec.moduleId))
   return class {
     shard(files: TestSpecification[]) {
       return files
@@ -114,15 +135,19 @@ export async function runSuites(payload: RunPayload, control: SuiteControl = {})
     config: false,
     watch: false,
     include: [],
-    includeSource: payload.plan.groups.map((g) => join('suites', `${g.def.id}.ts`)),
+    includeSource: payload.plan.groups.map((g) => join('suites', `${g.def.id}${EXT}`)),
     reporters: [collector],
     provide: { ts701: payload },
     testTimeout: payload.unitTimeoutMs,
     passWithNoTests: true,
     sequence: { sequencer: catalogOrder(payload.plan.groups.map((g) => g.def.id)) },
-    // One device, one update server: functional groups run one after another in one worker,
-    // which keeps the session (device handle, emulator, experiments) alive across suite files.
-    ...(payload.lab && { fileParallelism: false, maxWorkers: 1, isolate: false }),
+    // One worker for every group, not isolated: the documents and the plan reach it once, the
+    // modules load once, and with a device the session (device handle, emulator, experiments)
+    // lives across suite files. One device, one update server: groups run one after another.
+    fileParallelism: false,
+    maxWorkers: 1,
+    isolate: false,
+    ...(EXT === '.js' && { server: { deps: NATIVE_DEPS } }),
   })
   if (signalsBefore) dropNewSignalListeners(signalsBefore, started)
   interrupt?.onInterrupt(() => void windDown(collector, control.graceMs ?? 10_000))

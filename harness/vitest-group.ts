@@ -9,7 +9,7 @@ import { asLabFault } from './lab-fault.ts'
 import { undecided } from './journal.ts'
 import { unitName } from './results.ts'
 import type { Rule } from './rule.ts'
-import { RunSession } from './session.ts'
+import type { RunSession } from './session.ts'
 import type { UnitResult } from '../core/verdict.ts'
 
 /** What a conformance run hands every suite worker through vitest's `provide`. */
@@ -76,6 +76,8 @@ function defineSessionTest(vi: typeof Vitest, payload: RunPayload & { lab: LabPa
     }
     process.on('SIGINT', onInterrupt)
     // A lab fault at the start (the emulator cannot listen) is handed to every unit, which stops on it.
+    // Loaded with the first functional unit: a conceptual run never touches adapters or the emulator.
+    const { RunSession } = await import('./session.ts')
     const started = await RunSession.start({ lab: payload.lab, progress: payload.progress }).catch((err: unknown) => {
       const fault = asLabFault(err)
       if (!fault) throw err

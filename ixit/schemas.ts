@@ -2,21 +2,15 @@
  * The published JSON Schemas and their validators. The schema files are the single source of
  * the document shapes: editors read them through `$schema`, the loader validates with them.
  */
-import { readFileSync } from 'node:fs'
-import type { AnySchemaObject, ValidateFunction } from 'ajv'
-import Ajv2020Module from 'ajv/dist/2020.js'
-import addFormatsModule from 'ajv-formats'
+import { existsSync, readFileSync } from 'node:fs'
+import type { AnySchemaObject, Options, ValidateFunction } from 'ajv'
+import { newAjv, standaloneSource, type Ajv } from '../core/ajv.ts'
 import type { DocumentKind, DocumentKinds } from './documents.ts'
 import { translateErrors } from './schema-errors.ts'
 import type { SourceDoc } from './source.ts'
 import type { Finding } from './types.ts'
 
-// Both packages are CommonJS whose module object is the export and also carries it as `default`;
-// `.default` is what TypeScript's NodeNext typing accepts and what every loader provides.
-const Ajv2020 = Ajv2020Module.default
-const addFormats = addFormatsModule.default
-
-export type Ajv = InstanceType<typeof Ajv2020>
+export type { Ajv }
 
 export const SCHEMA_FILES: Readonly<Record<DocumentKind, URL>> = {
   ics: new URL('./schemas/ics.schema.json', import.meta.url),
@@ -29,14 +23,37 @@ export function readSchema(kind: DocumentKind): AnySchemaObject {
 }
 
 /** Strict, so a mistake in a schema fails loudly on first use instead of validating less. */
-export function createAjv(): Ajv {
-  const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true })
-  addFormats(ajv, ['date', 'uri'])
-  return ajv
+export function createAjv(extra: Options = {}): Ajv {
+  return newAjv({ allErrors: true, strict: true, verbose: true, ...extra }, ['date', 'uri'])
 }
 
 type Validators = { [K in DocumentKind]: ValidateFunction<DocumentKinds[K]> }
-let validators: Validators | undefined
+
+/**
+ * The validators as JavaScript, written by the build (scripts/build.mjs) into dist/: compiling the
+ * three schemas costs a compiled run more than everything else it does before the tests start.
+ * The sources have no such file and compile on first use.
+ */
+export const PREBUILT_VALIDATORS = new URL('./validators.js', import.meta.url)
+
+let validators: Validators | undefined = existsSync(PREBUILT_VALIDATORS)
+  ? ((await import(PREBUILT_VALIDATORS.href)) as Validators)
+  : undefined
+
+/** The source of an ES module exporting one validator per document kind, as PREBUILT_VALIDATORS holds. */
+export function validatorsModule(): string {
+  const ajv = createAjv({ code: { source: true, esm: true } })
+  const ids = Object.fromEntries(
+    (Object.keys(SCHEMA_FILES) as DocumentKind[]).map((kind) => {
+      const schema = readSchema(kind)
+      ajv.addSchema(schema)
+      return [kind, schema.$id as string]
+    }),
+  )
+  // ajv's ES module output still loads its runtime helpers and the formats with require().
+  const header = "import { createRequire } from 'node:module'\nconst require = createRequire(import.meta.url)\n"
+  return header + standaloneSource(ajv, ids).replace(/^"use strict";/, '')
+}
 
 function compiled(): Validators {
   if (!validators) {

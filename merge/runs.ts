@@ -98,9 +98,10 @@ function settle(sightings: readonly Sighting[]): UnitResult {
   const conflicts: UnitConflict[] = decided
     .filter((s) => s !== kept && s.unit.verdict !== kept.unit.verdict)
     .map((s) => ({ run: s.run.label, verdict: s.unit.verdict, reason: s.unit.reason }))
-  const { evidence } = kept.unit
+  // A run's comparison with its rig's baseline judged that run alone, not the merged assessment.
+  const { evidence, baseline: _baseline, ...unit } = kept.unit
   return {
-    ...kept.unit,
+    ...unit,
     ...(evidence && { evidence: evidence.map((e) => `${kept.run.label}/${e}`) }),
     run: kept.run.label,
     ...(conflicts.length && { conflicts }),

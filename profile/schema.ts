@@ -10,8 +10,7 @@
  */
 import { readFileSync } from 'node:fs'
 import type { AnySchemaObject, ValidateFunction } from 'ajv'
-import Ajv2020Module from 'ajv/dist/2020.js'
-import addFormatsModule from 'ajv-formats'
+import { newAjv } from '../core/ajv.ts'
 import { isRecord } from '../ixit/documents.ts'
 import { validateWith, type Validated } from '../ixit/schemas.ts'
 import type { SourceDoc } from '../ixit/source.ts'
@@ -125,8 +124,7 @@ function validator(channels: readonly ChannelDescriptor[]): ValidateFunction {
   let validate = validators.get(channels)
   if (!validate) {
     // ixit's createAjv (allErrors, strict, verbose for the findings; `.default` explained there), plus useDefaults.
-    const ajv = new Ajv2020Module.default({ allErrors: true, strict: true, verbose: true, useDefaults: true })
-    addFormatsModule.default(ajv, ['date', 'uri'])
+    const ajv = newAjv({ allErrors: true, strict: true, verbose: true, useDefaults: true }, ['date', 'uri'])
     validate = ajv.compile(composeProfileSchema(channels))
     validators.set(channels, validate)
   }

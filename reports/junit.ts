@@ -2,6 +2,11 @@
  * JUnit XML for CI (Jenkins, GitLab): one testsuite per test group, one testcase per unit result.
  * CI tools only understand pass/failure/error/skipped, so the full TS 103 701 verdict also goes
  * into properties and, because GitLab ignores properties, into the first line of system-out.
+ *
+ * With a rig's baseline, a known failure is `skipped` (it must not turn the job red, and
+ * dashboards list skipped tests apart) with the ticket in its message; its true verdict stays in
+ * the properties and system-out. Stale entries get a testsuite of their own, failed under
+ * --strict-baseline.
  */
 import { randomUUID } from 'node:crypto'
 import { mkdir } from 'node:fs/promises'
@@ -9,7 +14,16 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import type { Builder, TestCase } from 'junit-report-builder'
 import { writeFileAtomic } from '../core/atomic-file.ts'
-import { resultName, type CaseResult, type GroupResult, type OutputFile, type RunResults, type UnitResult } from '../core/verdict.ts'
+import {
+  resultName,
+  type BaselineSummary,
+  type CaseResult,
+  type GroupResult,
+  type OutputFile,
+  type RunResults,
+  type StaleBaselineEntry,
+  type UnitResult,
+} from '../core/verdict.ts'
 import type { Reporter } from './reporter.ts'
 
 // The package is CommonJS but its typings declare `export default`, so under NodeNext TypeScript
@@ -52,14 +66,57 @@ export function renderJunit(results: RunResults): string {
         // containing `]]>` twice, and `skipped()` cannot carry a message at all.
         const token = `ts701-placeholder-${nonce}-${patches.size}`
         tc.standardOutput(token)
-        patches.set(token, {
-          skippedMessage: unit.verdict === 'NOT APPLICABLE' ? unit.reason : undefined,
-          systemOut: systemOut(unit),
-        })
+        patches.set(token, { skippedMessage: skippedMessage(unit), systemOut: systemOut(unit) })
       }
     }
   }
+  if (results.baseline) {
+    const b = results.baseline
+    const suite = builder.testSuite().name(`baseline ${b.file}`).timestamp(results.startedAt).time(0)
+    baselineProperties(b, (name, value) => suite.property(name, value))
+    for (const entry of b.stale) {
+      const tc = suite
+        .testCase()
+        .className('baseline')
+        .name(`stale: ${entryName(entry)}`)
+        .time(0)
+      tc.property('baseline', 'stale').property('baseline-expected', entry.expected).property('baseline-ticket', entry.ticket)
+      if (b.strict) tc.failure(staleText(entry), 'STALE')
+      const token = `ts701-placeholder-${nonce}-${patches.size}`
+      tc.standardOutput(token)
+      patches.set(token, { skippedMessage: undefined, systemOut: `STALE: ${staleText(entry)}\nbaseline reason: ${oneLine(entry.reason)}` })
+    }
+  }
   return applyPatches(builder.build(), nonce, patches)
+}
+
+const entryName = (e: StaleBaselineEntry): string => resultName({ id: e.unit, target: e.target, variant: e.variant })
+
+function staleText(e: StaleBaselineEntry): string {
+  const now = e.now.length ? `now ${e.now.join(', ')}` : 'no result of this run matches it'
+  return `baseline entry ${entryName(e)} (${e.ticket}) expects ${e.expected}, ${now}: remove it from the baseline`
+}
+
+function baselineProperties(b: BaselineSummary, property: (name: string, value: string) => void): void {
+  property('baseline-file', b.file)
+  property('baseline-sha256', b.sha256)
+  property('baseline-strict', String(b.strict))
+  property('baseline-entries', String(b.entries))
+  property('baseline-known', String(b.known))
+  property('baseline-stale', String(b.stale.length))
+  property('baseline-changed', String(b.changed))
+  property('baseline-not-run', String(b.notRun))
+}
+
+const oneLine = (s: string): string => s.replace(/\s*[\r\n]+\s*/g, ' ').trim()
+
+/** NOT APPLICABLE: the reason; a known failure: that it is known, the ticket and why it is accepted. */
+function skippedMessage(unit: UnitResult): string | undefined {
+  if (unit.baseline?.status === 'known') {
+    const what = unit.baseline.expected === 'FAIL' ? 'known failure' : 'known inconclusive'
+    return `${what} (${unit.baseline.ticket}): ${oneLine(unit.baseline.reason)}`
+  }
+  return unit.verdict === 'NOT APPLICABLE' ? unit.reason : undefined
 }
 
 export async function writeJunit(results: RunResults, file: string): Promise<void> {
@@ -90,9 +147,18 @@ function addProperties(tc: TestCase, results: RunResults, group: GroupResult, te
   if (unit.origin) tc.property('origin', unit.origin)
   if (unit.basis) tc.property('basis', unit.basis)
   if (unit.assessor) tc.property('assessor', unit.assessor.name).property('date', unit.assessor.date)
+  if (unit.baseline) {
+    tc.property('baseline', unit.baseline.status)
+      .property('baseline-expected', unit.baseline.expected)
+      .property('baseline-ticket', unit.baseline.ticket)
+  }
 }
 
 function markVerdict(tc: TestCase, unit: UnitResult): void {
+  if (unit.baseline?.status === 'known') {
+    tc.skipped()
+    return
+  }
   switch (unit.verdict) {
     case 'PASS':
       return
@@ -120,8 +186,22 @@ function systemOut(unit: UnitResult): string {
   lines.push(`source: ${unit.source}`)
   lines.push(`reads: ${unit.reads.length > 0 ? unit.reads.join(', ') : '(none)'}`)
   if (unit.assessor) lines.push(`assessor: ${unit.assessor.name}, ${unit.assessor.date}`)
+  if (unit.baseline) lines.push(`baseline: ${baselineLine(unit)}`)
   for (const ref of unit.evidence ?? []) lines.push(`evidence: ${ref}`)
   return lines.join('\n')
+}
+
+function baselineLine(unit: UnitResult): string {
+  const b = unit.baseline!
+  const said = `${b.ticket}: ${oneLine(b.reason)}`
+  switch (b.status) {
+    case 'known':
+      return `known ${b.expected}, not failing the run (${said})`
+    case 'changed':
+      return `listed as ${b.expected}, now ${unit.verdict}: not a known failure (${said})`
+    case 'stale':
+      return `listed as ${b.expected}, now ${unit.verdict}: the entry is stale (${said})`
+  }
 }
 
 function applyPatches(xml: string, nonce: string, patches: Map<string, Patch>): string {

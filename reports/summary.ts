@@ -5,7 +5,7 @@
  * reason.
  */
 import { allOf } from '../harness/aggregate.ts'
-import type { GroupResult, RunResults, UnitResult, Verdict } from '../core/verdict.ts'
+import { resultName, type BaselineSummary, type GroupResult, type RunResults, type UnitResult, type Verdict } from '../core/verdict.ts'
 import type { Reporter } from './reporter.ts'
 
 const WIDTH = 100
@@ -37,7 +37,34 @@ export function renderSummary(results: RunResults): string {
   const groups = `${results.groups.length} group${results.groups.length === 1 ? '' : 's'}`
   const totalCells = COUNTED.map((v) => String(totals.get(v) ?? 0))
   lines.push(row('total', groups, '', totalCells, `${units} unit${units === 1 ? '' : 's'}`))
+  if (results.baseline) lines.push(...baselineLines(results.baseline, results.groups))
   return lines.join('\n')
+}
+
+const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`
+
+/** What the baseline made of the run: known failures, stale entries and units listed with another verdict, each named. */
+function baselineLines(b: BaselineSummary, groups: readonly GroupResult[]): string[] {
+  const counts = [
+    `${plural(b.known, 'known failure', 'known failures')} (baseline)`,
+    plural(b.stale.length, 'stale entry', 'stale entries'),
+    ...(b.changed ? [`${plural(b.changed, 'listed unit', 'listed units')} not as expected`] : []),
+    ...(b.notRun ? [`${plural(b.notRun, 'entry', 'entries')} not run`] : []),
+  ]
+  const lines = [`${counts.join(', ')} — ${oneLine(b.file)}`]
+  if (b.strict && b.stale.length > 0) lines.push('--strict-baseline: the stale entries below fail the run')
+  for (const e of b.stale) {
+    const now = e.now.length ? `now ${e.now.join(', ')}` : 'nothing in this run matches it'
+    lines.push(
+      `stale: ${resultName({ id: e.unit, target: e.target, variant: e.variant })} (${e.ticket}) expected ${e.expected}, ${now}: remove the entry`,
+    )
+  }
+  for (const u of groups.flatMap((g) => g.cases.flatMap((c) => c.units))) {
+    if (u.baseline?.status === 'changed') {
+      lines.push(`not as expected: ${resultName(u)} is ${u.verdict}, the baseline expects ${u.baseline.expected} (${u.baseline.ticket})`)
+    }
+  }
+  return lines.map((l) => fit(oneLine(l), WIDTH))
 }
 
 /** The group's units: the standard's, and those ts701 adds (a case of its own, or a unit inside a standard case). */

@@ -9,6 +9,7 @@ import { CHANNELS, PASSWORD_ENV, type Channel } from './profile.ts'
 import { bindError } from './ports.ts'
 import { createReferenceSetup, writeEnvFile, type ReferenceSetup } from './setup.ts'
 import type { KeyAlgorithm } from '../fixtures/certs.ts'
+import { SIM_DEFAULTS } from './defaults.ts'
 
 export interface SimOptions {
   flaws: string[]
@@ -45,15 +46,7 @@ export interface SimIo {
   err(line: string): void
 }
 
-export const SIM_DEFAULTS = {
-  port: 8701,
-  updateServerPort: 8702,
-  brokerPort: 1883,
-  consolePort: 8703,
-  benchPort: 8704,
-  dir: '.ts701-sim',
-  channel: 'http',
-} as const
+export { SIM_DEFAULTS }
 
 /** Which option set each port the device binds, so a taken port's message names the option to change. */
 function portOptions(options: SimOptions): Map<number, string> {

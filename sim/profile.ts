@@ -6,6 +6,7 @@ import type { AdapterTimeouts, DutProfileCommon, EmulatorRoute, OutcomeStates } 
 import { CHECK_JITTER, DEVICE_SECONDS } from './clock.ts'
 import { SimError } from './errors.ts'
 import { mqttTopics } from './mqtt.ts'
+import { CHANNELS, type Channel } from './channels.ts'
 
 /** The variable the profile's basic auth reads the API password from. */
 export const PASSWORD_ENV = 'TS701_SIM_PASSWORD'
@@ -19,9 +20,7 @@ export type WrittenMqttProfile = Omit<MqttDutProfile, 'file' | 'source'>
 export type WrittenSerialProfile = Omit<SerialDutProfile, 'file' | 'source'>
 export type WrittenCommon = Omit<DutProfileCommon, 'file' | 'source' | 'name'>
 
-/** How the lab talks to the device: its HTTP API, its MQTT client, or its serial console. */
-export type Channel = 'http' | 'mqtt' | 'serial'
-export const CHANNELS: readonly Channel[] = ['http', 'mqtt', 'serial']
+export { CHANNELS, type Channel }
 
 /** Where the lab reaches the device over the chosen channel. */
 export type ChannelInput =

@@ -7,7 +7,7 @@ import type { FunctionalCheck, Observation } from '../harness/functional.ts'
 import type { Session } from './lib/functional/session.ts'
 import { each, listParam } from './lib/each.ts'
 import { perEntry } from './lib/functional/check.ts'
-import { required } from '../harness/observe/index.ts'
+import { required } from '../harness/observe/types.ts'
 
 export const rules: Rule[] = [
   {

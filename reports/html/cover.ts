@@ -56,6 +56,7 @@ export function cover(r: RunResults): Markup {
         ${row('Laboratory', meta?.lab)} ${row('Assessors', meta?.assessors.join(', '))} ${row('Started', day(r.startedAt))}
         ${row('Finished', day(r.finishedAt))}
         ${row('Interrupted', r.interrupted ? `by ${r.interrupted.signal} at ${day(r.interrupted.at)}: the units not decided by then are INCONCLUSIVE` : undefined)}
+        ${row('Baseline', r.baseline ? html`<code>${r.baseline.file}</code> (SHA-256 <code class="hash">${r.baseline.sha256}</code>)${r.baseline.strict ? ', strict' : ''}` : undefined)}
         ${row('ts701', meta?.ts701Version)}
         ${row('Evidence seal', r.seal ? html`<code class="hash">${r.seal.digest}</code> (SHA-256 over ${r.seal.files} files; check with <code>ts701 verify</code>)` : undefined)}
       </tbody>

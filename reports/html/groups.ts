@@ -5,6 +5,7 @@
  */
 import type { RecordedEntry } from '../../core/evidence.ts'
 import type { CaseResult, GroupResult, UnitResult } from '../../core/verdict.ts'
+import { baselineTag } from './baseline.ts'
 import { html, type Markup } from './html.ts'
 import { timelines } from './timeline.ts'
 import { added, badge, groupAnchor, unitAnchor, unitLabel } from './verdicts.ts'
@@ -68,7 +69,7 @@ function unitBlock(g: GroupResult, u: UnitResult, evidence: ReadonlyMap<string, 
       <span class="source">${SOURCE[u.source]}</span>
       ${ours ? html`<span class="tag">ts701 corroboration, not counted</span>` : html``}
       ${u.basis === 'reading' ? html`<span class="tag">ts701's reading of the provision</span>` : html``}
-      ${u.run ? html`<span class="tag">from ${u.run}</span>` : html``}
+      ${u.run ? html`<span class="tag">from ${u.run}</span>` : html``} ${baselineTag(u)}
     </header>
     <p class="reason">${u.reason}</p>
     ${u.assessor ? html`<p class="decision">Decided by ${u.assessor.name} on ${u.assessor.date}; the rationale is the reason above.</p>` : html``}

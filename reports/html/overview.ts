@@ -3,6 +3,7 @@
  * on, FAILs first, then what is still open with what would settle it.
  */
 import type { GroupResult, RunResults, UnitResult } from '../../core/verdict.ts'
+import { baselineTag } from './baseline.ts'
 import { html, type Markup } from './html.ts'
 import { settles } from './settle.ts'
 import { added, badge, counts, groupAnchor, unitAnchor, unitLabel, unitsOf, VERDICTS, verdictClass } from './verdicts.ts'
@@ -63,7 +64,7 @@ function item({ group, unit }: Listed): Markup {
   const run = unit.run ? html` <span class="run">(${unit.run})</span>` : html``
   const ours = added(group, unit) ? html` <span class="tag">ts701 corroboration, not counted</span>` : html``
   return html`<li class="${verdictClass(unit.verdict)}">
-    ${badge(unit.verdict)} <a href="#${unitAnchor(unit)}">${unitLabel(unit)}</a>${run}${ours}
+    ${badge(unit.verdict)} <a href="#${unitAnchor(unit)}">${unitLabel(unit)}</a>${run}${ours} ${baselineTag(unit)}
     <span class="group-title">${group.title}</span>
     <div class="reason">${unit.reason}</div>
     ${settle ? html`<div class="settle">To settle: ${settle}</div>` : html``}

@@ -3,6 +3,7 @@
  * screen and prints to PDF. Sections in the order a reader asks: what device, what verdicts,
  * what failed and what is open, the attack campaign, what does not apply, then every unit.
  */
+import { baselineSection } from './baseline.ts'
 import { cover } from './cover.ts'
 import { campaign } from './campaign.ts'
 import { documentFindings, notApplicable } from './applicability.ts'
@@ -35,13 +36,14 @@ export function renderReport(input: ReportInput): string {
             <ol>
               <li><a href="#overview">Verdict overview</a></li>
               <li><a href="#findings">Findings</a></li>
+              ${r.baseline ? html`<li><a href="#baseline">Expected results (baseline)</a></li>` : html``}
               ${attacks.text ? html`<li><a href="#campaign">Attack campaign</a></li>` : html``}
               <li><a href="#not-applicable">Not applicable</a></li>
               <li><a href="#documents">Documents</a></li>
               ${r.groups.map((g) => html`<li><a href="#${groupAnchor(g)}">${g.id} ${g.title}</a></li>`)}
             </ol>
           </nav>
-          ${matrix(r)} ${findingsList(r)} ${attacks} ${notApplicable(r)} ${documentFindings(r)} ${groupsSection(r.groups, input.evidence)}
+          ${matrix(r)} ${findingsList(r)} ${baselineSection(r)} ${attacks} ${notApplicable(r)} ${documentFindings(r)} ${groupsSection(r.groups, input.evidence)}
         </main>
       </body>
     </html> `

@@ -57,6 +57,9 @@ blockquote.ixit .from { font-size: 11px; color: var(--na); }
 .timeline figcaption { font-size: 12px; color: var(--na); }
 .sev.error { color: var(--fail); font-weight: 700; } .sev.warning { color: var(--inc); font-weight: 700; }
 .conflicts li, .conflict { color: var(--fail); }
+.tag.baseline.known { background: #e8eefb; border-color: #9bb3e6; }
+.tag.baseline.stale { background: #fdf1d8; border-color: var(--inc); }
+.tag.baseline.changed { background: #fbe4e2; border-color: var(--fail); }
 nav.toc ol { columns: 2; }
 a { color: #0b57d0; }
 @page { size: A4; margin: 18mm 14mm 16mm;

@@ -29,6 +29,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   decide: ['core', 'ixit', 'harness', 'reports'],
   // Several runs of one DUT as one assessment: folds cases and groups with the harness's aggregation.
   merge: ['core', 'ixit', 'catalog', 'harness'],
+  // A rig's expected results: read against the edition's catalog, compared with a run's results.
+  baseline: ['core', 'ixit', 'catalog'],
   // The reference device is a device: it may share the vocabulary, the public image format and
   // PKI helpers, and it writes profiles in the public profile format (types only).
   sim: ['core', 'fixtures'],
@@ -47,6 +49,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
     'merge',
     'decide',
     'pack',
+    'baseline',
     'sim',
   ],
 }

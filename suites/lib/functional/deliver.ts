@@ -1,7 +1,7 @@
 import type { DeliveryReceipt, DutIdentity, UpdateOutcome } from '../../../core/dut.ts'
 import { DutError } from '../../../core/dut.ts'
 import type { Hit, OfferedImage } from '../../../emulator/index.ts'
-import { required, type CheckSeen, type Reading } from '../../../harness/observe/index.ts'
+import { required, type CheckSeen, type Reading } from '../../../harness/observe/types.ts'
 import type { Session } from './session.ts'
 import { pollWaitMs, readyTimeoutMs, sleep, watchStepMs } from './timing.ts'
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import type { ClientError, HandshakeFailure, Hit, TlsMaterial, UpdateServerEmulator } from '../../../emulator/index.ts'
 import { certificateFingerprint } from '../../../emulator/tls.ts'
-import { impostorCertificates, type ImpostorCertificate } from '../../../fixtures/certs.ts'
+import type { ImpostorCertificate } from '../../../fixtures/certs.ts'
 import type { Observation } from '../../../harness/functional.ts'
 import { currentVersion, versionSince } from './deliver.ts'
 import type { Session } from './session.ts'
@@ -14,6 +14,8 @@ async function certificates(s: Session): Promise<ImpostorCertificate[]> {
       tls.caCertFile && tls.caKeyFile
         ? { certPem: await readFile(tls.caCertFile, 'utf8'), keyPem: await readFile(tls.caKeyFile, 'utf8') }
         : undefined
+    // The PKI code loads when an impostor is first needed, not with every suite file.
+    const { impostorCertificates } = await import('../../../fixtures/certs.ts')
     return impostorCertificates({ host: s.profile.updateServer!.host, ...(trustedCa && { trustedCa }) })
   })
 }

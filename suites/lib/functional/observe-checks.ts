@@ -1,5 +1,5 @@
 import type { Observation } from '../../../harness/functional.ts'
-import type { ClientMix } from '../../../harness/observe/index.ts'
+import type { ClientMix } from '../../../harness/observe/types.ts'
 import type { UpdMech } from '../../../ixit/types.ts'
 import { durationSeconds, naturalDuration } from '../../../core/duration.ts'
 import type { Session } from './session.ts'

@@ -1,0 +1,26 @@
+import type { ExpectedVerdict } from '../core/verdict.ts'
+
+/** One expected result, as read from the baseline file. */
+export interface BaselineEntry {
+  unit: string
+  /** Absent: every target of the unit no more specific entry covers. */
+  target?: string
+  /** Absent: every variant of the unit no more specific entry covers. */
+  variant?: string
+  expected: ExpectedVerdict
+  ticket: string
+  reason: string
+}
+
+/** A baseline checked against the edition of the run it is for. */
+export interface Baseline {
+  /** The file as the user named it. */
+  file: string
+  sha256: string
+  standard: string
+  /** In file order: the first of equally specific entries wins a unit. */
+  entries: BaselineEntry[]
+}
+
+/** What `ts701 baseline` writes in place of a ticket it was not given; loading refuses it. */
+export const PLACEHOLDER_TICKET = 'TICKET-TO-FILL-IN'
