@@ -147,6 +147,10 @@ export async function runSuites(payload: RunPayload, control: SuiteControl = {})
     fileParallelism: false,
     maxWorkers: 1,
     isolate: false,
+    // Without a device the worker is a thread: the documents need no process of their own, and a
+    // conceptual run's memory is one process's. A device gets a child process, which the run can
+    // signal to wind down and kill with what it started (harness/process-tree.ts).
+    pool: payload.lab ? 'forks' : 'threads',
     ...(EXT === '.js' && { server: { deps: NATIVE_DEPS } }),
   })
   if (signalsBefore) dropNewSignalListeners(signalsBefore, started)
