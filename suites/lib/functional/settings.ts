@@ -14,7 +14,7 @@ import {
 } from './deliver.ts'
 import { given, need, received, unmet, type Precondition } from './preconditions.ts'
 import type { Session } from './session.ts'
-import { sleep } from './timing.ts'
+import { holdBackMs, sleep } from './timing.ts'
 
 export type Feature = 'automatic-updates' | 'notifications'
 export type Control = 'enable' | 'disable' | 'postpone'
@@ -191,7 +191,7 @@ async function automaticUpdates(s: Session, mechanism: string, controls: Control
     installMs = Date.now() - start
     results.set('enable', judgeEnabled(waited, valid.version))
   }
-  const settle = Math.max(1500, 2 * installMs)
+  const settle = holdBackMs(s, installMs)
 
   for (const control of controls.filter((c) => c !== 'enable')) {
     const held = await prepare(s, ['enable-automatic-updates', change(control, 'automatic-updates')])
@@ -264,7 +264,7 @@ async function notifications(s: Session, mechanism: string, controls: Control[])
     }
     const before = (await s.dut.readNotifications()).length
     const started = Date.now()
-    const settle = control === 'enable' ? 0 : Math.max(1500, 2 * noticeMs)
+    const settle = control === 'enable' ? 0 : holdBackMs(s, noticeMs)
     const a = await offerValid(s, viaServer, { fetchMs: budget, settleMs: settle, outcome: false })
     let fresh = (await s.dut.readNotifications()).length - before
     if (control === 'enable') {

@@ -1,7 +1,7 @@
 // The waits the judges derive from the profile (suites/lib/functional/timing.ts). They decide no
 // verdict themselves, but every "did not contact", "did not answer" and "stayed at" rests on them.
 import { describe, expect, it } from 'vitest'
-import { pollWaitMs, readyTimeoutMs, realMs } from '../../../suites/lib/functional/timing.ts'
+import { holdBackMs, pollWaitMs, readyTimeoutMs, realMs, watchStepMs } from '../../../suites/lib/functional/timing.ts'
 import { FakeDut, operationsWithout } from './fake-dut.ts'
 import { fakeSession } from './fake-session.ts'
 
@@ -24,6 +24,22 @@ describe('timing', () => {
     )
     // An interval that is no ISO-8601 duration is as good as none.
     expect(pollWaitMs(await fakeSession({ observationSeconds: 0.5, updateServer: { pollInterval: 'daily' } }))).toBe(500)
+  })
+
+  it('holdBackMs: twice what the device took with the setting on, at least what its reaction allows', async () => {
+    const asked = await fakeSession({ timeScale: 43_200, observationSeconds: 6, updateServer: { pollInterval: 'P1D' } })
+    // The lab makes it check now: it acts at once or not at all, so a few watch steps are the floor.
+    expect(holdBackMs(asked, 10)).toBe(4 * watchStepMs(asked))
+    expect(holdBackMs(asked, 900)).toBe(1_800)
+    // It checks only by itself: it may act at its next check, a poll and a half away.
+    const polling = await fakeSession({
+      timeScale: 43_200,
+      observationSeconds: 6,
+      updateServer: { pollInterval: 'P1D' },
+      dut: new FakeDut({ operations: operationsWithout('check-now') }),
+    })
+    expect(holdBackMs(polling, 10)).toBe(pollWaitMs(polling))
+    expect(holdBackMs(polling, 2_000)).toBe(4_000)
   })
 
   it('readyTimeoutMs: the reboot operation’s, else a minute', async () => {
