@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, afterEach } from 'vitest'
+import { afterAll, afterEach, beforeEach } from 'vitest'
 import type { Applicability } from '../../../catalog/applicability.ts'
 import { loadEdition } from '../../../catalog/editions.ts'
 import type { PlannedUnit } from '../../../catalog/plan.ts'
@@ -241,7 +241,16 @@ const realEmulators = new Set<UpdateServerEmulator>()
 const httpLinks = new Set<HttpServerLink>()
 let sessionSeq = 0
 
+/** Tests under way in this file; with `describe.concurrent`, more than one. */
+let running = 0
+beforeEach(() => {
+  running++
+})
+
 afterEach(async () => {
+  // Concurrent tests share these sets: what they opened is closed once the last of them has ended,
+  // not when the first does (that left the others talking to a closed emulator).
+  if (--running > 0) return
   await Promise.all([...realEmulators].map((e) => e.close()))
   realEmulators.clear()
   await Promise.all([...httpLinks].map((l) => l.close()))
