@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import type { ImageSource } from '../core/dut.ts'
-import { hashFile } from '../fixtures/hash.ts'
+import { hashFile, hashRange } from '../fixtures/hash.ts'
 import { EmulatorConfigError } from './errors.ts'
 
 export interface OfferedImage extends ImageSource {
@@ -32,8 +32,9 @@ export interface Offer {
   /** `size` is the file's; `sha256` is what is announced, and may differ from the file's on purpose. */
   image: OfferedImage
   size: number
-  sha1: string
-  md5: string
+  /** Only when a template inserts them (`{{image.sha1}}`, `{{image.md5}}`): hashing a large image twice more costs seconds. */
+  sha1?: string
+  md5?: string
   /** What the file holds. */
   fileSha256: string
   etag: string
@@ -65,10 +66,14 @@ export class Offers {
   private seq = 0
   private nextId: number
 
-  /** `firstId`: the first offer's ID; later ones count up from it. */
+  /**
+   * `firstId`: the first offer's ID; later ones count up from it. `legacyDigests`: whether SHA-1
+   * and MD5 of the image are wanted (some template inserts one), beside the SHA-256 always taken.
+   */
   constructor(
     private readonly events: OfferEvents,
     firstId = 1,
+    private readonly legacyDigests = true,
   ) {
     this.nextId = firstId
   }
@@ -93,7 +98,11 @@ export class Offers {
       throw new EmulatorConfigError(`the valid image beside ${image.name} needs a version`)
     }
     const seq = ++this.seq
-    const [digests, validFacts, parts] = await Promise.all([hashOf(image), valid && factsOf(valid), partsOf(image, seq)])
+    const [digests, validFacts, parts] = await Promise.all([
+      hashOf(image, this.legacyDigests),
+      valid && factsOf(valid),
+      partsOf(image, seq),
+    ])
     // A later offer or withdrawal wins over this one.
     if (seq !== this.seq) return
     const announced = typeof image.sha256 === 'string' && image.sha256 !== '' ? image.sha256.toLowerCase() : digests.sha256
@@ -102,8 +111,7 @@ export class Offers {
       ...(validFacts && { valid: validFacts }),
       image: { ...image, size: digests.size, sha256: announced },
       size: digests.size,
-      sha1: digests.sha1,
-      md5: digests.md5,
+      ...('sha1' in digests && { sha1: digests.sha1, md5: digests.md5 }),
       fileSha256: digests.sha256,
       etag: `"ts701-${seq}-${digests.size}"`,
       parts,
@@ -124,9 +132,13 @@ export class Offers {
   }
 }
 
-async function hashOf(image: ImageSource): Promise<Awaited<ReturnType<typeof hashFile>>> {
+/** Size and SHA-256 of the file, with SHA-1 and MD5 when `legacy`; each file is read once. */
+async function hashOf(
+  image: ImageSource,
+  legacy = false,
+): Promise<{ sha256: string; size: number } | Awaited<ReturnType<typeof hashFile>>> {
   try {
-    return await hashFile(image.path)
+    return await (legacy ? hashFile(image.path) : hashRange(image.path))
   } catch (e) {
     throw new EmulatorConfigError(`cannot offer image ${image.name}: ${(e as Error).message}`)
   }

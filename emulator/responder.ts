@@ -103,8 +103,9 @@ function imageFacts(offer: Offer, url: string): ImageValues {
     name: offer.image.name,
     size: String(offer.size),
     sha256: offer.image.sha256,
-    sha1: offer.sha1,
-    md5: offer.md5,
+    // Computed on offer whenever a template inserts them; no template that renders this reads them otherwise.
+    sha1: offer.sha1 ?? '',
+    md5: offer.md5 ?? '',
     version: offer.image.version,
   }
 }

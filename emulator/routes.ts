@@ -27,6 +27,8 @@ export interface CompiledConfig {
   intervalSeconds?: number
   /** Whether some template inserts `{{offer.id}}`: the offer evidence then records the ID. */
   usesOfferId: boolean
+  /** Whether some template inserts `{{image.sha1}}` or `{{image.md5}}`: only then are they computed on offer. */
+  usesLegacyDigests: boolean
 }
 
 const STATUS_MIN = 100
@@ -81,7 +83,8 @@ export function compileConfig(input: {
   const compiled = routes.map((r) => compileRoute(r as EmulatorRoute, names, interval !== undefined))
   const templates = [imagePath, partPath, ...compiled.flatMap((c) => templatesOf(c))]
   const usesOfferId = templates.some((t) => t.keys.includes('offer.id'))
-  return { routes: compiled, imagePath, partPath, interval, intervalSeconds, usesOfferId }
+  const usesLegacyDigests = templates.some((t) => t.keys.includes('image.sha1') || t.keys.includes('image.md5'))
+  return { routes: compiled, imagePath, partPath, interval, intervalSeconds, usesOfferId, usesLegacyDigests }
 }
 
 /** `announceInterval`, or the old `pollInterval`; both may be given only when they agree. */

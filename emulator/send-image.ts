@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { open, type FileHandle } from 'node:fs/promises'
+import { CHUNK } from '../fixtures/hash.ts'
 import type { Exchange } from './exchange.ts'
 import type { Offer } from './offer.ts'
 import { sendFixed, TEXT } from './send-fixed.ts'
@@ -64,20 +65,28 @@ export async function sendImage(
     res.end()
     return
   }
-  const stream = file.createReadStream({ start, end, autoClose: true })
+  const stream = file.createReadStream({ start, end, autoClose: true, highWaterMark: CHUNK })
+  let left = length
   try {
     for await (const chunk of stream) {
       if (res.destroyed) break
       const bytes = chunk as Buffer
+      left -= bytes.length
       const ok = res.write(bytes, (err) => {
         if (!err) exchange.bytesSent += bytes.length
       })
+      // The answer ends with its last byte, not after the file's end is read: a client may hang
+      // up the moment it has Content-Length bytes, and the answer was complete by then.
+      if (left <= 0) {
+        res.end()
+        break
+      }
       if (!ok && !res.destroyed) await drained(res)
     }
   } finally {
     stream.destroy()
   }
-  if (!res.destroyed) res.end()
+  if (!res.destroyed && !res.writableEnded) res.end()
 }
 
 interface ServedFile {

@@ -61,7 +61,7 @@ export class UpdateServerEmulator {
     const config = compileConfig(options)
     if (options.tls) checkTls(options.tls)
     this.recorder = new Recorder(options.evidence, this.hitLog, { offerIds: config.usesOfferId })
-    this.offers = new Offers(this.recorder, firstOfferId(options.firstOfferId))
+    this.offers = new Offers(this.recorder, firstOfferId(options.firstOfferId), config.usesLegacyDigests)
     this.router = new Router(config.routes)
     this.responder = new Responder({ config, router: this.router, offers: this.offers, baseUrl: () => this.url })
     this.listener = new Listener(host, withDefaults(options.timeouts), options.tls, this.recorder, (req, res) => this.exchange(req, res))

@@ -8,6 +8,7 @@
 #   rauc, squashfs-tools     build and check RAUC bundles for the tests of the rauc image format
 #   dbus-daemon    the private bus `rauc service` runs on in the RAUC agent test (rauc depends on it)
 #   chromium, fonts-dejavu-core  a real browser that shows and prints report.html in the report tests
+#   curl           the loopback-download yardstick of `npm run bench:images` (scripts/bench-large-image.ts)
 #   git, rsync     gitlab-ci-local, which runs the GitLab CI template in the CI template tests, copies
 #                  each job's checkout of a scratch repository with them (shell executor)
 # Without root it only says what is missing; the tests then fail loudly rather than skip.
@@ -25,6 +26,7 @@ command -v rauc >/dev/null 2>&1 || missing+=(rauc)
 command -v mksquashfs >/dev/null 2>&1 || missing+=(squashfs-tools)
 command -v dbus-daemon >/dev/null 2>&1 || missing+=(dbus-daemon)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
 [ -d /usr/share/fonts/truetype/dejavu ] || missing+=(fonts-dejavu-core)
 command -v git >/dev/null 2>&1 || missing+=(git)
 command -v rsync >/dev/null 2>&1 || missing+=(rsync)

@@ -3,7 +3,7 @@ import { get } from 'node:http'
 import { readFile, writeFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
 import type { EmulatorRoute } from '../../profile/types.ts'
-import { fetchRaw, makeImage, settledHits, sha256, startEmulator } from './helpers.ts'
+import { fetchRaw, makeImage, rawConnect, settledHits, sha256, startEmulator } from './helpers.ts'
 
 const routes: EmulatorRoute[] = [
   { name: 'check', method: 'GET', path: '/v1/check', status: 200, body: '{"url":"{{image.url}}","size":{{image.size}}}' },
@@ -153,6 +153,40 @@ describe('serve: image', () => {
       length: image.size,
     })
     expect((await settledHits(emu, 2)).at(-1)).toMatchObject({ status: 206, completed: true, bytesSent: image.size - received.length })
+  })
+
+  it('records a client that hangs up as soon as the last byte is in as completed', async () => {
+    // curl and most devices close the connection the moment Content-Length bytes have arrived;
+    // the answer was complete, however quickly the socket goes.
+    const image = await makeImage(4 * 1024 * 1024 + 5, 'quick.bin', '1.0.0', false)
+    const emu = await startEmulator(routes)
+    await emu.offer(image)
+    for (let i = 0; i < 5; i++) {
+      const socket = await rawConnect(emu.url)
+      const body = await new Promise<number>((resolve, reject) => {
+        let head = Buffer.alloc(0)
+        let length = -1
+        let got = 0
+        socket.on('data', (c: Buffer) => {
+          if (length < 0) {
+            head = Buffer.concat([head, c])
+            const end = head.indexOf('\r\n\r\n')
+            if (end < 0) return
+            length = Number(/content-length: (\d+)/i.exec(head.toString('latin1', 0, end))![1])
+            got = head.length - end - 4
+          } else got += c.length
+          if (got >= length) {
+            socket.destroy()
+            resolve(got)
+          }
+        })
+        socket.on('error', reject)
+        socket.write(`GET /firmware/quick.bin HTTP/1.1\r\nHost: x\r\n\r\n`)
+      })
+      expect(body).toBe(image.size)
+      const hit = (await settledHits(emu, i + 1)).at(-1)
+      expect(hit, `download ${i + 1}`).toMatchObject({ status: 200, bytesSent: image.size, completed: true })
+    }
   })
 
   it('computes size, SHA-1 and MD5 on offer; the SHA-256 it announces is the one given', async () => {

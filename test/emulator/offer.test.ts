@@ -1,7 +1,10 @@
+import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { EvidenceLog } from '../../core/evidence.ts'
 import { EmulatorConfigError } from '../../emulator/index.ts'
+import { Offers, type Offer } from '../../emulator/offer.ts'
+import { compileConfig } from '../../emulator/routes.ts'
 import type { EmulatorRoute } from '../../profile/types.ts'
 import { fetchRaw, makeImage, sha256, startEmulator, tempDir } from './helpers.ts'
 
@@ -93,5 +96,26 @@ describe('{{valid.*}}', () => {
     await expect(emu.offer(await makeImage(10), { valid: { ...genuine, version: undefined as unknown as string } })).rejects.toBeInstanceOf(
       EmulatorConfigError,
     )
+  })
+})
+
+describe('the digests taken on offer', () => {
+  it('are SHA-256 alone unless a template inserts {{image.sha1}} or {{image.md5}}', async () => {
+    expect(compileConfig({ routes: [job, image], imagePath: '/firmware/{{image.name}}' }).usesLegacyDigests).toBe(false)
+    for (const field of ['sha1', 'md5']) {
+      const routes = [{ ...job, headers: { 'X-Digest': `{{ image.${field} }}` } }, image]
+      expect(compileConfig({ routes, imagePath: '/firmware/{{image.name}}' }).usesLegacyDigests, field).toBe(true)
+    }
+    const fw = await makeImage(3000)
+    const offered: Offer[] = []
+    for (const legacy of [false, true]) {
+      const offers = new Offers({ offered: (o) => offered.push(o), withdrawn: () => {} }, 1, legacy)
+      await offers.set(fw)
+    }
+    const digest = (algorithm: string) => createHash(algorithm).update(fw.bytes!).digest('hex')
+    expect(offered[0]).toMatchObject({ size: 3000, fileSha256: fw.sha256 })
+    expect(offered[0]).not.toHaveProperty('sha1')
+    expect(offered[0]).not.toHaveProperty('md5')
+    expect(offered[1]).toMatchObject({ size: 3000, fileSha256: fw.sha256, sha1: digest('sha1'), md5: digest('md5') })
   })
 })
