@@ -1,16 +1,6 @@
-import type { ExpectedVerdict } from '../core/verdict.ts'
+import type { BaselineEntry } from '../core/verdict.ts'
 
-/** One expected result, as read from the baseline file. */
-export interface BaselineEntry {
-  unit: string
-  /** Absent: every target of the unit no more specific entry covers. */
-  target?: string
-  /** Absent: every variant of the unit no more specific entry covers. */
-  variant?: string
-  expected: ExpectedVerdict
-  ticket: string
-  reason: string
-}
+export type { BaselineEntry }
 
 /** A baseline checked against the edition of the run it is for. */
 export interface Baseline {

@@ -1,5 +1,5 @@
-import { lstat, mkdir, readFile } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { lstat, mkdir } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import { environmentFault, writeFileAtomic } from '../core/atomic-file.ts'
 import { EnvironmentError, UsageError } from '../core/errors.ts'
 import type { RunResults } from '../core/verdict.ts'
@@ -7,9 +7,9 @@ import { BaselineError } from '../baseline/errors.ts'
 import { PLACEHOLDER_TICKET } from '../baseline/types.ts'
 import { baselineFromResults, renderBaseline } from '../baseline/write.ts'
 import { StoredResultsError } from '../merge/errors.ts'
-import { parseStoredResults } from '../merge/stored.ts'
 import { reason } from '../ixit/source.ts'
 import { EXIT } from './exit.ts'
+import { loadRun } from './report.ts'
 import type { Output } from './output.ts'
 
 /** Where `ts701 baseline` writes without --out; `-` prints to stdout instead. */
@@ -24,15 +24,13 @@ export interface BaselineCommandOptions {
   force?: boolean
 }
 
+/** A stored run as `ts701 report` reads it; one left with only its journal never finished, so it is refused as missing. */
 async function storedResults(arg: string): Promise<RunResults> {
-  const info = await lstat(arg).catch(() => undefined)
-  if (!info) throw new StoredResultsError('E_RESULTS_MISSING', `${arg}: no such file or folder`)
-  const file = info.isDirectory() ? join(arg, 'results.json') : arg
-  const content = await readFile(file, 'utf8').catch(() => undefined)
-  if (content === undefined) {
+  const { results, fromJournal } = await loadRun(arg)
+  if (fromJournal) {
     throw new StoredResultsError('E_RESULTS_MISSING', `${arg}: no results.json here (give a folder ts701 run wrote, or its results.json)`)
   }
-  return parseStoredResults(content, file)
+  return results
 }
 
 /** Writes a baseline listing every unit the stored run did not pass. Exit 0; problems are errors (exit 3). */

@@ -31,7 +31,7 @@ export interface ReportCommandOptions {
   assessment?: string
 }
 
-interface StoredRun {
+export interface StoredRun {
   dir: string
   results: RunResults
   /** Rebuilt from the run journal of a run that never wrote its results.json. */
@@ -39,7 +39,7 @@ interface StoredRun {
 }
 
 /** A run folder or its results.json, read and recognised as the result model of `ts701 run`. */
-async function loadRun(arg: string): Promise<StoredRun> {
+export async function loadRun(arg: string): Promise<StoredRun> {
   const info = await stat(arg).catch(() => undefined)
   if (!info) throw new StoredResultsError('E_RESULTS_MISSING', `${arg}: no such file or folder`)
   const file = info.isDirectory() ? join(arg, RESULTS_JSON) : arg

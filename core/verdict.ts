@@ -67,14 +67,20 @@ export interface UnitBaseline {
   reason: string
 }
 
-/** A baseline entry whose units no longer fail, named as the baseline file writes it. */
-export interface StaleBaselineEntry {
+/** One expected result of a rig's baseline file (baseline/). */
+export interface BaselineEntry {
   unit: string
+  /** Absent: every target of the unit no more specific entry covers. */
   target?: string
+  /** Absent: every variant of the unit no more specific entry covers. */
   variant?: string
   expected: ExpectedVerdict
   ticket: string
   reason: string
+}
+
+/** A baseline entry whose units no longer fail, named as the baseline file writes it. */
+export interface StaleBaselineEntry extends BaselineEntry {
   /** The verdicts its units have now; empty when the unit ran but nothing matched the entry's target or variant. */
   now: Verdict[]
 }
