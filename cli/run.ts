@@ -8,6 +8,7 @@ import { INTERRUPT_EXIT, RunInterrupt } from '../harness/interrupt.ts'
 import { JOURNAL } from '../harness/journal.ts'
 import { openOutFolder } from '../harness/out-folder.ts'
 import { execute, prepare } from '../harness/run.ts'
+import { preloadRunner } from '../harness/suite-runner.ts'
 import { REPORT_HTML, runReporters } from '../reports/index.ts'
 import { loadSigner, MANIFEST, sealRunFolder, writePack } from '../pack/index.ts'
 import type { Channel } from '../sim/profile.ts'
@@ -111,6 +112,7 @@ export async function run(options: RunCommandOptions, io: Output, env: NodeJS.Pr
   const unwatch = watchSignals(interrupt, io, journalFile)
   let setup: ReferenceSetup | undefined
   try {
+    preloadRunner()
     setup =
       options.conceptualOnly || options.dut ? undefined : await referenceDut(options.flaws ?? [], options.channel, mode, io, options.caKey)
     const profileFile = options.dut ?? setup?.profileFile

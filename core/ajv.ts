@@ -23,8 +23,13 @@ export function newAjv(options: Options, formats: ReadonlyArray<'date' | 'uri'> 
   return ajv
 }
 
-/** The source of a module exporting the validators of `ajv` (made with `code.source`) named in `refs`. */
-export function standaloneSource(ajv: Ajv, refs: Record<string, string>): string {
+/**
+ * The text of an ES module exporting the validators of `ajv` (made with `code: { source: true, esm:
+ * true }`) named in `refs`. ajv's ES module output still loads its runtime helpers and the formats
+ * with require(), so the module makes itself one.
+ */
+export function standaloneModule(ajv: Ajv, refs: Record<string, string>): string {
   const { default: standaloneCode } = require('ajv/dist/standalone/index.js') as typeof import('ajv/dist/standalone/index.js')
-  return standaloneCode(ajv, refs)
+  const header = "import { createRequire } from 'node:module'\nconst require = createRequire(import.meta.url)\n"
+  return header + standaloneCode(ajv, refs).replace(/^"use strict";/, '')
 }

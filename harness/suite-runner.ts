@@ -119,6 +119,15 @@ function catalogOrder(groupIds: string[]): new () => TestSequencer {
 }
 
 /**
+ * Starts loading vitest while the caller does other work (a run making its reference DUT's keys
+ * waits on the thread pool, not the main thread): about half a second of module loading that a
+ * run would otherwise spend before its first test. A failure here surfaces in runSuites.
+ */
+export function preloadRunner(): void {
+  import('vitest/node').catch(() => undefined)
+}
+
+/**
  * Runs the planned test groups as vitest suites (one suite file per group) and collects the
  * verdicts the workers attach to their tests. Suites run in worker threads, so a group that
  * hangs or crashes costs its own units, not the run.

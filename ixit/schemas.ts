@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import type { AnySchemaObject, Options, ValidateFunction } from 'ajv'
-import { newAjv, standaloneSource, type Ajv } from '../core/ajv.ts'
+import { newAjv, standaloneModule, type Ajv } from '../core/ajv.ts'
 import type { DocumentKind, DocumentKinds } from './documents.ts'
 import { translateErrors } from './schema-errors.ts'
 import type { SourceDoc } from './source.ts'
@@ -50,9 +50,7 @@ export function validatorsModule(): string {
       return [kind, schema.$id as string]
     }),
   )
-  // ajv's ES module output still loads its runtime helpers and the formats with require().
-  const header = "import { createRequire } from 'node:module'\nconst require = createRequire(import.meta.url)\n"
-  return header + standaloneSource(ajv, ids).replace(/^"use strict";/, '')
+  return standaloneModule(ajv, ids)
 }
 
 function compiled(): Validators {

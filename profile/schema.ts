@@ -8,9 +8,10 @@
  * into its copy of the document (ajv `useDefaults`). Strict mode makes ajv refuse a default it
  * would skip (inside anyOf, oneOf, not), so each one applies.
  */
-import { readFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { existsSync, readFileSync } from 'node:fs'
 import type { AnySchemaObject, ValidateFunction } from 'ajv'
-import { newAjv } from '../core/ajv.ts'
+import { newAjv, standaloneModule } from '../core/ajv.ts'
 import { isRecord } from '../ixit/documents.ts'
 import { validateWith, type Validated } from '../ixit/schemas.ts'
 import type { SourceDoc } from '../ixit/source.ts'
@@ -120,12 +121,41 @@ function recordOf(value: unknown): Record<string, unknown> {
 
 const validators = new WeakMap<readonly ChannelDescriptor[], ValidateFunction>()
 
+/** ixit's createAjv (allErrors, strict, verbose for the findings; `.default` explained there), plus useDefaults. */
+const OPTIONS = { allErrors: true, strict: true, verbose: true, useDefaults: true } as const
+const FORMATS = ['date', 'uri'] as const
+
+/**
+ * The validator of the bundled channels' schema as code, written by the build (scripts/build.mjs)
+ * into dist/: compiling the composed schema costs a run about half a second of its start. It is
+ * used only for the very schema it was made from (its fingerprint), so a profile is never judged
+ * by a validator older than its schema; the sources have no such file and compile on first use.
+ */
+export const PREBUILT_VALIDATOR = new URL('./validator.js', import.meta.url)
+
+interface Prebuilt {
+  fingerprint: string
+  validate: ValidateFunction
+}
+
+const prebuilt: Prebuilt | undefined = existsSync(PREBUILT_VALIDATOR) ? ((await import(PREBUILT_VALIDATOR.href)) as Prebuilt) : undefined
+
+/** What identifies a composed schema, for matching the prebuilt validator to it. */
+export const fingerprintOf = (schema: AnySchemaObject): string => createHash('sha256').update(JSON.stringify(schema)).digest('hex')
+
+/** The source of an ES module exporting the validator of these channels' schema and its fingerprint. */
+export function validatorModule(channels: readonly ChannelDescriptor[]): string {
+  const schema = composeProfileSchema(channels)
+  const ajv = newAjv({ ...OPTIONS, code: { source: true, esm: true } }, FORMATS)
+  ajv.addSchema(schema, 'dut-profile')
+  return `${standaloneModule(ajv, { validate: 'dut-profile' })}\nexport const fingerprint = ${JSON.stringify(fingerprintOf(schema))}\n`
+}
+
 function validator(channels: readonly ChannelDescriptor[]): ValidateFunction {
   let validate = validators.get(channels)
   if (!validate) {
-    // ixit's createAjv (allErrors, strict, verbose for the findings; `.default` explained there), plus useDefaults.
-    const ajv = newAjv({ allErrors: true, strict: true, verbose: true, useDefaults: true }, ['date', 'uri'])
-    validate = ajv.compile(composeProfileSchema(channels))
+    const schema = composeProfileSchema(channels)
+    validate = prebuilt?.fingerprint === fingerprintOf(schema) ? prebuilt.validate : newAjv(OPTIONS, FORMATS).compile(schema)
     validators.set(channels, validate)
   }
   return validate

@@ -64,6 +64,10 @@ for (const id of editions.listEditions()) {
 // The document validators as code, instead of compiling the schemas on each start (ixit/schemas.ts).
 const schemas = await built('ixit/schemas.js')
 writeFileSync(schemas.PREBUILT_VALIDATORS, schemas.validatorsModule())
+// The same for the DUT profile schema the bundled channels compose (profile/schema.ts).
+const profileSchema = await built('profile/schema.js')
+const { CHANNELS } = await built('adapters/registry.js')
+writeFileSync(profileSchema.PREBUILT_VALIDATOR, profileSchema.validatorModule(CHANNELS))
 
 // What --if-stale compares the sources against.
 writeFileSync(join(next, '.built'), new Date().toISOString() + '\n')

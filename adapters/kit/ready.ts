@@ -1,7 +1,9 @@
 /**
  * reboot, factory-reset, restore on every channel: the command goes out (a device that goes down
- * before confirming it is doing what it was asked), then the channel's probe is tried every
- * 250 ms until the device answers again, or the ready timeout. Which failures of the probe are
+ * before confirming it is doing what it was asked), then the channel's probe is tried until the
+ * device answers again, or the ready timeout: 50 ms after the command, then at doubling pauses up
+ * to one every 250 ms. A device back within a blink is not kept waiting a quarter second, and one
+ * that takes half a minute is asked no more often than before. Which failures of the probe are
  * waited past is the rule of miss.ts, the same on every channel.
  */
 import { Deadline } from '../../core/duration.ts'
@@ -10,6 +12,7 @@ import { problemOf, type MissOf } from './miss.ts'
 
 export type RestartOp = Extract<Operation, 'reboot' | 'factory-reset' | 'restore'>
 
+const FIRST_MS = 50
 const RETRY_MS = 250
 
 /** Records one evidence note on the channel; `summary` is complete (it starts with the operation). */
@@ -47,8 +50,10 @@ export async function waitUntilAnswering(r: Readiness): Promise<void> {
   const wait = Deadline.after(r.readyTimeoutMs)
   let attempts = 0
   let last: string | undefined
+  let pause = FIRST_MS
   for (;;) {
-    await wait.sleep(RETRY_MS)
+    await wait.sleep(pause)
+    pause = Math.min(RETRY_MS, pause * 2)
     if (wait.expired) break
     attempts++
     try {

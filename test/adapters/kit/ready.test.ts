@@ -34,23 +34,29 @@ describe('the failures a wait goes past', () => {
 })
 
 describe('waiting until the device answers again', () => {
-  it('tries every 250 ms through silence and garbage, and notes how long it took', async () => {
+  it('tries after 50 ms, then at doubling pauses up to 250 ms, through silence and garbage, and notes how long it took', async () => {
     const failures = [
       error('E_DUT_UNREACHABLE', 'connection refused'),
       error('E_DUT_TIMEOUT', 'silence'),
       error('E_DUT_PROTOCOL', 'boot chatter'),
     ]
     let calls = 0
+    const at: number[] = []
+    let started = 0
     const r = readiness(async (wait) => {
       calls++
+      at.push(Date.now() - started)
       expect(wait.timeoutMs).toBe(2000)
       const failure = failures.shift()
       if (failure) throw failure
     })
-    const started = Date.now()
+    started = Date.now()
     await waitUntilAnswering(r)
     expect(calls).toBe(4)
-    expect(Date.now() - started).toBeGreaterThanOrEqual(4 * 250 - 20)
+    // Pauses of 50, 100, 200 and 250 ms: attempts at about 50, 150, 350 and 600 ms.
+    const floors = [50, 150, 350, 600]
+    at.forEach((t, i) => expect(t).toBeGreaterThanOrEqual(floors[i]! - 5))
+    expect(at[0]).toBeLessThan(150)
     expect(r.notes).toEqual([
       {
         summary: expect.stringMatching(/^reboot: the device answered again after \d\.\d s \(4 attempts\)$/),
