@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config'
+import LongFirstSequencer from './test/setup/sequencer.ts'
 
 // The harness's own tests. Conformance runs configure vitest separately (harness/suite-runner.ts),
 // which is why suites/ is not listed here: its files are only test files inside a run.
@@ -13,5 +14,6 @@ export default defineConfig({
     // once (vitest's default on a 2-core rig is one). Not more: a starved simulated device runs late
     // by hours of its own time (one real second is half a device day), and its verdicts change.
     maxWorkers: 2,
+    sequence: { sequencer: LongFirstSequencer },
   },
 })

@@ -112,7 +112,7 @@ export async function identifyWhenBack(s: Session, budgetMs = readyTimeoutMs(s))
         if (err instanceof DutError && err.code === 'E_DUT_PROTOCOL') throw err
         return undefined
       }
-      await sleep(250)
+      await sleep(watchStepMs(s))
     }
   }
 }

@@ -5,7 +5,7 @@ import type { ImpostorCertificate } from '../../../fixtures/certs.ts'
 import type { Observation } from '../../../harness/functional.ts'
 import { currentVersion, versionSince } from './deliver.ts'
 import type { Session } from './session.ts'
-import { pollWaitMs, sleep } from './timing.ts'
+import { pollWaitMs, sleep, watchStepMs } from './timing.ts'
 
 async function certificates(s: Session): Promise<ImpostorCertificate[]> {
   return s.once('impostor-certificates', async () => {
@@ -118,14 +118,26 @@ async function underSwap(
     const valid = await s.valid()
     await emulator.offer(valid, { valid })
     if (s.supportsAction('check-now')) await s.act('check-now')
-    const deadline = Date.now() + pollWaitMs(s)
-    while (Date.now() < deadline) {
+    const waitMs = pollWaitMs(s)
+    const step = watchStepMs(s)
+    const firstSignBy = Date.now() + waitMs
+    // Until the first sign, then on while the device keeps at it (a retry after a refusal, the
+    // download after an accepted check): done once two watch steps pass without a new record, or
+    // four after the first sign for a device that never lets up (it checks in a loop).
+    let count = 0
+    let quietSince = 0
+    let busyUntil = 0
+    for (;;) {
       const seen = underImpostor(emulator, u)
-      if (seen.requests.length + seen.refusals.length + seen.garbled.length > 0) break
-      await sleep(100)
+      const now = seen.requests.length + seen.refusals.length + seen.garbled.length
+      if (now !== count) {
+        if (count === 0) busyUntil = Date.now() + 4 * step
+        count = now
+        quietSince = Date.now()
+      }
+      if (count === 0 ? Date.now() >= firstSignBy : Date.now() - quietSince >= 2 * step || Date.now() >= busyUntil) break
+      await sleep(step)
     }
-    // Retries and downloads after the first sign.
-    await sleep(500)
   } finally {
     emulator.withdraw()
     // Before the swap: what is accepted from here on under the genuine certificate counts as back.

@@ -14,7 +14,7 @@ import {
 } from './deliver.ts'
 import { given, need, received, unmet, type Precondition } from './preconditions.ts'
 import type { Session } from './session.ts'
-import { holdBackMs, sleep } from './timing.ts'
+import { holdBackMs, sleep, watchStepMs } from './timing.ts'
 
 export type Feature = 'automatic-updates' | 'notifications'
 export type Control = 'enable' | 'disable' | 'postpone'
@@ -181,14 +181,17 @@ async function automaticUpdates(s: Session, mechanism: string, controls: Control
   const valid = await s.valid()
   const firstWait = s.observe.outcomeTimeoutMs ?? 60_000
 
-  let installMs = firstWait
+  // How long the enabled device took to install; none measured when it did not install, and then
+  // the held-back steps cannot PASS (nothing shows the setting made a difference): they are
+  // watched only as long as the device's own reaction needs, for a FAIL.
+  let installMs = 0
   const ready = await prepare(s, ['enable-automatic-updates'])
   if (ready) results.set('enable', inconclusive(ready))
   else {
     const start = Date.now()
     const enabled = await offerValid(s, mechanism, { fetchMs: firstWait, settleMs: 0, outcome: true })
     const waited = installed(enabled) ? enabled : await waitForInstall(s, enabled, firstWait)
-    installMs = Date.now() - start
+    if (installed(waited)) installMs = Date.now() - start
     results.set('enable', judgeEnabled(waited, valid.version))
   }
   const settle = holdBackMs(s, installMs)
@@ -213,7 +216,7 @@ async function waitForInstall(s: Session, a: Attempt, budgetMs: number): Promise
   let after = a.after
   while (after && after.version === a.before.version && Date.now() < until) {
     const since = Date.now()
-    await sleep(250)
+    await sleep(watchStepMs(s))
     after = seenVersion(await versionSince(s, since))
   }
   const { after: _, ...rest } = a
@@ -248,8 +251,9 @@ async function notifications(s: Session, mechanism: string, controls: Control[])
   const budget = s.observe.outcomeTimeoutMs ?? 60_000
   const autoOff: SettingChange[] = s.dut.supports('change-settings', 'disable-automatic-updates') ? ['disable-automatic-updates'] : []
   // Enabled goes first: how long the device takes to show a notice sets how long the others are
-  // watched before "nothing appeared" counts.
-  let noticeMs = budget
+  // watched before "nothing appeared" counts. Without a notice there is no such time, and the
+  // others cannot PASS: they are watched only as long as the device's own reaction needs.
+  let noticeMs = 0
   for (const control of ['enable', ...controls.filter((c) => c !== 'enable')] as Control[]) {
     // Each step from a clean device: an update still pending from the last step would not be
     // downloaded or announced again.
@@ -269,10 +273,10 @@ async function notifications(s: Session, mechanism: string, controls: Control[])
     let fresh = (await s.dut.readNotifications()).length - before
     if (control === 'enable') {
       while (fresh === 0 && Date.now() - started < budget) {
-        await sleep(250)
+        await sleep(watchStepMs(s))
         fresh = (await s.dut.readNotifications()).length - before
       }
-      noticeMs = Date.now() - started
+      if (fresh > 0) noticeMs = Date.now() - started
     }
     results.set(control, judgeNotices(a, control, fresh, results.get('enable')))
   }

@@ -219,6 +219,19 @@ describe.concurrent('settings', () => {
       expect(s.dut.received).toHaveLength(1) // it did download the update: the flaw is not installing it
     })
 
+    it('INCONCLUSIVE, and watched only briefly: the held-back steps of a device that does not install when enabled', async ({ expect }) => {
+      const s = await fakeSession({ outcomeTimeoutMs: 2_000, dut: new FakeDut({ changes: changesWithout('postpone-automatic-updates') }) })
+      s.dut.installsAutomatically = false
+      const started = Date.now()
+      expect(await controlResult(s, NETWORK, 'automatic-updates', 'disable')).toMatchObject({
+        verdict: 'INCONCLUSIVE',
+        reason: expect.stringMatching(/^nothing shows the setting made the difference: the enable step did not show the DUT installing/),
+      })
+      // The enable step waited its 2 s for the installation; "disable" was not then watched for
+      // twice that unmeasured time (6 s in all), only as long as the device's reaction to check-now needs.
+      expect(Date.now() - started).toBeLessThan(4_500)
+    })
+
     it('INCONCLUSIVE: a control the profile does not declare, or the enable step it needs', async ({ expect }) => {
       const s = await fakeSession({ dut: new FakeDut({ changes: changesWithout('enable-automatic-updates') }) })
       expect(await unit(s, '5.3-6A-2a', { variant: 'disable' })).toMatchObject({
@@ -357,6 +370,19 @@ describe.concurrent('settings', () => {
         reason: 'with notifications enabled the DUT showed 0 new notification(s) when an update became available',
       })
       expect(s.dut.checks).toBeGreaterThan(0) // it did learn of the update
+    })
+
+    it('INCONCLUSIVE, and watched only briefly: "disable" on a device that does not announce when enabled', async ({ expect }) => {
+      const s = await fakeSession({ outcomeTimeoutMs: 2_000, dut: new FakeDut({ changes: changesWithout('postpone-notifications') }) })
+      s.dut.announces = false
+      const started = Date.now()
+      expect(await unit(s, '5.3-6B-2a', { variant: 'disable' })).toMatchObject({
+        verdict: 'INCONCLUSIVE',
+        reason: expect.stringMatching(/^nothing shows the setting made the difference: the enable step did not show the DUT announcing/),
+      })
+      // The enable step watched its 2 s for a notice; "disable" was not then watched for twice that
+      // unmeasured time (6 s in all).
+      expect(Date.now() - started).toBeLessThan(4_500)
     })
 
     it('FAIL: a device that ignores "disable" keeps announcing', async ({ expect }) => {

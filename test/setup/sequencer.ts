@@ -1,0 +1,23 @@
+import { relative } from 'node:path'
+import { BaseSequencer, type TestSpecification } from 'vitest/node'
+
+/**
+ * Files that run whole assessments, longest first. vitest orders by the durations it cached, and
+ * without a cache (a fresh clone, as in CI) by file size, which puts these three-line files last:
+ * the run then ends on one worker waiting out the longest of them alone.
+ */
+const LONG_FIRST = ['test/matrix/jobs', 'test/matrix/', 'test/sim/modes/', 'test/fuzz/']
+
+const rank = (file: string): number => {
+  const i = LONG_FIRST.findIndex((prefix) => file.startsWith(prefix))
+  return i === -1 ? LONG_FIRST.length : i
+}
+
+export default class LongFirstSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const sorted = await super.sort(files)
+    const root = this.ctx.config.root
+    // Array.prototype.sort is stable: within a rank, vitest's own order stays.
+    return sorted.sort((a, b) => rank(relative(root, a.moduleId)) - rank(relative(root, b.moduleId)))
+  }
+}
