@@ -19,8 +19,9 @@ export async function lint(
   const all = [...findings, ...(dut ? await profileFindings(dut, options, findings) : [])]
   printFindings(all, io)
   const warnings = all.filter((f) => f.severity === 'warning').length
+  const suggested = all.filter((f) => f.code === 'suggested-fact').length
   const what = dut ? `${dir} and ${dut}` : dir
-  io.out(`${what}: no errors${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}`)
+  io.out(`${what}: no errors${plural(warnings, 'warning')}${plural(suggested, 'suggested fact')}${suggested ? ' to confirm' : ''}`)
   return EXIT.ok
 }
 
@@ -40,3 +41,5 @@ async function profileFindings(dut: string, options: { maxDocumentBytes?: number
   const told = profile.locate ? await imageFactFindings(profile.profile, profile.locate) : []
   return [...profile.findings, ...material, ...told]
 }
+
+const plural = (n: number, what: string): string => (n ? `, ${n} ${what}${n === 1 ? '' : 's'}` : '')

@@ -45,6 +45,28 @@ function program(io: Output, env: NodeJS.ProcessEnv, setExit: (code: number) => 
     )
 
   cli
+    .command('import')
+    .description("turn a supplier's ICS and IXIT pro-forma tables (Markdown, Word .docx, .xlsx, .csv) into an assessment folder")
+    .argument('<files...>', 'the supplier documents')
+    .requiredOption('--out <dir>', 'assessment folder to write ixit.yaml, ics.yaml and import-report.md into')
+    .addOption(standardOption())
+    .option('--force', 'replace ixit.yaml and ics.yaml already in --out', false)
+    .action(async (files: string[], o: { out: string; standard: string; force: boolean }) =>
+      setExit(await (await import('./import.ts')).importCommand(files, { ...o, ...documentLimit(env) }, io)),
+    )
+
+  cli
+    .command('export')
+    .description("write an assessment's ICS and IXIT back as pro-forma tables, to edit and import again")
+    .argument('<dir>', 'assessment folder')
+    .addOption(new Option('--format <format>', 'file format').choices(['md', 'docx']).default('md'))
+    .option('--out <file>', 'file to write (default: <dir>/proforma.<format>)')
+    .option('--force', 'replace --out if it exists', false)
+    .action(async (dir: string, o: { format: 'md' | 'docx'; out?: string; force: boolean }) =>
+      setExit(await (await import('./export.ts')).exportCommand(dir, { ...o, ...documentLimit(env) }, io)),
+    )
+
+  cli
     .command('plan')
     .description('show which test cases apply, why others do not, and what functional cases need')
     .argument('<dir>', 'assessment folder')

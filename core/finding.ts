@@ -1,4 +1,5 @@
-export type Severity = 'error' | 'warning'
+/** `note` informs without asking for a change, e.g. a suggested fact waiting for the supplier's word. */
+export type Severity = 'error' | 'warning' | 'note'
 
 /**
  * One problem in the documents or the run, printed as `file:line:column: severity: message`. The

@@ -11,6 +11,7 @@ import { dedupeFindings, finding, hasErrors, sortFindings } from './findings.ts'
 import { readSchema, validateDocument } from './schemas.ts'
 import { notADocument } from './shape.ts'
 import { readSource, type SourceDoc } from './source.ts'
+import { setAsideSuggestions } from './suggested.ts'
 import type { Assessment, Finding } from './types.ts'
 
 export interface LoadResult {
@@ -65,9 +66,11 @@ async function load(dir: string, options: LoadOptions): Promise<LoadResult> {
       findings.push(foreign)
       return {}
     }
-    const { data, findings: schemaFindings } = validateDocument(kind, parsed.doc)
+    const judged = kind === 'ixit' ? setAsideSuggestions(parsed.doc) : { doc: parsed.doc, findings: [] }
+    findings.push(...judged.findings)
+    const { data, findings: schemaFindings } = validateDocument(kind, judged.doc)
     findings.push(...schemaFindings)
-    return { doc: parsed.doc, valid: data === undefined ? undefined : { doc: parsed.doc, data } }
+    return { doc: judged.doc, valid: data === undefined ? undefined : { doc: judged.doc, data } }
   }
 
   const ics = files.ics ? await read('ics', files.ics) : undefined

@@ -33,6 +33,8 @@ export interface Ics {
 export interface EntryBase {
   id: string
   source: SourceRef
+  /** The supplier's words under headings import could not map to a field; kept, never judged. */
+  notes?: Record<string, string>
 }
 
 // --- 2-UserInfo -------------------------------------------------------------------------------

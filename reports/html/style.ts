@@ -55,7 +55,7 @@ blockquote.ixit .from { font-size: 11px; color: var(--na); }
 .timeline .back { stroke: #444; stroke-dasharray: 2 2; }
 .timeline .check { fill: #0b57d0; }
 .timeline figcaption { font-size: 12px; color: var(--na); }
-.sev.error { color: var(--fail); font-weight: 700; } .sev.warning { color: var(--inc); font-weight: 700; }
+.sev.error { color: var(--fail); font-weight: 700; } .sev.warning { color: var(--inc); font-weight: 700; } .sev.note { font-weight: 700; }
 .conflicts li, .conflict { color: var(--fail); }
 .tag.baseline.known { background: #e8eefb; border-color: #9bb3e6; }
 .tag.baseline.stale { background: #fdf1d8; border-color: var(--inc); }

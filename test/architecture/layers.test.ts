@@ -31,6 +31,8 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   merge: ['core', 'ixit', 'catalog', 'harness'],
   // A rig's expected results: read against the edition's catalog, compared with a run's results.
   baseline: ['core', 'ixit', 'catalog'],
+  // Supplier documents in their own formats: read into IXIT and ICS documents, written back as pro-formas.
+  proforma: ['core', 'ixit', 'catalog'],
   // The reference device is a device: it may share the vocabulary, the public image format and
   // PKI helpers, and it writes profiles in the public profile format (types only).
   sim: ['core', 'fixtures'],
@@ -48,6 +50,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
     'reports',
     'merge',
     'decide',
+    'proforma',
     'pack',
     'baseline',
     'sim',

@@ -66,7 +66,7 @@ describe('the broken example', () => {
         message:
           '/7-UpdMech/1: unknown property "updateCheking" (did you mean "updateChecking"? allowed: id, description, ' +
           'securityGuarantees, cryptographicDetails, initiationAndInteraction, configuration, updateChecking, ' +
-          'userNotification, facts)',
+          'userNotification, facts, notes)',
       },
       {
         ...at(IXIT, 'delivery: cloud', 'cloud'),
