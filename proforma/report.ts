@@ -62,7 +62,7 @@ export function todo(report: ImportReport): string[] {
   if (gaps) out.push(`Fill the fields listed under "Fields missing for this edition" (${gaps} entr${gaps === 1 ? 'y' : 'ies'}).`)
   if (report.missingTables.length) out.push(`Add the IXIT tables ${report.missingTables.join(', ')}.`)
   out.push(
-    'For functional tests, describe the device under test in a DUT profile (dut.yaml; see docs and `ts701 sim --help` for examples).',
+    'For functional tests, describe the device in a DUT profile (dut.yaml): see "Writing a profile for your device" in the README and examples/devices/.',
   )
   return out
 }

@@ -11,7 +11,17 @@ const OFFICE = {
 
 /** Office files are ZIP packages; saying what else a file looks like beats a ZIP library's complaint. */
 export function requireZipPackage(file: string, bytes: Buffer, format: keyof typeof OFFICE): void {
-  if (bytes.length >= 4 && bytes.readUInt32BE(0) === 0x504b0304) return
+  if (bytes.length >= 4 && bytes.readUInt32BE(0) === 0x504b0304) {
+    // A damaged directory is left to the library, whose complaint names what is wrong.
+    const unpacked = unpackedSize(bytes) ?? 0
+    if (unpacked > MAX_UNPACKED_BYTES) {
+      throw new UnreadableDocumentError(
+        file,
+        `unpacks to ${mib(unpacked)}, more than the ${mib(MAX_UNPACKED_BYTES)} a pro-forma can need: refused before unpacking it`,
+      )
+    }
+    return
+  }
   const { name, older } = OFFICE[format]
   if (bytes.length >= 8 && bytes.readUInt32BE(0) === 0xd0cf11e0 && bytes.readUInt32BE(4) === 0xa1b11ae1) {
     throw new UnreadableDocumentError(
@@ -70,4 +80,36 @@ export function tidyRows(rows: readonly (readonly string[])[]): string[][] {
     if (cleaned.some((row) => (row[column] ?? '') !== '')) used.push(column)
   }
   return cleaned.map((row) => used.map((column) => row[column] ?? ''))
+}
+
+const mib = (n: number): string => `${Math.ceil(n / (1024 * 1024))} MiB`
+
+/** Office pro-formas unpack to a few megabytes; the libraries unpack in memory, so a ZIP bomb must stop here. */
+export const MAX_UNPACKED_BYTES = 128 * 1024 * 1024
+
+/**
+ * The sizes a ZIP package's central directory declares for its members, added up; undefined when
+ * there is no readable directory. A ZIP64 size (0xffffffff) counts as too large.
+ */
+export function unpackedSize(bytes: Buffer): number | undefined {
+  const END = 0x06054b50
+  const ENTRY = 0x02014b50
+  let end = -1
+  for (let i = bytes.length - 22; i >= Math.max(0, bytes.length - 22 - 0xffff); i--) {
+    if (bytes.readUInt32LE(i) === END) {
+      end = i
+      break
+    }
+  }
+  if (end < 0) return undefined
+  const entries = bytes.readUInt16LE(end + 10)
+  let at = bytes.readUInt32LE(end + 16)
+  let total = 0
+  for (let n = 0; n < entries; n++) {
+    if (at + 46 > bytes.length || bytes.readUInt32LE(at) !== ENTRY) return undefined
+    const size = bytes.readUInt32LE(at + 24)
+    total += size === 0xffffffff ? Infinity : size
+    at += 46 + bytes.readUInt16LE(at + 28) + bytes.readUInt16LE(at + 30) + bytes.readUInt16LE(at + 32)
+  }
+  return total
 }

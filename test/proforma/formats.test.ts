@@ -111,6 +111,24 @@ describe('sloppy supplier documents', () => {
     expect(stdout).toContain('Write the ICS (ics.yaml)')
   })
 
+  it('names the tables the chosen edition reads: 26-UserDec only for EN 303 645 V3', async () => {
+    const tablesToAdd = async (standard: string) => {
+      const r = await ts701InProcess([
+        'import',
+        'test/proforma/documents/updmech-three.md',
+        '--out',
+        await tempDir('proforma-ed'),
+        '--standard',
+        standard,
+      ])
+      return r.stdout.split('\n').find((l) => l.includes('Add the IXIT tables'))
+    }
+    expect(await tablesToAdd('en303645-v3.1.3')).toBe(
+      '  - Add the IXIT tables 2-UserInfo, 4-Conf, 6-SoftComp, 8-UpdProc, 9-ReplSup, 26-UserDec.',
+    )
+    expect(await tablesToAdd('en303645-v2.1.1')).toBe('  - Add the IXIT tables 2-UserInfo, 4-Conf, 6-SoftComp, 8-UpdProc, 9-ReplSup.')
+  })
+
   it('refuses a file it cannot read with one line naming it, and writes nothing', async () => {
     const bad = join(dir, 'broken.docx')
     await writeFile(bad, 'not a zip')
@@ -120,6 +138,20 @@ describe('sloppy supplier documents', () => {
     expect(r.stderr).toBe(`ts701: ${bad}: is not a Word .docx file: the file is not a ZIP package, as every Office file is`)
     const none = await ts701InProcess(['import', 'test/proforma/documents/updmech-three.yaml', '--out', out])
     expect(none.stderr).toMatch(/^ts701: test\/proforma\/documents\/updmech-three\.yaml: cannot import /)
+  })
+
+  it('refuses a Word file that would unpack to more than a pro-forma can need, before unpacking it', async () => {
+    const bytes = await Packer.toBuffer(new Document({ sections: [{ children: [new Paragraph('x')] }] }))
+    // Declare one member as 2 GiB in the central directory, as a ZIP bomb's members are.
+    const directory = bytes.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]))
+    bytes.writeUInt32LE(0x7fffffff, directory + 24)
+    const bomb = join(dir, 'bomb.docx')
+    await writeFile(bomb, bytes)
+    const r = await ts701InProcess(['import', bomb, '--out', await tempDir('proforma-bomb')])
+    expect(r.code).toBe(3)
+    expect(r.stderr).toMatch(
+      new RegExp(`^ts701: ${bomb}: unpacks to 2049 MiB, more than the 128 MiB a pro-forma can need: refused before unpacking it$`),
+    )
   })
 
   it('keeps an earlier import unless --force', async () => {
