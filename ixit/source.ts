@@ -2,8 +2,7 @@
  * Documents parsed with their positions. JSON goes through the YAML parser too (YAML 1.2 is a
  * superset of JSON), so both formats get node ranges and one code path reports positions.
  */
-import { constants } from 'node:fs'
-import { open } from 'node:fs/promises'
+import { readBounded } from '../core/bounded-read.ts'
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml'
 import { finding, type Place } from './findings.ts'
 import type { Finding } from './types.ts'
@@ -37,7 +36,7 @@ export interface ReadOptions {
 }
 
 export async function readSource(file: string, options: ReadOptions = {}): Promise<ParseResult> {
-  const read = await readBounded(file, options.maxBytes ?? DEFAULT_MAX_DOCUMENT_BYTES)
+  const read = await readDocumentBytes(file, options.maxBytes ?? DEFAULT_MAX_DOCUMENT_BYTES)
   if ('problem' in read) return { findings: [read.problem] }
   const bytes = read.bytes
   const invalid = firstInvalidUtf8(bytes)
@@ -118,46 +117,20 @@ export function parseSource(file: string, text: string): ParseResult {
   }
 }
 
-/**
- * Reads at most `limit` bytes, deciding from the open handle's own stat, so the size checked is
- * that of the file read; a file still growing (or one that reports no size, like those of /proc)
- * is cut off by the read itself. Anything but a regular file is refused unread: a FIFO or device
- * would block or never end.
- */
-async function readBounded(file: string, limit: number): Promise<{ bytes: Buffer } | { problem: Finding }> {
-  const at = { file, line: 1, column: 1 }
-  const refuse = (code: string, message: string) => ({ problem: finding('error', code, at, message) })
-  let handle
-  try {
-    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
-    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK)
-  } catch (err) {
-    if (isErrno(err, 'EISDIR')) return refuse('not-a-file', 'is a directory, not a document')
-    return refuse('unreadable', `cannot read file: ${reason(err)}`)
-  }
-  try {
-    const info = await handle.stat()
-    if (info.isDirectory()) return refuse('not-a-file', 'is a directory, not a document')
-    if (!info.isFile())
+/** A bounded read (core/bounded-read.ts), its refusals as findings at the top of the file. */
+async function readDocumentBytes(file: string, limit: number): Promise<{ bytes: Buffer } | { problem: Finding }> {
+  const read = await readBounded(file, limit)
+  if (read.ok) return { bytes: read.bytes }
+  const refuse = (code: string, message: string) => ({ problem: finding('error', code, { file, line: 1, column: 1 }, message) })
+  switch (read.why) {
+    case 'directory':
+      return refuse('not-a-file', 'is a directory, not a document')
+    case 'not-a-file':
       return refuse('not-a-file', 'is not a regular file (a device, FIFO or socket); give the path of the document itself')
-    if (info.size > limit) return refuse('too-large', tooLarge(formatBytes(info.size), limit))
-    const chunks: Buffer[] = []
-    let length = 0
-    // Up to one byte past the limit, whatever the size said: enough to tell "too large" apart.
-    while (length <= limit) {
-      const chunk = Buffer.alloc(Math.min(64 * 1024, limit + 1 - length))
-      const { bytesRead } = await handle.read(chunk, 0, chunk.length, length)
-      if (bytesRead === 0) break
-      chunks.push(chunk.subarray(0, bytesRead))
-      length += bytesRead
-    }
-    if (length > limit) return refuse('too-large', tooLarge(`more than ${formatBytes(limit)}`, limit))
-    return { bytes: Buffer.concat(chunks, length) }
-  } catch (err) {
-    if (isErrno(err, 'EISDIR')) return refuse('not-a-file', 'is a directory, not a document')
-    return refuse('unreadable', `cannot read file: ${reason(err)}`)
-  } finally {
-    await handle.close().catch(() => undefined)
+    case 'too-large':
+      return refuse('too-large', tooLarge(read.size === undefined ? `more than ${formatBytes(limit)}` : formatBytes(read.size), limit))
+    case 'unreadable':
+      return refuse('unreadable', `cannot read file: ${reason(read.error)}`)
   }
 }
 
@@ -169,10 +142,6 @@ export function formatBytes(n: number): string {
   if (n < 1024) return `${n} bytes`
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1).replace(/\.0$/, '')} KiB (${n} bytes)`
   return `${(n / 1024 / 1024).toFixed(1).replace(/\.0$/, '')} MiB (${n} bytes)`
-}
-
-function isErrno(err: unknown, code: string): boolean {
-  return typeof err === 'object' && err !== null && 'code' in err && err.code === code
 }
 
 /** RFC 6901. */

@@ -5,8 +5,7 @@
  * The per-format readers are loaded on demand, so reading a Markdown file does not pay for
  * loading the Word and spreadsheet libraries. The cell rules all readers share live in tidy.ts.
  */
-import { constants } from 'node:fs'
-import { open } from 'node:fs/promises'
+import { readBounded } from '../../core/bounded-read.ts'
 import { extname } from 'node:path'
 import { DEFAULT_MAX_DOCUMENT_BYTES, formatBytes } from '../../ixit/source.ts'
 import { firstInvalidUtf8, positionOf } from '../../ixit/utf8.ts'
@@ -30,7 +29,7 @@ export async function readSupplierDocument(file: string, options: ReadSupplierOp
     const kind = ext === '' ? 'a file without an extension' : `a "${ext}" file`
     throw new UnreadableDocumentError(file, `cannot import ${kind}: supported are ${SUPPORTED_EXTENSIONS.join(', ')}`)
   }
-  const bytes = await readBounded(file, options.maxBytes ?? DEFAULT_MAX_SUPPLIER_DOCUMENT_BYTES)
+  const bytes = await readFileBytes(file, options.maxBytes ?? DEFAULT_MAX_SUPPLIER_DOCUMENT_BYTES)
   try {
     switch (ext) {
       case '.docx':
@@ -48,35 +47,21 @@ export async function readSupplierDocument(file: string, options: ReadSupplierOp
   }
 }
 
-async function readBounded(file: string, limit: number): Promise<Buffer> {
-  let handle
-  try {
-    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer.
-    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK)
-  } catch (err) {
-    throw new UnreadableDocumentError(file, `cannot open the file: ${oneLine(err)}`)
-  }
-  try {
-    const info = await handle.stat()
-    if (!info.isFile()) throw new UnreadableDocumentError(file, 'is not a regular file (a directory, device, FIFO or socket)')
-    if (info.size > limit) throw tooLarge(file, formatBytes(info.size), limit)
-    const chunks: Buffer[] = []
-    let length = 0
-    // One byte past the limit is enough to tell a file that grew while being read.
-    while (length <= limit) {
-      const chunk = Buffer.alloc(Math.min(64 * 1024, limit + 1 - length))
-      const { bytesRead } = await handle.read(chunk, 0, chunk.length, length)
-      if (bytesRead === 0) break
-      chunks.push(chunk.subarray(0, bytesRead))
-      length += bytesRead
-    }
-    if (length > limit) throw tooLarge(file, `more than ${formatBytes(limit)}`, limit)
-    return Buffer.concat(chunks, length)
-  } catch (err) {
-    if (err instanceof UnreadableDocumentError) throw err
-    throw new UnreadableDocumentError(file, `cannot read the file: ${oneLine(err)}`)
-  } finally {
-    await handle.close().catch(() => undefined)
+/** A bounded read (core/bounded-read.ts), its refusals as errors naming the file. */
+async function readFileBytes(file: string, limit: number): Promise<Buffer> {
+  const read = await readBounded(file, limit)
+  if (read.ok) return read.bytes
+  switch (read.why) {
+    case 'directory':
+    case 'not-a-file':
+      throw new UnreadableDocumentError(file, 'is not a regular file (a directory, device, FIFO or socket)')
+    case 'too-large':
+      throw tooLarge(file, read.size === undefined ? `more than ${formatBytes(limit)}` : formatBytes(read.size), limit)
+    case 'unreadable':
+      throw new UnreadableDocumentError(
+        file,
+        `${read.stage === 'open' ? 'cannot open the file' : 'cannot read the file'}: ${oneLine(read.error)}`,
+      )
   }
 }
 
