@@ -12,7 +12,7 @@ import { assemble, type Assembled, type ImportedEntry } from './assemble.ts'
 import { NothingToImportError } from './errors.ts'
 import type { Grid } from './grid.ts'
 import { readSupplierDocument } from './read/index.ts'
-import { suggestFacts, type UpdMechTextField } from './suggest.ts'
+import { suggestFacts, UPDMECH_TEXT_FIELDS, type UpdMechTextField } from './suggest.ts'
 import { tableSpec } from './tables.ts'
 
 export interface SuggestionReport {
@@ -52,16 +52,6 @@ export interface Imported {
   report: ImportReport
 }
 
-const TEXT_FIELDS: readonly UpdMechTextField[] = [
-  'description',
-  'securityGuarantees',
-  'cryptographicDetails',
-  'initiationAndInteraction',
-  'configuration',
-  'updateChecking',
-  'userNotification',
-]
-
 export async function importDocuments(files: readonly string[], options: { standard: string; maxBytes?: number }): Promise<Imported> {
   const read = []
   for (const file of files)
@@ -81,6 +71,7 @@ export async function importDocuments(files: readonly string[], options: { stand
 /** The documents and the report from what the grids held; suggestions only where the document states no fact itself. */
 export function documentsOf(assembled: Assembled, standard: string): Imported {
   const reads = fieldsRead(standard)
+  const required = requiredFields()
   const ixit: IxitDocument = {}
   const suggestions: SuggestionReport[] = []
   const tables: TableReport[] = []
@@ -90,7 +81,7 @@ export function documentsOf(assembled: Assembled, standard: string): Imported {
     const values = entries.map((e) => withNotes(e))
     if (table === '7-UpdMech') for (const v of values) suggestions.push(...suggestInto(v))
     ;(ixit as Record<string, unknown>)[table] = values
-    tables.push(tableReport(table, entries, reads.get(table) ?? new Set()))
+    tables.push(tableReport(table, entries, reads.get(table) ?? new Set(), required(table)))
   }
   const report: ImportReport = {
     edition: standard,
@@ -121,7 +112,7 @@ function withNotes(e: ImportedEntry): Record<string, unknown> {
 
 function suggestInto(entry: Record<string, unknown>): SuggestionReport[] {
   const text: Partial<Record<UpdMechTextField, string>> = {}
-  for (const f of TEXT_FIELDS) if (typeof entry[f] === 'string') text[f] = entry[f]
+  for (const f of UPDMECH_TEXT_FIELDS) if (typeof entry[f] === 'string') text[f] = entry[f]
   const stated = (entry.facts ?? {}) as Record<string, unknown>
   const fresh = suggestFacts(text).filter((s) => !(s.fact in stated))
   if (fresh.length === 0) return []
@@ -153,10 +144,14 @@ function fieldsRead(standard: string): Map<IxitTableId, Set<string>> {
   return reads
 }
 
-function tableReport(table: IxitTableId, entries: readonly ImportedEntry[], read: ReadonlySet<string>): TableReport {
+function tableReport(
+  table: IxitTableId,
+  entries: readonly ImportedEntry[],
+  read: ReadonlySet<string>,
+  requiredKeys: readonly string[],
+): TableReport {
   const spec = tableSpec(table)
   const title = (key: string): string => spec.fields.find((f) => f.key === key)?.title ?? key
-  const requiredKeys = required(table)
   const wanted = spec.fields.filter((f) => f.kind !== 'id' && f.kind !== 'facts' && (read.has(f.key) || requiredKeys.includes(f.key)))
   return {
     table,
@@ -179,12 +174,11 @@ const WANTED_WHEN: Readonly<Record<string, (entry: Record<string, unknown>) => b
   '6-SoftComp.notUpdatableJustification': (entry) => Array.isArray(entry.updateMechanisms) && entry.updateMechanisms.length === 0,
 }
 
-/** What ixit.schema.json requires of each entry of `table`, read from the schema so the two cannot drift. */
-function required(table: IxitTableId): readonly string[] {
+/** What ixit.schema.json requires of each entry of a table, read from the schema (once) so the two cannot drift. */
+function requiredFields(): (table: IxitTableId) => readonly string[] {
   const schema = readSchema('ixit') as {
     properties: Record<string, { items?: { $ref?: string } }>
     $defs: Record<string, { required?: string[] }>
   }
-  const def = schema.properties[table]?.items?.$ref?.split('/').pop() ?? ''
-  return schema.$defs[def]?.required ?? []
+  return (table) => schema.$defs[schema.properties[table]?.items?.$ref?.split('/').pop() ?? '']?.required ?? []
 }

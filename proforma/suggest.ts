@@ -15,14 +15,18 @@ import { readIntegrityProtection, readSignature } from './suggest/signature.ts'
 import { quoteOf, sentencesOf } from './suggest/text.ts'
 import { readTransport, transportsAgree } from './suggest/transport.ts'
 
-export type UpdMechTextField =
-  | 'description'
-  | 'securityGuarantees'
-  | 'cryptographicDetails'
-  | 'initiationAndInteraction'
-  | 'configuration'
-  | 'updateChecking'
-  | 'userNotification'
+/** The 7-UpdMech fields written in prose, the ones facts are read from. */
+export const UPDMECH_TEXT_FIELDS = [
+  'description',
+  'securityGuarantees',
+  'cryptographicDetails',
+  'initiationAndInteraction',
+  'configuration',
+  'updateChecking',
+  'userNotification',
+] as const
+
+export type UpdMechTextField = (typeof UPDMECH_TEXT_FIELDS)[number]
 
 export type SuggestedFact = {
   [K in keyof UpdMechFacts]-?: { fact: K; value: NonNullable<UpdMechFacts[K]>; quote: string; field: UpdMechTextField }
