@@ -114,7 +114,10 @@ describe.concurrent('an interrupted run', () => {
     const size = (await stat(evidence)).size
     await new Promise((r) => setTimeout(r, 1500))
     expect((await stat(evidence)).size).toBe(size)
-    expect(await readFile(evidence, 'utf8')).toMatch(/restored the device after the interruption/)
+    // Its stderr and the end of the evidence say where a missed restore went, from the CI log alone.
+    const recorded = await readFile(evidence, 'utf8')
+    const why = `stderr:\n${ended.stderr}\nlast evidence:\n${lines(recorded).slice(-5).join('\n')}`
+    expect(recorded, why).toMatch(/restored the device after the interruption/)
 
     // The reports hold every unit: the journal's as decided, the rest INCONCLUSIVE for the interruption.
     const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResults
