@@ -6,7 +6,7 @@ import { InvalidAssessmentError } from '../ixit/errors.ts'
 import { EXIT } from './exit.ts'
 import { consoleOutput, printFindings, type Output } from './output.ts'
 import { documentLimit } from './limits.ts'
-import { KEY_ALGORITHMS, type KeyAlgorithm } from '../fixtures/key-algorithms.ts'
+import { DEFAULT_CA_KEY, KEY_ALGORITHMS, type KeyAlgorithm } from '../fixtures/key-algorithms.ts'
 import { SIM_DEFAULTS } from '../sim/defaults.ts'
 import { MODES, type Mode } from '../sim/modes/index.ts'
 import { CHANNELS, type Channel } from '../sim/channels.ts'
@@ -21,9 +21,10 @@ function standardOption(): Option {
 }
 
 function caKeyOption(who: string): Option {
-  return new Option('--ca-key <alg>', `key type of the update CA ${who} trusts, and of its server certificate (default rsa-2048)`).choices(
-    KEY_ALGORITHMS,
-  )
+  return new Option(
+    '--ca-key <alg>',
+    `key type of the update CA ${who} trusts, and of its server certificate (default ${DEFAULT_CA_KEY})`,
+  ).choices(KEY_ALGORITHMS)
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',').filter(Boolean)]

@@ -38,7 +38,7 @@ export interface RunCommandOptions {
   channel?: Channel
   /** Which kind of update agent the bundled reference DUT behaves like (default api). */
   mode?: Mode
-  /** The key type of the bundled reference DUT's update CA (default rsa-2048). */
+  /** The key type of the bundled reference DUT's update CA (default DEFAULT_CA_KEY). */
   caKey?: KeyAlgorithm
   /** A private key (PEM) to sign MANIFEST.sha256 with; read before the run, never copied. */
   signKey?: string

@@ -37,7 +37,7 @@ export interface SimOptions {
   mode?: Mode
   /** The lab bench controller's port. */
   benchPort?: number
-  /** The key type of the update CA the device trusts (default rsa-2048). */
+  /** The key type of the update CA the device trusts (default DEFAULT_CA_KEY). */
   caKey?: KeyAlgorithm
 }
 

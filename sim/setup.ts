@@ -5,6 +5,7 @@ import { join, relative, resolve } from 'node:path'
 import { stringify } from 'yaml'
 import { buildDetached, type DetachedBundle } from '../fixtures/detached.ts'
 import { createCa, issueServerCert, KEY_ALGORITHMS, type KeyAlgorithm, type Pki } from '../fixtures/certs.ts'
+import { DEFAULT_CA_KEY } from '../fixtures/key-algorithms.ts'
 import { buildImage, type BuiltImage } from '../fixtures/image.ts'
 import { exportPublicKeyPem, generateSigningKey, type SigningKey } from '../fixtures/keys.ts'
 import { BENCH_SCRIPT, BenchController, writeBenchScript } from './bench.ts'
@@ -46,7 +47,7 @@ export interface ReferenceSetupOptions {
   updateServerPort?: number
   /** Default true. */
   https?: boolean
-  /** The key type of the lab's update CA and the server's certificate; default rsa-2048. */
+  /** The key type of the lab's update CA and the server's certificate; default DEFAULT_CA_KEY. */
   caKey?: KeyAlgorithm
   /** Receives the device log as it is written. */
   onLog?: (entry: LogEntry) => void
@@ -193,7 +194,7 @@ export async function createReferenceSetup(options: ReferenceSetupOptions = {}):
     const at = (...parts: string[]) => join(dir, ...parts)
 
     const vendorKey = generateSigningKey('ecdsa-p256-sha256')
-    const ca = await createCa('TS701 Vendor Update CA (lab)', { key: options.caKey ?? 'rsa-2048' })
+    const ca = await createCa('TS701 Vendor Update CA (lab)', { key: options.caKey ?? DEFAULT_CA_KEY })
     const server = await issueServerCert(ca, { hosts: ['127.0.0.1', 'localhost'] })
     const tlsFiles = {
       caCert: at(LAYOUT.caCert),
