@@ -15,7 +15,7 @@ import type { ChannelDescriptor, ProfileOf } from './channel.ts'
 import { checkProfile } from './checks.ts'
 import { filePatterns, filesOf, type ProfileFile } from './files.ts'
 import { fileFindings } from './file-checks.ts'
-import { composeProfileSchema, validateProfile } from './schema.ts'
+import { profileTopLevelKeys, validateProfile } from './schema.ts'
 import type { DutProfile } from './types.ts'
 
 export interface ProfileLoadResult<P extends DutProfile = DutProfile> {
@@ -63,7 +63,7 @@ async function load<C extends ChannelDescriptor>(
       : { findings: sorted, ...located }
   }
   if (!parsed.doc) return done()
-  const foreign = notADocument(parsed.doc, 'a DUT profile', Object.keys(composeProfileSchema(channels).properties ?? {}))
+  const foreign = notADocument(parsed.doc, 'a DUT profile', profileTopLevelKeys(channels))
   if (foreign) {
     findings.push(foreign)
     return done()

@@ -46,6 +46,18 @@ export function composeProfileSchema(channels: readonly ChannelDescriptor[]): An
   return structuredClone({ ...head, $comment: GENERATED, allOf: channels.map(operationsBranch), $defs: defs })
 }
 
+const topLevelKeys = new WeakMap<readonly ChannelDescriptor[], string[]>()
+
+/** The properties a DUT profile may have at its top level, composed once per channel list. */
+export function profileTopLevelKeys(channels: readonly ChannelDescriptor[]): string[] {
+  let keys = topLevelKeys.get(channels)
+  if (!keys) {
+    keys = Object.keys(composeProfileSchema(channels).properties ?? {})
+    topLevelKeys.set(channels, keys)
+  }
+  return keys
+}
+
 /** The text of dut.schema.json. */
 export function profileSchemaText(channels: readonly ChannelDescriptor[]): string {
   return `${JSON.stringify(composeProfileSchema(channels), null, 2)}\n`
