@@ -3,7 +3,11 @@
  * nothing from `Date.now()` itself; it asks its Deadline, so no wait overshoots the time it had.
  */
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)))
+/** One timer: it may fire a millisecond early as Date.now() sees it (Node rounds its loop time). */
+const timer = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Waits at least `ms` by the wall clock: a verdict that says the device was watched for `ms` must hold. */
+export const sleep = (ms: number): Promise<void> => Deadline.after(ms).sleep()
 
 export class Deadline {
   private constructor(
@@ -51,7 +55,7 @@ export class Deadline {
    */
   async sleep(max: number = Number.POSITIVE_INFINITY): Promise<void> {
     const until = Math.min(Date.now() + Math.max(0, max), this.at)
-    while (Date.now() < until) await sleep(until - Date.now())
+    while (Date.now() < until) await timer(until - Date.now())
   }
 
   /** `work`, or what `onTimeout` returns (or throws) when the deadline passes first. */

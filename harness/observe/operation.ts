@@ -4,7 +4,7 @@
  * wait (a device restarting after an installation), unreachable and timed-out answers are retried
  * until the wait is over, and only a protocol error (the profile does not fit the device) ends it early.
  */
-import { setTimeout as sleep } from 'node:timers/promises'
+import { sleep } from '../../core/duration.ts'
 import { DutError, type Dut, type DutIdentity, type UpdateOutcome } from '../../core/dut.ts'
 import type { EvidenceLog } from '../../core/evidence.ts'
 import { notObserved, observed, type Reading } from './types.ts'

@@ -3,7 +3,7 @@
  * e.g. `ssh dut cat /etc/sw-version`, `fw_printenv upgrade_available`, a ping. Its standard output
  * carries the value; for `alive`, its exit code 0 is the answer. Each run is evidence (bench/command.ts).
  */
-import { setTimeout as sleep } from 'node:timers/promises'
+import { sleep } from '../../core/duration.ts'
 import { BenchError } from '../../bench/errors.ts'
 import { resolveCommand, runCommand, type CommandResult } from '../../bench/command.ts'
 import type { UpdateOutcome } from '../../core/dut.ts'

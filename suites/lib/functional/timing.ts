@@ -1,4 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises'
+// core's sleep: it lasts its full time by the wall clock, which a plain timer may not.
+import { sleep } from '../../../core/duration.ts'
 import { updateServerTiming } from '../../../emulator/index.ts'
 import type { Session } from './session.ts'
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { Deadline, durationSeconds, naturalDuration, sleep } from '../../../core/duration.ts'
 
 describe('Deadline', () => {
@@ -12,6 +12,23 @@ describe('Deadline', () => {
     expect(d.expired).toBe(true)
     expect(d.remaining()).toBe(0)
     expect(d.elapsed()).toBeGreaterThanOrEqual(100)
+  })
+
+  it('a plain sleep lasts its full time by the wall clock, also when timers fire early', async () => {
+    // Node's timers can fire a millisecond early as Date.now() sees it; here they fire 5 ms early.
+    const original = globalThis.setTimeout
+    const early = vi
+      .spyOn(globalThis, 'setTimeout')
+      .mockImplementation(((fn: () => void, ms?: number) => original(fn, Math.max(0, (ms ?? 0) - 5))) as typeof setTimeout)
+    try {
+      for (const ms of [20, 50]) {
+        const started = Date.now()
+        await sleep(ms)
+        expect(Date.now() - started).toBeGreaterThanOrEqual(ms)
+      }
+    } finally {
+      early.mockRestore()
+    }
   })
 
   it('sleeps never past itself, and a sleep to it leaves it expired', async () => {
