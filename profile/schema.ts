@@ -46,17 +46,20 @@ export function composeProfileSchema(channels: readonly ChannelDescriptor[]): An
   return structuredClone({ ...head, $comment: GENERATED, allOf: channels.map(operationsBranch), $defs: defs })
 }
 
-const topLevelKeys = new WeakMap<readonly ChannelDescriptor[], string[]>()
+const composed = new WeakMap<readonly ChannelDescriptor[], AnySchemaObject>()
 
-/** The properties a DUT profile may have at its top level, composed once per channel list. */
-export function profileTopLevelKeys(channels: readonly ChannelDescriptor[]): string[] {
-  let keys = topLevelKeys.get(channels)
-  if (!keys) {
-    keys = Object.keys(composeProfileSchema(channels).properties ?? {})
-    topLevelKeys.set(channels, keys)
+/** The schema of a channel list, composed once: a run loads profiles against the same list. */
+function schemaOf(channels: readonly ChannelDescriptor[]): AnySchemaObject {
+  let schema = composed.get(channels)
+  if (!schema) {
+    schema = composeProfileSchema(channels)
+    composed.set(channels, schema)
   }
-  return keys
+  return schema
 }
+
+/** The properties a DUT profile may have at its top level. */
+export const profileTopLevelKeys = (channels: readonly ChannelDescriptor[]): string[] => Object.keys(schemaOf(channels).properties ?? {})
 
 /** The text of dut.schema.json. */
 export function profileSchemaText(channels: readonly ChannelDescriptor[]): string {
@@ -166,7 +169,7 @@ export function validatorModule(channels: readonly ChannelDescriptor[]): string 
 function validator(channels: readonly ChannelDescriptor[]): ValidateFunction {
   let validate = validators.get(channels)
   if (!validate) {
-    const schema = composeProfileSchema(channels)
+    const schema = schemaOf(channels)
     validate = prebuilt?.fingerprint === fingerprintOf(schema) ? prebuilt.validate : newAjv(OPTIONS, FORMATS).compile(schema)
     validators.set(channels, validate)
   }

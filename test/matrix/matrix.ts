@@ -13,7 +13,7 @@ const V2 = 'en303645-v2.1.1'
  * The detection matrix: which units each flaw of the reference DUT must FAIL — and nothing else
  * may fail. Flaws the default edition has no test for are checked under the edition that has one.
  */
-const EXPECTED: Record<FlawName, { standard?: string; fails: string[] }> = {
+export const EXPECTED: Record<FlawName, { standard?: string; fails: string[] }> = {
   'accept-unsigned': { fails: ['5.3-1-2a', '5.3-2-2b signature-removed', '5.3-9-2b'] },
   'skip-signature-check': {
     fails: [
@@ -42,6 +42,9 @@ const EXPECTED: Record<FlawName, { standard?: string; fails: string[] }> = {
   'support-page-login': { fails: ['5.3-13-2b', '5.3-14-2b'] },
 }
 
+/** Flaws after which a device without a settings API installs nothing by itself: they run alone. */
+export const STOPS_INSTALLING: readonly FlawName[] = ['auto-update-off-by-default']
+
 /**
  * Flaws switched on together on every target but http. http runs each flaw alone and shows that it
  * FAILs exactly its own units; elsewhere the matrix shows that the channel or the kind of agent
@@ -50,9 +53,6 @@ const EXPECTED: Record<FlawName, { standard?: string; fails: string[] }> = {
  * never two flaws of one group, and only flaws of one edition, so every unit a bundle must FAIL
  * belongs to exactly one of its flaws and any other FAIL still fails the test.
  */
-/** Flaws after which a device without a settings API installs nothing by itself: they run alone. */
-export const STOPS_INSTALLING: readonly FlawName[] = ['auto-update-off-by-default']
-
 export const BUNDLES: ReadonlyArray<readonly FlawName[]> = [
   ['accept-unsigned', 'wrong-model', 'support-page-login'],
   // Alone: a device without a settings API then never installs on its own, so no attack image
@@ -70,8 +70,6 @@ export const standardOf = (bundle: readonly FlawName[]): string | undefined => E
 
 /** The flaws' expected FAILs, by test group (the part of a unit name before its second dash). */
 export const groupsOf = (flaw: FlawName): string[] => [...new Set(EXPECTED[flaw].fails.map((n) => n.split('-').slice(0, 2).join('-')))]
-
-export { EXPECTED }
 
 /**
  * Where the matrix runs: the reference DUT with its lab API over each channel, and in each mode
