@@ -154,7 +154,9 @@ export function httpProfile(input: ProfileInput): WrittenHttpProfile {
         request: get('/api/update/status'),
         extract: { state: { pointer: '/state' }, version: { pointer: '/version' }, detail: { pointer: '/detail' } },
         states: OUTCOME_STATES,
-        intervalMs: 100,
+        // The simulated device settles within milliseconds of a download; a real device's
+        // profile paces this to its own installation time.
+        intervalMs: 25,
         timeoutMs: 30_000,
       },
       'read-notifications': {
@@ -296,7 +298,7 @@ export function serialProfile(input: ProfileInput, channel: { port: string }): W
       'read-outcome': {
         ...x('update status', '^state=(?<state>\\S+) version=(?<version>\\S+) attempt=\\d+(?: detail=(?<detail>.*))?$'),
         states: OUTCOME_STATES,
-        intervalMs: 100,
+        intervalMs: 25,
         timeoutMs: 30_000,
       },
       'read-notifications': {

@@ -200,7 +200,11 @@ async function fetchedSince(s: Session, image: ImageUnderTest, since: number, ti
     }
     const left = until - Date.now()
     if (left <= 0) return { fetched: false }
-    await sleep(Math.min(watchStepMs(s), left))
+    // Woken by the device's next request, so a download is seen when it ends rather than a watch
+    // step later (that step was most of the time an attack took against a fast device); a
+    // refusal the device reports elsewhere is still looked for every step.
+    const seen = new Set(hits.map((h) => h.id))
+    await server.waitForHit((h) => !seen.has(h.id), { since, timeoutMs: Math.min(watchStepMs(s), left) })
   }
 }
 

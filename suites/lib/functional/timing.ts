@@ -34,10 +34,11 @@ export function watchStepMs(s: Session): number {
  * How long to watch for something a setting should hold back (an installation, a notice), given
  * that the device took `measuredMs` to do it with the setting on: twice that, and at least what
  * the device's own reaction allows: a poll and a half where the lab cannot make it check now (it
- * may act at its next check), a few watch steps where it can (it acts at once, or not at all).
+ * may act at its next check), two watch steps where it can (it acts at once, or not at all; the
+ * floor covers a measurement of a device that took only milliseconds).
  */
 export function holdBackMs(s: Session, measuredMs: number): number {
-  const floor = s.supportsAction('check-now') ? 4 * watchStepMs(s) : pollWaitMs(s)
+  const floor = s.supportsAction('check-now') ? 2 * watchStepMs(s) : pollWaitMs(s)
   return Math.max(floor, 2 * measuredMs)
 }
 

@@ -28,8 +28,9 @@ describe('timing', () => {
 
   it('holdBackMs: twice what the device took with the setting on, at least what its reaction allows', async () => {
     const asked = await fakeSession({ timeScale: 43_200, observationSeconds: 6, updateServer: { pollInterval: 'P1D' } })
-    // The lab makes it check now: it acts at once or not at all, so a few watch steps are the floor.
-    expect(holdBackMs(asked, 10)).toBe(4 * watchStepMs(asked))
+    // The lab makes it check now: it acts at once or not at all, so two watch steps are the floor.
+    expect(holdBackMs(asked, 10)).toBe(2 * watchStepMs(asked))
+    expect(holdBackMs(asked, 200)).toBe(400)
     expect(holdBackMs(asked, 900)).toBe(1_800)
     // It checks only by itself: it may act at its next check, a poll and a half away.
     const polling = await fakeSession({
