@@ -114,20 +114,30 @@ export interface OutcomeWait {
  */
 export type OutcomeAttempt = (watch: OutcomeWatch, wait: Deadline) => Promise<UpdateOutcome | undefined>
 
+/**
+ * The longest pause between attempts that found no device, unless the profile's interval is
+ * longer: a device that restarts (or is gone) is asked less often the longer it stays away, as
+ * ready.ts asks it, rather than at a pace meant for one that answers.
+ */
+const MISS_PAUSE_MS = 250
+
 export async function waitForOutcome(o: OutcomeWait, attempt: OutcomeAttempt): Promise<UpdateOutcome> {
   if (o.settleMs) await sleep(o.settleMs)
   const wait = Deadline.after(o.timeoutMs)
   const watch = new OutcomeWatch(o.states)
+  let pause = o.intervalMs
   while (!wait.expired) {
     try {
       const final = await attempt(watch, wait)
       if (final) return final
+      pause = o.intervalMs
     } catch (err) {
       const miss = o.missOf(err)
       if (!miss) throw err
       watch.missed(miss, problemOf(err))
+      pause = Math.max(o.intervalMs, Math.min(MISS_PAUSE_MS, pause * 2))
     }
-    await wait.sleep(o.intervalMs)
+    await wait.sleep(pause)
   }
   return watch.timedOut(o.timeoutMs, o.where)
 }

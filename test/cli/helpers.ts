@@ -66,3 +66,22 @@ export async function exampleCopy(edit: Partial<Record<'ics' | 'ixit' | 'decisio
   }
   return dir
 }
+
+/**
+ * A copy of a DUT profile, beside it (its relative paths still hold), that waits at most `waitMs`
+ * for the device to answer again after a restart and for an outcome. For tests of a device or
+ * channel that is gone for good: every later unit waits that long before it gives up, and the
+ * reference profile's generous bounds (sim/profile.ts) would make such a test wait minutes to show
+ * the same thing.
+ */
+export async function withShortWaits(profileFile: string, waitMs: number, edit?: (doc: Document) => void): Promise<string> {
+  const doc = parseDocument(await readFile(profileFile, 'utf8'))
+  for (const op of ['reboot', 'factory-reset', 'restore']) {
+    if (doc.hasIn(['operations', op])) doc.setIn(['operations', op, 'readyTimeoutMs'], waitMs)
+  }
+  if (doc.hasIn(['operations', 'read-outcome', 'timeoutMs'])) doc.setIn(['operations', 'read-outcome', 'timeoutMs'], waitMs)
+  edit?.(doc)
+  const copy = profileFile.replace(/\.ya?ml$/, '') + `-waits-${waitMs}.yaml`
+  await writeFile(copy, doc.toString())
+  return copy
+}

@@ -1,12 +1,11 @@
-import { readFile, writeFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:net'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { parseDocument } from 'yaml'
 import type { RunResults } from '../../core/verdict.ts'
 import { createReferenceSetup, type ReferenceSetup } from '../../sim/setup.ts'
 import { EXAMPLE } from '../helpers.ts'
-import { tempDir, ts701Async, type CliResult } from './helpers.ts'
+import { tempDir, ts701Async, withShortWaits, type CliResult } from './helpers.ts'
 
 interface Finished extends CliResult {
   results: RunResults
@@ -59,7 +58,9 @@ describe('a DUT that stops answering', () => {
     const dir = await tempDir('sim')
     setup = await createReferenceSetup({ dir })
     const out = await tempDir('out')
-    const done = run(setup.profileFile, out, setup.env, ['5.3-2', '5.3-16'])
+    // Gone for good: a few seconds show that every later unit gives up with its reason.
+    const profile = await withShortWaits(setup.profileFile, 3_000)
+    const done = run(profile, out, setup.env, ['5.3-2', '5.3-16'])
     // Pull the plug once the attack campaign has begun.
     await waitForLine(join(out, 'evidence', 'exchanges.jsonl'), /offering manifest-byte/, 60_000)
     await setup.sim.close()
@@ -88,11 +89,10 @@ describe.each(['silent', 'garbage'] as const)('a DUT that is %s', (kind) => {
     setup = await createReferenceSetup({ dir })
     const bad = await badDevice(kind)
     device = bad.server
-    const doc = parseDocument(await readFile(setup.profileFile, 'utf8'))
-    doc.setIn(['adapter', 'baseUrl'], bad.url)
-    doc.setIn(['adapter', 'timeouts', 'defaultMs'], 500)
-    const profile = join(dir, 'bad-dut.yaml')
-    await writeFile(profile, doc.toString())
+    const profile = await withShortWaits(setup.profileFile, 3_000, (doc) => {
+      doc.setIn(['adapter', 'baseUrl'], bad.url)
+      doc.setIn(['adapter', 'timeouts', 'defaultMs'], 500)
+    })
     const out = await tempDir('out')
     const started = Date.now()
     const { code, results, stderr } = await run(profile, out, setup.env, ['5.3-16', '5.3-4B'])

@@ -98,6 +98,25 @@ describe('the outcome poller', () => {
       expect(calls).toBeGreaterThan(3)
     })
 
+    it('asks a device that is away less and less often, and at the interval again once it answers', async () => {
+      const at: number[] = []
+      const started = Date.now()
+      const attempt: OutcomeAttempt = async (watch) => {
+        at.push(Date.now() - started)
+        if (at.length <= 6) throw failure('E_DUT_UNREACHABLE', 'connection refused')
+        return watch.state(at.length < 9 ? 'installing' : 'ok', () => ({ version: '1.5.0', detail: undefined }))
+      }
+      expect(await waitForOutcome(wait({ timeoutMs: 5_000 }), attempt)).toEqual({ state: 'installed', version: '1.5.0' })
+      const gaps = at.slice(1).map((t, i) => t - at[i]!)
+      // 40, 80, 160, then 250 ms after each miss (at the interval of 20 ms: six misses in 120 ms)...
+      expect(gaps.slice(0, 4).every((g, i) => i === 0 || g > gaps[i - 1]!)).toBe(true)
+      for (const g of gaps.slice(3, 6)) expect(g).toBeGreaterThanOrEqual(250)
+      for (const g of gaps.slice(3, 6)) expect(g).toBeLessThan(400)
+      // ...then the interval again while it answers.
+      expect(gaps[6]).toBeLessThan(150)
+      expect(gaps[7]).toBeLessThan(150)
+    })
+
     it('a device heard without a state (an open stream, a non-2xx answer) is not unreachable', async () => {
       const attempt: OutcomeAttempt = async (watch) => {
         watch.heard('503 Service Unavailable')
