@@ -31,10 +31,7 @@ async function runAndBreak(s: ReferenceSetup, breakChannel: () => Promise<void>)
   const out = await tempDir('out')
   // Broken for good: a few seconds show that every later unit gives up with its reason.
   const profile = await withShortWaits(s.profileFile, 3_000)
-  const done = ts701Async(
-    ['run', '--assessment', EXAMPLE, '--dut', profile, '--out', out, '--group', '5.3-2', '--group', '5.3-16'],
-    s.env,
-  )
+  const done = ts701Async(['run', '--assessment', EXAMPLE, '--dut', profile, '--out', out, '--group', '5.3-2', '--group', '5.3-16'], s.env)
   await waitForLine(join(out, 'evidence', 'exchanges.jsonl'), /offering manifest-byte/, 90_000)
   await breakChannel()
   const r = await done
