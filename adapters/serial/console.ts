@@ -45,6 +45,11 @@ export class Console {
   op: Operation | undefined
   /** Set when the port was (re)opened and no command went out since; login uses it to wake the console. */
   fresh = false
+  /**
+   * A write was cut off when the port was closed under it: the device may hold the start of a
+   * line whose end never came, and would read the next command as its continuation.
+   */
+  cutOff = false
   /** When the last byte came. */
   lastDataAt = 0
   /**
@@ -287,6 +292,7 @@ export class Console {
    * the next operation opens the port afresh.
    */
   private async discard(op: Operation, link: Link): Promise<void> {
+    this.cutOff = true
     this.transcript.note(
       op,
       `closing the serial port ${this.label}: a write did not finish, and what it still holds must not reach the device later`,

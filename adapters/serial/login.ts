@@ -17,6 +17,8 @@ const OPEN_QUIET_MS = 50
 const OPEN_SETTLE_MS = 500
 /** How long a woken console may take to show anything. */
 const WAKE_MS = 1500
+/** After the empty line that ends a cut-off line: how long the console must be quiet before the first command. */
+const CUT_QUIET_MS = 250
 /** Without a command prompt, how long after the password the console must stay quiet to count as logged in. */
 const SETTLE_MS = 400
 
@@ -61,6 +63,7 @@ export async function ready(c: Console, op: Operation, deadline: Deadline): Prom
   if (!c.fresh) return
   // What the device printed before the port was opened may still be on its way: let it pass.
   await c.waitFor(op, () => quietFor(c, OPEN_QUIET_MS), deadline.within(OPEN_SETTLE_MS))
+  if (c.cutOff) await endCutLine(c, op, deadline)
   const prompts = loginPrompts(c, op)
   if (!prompts) return
   const prompt = c.cfg.prompt ? pattern(op, c.cfg.prompt, 'adapter.prompt') : undefined
@@ -78,6 +81,20 @@ export async function ready(c: Console, op: Operation, deadline: Deadline): Prom
     deadline.within(WAKE_MS),
   )
   if (showsLogin(c, prompts)) await login(c, op, deadline)
+}
+
+/**
+ * After a write that was cut off, an empty line ends whatever the device holds of the cut line:
+ * it reads it as a command of its own (an error, most likely) rather than as the start of the
+ * next one. The device's answer, and the rest of what it was still working through, is let
+ * pass before the first command.
+ */
+async function endCutLine(c: Console, op: Operation, deadline: Deadline): Promise<void> {
+  c.cutOff = false
+  c.flush()
+  await c.sendLine(op, '', deadline)
+  await c.waitFor(op, () => c.view().lines.length + c.view().partial.text.length > 0 && quietFor(c, CUT_QUIET_MS), deadline.within(WAKE_MS))
+  c.flush()
 }
 
 /** Answers the login prompts the console shows; throws E_DUT_REFUSED when the login is refused. */

@@ -171,6 +171,22 @@ describe('a port that goes away', () => {
     expect(summaries().filter((s) => s?.startsWith(`opened the serial port ${pair.a}`))).toHaveLength(2)
   })
 
+  it('after a write that stalled, what the device kept of the cut line is ended before the next command', async () => {
+    const { image, device, dut, entries } = await stallingUpload()
+    expect(await rejection(dut.deliverImage(image))).toMatchObject({ code: 'E_DUT_TIMEOUT' })
+    // The device gives up on the upload (what the port had taken is dropped) but keeps the start
+    // of a line whose end never came.
+    device.state = { kind: 'deaf' }
+    device.resumeReading()
+    await sleep(300)
+    device.state = { kind: 'shell' }
+    device.feed(Buffer.from('QUJDREVG'))
+    expect(await dut.identify()).toEqual({ model: 'TS-Cam 3000', version: '1.4.2' })
+    // The cut line ran as a command of its own, and the next command was not glued to it.
+    expect(device.commands.slice(-2)).toEqual(['QUJDREVG', 'identify'])
+    expect(entries().some((e) => e.detail?.direction === 'sent' && e.summary === '→ ')).toBe(true)
+  })
+
   it('the TCP peer resets the connection: E_DUT_UNREACHABLE, and the next operation connects again', async () => {
     const { device, url, server } = await deviceOnTcp()
     const { dut } = dutFor(profile(url))
