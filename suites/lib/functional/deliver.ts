@@ -1,5 +1,6 @@
 import type { DeliveryReceipt, DutIdentity, UpdateOutcome } from '../../../core/dut.ts'
 import { DutError } from '../../../core/dut.ts'
+import { Deadline } from '../../../core/duration.ts'
 import type { Hit, OfferedImage } from '../../../emulator/index.ts'
 import { required, type CheckSeen, type Reading } from '../../../harness/observe/types.ts'
 import type { Session } from './session.ts'
@@ -204,7 +205,10 @@ async function fetchedSince(s: Session, image: ImageUnderTest, since: number, ti
     // step later (that step was most of the time an attack took against a fast device); a
     // refusal the device reports elsewhere is still looked for every step.
     const seen = new Set(hits.map((h) => h.id))
-    await server.waitForHit((h) => !seen.has(h.id), { since, timeoutMs: Math.min(watchStepMs(s), left) })
+    const step = Deadline.after(Math.min(watchStepMs(s), left))
+    const woke = await server.waitForHit((h) => !seen.has(h.id), { since, timeoutMs: step.remaining() })
+    // A closing emulator answers every wait at once: the step is then waited out by the clock.
+    if (woke === undefined) await step.sleep()
   }
 }
 

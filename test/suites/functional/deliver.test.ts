@@ -51,6 +51,26 @@ describe.concurrent('attempt', () => {
     expect(installed(a)).toBe(false)
   })
 
+  it('an update server that closes during the wait for a download: the wait goes on by the clock, starving nothing', async ({ expect }) => {
+    const s = await fakeSession({ emulator: 'real', outcomeTimeoutMs: 50 })
+    s.dut.downloads = () => false
+    const emulator = await s.emulator()
+    let ticks = 0
+    const ticker = setInterval(() => ticks++, 10)
+    // Closed once the device has asked: the attempt then waits for the download.
+    s.dut.fault = (op) => {
+      if (op === 'check-now') setTimeout(() => void emulator.close(), 30)
+      return undefined
+    }
+    const started = Date.now()
+    const a = await attempt(s, NETWORK, await s.valid(), { fetchMs: 400, settleMs: 0, outcome: false })
+    clearInterval(ticker)
+    expect(a).toMatchObject({ asked: true, fetched: false })
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400)
+    // A closed server answers every wait at once; waiting on it in a loop would keep timers from firing.
+    expect(ticks).toBeGreaterThan((Date.now() - started) / 10 / 3)
+  })
+
   it('with deliver-image: the receipt and the outcome are recorded, nothing is asked of a server', async ({ expect }) => {
     const s = await fakeSession()
     const a = await attempt(s, LOCAL, await s.valid(), WAIT)
