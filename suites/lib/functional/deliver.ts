@@ -365,7 +365,12 @@ export async function attempt(s: Session, mechanism: string, image: ImageUnderTe
     via === 'update-server' ? await viaUpdateServer(s, image, since, wait) : await viaDeliverImage(s, image, wait, choice)
   if (wait.settleMs > 0) await sleep(wait.settleMs)
   // What the device reports must come after it said it was done; identify answers for now anyway.
-  const read = await versionSince(s, reportedAt ?? Date.now())
+  // A device that never asked its update server while the image was offered cannot have taken it:
+  // its latest report stands, as it did for `before`, and nothing obliges it to report again.
+  const read =
+    'asked' in happened && !happened.asked
+      ? await s.observe.version({ waitMs: readyTimeoutMs(s) })
+      : await versionSince(s, reportedAt ?? Date.now())
   const after = seenVersion(read)
   return {
     image,

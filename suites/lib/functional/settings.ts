@@ -190,7 +190,8 @@ async function automaticUpdates(s: Session, mechanism: string, controls: Control
   else {
     const start = Date.now()
     const enabled = await offerValid(s, mechanism, { fetchMs: firstWait, settleMs: 0, outcome: true })
-    const waited = installed(enabled) ? enabled : await waitForInstall(s, enabled, firstWait)
+    // A device that never asked for the offer is not installing it: nothing to wait for.
+    const waited = installed(enabled) || enabled.asked === false ? enabled : await waitForInstall(s, enabled, firstWait)
     if (installed(waited)) installMs = Date.now() - start
     results.set('enable', judgeEnabled(waited, valid.version))
   }
@@ -271,7 +272,8 @@ async function notifications(s: Session, mechanism: string, controls: Control[])
     const settle = control === 'enable' ? 0 : holdBackMs(s, noticeMs)
     const a = await offerValid(s, viaServer, { fetchMs: budget, settleMs: settle, outcome: false })
     let fresh = (await s.dut.readNotifications()).length - before
-    if (control === 'enable') {
+    // A device that never asked for the offer has no update to announce: nothing to wait for.
+    if (control === 'enable' && a.asked !== false) {
       while (fresh === 0 && Date.now() - started < budget) {
         await sleep(watchStepMs(s))
         fresh = (await s.dut.readNotifications()).length - before

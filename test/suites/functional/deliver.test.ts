@@ -1,6 +1,7 @@
 // Putting one image in front of the device (suites/lib/functional/deliver.ts): what every judge
 // that delivers an image rests on. Its facts (before/after, asked, fetched, outcome) are what the
 // campaign and settings judges turn into verdicts.
+import { request } from 'undici'
 import { describe, it, vi } from 'vitest'
 import { DutError } from '../../../core/dut.ts'
 import { attempt, identifyWhenBack, installed, onBaseline, restoreBaseline, type WaitFor } from '../../../suites/lib/functional/deliver.ts'
@@ -69,6 +70,30 @@ describe.concurrent('attempt', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(400)
     // A closed server answers every wait at once; waiting on it in a loop would keep timers from firing.
     expect(ticks).toBeGreaterThan((Date.now() - started) / 10 / 3)
+  })
+
+  it('a device that reports its version to its server and never asks: its last report stands, no new one is waited for', async ({
+    expect,
+  }) => {
+    const s = await fakeSession({
+      emulator: 'real',
+      readyTimeoutMs: 5_000,
+      routes: [{ name: 'inventory', method: 'PUT', path: '/v1/inventory', status: 204 }],
+      observe: { version: { from: 'server', routes: ['inventory'], extract: { pointer: '/version' }, timeoutMs: 5_000 } },
+    })
+    s.dut.contactsServer = false
+    const emulator = await s.emulator()
+    const put = await request(`${emulator.url}/v1/inventory`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ version: '1.0.0' }),
+    })
+    await put.body.dump()
+    const started = Date.now()
+    const a = await attempt(s, NETWORK, await s.valid(), { fetchMs: 100, settleMs: 0, outcome: false })
+    expect(a).toMatchObject({ asked: false, fetched: false, before: { version: '1.0.0' }, after: { version: '1.0.0' } })
+    // Waiting for a report made after the offer would take the ready timeout: the device has no reason to send one.
+    expect(Date.now() - started).toBeLessThan(4_000)
   })
 
   it('with deliver-image: the receipt and the outcome are recorded, nothing is asked of a server', async ({ expect }) => {
