@@ -17,13 +17,19 @@ const OPEN_QUIET_MS = 50
 const OPEN_SETTLE_MS = 500
 /** How long a woken console may take to show anything. */
 const WAKE_MS = 1500
-/** After the empty line that ends a cut-off line: how long the console must be quiet before the first command. */
-const CUT_QUIET_MS = 250
+/** After an empty line sent to wake the console or end a cut-off line: how long it must be quiet once it answered. */
+const ANSWER_QUIET_MS = 250
 /** Without a command prompt, how long after the password the console must stay quiet to count as logged in. */
 const SETTLE_MS = 400
 
 export function quietFor(c: Console, ms: number): boolean {
   return Date.now() - c.lastDataAt >= ms
+}
+
+/** Something came since the last flush, and the console has been quiet for `ms` since. */
+function answeredThenQuiet(c: Console, ms: number): boolean {
+  const view = c.view()
+  return (view.lines.length > 0 || view.partial.text !== '') && quietFor(c, ms)
 }
 
 /** The open line, when the console has been quiet long enough for it to be a prompt. */
@@ -75,8 +81,7 @@ export async function ready(c: Console, op: Operation, deadline: Deadline): Prom
       const line = promptLine(c)
       if (line !== undefined && (prompts.user.test(line) || prompts.password.test(line) || prompt?.test(line))) return true
       // Something came and the console went quiet again: whatever it is, it is not asking for a login.
-      const seen = c.view().lines.length > 0 || c.view().partial.text !== ''
-      return seen && quietFor(c, 250)
+      return answeredThenQuiet(c, ANSWER_QUIET_MS)
     },
     deadline.within(WAKE_MS),
   )
@@ -93,7 +98,7 @@ async function endCutLine(c: Console, op: Operation, deadline: Deadline): Promis
   c.cutOff = false
   c.flush()
   await c.sendLine(op, '', deadline)
-  await c.waitFor(op, () => c.view().lines.length + c.view().partial.text.length > 0 && quietFor(c, CUT_QUIET_MS), deadline.within(WAKE_MS))
+  await c.waitFor(op, () => answeredThenQuiet(c, ANSWER_QUIET_MS), deadline.within(WAKE_MS))
   c.flush()
 }
 

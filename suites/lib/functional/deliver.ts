@@ -70,10 +70,11 @@ export async function currentVersion(s: Session): Promise<VersionSeen> {
 
 /**
  * The version the device shows after something happened at `since` (an installation, a restore):
- * a report made from then on, or identify once the device answers again.
+ * a report made from then on, or identify once the device answers again. Without `since` (the
+ * device took part in nothing that could change it), its latest report stands.
  */
-export function versionSince(s: Session, since: number): Promise<Reading<string>> {
-  return s.observe.version({ since, waitMs: readyTimeoutMs(s) })
+export function versionSince(s: Session, since?: number): Promise<Reading<string>> {
+  return s.observe.version({ ...(since !== undefined && { since }), waitMs: readyTimeoutMs(s) })
 }
 
 /**
@@ -367,10 +368,7 @@ export async function attempt(s: Session, mechanism: string, image: ImageUnderTe
   // What the device reports must come after it said it was done; identify answers for now anyway.
   // A device that never asked its update server while the image was offered cannot have taken it:
   // its latest report stands, as it did for `before`, and nothing obliges it to report again.
-  const read =
-    'asked' in happened && !happened.asked
-      ? await s.observe.version({ waitMs: readyTimeoutMs(s) })
-      : await versionSince(s, reportedAt ?? Date.now())
+  const read = await versionSince(s, 'asked' in happened && !happened.asked ? undefined : (reportedAt ?? Date.now()))
   const after = seenVersion(read)
   return {
     image,

@@ -5,7 +5,7 @@ import type { ImpostorCertificate } from '../../../fixtures/certs.ts'
 import type { Observation } from '../../../harness/functional.ts'
 import { currentVersion, versionSince } from './deliver.ts'
 import type { Session } from './session.ts'
-import { pollWaitMs, readyTimeoutMs, sleep, watchStepMs } from './timing.ts'
+import { pollWaitMs, sleep, watchStepMs } from './timing.ts'
 
 async function certificates(s: Session): Promise<ImpostorCertificate[]> {
   return s.once('impostor-certificates', async () => {
@@ -179,7 +179,7 @@ async function present(s: Session, variant: string): Promise<Observation> {
   // A device that did not even connect under the impostor has taken nothing from it: its latest
   // report stands, and nothing obliges it to report again.
   const quiet = seen.requests.length + seen.refusals.length + seen.garbled.length === 0
-  const reading = quiet ? await s.observe.version({ waitMs: readyTimeoutMs(s) }) : await versionSince(s, back)
+  const reading = await versionSince(s, quiet ? undefined : back)
   const after = reading.observed ? reading.value : undefined
   const evidence = () => s.evidence.since(mark).map((e) => e.id)
   const what = `an impostor server (${impostor.description})`
