@@ -55,7 +55,8 @@ export function jobsProfile(input: ProfileInput, reach: ChannelInput): WrittenMq
           detail: { pointer: '/statusDetails/reason' },
         },
         states: JOB_STATES,
-        timeoutMs: 60_000,
+        // As the other modes allow: the agent publishes a job's status as soon as it has the image.
+        timeoutMs: 30_000,
       },
       checks: { from: 'mqtt', topic: t.jobsGet },
       // The state comes with every connection: the sign that the device is back after a restart.
