@@ -65,6 +65,15 @@ export const BUNDLES: ReadonlyArray<readonly FlawName[]> = [
   ['no-periodic-check', 'notifications-off-by-default'],
 ]
 
+/**
+ * The bundles on a device whose settings the lab can change. Before it offers an image the harness
+ * switches automatic updates on there, so a flaw in STOPS_INSTALLING does not stop that device
+ * installing, and it runs beside flaws of other groups instead of costing a run of its own.
+ */
+export const SETTINGS_BUNDLES: ReadonlyArray<readonly FlawName[]> = BUNDLES.filter(
+  (b) => !b.every((f) => STOPS_INSTALLING.includes(f)),
+).map((b) => (b.includes('no-anti-rollback') ? [...b, ...STOPS_INSTALLING] : b))
+
 /** The edition a bundle runs under: its flaws' own (BUNDLES holds only flaws of one edition). */
 export const standardOf = (bundle: readonly FlawName[]): string | undefined => EXPECTED[bundle[0]!].standard
 
@@ -120,6 +129,8 @@ const TARGETS: Array<Target & { label: TargetLabel }> = [
     label: mode,
     args: ['--mode', mode],
     ...(mode === 'detached' && { alsoFails: { 'no-anti-rollback': ['5.3-2-2b previous-version'] } }),
+    // The hawkBit-style client spends a fifth of a core on a run (the others about a third).
+    ...(mode === 'hawkbit' && { concurrency: 4 }),
     outOfReach: {
       units: SETTINGS_UNITS,
       mechanisms: ['UpdMech-LocalUpload'],
@@ -229,7 +240,11 @@ async function inParallel<T, R>(items: T[], limit: number, work: (item: T) => Pr
 const key = (target: string, flaw: string, standard: string) => `${target} ${flaw} ${standard}`
 
 /** The runs of flawed devices on a target: one per flaw, or one per bundle. */
-const runsOf = (target: Target): ReadonlyArray<readonly FlawName[]> => (target.isolated ? FLAW_NAMES.map((f) => [f]) : BUNDLES)
+const runsOf = (target: Target): ReadonlyArray<readonly FlawName[]> =>
+  target.isolated ? FLAW_NAMES.map((f) => [f]) : changesSettings(target) ? SETTINGS_BUNDLES : BUNDLES
+
+/** Whether the lab can change the target's settings: no settings experiment is out of its reach. */
+const changesSettings = (target: Target): boolean => !SETTINGS_UNITS.some((u) => target.outOfReach.units.includes(u))
 
 /**
  * What this target must FAIL for the flaw: the API's verdicts, less the units out of its reach. A
