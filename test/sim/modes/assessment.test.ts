@@ -72,7 +72,8 @@ function expectConformant(run: Run): void {
 /** The groups of the units expectConformant names. */
 const OBSERVED = ['5.3-5', '5.3-9', '5.3-10', '5.3-16']
 
-describe('the API-less modes, assessed end to end', () => {
+// Side by side: each run mostly waits on its device's daily poll, and each has its own device and ports.
+describe.concurrent('the API-less modes, assessed end to end', () => {
   it('mode pull: the conformant device FAILs nothing, and PASSes from what it sent the server', async () => {
     expectConformant(await assess('pull', OBSERVED))
   }, 240_000)

@@ -69,7 +69,8 @@ function consoleLines(run: Run, unit: string): string[] {
     .map((e) => String(e!.detail!.text))
 }
 
-describe('assessment of the reference DUT in mode console (console-only A/B updater)', () => {
+// Side by side: each run mostly waits on its device, and each has its own device, console and ports.
+describe.concurrent('assessment of the reference DUT in mode console (console-only A/B updater)', () => {
   it('the conformant device: no FAIL, nothing left open, exit 0', async () => {
     const run = await assess(['5.3-5'])
     const open = run.units
