@@ -106,7 +106,8 @@ const sent = (r: Run, pattern: RegExp) =>
     .map((l) => JSON.parse(l) as { channel: string; summary: string })
     .filter((e) => pattern.test(e.summary))
 
-describe('two local mechanisms of the reference DUT, each driven by its own delivery over the console', () => {
+// Side by side: each run has its own simulated device, console and output folder.
+describe.concurrent('two local mechanisms of the reference DUT, each driven by its own delivery over the console', () => {
   it('a conformant device: every attack is rejected and the valid image installs, over both ways', async () => {
     const r = await run([])
     const all = (v: string) => Object.fromEntries([...VARIANTS, 'valid-image'].map((n) => [n, v]))
