@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunResults, UnitResult } from '../../core/verdict.ts'
 import { FLAW_NAMES, type FlawName } from '../../sim/flaws.ts'
@@ -102,11 +101,10 @@ interface Target {
    */
   alsoFails?: Partial<Record<FlawName, string[]>>
   /**
-   * How many of its runs go at once (default 3). A run mostly waits on the time-compressed device:
-   * three at a time, beside the other file vitest runs, kept a 2-core machine about half busy
-   * through the matrix. A device without check-now waits out its own daily poll for every offer,
-   * using little CPU meanwhile: four of those (eight at once were tried: a test in the file beside
-   * them then missed its timing once).
+   * How many of its runs go at once. A run mostly waits on the time-compressed device; two at a
+   * time keep a 2-core machine busy beside the other file vitest runs. A device without check-now
+   * waits out its own daily poll for every offer, using little CPU meanwhile: four of those
+   * (eight at once were tried: a test in the file beside them then missed its timing once).
    */
   concurrency?: number
   /** Each flaw in a run of its own (else the BUNDLES). */
@@ -225,16 +223,11 @@ function expectFails(row: Row, expected: string[]): void {
   expect(row.failed, why).toEqual([...expected].sort())
 }
 
-const START_SPREAD_MS = 1500
-
 /** Runs a few assessments at a time: they mostly wait on the (time-compressed) device. */
 async function inParallel<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array(items.length)
   let next = 0
-  // The starts are spread out: a run's first second is its busiest (keys, images, two Node
-  // processes loading), and several at once would hold up the devices already running.
-  const worker = async (_: unknown, slot: number) => {
-    await sleep(slot * START_SPREAD_MS)
+  const worker = async () => {
     while (next < items.length) {
       const i = next++
       results[i] = await work(items[i]!)
@@ -288,7 +281,7 @@ export function describeMatrix(label: TargetLabel): void {
       // V2.1.1 runs first: it has the most units (5.3-6-2b/2d watch the device's notices at every
       // poll), and the longest run, started last, would end the file late on its own.
       jobs.sort(([, a], [, b]) => Number(b === V2) - Number(a === V2))
-      for (const row of await inParallel(jobs, target.concurrency ?? 3, ([flaws, standard]) => assess(target, flaws, standard))) {
+      for (const row of await inParallel(jobs, target.concurrency ?? 2, ([flaws, standard]) => assess(target, flaws, standard))) {
         rows.set(key(label, row.flaw, row.standard), row)
       }
     }, 1_800_000)
