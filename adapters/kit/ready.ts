@@ -8,7 +8,7 @@
  */
 import { Deadline } from '../../core/duration.ts'
 import { DutError, type Operation } from '../../core/dut.ts'
-import { problemOf, type MissOf } from './miss.ts'
+import { problemOf, type Miss, type MissOf } from './miss.ts'
 
 export type RestartOp = Extract<Operation, 'reboot' | 'factory-reset' | 'restore'>
 
@@ -50,6 +50,7 @@ export async function waitUntilAnswering(r: Readiness): Promise<void> {
   const wait = Deadline.after(r.readyTimeoutMs)
   let attempts = 0
   let last: string | undefined
+  let lastMiss: Miss | undefined
   let pause = FIRST_MS
   for (;;) {
     await wait.sleep(pause)
@@ -66,8 +67,11 @@ export async function waitUntilAnswering(r: Readiness): Promise<void> {
       })
       return
     } catch (err) {
-      if (!r.missOf(err)) throw err
-      last = problemOf(err)
+      const miss = r.missOf(err)
+      if (!miss) throw err
+      // A probe the end of the wait cut short and that heard nothing says less than the answer the
+      // device gave before it: a garbage-answering device is named by its garbage, also under load.
+      if (!(miss === 'no-answer' && wait.expired && lastMiss === 'bad-answer')) [last, lastMiss] = [problemOf(err), miss]
     }
   }
   r.note(`${r.op}: the device did not answer again within ${r.readyTimeoutMs} ms (${attempts} attempts)`, {

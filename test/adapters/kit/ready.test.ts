@@ -84,6 +84,32 @@ describe('waiting until the device answers again', () => {
     })
   })
 
+  it('names the garbage a device answered, not the silence of a last attempt the end of the wait cut short', async () => {
+    const r = readiness(
+      async (wait) => {
+        // The device answers garbage at once while time is left; the attempt that runs into the end hears nothing.
+        if (wait.remaining() > 60) throw error('E_DUT_PROTOCOL', 'not HTTP: malformed status line')
+        await wait.sleep(wait.remaining())
+        throw error('E_DUT_TIMEOUT', `no answer within ${wait.remaining()} ms`)
+      },
+      { readyTimeoutMs: 400 },
+    )
+    await expect(waitUntilAnswering(r)).rejects.toMatchObject({
+      code: 'E_DUT_TIMEOUT',
+      message: 'reboot: the device did not answer identify again within 400 ms (last: not HTTP: malformed status line)',
+    })
+    // A device that fell silent while time was left is named by its silence.
+    let calls = 0
+    const silent = readiness(
+      async () => {
+        if (++calls === 1) throw error('E_DUT_PROTOCOL', 'boot chatter')
+        throw error('E_DUT_TIMEOUT', 'no answer within 10 ms')
+      },
+      { readyTimeoutMs: 400 },
+    )
+    await expect(waitUntilAnswering(silent)).rejects.toMatchObject({ message: expect.stringMatching(/\(last: no answer within 10 ms\)$/) })
+  })
+
   it('stops at once on what waiting cannot fix', async () => {
     let calls = 0
     const refused = error('E_DUT_REFUSED', 'the console refused the login')
