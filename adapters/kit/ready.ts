@@ -49,8 +49,7 @@ export async function restart(r: Restart): Promise<void> {
 export async function waitUntilAnswering(r: Readiness): Promise<void> {
   const wait = Deadline.after(r.readyTimeoutMs)
   let attempts = 0
-  let last: string | undefined
-  let lastMiss: Miss | undefined
+  let last: { miss: Miss; problem: string } | undefined
   let pause = FIRST_MS
   for (;;) {
     await wait.sleep(pause)
@@ -71,17 +70,18 @@ export async function waitUntilAnswering(r: Readiness): Promise<void> {
       if (!miss) throw err
       // A probe the end of the wait cut short and that heard nothing says less than the answer the
       // device gave before it: a garbage-answering device is named by its garbage, also under load.
-      if (!(miss === 'no-answer' && wait.expired && lastMiss === 'bad-answer')) [last, lastMiss] = [problemOf(err), miss]
+      const cutShort = miss === 'no-answer' && wait.expired
+      if (!(cutShort && last?.miss === 'bad-answer')) last = { miss, problem: problemOf(err) }
     }
   }
   r.note(`${r.op}: the device did not answer again within ${r.readyTimeoutMs} ms (${attempts} attempts)`, {
     event: 'not-ready',
     attempts,
-    ...(last ? { last } : {}),
+    ...(last ? { last: last.problem } : {}),
   })
   throw new DutError(
     'E_DUT_TIMEOUT',
     r.op,
-    `the device did not answer ${r.asks} again within ${r.readyTimeoutMs} ms${last ? ` (last: ${last})` : ''}`,
+    `the device did not answer ${r.asks} again within ${r.readyTimeoutMs} ms${last ? ` (last: ${last.problem})` : ''}`,
   )
 }
