@@ -29,6 +29,13 @@ function caKeyOption(who: string): Option {
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, ...value.split(',').filter(Boolean)]
 
+/** The reference DUT's clock: how many device seconds pass in one real second. */
+function timeScaleOption(who: string): Option {
+  return new Option('--time-scale <n>', `device seconds per real second of ${who} (default 43200: a device day in 2 s)`).argParser(
+    positiveNumber,
+  )
+}
+
 function program(io: Output, env: NodeJS.ProcessEnv, setExit: (code: number) => void): Command {
   const cli = new Command('ts701')
     .description('Conformance tests for EN 303 645 clause 5.3 (keep software updated), after TS 103 701')
@@ -132,6 +139,7 @@ function program(io: Output, env: NodeJS.ProcessEnv, setExit: (code: number) => 
       new Option('--mode <mode>', 'which kind of update agent the bundled reference DUT behaves like (default api)').choices(MODES),
     )
     .addOption(caKeyOption('the bundled reference DUT'))
+    .addOption(timeScaleOption('the bundled reference DUT'))
     .option('--sign-key <pem>', 'sign MANIFEST.sha256 with this private key (PEM: Ed25519, or RSA/EC with --sign-cert)')
     .option('--sign-cert <pem>', 'X.509 certificate of --sign-key, put beside the signature for verify')
     .option('--lab <name>', "the laboratory, named on the report's cover")
@@ -151,6 +159,7 @@ function program(io: Output, env: NodeJS.ProcessEnv, setExit: (code: number) => 
         channel?: Channel
         mode?: Mode
         caKey?: KeyAlgorithm
+        timeScale?: number
         signKey?: string
         lab?: string
         assessor?: string[]
@@ -192,7 +201,7 @@ function program(io: Output, env: NodeJS.ProcessEnv, setExit: (code: number) => 
     .option('--awaits-consent', 'automatic updates stay off after a factory reset until consent is given during setup', false)
     .option('--port <n>', 'HTTP API port', portNumber, SIM_DEFAULTS.port)
     .option('--update-server-port <n>', 'port of the update server the device polls', portNumber, SIM_DEFAULTS.updateServerPort)
-    .option('--time-scale <n>', 'device seconds per real second', (v) => Number(v))
+    .addOption(timeScaleOption('the device'))
     .option('--dir <dir>', 'folder for the generated keys, images and dut.yaml', SIM_DEFAULTS.dir)
     .option('--verbose', 'print the device log', false)
     .addOption(
@@ -242,6 +251,13 @@ function program(io: Output, env: NodeJS.ProcessEnv, setExit: (code: number) => 
 function portNumber(value: string): number {
   const n = /^\d{1,5}$/.test(value.trim()) ? Number(value) : NaN
   if (!(n >= 1 && n <= 65_535)) throw new InvalidArgumentError(`expected a port number from 1 to 65535, got ${JSON.stringify(value)}`)
+  return n
+}
+
+/** A positive finite number, else a usage error (exit 3) naming the value. */
+function positiveNumber(value: string): number {
+  const n = Number(value.trim() || NaN)
+  if (!(Number.isFinite(n) && n > 0)) throw new InvalidArgumentError(`expected a positive number, got ${JSON.stringify(value)}`)
   return n
 }
 

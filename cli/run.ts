@@ -40,6 +40,8 @@ export interface RunCommandOptions {
   mode?: Mode
   /** The key type of the bundled reference DUT's update CA (default DEFAULT_CA_KEY). */
   caKey?: KeyAlgorithm
+  /** Device seconds per real second of the bundled reference DUT (default DEFAULT_TIME_SCALE). */
+  timeScale?: number
   /** A private key (PEM) to sign MANIFEST.sha256 with; read before the run, never copied. */
   signKey?: string
   /** The X.509 certificate of `signKey`, copied beside the signature. */
@@ -59,11 +61,11 @@ async function referenceDut(
   channel: Channel | undefined,
   mode: Mode,
   io: Output,
-  caKey?: KeyAlgorithm,
+  tuning: { caKey?: KeyAlgorithm; timeScale?: number },
 ): Promise<ReferenceSetup> {
   // Loaded here: a run against a lab's own DUT, or without one, never starts the simulated device.
   const { createReferenceSetup } = await import('../sim/setup.ts')
-  const setup = await createReferenceSetup({ flaws, mode, ...(channel && { channel }), ...(caKey && { caKey }) })
+  const setup = await createReferenceSetup({ flaws, mode, ...(channel && { channel }), ...tuning })
   const how =
     mode === 'api' ? `over ${setup.channel}` : `in mode ${mode} (${setup.channel === 'none' ? 'no lab API' : `over ${setup.channel}`})`
   io.out(`reference DUT${flaws.length ? ` with flaws ${flaws.join(', ')}` : ''} ${how}, support page on ${setup.apiUrl}`)
@@ -86,6 +88,9 @@ function describeFiles(files: readonly OutputFile[]): string {
 export async function run(options: RunCommandOptions, io: Output, env: NodeJS.ProcessEnv): Promise<number> {
   if (options.dut && (options.flaws?.length || options.channel || options.mode)) {
     throw new UsageError('--flaw, --channel and --mode choose how the bundled reference DUT runs; they cannot be combined with --dut')
+  }
+  if (options.dut && options.timeScale) {
+    throw new UsageError("--time-scale sets the bundled reference DUT's clock; a device of your own (--dut) keeps its own time")
   }
   if (options.dut && options.caKey) {
     throw new UsageError(
@@ -114,7 +119,12 @@ export async function run(options: RunCommandOptions, io: Output, env: NodeJS.Pr
   try {
     preloadRunner()
     setup =
-      options.conceptualOnly || options.dut ? undefined : await referenceDut(options.flaws ?? [], options.channel, mode, io, options.caKey)
+      options.conceptualOnly || options.dut
+        ? undefined
+        : await referenceDut(options.flaws ?? [], options.channel, mode, io, {
+            ...(options.caKey && { caKey: options.caKey }),
+            ...(options.timeScale && { timeScale: options.timeScale }),
+          })
     const profileFile = options.dut ?? setup?.profileFile
     const prepared = await prepare(options.assessment, {
       standard: options.standard,

@@ -171,14 +171,37 @@ describe('ts701 run exit codes', { timeout: 180_000 }, () => {
     expect(flawed.results.observedDut?.model).toBe('TS701-REF-2')
   })
 
-  it('refuses a channel the chosen mode does not run over, and --mode with --dut, before starting anything', async () => {
+  it('refuses a channel the chosen mode does not run over, --mode or --time-scale with --dut, and a clock that is no positive number, before starting anything', async () => {
     const wrong = ts701(['run', '--assessment', EXAMPLE, '--mode', 'pull', '--channel', 'http'])
     expect(wrong.code).toBe(3)
     expect(wrong.stderr).toMatch(/--mode pull runs over its own channel; leave out --channel http/)
     const dut = ts701(['run', '--assessment', EXAMPLE, '--mode', 'console', '--dut', 'x.yaml'])
     expect(dut.code).toBe(3)
     expect(dut.stderr).toMatch(/--flaw, --channel and --mode choose how the bundled reference DUT runs/)
+    const clock = ts701(['run', '--assessment', EXAMPLE, '--time-scale', '86400', '--dut', 'x.yaml'])
+    expect(clock.code).toBe(3)
+    expect(clock.stderr).toMatch(/--time-scale sets the bundled reference DUT's clock; a device of your own \(--dut\) keeps its own time/)
+    for (const bad of ['0', '-5', 'fast', '']) {
+      const r = ts701(['run', '--assessment', EXAMPLE, '--time-scale', bad])
+      expect(r.code, bad).toBe(3)
+      expect(r.stderr, bad).toMatch(/--time-scale <n>.*expected a positive number/)
+    }
   })
+
+  it('runs the bundled reference DUT on the clock --time-scale sets, and judges its checks on that clock', async () => {
+    const out = await tempDir('out')
+    const r = ts701(['run', '--assessment', EXAMPLE, '--group', '5.3-5', '--time-scale', '172800', '--out', out])
+    const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResults
+    const units = results.groups.flatMap((g) => g.cases.flatMap((c) => c.units)).filter((u) => u.source === 'observed')
+    expect(units.map((u) => `${u.id} ${u.verdict}`)).toEqual(['5.3-5-2a PASS', '5.3-5-2c PASS'])
+    const evidence = (await readFile(join(out, 'evidence', 'exchanges.jsonl'), 'utf8')).trim().split('\n')
+    const timeline = evidence
+      .map((l) => JSON.parse(l) as { detail?: { event?: string; timeScale?: number; windowSeconds?: number } })
+      .find((e) => e.detail?.event === 'check-timeline')
+    // A device day in half a second: the window of two seconds still covers three device days.
+    expect(timeline?.detail).toMatchObject({ timeScale: 172_800, windowSeconds: 2 * 172_800 })
+    expect(r.code).toBe(0)
+  }, 120_000)
 
   it('assesses the bundled reference DUT in a mode without an API, its baseline read from what it reported', async () => {
     const out = await tempDir('out')
