@@ -10,6 +10,12 @@ export interface CheckTimeline {
   backAt: number
   /** How it was seen back, in words: `the identify operation`, `its first check`. */
   back: string
+  /**
+   * Device seconds before `backAt` in which the device may already have been back: from the
+   * restart's start (or the end of power-off) until it was seen. A check's delay after the boot is
+   * known only to within this span.
+   */
+  backSpanSeconds: number
   /** Device seconds from then to each check the profile counts (observe.checks). */
   checksAt: number[]
   /** Device seconds watched from the moment it was back. */
@@ -114,6 +120,8 @@ async function watch(s: Session): Promise<CheckTimeline> {
     })
   const checksAt = checks.map((h) => (Math.max(0, h.time - backAt) / 1000) * s.profile.timeScale)
   const windowSeconds = s.profile.observationSeconds * s.profile.timeScale
+  // It cannot have been back before the restart began: a single bench step may have booted it while it ran.
+  const backSpanSeconds = (Math.max(0, backAt - (unsureFrom ?? requestedAt)) / 1000) * s.profile.timeScale
   // The whole watch in one entry, in device seconds: what the report draws as the timeline.
   s.evidence.record({
     channel: 'harness',
@@ -122,6 +130,7 @@ async function watch(s: Session): Promise<CheckTimeline> {
       event: 'check-timeline',
       back,
       backAt: new Date(backAt).toISOString(),
+      backSpanSeconds,
       checksAt,
       windowSeconds,
       timeScale: s.profile.timeScale,
@@ -130,6 +139,7 @@ async function watch(s: Session): Promise<CheckTimeline> {
   return {
     backAt,
     back,
+    backSpanSeconds,
     checksAt,
     windowSeconds,
     failedHandshakes: { count: failures.length, ...(failures[0] && { error: failures[0].error }) },
@@ -206,16 +216,23 @@ function bootCheck(t: CheckTimeline, m: UpdMech): Observation {
     )
   const claim = claimOf(m)
   const period = claim?.seconds ?? (t.checksAt.length > 1 ? median(intervals(t)) : undefined)
+  const schedule = period === undefined ? '' : `${naturalDuration(period)}, ${claim ? `the IXIT says ${claim.text}` : 'measured'}`
   if (period !== undefined && first >= period / 2) {
-    const schedule = claim ? `the IXIT says ${claim.text}` : 'measured'
     return (
       unsureOf(t) ?? {
         verdict: 'FAIL',
-        reason: `the first check came ${naturalDuration(first)} after the device was back, with the periodic schedule (${naturalDuration(period)}, ${schedule}), not after initialization`,
+        reason: `the first check came ${naturalDuration(first)} after the device was back, with the periodic schedule (${schedule}), not after initialization`,
         evidence,
       }
     )
   }
+  // Seen back late, the device may have booted well before: its first check may then be the periodic one.
+  if (period !== undefined && first + t.backSpanSeconds >= period / 2)
+    return {
+      verdict: 'INCONCLUSIVE',
+      reason: `the first check came ${naturalDuration(first)} to ${naturalDuration(first + t.backSpanSeconds)} after the device was back: it was seen back (by ${t.back}) ${naturalDuration(t.backSpanSeconds)} after the restart began, too late to tell a check after initialization from the periodic schedule (${schedule}); a sooner sign of life (observe.alive) narrows it`,
+      evidence,
+    }
   return { verdict: 'PASS', reason: `first check ${naturalDuration(first)} after the device was back (seen by ${t.back})`, evidence }
 }
 

@@ -134,6 +134,26 @@ describe.concurrent('observing update checks', () => {
     })
   })
 
+  it('a reboot that returns late: a periodic check soon after it is no boot check, one right after the boot is', async ({ expect }) => {
+    /** The device boots at once but its reboot operation returns 0.6 days later. */
+    const slowReboot = (s: FakeSession) => {
+      const reboot = s.dut.reboot.bind(s.dut)
+      s.dut.reboot = async () => {
+        await reboot()
+        await new Promise((r) => setTimeout(r, 0.6 * DAY_MS))
+      }
+    }
+    const none = await session([1, 2, 3])
+    slowReboot(none)
+    expect(await unit(none, '5.3-5-2a')).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason: expect.stringMatching(/^the first check came .* after the device was back: it was seen back \(by the identify operation\)/),
+    })
+    const boot = await session([0.01, 1, 2, 3])
+    slowReboot(boot)
+    expect(await unit(boot, '5.3-5-2a')).toMatchObject({ verdict: 'PASS' })
+  })
+
   it('only checks count: image downloads and requests before the restart do not', async ({ expect }) => {
     const s = await session([0.1])
     s.server.hit({ path: '/v1/check', route: 'check-idle', time: Date.now() - 1_000 })
@@ -284,6 +304,7 @@ describe('judging a timeline', () => {
   const timeline = (days: number[], o: Partial<CheckTimeline> = {}): CheckTimeline => ({
     backAt: 0,
     back: 'the identify operation',
+    backSpanSeconds: 0,
     checksAt: days.map((d) => d * DAY),
     windowSeconds: 10 * DAY,
     failedHandshakes: { count: 0 },
@@ -297,6 +318,19 @@ describe('judging a timeline', () => {
     // Without a claim the measured median interval is the period; with one check there is none.
     expect(judgeBootCheck(timeline([0.6, 1.6, 3.6, 4.6]), await mech()).verdict).toBe('FAIL')
     expect(judgeBootCheck(timeline([3]), await mech()).verdict).toBe('PASS')
+  })
+
+  it('a device seen back late may have booted long before: its first check is then neither boot check nor late', async () => {
+    const m = await mech('P1D')
+    // Seen back 0.3 days after the restart began: the first check came 0.3 to 0.6 days after the boot.
+    expect(judgeBootCheck(timeline([0.3, 1.3], { backSpanSeconds: 0.3 * DAY }), m)).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason:
+        'the first check came 7.2 h to 14.4 h after the device was back: it was seen back (by the identify operation) 7.2 h after the restart began, too late to tell a check after initialization from the periodic schedule (24.0 h, the IXIT says P1D); a sooner sign of life (observe.alive) narrows it',
+    })
+    expect(judgeBootCheck(timeline([0.3, 1.3], { backSpanSeconds: 0.1 * DAY }), m).verdict).toBe('PASS')
+    // Late even if it was back the moment it was seen.
+    expect(judgeBootCheck(timeline([0.6, 1.6], { backSpanSeconds: 0.3 * DAY }), m).verdict).toBe('FAIL')
   })
 
   it('the measured period may be off the claimed one by half either way', async () => {
