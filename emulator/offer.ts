@@ -14,6 +14,12 @@ export interface OfferOptions {
    * `sha256` and `size` are taken as given when they look right, else its file is hashed.
    */
   valid?: OfferedImage
+  /**
+   * Whether the update checks tell of the image (default true). False serves it for download
+   * only: a device handed its URL some other way (a job, a command) is not also offered it by its
+   * update server, so a second update mechanism of the device does not take it meanwhile.
+   */
+  announce?: boolean
 }
 
 /** The genuine image's facts (`{{valid.*}}`). */
@@ -27,6 +33,8 @@ export interface ValidFacts {
 export interface Offer {
   /** Changes with every new offer: the deployment ID a device reports its progress under. */
   id: number
+  /** The update checks tell of it (routes `when: offering` answer); else it is only served. */
+  announced: boolean
   /** The genuine image's facts when `OfferOptions.valid` named one; otherwise the file on offer is the genuine one. */
   valid?: ValidFacts
   /** `size` is the file's; `sha256` is what is announced, and may differ from the file's on purpose. */
@@ -108,6 +116,7 @@ export class Offers {
     const announced = typeof image.sha256 === 'string' && image.sha256 !== '' ? image.sha256.toLowerCase() : digests.sha256
     this.offer = {
       id: this.nextId++,
+      announced: options.announce ?? true,
       ...(validFacts && { valid: validFacts }),
       image: { ...image, size: digests.size, sha256: announced },
       size: digests.size,

@@ -82,8 +82,10 @@ export class Recorder {
 
   offered(offer: Offer): void {
     const { image, size, fileSha256 } = offer
-    this.record(`offering ${image.name} (version ${image.version})`, {
+    const what = offer.announced ? 'offering' : 'serving, not announcing,'
+    this.record(`${what} ${image.name} (version ${image.version})`, {
       event: 'offer',
+      ...(!offer.announced && { announced: false }),
       ...(this.options.offerIds ? { offerId: offer.id } : {}),
       image: image.name,
       version: image.version,
@@ -95,7 +97,7 @@ export class Recorder {
   }
 
   withdrawn(offer: Offer): void {
-    this.record(`no longer offering ${offer.image.name}`, { event: 'withdraw', image: offer.image.name })
+    this.record(`no longer ${offer.announced ? 'offering' : 'serving'} ${offer.image.name}`, { event: 'withdraw', image: offer.image.name })
   }
 
   serverError(err: Error): void {

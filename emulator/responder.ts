@@ -52,7 +52,8 @@ export class Responder {
       headers: exchange.headers,
       body: exchange.body,
     }
-    const matched = router.choose(exchange.method, exchange.path, offer !== undefined, (compiled, params) =>
+    const state = offer === undefined ? 'none' : offer.announced ? 'announced' : 'served'
+    const matched = router.choose(exchange.method, exchange.path, state, (compiled, params) =>
       conditionsHold(compiled.conditions, { ...request, params }),
     )
     if (!matched) {

@@ -9,6 +9,12 @@ export interface RouteMatch {
 export type Accepts = (compiled: CompiledRoute, params: Record<string, string>) => boolean
 
 /**
+ * What the server does with an image: `announced` (the update checks tell of it and it is served),
+ * `served` (only downloadable, by a URL handed to the device some other way), or `none`.
+ */
+export type OfferState = 'announced' | 'served' | 'none'
+
+/**
  * Picks the route that answers a request: the first, in declaration order, whose method, path and
  * conditions match. Remembers which routes have answered for `afterSeen` / `untilSeen`.
  */
@@ -25,12 +31,14 @@ export class Router {
    * The answering route, from then on counted as seen (so `untilSeen: <itself>` answers once).
    * `accepts` tests the route's conditions on the request, once everything else matched.
    */
-  choose(method: string, path: string, offering: boolean, accepts: Accepts = () => true): RouteMatch | undefined {
+  choose(method: string, path: string, offer: OfferState, accepts: Accepts = () => true): RouteMatch | undefined {
     for (const compiled of this.routes) {
       const r = compiled.route
       if (!methodMatches(compiled, method)) continue
       const params = matchPath(compiled, path)
       if (!params) continue
+      // An image served but not announced is still served: only the checks answer as idle.
+      const offering = offer === 'announced' || (offer === 'served' && r.serve === 'image')
       if (r.when === 'offering' && !offering) continue
       if (r.when === 'idle' && offering) continue
       if (r.afterSeen !== undefined && !this.seen.has(r.afterSeen)) continue

@@ -125,10 +125,10 @@ describe('route conditions', () => {
       ],
     })
     const router = new Router(routes)
-    expect(router.choose('GET', '/c', false, () => false)).toBeUndefined()
-    expect(router.choose('GET', '/d', false)).toBeUndefined()
-    expect(router.choose('GET', '/c', false, () => true)?.compiled.name).toBe('gated')
-    expect(router.choose('GET', '/d', false)?.compiled.name).toBe('after')
+    expect(router.choose('GET', '/c', 'none', () => false)).toBeUndefined()
+    expect(router.choose('GET', '/d', 'none')).toBeUndefined()
+    expect(router.choose('GET', '/c', 'none', () => true)?.compiled.name).toBe('gated')
+    expect(router.choose('GET', '/d', 'none')?.compiled.name).toBe('after')
   })
 })
 

@@ -180,15 +180,16 @@ describe('Recorder', () => {
     ])
   })
 
-  it('records the lifecycle: start, offers, TLS changes, stop', () => {
+  it('records the lifecycle: start, offers (announced or only served), TLS changes, stop', () => {
     const evidence = fakeEvidence()
     const hits = new HitLog()
     const recorder = new Recorder(evidence, hits)
     const image = { name: 'fw.bin', path: '/x', size: 10, sha256: 'aa', version: '2.0' }
     recorder.started('http://127.0.0.1:8702', ['check', 'image'])
-    recorder.offered({ id: 1, image, size: 10, sha1: 's1', md5: 'm5', fileSha256: 'aa', etag: '"e"', parts: {} })
+    recorder.offered({ id: 1, announced: true, image, size: 10, sha1: 's1', md5: 'm5', fileSha256: 'aa', etag: '"e"', parts: {} })
     recorder.offered({
       id: 2,
+      announced: false,
       image: { ...image, sha256: 'bb' },
       size: 10,
       sha1: 's1',
@@ -197,7 +198,7 @@ describe('Recorder', () => {
       etag: '"e"',
       parts: {},
     })
-    recorder.withdrawn({ id: 2, image, size: 10, sha1: 's1', md5: 'm5', fileSha256: 'aa', etag: '"e"', parts: {} })
+    recorder.withdrawn({ id: 2, announced: false, image, size: 10, sha1: 's1', md5: 'm5', fileSha256: 'aa', etag: '"e"', parts: {} })
     recorder.tlsChanged('http://127.0.0.1:8702', undefined)
     recorder.serverError(new Error('EMFILE'))
     recorder.stopped()
@@ -205,9 +206,10 @@ describe('Recorder', () => {
       ['listening on http://127.0.0.1:8702', { event: 'start', url: 'http://127.0.0.1:8702', routes: ['check', 'image'] }],
       ['offering fw.bin (version 2.0)', { event: 'offer', image: 'fw.bin', version: '2.0', size: 10, sha256: 'aa' }],
       [
-        'offering fw.bin (version 2.0)',
+        'serving, not announcing, fw.bin (version 2.0)',
         {
           event: 'offer',
+          announced: false,
           image: 'fw.bin',
           version: '2.0',
           size: 10,
@@ -216,7 +218,7 @@ describe('Recorder', () => {
           note: 'announced SHA-256 differs from the file',
         },
       ],
-      ['no longer offering fw.bin', { event: 'withdraw', image: 'fw.bin' }],
+      ['no longer serving fw.bin', { event: 'withdraw', image: 'fw.bin' }],
       ['TLS off (plain HTTP)', { event: 'tls', url: 'http://127.0.0.1:8702' }],
       ['server error: EMFILE', { event: 'error', error: 'EMFILE' }],
       ['stopped (0 requests seen)', { event: 'close', requests: 0 }],

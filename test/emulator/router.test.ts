@@ -2,15 +2,15 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { EmulatorConfigError } from '../../emulator/errors.ts'
 import { Offers, type Offer, type OfferEvents } from '../../emulator/offer.ts'
-import { matchPath, methodMatches, Router } from '../../emulator/router.ts'
+import { matchPath, methodMatches, Router, type OfferState } from '../../emulator/router.ts'
 import { compileConfig } from '../../emulator/routes.ts'
 import type { EmulatorRoute } from '../../profile/types.ts'
 import { makeImage, tempDir } from './helpers.ts'
 
 const route = (r: Partial<EmulatorRoute> & Pick<EmulatorRoute, 'name' | 'path'>): EmulatorRoute => ({ method: 'GET', status: 200, ...r })
 const routerOf = (routes: EmulatorRoute[]): Router => new Router(compileConfig({ routes, imagePath: '/fw/{{image.name}}' }).routes)
-const chosen = (router: Router, method: string, path: string, offering = false): string | undefined =>
-  router.choose(method, path, offering)?.compiled.name
+const chosen = (router: Router, method: string, path: string, offer: OfferState = 'none'): string | undefined =>
+  router.choose(method, path, offer)?.compiled.name
 
 describe('Router', () => {
   it('chooses the first matching route in declaration order, with decoded path parameters', () => {
@@ -20,16 +20,24 @@ describe('Router', () => {
       route({ name: 'rest', path: '/d/*' }),
     ])
     expect(chosen(router, 'GET', '/d/abc')).toBe('exact')
-    expect(router.choose('GET', '/d/x%20y', false)).toMatchObject({ compiled: { name: 'param' }, params: { id: 'x y' } })
+    expect(router.choose('GET', '/d/x%20y', 'none')).toMatchObject({ compiled: { name: 'param' }, params: { id: 'x y' } })
     expect(chosen(router, 'GET', '/d/a/b')).toBe('rest')
     expect(chosen(router, 'GET', '/e')).toBeUndefined()
     expect(router.names).toEqual(['exact', 'param', 'rest'])
   })
 
-  it('applies when: offering / idle to the offering flag it is given', () => {
-    const router = routerOf([route({ name: 'offer', path: '/c', when: 'offering' }), route({ name: 'idle', path: '/c', when: 'idle' })])
-    expect(chosen(router, 'GET', '/c', false)).toBe('idle')
-    expect(chosen(router, 'GET', '/c', true)).toBe('offer')
+  it('applies when: offering / idle to the offer it is given; an image only served is no offer to the checks', () => {
+    const router = routerOf([
+      route({ name: 'offer', path: '/c', when: 'offering' }),
+      route({ name: 'idle', path: '/c', when: 'idle' }),
+      route({ name: 'image', path: '/fw/:name', when: 'offering', serve: 'image' }),
+    ])
+    expect(chosen(router, 'GET', '/c', 'none')).toBe('idle')
+    expect(chosen(router, 'GET', '/c', 'announced')).toBe('offer')
+    expect(chosen(router, 'GET', '/c', 'served')).toBe('idle')
+    expect(chosen(router, 'GET', '/fw/a', 'none')).toBeUndefined()
+    expect(chosen(router, 'GET', '/fw/a', 'served')).toBe('image')
+    expect(chosen(router, 'GET', '/fw/a', 'announced')).toBe('image')
   })
 
   it('counts a route as seen once it is chosen, until reset()', () => {

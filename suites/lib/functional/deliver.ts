@@ -301,7 +301,8 @@ function deliveryOf(s: Session, mechanism: string): DeliveryChoice {
 async function viaDeliverImage(s: Session, image: ImageUnderTest, wait: WaitFor, choice: DeliveryChoice) {
   const byUrl = choice.mode === 'url'
   const server = byUrl ? await s.emulator() : undefined
-  if (server) await server.offer(image, { valid: await s.valid().catch(() => undefined) })
+  // Served for the device to fetch, not announced: its update checks must not hand it the image too.
+  if (server) await server.offer(image, { valid: await s.valid().catch(() => undefined), announce: false })
   try {
     const imageUrl = server
       ? `${server.url}${s.profile.updateServer!.imagePath.replace('{{image.name}}', encodeURIComponent(image.name))}`

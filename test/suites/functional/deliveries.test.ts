@@ -125,6 +125,9 @@ describe.concurrent('two local mechanisms of the reference DUT, each driven by i
     expect(harness).toHaveLength(VARIANTS.length + 1)
     expect(sent(r, /^deliver-image: sent .* as \d+ base64 lines/).length).toBe(VARIANTS.length + 1)
     expect(sent(r, /update url https:\/\/127\.0\.0\.1:\d+\//).length).toBeGreaterThanOrEqual(VARIANTS.length + 1)
+    // The images handed over by URL were only served: the device's own update checks were not told of them.
+    expect(sent(r, /^serving, not announcing, /)).toHaveLength(VARIANTS.length + 1)
+    expect(sent(r, /^offering /)).toEqual([])
     expect(r.code).toBe(2) // UpdMech-Network is not driven by this profile: its units stay open
     expect(unit(r, '5.3-2-2b', 'UpdMech-Network', 'valid-image')).toMatchObject({
       verdict: 'INCONCLUSIVE',
