@@ -24,6 +24,12 @@ async function certificates(s: Session): Promise<ImpostorCertificate[]> {
 interface Under {
   certificateSha256: string
   since: number
+  /**
+   * When the lab's own check-now step ended, where the bench did it: the step may have restarted
+   * the device, so a connection accepted before then that broke off may have been cut by the
+   * restart rather than refused by the device.
+   */
+  stepEnd?: number
 }
 
 type Tagged = Pick<HandshakeFailure, 'certificateSha256' | 'acceptedAt'>
@@ -47,10 +53,14 @@ interface UnderImpostor {
   handshakes: number
 }
 
+/** Accepted under the impostor, and not while the lab's step may have cut it off. */
+const afterStep = (t: Tagged, u: Under): boolean => accepted(t, u) && (u.stepEnd === undefined || t.acceptedAt! >= u.stepEnd)
+
 function underImpostor(emulator: UpdateServerEmulator, u: Under): UnderImpostor {
+  // A request is the device's own doing whenever it came; a broken-off connection only after the step.
   const requests = emulator.hits().filter((h) => accepted(h.tls, u))
-  const refusals = emulator.handshakeFailures().filter((f) => accepted(f, u))
-  const garbled = emulator.clientErrors().filter((e) => accepted(e, u))
+  const refusals = emulator.handshakeFailures().filter((f) => afterStep(f, u))
+  const garbled = emulator.clientErrors().filter((e) => afterStep(e, u))
   // Every record of the emulator names its connection; one without stands for a connection of its own.
   let untagged = 0
   const ids = (xs: Array<{ connection?: number }>) => xs.map((x) => x.connection ?? `untagged ${++untagged}`)
@@ -117,7 +127,10 @@ async function underSwap(
   try {
     const valid = await s.valid()
     await emulator.offer(valid, { valid })
-    if (s.supportsAction('check-now')) await s.act('check-now')
+    if (s.supportsAction('check-now')) {
+      const acted = await s.act('check-now')
+      if (acted.by !== 'operation') u.stepEnd = acted.doneAt
+    }
     const waitMs = pollWaitMs(s)
     const step = watchStepMs(s)
     const firstSignBy = Date.now() + waitMs
@@ -205,9 +218,12 @@ async function present(s: Session, variant: string): Promise<Observation> {
     }
   }
   if (seen.refusals.length === 0) {
+    const cut = u.stepEnd === undefined ? [] : emulator.handshakeFailures().filter((f) => accepted(f, u))
     return {
       verdict: 'INCONCLUSIVE',
-      reason: 'the DUT made no connection attempt to the update server during the test',
+      reason: cut.length
+        ? `the device's only connection attempts under the impostor (${cut.length}) broke off while the bench step check-now ran, which may have restarted it: they may have been cut rather than refused`
+        : 'the DUT made no connection attempt to the update server during the test',
       evidence: evidence(),
     }
   }

@@ -3,7 +3,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import { certificateFingerprint } from '../../../emulator/tls.ts'
 import { impostorResult } from '../../../suites/lib/functional/impostor.ts'
-import { silentAfter, timeout } from './fake-dut.ts'
+import { FakeDut, operationsWithout, silentAfter, timeout } from './fake-dut.ts'
 import { SilentRefusalLink } from './tls-links.ts'
 import { fakeSession, genuineTls, NETWORK, runUnit, type FakeSession, type FakeSessionOptions } from './fake-session.ts'
 
@@ -138,6 +138,46 @@ describe.concurrent('impostor servers (fake update server)', () => {
       reason: 'a expired impostor needs the CA the DUT trusts (updateServer.tls.caCertFile and caKeyFile)',
     })
     expect(await unit(s, 'untrusted-ca')).toMatchObject({ verdict: 'PASS' })
+  })
+
+  /**
+   * check-now is a bench command here (a power cycle): the connection the device had in flight when
+   * it ran broke off, and the device checks again `bootCheckMs` after the step, or never.
+   */
+  async function cutByBench(o: { trustsAny: boolean; bootCheckMs?: number }): Promise<FakeSession> {
+    const bench = { 'check-now': { command: { argv: ['sleep', '0.05'] } } }
+    const s = await fakeSession({ ...withTls, bench, dut: new FakeDut({ operations: operationsWithout('check-now') }) })
+    s.dut.trustsAnyCertificate = o.trustsAny
+    const act = s.act
+    s.act = async (action) => {
+      const acted = await act(action)
+      if (action !== 'check-now') return acted
+      s.server.refuseHandshake('ECONNRESET: socket hang up', (acted.startedAt + acted.doneAt) / 2)
+      if (o.bootCheckMs !== undefined) setTimeout(() => void s.dut.check(), o.bootCheckMs).unref()
+      return acted
+    }
+    return s
+  }
+
+  it('a connection cut while the bench step check-now ran is no refusal: what the device does afterwards decides', async ({ expect }) => {
+    // Trusting any certificate, it asks the impostor once it is back: FAIL, not a PASS on the cut connection.
+    expect(await unit(await cutByBench({ trustsAny: true, bootCheckMs: 100 }), 'untrusted-ca')).toMatchObject({
+      verdict: 'FAIL',
+      reason: expect.stringMatching(
+        /^installed an image from an impostor server .* on connections accepted under the impostor's certificate/,
+      ),
+    })
+    // Checking the certificate, it refuses the impostor once it is back: PASS on that refusal.
+    expect(await unit(await cutByBench({ trustsAny: false, bootCheckMs: 100 }), 'untrusted-ca')).toMatchObject({
+      verdict: 'PASS',
+      reason: 'refused the impostor server: certificate verify failed; nothing was fetched',
+    })
+    // Never heard from again under the impostor: the cut connection alone decides nothing.
+    expect(await unit(await cutByBench({ trustsAny: true }), 'untrusted-ca')).toMatchObject({
+      verdict: 'INCONCLUSIVE',
+      reason:
+        "the device's only connection attempts under the impostor (1) broke off while the bench step check-now ran, which may have restarted it: they may have been cut rather than refused",
+    })
   })
 
   it('INCONCLUSIVE: a device that makes no connection attempt', async ({ expect }) => {
