@@ -161,6 +161,9 @@ async function startEmulator(profile: DutProfile, evidence: EvidenceLog): Promis
   })
 }
 
+/** Between tries of the restore after an interruption: about what a restarting device asks for (Retry-After). */
+const RESTORE_RETRY_MS = 1000
+
 /**
  * One run's session. It owns the device handle, the emulator and the evidence log from `start`
  * to `stop`; `stop` closes whatever was opened, whatever else failed, and may be called twice.
@@ -308,12 +311,12 @@ export class RunSession implements Session {
     )
     if (this.supportsAction('restore')) {
       const at = Date.now()
-      await perform(this.bench, 'restore').then(
-        () =>
+      await this.restoreAfterInterruption().then(
+        (tries) =>
           this.evidence.record({
             channel: 'harness',
             summary: 'restored the device after the interruption',
-            detail: { ms: Date.now() - at },
+            detail: { ms: Date.now() - at, ...(tries > 1 && { tries }) },
           }),
         (err: unknown) =>
           this.evidence.record({
@@ -323,6 +326,25 @@ export class RunSession implements Session {
       )
     }
     await this.stop().catch(() => undefined)
+  }
+
+  /**
+   * The interrupted unit may have left the device restarting (its own reboot or reset was under
+   * way): a device that is not there right now is asked again until the restore's ready time is
+   * up, as a wait for a restarting device would. Anything else ends it at once. Returns how many
+   * tries it took.
+   */
+  private async restoreAfterInterruption(): Promise<number> {
+    const deadline = Date.now() + readyTimeoutMs(this.bench, 'restore', planFor(this.bench, 'restore')!)
+    for (let tries = 1; ; tries++) {
+      try {
+        await perform(this.bench, 'restore')
+        return tries
+      } catch (err) {
+        if (missByCode(err) !== 'no-answer' || Date.now() + RESTORE_RETRY_MS > deadline) throw err
+        await new Promise((resolve) => setTimeout(resolve, RESTORE_RETRY_MS))
+      }
+    }
   }
 
   private async close(): Promise<void> {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import type { Dut } from '../../core/dut.ts'
+import { DutError, type Dut } from '../../core/dut.ts'
 import type { LabPayload } from '../../harness/functional.ts'
 import { prepareLab } from '../../harness/lab.ts'
 import { RunSession } from '../../harness/session.ts'
@@ -27,10 +27,10 @@ function fakeDut(closeError?: Error) {
     checkNow: unused,
     reboot: unused,
     factoryReset: unused,
-    restore: unused,
+    restore: vi.fn(unused),
     close,
   }
-  return { dut, close, identify }
+  return { dut, close, identify, restore: dut.restore as ReturnType<typeof vi.fn<() => Promise<void>>> }
 }
 
 let setup: ReferenceSetup
@@ -94,5 +94,29 @@ describe('the run session', () => {
     expect(await session.baseline()).toEqual({ model: 'FAKE-1', version: '1.0.0', source: 'the identify operation' })
     expect(identify).toHaveBeenCalledTimes(2)
     await session.stop()
+  })
+
+  describe('after an interruption', () => {
+    const restarting = () => new DutError('E_DUT_UNREACHABLE', 'restore', 'the device is unavailable for now: 503 Service Unavailable')
+    const said = (session: RunSession) => session.evidence.since(0).map((e) => e.summary)
+
+    it('asks a device that is still restarting (the interrupted unit reset it) again, and restores it', async () => {
+      const { dut, restore, close } = fakeDut()
+      restore.mockRejectedValueOnce(restarting()).mockRejectedValueOnce(restarting()).mockResolvedValueOnce(undefined)
+      const session = await RunSession.start({ lab, progress: false, createDut: () => dut })
+      await session.interrupt()
+      expect(restore).toHaveBeenCalledTimes(3)
+      expect(said(session)).toContain('restored the device after the interruption')
+      expect(close).toHaveBeenCalledTimes(1)
+    })
+
+    it('gives up at once on a device that refuses the restore, and says so', async () => {
+      const { dut, restore } = fakeDut()
+      restore.mockRejectedValue(new DutError('E_DUT_REFUSED', 'restore', 'the device refused POST /restore (401 Unauthorized)'))
+      const session = await RunSession.start({ lab, progress: false, createDut: () => dut })
+      await session.interrupt()
+      expect(restore).toHaveBeenCalledTimes(1)
+      expect(said(session).at(-1)).toMatch(/^could not restore the device after the interruption: restore: the device refused/)
+    })
   })
 })
