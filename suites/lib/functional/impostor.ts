@@ -49,6 +49,8 @@ interface UnderImpostor {
   refusals: HandshakeFailure[]
   /** Connections that sent something other than a request after the handshake. */
   garbled: ClientError[]
+  /** Connections that broke off or sent garbage while the lab's check-now step ran: left out above. */
+  cut: number
   connections: number
   handshakes: number
 }
@@ -59,8 +61,10 @@ const afterStep = (t: Tagged, u: Under): boolean => accepted(t, u) && (u.stepEnd
 function underImpostor(emulator: UpdateServerEmulator, u: Under): UnderImpostor {
   // A request is the device's own doing whenever it came; a broken-off connection only after the step.
   const requests = emulator.hits().filter((h) => accepted(h.tls, u))
-  const refusals = emulator.handshakeFailures().filter((f) => afterStep(f, u))
-  const garbled = emulator.clientErrors().filter((e) => afterStep(e, u))
+  const failures = emulator.handshakeFailures().filter((f) => accepted(f, u))
+  const errors = emulator.clientErrors().filter((e) => accepted(e, u))
+  const refusals = failures.filter((f) => afterStep(f, u))
+  const garbled = errors.filter((e) => afterStep(e, u))
   // Every record of the emulator names its connection; one without stands for a connection of its own.
   let untagged = 0
   const ids = (xs: Array<{ connection?: number }>) => xs.map((x) => x.connection ?? `untagged ${++untagged}`)
@@ -69,6 +73,7 @@ function underImpostor(emulator: UpdateServerEmulator, u: Under): UnderImpostor 
     requests,
     refusals,
     garbled,
+    cut: failures.length + errors.length - refusals.length - garbled.length,
     connections: new Set([...ids(requests.map((h) => h.tls!)), ...ids(refusals), ...ids(garbled)]).size,
     handshakes: new Set([...ids(requests.map((h) => h.tls!)), ...ids(completed), ...ids(garbled)]).size,
   }
@@ -114,22 +119,27 @@ async function reachesGenuine(s: Session, emulator: UpdateServerEmulator, u: Und
   return emulator.waitForHit(genuine, { timeoutMs: pollWaitMs(s), since: u.since })
 }
 
-/** Offers the valid image with the impostor's certificate in place until the device has shown what it does. */
+/**
+ * Offers the valid image with the impostor's certificate in place until the device has shown what
+ * it does. Returns what counts as under the impostor (with the end of a bench check-now step) and
+ * when the genuine certificate came back.
+ */
 async function underSwap(
   s: Session,
   emulator: UpdateServerEmulator,
   impostor: TlsMaterial,
   genuine: TlsMaterial,
-  u: Under,
-): Promise<number> {
+  since: Under,
+): Promise<{ u: Under; back: number }> {
   let back: number
+  let u = since
   await emulator.setTls(impostor)
   try {
     const valid = await s.valid()
     await emulator.offer(valid, { valid })
     if (s.supportsAction('check-now')) {
       const acted = await s.act('check-now')
-      if (acted.by !== 'operation') u.stepEnd = acted.doneAt
+      if (acted.by !== 'operation') u = { ...u, stepEnd: acted.doneAt }
     }
     const waitMs = pollWaitMs(s)
     const step = watchStepMs(s)
@@ -158,7 +168,7 @@ async function underSwap(
     // Closes what is still open under the impostor (a held-open connection is recorded as refused).
     await emulator.setTls(genuine)
   }
-  return back
+  return { u, back }
 }
 
 /**
@@ -184,8 +194,10 @@ async function present(s: Session, variant: string): Promise<Observation> {
   const genuine = { certPem: await readFile(server.tls.certFile, 'utf8'), keyPem: await readFile(server.tls.keyFile, 'utf8') }
   const mark = s.evidence.mark()
   const before = await currentVersion(s)
-  const u: Under = { certificateSha256: certificateFingerprint(impostor.tls.certPem), since: Date.now() }
-  const back = await underSwap(s, emulator, impostor.tls, genuine, u)
+  const { u, back } = await underSwap(s, emulator, impostor.tls, genuine, {
+    certificateSha256: certificateFingerprint(impostor.tls.certPem),
+    since: Date.now(),
+  })
   const seen = underImpostor(emulator, u)
   summarize(s, variant, u, seen)
   // The version wherever the profile says the device tells it, not only through an identify API.
@@ -218,11 +230,10 @@ async function present(s: Session, variant: string): Promise<Observation> {
     }
   }
   if (seen.refusals.length === 0) {
-    const cut = u.stepEnd === undefined ? [] : emulator.handshakeFailures().filter((f) => accepted(f, u))
     return {
       verdict: 'INCONCLUSIVE',
-      reason: cut.length
-        ? `the device's only connection attempts under the impostor (${cut.length}) broke off while the bench step check-now ran, which may have restarted it: they may have been cut rather than refused`
+      reason: seen.cut
+        ? `the device's only connection attempts under the impostor (${seen.cut}) broke off while the bench step check-now ran, which may have restarted it: they may have been cut rather than refused`
         : 'the DUT made no connection attempt to the update server during the test',
       evidence: evidence(),
     }
