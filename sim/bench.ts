@@ -18,12 +18,21 @@ export const BENCH_WIRES: readonly BenchWire[] = ['power-cycle', 'power-off', 'p
 export const BENCH_SCRIPT = 'bench.mjs'
 
 /**
- * How long a bench step keeps the device off, in real ms. A real device takes seconds to boot,
- * far longer than the lab's command takes to return; the simulated one boots in a millisecond,
- * before the command has even exited, and its boot check would land before the harness knows the
- * power came back. A relay's off-time (uhubctl waits 2 s) gives it a realistic order of events.
+ * How long a bench step keeps the device off, in real ms, at most. A real device takes seconds to
+ * boot, far longer than the lab's command takes to return; the simulated one boots in a
+ * millisecond, before the command has even exited, and its boot check would land before the
+ * harness knows the power came back. A relay's off-time (uhubctl waits 2 s) gives it a realistic
+ * order of events.
  */
 export const BENCH_OFF_MS = 500
+
+/**
+ * Once the lab's command is gone (its connection to the bench closes when its process exits), the
+ * device boots this much later instead: time for the harness to see the command's exit, without
+ * half a second of every power cycle spent waiting. A client that keeps its connection open (a
+ * test's fetch) gets BENCH_OFF_MS.
+ */
+export const BENCH_AFTER_EXIT_MS = 100
 
 export class BenchController {
   private server: Server | undefined
@@ -42,7 +51,11 @@ export class BenchController {
       }
       this.pulls.set(wire, (this.pulls.get(wire) ?? 0) + 1)
       this.pull(wire).then(
-        () => res.writeHead(200, { 'content-type': 'text/plain' }).end(`${wire}: done\n`),
+        () => {
+          res.writeHead(200, { 'content-type': 'text/plain' }).end(`${wire}: done\n`)
+          if (req.socket.destroyed) this.device.bootSooner(BENCH_AFTER_EXIT_MS)
+          else req.socket.once('close', () => this.device.bootSooner(BENCH_AFTER_EXIT_MS))
+        },
         (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${wire}: ${errorMessage(err)}\n`),
       )
     })

@@ -467,7 +467,22 @@ export class ReferenceDut implements UpdateHost {
   /** Gives power back to a device that is off: it boots after `offMs` and its scaled restart time. */
   powerOn(offMs = 0): void {
     if (this.closed || this.powered || this.restartTimer) return
+    this.bootIn(this.clock.realMs(DEVICE_SECONDS.restart) + offMs)
+  }
+
+  /**
+   * A device waiting to boot boots after `offMs` (and its restart time) from now, if that is
+   * sooner than planned: the bench knows the lab's command is gone and need not keep it off longer.
+   */
+  bootSooner(offMs: number): void {
+    if (this.closed || this.powered || !this.restartTimer) return
     const ms = this.clock.realMs(DEVICE_SECONDS.restart) + offMs
+    if (Date.now() + ms >= this.readyAt) return
+    clearTimeout(this.restartTimer)
+    this.bootIn(ms)
+  }
+
+  private bootIn(ms: number): void {
     this.readyAt = Date.now() + ms
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined

@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { writeBenchScript } from '../../sim/bench.ts'
+import { BENCH_AFTER_EXIT_MS, BENCH_OFF_MS, BENCH_SCRIPT, writeBenchScript } from '../../sim/bench.ts'
+import { createReferenceSetup } from '../../sim/setup.ts'
 import { tempDir } from '../cli/helpers.ts'
 
 const run = promisify(execFile)
@@ -31,5 +32,30 @@ describe('the bench script the simulator writes', () => {
       code: 2,
       stderr: expect.stringMatching(/^bench controller unreachable: .*ECONNREFUSED/),
     })
+  })
+
+  it('keeps the device off until the script has exited, then boots it well before the longest off-time', async () => {
+    const setup = await createReferenceSetup({ dir: await tempDir('bench-boot'), mode: 'console' })
+    try {
+      // The device's first boot is over once the setup returns; every later "up" is the power cycle's.
+      const ups: number[] = []
+      const off = setup.sim.signals.power.on((p) => {
+        if (p.up) ups.push(Date.now())
+      })
+      for (let i = 0; i < 3; i++) {
+        ups.length = 0
+        await run(process.execPath, [join(setup.dir, BENCH_SCRIPT), 'power-cycle'])
+        const exited = Date.now()
+        const until = exited + 2 * BENCH_OFF_MS
+        while (ups.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 5))
+        expect(ups, 'the device came back').toHaveLength(1)
+        // Booted after the command was gone, as a relay's device would, and not half a second later.
+        expect(ups[0]!).toBeGreaterThanOrEqual(exited)
+        expect(ups[0]! - exited).toBeLessThan(BENCH_AFTER_EXIT_MS + (BENCH_OFF_MS - BENCH_AFTER_EXIT_MS) / 2)
+      }
+      off()
+    } finally {
+      await setup.close()
+    }
   })
 })
