@@ -1,15 +1,20 @@
 /**
  * The `operation` source: the device's own API (identify, read-outcome), as before the observation
  * layer existed. Asked without a wait, an operation's error reaches the judge as it is; asked to
- * wait (a device restarting after an installation), unreachable and timed-out answers are retried
- * until the wait is over, and only a protocol error (the profile does not fit the device) ends it early.
+ * wait (a device restarting after an installation), the failures are read as every wait for a
+ * restarting device reads them (adapters/kit/miss.ts): no answer is waited past, and so is a bad
+ * answer (boot chatter between the command and its answer), a few in a row: past that the profile
+ * does not fit the device, and the protocol error ends the wait.
  */
+import { missByCode } from '../../adapters/kit/miss.ts'
 import { sleep } from '../../core/duration.ts'
-import { DutError, type Dut, type DutIdentity, type UpdateOutcome } from '../../core/dut.ts'
+import type { Dut, DutIdentity, UpdateOutcome } from '../../core/dut.ts'
 import type { EvidenceLog } from '../../core/evidence.ts'
 import { notObserved, observed, type Reading } from './types.ts'
 
 const RETRY_MS = 250
+/** Bad answers in a row a wait puts down to a device still booting. */
+const BAD_ANSWERS = 3
 const IDENTIFY = 'the identify operation'
 
 const ids = (evidence: EvidenceLog, mark: number) => evidence.since(mark).map((e) => e.id)
@@ -17,14 +22,16 @@ const ids = (evidence: EvidenceLog, mark: number) => evidence.since(mark).map((e
 /** identify, retried while the device may be restarting; why it gave up when it did. */
 async function identifyWithin(dut: Dut, waitMs: number): Promise<DutIdentity | { failed: string }> {
   const until = Date.now() + waitMs
+  let bad = 0
   for (;;) {
     try {
       return await dut.identify()
     } catch (err) {
-      if (!(err instanceof DutError)) return { failed: err instanceof Error ? err.message : String(err) }
-      if (err.code === 'E_DUT_PROTOCOL') throw err
-      const retryable = err.code === 'E_DUT_UNREACHABLE' || err.code === 'E_DUT_TIMEOUT'
-      if (!retryable || Date.now() > until) return { failed: err.message }
+      const miss = missByCode(err)
+      if (miss === undefined) return { failed: err instanceof Error ? err.message : String(err) }
+      bad = miss === 'bad-answer' ? bad + 1 : 0
+      if (bad >= BAD_ANSWERS || (bad > 0 && Date.now() > until)) throw err
+      if (Date.now() > until) return { failed: err instanceof Error ? err.message : String(err) }
       await sleep(RETRY_MS)
     }
   }

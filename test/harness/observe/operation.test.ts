@@ -45,6 +45,25 @@ describe('observing a device with an API', () => {
     expect(await observe.alive({ waitMs: 100 })).toMatchObject({ observed: true, value: false })
   })
 
+  it('waits past boot chatter in place of an answer, but not past a profile that does not fit the device', async () => {
+    const dut = new FakeDut()
+    const chatter = () =>
+      new DutError('E_DUT_PROTOCOL', 'identify', 'the device answered "info" with "rauc-service: started" instead of /^model/')
+    let bad = 2
+    dut.fault = (op) => (op === 'identify' && bad-- > 0 ? chatter() : undefined)
+    const { observe } = observing(observeProfile({}), { dut })
+    expect(await observe.version({ waitMs: 5_000 })).toMatchObject({ observed: true, value: '1.0.0' })
+    expect(dut.calls.filter((c) => c === 'identify')).toHaveLength(3)
+    // Without a wait the first bad answer is the judge's, as before.
+    bad = 1
+    await expect(observe.version()).rejects.toThrow(/rauc-service/)
+    // Every answer wrong: three in a row end the wait long before it is over.
+    dut.fault = (op) => (op === 'identify' ? chatter() : undefined)
+    const at = Date.now()
+    await expect(observe.version({ waitMs: 30_000 })).rejects.toThrow(/rauc-service/)
+    expect(Date.now() - at).toBeLessThan(5_000)
+  })
+
   it('a fact the profile names elsewhere is read there, the others still through the operations', async () => {
     const dut = new FakeDut()
     const { observe } = observing(
