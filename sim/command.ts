@@ -155,7 +155,7 @@ export async function runSim(options: SimOptions, io: SimIo): Promise<number> {
     io.out(`  channel        ${channel}${channel === 'none' ? ' (no lab API)' : ''}`)
     io.out(`  support page   ${setup.apiUrl}/support`)
   }
-  io.out(`  lab bench      ${setup.benchUrl}   (power relay and reflashing jig; node ${show(join(dir, BENCH_SCRIPT))} <action>)`)
+  io.out(`  lab bench      ${setup.benchUrl}   (power relay and reflashing jig; bash ${show(join(dir, BENCH_SCRIPT))} <action>)`)
   const client = setup.mqtt ?? setup.jobs
   if (setup.brokerUrl && client) {
     io.out(

@@ -20,7 +20,7 @@ export function deviceWait(input: ProfileInput): number {
  * it for both (its check after boot follows; a device without one checks at its next period).
  */
 export function benchSection(input: ProfileInput, readyTimeoutMs: number, o: { restarts: boolean }): BenchSection {
-  const step = (wire: string) => ({ command: { argv: ['node', input.benchScript, wire], timeoutMs: 30_000 }, readyTimeoutMs })
+  const step = (wire: string) => ({ command: { argv: ['bash', input.benchScript, wire], timeoutMs: 30_000 }, readyTimeoutMs })
   return {
     'power-cycle': step('power-cycle'),
     'power-off': step('power-off'),

@@ -51,7 +51,7 @@ function inputOf(written: any, setup: ReferenceSetup) {
     },
     versions: { valid: '1.1.0', older: '0.9.0' },
     otherHardwareId: 'ts701-ref-hw2',
-    benchScript: 'bench.mjs',
+    benchScript: 'bench.sh',
   }
 }
 

@@ -57,9 +57,9 @@ describe('mode jobs, end to end: ts701 run --mode jobs', () => {
     const summaries = [...conformant.evidence.values()]
     // No lab API was used: only the agent's own topics, its job notifications and its settings.
     expect(summaries.some((s) => /cmd\/(identify|update\/status|reboot|factory-reset|service)/.test(s))).toBe(false)
-    expect(summaries.some((s) => /^power-off: node bench\.mjs power-off → exit 0/.test(s))).toBe(true)
-    expect(summaries.some((s) => /^power-on: node bench\.mjs power-on → exit 0/.test(s))).toBe(true)
-    expect(summaries.some((s) => /^restore: node bench\.mjs reflash-baseline → exit 0/.test(s))).toBe(true)
+    expect(summaries.some((s) => /^power-off: bash bench\.sh power-off → exit 0/.test(s))).toBe(true)
+    expect(summaries.some((s) => /^power-on: bash bench\.sh power-on → exit 0/.test(s))).toBe(true)
+    expect(summaries.some((s) => /^restore: bash bench\.sh reflash-baseline → exit 0/.test(s))).toBe(true)
     expect(summaries.some((s) => /jobs\/notify-next/.test(s))).toBe(true)
     expect(summaries.some((s) => /observed ts701\/ts701-ref-hw1\/jobs\/[^/]+\/update: \{"status":"SUCCEEDED"/.test(s))).toBe(true)
   })

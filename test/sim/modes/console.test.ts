@@ -109,6 +109,6 @@ describe('reference DUT in mode console', () => {
       ['change-settings', 'check-now', 'deliver-image', 'identify', 'read-notifications', 'read-settings'].sort(),
     )
     expect(profile?.observe).toMatchObject({ checks: { from: 'console' }, outcome: { from: 'console', timeoutMs: 30000 } })
-    expect(profile?.bench?.restore).toMatchObject({ command: { argv: ['node', 'bench.mjs', 'reflash-baseline'] } })
+    expect(profile?.bench?.restore).toMatchObject({ command: { argv: ['bash', 'bench.sh', 'reflash-baseline'] } })
   })
 })

@@ -14,7 +14,7 @@ describe('mode jobs: the reference DUT as an MQTT jobs agent', () => {
   let lab: LabMqtt
   let t: JobsTopics
 
-  /** The lab bench, as bench.mjs pulls it. */
+  /** The lab bench, as bench.sh pulls it. */
   const bench = async (wire: string) => {
     const res = await fetch(`${setup.benchUrl}/${wire}`, { method: 'POST' })
     expect(res.status).toBe(200)
@@ -53,11 +53,11 @@ describe('mode jobs: the reference DUT as an MQTT jobs agent', () => {
     expect(Object.keys(p.operations).sort()).toEqual(['change-settings', 'deliver-image', 'read-notifications', 'read-settings'])
     expect(p.operations['deliver-image']).toMatchObject({ mode: 'url', publish: { topic: t.notifyNext } })
     expect(p.bench).toEqual({
-      'power-cycle': expect.objectContaining({ command: expect.objectContaining({ argv: ['node', 'bench.mjs', 'power-cycle'] }) }),
-      'power-off': expect.objectContaining({ command: expect.objectContaining({ argv: ['node', 'bench.mjs', 'power-off'] }) }),
-      'power-on': expect.objectContaining({ command: expect.objectContaining({ argv: ['node', 'bench.mjs', 'power-on'] }) }),
-      restore: expect.objectContaining({ command: expect.objectContaining({ argv: ['node', 'bench.mjs', 'reflash-baseline'] }) }),
-      'factory-reset': expect.objectContaining({ command: expect.objectContaining({ argv: ['node', 'bench.mjs', 'factory-reset'] }) }),
+      'power-cycle': expect.objectContaining({ command: expect.objectContaining({ argv: ['bash', 'bench.sh', 'power-cycle'] }) }),
+      'power-off': expect.objectContaining({ command: expect.objectContaining({ argv: ['bash', 'bench.sh', 'power-off'] }) }),
+      'power-on': expect.objectContaining({ command: expect.objectContaining({ argv: ['bash', 'bench.sh', 'power-on'] }) }),
+      restore: expect.objectContaining({ command: expect.objectContaining({ argv: ['bash', 'bench.sh', 'reflash-baseline'] }) }),
+      'factory-reset': expect.objectContaining({ command: expect.objectContaining({ argv: ['bash', 'bench.sh', 'factory-reset'] }) }),
     })
     expect(p.observe).toMatchObject({
       version: { from: 'mqtt', topic: t.state },

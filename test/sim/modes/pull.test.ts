@@ -119,12 +119,12 @@ describe('mode pull: a Mender-style client with no lab API', () => {
     await inventoryAfter(0, '1.1.0')
     offered = undefined
     const from = server.requests.length
-    const { stdout } = await run(process.execPath, [BENCH_SCRIPT, 'reflash-baseline'], { cwd: h.setup.dir })
+    const { stdout } = await run('bash', [BENCH_SCRIPT, 'reflash-baseline'], { cwd: h.setup.dir })
     expect(stdout).toMatch(/reflash-baseline: done/)
     expect(h.setup.bench.pulls.get('reflash-baseline')).toBe(1)
     await inventoryAfter(from, '1.0.0')
     expect(h.setup.sim.firmware().version).toBe('1.0.0')
-    await expect(run(process.execPath, [join(h.setup.dir, BENCH_SCRIPT), 'melt'])).rejects.toThrow(/unknown bench action/)
+    await expect(run('bash', [join(h.setup.dir, BENCH_SCRIPT), 'melt'])).rejects.toThrow(/unknown bench action/)
   })
 })
 
