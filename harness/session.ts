@@ -3,6 +3,7 @@ import { missByCode, problemOf } from '../adapters/kit/miss.ts'
 import { waitUntilAnswering, type RestartOp } from '../adapters/kit/ready.ts'
 import { BenchError } from '../bench/errors.ts'
 import { perform, planFor, readyTimeoutMs, RESTARTS, type BenchAction, type BenchContext, type BenchPlan } from '../bench/actions.ts'
+import { sleep } from '../core/duration.ts'
 import { DutError, type BaselineIdentity, type Dut } from '../core/dut.ts'
 import { LabFaultError } from '../core/errors.ts'
 import { EvidenceLog } from '../core/evidence.ts'
@@ -342,7 +343,7 @@ export class RunSession implements Session {
         return tries
       } catch (err) {
         if (missByCode(err) !== 'no-answer' || Date.now() + RESTORE_RETRY_MS > deadline) throw err
-        await new Promise((resolve) => setTimeout(resolve, RESTORE_RETRY_MS))
+        await sleep(RESTORE_RETRY_MS)
       }
     }
   }

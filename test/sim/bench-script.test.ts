@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
+import { sleep } from '../../core/duration.ts'
 import { BENCH_AFTER_EXIT_MS, BENCH_OFF_MS, BENCH_SCRIPT, writeBenchScript } from '../../sim/bench.ts'
 import { createReferenceSetup } from '../../sim/setup.ts'
 import { tempDir } from '../cli/helpers.ts'
@@ -48,7 +49,7 @@ describe('the bench script the simulator writes', () => {
         await run('bash', [join(setup.dir, BENCH_SCRIPT), 'power-cycle'])
         const exited = Date.now()
         const until = exited + 2 * BENCH_OFF_MS
-        while (ups.length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 5))
+        while (ups.length === 0 && Date.now() < until) await sleep(5)
         expect(ups, 'the device came back').toHaveLength(1)
         // Booted after the command was gone, as a relay's device would, and not half a second later.
         expect(ups[0]!).toBeGreaterThanOrEqual(exited)
