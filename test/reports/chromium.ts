@@ -3,7 +3,7 @@
  * whatever the page wrote to the browser console (which a page without scripts keeps empty).
  */
 import { execFile } from 'node:child_process'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -25,6 +25,22 @@ function chromium(args: string[]): Promise<string> {
   })
 }
 
+/**
+ * Runs chromium until it has written `file`: under load headless chromium has exited 0 without
+ * writing its screenshot, which says nothing about the page. Tried twice; its logs are kept.
+ */
+async function writing(file: string, run: () => Promise<string>): Promise<string> {
+  const first = await run()
+  if (
+    await stat(file).then(
+      () => true,
+      () => false,
+    )
+  )
+    return first
+  return `${first}\n${await run()}`
+}
+
 export async function renderInChromium(file: string): Promise<Rendered> {
   const dir = await mkdtemp(join(tmpdir(), 'ts701-chromium-'))
   try {
@@ -34,6 +50,12 @@ export async function renderInChromium(file: string): Promise<Rendered> {
       '--no-sandbox',
       '--disable-gpu',
       '--no-first-run',
+      // This machine has no network: without these chromium retries its background connections
+      // (updates, sync, QUIC) and slows to a crawl on a loaded machine.
+      '--disable-quic',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
       `--user-data-dir=${join(dir, 'profile')}`,
       '--enable-logging=stderr',
       '--log-level=0',
@@ -42,8 +64,8 @@ export async function renderInChromium(file: string): Promise<Rendered> {
     const shot = join(dir, 'shot.png')
     const pdf = join(dir, 'print.pdf')
     const said = [
-      await chromium([...common, '--hide-scrollbars', '--window-size=1200,1600', `--screenshot=${shot}`, url]),
-      await chromium([...common, '--no-pdf-header-footer', `--print-to-pdf=${pdf}`, url]),
+      await writing(shot, () => chromium([...common, '--hide-scrollbars', '--window-size=1200,1600', `--screenshot=${shot}`, url])),
+      await writing(pdf, () => chromium([...common, '--no-pdf-header-footer', `--print-to-pdf=${pdf}`, url])),
     ].join('\n')
     return {
       screenshot: await readFile(shot),
