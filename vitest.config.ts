@@ -8,6 +8,12 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // The CLI tests run the compiled CLI: build it first when the sources are newer.
     globalSetup: ['test/setup/build.ts'],
+    // Modules are loaded once per worker, not once per test file: each file loading its own copy of
+    // the harness cost more CPU than many of them spend testing (import was 185 s of a 930 s run).
+    // A helper module's per-test and per-file cleanup therefore goes through test/hooks.ts, which
+    // this setup file runs for every file; a file that mocks modules loads what it tests afresh.
+    isolate: false,
+    setupFiles: ['test/setup/hooks.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Most tests wait on a time-compressed device or a CLI child, not on the CPU, so three files run

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseDocument, type Document } from 'yaml'
 import { main } from '../../cli/main.ts'
+import type { RunResults } from '../../core/verdict.ts'
 import { EXAMPLE } from '../helpers.ts'
 
 export interface CliResult {
@@ -42,6 +43,21 @@ export function ts701Async(args: string[], env: Record<string, string> = {}): Pr
     child.on('error', reject)
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }))
   })
+}
+
+/**
+ * `ts701 run` with `args`, whose `--out` is `out`, and the results.json it wrote. A run that wrote
+ * none is an error with its exit code and the end of what it printed, so a CI log says why.
+ */
+export async function runAssessment(args: string[], out: string): Promise<{ code: number; results: RunResults }> {
+  const run = await ts701Async(['run', ...args, '--out', out])
+  let text: string
+  try {
+    text = await readFile(join(out, 'results.json'), 'utf8')
+  } catch {
+    throw new Error(`ts701 run ${args.join(' ')} ended with ${run.code} and no results.json:\n${run.stderr.slice(-2000)}`)
+  }
+  return { code: run.code, results: JSON.parse(text) as RunResults }
 }
 
 /** Runs the CLI in this process (fast), for commands that start no vitest run. */

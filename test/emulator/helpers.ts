@@ -6,7 +6,8 @@ import { connect, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Agent, request } from 'undici'
-import { afterAll, afterEach, vi } from 'vitest'
+import { vi } from 'vitest'
+import { afterEachFile, afterEachTest } from '../hooks.ts'
 import { UpdateServerEmulator, type EmulatorOptions, type Hit, type OfferedImage } from '../../emulator/index.ts'
 import type { EmulatorRoute } from '../../profile/types.ts'
 
@@ -16,7 +17,7 @@ export const HOST = '127.0.0.1'
 const openEmulators = new Set<UpdateServerEmulator>()
 const openAgents = new Set<Agent>()
 
-afterEach(async () => {
+afterEachTest(async () => {
   await Promise.all([...openAgents].map((a) => a.destroy()))
   openAgents.clear()
   await Promise.all([...openEmulators].map((e) => e.close()))
@@ -78,7 +79,7 @@ export async function fetchRaw(
 // --- images ----------------------------------------------------------------------------------
 
 const tempDirs: string[] = []
-afterAll(async () => {
+afterEachFile(async () => {
   await Promise.all(tempDirs.map((d) => rm(d, { recursive: true, force: true })))
 })
 

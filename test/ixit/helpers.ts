@@ -1,7 +1,7 @@
 import { cp, mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { afterEach } from 'vitest'
+import { afterEachTest } from '../hooks.ts'
 
 export const REFERENCE = 'examples/reference-dut'
 export const BROKEN = 'examples/broken'
@@ -28,7 +28,7 @@ export function read(path: string): Promise<string> {
 }
 
 const made: string[] = []
-afterEach(async () => {
+afterEachTest(async () => {
   await Promise.all(made.splice(0).map((d) => rm(d, { recursive: true, force: true })))
 })
 

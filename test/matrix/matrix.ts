@@ -1,10 +1,7 @@
-import { spawn } from 'node:child_process'
-import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { RunResults, UnitResult } from '../../core/verdict.ts'
+import type { UnitResult } from '../../core/verdict.ts'
 import { FLAW_NAMES, type FlawName } from '../../sim/flaws.ts'
-import { tempDir } from '../cli/helpers.ts'
+import { runAssessment, tempDir } from '../cli/helpers.ts'
 import { EXAMPLE } from '../helpers.ts'
 
 const V2 = 'en303645-v2.1.1'
@@ -182,31 +179,19 @@ interface Row {
   out: string
 }
 
-function runCli(args: string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/ts701.js', ...args], { stdio: 'ignore' })
-    child.on('error', reject)
-    child.on('exit', (code) => resolve(code ?? -1))
-  })
-}
-
 /** Failed units by name without the target: the matrix is about behaviours, not entries. */
 async function assess(target: Target, flaws: readonly string[], standard: string | undefined): Promise<Row> {
   const out = await tempDir('matrix')
   const args = [
-    'run',
     '--assessment',
     EXAMPLE,
-    '--out',
-    out,
     ...target.args,
     '--time-scale',
     String(target.timeScale),
     ...flaws.flatMap((f) => ['--flaw', f]),
     ...(standard ? ['--standard', standard] : []),
   ]
-  const code = await runCli(args)
-  const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResults
+  const { code, results } = await runAssessment(args, out)
   const all = results.groups.flatMap((g) => g.cases.flatMap((c) => c.units))
   const units = new Map<string, UnitResult[]>()
   for (const u of all) units.set(nameOf(u), [...(units.get(nameOf(u)) ?? []), u])

@@ -4,14 +4,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach } from 'vitest'
+import { afterEachTest } from '../../hooks.ts'
 import type { Dut, ImageSource } from '../../../core/dut.ts'
 import { EvidenceLog, type RecordedEntry } from '../../../core/evidence.ts'
 import { createHttpDut } from '../../../adapters/http/index.ts'
 import type { HttpAdapterConfig, HttpDutProfile, OperationMap } from '../../../adapters/http/profile.ts'
 
 const cleanups: Array<() => Promise<void> | void> = []
-afterEach(async () => {
+afterEachTest(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { connect, type IClientOptions, type IClientPublishOptions, type MqttClient } from 'mqtt'
-import { afterEach } from 'vitest'
+import { afterEachTest } from '../../hooks.ts'
 import type { Dut } from '../../../core/dut.ts'
 import { EvidenceLog, type RecordedEntry } from '../../../core/evidence.ts'
 import { createMqttDut } from '../../../adapters/mqtt/index.ts'
@@ -9,7 +9,7 @@ import { topicMatches } from '../../../adapters/mqtt/topics.ts'
 import { startAedes, startMosquitto, type TestBroker } from '../../brokers.ts'
 
 const cleanups: Array<() => Promise<void> | void> = []
-afterEach(async () => {
+afterEachTest(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 

@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterEach } from 'vitest'
+import { afterEachTest } from '../../hooks.ts'
 import type { Dut, ImageSource } from '../../../core/dut.ts'
 import { EvidenceLog, type RecordedEntry } from '../../../core/evidence.ts'
 import { createSerialDut } from '../../../adapters/serial/index.ts'
@@ -12,7 +12,7 @@ import { ptyPair, type PtyPair } from '../../pty.ts'
 import { FakeConsole, onPty, onTcp, type FakeConsoleOptions } from './device.ts'
 
 const cleanups: Array<() => Promise<void> | void> = []
-afterEach(async () => {
+afterEachTest(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 

@@ -1,9 +1,6 @@
-import { spawn } from 'node:child_process'
-import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import type { RunResults, UnitResult } from '../../../core/verdict.ts'
-import { tempDir } from '../../cli/helpers.ts'
+import type { UnitResult } from '../../../core/verdict.ts'
+import { runAssessment, tempDir } from '../../cli/helpers.ts'
 import { EXAMPLE } from '../../helpers.ts'
 
 /**
@@ -21,30 +18,12 @@ interface Run {
 
 const nameOf = (u: UnitResult): string => (u.variant ? `${u.id} ${u.variant}` : u.id)
 
-function runCli(args: string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/ts701.js', ...args], { stdio: 'ignore' })
-    child.on('error', reject)
-    child.on('exit', (code) => resolve(code ?? -1))
-  })
-}
-
 async function assess(mode: 'pull' | 'hawkbit', groups: string[], flaw?: string, extra: string[] = []): Promise<Run> {
   const out = await tempDir(`mode-${mode}`)
-  const code = await runCli([
-    'run',
-    '--assessment',
-    EXAMPLE,
-    '--mode',
-    mode,
-    '--out',
+  const { code, results } = await runAssessment(
+    ['--assessment', EXAMPLE, '--mode', mode, '--group', groups.join(','), ...(flaw ? ['--flaw', flaw] : []), ...extra],
     out,
-    '--group',
-    groups.join(','),
-    ...(flaw ? ['--flaw', flaw] : []),
-    ...extra,
-  ])
-  const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResults
+  )
   const units = results.groups.flatMap((g) => g.cases.flatMap((c) => c.units))
   const failed = [...new Set(units.filter((u) => u.verdict === 'FAIL').map(nameOf))].sort()
   return { code, units, failed }

@@ -2,13 +2,12 @@
 // with nothing left open, and flaws of its update checks and of its image verification are found
 // through what it prints on its console (check lines, installation results) and the bench. Each run
 // takes only the groups its test looks at: the detection matrix runs the whole assessment in this mode.
-import { spawn } from 'node:child_process'
 import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { RecordedEntry } from '../../../core/evidence.ts'
-import type { RunResults, UnitResult } from '../../../core/verdict.ts'
-import { tempDir } from '../../cli/helpers.ts'
+import type { UnitResult } from '../../../core/verdict.ts'
+import { runAssessment, tempDir } from '../../cli/helpers.ts'
 import { EXAMPLE } from '../../helpers.ts'
 
 interface Run {
@@ -23,32 +22,15 @@ afterAll(async () => {
   for (const out of outs) await rm(out, { recursive: true, force: true })
 })
 
-function cli(args: string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/ts701.js', ...args], { stdio: 'ignore' })
-    child.on('error', reject)
-    child.on('exit', (code) => resolve(code ?? -1))
-  })
-}
-
 const nameOf = (u: UnitResult): string => (u.variant ? `${u.id} ${u.variant}` : u.id)
 
 async function assess(groups: string[], flaw?: string): Promise<Run> {
   const out = await tempDir('console-mode')
-  const code = await cli([
-    'run',
-    '--assessment',
-    EXAMPLE,
-    '--mode',
-    'console',
-    '--out',
-    out,
-    '--group',
-    groups.join(','),
-    ...(flaw ? ['--flaw', flaw] : []),
-  ])
   outs.push(out)
-  const results = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as RunResults
+  const { code, results } = await runAssessment(
+    ['--assessment', EXAMPLE, '--mode', 'console', '--group', groups.join(','), ...(flaw ? ['--flaw', flaw] : [])],
+    out,
+  )
   const units = results.groups.flatMap((g) => g.cases.flatMap((c) => c.units))
   const evidence = new Map<string, RecordedEntry>()
   for (const line of (await readFile(join(out, 'evidence', 'exchanges.jsonl'), 'utf8')).split('\n')) {

@@ -8,7 +8,6 @@ import { randomBytes } from 'node:crypto'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeEach } from 'vitest'
 import type { Applicability } from '../../../catalog/applicability.ts'
 import { loadEdition } from '../../../catalog/editions.ts'
 import type { PlannedUnit } from '../../../catalog/plan.ts'
@@ -35,6 +34,7 @@ import type {
 } from '../../../profile/types.ts'
 import type { Session } from '../../../suites/lib/functional/session.ts'
 import { FakeDut, FakeServerLink, FakeUpdateServer, HttpServerLink } from './fake-dut.ts'
+import { afterEachFile, beforeEachTest, afterEachTest } from '../../hooks.ts'
 
 export const V2 = 'en303645-v2.1.1'
 export const V3 = 'en303645-v3.1.3'
@@ -117,8 +117,12 @@ let dir: Promise<string> | undefined
 const workDir = () => (dir ??= mkdtemp(join(tmpdir(), 'ts701-judges-')))
 let fileSeq = 0
 
-afterAll(async () => {
-  if (dir) await rm(await dir, { recursive: true, force: true })
+afterEachFile(async () => {
+  const made = dir
+  // The next file makes its own: these modules outlive a test file (test/hooks.ts).
+  dir = genuineImages = tlsFiles = undefined
+  shared.clear()
+  if (made) await rm(await made, { recursive: true, force: true })
 })
 
 async function writeImage(name: string): Promise<{ path: string; size: number; sha256: string }> {
@@ -243,11 +247,11 @@ let sessionSeq = 0
 
 /** Tests under way in this file; with `describe.concurrent`, more than one. */
 let running = 0
-beforeEach(() => {
+beforeEachTest(() => {
   running++
 })
 
-afterEach(async () => {
+afterEachTest(async () => {
   // Concurrent tests share these sets: what they opened is closed once the last of them has ended,
   // not when the first does (that left the others talking to a closed emulator).
   if (--running > 0) return

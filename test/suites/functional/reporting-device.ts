@@ -4,7 +4,7 @@
  * version in an inventory request (on every change and as a heartbeat), the result of each
  * installation in a status request. The profile says so in `observe`.
  */
-import { afterEach } from 'vitest'
+import { afterEachTest } from '../../hooks.ts'
 import { Agent, request } from 'undici'
 import type { UpdateOutcome } from '../../../core/dut.ts'
 import type { EmulatorRoute, ObserveSection } from '../../../profile/types.ts'
@@ -46,7 +46,7 @@ const STATUS: Record<UpdateOutcome['state'], string> = {
 }
 
 const reporters = new Set<() => Promise<void>>()
-afterEach(async () => {
+afterEachTest(async () => {
   await Promise.all([...reporters].map((stop) => stop()))
   reporters.clear()
 })
