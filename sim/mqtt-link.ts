@@ -1,5 +1,5 @@
 import { createConnection } from 'node:net'
-import { connect, MqttClient, type IClientOptions } from 'mqtt'
+import type { IClientOptions, MqttClient } from 'mqtt'
 import { sleep } from '../core/duration.ts'
 import { isLoopbackHost } from '../core/loopback.ts'
 import type { ReferenceDut } from './device.ts'
@@ -211,6 +211,8 @@ export class MqttLink {
   }
 
   private async open(): Promise<void> {
+    // The module first, so that the checks below and the dial happen in one turn.
+    const mqtt = await mqttModule()
     if (this.current || this.closed || !this.device.isUp) return
     this.announced = false
     const options: IClientOptions = {
@@ -223,7 +225,7 @@ export class MqttLink {
       resubscribe: false,
       will: { topic: this.topics.availability, payload: Buffer.from('offline'), qos: 1, retain: true },
     }
-    const client = dial(this.options.brokerUrl, options)
+    const client = dial(mqtt, this.options.brokerUrl, options)
     this.current = client
     client.on('connect', (connack) => {
       this.lostLogged = false
@@ -350,13 +352,16 @@ export function settingsCommands(device: ReferenceDut): Record<SettingsCommand, 
  * mqtt.js, but with Nagle off on plain TCP: every exchange is a few small packets each way, and
  * Nagle with delayed ACKs would add 40 ms to each of them.
  */
-export function dial(brokerUrl: string, options: IClientOptions): MqttClient {
+export function dial(mqtt: typeof import('mqtt'), brokerUrl: string, options: IClientOptions): MqttClient {
   const url = new URL(brokerUrl)
-  if (url.protocol !== 'mqtt:') return connect(brokerUrl, options)
+  if (url.protocol !== 'mqtt:') return mqtt.connect(brokerUrl, options)
   const port = Number(url.port || 1883)
   const host = url.hostname.replace(/^\[|\]$/g, '')
-  return new MqttClient(() => createConnection({ port, host, noDelay: true }), options)
+  return new mqtt.MqttClient(() => createConnection({ port, host, noDelay: true }), options)
 }
+
+/** mqtt.js, loaded by the first device that goes on a broker: a device on another channel never needs it. */
+export const mqttModule = (): Promise<typeof import('mqtt')> => import('mqtt')
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined

@@ -9,7 +9,7 @@ import { DEFAULT_CA_KEY, KEY_ALGORITHMS, type KeyAlgorithm } from '../fixtures/k
 import { buildImage, type BuiltImage } from '../fixtures/image.ts'
 import { exportPublicKeyPem, generateSigningKey, type SigningKey } from '../fixtures/keys.ts'
 import { BENCH_SCRIPT, BenchController, writeBenchScript } from './bench.ts'
-import { startEmbeddedBroker, type EmbeddedBroker } from './broker.ts'
+import type { EmbeddedBroker } from './broker.ts'
 import { freePort } from './ports.ts'
 import { SerialConsole } from './console.ts'
 import { ReferenceDut } from './device.ts'
@@ -276,6 +276,8 @@ export async function createReferenceSetup(options: ReferenceSetupOptions = {}):
     if (channel === 'mqtt') {
       let brokerUrl = options.brokerUrl
       if (!brokerUrl) {
+        // Loaded only here: the embedded broker (aedes) serves no other channel.
+        const { startEmbeddedBroker } = await import('./broker.ts')
         const broker: EmbeddedBroker = await startEmbeddedBroker(options.brokerPort ?? 0)
         // The broker goes after the device has said goodbye on it.
         parts.splice(0, 0, () => broker.close())

@@ -6,7 +6,7 @@
  * lost, so no operation can hang on the broker.
  */
 import { readFileSync } from 'node:fs'
-import { connect, type IClientOptions, type MqttClient } from 'mqtt'
+import type { IClientOptions, MqttClient } from 'mqtt'
 import type { MqttDutProfile } from './profile.ts'
 import { loopbackProblem } from '../../core/loopback.ts'
 import { topicMatches } from './topics.ts'
@@ -72,6 +72,8 @@ export class Link {
   }
 
   private async connect(op: Operation): Promise<Session> {
+    // Loaded here, not with the module: a run over another channel never needs mqtt.js.
+    const { connect } = await import('mqtt')
     const { adapter } = this.o.profile
     const refusal = loopbackProblem(adapter.url)
     if (refusal) throw new DutError('E_DUT_REFUSED', op, refusal)

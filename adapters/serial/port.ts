@@ -5,7 +5,6 @@
  * one `closed` notice with the reason when the port goes away.
  */
 import { Socket } from 'node:net'
-import { SerialPort } from 'serialport'
 import type { SerialAdapterConfig } from './profile.ts'
 import { Ts701Error } from '../../core/errors.ts'
 import { isLoopbackHost, LOOPBACK_RULE } from '../../core/loopback.ts'
@@ -95,7 +94,10 @@ export function openLink(address: PortAddress, cfg: SerialAdapterConfig, events:
   return address.kind === 'device' ? openDevice(address.path, cfg, events, timeoutMs) : openTcp(address, events, timeoutMs)
 }
 
-function openDevice(path: string, cfg: SerialAdapterConfig, events: LinkEvents, timeoutMs: number): Promise<Link> {
+async function openDevice(path: string, cfg: SerialAdapterConfig, events: LinkEvents, timeoutMs: number): Promise<Link> {
+  // Loaded here, not with the module: serialport brings a native binding, and a console reached
+  // over TCP or a run over another channel never needs it.
+  const { SerialPort } = await import('serialport')
   return new Promise((resolve, reject) => {
     let settled = false
     let closedReason: string | undefined

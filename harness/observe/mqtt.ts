@@ -5,7 +5,7 @@
  * only seen by a subscriber that was there. Each message a filter matches is recorded as evidence.
  */
 import { readFileSync } from 'node:fs'
-import { connect, type IClientOptions, type MqttClient } from 'mqtt'
+import type { IClientOptions, MqttClient } from 'mqtt'
 import type { MqttAdapterConfig } from '../../adapters/mqtt/profile.ts'
 import { topicMatches } from '../../adapters/mqtt/topics.ts'
 import { excerpt } from '../../adapters/kit/text.ts'
@@ -87,6 +87,8 @@ export class MqttWatcher {
   }
 
   private async connect(): Promise<void> {
+    // Loaded here, not with the module: most runs observe nothing over MQTT.
+    const { connect } = await import('mqtt')
     const refusal = loopbackProblem(this.broker.url)
     if (refusal) throw new ObserveError('E_OBSERVE_CONFIG', `observe.mqtt: ${refusal}`)
     const client = connect(this.broker.url, { ...this.options(), reconnectPeriod: 0 })
