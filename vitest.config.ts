@@ -13,7 +13,7 @@ export default defineConfig({
     // A helper module's per-test and per-file cleanup therefore goes through test/hooks.ts, which
     // this setup file runs for every file; a file that mocks modules loads what it tests afresh.
     isolate: false,
-    setupFiles: ['test/setup/hooks.ts'],
+    setupFiles: ['test/setup/hooks.ts', 'test/setup/cpu.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Most tests wait on a time-compressed device or a CLI child, not on the CPU, so three files run

@@ -8,13 +8,15 @@ import { spawn } from 'node:child_process'
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
 import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import type { RunResults, UnitResult } from '../../core/verdict.ts'
 import { EXAMPLE } from '../helpers.ts'
 import { tempDir, ts701Async } from './helpers.ts'
 
 interface Started {
   pid: number
+  /** What it has printed on stderr so far. */
+  stderr: () => string
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>
 }
 
@@ -26,7 +28,11 @@ function startRun(out: string): Started {
   })
   let stderr = ''
   child.stderr.on('data', (d) => (stderr += d))
-  return { pid: child.pid!, exited: new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr }))) }
+  return {
+    pid: child.pid!,
+    stderr: () => stderr,
+    exited: new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr }))),
+  }
 }
 
 const lines = (text: string) => text.split('\n').filter((l) => l.trim())
@@ -153,7 +159,9 @@ describe.concurrent('an interrupted run', () => {
     const run = startRun(out)
     await untilJournalHas(out, 20)
     process.kill(-run.pid, 'SIGINT')
-    await new Promise((r) => setTimeout(r, 50))
+    // Again once the first was taken, as a user presses it again after the message: two sent before
+    // a starved process ran at all would reach it as one (the kernel keeps one pending SIGINT).
+    await vi.waitFor(() => expect(run.stderr()).toMatch(/stopping the run at a safe point/), { timeout: 10_000, interval: 10 })
     process.kill(-run.pid, 'SIGINT')
     const ended = await run.exited
     expect(ended.code, ended.stderr).toBe(130)
