@@ -361,7 +361,7 @@ export function dial(mqtt: typeof import('mqtt'), brokerUrl: string, options: IC
 }
 
 /** mqtt.js, loaded by the first device that goes on a broker: a device on another channel never needs it. */
-export const mqttModule = (): Promise<typeof import('mqtt')> => import('mqtt')
+const mqttModule = (): Promise<typeof import('mqtt')> => import('mqtt')
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined

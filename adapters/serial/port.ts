@@ -96,8 +96,14 @@ export function openLink(address: PortAddress, cfg: SerialAdapterConfig, events:
 
 async function openDevice(path: string, cfg: SerialAdapterConfig, events: LinkEvents, timeoutMs: number): Promise<Link> {
   // Loaded here, not with the module: serialport brings a native binding, and a console reached
-  // over TCP or a run over another channel never needs it.
-  const { SerialPort } = await import('serialport')
+  // over TCP or a run over another channel never needs it. A binding that does not load (built for
+  // another Node) fails this open with the reason, not the run.
+  let SerialPort: typeof import('serialport').SerialPort
+  try {
+    ;({ SerialPort } = await import('serialport'))
+  } catch (err) {
+    throw new OpenFailure(`serialport did not load: ${err instanceof Error ? err.message : String(err)}`)
+  }
   return new Promise((resolve, reject) => {
     let settled = false
     let closedReason: string | undefined

@@ -196,6 +196,9 @@ async function overSerial(a: Answers, { readyTimeoutMs, states, receipt }: Decla
     ),
     { PASSWORD: SECRET },
   )
+  // Logged in now, under the default timeout: the console's one-time login is not what the short
+  // outcome waits below are about, and on a loaded machine it took most of their 400 ms.
+  await dut.identify()
   return { channel: 'serial', dut, entries }
 }
 
