@@ -1,42 +1,21 @@
 // serialport's native binding can fail to load (built for another Node, a platform without a
 // prebuilt one). It is loaded when a device path is first opened, so that failure is the open's:
 // the operation fails as unreachable and says why. (The fake consoles of the other serial tests
-// load serialport themselves, so this file does without them; a console over TCP, which never
+// load serialport themselves, so this file uses only their profile; a console over TCP, which never
 // loads it, is covered there.)
 import { expect, it, vi } from 'vitest'
 import { createSerialDut } from '../../../adapters/serial/index.ts'
-import type { SerialDutProfile } from '../../../adapters/serial/profile.ts'
 import { EvidenceLog } from '../../../core/evidence.ts'
+import { profile } from './profiles.ts'
 
 vi.mock('serialport', () => {
   throw new Error('No native build was found for platform=linux arch=x64 runtime=node abi=115')
 })
 
 const PORT = '/dev/ttyTS701-not-there'
-const profile: SerialDutProfile = {
-  file: 'test/dut.yaml',
-  name: 'console on a device path',
-  adapter: {
-    kind: 'serial',
-    port: PORT,
-    baudRate: 115200,
-    dataBits: 8,
-    parity: 'none',
-    stopBits: 1,
-    lineEnding: '\r\n',
-    prompt: '^dut> $',
-    timeouts: { defaultMs: 1500, operations: {} },
-  },
-  timeScale: 1,
-  observationSeconds: 600,
-  operations: { identify: { send: 'identify', expect: String.raw`Firmware:\s+(?<version>\S+)` } },
-  mechanisms: {},
-  publications: [],
-  source: { file: 'test/dut.yaml', line: 1, column: 1 },
-}
 
 it('a serialport that does not load fails an operation on a device path as unreachable, naming the binding', async () => {
-  const dut = createSerialDut(profile, { evidence: new EvidenceLog(), env: {} })
+  const dut = createSerialDut(profile(PORT), { evidence: new EvidenceLog(), env: {} })
   try {
     const err = (await dut.identify().then(
       () => undefined,
