@@ -14,6 +14,10 @@ export default defineConfig({
     // this setup file runs for every file; a file that mocks modules loads what it tests afresh.
     isolate: false,
     setupFiles: ['test/setup/hooks.ts', 'test/setup/cpu.ts'],
+    // A larger young generation for the test workers: the lint fuzz and the document tests allocate
+    // short-lived parse trees by the million, and with V8's default semi-space the scavenges took a
+    // fifth of the fuzz's CPU (30.6 → 25.0 CPU seconds for 3,000 documents at 64 MB).
+    execArgv: ['--max-semi-space-size=64'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Most tests wait on a time-compressed device or a CLI child, not on the CPU, so three files run
