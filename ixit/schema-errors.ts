@@ -223,6 +223,8 @@ function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'an array'
   if (value === undefined) return 'nothing'
   if (isRecord(value)) return 'an object'
+  // A prefix says the same as the whole for a long text (a value can be megabytes long).
+  if (typeof value === 'string' && value.length > 60) return `${JSON.stringify(value.slice(0, 60)).slice(0, 57)}…"`
   const text = JSON.stringify(value)
   return text.length > 60 ? `${text.slice(0, 57)}…"` : text
 }
