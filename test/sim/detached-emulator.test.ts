@@ -31,13 +31,18 @@ describe('mode detached served by the emulator from its written profile', () => 
   })
 
   const status = (h: Hit) => (h.route === 'deployment-status' ? (h.bodyJson as { status?: string; detail?: string }) : undefined)
+  /** The deployment a status report is about: `…/deployments/<id>/status`. */
+  const deploymentOf = (h: Hit) => h.path.split('/').at(-2)
+  /** Deployments whose final status was taken: a later report of one (a device may repeat it) is not the next one's. */
+  const settled = new Set<string | undefined>()
 
   /** Offers the bundle and returns the final deployment status and the update routes it asked, in order. */
   async function deploy(bundle: DetachedBundle): Promise<{ final: { status?: string; detail?: string }; asked: string[] }> {
     const since = emu.hits().length
     const start = Date.now()
     await emu.offer({ ...bundle, version: bundle.manifest.version })
-    const hit = await emu.waitForHit((x) => ['success', 'failure'].includes(status(x)?.status ?? ''), { timeoutMs: 15_000, since: start })
+    const final = (x: Hit) => ['success', 'failure'].includes(status(x)?.status ?? '') && !settled.has(deploymentOf(x))
+    const hit = await emu.waitForHit(final, { timeoutMs: 15_000, since: start })
     if (!hit)
       throw new Error(
         `no final status; routes asked: ${emu
@@ -51,6 +56,7 @@ describe('mode detached served by the emulator from its written profile', () => 
       .slice(since)
       .filter((x) => x.path.startsWith(`/updates/${bundle.name}/`))
       .map((x) => x.route ?? `unrouted ${x.path}`)
+    settled.add(deploymentOf(hit))
     return { final: status(hit)!, asked }
   }
 
