@@ -9,6 +9,7 @@ import type { Dut, ImageSource } from '../../../core/dut.ts'
 import { EvidenceLog, type RecordedEntry } from '../../../core/evidence.ts'
 import { createHttpDut } from '../../../adapters/http/index.ts'
 import type { HttpAdapterConfig, HttpDutProfile, OperationMap } from '../../../adapters/http/profile.ts'
+import { fakeProfileCommon } from '../fake-profile.ts'
 
 const cleanups: Array<() => Promise<void> | void> = []
 afterEachTest(async () => {
@@ -103,15 +104,9 @@ async function closeServer(server: Server): Promise<void> {
 
 export function profile(baseUrl: string, operations: OperationMap, adapter: Partial<HttpAdapterConfig> = {}): HttpDutProfile {
   return {
-    file: 'test/dut.yaml',
-    name: 'fake device',
+    ...fakeProfileCommon('fake device'),
     adapter: { kind: 'http', baseUrl, lenient: false, timeouts: { defaultMs: 2000, operations: {} }, ...adapter },
-    timeScale: 1,
-    observationSeconds: 600,
     operations,
-    mechanisms: {},
-    publications: [],
-    source: { file: 'test/dut.yaml', line: 1, column: 1 },
   }
 }
 

@@ -5,6 +5,7 @@ import type { Dut } from '../../../core/dut.ts'
 import { EvidenceLog, type RecordedEntry } from '../../../core/evidence.ts'
 import { createMqttDut } from '../../../adapters/mqtt/index.ts'
 import type { MqttAdapterConfig, MqttDutProfile, MqttOperationMap } from '../../../adapters/mqtt/profile.ts'
+import { fakeProfileCommon } from '../fake-profile.ts'
 import { topicMatches } from '../../../adapters/mqtt/topics.ts'
 import { startAedes, startMosquitto, type TestBroker } from '../../brokers.ts'
 
@@ -96,15 +97,9 @@ export async function fakeDevice(url: string, handlers: Record<string, Handler>,
 
 export function profile(url: string, operations: MqttOperationMap, adapter: Partial<MqttAdapterConfig> = {}): MqttDutProfile {
   return {
-    file: 'test/dut.yaml',
-    name: 'fake MQTT device',
+    ...fakeProfileCommon('fake MQTT device'),
     adapter: { kind: 'mqtt', url, qos: 1, timeouts: { defaultMs: 2000, operations: {} }, ...adapter },
-    timeScale: 1,
-    observationSeconds: 600,
     operations,
-    mechanisms: {},
-    publications: [],
-    source: { file: 'test/dut.yaml', line: 1, column: 1 },
   }
 }
 

@@ -1,6 +1,7 @@
 // The fake console's profile, in a module of its own: it loads no serialport, so a test that
 // mocks serialport away (no-binding.test.ts) can use it.
 import type { SerialAdapterConfig, SerialDutProfile, SerialOperationMap } from '../../../adapters/serial/profile.ts'
+import { fakeProfileCommon } from '../fake-profile.ts'
 
 /** The operations of the fake device, as a profile would declare them. */
 export const OPERATIONS: SerialOperationMap = {
@@ -28,8 +29,7 @@ export function profile(
   adapter: Partial<SerialAdapterConfig> = {},
 ): SerialDutProfile {
   return {
-    file: 'test/dut.yaml',
-    name: 'fake console',
+    ...fakeProfileCommon('fake console'),
     adapter: {
       kind: 'serial',
       port,
@@ -42,11 +42,6 @@ export function profile(
       timeouts: { defaultMs: 1500, operations: {} },
       ...adapter,
     },
-    timeScale: 1,
-    observationSeconds: 600,
     operations,
-    mechanisms: {},
-    publications: [],
-    source: { file: 'test/dut.yaml', line: 1, column: 1 },
   }
 }
