@@ -19,7 +19,7 @@ export function loadDutProfile(file: string, options?: ProfileLoadOptions): Prom
 }
 
 /** The adapter the profile names: the suites see the same `Dut` whatever the channel. */
-export function createDut(profile: DutProfile, options: DutOptions): Dut {
+export function createDut(profile: DutProfile, options: DutOptions): Promise<Dut> {
   return channels.create(profile, options)
 }
 

@@ -7,7 +7,8 @@
  */
 import { FORMATS } from '../fixtures/formats/index.ts'
 import { finding } from '../ixit/findings.ts'
-import { toPointer, type SourceDoc } from '../ixit/source.ts'
+import { toPointer } from '../ixit/pointer.ts'
+import type { SourceDoc } from '../ixit/source.ts'
 import type { Finding } from '../ixit/types.ts'
 import type { DutProfile, ImageRef } from '../profile/types.ts'
 

@@ -57,7 +57,7 @@ export interface SessionOptions {
   lab: LabPayload
   progress: boolean
   /** Builds the device handle; tests hand in a fake. */
-  createDut?: (profile: DutProfile, options: DutOptions) => Dut
+  createDut?: (profile: DutProfile, options: DutOptions) => Dut | Promise<Dut>
   /** Where manual bench steps ask the operator. Default /dev/tty; tests hand in a pseudo-terminal. */
   terminal?: string
 }
@@ -202,7 +202,7 @@ export class RunSession implements Session {
   static async start(options: SessionOptions): Promise<RunSession> {
     const { lab } = options
     const evidence = new EvidenceLog(lab.evidenceFile, profileSecrets(lab.profile, lab.credentials))
-    const dut = (options.createDut ?? createDut)(lab.profile, { evidence, env: lab.credentials })
+    const dut = await (options.createDut ?? createDut)(lab.profile, { evidence, env: lab.credentials })
     const session = new RunSession(lab, evidence, dut, options.progress, options.terminal)
     try {
       await session.listenEarly()

@@ -6,7 +6,8 @@
  */
 import { isRecord } from './documents.ts'
 import { finding, type Place } from './findings.ts'
-import { toPointer, type SourceDoc } from './source.ts'
+import { toPointer } from './pointer.ts'
+import type { SourceDoc } from './source.ts'
 import { IXIT_TABLES, type Finding, type IxitTableId } from './types.ts'
 
 export interface IdIndex {

@@ -6,7 +6,8 @@
 import type { ErrorObject } from 'ajv'
 import { isRecord } from './documents.ts'
 import { finding } from './findings.ts'
-import { parsePointer, toPointer, type SourceDoc } from './source.ts'
+import { parsePointer, toPointer } from './pointer.ts'
+import type { SourceDoc } from './source.ts'
 import type { Finding } from './types.ts'
 
 const CODE = 'schema'

@@ -6,6 +6,7 @@ import { readBounded } from '../core/bounded-read.ts'
 import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml'
 import { finding, type Place } from './findings.ts'
 import type { Finding } from './types.ts'
+import { parsePointer } from './pointer.ts'
 import { firstInvalidUtf8, positionOf } from './utf8.ts'
 
 export type PathSegment = string | number
@@ -142,19 +143,6 @@ export function formatBytes(n: number): string {
   if (n < 1024) return `${n} bytes`
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1).replace(/\.0$/, '')} KiB (${n} bytes)`
   return `${(n / 1024 / 1024).toFixed(1).replace(/\.0$/, '')} MiB (${n} bytes)`
-}
-
-/** RFC 6901. */
-export function parsePointer(pointer: string): string[] {
-  if (pointer === '') return []
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
-}
-
-export function toPointer(path: readonly PathSegment[]): string {
-  return path.map((s) => '/' + String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('')
 }
 
 function locate(

@@ -30,8 +30,12 @@ export interface ChannelDescriptor<P extends DutProfile = DutProfile> {
   check(adapter: Record<string, unknown>, operations: Record<string, unknown>, report: Report, warn: Report): void
   /** The environment variables the adapter reads secrets from, so evidence can mask their values. */
   secretEnv(adapter: P['adapter']): Array<string | undefined>
-  /** The adapter: the suites see the same `Dut` whatever the channel. */
-  create(profile: P, options: DutOptions): Dut
+  /**
+   * The adapter: the suites see the same `Dut` whatever the channel. A promise lets a descriptor
+   * load its implementation (and its client library) only when a run drives a device through it:
+   * loading and checking a profile needs none of it.
+   */
+  create(profile: P, options: DutOptions): Dut | Promise<Dut>
 }
 
 /**

@@ -5,7 +5,8 @@
  */
 import { isRecord } from '../ixit/documents.ts'
 import { finding } from '../ixit/findings.ts'
-import { toPointer, type PathSegment, type SourceDoc } from '../ixit/source.ts'
+import { toPointer } from '../ixit/pointer.ts'
+import type { PathSegment, SourceDoc } from '../ixit/source.ts'
 import type { Finding } from '../ixit/types.ts'
 import { durationSeconds } from '../core/duration.ts'
 import { LOOPBACK_RULE, isLoopbackHost } from '../core/loopback.ts'

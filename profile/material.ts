@@ -7,7 +7,8 @@
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto'
 import { open } from 'node:fs/promises'
 import { finding } from '../ixit/findings.ts'
-import { formatBytes, reason, toPointer, type PathSegment, type SourceDoc } from '../ixit/source.ts'
+import { toPointer } from '../ixit/pointer.ts'
+import { formatBytes, reason, type PathSegment, type SourceDoc } from '../ixit/source.ts'
 import type { Finding } from '../ixit/types.ts'
 import type { ProfileFile } from './files.ts'
 

@@ -6,14 +6,13 @@
 import type { AnySchemaObject } from 'ajv'
 import type { Dut } from '../core/dut.ts'
 import { channelFor, type ChannelDescriptor, type DutOptions, type ProfileOf } from './channel.ts'
-import { loadProfile, type ProfileLoadOptions, type ProfileLoadResult } from './load.ts'
-import { composeProfileSchema } from './schema.ts'
+import type { ProfileLoadOptions, ProfileLoadResult } from './load.ts'
 import type { DutProfile } from './types.ts'
 
 export interface Channels<P extends DutProfile> {
   load(file: string, options?: ProfileLoadOptions): Promise<ProfileLoadResult<P>>
-  schema(): AnySchemaObject
-  create(profile: DutProfile, options: DutOptions): Dut
+  schema(): Promise<AnySchemaObject>
+  create(profile: DutProfile, options: DutOptions): Promise<Dut>
   /** The secret values the profile draws from `env`, so evidence can mask them anywhere. */
   secrets(profile: DutProfile, env?: NodeJS.ProcessEnv): string[]
 }
@@ -26,9 +25,11 @@ export function bindChannels<C extends ChannelDescriptor>(channels: readonly C[]
     return channel
   }
   return {
-    load: (file, options) => loadProfile(file, channels, options),
-    schema: () => composeProfileSchema(channels),
-    create: (profile, options) => of(profile).create(profile, options),
+    // The loader (YAML, the schema validator) only where a profile is read: a run's worker creates
+    // the adapter of a profile the CLI loaded, and needs none of it.
+    load: async (file, options) => (await import('./load.ts')).loadProfile(file, channels, options),
+    schema: async () => (await import('./schema.ts')).composeProfileSchema(channels),
+    create: async (profile, options) => of(profile).create(profile, options),
     // The observation broker's password is a secret of the profile like the adapter's own.
     secrets: (profile, env = process.env) =>
       [...of(profile).secretEnv(profile.adapter), profile.observe?.mqtt?.passwordEnv].flatMap((name) =>

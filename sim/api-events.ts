@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { WebSocketServer, type WebSocket } from 'ws'
+import type { WebSocket, WebSocketServer } from 'ws'
 import type { ReferenceDut } from './device.ts'
 import type { StatusView } from './status.ts'
 
@@ -20,7 +20,11 @@ const CLOSE_GOING_AWAY = 1001
  * API; a restart closes every socket (1012), and the client opens a new one after the boot.
  */
 export class UpdateEventStream {
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD })
+  /**
+   * Made at the first upgrade: most runs never open the stream, and the ws library costs every
+   * start of the simulated device a twentieth of a second of CPU otherwise.
+   */
+  private wss: Promise<WebSocketServer> | undefined
   private readonly unsubscribe: Array<() => void>
   private last = ''
 
@@ -31,7 +35,11 @@ export class UpdateEventStream {
     this.unsubscribe = [
       device.signals.status.on((view) => this.changed(view)),
       device.signals.power.on((e) => {
-        if (!e.up) this.closeAll(CLOSE_RESTART, 'the device restarts')
+        if (!e.up)
+          void this.wss?.then(
+            (wss) => this.closeAll(wss, CLOSE_RESTART, 'the device restarts'),
+            () => undefined,
+          )
       }),
     ]
   }
@@ -55,18 +63,25 @@ export class UpdateEventStream {
     if (!this.authorized(req.headers.authorization)) {
       return refuse(401, 'Unauthorized', { 'www-authenticate': 'Basic realm="TS701-REF-1", charset="UTF-8"' })
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => {
-      this.device.log.add('api', `${req.method} ${path} → 101 (WebSocket)`)
-      ws.on('error', () => {})
-      ws.send(JSON.stringify(this.device.statusView()))
-    })
+    this.wss ??= import('ws').then(({ WebSocketServer }) => new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD }))
+    void this.wss.then(
+      (wss) =>
+        wss.handleUpgrade(req, socket, head, (ws) => {
+          this.device.log.add('api', `${req.method} ${path} → 101 (WebSocket)`)
+          ws.on('error', () => {})
+          ws.send(JSON.stringify(this.device.statusView()))
+        }),
+      () => socket.destroy(),
+    )
   }
 
   async close(): Promise<void> {
     for (const off of this.unsubscribe.splice(0)) off()
-    this.closeAll(CLOSE_GOING_AWAY, 'the device is switched off')
-    for (const ws of this.wss.clients) ws.terminate()
-    await new Promise<void>((resolve) => this.wss.close(() => resolve()))
+    const wss = await this.wss?.catch(() => undefined)
+    if (!wss) return
+    this.closeAll(wss, CLOSE_GOING_AWAY, 'the device is switched off')
+    for (const ws of wss.clients) ws.terminate()
+    await new Promise<void>((resolve) => wss.close(() => resolve()))
   }
 
   /** Only what changed: a check re-announcing the same state is no news. */
@@ -76,10 +91,15 @@ export class UpdateEventStream {
     if (key === this.last) return
     this.last = key
     const text = JSON.stringify(view)
-    for (const ws of this.wss.clients) if (ws.readyState === ws.OPEN) ws.send(text)
+    void this.wss?.then(
+      (wss) => {
+        for (const ws of wss.clients) if (ws.readyState === ws.OPEN) ws.send(text)
+      },
+      () => undefined,
+    )
   }
 
-  private closeAll(code: number, reason: string): void {
-    for (const ws of this.wss.clients as Set<WebSocket>) ws.close(code, reason)
+  private closeAll(wss: WebSocketServer, code: number, reason: string): void {
+    for (const ws of wss.clients as Set<WebSocket>) ws.close(code, reason)
   }
 }

@@ -1,7 +1,8 @@
 import { createWriteStream } from 'node:fs'
 import { rm } from 'node:fs/promises'
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http'
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https'
 import { pipeline } from 'node:stream/promises'
-import { Agent, request } from 'undici'
 import { isLoopbackHost } from '../core/loopback.ts'
 import { ByteLimit } from './byte-limit.ts'
 import { SimError, errorMessage } from './errors.ts'
@@ -29,19 +30,22 @@ export interface Download {
 }
 
 /**
- * HTTP(S) for the update client. Certificate and host name validation are Node's (tls.connect
- * with the pinned CA as `ca`); the flaw turns both off in one place.
+ * HTTP(S) for the update client, on Node's own client as a device's agent has its own, not the
+ * harness's (undici): the two sides of a run share no HTTP code, and the simulated device (in the
+ * CLI's process) does not load undici. Certificate and host name validation are Node's
+ * (tls.connect with the pinned CA as `ca`); the flaw turns both off in one place. Connections are
+ * kept between requests, as a device's client keeps its connection to the server between polls.
  */
 export class UpdateTransport {
-  private readonly agent: Agent
+  private readonly http = new HttpAgent({ keepAlive: true })
+  private readonly https: HttpsAgent
 
   constructor(private readonly options: TransportOptions) {
-    this.agent = new Agent({
-      connect: options.trustAnyTls
+    this.https = new HttpsAgent({
+      keepAlive: true,
+      ...(options.trustAnyTls
         ? { rejectUnauthorized: false }
-        : { ...(options.caPem ? { ca: options.caPem } : {}), rejectUnauthorized: true },
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
+        : { ...(options.caPem ? { ca: options.caPem } : {}), rejectUnauthorized: true }),
     })
   }
 
@@ -49,17 +53,10 @@ export class UpdateTransport {
     assertLoopback(url, 'update server')
     const res = await this.send(url, signal, 'E_SIM_CHECK')
     if (res.statusCode !== 200) {
-      await res.body.dump()
+      res.resume()
       throw new SimError('E_SIM_CHECK', `update server answered ${res.statusCode}`)
     }
-    let text = ''
-    for await (const chunk of res.body) {
-      text += (chunk as Buffer).toString('utf8')
-      if (text.length > maxBytes) {
-        res.body.destroy()
-        throw new SimError('E_SIM_CHECK', `check answer larger than ${maxBytes} bytes`)
-      }
-    }
+    const text = await readText(res, maxBytes, `check answer larger than ${maxBytes} bytes`)
     try {
       return JSON.parse(text)
     } catch {
@@ -80,15 +77,8 @@ export class UpdateTransport {
     const body = how.json === undefined ? undefined : JSON.stringify(how.json)
     const res = await this.send(url, signal, 'E_SIM_CHECK', how.method ?? 'GET', body)
     const maxBytes = how.maxBytes ?? 64 * 1024
-    let text = ''
-    for await (const chunk of res.body) {
-      text += (chunk as Buffer).toString('utf8')
-      if (text.length > maxBytes) {
-        res.body.destroy()
-        throw new SimError('E_SIM_CHECK', `answer larger than ${maxBytes} bytes`)
-      }
-    }
-    return { status: res.statusCode, text }
+    const text = await readText(res, maxBytes, `answer larger than ${maxBytes} bytes`)
+    return { status: res.statusCode ?? 0, text }
   }
 
   /**
@@ -99,12 +89,12 @@ export class UpdateTransport {
     assertLoopback(url, 'image URL')
     const res = await this.send(url, signal, 'E_SIM_DOWNLOAD')
     if (res.statusCode !== 200) {
-      await res.body.dump()
+      res.resume()
       throw new SimError('E_SIM_DOWNLOAD', `image download answered ${res.statusCode}`)
     }
     const declared = Number(res.headers['content-length'])
     if (Number.isFinite(declared) && declared > size) {
-      res.body.destroy()
+      res.destroy()
       throw new SimError('E_SIM_DOWNLOAD', `server announces ${declared} bytes, the update offer ${size}`)
     }
     const meter = new ByteLimit(
@@ -112,7 +102,7 @@ export class UpdateTransport {
       () => new SimError('E_SIM_DOWNLOAD', `more than the announced ${size} bytes arrived; download aborted`),
     )
     try {
-      await pipeline(res.body, meter, createWriteStream(out), { signal })
+      await pipeline(res, meter, createWriteStream(out), { signal })
     } catch (err) {
       await rm(out, { force: true })
       if (err instanceof SimError) throw err
@@ -122,22 +112,50 @@ export class UpdateTransport {
   }
 
   close(): Promise<void> {
-    return this.agent.close()
+    this.http.destroy()
+    this.https.destroy()
+    return Promise.resolve()
   }
 
-  private async send(url: URL, signal: AbortSignal, code: 'E_SIM_CHECK' | 'E_SIM_DOWNLOAD', method = 'GET', body?: string) {
+  /**
+   * The request's answer once its head has arrived. The timeout bounds the whole exchange, the
+   * body included: a server that stalls mid-body is cut like one that never answers.
+   */
+  private send(
+    url: URL,
+    signal: AbortSignal,
+    code: 'E_SIM_CHECK' | 'E_SIM_DOWNLOAD',
+    method = 'GET',
+    body?: string,
+  ): Promise<IncomingMessage> {
     const deadline = AbortSignal.any([signal, AbortSignal.timeout(this.options.timeoutMs)])
-    try {
-      return await request(url, {
-        method: method as 'GET',
-        dispatcher: this.agent,
+    const secure = url.protocol === 'https:'
+    return new Promise((resolve, reject) => {
+      const req = (secure ? httpsRequest : httpRequest)(url, {
+        method,
+        agent: secure ? this.https : this.http,
         signal: deadline,
         headers: { 'user-agent': 'TS701-REF-1 update client', ...(body !== undefined && { 'content-type': 'application/json' }) },
-        ...(body !== undefined && { body }),
       })
-    } catch (err) {
-      const cause = (err as { code?: string }).code
-      throw new SimError(code, `${url.origin}: ${cause ? `${cause} ` : ''}${errorMessage(err)}`)
+      req.once('response', resolve)
+      req.on('error', (err) => {
+        const cause = (err as { code?: string }).code
+        reject(new SimError(code, `${url.origin}: ${cause ? `${cause} ` : ''}${errorMessage(err)}`))
+      })
+      req.end(body)
+    })
+  }
+}
+
+/** The body as text, cut (and the exchange failed) past `maxBytes`. */
+async function readText(res: IncomingMessage, maxBytes: number, tooLarge: string): Promise<string> {
+  let text = ''
+  for await (const chunk of res) {
+    text += (chunk as Buffer).toString('utf8')
+    if (text.length > maxBytes) {
+      res.destroy()
+      throw new SimError('E_SIM_CHECK', tooLarge)
     }
   }
+  return text
 }

@@ -10,7 +10,6 @@ import type { PathSegment } from '../../ixit/source.ts'
 import { IMAGE_PLACEHOLDERS } from '../../profile/templates.ts'
 import type { AdapterTimeouts, DutProfileCommon, Extract, OutcomeStates } from '../../profile/types.ts'
 import type { ReceiptTable } from '../kit/receipt.ts'
-import { createHttpDut } from './index.ts'
 import schema from './profile-schema.json' with { type: 'json' }
 
 export interface HttpDutProfile extends DutProfileCommon {
@@ -82,7 +81,8 @@ export const http: ChannelDescriptor<HttpDutProfile> = {
   files: [['adapter', 'tls', 'caFile']],
   check: checkHttp,
   secretEnv: ({ auth }) => [auth?.kind === 'basic' ? auth.passwordEnv : auth?.kind === 'bearer' ? auth.tokenEnv : auth?.valueEnv],
-  create: createHttpDut,
+  // Loaded when a run drives a device this way, not when a profile is loaded or linted.
+  create: async (profile, options) => (await import('./index.ts')).createHttpDut(profile, options),
 }
 
 /** A loopback base URL; extractions that can work; placeholders only where deliver-image fills them. */

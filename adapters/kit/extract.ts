@@ -5,7 +5,7 @@
  * came; the channel turns it into E_DUT_PROTOCOL.
  */
 import type { Extract } from '../../profile/types.ts'
-import { parsePointer } from '../../ixit/source.ts'
+import { parsePointer } from '../../ixit/pointer.ts'
 import type { DutNotification } from '../../core/dut.ts'
 import { SWITCH, yesNo, type YesNoTable } from '../../core/yesno.ts'
 import { excerpt } from './text.ts'

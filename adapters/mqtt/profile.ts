@@ -7,7 +7,6 @@ import type { SettingChange } from '../../core/dut.ts'
 import type { ChannelDescriptor } from '../../profile/channel.ts'
 import type { AdapterTimeouts, DutProfileCommon, Extract, OutcomeStates } from '../../profile/types.ts'
 import type { ReceiptTable } from '../kit/receipt.ts'
-import { createMqttDut } from './index.ts'
 import { checkMqtt } from './profile-checks.ts'
 import schema from './profile-schema.json' with { type: 'json' }
 
@@ -104,5 +103,6 @@ export const mqtt: ChannelDescriptor<MqttDutProfile> = {
   files: ['caFile', 'certFile', 'keyFile'].map((key) => ['adapter', 'tls', key]),
   check: checkMqtt,
   secretEnv: (adapter) => [adapter.auth?.passwordEnv],
-  create: createMqttDut,
+  // Loaded when a run drives a device this way, not when a profile is loaded or linted.
+  create: async (profile, options) => (await import('./index.ts')).createMqttDut(profile, options),
 }

@@ -6,7 +6,6 @@
  */
 import type { ChannelDescriptor } from '../../profile/channel.ts'
 import type { AdapterTimeouts, DutProfileCommon } from '../../profile/types.ts'
-import { createNoneDut } from './index.ts'
 import schema from './profile-schema.json' with { type: 'json' }
 
 export interface NoneDutProfile extends DutProfileCommon {
@@ -30,5 +29,6 @@ export const none: ChannelDescriptor<NoneDutProfile> = {
   files: [],
   check: () => {},
   secretEnv: () => [],
-  create: createNoneDut,
+  // Loaded when a run drives a device this way, not when a profile is loaded or linted.
+  create: async (profile) => (await import('./index.ts')).createNoneDut(profile),
 }

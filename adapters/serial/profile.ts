@@ -7,7 +7,6 @@ import type { SettingChange } from '../../core/dut.ts'
 import type { ChannelDescriptor } from '../../profile/channel.ts'
 import type { ReceiptTable } from '../kit/receipt.ts'
 import type { AdapterTimeouts, DutProfileCommon, OutcomeStates } from '../../profile/types.ts'
-import { createSerialDut } from './index.ts'
 import { checkSerial } from './profile-checks.ts'
 import schema from './profile-schema.json' with { type: 'json' }
 
@@ -78,5 +77,6 @@ export const serial: ChannelDescriptor<SerialDutProfile> = {
   files: [],
   check: checkSerial,
   secretEnv: (adapter) => [adapter.login?.passwordEnv],
-  create: createSerialDut,
+  // Loaded when a run drives a device this way, not when a profile is loaded or linted.
+  create: async (profile, options) => (await import('./index.ts')).createSerialDut(profile, options),
 }

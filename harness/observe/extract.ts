@@ -4,7 +4,7 @@
  * carry the value is skipped, and the last such problem goes into the reason when nothing did.
  */
 import type { UpdateOutcome } from '../../core/dut.ts'
-import { parsePointer } from '../../ixit/source.ts'
+import { parsePointer } from '../../ixit/pointer.ts'
 import { asText } from '../../adapters/kit/extract.ts'
 import { mapState } from '../../adapters/kit/outcome.ts'
 import { excerpt } from '../../adapters/kit/text.ts'

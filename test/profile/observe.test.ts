@@ -52,7 +52,7 @@ describe('a device without an API, observed on its update server', () => {
 
   it('has a Dut that supports nothing and refuses every operation in the words of every channel', async () => {
     const { profile } = await load(MENDER.replace('adapter: { kind: none }', 'adapter: { kind: none, name: mender-client 4 }'))
-    const dut = createDut(profile!, { evidence: new EvidenceLog() })
+    const dut = await createDut(profile!, { evidence: new EvidenceLog() })
     for (const op of OPERATIONS) expect(dut.supports(op)).toBe(false)
     await expect(dut.identify()).rejects.toMatchObject({
       code: 'E_DUT_NOT_DECLARED',

@@ -170,7 +170,7 @@ describe('a channel registered next to the built-in ones', () => {
   it('creates its Dut and names its secrets', async () => {
     const { profile } = await WITH_COAP.load(await write(PROFILE))
     if (!profile) throw new Error('expected a profile')
-    const dut = WITH_COAP.create(profile, { evidence: new EvidenceLog() })
+    const dut = await WITH_COAP.create(profile, { evidence: new EvidenceLog() })
     expect(dut.supports('identify')).toBe(true)
     expect(await dut.identify()).toEqual({ model: 'CoAP device', version: 'block 1024' })
     await expect(dut.reboot()).rejects.toMatchObject({ code: 'E_DUT_NOT_DECLARED' })
@@ -179,7 +179,7 @@ describe('a channel registered next to the built-in ones', () => {
   })
 
   it('leaves the built-in channels as they were, and is unknown where it is not registered', async () => {
-    expect(WITH_COAP.schema().$defs.coapAdapter).toBeDefined()
+    expect((await WITH_COAP.schema()).$defs.coapAdapter).toBeDefined()
     const http = await write('name: h\nadapter: { kind: http, baseUrl: "http://127.0.0.1:1" }\noperations: {}\n', {})
     expect((await WITH_COAP.load(http)).findings).toEqual([])
     const { findings } = await loadDutProfile(await write(PROFILE))
