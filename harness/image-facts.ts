@@ -17,7 +17,7 @@ const REFS = ['valid', 'older', 'baseline'] as const
 /** `locate`: the profile loader's, so the findings point into dut.yaml. */
 export async function imageFactFindings(profile: DutProfile, locate: SourceDoc['locate']): Promise<Finding[]> {
   const images = profile.images
-  const read = images && FORMATS[images.format].facts
+  const read = images && (await FORMATS[images.format]()).facts
   if (!images || !read) return []
   const out: Finding[] = []
   for (const key of REFS) {

@@ -69,6 +69,10 @@ const profileSchema = await built('profile/schema.js')
 const { CHANNELS } = await built('adapters/registry.js')
 writeFileSync(profileSchema.PREBUILT_VALIDATOR, profileSchema.validatorModule(CHANNELS))
 
+// The crypto thresholds as JSON, so a run's worker loads no YAML library for them (suites/lib/crypto.ts).
+const crypto = await built('suites/lib/crypto.js')
+writeFileSync(crypto.PREBUILT_THRESHOLDS, JSON.stringify(crypto.readThresholdsYaml()))
+
 // What --if-stale compares the sources against.
 writeFileSync(join(next, '.built'), new Date().toISOString() + '\n')
 

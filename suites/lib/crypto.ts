@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
-import { parse } from 'yaml'
 import type { UpdMech } from '../../ixit/types.ts'
 
 export type Rating = 'deprecated' | 'legacy' | 'best'
@@ -28,10 +28,24 @@ export interface CryptoThresholds {
 
 const THRESHOLDS_FILE = fileURLToPath(new URL('../../catalog/crypto-thresholds.yaml', import.meta.url))
 
+/**
+ * The table as JSON, written by the build (scripts/build.mjs) beside the YAML in dist/: a run's
+ * worker then loads no YAML library for it. The sources have no such file and read the YAML.
+ */
+export const PREBUILT_THRESHOLDS = new URL('../../catalog/crypto-thresholds.json', import.meta.url)
+
 let loaded: CryptoThresholds | undefined
 
+/** The table as the YAML says it (what the build stores as JSON). */
+export function readThresholdsYaml(): CryptoThresholds {
+  const { parse } = createRequire(import.meta.url)('yaml') as typeof import('yaml')
+  return parse(readFileSync(THRESHOLDS_FILE, 'utf8')) as CryptoThresholds
+}
+
 export function cryptoThresholds(): CryptoThresholds {
-  loaded ??= parse(readFileSync(THRESHOLDS_FILE, 'utf8')) as CryptoThresholds
+  loaded ??= existsSync(PREBUILT_THRESHOLDS)
+    ? (JSON.parse(readFileSync(PREBUILT_THRESHOLDS, 'utf8')) as CryptoThresholds)
+    : readThresholdsYaml()
   return loaded
 }
 
