@@ -5,7 +5,7 @@
  * journal (fsync'd per unit) is what is left.
  */
 import { INTERRUPT_EXIT, type RunInterrupt, type StopSignal } from '../harness/interrupt.ts'
-import { descendants, signalAll } from '../harness/process-tree.ts'
+import { killAllBelow } from '../harness/process-tree.ts'
 import type { Output } from './output.ts'
 
 /** Installs the handlers until the returned function is called. */
@@ -16,7 +16,7 @@ export function watchSignals(interrupt: RunInterrupt, io: Output, journal: strin
       return
     }
     io.err(`ts701: stopping at once; the units decided so far are in ${journal} (ts701 report rebuilds the reports from it)`)
-    signalAll(descendants(), 'SIGKILL')
+    killAllBelow(2_000)
     process.exit(INTERRUPT_EXIT[interrupt.signal ?? signal])
   }
   const onInt = () => onSignal('SIGINT')

@@ -8,15 +8,17 @@ export interface ProcessInfo {
   pid: number
   ppid: number
   command: string
+  /** Dead, waiting for its parent to collect its exit status: nothing left to stop. */
+  zombie: boolean
 }
 
 function processInfo(pid: number): ProcessInfo | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
     // The command name may hold spaces and parentheses; the fields after its last ')' do not.
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+    const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
     const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim()
-    return { pid, ppid, command }
+    return { pid, ppid: Number(ppid), command, zombie: state === 'Z' }
   } catch {
     // Gone meanwhile, or not ours to read.
     return undefined
@@ -60,5 +62,22 @@ export function signalAll(processes: readonly ProcessInfo[], signal: NodeJS.Sign
     } catch {
       // Already gone.
     }
+  }
+}
+
+/**
+ * Kills every process below `root` and returns once none is left running, or after `withinMs`.
+ * A killed process takes a moment to end (a loaded machine tears down a worker's memory for a
+ * tenth of a second), and one started meanwhile is caught in the next round: a run that says it
+ * stopped everything has. Synchronous, for an exit path that must not wait on the event loop.
+ */
+export function killAllBelow(withinMs: number, root: number = process.pid): void {
+  const until = Date.now() + withinMs
+  const pause = new Int32Array(new SharedArrayBuffer(4))
+  for (;;) {
+    const running = descendants(root).filter((p) => !p.zombie)
+    if (running.length === 0 || Date.now() >= until) return
+    signalAll(running, 'SIGKILL')
+    Atomics.wait(pause, 0, 0, 10)
   }
 }

@@ -1,5 +1,7 @@
+import { spawn, spawnSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { checkFindings, fuzzLint } from './lint-fuzz.ts'
+import { checkFindings, type FuzzFailure, type FuzzSummary } from './lint-fuzz.ts'
 import { iterationSeed, mutate, MUTATIONS, Rng } from './mutate.ts'
 
 /**
@@ -9,6 +11,34 @@ import { iterationSeed, mutate, MUTATIONS, Rng } from './mutate.ts'
  */
 const SEED = Number(process.env.TS701_FUZZ_SEED ?? 20_240_701)
 const ITERATIONS = Number(process.env.TS701_FUZZ_ITERATIONS ?? 10_000)
+
+/** What the fuzz process prints: the summary, its failures without their documents. */
+type ChildSummary = Omit<FuzzSummary, 'failures'> & { failures: Array<Omit<FuzzFailure, 'bytes'>> }
+
+const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url))
+
+/**
+ * The fuzz is CPU and nothing else: no device, no clock of its own. It runs in a process of its
+ * own at idle scheduling priority (SCHED_IDLE, where `chrt` can set it), so it takes the CPU the
+ * device-driven files beside it leave idle, instead of starving simulated devices whose clocks
+ * then run late. Alone it runs as fast as before. Its failures come back in the summary.
+ */
+async function fuzzAtIdlePriority(seed: number, iterations: number): Promise<ChildSummary> {
+  const node = [process.execPath, '--max-semi-space-size=64', '--import', 'tsx', CHILD, String(iterations), String(seed)]
+  const idle = spawnSync('chrt', ['--idle', '0', 'true']).status === 0
+  const [command, ...args] = idle ? ['chrt', '--idle', '0', ...node] : node
+  const child = spawn(command!, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d) => (stdout += d))
+  child.stderr.on('data', (d) => (stderr += d))
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject)
+    child.on('close', resolve)
+  })
+  if (code !== 0) throw new Error(`the fuzz process ended with ${code}:\n${stderr.slice(-4000)}`)
+  return JSON.parse(stdout.trim().split('\n').at(-1)!)
+}
 
 describe('lint on damaged documents', () => {
   it('mutates the same way for the same seed, and differently for others', () => {
@@ -36,7 +66,7 @@ describe('lint on damaged documents', () => {
   it(
     `never crashes, prints no stack trace and locates every error (${ITERATIONS} documents, seed ${SEED})`,
     async () => {
-      const summary = await fuzzLint({ seed: SEED, iterations: ITERATIONS })
+      const summary = await fuzzAtIdlePriority(SEED, ITERATIONS)
       const shown = summary.failures
         .slice(0, 5)
         .map((f) => `seed ${f.seed} iteration ${f.iteration} (${f.document}, ${f.what}): ${f.problem.slice(0, 800)}`)

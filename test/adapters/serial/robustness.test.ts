@@ -132,7 +132,11 @@ describe('a port that goes away', () => {
       begin: { send: 'upload raw {{image.size}}', expect: 'READY' },
       end: { send: 'upload end', expect: 'ok' },
     }
-    const { dut, entries } = dutFor(profile(pair.a, { ...OPERATIONS, 'deliver-image': raw }, fast))
+    // The upload stalls within the fast default; the device is then given time to answer again,
+    // which on a loaded machine can take longer than that.
+    const { dut, entries } = dutFor(
+      profile(pair.a, { ...OPERATIONS, 'deliver-image': raw }, { timeouts: { ...fast.timeouts, operations: { identify: 5_000 } } }),
+    )
     const original = device.feed.bind(device)
     device.feed = (data) => {
       original(data)
