@@ -2,13 +2,11 @@ import { relative } from 'node:path'
 import { BaseSequencer, type TestSpecification } from 'vitest/node'
 
 /**
- * The lint fuzz first: it runs at idle priority beside everything else and takes only the CPU
- * the others leave (test/fuzz/lint-fuzz.test.ts), so it should be there from the start. Then
- * the files that run whole assessments, longest first. vitest orders by the durations it cached,
- * and without a cache (a fresh clone, as in CI) by file size, which puts these three-line files
- * last: the run then ends on one worker waiting out the longest of them alone.
+ * Files that run whole assessments, longest first. vitest orders by the durations it cached, and
+ * without a cache (a fresh clone, as in CI) by file size, which puts these three-line files last:
+ * the run then ends on one worker waiting out the longest of them alone.
  */
-const LONG_FIRST = ['test/fuzz/', 'test/matrix/jobs', 'test/matrix/', 'test/sim/modes/']
+const LONG_FIRST = ['test/matrix/jobs', 'test/matrix/', 'test/sim/modes/', 'test/fuzz/']
 
 const rank = (file: string): number => {
   const i = LONG_FIRST.findIndex((prefix) => file.startsWith(prefix))
