@@ -35,11 +35,7 @@ export class UpdateEventStream {
     this.unsubscribe = [
       device.signals.status.on((view) => this.changed(view)),
       device.signals.power.on((e) => {
-        if (!e.up)
-          void this.wss?.then(
-            (wss) => this.closeAll(wss, CLOSE_RESTART, 'the device restarts'),
-            () => undefined,
-          )
+        if (!e.up) this.withServer((wss) => this.closeAll(wss, CLOSE_RESTART, 'the device restarts'))
       }),
     ]
   }
@@ -91,12 +87,14 @@ export class UpdateEventStream {
     if (key === this.last) return
     this.last = key
     const text = JSON.stringify(view)
-    void this.wss?.then(
-      (wss) => {
-        for (const ws of wss.clients) if (ws.readyState === ws.OPEN) ws.send(text)
-      },
-      () => undefined,
-    )
+    this.withServer((wss) => {
+      for (const ws of wss.clients) if (ws.readyState === ws.OPEN) ws.send(text)
+    })
+  }
+
+  /** Runs `use` on the server once it is made; nothing to do while no client ever upgraded. */
+  private withServer(use: (wss: WebSocketServer) => void): void {
+    void this.wss?.then(use, () => undefined)
   }
 
   private closeAll(wss: WebSocketServer, code: number, reason: string): void {

@@ -111,10 +111,9 @@ export class UpdateTransport {
     return { bytes: meter.bytes, sha256: meter.digest() }
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.http.destroy()
     this.https.destroy()
-    return Promise.resolve()
   }
 
   /**
