@@ -1,3 +1,3 @@
-import { describeMatrix } from './matrix.ts'
+import { describeMatrix, describeServerObserved } from './matrix.ts'
 
-describeMatrix('hawkbit')
+describeServerObserved('hawkbit', describeMatrix('hawkbit'))

@@ -1,4 +1,7 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { RecordedEntry } from '../../core/evidence.ts'
 import type { UnitResult } from '../../core/verdict.ts'
 import { FLAW_NAMES, type FlawName } from '../../sim/flaws.ts'
 import { runAssessment, tempDir } from '../cli/helpers.ts'
@@ -272,15 +275,77 @@ function expectOutOfReach(target: Target, row: Row): void {
   }
 }
 
+/** One run of the matrix, for the checks a target's file adds on what its device left in evidence. */
+export interface MatrixRun {
+  code: number
+  failed: string[]
+  /** Every unit result of the run. */
+  results: UnitResult[]
+  /** The unit's results (one per target of the unit) by name, `5.3-2-2b signature-removed`. */
+  units(name: string): UnitResult[]
+  /** The evidence entries the unit's results cite, in the order recorded. */
+  evidence(name: string): Promise<RecordedEntry[]>
+  /** Every evidence entry of the run. */
+  allEvidence(): Promise<RecordedEntry[]>
+}
+
+/** A target's runs after its matrix ran: the conformant device's, or the run holding a flaw. */
+export interface MatrixRuns {
+  run(flaw?: FlawName): MatrixRun
+}
+
+async function readEvidence(out: string): Promise<RecordedEntry[]> {
+  const text = await readFile(join(out, 'evidence', 'exchanges.jsonl'), 'utf8')
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as RecordedEntry)
+}
+
+function matrixRun(row: Row): MatrixRun {
+  let all: Promise<RecordedEntry[]> | undefined
+  const allEvidence = () => (all ??= readEvidence(row.out))
+  return {
+    code: row.code,
+    failed: row.failed,
+    results: [...row.units.values()].flat(),
+    units: (name) => row.units.get(name) ?? [],
+    allEvidence,
+    async evidence(name) {
+      const cited = new Set((row.units.get(name) ?? []).flatMap((u) => u.evidence ?? []))
+      return (await allEvidence()).filter((e) => cited.has(e.id))
+    },
+  }
+}
+
+/**
+ * A device without an API is judged from what it sent its update server: on the conformant run,
+ * its checks, the attacks it refused and the valid image it installed PASS on UpdMech-Network,
+ * and so does the model it reported (the matrix alone would let them be NOT APPLICABLE).
+ */
+export function describeServerObserved(label: TargetLabel, matrix: MatrixRuns): void {
+  // (5.3-5-2b, the periodic checks, is V2.1.1's; the default edition asks for none.)
+  const observed = ['5.3-5-2a', '5.3-5-2c', '5.3-9-2a', '5.3-9-2b', '5.3-9-2c', '5.3-10-1d']
+  it(`${label}: the conformant device PASSes from what it sent the server`, () => {
+    const { results } = matrix.run()
+    for (const id of observed) {
+      const verdicts = results.filter((u) => u.id === id && u.target === 'UpdMech-Network').map((u) => u.verdict)
+      expect(verdicts.length > 0 && verdicts.every((v) => v === 'PASS'), `${id}: ${verdicts.join(', ')}`).toBe(true)
+    }
+    expect(results.find((u) => u.id === '5.3-16-2a')?.verdict).toBe('PASS')
+  })
+}
+
 /**
  * The matrix of one target (a file per target, so vitest runs targets side by side). The suites ask
- * the same operations whichever adapter carries them, so the verdicts must not differ.
+ * the same operations whichever adapter carries them, so the verdicts must not differ. A target's
+ * file may look further into the runs (what its kind of device left in evidence) through the
+ * returned MatrixRuns, in tests after this describe block.
  */
-export function describeMatrix(label: TargetLabel): void {
+export function describeMatrix(label: TargetLabel): MatrixRuns {
   const target = TARGETS.find((t) => t.label === label)!
+  const rows = new Map<string, Row>()
   describe(`detection matrix of the reference DUT, ${label} (full runs, conceptual and functional)`, () => {
-    const rows = new Map<string, Row>()
-
     beforeAll(async () => {
       const jobs: Array<[readonly FlawName[], string | undefined]> = [
         [[], undefined],
@@ -333,4 +398,14 @@ export function describeMatrix(label: TargetLabel): void {
       },
     )
   })
+
+  return {
+    run(flaw) {
+      const flaws = flaw ? runsOf(target).find((r) => r.includes(flaw))! : []
+      const standard = flaw ? (standardOf(flaws) ?? 'en303645-v3.1.3') : 'en303645-v3.1.3'
+      const row = rows.get(key(label, labelOf(flaws), standard))
+      if (!row) throw new Error(`the ${label} matrix has no run for ${labelOf(flaws)} under ${standard}`)
+      return matrixRun(row)
+    },
+  }
 }

@@ -1,3 +1,3 @@
-import { describeMatrix } from './matrix.ts'
+import { describeMatrix, describeServerObserved } from './matrix.ts'
 
-describeMatrix('pull')
+describeServerObserved('pull', describeMatrix('pull'))

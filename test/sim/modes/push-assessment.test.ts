@@ -34,46 +34,10 @@ const unit = (run: Run, id: string) => run.units.find((u) => nameOf(u) === id)
 
 /**
  * A few minutes of device days each: the two of a pair run side by side. Each run takes only the
- * groups its tests look at (installs and refusals, restarts); the detection matrix runs the whole
- * assessment with the jobs agent.
+ * groups its tests look at (installs and refusals, restarts). The jobs agent and the other modes
+ * are assessed whole by the detection matrix (test/matrix/), which also looks at their evidence.
  */
 const RUN_MS = 600_000
-
-describe('mode jobs, end to end: ts701 run --mode jobs', () => {
-  let conformant: Run
-  let noBootCheck: Run
-
-  beforeAll(async () => {
-    ;[conformant, noBootCheck] = await Promise.all([
-      assess(['--mode', 'jobs', '--group', '5.3-1,5.3-2,5.3-5']),
-      assess(['--mode', 'jobs', '--flaw', 'no-boot-check', '--group', '5.3-5']),
-    ])
-  }, RUN_MS)
-
-  it('assesses the conformant agent with no FAIL and exit 0, reading what the agent publishes', () => {
-    const open = conformant.units.filter((u) => u.verdict !== 'PASS' && u.verdict !== 'NOT APPLICABLE')
-    expect(open.map((u) => `${nameOf(u)} ${u.verdict}: ${u.reason}`)).toEqual([])
-    expect(conformant.cli.code).toBe(0)
-    const summaries = [...conformant.evidence.values()]
-    // No lab API was used: only the agent's own topics, its job notifications and its settings.
-    expect(summaries.some((s) => /cmd\/(identify|update\/status|reboot|factory-reset|service)/.test(s))).toBe(false)
-    expect(summaries.some((s) => /^power-off: bash bench\.sh power-off → exit 0/.test(s))).toBe(true)
-    expect(summaries.some((s) => /^power-on: bash bench\.sh power-on → exit 0/.test(s))).toBe(true)
-    expect(summaries.some((s) => /^restore: bash bench\.sh reflash-baseline → exit 0/.test(s))).toBe(true)
-    expect(summaries.some((s) => /jobs\/notify-next/.test(s))).toBe(true)
-    expect(summaries.some((s) => /observed ts701\/ts701-ref-hw1\/jobs\/[^/]+\/update: \{"status":"SUCCEEDED"/.test(s))).toBe(true)
-  })
-
-  it('FAILs 5.3-5-2a for flaw no-boot-check, from the check announcements on MQTT', () => {
-    expect(noBootCheck.failed).toEqual(['5.3-5-2a'])
-    expect(noBootCheck.cli.code).toBe(1)
-    const failed = unit(noBootCheck, '5.3-5-2a')!
-    const cited = (failed.evidence ?? []).map((id) => noBootCheck.evidence.get(id) ?? '')
-    expect(cited.some((s) => s.startsWith('observed ts701/ts701-ref-hw1/jobs/get: '))).toBe(true)
-    // The conformant agent's boot check, announced the same way, passes.
-    expect(unit(conformant, '5.3-5-2a')?.verdict).toBe('PASS')
-  })
-})
 
 describe('the push-upload shape: an HTTP profile whose outcome comes over a WebSocket', () => {
   const setups: ReferenceSetup[] = []
