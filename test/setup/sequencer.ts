@@ -6,7 +6,7 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node'
  * without a cache (a fresh clone, as in CI) by file size, which puts these three-line files last:
  * the run then ends on one worker waiting out the longest of them alone.
  */
-const LONG_FIRST = ['test/matrix/jobs', 'test/matrix/', 'test/sim/modes/', 'test/fuzz/']
+const LONG_FIRST = ['test/fuzz/', 'test/matrix/jobs', 'test/matrix/', 'test/sim/modes/']
 
 const rank = (file: string): number => {
   const i = LONG_FIRST.findIndex((prefix) => file.startsWith(prefix))
