@@ -4,7 +4,7 @@
  * an image field would otherwise send that file to the device. A lab that keeps material
  * elsewhere (a shared CA folder) says so once, in `allowFiles`, where a reviewer sees it.
  */
-import { realpath, stat } from 'node:fs/promises'
+import { realpathSync, statSync, type Stats } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { isRecord } from '../ixit/documents.ts'
 import { finding } from '../ixit/findings.ts'
@@ -14,19 +14,20 @@ import type { SourceDoc } from '../ixit/source.ts'
 import type { Finding } from '../ixit/types.ts'
 import { resolvePath, type ProfileFile } from './files.ts'
 
-export async function fileFindings(doc: SourceDoc, profileFile: string, files: readonly ProfileFile[]): Promise<Finding[]> {
+/**
+ * Synchronous file system calls: a profile names a handful of files, and each asynchronous call
+ * would cost a round trip through libuv's thread pool dearer than the call itself.
+ */
+export function fileFindings(doc: SourceDoc, profileFile: string, files: readonly ProfileFile[]): Finding[] {
   const findings: Finding[] = []
-  const home = await real(dirname(resolve(profileFile)))
+  const home = real(dirname(resolve(profileFile)))
   const folders = [home]
   const allowFiles = isRecord(doc.value) && Array.isArray(doc.value.allowFiles) ? doc.value.allowFiles : []
   for (const [i, written] of allowFiles.entries()) {
     if (typeof written !== 'string') continue
     const path = resolvePath(profileFile, written)
-    const isDir = await stat(path).then(
-      (s) => s.isDirectory(),
-      () => false,
-    )
-    if (isDir) folders.push(await real(path))
+    const isDir = statOf(path)?.isDirectory() === true
+    if (isDir) folders.push(real(path))
     else
       findings.push(
         finding('error', 'missing-file', doc.locate(['allowFiles', i]), `folder "${written}" does not exist`, toPointer(['allowFiles', i])),
@@ -37,7 +38,7 @@ export async function fileFindings(doc: SourceDoc, profileFile: string, files: r
     const at = doc.locate(f.path)
     const pointer = toPointer(f.path)
     const lexical = resolve(f.resolved)
-    const target = await real(lexical)
+    const target = real(lexical)
     if (!folders.some((folder) => isWithin(folder, target))) {
       const how = target !== lexical && isWithin(home, lexical) ? ' (a symbolic link that leads out of it)' : ''
       findings.push(
@@ -51,10 +52,7 @@ export async function fileFindings(doc: SourceDoc, profileFile: string, files: r
       )
       continue
     }
-    const what = await stat(lexical).then(
-      (s) => (s.isFile() ? undefined : s.isDirectory() ? 'is a directory, not a file' : 'is not a regular file'),
-      (err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? 'does not exist' : `cannot be read (${err.code ?? err.message})`),
-    )
+    const what = fileProblem(lexical)
     if (!what) continue
     const where = f.resolved === f.written ? '' : ` (resolved to ${f.resolved})`
     findings.push(finding('error', 'missing-file', at, `file "${f.written}"${where} ${what}`, pointer))
@@ -62,12 +60,32 @@ export async function fileFindings(doc: SourceDoc, profileFile: string, files: r
   return findings
 }
 
-/** The path with symlinks resolved as far as it exists: a missing file is judged by its folder. */
-async function real(path: string): Promise<string> {
+function statOf(path: string): Stats | undefined {
   try {
-    return await realpath(path)
+    return statSync(path)
+  } catch {
+    return undefined
+  }
+}
+
+/** Why the path is no file to read, or undefined. */
+function fileProblem(path: string): string | undefined {
+  let s: Stats
+  try {
+    s = statSync(path)
+  } catch (error) {
+    const err = error as NodeJS.ErrnoException
+    return err.code === 'ENOENT' ? 'does not exist' : `cannot be read (${err.code ?? err.message})`
+  }
+  return s.isFile() ? undefined : s.isDirectory() ? 'is a directory, not a file' : 'is not a regular file'
+}
+
+/** The path with symlinks resolved as far as it exists: a missing file is judged by its folder. */
+function real(path: string): string {
+  try {
+    return realpathSync.native(path)
   } catch {
     const parent = dirname(path)
-    return parent === path ? path : resolve(await real(parent), path.slice(parent.length + 1))
+    return parent === path ? path : resolve(real(parent), path.slice(parent.length + 1))
   }
 }

@@ -74,7 +74,7 @@ async function load<C extends ChannelDescriptor>(
   findings.push(...schemaFindings)
   findings.push(...checkProfile(parsed.doc, channels))
   files = filesOf(file, parsed.doc.value, filePatterns(channels, parsed.doc.value))
-  findings.push(...(await fileFindings(parsed.doc, file, files)))
+  findings.push(...fileFindings(parsed.doc, file, files))
   if (!filled) return done()
   // Where files may come from is the loader's concern; the loaded profile holds the files themselves.
   const { allowFiles: _, ...profile } = filled as Record<string, unknown>
