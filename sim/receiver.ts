@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto'
-import { open, rm, type FileHandle } from 'node:fs/promises'
+import { closeSync, openSync, writeSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
 import type { ReferenceDut } from './device.ts'
 import { SimError } from './errors.ts'
 
@@ -31,7 +32,8 @@ export class ImageReceiver {
 
   private constructor(
     readonly path: string,
-    private readonly file: FileHandle,
+    /** Written synchronously: a piece is a line or a chunk of a kilobyte or so, and a thread-pool round trip for each cost more than the write. */
+    private readonly fd: number,
     readonly announced: Announced,
     readonly bootId: number,
   ) {}
@@ -46,8 +48,8 @@ export class ImageReceiver {
       throw new SimError('E_SIM_BAD_REQUEST', 'the SHA-256 must be 64 hex digits')
     if (!device.isUp) throw new SimError('E_SIM_RESTARTING', 'the device is restarting')
     const path = device.stagingFile(kind)
-    const file = await open(path, 'w', 0o600)
-    return new ImageReceiver(path, file, { size, ...(sha256 ? { sha256: sha256.toLowerCase() } : {}) }, device.bootId)
+    const fd = openSync(path, 'w', 0o600)
+    return new ImageReceiver(path, fd, { size, ...(sha256 ? { sha256: sha256.toLowerCase() } : {}) }, device.bootId)
   }
 
   get remaining(): number {
@@ -63,14 +65,14 @@ export class ImageReceiver {
     this.bytes += piece.length
     this.hash.update(piece)
     let at = 0
-    while (at < piece.length) at += (await this.file.write(piece, at)).bytesWritten
+    while (at < piece.length) at += writeSync(this.fd, piece, at)
   }
 
   /** Closes the file; the length and the announced hash must match (E_SIM_TRANSFER), or the file is gone. */
   async finish(): Promise<Received> {
     if (this.done) throw new SimError('E_SIM_TRANSFER', 'the transfer is over')
     this.done = true
-    await this.file.close()
+    closeSync(this.fd)
     const sha256 = this.hash.digest('hex')
     const { size, sha256: expected } = this.announced
     let problem: string | undefined
@@ -87,7 +89,11 @@ export class ImageReceiver {
   async abort(): Promise<void> {
     if (!this.done) {
       this.done = true
-      await this.file.close().catch(() => {})
+      try {
+        closeSync(this.fd)
+      } catch {
+        // Already gone with the transfer: the file is removed below either way.
+      }
     }
     await rm(this.path, { force: true })
   }
