@@ -160,7 +160,14 @@ export function clean(text: string): string {
 /** A terminal on the console: everything received is kept; commands wait for the prompt. */
 export class Terminal {
   raw = ''
-  constructor(readonly stream: Duplex) {
+  /**
+   * `unprompted`: lines the device prints on its own (a check it starts, an install result). They
+   * may come between a command's echo and its answer, and are not part of the answer.
+   */
+  constructor(
+    readonly stream: Duplex,
+    private readonly unprompted?: RegExp,
+  ) {
     stream.on('data', (d: Buffer) => {
       this.raw += d.toString('utf8')
     })
@@ -187,21 +194,29 @@ export class Terminal {
     }
   }
 
-  /** Sends a line and returns what came back up to the next prompt (echo included), cleaned. */
+  /**
+   * Sends a line and returns what came back up to the prompt after its echo (echo included),
+   * cleaned: a prompt the device printed after a message of its own, before it read the line, does
+   * not end the wait.
+   */
   async command(line: string, timeoutMs = 10_000): Promise<string> {
     const mark = this.raw.length
     await this.write(`${line}\r\n`)
-    const text = await this.waitFor(/\nts701> $/, mark, timeoutMs)
-    return text
+    // Plain text comes back as typed; a line with control characters is edited by the device first.
+    const echo = /^[\x20-\x7e]+$/.test(line.trim()) ? line.trim().replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : undefined
+    return this.waitFor(echo ? new RegExp(`${echo}\n(?:[\\s\\S]*\n)?ts701> $`) : /\nts701> $/, mark, timeoutMs)
   }
 
-  /** Sends a line and returns the answer without the echo and the trailing prompt. */
+  /** Sends a line and returns the answer without the echo, the trailing prompt and the device's own lines. */
   async answer(line: string, timeoutMs = 10_000): Promise<string> {
     const text = await this.command(line, timeoutMs)
     const lines = text.split('\n')
     // A line the device printed unprompted just before the echo is not part of the answer.
     const found = line.trim() ? lines.findIndex((l) => l.trim().endsWith(line.trim())) : -1
-    return lines.slice(Math.max(found, 0) + 1, -1).join('\n')
+    return lines
+      .slice(Math.max(found, 0) + 1, -1)
+      .filter((l) => !this.unprompted?.test(l))
+      .join('\n')
   }
 
   /** Waits until the console shows a prompt and is quiet, then returns. */
