@@ -40,16 +40,16 @@ function readBoundedSync(file: string, limit: number): BoundedRead {
     // Up to one byte past the limit, whatever the size said: enough to tell "too large" apart. The
     // first read asks for one byte more than the stat said, so a file that did not grow is read
     // whole, its end seen, in one call.
-    let want = Math.min(Math.max(info.size + 1, 1), limit + 1)
+    let piece = Math.max(info.size + 1, 64 * 1024)
     while (length <= limit) {
-      const chunk = Buffer.allocUnsafe(Math.min(Math.max(want, 64 * 1024), limit + 1 - length))
+      const chunk = Buffer.allocUnsafe(Math.min(piece, limit + 1 - length))
       const bytesRead = readSync(fd, chunk, 0, chunk.length, length)
       if (bytesRead === 0) break
       chunks.push(chunk.subarray(0, bytesRead))
       length += bytesRead
       // A short read of a regular file is its end.
       if (bytesRead < chunk.length && length <= info.size) break
-      want = 64 * 1024
+      piece = 64 * 1024
     }
     if (length > limit) return { ok: false, why: 'too-large' }
     return { ok: true, bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length) }

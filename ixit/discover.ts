@@ -5,10 +5,10 @@
  * each asynchronous call costs a round trip through libuv's thread pool that is dearer than the
  * call itself (a fifth of a lint's time on the 2-core rig).
  */
-import { lstatSync, readdirSync, realpathSync, statSync, type Stats } from 'node:fs'
+import { lstatSync, readdirSync, statSync, type Stats } from 'node:fs'
 import { basename, join, resolve } from 'node:path'
 import { finding } from './findings.ts'
-import { isWithin } from '../core/paths.ts'
+import { isWithin, realPathOrUndefined, statOrUndefined } from '../core/paths.ts'
 import type { Finding } from './types.ts'
 
 const EXTENSIONS = ['.yaml', '.yml', '.json'] as const
@@ -40,7 +40,7 @@ export async function discoverDocuments(dir: string): Promise<Discovery> {
 
   const findings: Finding[] = []
   // Symlinks that stay inside the folder are fine; the folder's own path may be one too.
-  const root = realOrUndefined(dir) ?? resolve(dir)
+  const root = realPathOrUndefined(dir) ?? resolve(dir)
   /** True for a document that can be read; a name that is there but cannot be a document gets its finding. */
   const usable = (path: string): boolean => {
     const problem = documentProblem(path, root)
@@ -77,7 +77,7 @@ export async function discoverDocuments(dir: string): Promise<Discovery> {
   const ixit = pick(dir, names, 'ixit', 'the IXIT')
   const ixitFile = ixit.file
   const ixitDir = join(dir, 'ixit')
-  const ixitDirGiven = names.has('ixit') && isDirectory(ixitDir)
+  const ixitDirGiven = names.has('ixit') && statOrUndefined(ixitDir)?.isDirectory() === true
   const hasIxitDir = ixitDirGiven && inside(ixitDir, root, 'the IXIT folder')
 
   if (ixitFile) {
@@ -134,7 +134,7 @@ function outside(path: string, root: string, what: string): string | undefined {
     return undefined
   }
   if (!link.isSymbolicLink()) return undefined
-  const target = realOrUndefined(path)
+  const target = realPathOrUndefined(path)
   if (target === undefined) return 'is a symbolic link that leads nowhere (its target does not exist)'
   if (!isWithin(root, target) || target === root)
     return `is a symbolic link out of the assessment folder; ts701 does not follow it: put ${what} itself in the folder`
@@ -147,23 +147,6 @@ function missing(file: string, message: string): Finding {
 
 function duplicateDocument(file: string, message: string): Finding {
   return finding('error', 'duplicate-document', { file, line: 1, column: 1 }, message)
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory()
-  } catch {
-    return false
-  }
-}
-
-/** The path with every symlink resolved, as the system's realpath gives it; undefined when it leads nowhere. */
-function realOrUndefined(path: string): string | undefined {
-  try {
-    return realpathSync.native(path)
-  } catch {
-    return undefined
-  }
 }
 
 function errorText(err: unknown): string {

@@ -4,11 +4,11 @@
  * an image field would otherwise send that file to the device. A lab that keeps material
  * elsewhere (a shared CA folder) says so once, in `allowFiles`, where a reviewer sees it.
  */
-import { realpathSync, statSync, type Stats } from 'node:fs'
+import { statSync, type Stats } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { isRecord } from '../ixit/documents.ts'
 import { finding } from '../ixit/findings.ts'
-import { isWithin } from '../core/paths.ts'
+import { isWithin, realPathOrUndefined, statOrUndefined } from '../core/paths.ts'
 import { toPointer } from '../ixit/pointer.ts'
 import type { SourceDoc } from '../ixit/source.ts'
 import type { Finding } from '../ixit/types.ts'
@@ -26,7 +26,7 @@ export function fileFindings(doc: SourceDoc, profileFile: string, files: readonl
   for (const [i, written] of allowFiles.entries()) {
     if (typeof written !== 'string') continue
     const path = resolvePath(profileFile, written)
-    const isDir = statOf(path)?.isDirectory() === true
+    const isDir = statOrUndefined(path)?.isDirectory() === true
     if (isDir) folders.push(real(path))
     else
       findings.push(
@@ -60,14 +60,6 @@ export function fileFindings(doc: SourceDoc, profileFile: string, files: readonl
   return findings
 }
 
-function statOf(path: string): Stats | undefined {
-  try {
-    return statSync(path)
-  } catch {
-    return undefined
-  }
-}
-
 /** Why the path is no file to read, or undefined. */
 function fileProblem(path: string): string | undefined {
   let s: Stats
@@ -82,10 +74,8 @@ function fileProblem(path: string): string | undefined {
 
 /** The path with symlinks resolved as far as it exists: a missing file is judged by its folder. */
 function real(path: string): string {
-  try {
-    return realpathSync.native(path)
-  } catch {
-    const parent = dirname(path)
-    return parent === path ? path : resolve(real(parent), path.slice(parent.length + 1))
-  }
+  const found = realPathOrUndefined(path)
+  if (found !== undefined) return found
+  const parent = dirname(path)
+  return parent === path ? path : resolve(real(parent), path.slice(parent.length + 1))
 }

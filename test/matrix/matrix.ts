@@ -345,6 +345,14 @@ export function describeServerObserved(label: TargetLabel, matrix: MatrixRuns): 
 export function describeMatrix(label: TargetLabel): MatrixRuns {
   const target = TARGETS.find((t) => t.label === label)!
   const rows = new Map<string, Row>()
+  /** The run that holds the flaw (its bundle, or it alone), or the conformant device's. */
+  const runWith = (flaw?: FlawName): { flaws: readonly FlawName[]; row: Row } => {
+    const flaws = flaw ? runsOf(target).find((r) => r.includes(flaw))! : []
+    const standard = (flaw && standardOf(flaws)) ?? 'en303645-v3.1.3'
+    const row = rows.get(key(label, labelOf(flaws), standard))
+    if (!row) throw new Error(`the ${label} matrix has no run for ${labelOf(flaws)} under ${standard}`)
+    return { flaws, row }
+  }
   describe(`detection matrix of the reference DUT, ${label} (full runs, conceptual and functional)`, () => {
     beforeAll(async () => {
       const jobs: Array<[readonly FlawName[], string | undefined]> = [
@@ -387,8 +395,7 @@ export function describeMatrix(label: TargetLabel): MatrixRuns {
     it.each(FLAW_NAMES.map((f) => [f]))(
       target.isolated ? '%s fails exactly the units it breaks' : '%s fails its units, and its bundle nothing else',
       (flaw) => {
-        const run = runsOf(target).find((flaws) => flaws.includes(flaw))!
-        const row = rows.get(key(label, labelOf(run), standardOf(run) ?? 'en303645-v3.1.3'))!
+        const { flaws: run, row } = runWith(flaw)
         const fails = run.flatMap((f) => expectedFor(target, [...EXPECTED[f].fails, ...(target.alsoFails?.[f] ?? [])]))
         expectFails(row, fails)
         expectOutOfReach(target, row)
@@ -400,12 +407,6 @@ export function describeMatrix(label: TargetLabel): MatrixRuns {
   })
 
   return {
-    run(flaw) {
-      const flaws = flaw ? runsOf(target).find((r) => r.includes(flaw))! : []
-      const standard = flaw ? (standardOf(flaws) ?? 'en303645-v3.1.3') : 'en303645-v3.1.3'
-      const row = rows.get(key(label, labelOf(flaws), standard))
-      if (!row) throw new Error(`the ${label} matrix has no run for ${labelOf(flaws)} under ${standard}`)
-      return matrixRun(row)
-    },
+    run: (flaw) => matrixRun(runWith(flaw).row),
   }
 }
