@@ -34,7 +34,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import type { Fault } from './chaos-proxy.ts'
-import { benchFor, runThrough, verdicts, type Bench, type Channel, type Finished } from './misbehave.ts'
+import { benchFor, reasonsOf, runThrough, verdicts, type Bench, type Channel, type Finished } from './misbehave.ts'
 
 const BUDGET_MS = 150_000
 const GROUPS = ['5.3-2', '5.3-4B', '5.3-5']
@@ -195,7 +195,7 @@ describe.concurrent('a misbehaving device', () => {
         const base = await conformant()
         if (row.absorbed && broken.length === 0) expect(verdicts(r.units, row.broken)).toEqual(verdicts(base.units, row.broken))
         else expect(broken.length).toBeGreaterThan(0)
-        expect(verdicts(r.units, row.other)).toEqual(verdicts(base.units, row.other))
+        expect(verdicts(r.units, row.other), reasonsOf(r.units, row.other)).toEqual(verdicts(base.units, row.other))
       } finally {
         await b.close()
       }

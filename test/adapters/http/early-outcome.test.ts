@@ -73,6 +73,44 @@ describe.each(outcomes)('read-outcome on a stream subscribed at the delivery (%s
   })
 })
 
+describe('a greeting that reaches a held-up process after the greeting window', () => {
+  /**
+   * The device greets 20 ms after the upgrade and then holds the (shared) process up 150 ms, as a
+   * loaded machine does to ts701: when it runs again the greeting waits in the socket while the
+   * greeting window's timer is due, and timers run before sockets are read.
+   */
+  async function slowGreeter() {
+    const listeners = new Set<(text: string) => void>()
+    const device = await fakeDevice((req, res) => {
+      if (req.url !== '/api/update') return json(res, 404, {})
+      json(res, 200, { ok: true })
+      setTimeout(() => listeners.forEach((send) => send(VERDICT)), 50)
+    })
+    device.server.on('upgrade', (req: IncomingMessage, socket: Socket) => {
+      const send = acceptWebSocket(req, socket)
+      listeners.add(send)
+      socket.on('close', () => listeners.delete(send))
+      setTimeout(() => {
+        setImmediate(() => {
+          send(STALE)
+          const until = Date.now() + 150
+          while (Date.now() < until);
+        })
+      }, 20)
+    })
+    return device
+  }
+
+  it('is still set aside, and the verdict after the upload is read', async () => {
+    const device = await slowGreeter()
+    const image = await imageFile(await tempDir(), 'img', 1000)
+    const { dut, entries } = dutFor(profile(device.url, { 'deliver-image': deliver, 'read-outcome': outcomes[2]![1] }))
+    expect(await dut.deliverImage(image)).toEqual({ status: 200 })
+    expect(await dut.readOutcome()).toEqual({ state: 'rejected', detail: 'bad signature' })
+    expect(entries().map((e) => e.summary)).toContain('1 message on the outcome stream came before the delivery; not read as its outcome')
+  })
+})
+
 describe('a stream that cannot be subscribed at the delivery', () => {
   it('leaves the delivery alone; read-outcome reports the stream as it would have', async () => {
     const device = await fakeDevice((req, res) => (req.url === '/api/update' ? json(res, 200, {}) : json(res, 503, {})))
