@@ -6,6 +6,40 @@
 /** One timer: it may fire a millisecond early as Date.now() sees it (Node rounds its loop time). */
 const timer = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
+/**
+ * Until the sockets have been read once. A process held up (a loaded machine) runs its due timers
+ * before it reads what came meanwhile: a wait that ends by a timer takes this one pass more, so
+ * what the device had sent by the end of the wait is seen before the wait is judged over.
+ */
+const polled = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
+/** Node's longest timer; a longer one fires at once. */
+const MAX_TIMER_MS = 2_147_483_647
+
+/**
+ * The timer of every "nothing came within the time" decision: as `setTimeout`, but `fn` runs only
+ * after the sockets were read once more (see `polled`), so an answer that came in time is not
+ * ruled out because the process was held up. `clear` cancels it at either step.
+ */
+export class WaitTimer {
+  private readonly timer: NodeJS.Timeout
+  private immediate: NodeJS.Immediate | undefined
+  private cleared = false
+
+  constructor(ms: number, fn: () => void) {
+    const fire = () => {
+      if (!this.cleared) fn()
+    }
+    this.timer = setTimeout(() => (this.immediate = setImmediate(fire)), Math.min(MAX_TIMER_MS, Math.max(0, ms)))
+  }
+
+  clear(): void {
+    this.cleared = true
+    clearTimeout(this.timer)
+    if (this.immediate) clearImmediate(this.immediate)
+  }
+}
+
 /** Waits at least `ms` by the wall clock: a verdict that says the device was watched for `ms` must hold. */
 export const sleep = (ms: number): Promise<void> => Deadline.after(ms).sleep()
 
@@ -56,21 +90,22 @@ export class Deadline {
   async sleep(max: number = Number.POSITIVE_INFINITY): Promise<void> {
     const until = Math.min(Date.now() + Math.max(0, max), this.at)
     while (Date.now() < until) await timer(until - Date.now())
+    await polled()
   }
 
   /** `work`, or what `onTimeout` returns (or throws) when the deadline passes first. */
   async race<T, U>(work: Promise<T>, onTimeout: () => U): Promise<T | U> {
     // The losing side must not become an unhandled rejection.
     work.catch(() => {})
-    let timer: NodeJS.Timeout | undefined
+    let timer: WaitTimer | undefined
     const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), this.remaining())
+      timer = new WaitTimer(this.remaining(), () => resolve('timeout'))
     })
     try {
       const first = await Promise.race([work.then((value) => ({ value })), timeout])
       return first === 'timeout' ? onTimeout() : first.value
     } finally {
-      clearTimeout(timer)
+      timer?.clear()
     }
   }
 }

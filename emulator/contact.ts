@@ -1,3 +1,4 @@
+import { WaitTimer } from '../core/duration.ts'
 import type { Hit } from './hit-log.ts'
 import type { ClientError, HandshakeFailure } from './recorder.ts'
 
@@ -13,11 +14,8 @@ export type Contact =
 
 interface Waiter {
   resolve: (c: Contact | undefined) => void
-  timer: NodeJS.Timeout
+  timer: WaitTimer
 }
-
-/** setTimeout fires at once beyond this. */
-const MAX_TIMER_MS = 2_147_483_647
 
 /** Remembers the first contact and answers those waiting for it. */
 export class FirstContact {
@@ -34,7 +32,7 @@ export class FirstContact {
     this.first = contact
     const waiting = [...this.waiters]
     this.waiters.clear()
-    for (const w of waiting) clearTimeout(w.timer)
+    for (const w of waiting) w.timer.clear()
     // Not from within the event that saw it: Node 20 crashes when a TLS socket is destroyed in the
     // tick of its 'secureConnection', which a caller closing the emulator at once would do.
     setImmediate(() => waiting.forEach((w) => w.resolve(copy(contact))))
@@ -47,13 +45,10 @@ export class FirstContact {
     return new Promise((resolve) => {
       const waiter: Waiter = {
         resolve,
-        timer: setTimeout(
-          () => {
-            this.waiters.delete(waiter)
-            resolve(undefined)
-          },
-          Math.min(MAX_TIMER_MS, Math.max(0, timeoutMs)),
-        ),
+        timer: new WaitTimer(timeoutMs, () => {
+          this.waiters.delete(waiter)
+          resolve(undefined)
+        }),
       }
       this.waiters.add(waiter)
     })
@@ -63,7 +58,7 @@ export class FirstContact {
   close(): void {
     this.closed = true
     for (const w of this.waiters) {
-      clearTimeout(w.timer)
+      w.timer.clear()
       w.resolve(undefined)
     }
     this.waiters.clear()

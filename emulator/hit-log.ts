@@ -1,3 +1,4 @@
+import { WaitTimer } from '../core/duration.ts'
 import type { TlsDetails } from './tls.ts'
 
 export interface Hit {
@@ -42,11 +43,8 @@ interface Waiter {
   since: number
   resolve: (h: Hit | undefined) => void
   reject: (e: unknown) => void
-  timer: NodeJS.Timeout
+  timer: WaitTimer
 }
-
-/** setTimeout fires at once beyond this. */
-const MAX_TIMER_MS = 2_147_483_647
 
 /**
  * The requests seen, ordered by arrival, and those waiting for one. Callers only ever get copies,
@@ -105,13 +103,10 @@ export class HitLog {
         since,
         resolve,
         reject,
-        timer: setTimeout(
-          () => {
-            this.waiters.delete(waiter)
-            resolve(undefined)
-          },
-          Math.min(MAX_TIMER_MS, Math.max(0, options.timeoutMs)),
-        ),
+        timer: new WaitTimer(options.timeoutMs, () => {
+          this.waiters.delete(waiter)
+          resolve(undefined)
+        }),
       }
       this.waiters.add(waiter)
     })
@@ -128,7 +123,7 @@ export class HitLog {
   /** Ends every wait with `undefined`. */
   release(): void {
     for (const w of this.waiters) {
-      clearTimeout(w.timer)
+      w.timer.clear()
       w.resolve(undefined)
     }
     this.waiters.clear()
@@ -136,7 +131,7 @@ export class HitLog {
 
   private settle(w: Waiter): void {
     this.waiters.delete(w)
-    clearTimeout(w.timer)
+    w.timer.clear()
   }
 }
 

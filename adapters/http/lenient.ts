@@ -8,6 +8,7 @@
  */
 import { isIP, connect as netConnect, type Socket } from 'node:net'
 import { TLSSocket, connect as tlsConnect } from 'node:tls'
+import { WaitTimer } from '../../core/duration.ts'
 import type { TlsOptions } from './undici.ts'
 import { announcedLength, type BodyProgress, type OutgoingRequest, type RawReply, type Transport } from './transport.ts'
 
@@ -206,7 +207,7 @@ class Framing {
   received = 0
   private readonly length?: number
   private readonly chunked?: ChunkedDecoder
-  private quiet?: NodeJS.Timeout
+  private quiet?: WaitTimer
   private done = false
 
   constructor(
@@ -273,19 +274,19 @@ class Framing {
   }
 
   private armQuiet(): void {
-    if (this.quiet) clearTimeout(this.quiet)
-    this.quiet = setTimeout(() => {
+    this.quiet?.clear()
+    this.quiet = new WaitTimer(QUIET_MS, () => {
       if (this.length !== undefined && this.received > this.length) {
         this.notes.push(`body longer than its Content-Length (${this.received} > ${this.length} bytes); all of it is kept`)
       }
       this.end()
-    }, QUIET_MS)
+    })
   }
 
   private end(): void {
     if (this.done) return
     this.done = true
-    if (this.quiet) clearTimeout(this.quiet)
+    this.quiet?.clear()
     this.finish()
   }
 }

@@ -55,10 +55,9 @@ export async function subscribeOutcome(ctx: Ctx): Promise<void> {
   ctx.subscribed = stream
   await stream.whenSettled()
   if (!stream.opened) return
+  // The sleep ends after the sockets were read (core/duration.ts): a greeting that came during the
+  // window is set aside even when the process was held up past it.
   await sleep(GREETING_MS)
-  // A process held up past the window runs its due timers before it reads its sockets: one pass
-  // through the poll phase first, so a greeting that had come by then is not taken for the verdict.
-  await new Promise<void>((resolve) => setImmediate(resolve))
   const before = stream.discardMessages()
   if (before > 0) {
     ctx.client.note(

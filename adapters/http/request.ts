@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto'
 import { STATUS_CODES } from 'node:http'
 import { performance } from 'node:perf_hooks'
 import type { HttpDutProfile, RequestTemplate } from './profile.ts'
+import { WaitTimer } from '../../core/duration.ts'
 import { loopbackProblem } from '../../core/loopback.ts'
 import { DutError, type Operation } from '../../core/dut.ts'
 import type { EvidenceLog } from '../../core/evidence.ts'
@@ -19,6 +20,12 @@ import { classify } from './failure.ts'
 import { BODY_CAP } from './lenient.ts'
 import { buildRequest } from './template.ts'
 import { BodyProgress, type OutgoingRequest, type RawReply, type RequestBody, type Transport } from './transport.ts'
+
+/**
+ * The transport's own timeouts are backstops this much later: the exchange's timer decides, after
+ * the sockets were read once more (core/duration.ts), so an answer that came in time counts.
+ */
+const BACKSTOP_MS = 1000
 
 export interface ExchangeOptions {
   op: Operation
@@ -89,10 +96,10 @@ export class HttpClient {
     const progress = new BodyProgress(req.body ? bodyLength(req.body) : 0)
     const controller = new AbortController()
     let timedOut = false
-    const timer = setTimeout(() => {
+    const timer = new WaitTimer(timeoutMs, () => {
       timedOut = true
       controller.abort(Object.assign(new Error(`timeout after ${timeoutMs} ms`), { code: 'ETIMEDOUT' }))
-    }, timeoutMs)
+    })
     const started = performance.now()
     const hash = createHash('sha256')
     const chunks: Buffer[] = []
@@ -100,7 +107,10 @@ export class HttpClient {
     let reply: RawReply | undefined
     const notes: string[] = []
     try {
-      reply = await this.o.transport.send(req, progress, controller.signal, { headersMs: timeoutMs, bodyMs: timeoutMs })
+      reply = await this.o.transport.send(req, progress, controller.signal, {
+        headersMs: timeoutMs + BACKSTOP_MS,
+        bodyMs: timeoutMs + BACKSTOP_MS,
+      })
       if (req.body && !progress.complete) notes.push(earlyReply(progress))
       for await (const chunk of reply.body) {
         hash.update(chunk)
@@ -134,7 +144,7 @@ export class HttpClient {
       }
       throw failure
     } finally {
-      clearTimeout(timer)
+      timer.clear()
     }
     const ms = performance.now() - started
     const body = Buffer.concat(chunks)
@@ -150,16 +160,16 @@ export class HttpClient {
     const progress = new BodyProgress(req.body ? bodyLength(req.body) : 0)
     const controller = new AbortController()
     let timedOut = false
-    const timer = setTimeout(() => {
+    const timer = new WaitTimer(timeoutMs, () => {
       timedOut = true
       controller.abort(Object.assign(new Error(`timeout after ${timeoutMs} ms`), { code: 'ETIMEDOUT' }))
-    }, timeoutMs)
+    })
     const onOuterAbort = () => controller.abort(signal.reason)
     signal.addEventListener('abort', onOuterAbort, { once: true })
     const started = performance.now()
     let reply: RawReply
     try {
-      reply = await this.o.transport.send(req, progress, controller.signal, { headersMs: timeoutMs, bodyMs: 0 })
+      reply = await this.o.transport.send(req, progress, controller.signal, { headersMs: timeoutMs + BACKSTOP_MS, bodyMs: 0 })
     } catch (err) {
       signal.removeEventListener('abort', onOuterAbort)
       const failure = classify(err, {
@@ -177,7 +187,7 @@ export class HttpClient {
         this.record(o.op, req, progress, performance.now() - started, { notes: [], received: 0, error: failure.message })
       throw failure
     } finally {
-      clearTimeout(timer)
+      timer.clear()
     }
     const hash = createHash('sha256')
     let received = 0

@@ -5,6 +5,7 @@
  */
 import { WebSocket } from 'undici'
 import type { OutcomeConfig } from './profile.ts'
+import { WaitTimer } from '../../core/duration.ts'
 import { excerpt } from '../kit/text.ts'
 import { authHeaders } from './auth.ts'
 import type { Ctx } from './context.ts'
@@ -37,7 +38,7 @@ export function openWebSocket(ctx: Ctx, cfg: WsConfig, connectMs: number): Outco
   const finish = (how: string, item?: StreamItem) => {
     if (done) return
     done = true
-    clearTimeout(connectTimer)
+    connectTimer.clear()
     try {
       ws?.close()
     } catch {
@@ -49,9 +50,9 @@ export function openWebSocket(ctx: Ctx, cfg: WsConfig, connectMs: number): Outco
   }
   const fail = (failure: ExchangeFailure) => finish(failure.message, { kind: 'failed', error: failure })
   const stream = new OutcomeStream((how) => finish(how ?? 'closed'))
-  const connectTimer = setTimeout(() => {
+  const connectTimer = new WaitTimer(connectMs, () => {
     if (!opened) fail(new ExchangeFailure('timeout', `no answer from ${ctx.client.origin} within ${connectMs} ms`))
-  }, connectMs)
+  })
   try {
     ctx.client.allowed('read-outcome')
     ws = new WebSocket(url, { dispatcher: ctx.agent, headers: authHeaders(ctx.profile.adapter.auth, ctx.env, ctx.masker, 'read-outcome') })
@@ -61,7 +62,7 @@ export function openWebSocket(ctx: Ctx, cfg: WsConfig, connectMs: number): Outco
   }
   ws.addEventListener('open', () => {
     opened = true
-    clearTimeout(connectTimer)
+    connectTimer.clear()
     stream.push({ kind: 'opened' })
   })
   ws.addEventListener('message', (event) => {

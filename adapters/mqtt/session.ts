@@ -10,7 +10,7 @@ import type { IClientOptions, MqttClient } from 'mqtt'
 import type { MqttDutProfile } from './profile.ts'
 import { loopbackProblem } from '../../core/loopback.ts'
 import { topicMatches } from './topics.ts'
-import type { Deadline } from '../../core/duration.ts'
+import { WaitTimer, type Deadline } from '../../core/duration.ts'
 import { DutError, type Operation } from '../../core/dut.ts'
 import { redactUrl } from '../../core/mask.ts'
 import { newRequestId } from '../kit/template.ts'
@@ -101,7 +101,7 @@ export class Link {
       const fail = (failure: MqttFailure) => {
         if (settled) return
         settled = true
-        clearTimeout(timer)
+        timer.clear()
         client.removeAllListeners('connect')
         client.end(true)
         recorder.note(op, `cannot connect to the broker at ${this.shown}: ${failure.message}`, {
@@ -112,9 +112,8 @@ export class Link {
         })
         reject(failure)
       }
-      const timer = setTimeout(
-        () => fail(new MqttFailure('timeout', `no answer (CONNACK) from the broker at ${this.shown} within ${timeoutMs} ms`)),
-        timeoutMs,
+      const timer = new WaitTimer(timeoutMs, () =>
+        fail(new MqttFailure('timeout', `no answer (CONNACK) from the broker at ${this.shown} within ${timeoutMs} ms`)),
       )
       // mqtt.js emits errors as events; without a listener they would crash the process.
       client.on('error', (err) => {
@@ -132,7 +131,7 @@ export class Link {
       client.once('connect', () => {
         if (settled) return
         settled = true
-        clearTimeout(timer)
+        timer.clear()
         recorder.note(op, `connected to the broker at ${this.shown} as ${as}`, {
           url: this.shown,
           clientId: this.clientId,

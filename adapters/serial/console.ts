@@ -6,7 +6,7 @@
  */
 import { StringDecoder } from 'node:string_decoder'
 import type { SerialAdapterConfig, SerialDutProfile } from './profile.ts'
-import { sleep, type Deadline } from '../../core/duration.ts'
+import { sleep, WaitTimer, type Deadline } from '../../core/duration.ts'
 import { DutError, type ConsoleLine, type Operation } from '../../core/dut.ts'
 import { LineCleaner, type CleanLine } from './clean.ts'
 import { describeAddress, LinkClosed, OpenFailure, openLink, refusal, type Link, type PortAddress } from './port.ts'
@@ -310,7 +310,7 @@ export class Console {
   waitFor(op: Operation, check: () => boolean, deadline: Deadline): Promise<boolean> {
     return new Promise<boolean>((resolve, reject) => {
       let tick: NodeJS.Timeout | undefined
-      let timer: NodeJS.Timeout | undefined
+      let timer: WaitTimer | undefined
       const waiter: Waiter = {
         op,
         check: () => {
@@ -335,7 +335,7 @@ export class Console {
       }
       const end = () => {
         clearInterval(tick)
-        clearTimeout(timer)
+        timer?.clear()
         this.waiters.delete(waiter)
       }
       if (!this.link?.isOpen) {
@@ -345,12 +345,12 @@ export class Console {
       if (waiter.check()) return
       this.waiters.add(waiter)
       tick = setInterval(() => waiter.check(), TICK_MS)
-      timer = setTimeout(() => {
+      timer = new WaitTimer(deadline.remaining(), () => {
         if (!this.waiters.has(waiter)) return
         if (waiter.check()) return
         end()
         resolve(false)
-      }, deadline.remaining())
+      })
     })
   }
 

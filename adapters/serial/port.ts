@@ -6,6 +6,7 @@
  */
 import { Socket } from 'node:net'
 import type { SerialAdapterConfig } from './profile.ts'
+import { WaitTimer } from '../../core/duration.ts'
 import { Ts701Error } from '../../core/errors.ts'
 import { isLoopbackHost, LOOPBACK_RULE } from '../../core/loopback.ts'
 
@@ -129,14 +130,14 @@ async function openDevice(path: string, cfg: SerialAdapterConfig, events: LinkEv
     port.on('close', (err: (Error & { disconnected?: boolean }) | null) => {
       finish(err?.disconnected ? 'the device disconnected' : err ? `${lower(err.message)}` : 'closed by ts701')
     })
-    const timer = setTimeout(() => {
+    const timer = new WaitTimer(timeoutMs, () => {
       if (settled) return
       settled = true
       reject(new OpenFailure(`it did not open within ${timeoutMs} ms`))
       port.close(() => {})
-    }, timeoutMs)
+    })
     port.open((err) => {
-      clearTimeout(timer)
+      timer.clear()
       if (settled) {
         if (!err && port.isOpen) port.close(() => {})
         return
@@ -204,22 +205,22 @@ function openTcp(address: Extract<PortAddress, { kind: 'tcp' }>, events: LinkEve
     let closedReason: string | undefined
     let lastError: (Error & { code?: string }) | undefined
     const writes = new Set<(reason: string) => void>()
-    const timer = setTimeout(() => {
+    const timer = new WaitTimer(timeoutMs, () => {
       if (connected) return
       reject(new OpenFailure(`no connection within ${timeoutMs} ms`))
       socket.destroy()
-    }, timeoutMs)
+    })
     socket.setNoDelay(true)
     socket.on('error', (err: Error & { code?: string }) => {
       lastError = err
       if (!connected) {
-        clearTimeout(timer)
+        timer.clear()
         reject(new OpenFailure(socketProblem(err)))
       }
     })
     socket.on('data', (chunk: Buffer) => events.data(chunk))
     socket.on('close', () => {
-      clearTimeout(timer)
+      timer.clear()
       if (!connected || closedReason !== undefined) return
       closedReason = lastError ? socketProblem(lastError) : 'the peer closed the connection'
       for (const fail of writes) fail(closedReason)
@@ -229,7 +230,7 @@ function openTcp(address: Extract<PortAddress, { kind: 'tcp' }>, events: LinkEve
     // A peer that half-closes its side is gone as far as a console is concerned.
     socket.on('end', () => socket.destroy())
     socket.connect({ host: address.host, port: address.port }, () => {
-      clearTimeout(timer)
+      timer.clear()
       connected = true
       resolve({
         get isOpen() {

@@ -3,6 +3,7 @@
  * subscriber and the console tap hold one each. A source keeps no history of its own (a broker
  * forgets, a console scrolls away), so what came before the source listened is never seen.
  */
+import { WaitTimer } from '../../core/duration.ts'
 import type { Feed, FeedItem } from './feed.ts'
 
 interface Waiter<T> {
@@ -46,9 +47,9 @@ export class Backlog<T extends { time: number }> {
         if (found) return Promise.resolve(found)
         return new Promise((resolve) => {
           const waiter: Waiter<T> = { accepts, test, since, done: resolve }
-          const timer = setTimeout(() => finish(undefined), timeoutMs)
+          const timer = new WaitTimer(timeoutMs, () => finish(undefined))
           const finish = (item: FeedItem | undefined) => {
-            clearTimeout(timer)
+            timer.clear()
             this.waiters.delete(waiter)
             resolve(item)
           }

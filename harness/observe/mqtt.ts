@@ -9,6 +9,7 @@ import type { IClientOptions, MqttClient } from 'mqtt'
 import type { MqttAdapterConfig } from '../../adapters/mqtt/profile.ts'
 import { topicMatches } from '../../adapters/mqtt/topics.ts'
 import { excerpt } from '../../adapters/kit/text.ts'
+import { WaitTimer } from '../../core/duration.ts'
 import type { EvidenceLog } from '../../core/evidence.ts'
 import { loopbackProblem } from '../../core/loopback.ts'
 import { redactUrl } from '../../core/mask.ts'
@@ -94,17 +95,17 @@ export class MqttWatcher {
     const client = connect(this.broker.url, { ...this.options(), reconnectPeriod: 0 })
     try {
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no answer (CONNACK) within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS)
+        const timer = new WaitTimer(CONNECT_TIMEOUT_MS, () => reject(new Error(`no answer (CONNACK) within ${CONNECT_TIMEOUT_MS} ms`)))
         client.once('connect', () => {
-          clearTimeout(timer)
+          timer.clear()
           resolve()
         })
         client.once('error', (err) => {
-          clearTimeout(timer)
+          timer.clear()
           reject(err)
         })
         client.once('close', () => {
-          clearTimeout(timer)
+          timer.clear()
           reject(new Error('the broker closed the connection'))
         })
       })
