@@ -3,15 +3,18 @@ import { Deadline, durationSeconds, naturalDuration, sleep } from '../../../core
 
 describe('Deadline', () => {
   it('counts down from its timeout and expires', async () => {
-    const d = Deadline.after(80)
-    expect(d.timeoutMs).toBe(80)
+    // Bounds that hold however long the process is held up between two lines (a loaded machine).
+    const before = Date.now()
+    const d = Deadline.after(300)
+    expect(d.timeoutMs).toBe(300)
     expect(d.expired).toBe(false)
-    expect(d.remaining()).toBeGreaterThan(60)
-    expect(d.remaining()).toBeLessThanOrEqual(80)
-    await sleep(100)
+    const remaining = d.remaining()
+    expect(remaining).toBeLessThanOrEqual(300)
+    expect(remaining).toBeGreaterThanOrEqual(300 - (Date.now() - before))
+    await sleep(320)
     expect(d.expired).toBe(true)
     expect(d.remaining()).toBe(0)
-    expect(d.elapsed()).toBeGreaterThanOrEqual(100)
+    expect(d.elapsed()).toBeGreaterThanOrEqual(320)
   })
 
   it('a plain sleep lasts its full time by the wall clock, also when timers fire early', async () => {
@@ -35,11 +38,11 @@ describe('Deadline', () => {
     const d = Deadline.after(60)
     const started = Date.now()
     await d.sleep(10_000)
-    expect(Date.now() - started).toBeLessThan(200)
+    expect(Date.now() - started).toBeLessThan(5_000)
     expect(d.expired).toBe(true)
     const started2 = Date.now()
     await d.sleep(10_000)
-    expect(Date.now() - started2).toBeLessThan(20)
+    expect(Date.now() - started2).toBeLessThan(5_000)
   })
 
   it('sleeps the shorter time when that comes first', async () => {

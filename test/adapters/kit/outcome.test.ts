@@ -58,7 +58,8 @@ describe('the outcome poller', () => {
         detail: 'no final outcome within 300 ms (still "installing")',
       })
       expect(Date.now() - started).toBeGreaterThanOrEqual(299)
-      expect(Date.now() - started).toBeLessThan(600)
+      // It ends at the timeout: a second of room for a loaded machine.
+      expect(Date.now() - started).toBeLessThan(1300)
     })
 
     it('an unmapped state: unknown, naming it and the states the profile knows, before anything else', async () => {

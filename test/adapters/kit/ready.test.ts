@@ -77,7 +77,7 @@ describe('waiting until the device answers again', () => {
       code: 'E_DUT_TIMEOUT',
       message: 'factory-reset: the device did not answer the prompt again within 600 ms (last: no answer to "info" within 100 ms)',
     })
-    expect(Date.now() - started).toBeLessThan(900)
+    expect(Date.now() - started).toBeLessThan(1600) // it ends at the timeout; a second of room for a loaded machine
     expect(r.notes.at(-1)).toEqual({
       summary: expect.stringMatching(/^factory-reset: the device did not answer again within 600 ms \(\d attempts\)$/),
       detail: { event: 'not-ready', attempts: expect.any(Number), last: 'no answer to "info" within 100 ms' },
