@@ -8,6 +8,12 @@ import type { Assessment } from '../ixit/types.ts'
 import { ALL_RULES } from '../suites/index.ts'
 
 export const EXAMPLE = 'examples/reference-dut'
+
+/** Keeps this process busy for `ms`, as a loaded machine holds it up: timers and sockets wait. */
+export function holdProcess(ms: number): void {
+  const until = Date.now() + ms
+  while (Date.now() < until);
+}
 export const EDITIONS = ['en303645-v2.1.1', 'en303645-v3.1.3'] as const
 
 export async function loadExample(dir = EXAMPLE): Promise<Assessment> {

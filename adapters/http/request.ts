@@ -27,6 +27,34 @@ import { BodyProgress, type OutgoingRequest, type RawReply, type RequestBody, ty
  */
 const BACKSTOP_MS = 1000
 
+/** An exchange's time limit: aborts its request when the time is up, and says whether it did. */
+class TimeLimit {
+  private readonly controller = new AbortController()
+  private readonly timer: WaitTimer
+  timedOut = false
+  readonly backstopMs: number
+
+  constructor(timeoutMs: number) {
+    this.backstopMs = timeoutMs + BACKSTOP_MS
+    this.timer = new WaitTimer(timeoutMs, () => {
+      this.timedOut = true
+      this.abort(Object.assign(new Error(`timeout after ${timeoutMs} ms`), { code: 'ETIMEDOUT' }))
+    })
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal
+  }
+
+  abort(reason: unknown): void {
+    this.controller.abort(reason)
+  }
+
+  clear(): void {
+    this.timer.clear()
+  }
+}
+
 export interface ExchangeOptions {
   op: Operation
   template: RequestTemplate
@@ -94,12 +122,7 @@ export class HttpClient {
     const req = this.prepare(o)
     const timeoutMs = Math.max(1, Math.round(o.timeoutMs ?? this.timeoutFor(o.op)))
     const progress = new BodyProgress(req.body ? bodyLength(req.body) : 0)
-    const controller = new AbortController()
-    let timedOut = false
-    const timer = new WaitTimer(timeoutMs, () => {
-      timedOut = true
-      controller.abort(Object.assign(new Error(`timeout after ${timeoutMs} ms`), { code: 'ETIMEDOUT' }))
-    })
+    const limit = new TimeLimit(timeoutMs)
     const started = performance.now()
     const hash = createHash('sha256')
     const chunks: Buffer[] = []
@@ -107,10 +130,7 @@ export class HttpClient {
     let reply: RawReply | undefined
     const notes: string[] = []
     try {
-      reply = await this.o.transport.send(req, progress, controller.signal, {
-        headersMs: timeoutMs + BACKSTOP_MS,
-        bodyMs: timeoutMs + BACKSTOP_MS,
-      })
+      reply = await this.o.transport.send(req, progress, limit.signal, { headersMs: limit.backstopMs, bodyMs: limit.backstopMs })
       if (req.body && !progress.complete) notes.push(earlyReply(progress))
       for await (const chunk of reply.body) {
         hash.update(chunk)
@@ -126,7 +146,7 @@ export class HttpClient {
       const failure = classify(err, {
         origin: this.origin,
         timeoutMs,
-        timedOut,
+        timedOut: limit.timedOut,
         lenient: this.lenient,
         phase: reply ? 'body' : 'before-reply',
         sent: progress.sent,
@@ -144,7 +164,7 @@ export class HttpClient {
       }
       throw failure
     } finally {
-      timer.clear()
+      limit.clear()
     }
     const ms = performance.now() - started
     const body = Buffer.concat(chunks)
@@ -158,24 +178,19 @@ export class HttpClient {
     const req = this.prepare(o)
     const timeoutMs = Math.max(1, Math.round(o.timeoutMs ?? this.timeoutFor(o.op)))
     const progress = new BodyProgress(req.body ? bodyLength(req.body) : 0)
-    const controller = new AbortController()
-    let timedOut = false
-    const timer = new WaitTimer(timeoutMs, () => {
-      timedOut = true
-      controller.abort(Object.assign(new Error(`timeout after ${timeoutMs} ms`), { code: 'ETIMEDOUT' }))
-    })
-    const onOuterAbort = () => controller.abort(signal.reason)
+    const limit = new TimeLimit(timeoutMs)
+    const onOuterAbort = () => limit.abort(signal.reason)
     signal.addEventListener('abort', onOuterAbort, { once: true })
     const started = performance.now()
     let reply: RawReply
     try {
-      reply = await this.o.transport.send(req, progress, controller.signal, { headersMs: timeoutMs + BACKSTOP_MS, bodyMs: 0 })
+      reply = await this.o.transport.send(req, progress, limit.signal, { headersMs: limit.backstopMs, bodyMs: 0 })
     } catch (err) {
       signal.removeEventListener('abort', onOuterAbort)
       const failure = classify(err, {
         origin: this.origin,
         timeoutMs,
-        timedOut,
+        timedOut: limit.timedOut,
         lenient: this.lenient,
         phase: 'before-reply',
         sent: progress.sent,
@@ -187,7 +202,7 @@ export class HttpClient {
         this.record(o.op, req, progress, performance.now() - started, { notes: [], received: 0, error: failure.message })
       throw failure
     } finally {
-      timer.clear()
+      limit.clear()
     }
     const hash = createHash('sha256')
     let received = 0

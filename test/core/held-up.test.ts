@@ -8,16 +8,12 @@ import { once } from 'node:events'
 import { createServer, connect, type Socket } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { Deadline, sleep, WaitTimer } from '../../core/duration.ts'
-
-const holdUp = (ms: number) => {
-  const until = Date.now() + ms
-  while (Date.now() < until);
-}
+import { holdProcess } from '../helpers.ts'
 
 /** A connected pair; the server side sends `text` `afterMs` from now, then holds the process up. */
 async function peerSendingLate(text: string, afterMs: number): Promise<{ client: Socket; close: () => void }> {
   const server = createServer((socket) => {
-    setTimeout(() => setImmediate(() => (socket.write(text), holdUp(150))), afterMs)
+    setTimeout(() => setImmediate(() => (socket.write(text), holdProcess(150))), afterMs)
   })
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')

@@ -9,6 +9,7 @@ import type { Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it } from 'vitest'
 import type { OperationMap, OutcomeConfig } from '../../../adapters/http/profile.ts'
+import { holdProcess } from '../../helpers.ts'
 import { acceptWebSocket, dutFor, fakeDevice, imageFile, json, profile, tempDir } from './helpers.ts'
 
 const states = { installed: ['installed'], rejected: ['verification-failed'], pending: ['installing'] }
@@ -93,8 +94,7 @@ describe('a greeting that reaches a held-up process after the greeting window', 
       setTimeout(() => {
         setImmediate(() => {
           send(STALE)
-          const until = Date.now() + 150
-          while (Date.now() < until);
+          holdProcess(150)
         })
       }, 20)
     })
