@@ -14,8 +14,11 @@ import type { Transcript } from './transcript.ts'
 
 /** Lines kept per window; a device that floods the console loses its oldest lines (still in evidence). */
 const MAX_WINDOW_LINES = 20_000
-/** How often waits look again without new data (for quiet periods). */
-const TICK_MS = 25
+/**
+ * How often waits look again without new data (for quiet periods): a wait for a quiet period ends
+ * up to this late, and every exchange ends on one (the settle), so it is kept short.
+ */
+const TICK_MS = 10
 /** Pause before the one retry of an open that failed. */
 const REOPEN_DELAY_MS = 250
 /** A port that does not close within this after a stalled write is left to close on its own. */

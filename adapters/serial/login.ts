@@ -33,9 +33,9 @@ function answeredThenQuiet(c: Console, ms: number): boolean {
 }
 
 /** The open line, when the console has been quiet long enough for it to be a prompt. */
-export function promptLine(c: Console): string | undefined {
+export function promptLine(c: Console, quietMs = PROMPT_QUIET_MS): string | undefined {
   const partial = c.view().partial.text
-  if (partial.trim() === '' || !quietFor(c, PROMPT_QUIET_MS)) return undefined
+  if (partial.trim() === '' || !quietFor(c, quietMs)) return undefined
   return partial
 }
 
