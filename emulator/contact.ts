@@ -65,6 +65,37 @@ export class FirstContact {
   }
 }
 
+/**
+ * Wakes those waiting for the device's next move on the port, whatever it is (a request recorded,
+ * a handshake completed or refused, a protocol error, an idle connection closed). Nothing is
+ * remembered: a watch that reads the logs after each wake looks again at once, not a step later.
+ */
+export class NextContact {
+  private readonly waiters = new Set<{ resolve: (seen: boolean) => void; timer: WaitTimer }>()
+
+  seen(): void {
+    const waiting = [...this.waiters]
+    this.waiters.clear()
+    for (const w of waiting) w.timer.clear()
+    // Not from within the event that saw it, as with the first contact.
+    setImmediate(() => waiting.forEach((w) => w.resolve(true)))
+  }
+
+  /** True at the next contact; false after `timeoutMs`. */
+  wait(timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const waiter = {
+        resolve,
+        timer: new WaitTimer(timeoutMs, () => {
+          this.waiters.delete(waiter)
+          resolve(false)
+        }),
+      }
+      this.waiters.add(waiter)
+    })
+  }
+}
+
 function copy(c: Contact): Contact {
   return structuredClone(c)
 }

@@ -1,6 +1,6 @@
 import type { EvidenceLog } from '../core/evidence.ts'
 import { maskedExcerpt } from './body.ts'
-import { FirstContact } from './contact.ts'
+import { FirstContact, NextContact, type Contact } from './contact.ts'
 import { definedOnly } from './defined.ts'
 import type { Exchange } from './exchange.ts'
 import type { Hit, HitLog } from './hit-log.ts'
@@ -48,6 +48,8 @@ const BODY_EXCERPT = 2048
 export class Recorder {
   /** The first request, handshake or protocol error seen. */
   readonly firstContact = new FirstContact()
+  /** Every one of them, and idle connections closed, as they come. */
+  readonly nextContact = new NextContact()
   private readonly failures: HandshakeFailure[] = []
   private readonly clientErrorLog: ClientError[] = []
   private hitSeq = 0
@@ -105,13 +107,13 @@ export class Recorder {
   }
 
   handshakeCompleted(h: { remote?: string; servername?: string }): void {
-    this.firstContact.seen({ kind: 'handshake', time: Date.now(), ...definedOnly(h) })
+    this.contact({ kind: 'handshake', time: Date.now(), ...definedOnly(h) })
   }
 
   handshakeFailure(f: Omit<HandshakeFailure, 'time'>): void {
     const failure: HandshakeFailure = { time: Date.now(), ...definedOnly(f) }
     this.failures.push(failure)
-    this.firstContact.seen({
+    this.contact({
       kind: 'handshake',
       time: failure.time,
       ...definedOnly({ remote: f.remote, servername: f.servername }),
@@ -131,7 +133,7 @@ export class Recorder {
   clientError(e: Omit<ClientError, 'time'>, answeredWith?: number): void {
     const entry: ClientError = { time: Date.now(), ...e }
     this.clientErrorLog.push(entry)
-    this.firstContact.seen({ kind: 'client-error', time: entry.time, error: entry })
+    this.contact({ kind: 'client-error', time: entry.time, error: entry })
     this.record(`client error from ${entry.remote ?? 'unknown'}: ${entry.error}${answeredWith ? ` → ${answeredWith}` : ''}`, {
       event: 'client-error',
       ...definedOnly(entry),
@@ -142,6 +144,7 @@ export class Recorder {
   idleConnection(e: Omit<ClientError, 'time'>): void {
     const entry: ClientError = { time: Date.now(), ...e }
     this.clientErrorLog.push(entry)
+    this.nextContact.seen()
     this.record(`idle connection from ${entry.remote ?? 'unknown'} closed`, { event: 'client-error', ...definedOnly(entry) })
   }
 
@@ -190,7 +193,12 @@ export class Recorder {
       ...(x.body?.json ? { bodyJson: x.body.json.value } : {}),
     })
     this.hits.add(hit)
-    this.firstContact.seen({ kind: 'request', time: hit.time, hit })
+    this.contact({ kind: 'request', time: hit.time, hit })
+  }
+
+  private contact(c: Contact): void {
+    this.firstContact.seen(c)
+    this.nextContact.seen()
   }
 
   private record(summary: string, detail: Record<string, unknown>): string | undefined {

@@ -149,6 +149,15 @@ export class UpdateServerEmulator {
     return this.recorder.firstContact.wait(timeoutMs)
   }
 
+  /**
+   * True at the device's next move on the port (a request recorded, a handshake completed or
+   * refused, a protocol error, an idle connection closed), false after `timeoutMs`: a watch that
+   * reads the logs wakes when there is something new to read.
+   */
+  waitForContact(timeoutMs: number): Promise<boolean> {
+    return this.recorder.nextContact.wait(timeoutMs)
+  }
+
   /** Stops listening and drops every connection, keep-alive ones included. Idempotent. */
   close(): Promise<void> {
     if (!this.closing) {

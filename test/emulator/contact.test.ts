@@ -83,6 +83,25 @@ describe('waitForFirstContact', () => {
   })
 })
 
+describe('waitForContact', () => {
+  it('wakes at every contact, not only the first, and says false when nothing came in time', async () => {
+    const emu = await startEmulator(routes, { tls: server, announceInterval: 'PT1M' })
+    const trusting = agent({ connect: { ca: ca.certPem, servername: 'localhost', checkServerIdentity: () => undefined } })
+    expect(await emu.waitForContact(50)).toBe(false)
+    for (const serial of ['S1', 'S2']) {
+      const waiting = emu.waitForContact(5_000)
+      await sleep(20)
+      await fetchRaw(`${emu.url}/check?serial=${serial}`, { dispatcher: trusting })
+      expect(await waiting).toBe(true)
+    }
+    // A refused handshake is a move of the device too, with no request.
+    const refused = emu.waitForContact(5_000)
+    await fetchRaw(`${emu.url}/check`, { dispatcher: agent({ connect: { rejectUnauthorized: true } }) }).catch(() => undefined)
+    expect(await refused).toBe(true)
+    expect(emu.hits().map((h) => h.query)).toEqual([{ serial: 'S1' }, { serial: 'S2' }])
+  })
+})
+
 describe('announce and wait intervals', () => {
   it('announces announceInterval, and pollInterval under its old name', async () => {
     for (const options of [{ announceInterval: 'PT6H' }, { pollInterval: 'PT6H' }, { announceInterval: 'PT6H', pollInterval: 'PT360M' }]) {

@@ -5,7 +5,7 @@ import type { ImpostorCertificate } from '../../../fixtures/certs.ts'
 import type { Observation } from '../../../harness/functional.ts'
 import { currentVersion, versionSince } from './deliver.ts'
 import type { Session } from './session.ts'
-import { pollWaitMs, sleep, watchStepMs } from './timing.ts'
+import { pollWaitMs, watchStepMs } from './timing.ts'
 
 async function certificates(s: Session): Promise<ImpostorCertificate[]> {
   return s.once('impostor-certificates', async () => {
@@ -158,8 +158,10 @@ async function underSwap(
         count = now
         quietSince = Date.now()
       }
-      if (count === 0 ? Date.now() >= firstSignBy : Date.now() - quietSince >= 2 * step || Date.now() >= busyUntil) break
-      await sleep(step)
+      const until = count === 0 ? firstSignBy : Math.min(quietSince + 2 * step, busyUntil)
+      if (Date.now() >= until) break
+      // Looks again at the device's next move, or when the time is up.
+      await emulator.waitForContact(until - Date.now())
     }
   } finally {
     emulator.withdraw()

@@ -14,7 +14,7 @@ import {
 } from './deliver.ts'
 import { given, need, received, unmet, type Precondition } from './preconditions.ts'
 import type { Session } from './session.ts'
-import { holdBackMs, sleep, watchStepMs } from './timing.ts'
+import { holdBackMs, lookPauses, sleep } from './timing.ts'
 
 export type Feature = 'automatic-updates' | 'notifications'
 export type Control = 'enable' | 'disable' | 'postpone'
@@ -215,9 +215,10 @@ async function automaticUpdates(s: Session, mechanism: string, controls: Control
 async function waitForInstall(s: Session, a: Attempt, budgetMs: number): Promise<Attempt> {
   const until = Date.now() + budgetMs
   let after = a.after
+  const pause = lookPauses(s)
   while (after && after.version === a.before.version && Date.now() < until) {
     const since = Date.now()
-    await sleep(watchStepMs(s))
+    await sleep(pause())
     after = seenVersion(await versionSince(s, since))
   }
   const { after: _, ...rest } = a
@@ -274,8 +275,9 @@ async function notifications(s: Session, mechanism: string, controls: Control[])
     let fresh = (await s.dut.readNotifications()).length - before
     // A device that never asked for the offer has no update to announce: nothing to wait for.
     if (control === 'enable' && a.asked !== false) {
+      const pause = lookPauses(s)
       while (fresh === 0 && Date.now() - started < budget) {
-        await sleep(watchStepMs(s))
+        await sleep(pause())
         fresh = (await s.dut.readNotifications()).length - before
       }
       if (fresh > 0) noticeMs = Date.now() - started

@@ -31,6 +31,21 @@ export function watchStepMs(s: Session): number {
 }
 
 /**
+ * The pauses between looks for something the device is about to show (a notice, a new version):
+ * 10 ms, then doubling up to a watch step. What the device shows within milliseconds is seen, and
+ * timed, within milliseconds; a device that takes longer is not asked more often than every step.
+ */
+export function lookPauses(s: Session): () => number {
+  const step = watchStepMs(s)
+  let pause = Math.min(10, step)
+  return () => {
+    const now = pause
+    pause = Math.min(step, pause * 2)
+    return now
+  }
+}
+
+/**
  * How long to watch for something a setting should hold back (an installation, a notice), given
  * that the device took `measuredMs` to do it with the setting on: twice that, and at least what
  * the device's own reaction allows: a poll and a half where the lab cannot make it check now (it

@@ -404,6 +404,7 @@ export class FakeUpdateServer {
   private readonly log: Hit[] = []
   private readonly failures: HandshakeFailure[] = []
   private readonly waiters = new Set<Waiter>()
+  private readonly contactWaiters = new Set<() => void>()
   private seq = 0
   private connections = 0
   private generation = 0
@@ -478,12 +479,33 @@ export class FakeUpdateServer {
     })
   }
 
+  /** True at the fake device's next request or refused handshake, false after `timeoutMs`. */
+  waitForContact(timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.contactWaiters.delete(wake)
+        resolve(false)
+      }, timeoutMs)
+      const wake = () => {
+        clearTimeout(timer)
+        resolve(true)
+      }
+      this.contactWaiters.add(wake)
+    })
+  }
+
   async close(): Promise<void> {
     for (const w of this.waiters) {
       clearTimeout(w.timer)
       w.resolve(undefined)
     }
     this.waiters.clear()
+  }
+
+  private contact(): void {
+    const waking = [...this.contactWaiters]
+    this.contactWaiters.clear()
+    waking.forEach((wake) => wake())
   }
 
   // --- the device's side ----------------------------------------------------------------------
@@ -530,6 +552,7 @@ export class FakeUpdateServer {
         w.resolve({ ...hit })
       }
     }
+    this.contact()
     return hit
   }
 
@@ -537,6 +560,7 @@ export class FakeUpdateServer {
   refuseHandshake(error: string, time = Date.now(), stage: HandshakeFailure['stage'] = 'handshake'): void {
     this.evidence?.record({ channel: 'update-server', summary: `TLS handshake failed: ${error}` })
     this.failures.push({ time, remote: '127.0.0.1', error, stage, ...this.connection(time) })
+    this.contact()
   }
 }
 
