@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs'
 import type { IClientOptions, MqttClient } from 'mqtt'
+import { sendAtOnce } from './socket.ts'
 import type { MqttDutProfile } from './profile.ts'
 import { loopbackProblem } from '../../core/loopback.ts'
 import { topicMatches } from './topics.ts'
@@ -94,6 +95,7 @@ export class Link {
     const recorder = this.o.recorder
     const as = `${this.clientId}${options.username !== undefined ? `, user ${options.username}` : ''}`
     const client = connect(adapter.url, options)
+    sendAtOnce(client)
     const started = Date.now()
     return new Promise<Session>((resolve, reject) => {
       let settled = false

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs'
 import type { IClientOptions, MqttClient } from 'mqtt'
 import type { MqttAdapterConfig } from '../../adapters/mqtt/profile.ts'
+import { sendAtOnce } from '../../adapters/mqtt/socket.ts'
 import { topicMatches } from '../../adapters/mqtt/topics.ts'
 import { excerpt } from '../../adapters/kit/text.ts'
 import { WaitTimer } from '../../core/duration.ts'
@@ -93,6 +94,7 @@ export class MqttWatcher {
     const refusal = loopbackProblem(this.broker.url)
     if (refusal) throw new ObserveError('E_OBSERVE_CONFIG', `observe.mqtt: ${refusal}`)
     const client = connect(this.broker.url, { ...this.options(), reconnectPeriod: 0 })
+    sendAtOnce(client)
     try {
       await new Promise<void>((resolve, reject) => {
         const timer = new WaitTimer(CONNECT_TIMEOUT_MS, () => reject(new Error(`no answer (CONNACK) within ${CONNECT_TIMEOUT_MS} ms`)))
