@@ -272,6 +272,9 @@ export function serialProfile(input: ProfileInput, channel: { port: string }): W
       stopBits: 1,
       lineEnding: '\r\n',
       prompt: 'ts701> ?$',
+      // The reference DUT's answers end with its prompt. What it prints unprompted (the console
+      // mode's checks) comes when its schedule says, which no quiet time would tell apart.
+      promptQuietMs: 20,
       timeouts: { defaultMs: 10_000, operations: { 'deliver-image': 60_000 } },
     },
     timeScale,

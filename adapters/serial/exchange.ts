@@ -20,15 +20,6 @@ const ECHO_SCAN_LINES = 3
 const QUIET_MS = 100
 /** After a match, how long to wait for the prompt to come back before the next command. */
 const SETTLE_MS = 1000
-/**
- * After a match, how long the console must be quiet for its open line to count as the prompt that
- * lets the next command go. Shorter than PROMPT_QUIET_MS, which decides that a device is done
- * without the answer it was asked for: here the answer is in, and a settle that ends on a line
- * still arriving costs nothing (the next command flushes the console and finds its echo among the
- * first lines). A USB serial adapter holds a short packet back up to 16 ms (the FTDI default), so
- * a pause of 20 ms is not one inside a line. Each exchange of a serial run waits this out once.
- */
-const SETTLE_QUIET_MS = 20
 
 /** The device answered, but not with what the profile expects (deliveries turn this into a receipt). */
 export class AnswerMismatch extends DutError {
@@ -225,7 +216,7 @@ async function settle(c: Console, op: Operation, until: Deadline): Promise<void>
     await c.waitFor(
       op,
       () => {
-        const line = promptLine(c, SETTLE_QUIET_MS)
+        const line = promptLine(c)
         return line !== undefined && prompt.test(line)
       },
       until,

@@ -10,7 +10,10 @@ import type { Console } from './console.ts'
 import { pattern } from './pattern.ts'
 import { tailExcerpt } from './transcript.ts'
 
-/** How long the console must be quiet before a prompt on its open line counts (not a line still coming). */
+/**
+ * How long the console must be quiet before a prompt on its open line counts (not a line still
+ * coming), unless the profile's `adapter.promptQuietMs` says otherwise.
+ */
 export const PROMPT_QUIET_MS = 60
 /** After opening: how long the console must be quiet before the first command, at most OPEN_SETTLE_MS. */
 const OPEN_QUIET_MS = 50
@@ -33,9 +36,9 @@ function answeredThenQuiet(c: Console, ms: number): boolean {
 }
 
 /** The open line, when the console has been quiet long enough for it to be a prompt. */
-export function promptLine(c: Console, quietMs = PROMPT_QUIET_MS): string | undefined {
+export function promptLine(c: Console): string | undefined {
   const partial = c.view().partial.text
-  if (partial.trim() === '' || !quietFor(c, quietMs)) return undefined
+  if (partial.trim() === '' || !quietFor(c, c.cfg.promptQuietMs ?? PROMPT_QUIET_MS)) return undefined
   return partial
 }
 

@@ -27,6 +27,8 @@ export interface SerialAdapterConfig {
   lineEnding: '\r\n' | '\n' | '\r'
   /** Regex for the console prompt, which marks the end of an answer when an exchange has no `expect`. */
   prompt?: string
+  /** How long the console stays quiet after the prompt before it counts (default PROMPT_QUIET_MS). */
+  promptQuietMs?: number
   /** Console login, where the device asks for one; the password comes from the environment. */
   login?: { username: string; passwordEnv: string; userPrompt: string; passwordPrompt: string }
   timeouts: AdapterTimeouts

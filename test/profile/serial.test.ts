@@ -132,7 +132,7 @@ operations: {}
     expect(lines).toEqual([
       `${at('parity: mark', 'mark')} /adapter/parity: expected one of "none", "even", "odd", found "mark"`,
       `${at('lineEnding: "', '"')} /adapter/lineEnding: expected one of "\\r\\n", "\\n", "\\r", found "\\t"`,
-      `${at('baudrate:')} /adapter: unknown property "baudrate" (did you mean "baudRate"? allowed: kind, port, baudRate, dataBits, parity, stopBits, lineEnding, prompt, login, timeouts)`,
+      `${at('baudrate:')} /adapter: unknown property "baudrate" (did you mean "baudRate"? allowed: kind, port, baudRate, dataBits, parity, stopBits, lineEnding, prompt, promptQuietMs, login, timeouts)`,
       `${at('    mode: base64-lines', 'mode')} /operations/deliver-image: missing required property "lineBytes"`,
       `${at('exchange: {')} /operations/deliver-image: invalid property name "exchange", expected a property of base64-lines mode (mode, begin, lineBytes, end)`,
     ])

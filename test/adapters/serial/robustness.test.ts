@@ -282,3 +282,47 @@ describe('a console whose echo comes late', () => {
     expect(read.map((n) => n.text)).toEqual(['Firmware 1.5.0 is available', 'Firmware 1.5.0 installed'])
   })
 })
+
+describe('a console that goes on after its prompt', () => {
+  it.each([
+    ['echoes, 40 ms, the default quiet time', true, 40, undefined],
+    ['does not echo, 40 ms, the default quiet time', false, 40, undefined],
+    ['echoes, 120 ms, a quiet time of 200 ms in the profile', true, 120, 200],
+  ])(
+    'a console that %s: output after a pause within the quiet time is not read as the next answer',
+    async (_, echo, pauseMs, promptQuietMs) => {
+      let asked = 0
+      const { pair } = await deviceOnPty({
+        echo,
+        commands: {
+          settings: (_, d) => {
+            asked++
+            if (asked === 1) {
+              d.print('auto-update: enabled')
+              d.print('notify:      on')
+              d.showPrompt()
+              // The rest of what it had to say, after a pause within the prompt quiet time. With the
+              // next command already sent, it would come after that command's echo.
+              d.later(pauseMs, () => {
+                d.print('')
+                d.print('auto-update: disabled')
+                d.print('notify:      off')
+                d.showPrompt()
+              })
+            } else {
+              d.later(pauseMs + 60, () => {
+                d.print('auto-update: enabled')
+                d.print('notify:      on')
+                d.showPrompt()
+              })
+            }
+          },
+        },
+      })
+      const { dut } = dutFor(profile(pair.a, OPERATIONS, promptQuietMs ? { promptQuietMs } : {}))
+      const first = await dut.readSettings()
+      expect(await dut.readSettings()).toEqual(first)
+      expect(asked).toBe(2)
+    },
+  )
+})
