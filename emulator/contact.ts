@@ -72,6 +72,7 @@ export class FirstContact {
  */
 export class NextContact {
   private readonly waiters = new Set<{ resolve: (seen: boolean) => void; timer: WaitTimer }>()
+  private closed = false
 
   seen(): void {
     const waiting = [...this.waiters]
@@ -81,8 +82,9 @@ export class NextContact {
     setImmediate(() => waiting.forEach((w) => w.resolve(true)))
   }
 
-  /** True at the next contact; false after `timeoutMs`. */
+  /** True at the next contact; false after `timeoutMs` or once closed. */
   wait(timeoutMs: number): Promise<boolean> {
+    if (this.closed) return Promise.resolve(false)
     return new Promise((resolve) => {
       const waiter = {
         resolve,
@@ -93,6 +95,16 @@ export class NextContact {
       }
       this.waiters.add(waiter)
     })
+  }
+
+  /** Ends every wait with false. */
+  close(): void {
+    this.closed = true
+    for (const w of this.waiters) {
+      w.timer.clear()
+      w.resolve(false)
+    }
+    this.waiters.clear()
   }
 }
 

@@ -151,8 +151,8 @@ export class UpdateServerEmulator {
 
   /**
    * True at the device's next move on the port (a request recorded, a handshake completed or
-   * refused, a protocol error, an idle connection closed), false after `timeoutMs`: a watch that
-   * reads the logs wakes when there is something new to read.
+   * refused, a protocol error, an idle connection closed), false after `timeoutMs` or on close: a
+   * watch that reads the logs wakes when there is something new to read.
    */
   waitForContact(timeoutMs: number): Promise<boolean> {
     return this.recorder.nextContact.wait(timeoutMs)
@@ -163,6 +163,7 @@ export class UpdateServerEmulator {
     if (!this.closing) {
       this.hitLog.close()
       this.recorder.firstContact.close()
+      this.recorder.nextContact.close()
       this.closing = this.serial(async () => {
         await this.listener.stop()
         this.hitLog.release()

@@ -99,6 +99,10 @@ describe('waitForContact', () => {
     await fetchRaw(`${emu.url}/check`, { dispatcher: agent({ connect: { rejectUnauthorized: true } }) }).catch(() => undefined)
     expect(await refused).toBe(true)
     expect(emu.hits().map((h) => h.query)).toEqual([{ serial: 'S1' }, { serial: 'S2' }])
+    const waiting = emu.waitForContact(60_000)
+    await emu.close()
+    expect(await waiting).toBe(false)
+    expect(await emu.waitForContact(60_000)).toBe(false)
   })
 })
 
