@@ -40,6 +40,19 @@ export class WaitTimer {
   }
 }
 
+/**
+ * Pauses that start at `first` and double up to `most`: a device that is quick is seen quickly, a
+ * slow one is not asked more often than every `most`.
+ */
+export function doublingPauses(first: number, most: number): () => number {
+  let pause = Math.min(first, most)
+  return () => {
+    const now = pause
+    pause = Math.min(most, pause * 2)
+    return now
+  }
+}
+
 /** Waits at least `ms` by the wall clock: a verdict that says the device was watched for `ms` must hold. */
 export const sleep = (ms: number): Promise<void> => Deadline.after(ms).sleep()
 

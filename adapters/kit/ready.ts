@@ -6,7 +6,7 @@
  * that takes half a minute is asked no more often than before. Which failures of the probe are
  * waited past is the rule of miss.ts, the same on every channel.
  */
-import { Deadline } from '../../core/duration.ts'
+import { Deadline, doublingPauses } from '../../core/duration.ts'
 import { DutError, type Operation } from '../../core/dut.ts'
 import { problemOf, type Miss, type MissOf } from './miss.ts'
 
@@ -50,10 +50,9 @@ export async function waitUntilAnswering(r: Readiness): Promise<void> {
   const wait = Deadline.after(r.readyTimeoutMs)
   let attempts = 0
   let last: { miss: Miss; problem: string } | undefined
-  let pause = FIRST_MS
+  const pause = doublingPauses(FIRST_MS, RETRY_MS)
   for (;;) {
-    await wait.sleep(pause)
-    pause = Math.min(RETRY_MS, pause * 2)
+    await wait.sleep(pause())
     if (wait.expired) break
     attempts++
     try {

@@ -1,5 +1,5 @@
 // core's sleep: it lasts its full time by the wall clock, which a plain timer may not.
-import { sleep } from '../../../core/duration.ts'
+import { doublingPauses, sleep } from '../../../core/duration.ts'
 import { updateServerTiming } from '../../../emulator/index.ts'
 import type { Session } from './session.ts'
 
@@ -36,13 +36,7 @@ export function watchStepMs(s: Session): number {
  * timed, within milliseconds; a device that takes longer is not asked more often than every step.
  */
 export function lookPauses(s: Session): () => number {
-  const step = watchStepMs(s)
-  let pause = Math.min(10, step)
-  return () => {
-    const now = pause
-    pause = Math.min(step, pause * 2)
-    return now
-  }
+  return doublingPauses(10, watchStepMs(s))
 }
 
 /**
